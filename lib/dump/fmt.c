@@ -1,0 +1,252 @@
+/* fmt.c - locale-independent numbers, JSON strings, human units and UTC
+ * times for the rtrack-dump output formats. */
+#include "fmt.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#define FMT_MAX_DECIMALS 9
+
+static const uint64_t pow10_u64[FMT_MAX_DECIMALS + 1] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000,
+};
+
+/* Beyond 2^63 the scaled value no longer fits: print the integer part with
+ * "%.0f" (which has no decimal point to localise) and zeros after it. */
+static size_t fmt_real_huge(char *dst, double x, int decimals)
+{
+	int n = snprintf(dst, FMT_NUM_MAX, "%.0f", x);
+
+	if (n < 0 || n + 1 + decimals >= FMT_NUM_MAX) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (decimals > 0) {
+		dst[n++] = '.';
+		memset(dst + n, '0', (size_t)decimals);
+		n += decimals;
+		dst[n] = '\0';
+	}
+	return (size_t)n;
+}
+
+size_t fmt_real(char dst[FMT_NUM_MAX], double x, int decimals)
+{
+	uint64_t scale, n;
+	double scaled;
+	int len;
+
+	if (!isfinite(x)) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > FMT_MAX_DECIMALS)
+		decimals = FMT_MAX_DECIMALS;
+	scale = pow10_u64[decimals];
+	scaled = fabs(x) * (double)scale + 0.5;
+	if (scaled >= 9223372036854775808.0)
+		return fmt_real_huge(dst, x, decimals);
+	n = (uint64_t)scaled;
+	if (decimals == 0)
+		len = snprintf(dst, FMT_NUM_MAX, "%s%" PRIu64,
+			       x < 0 && n ? "-" : "", n);
+	else
+		len = snprintf(dst, FMT_NUM_MAX, "%s%" PRIu64 ".%0*" PRIu64,
+			       x < 0 && n ? "-" : "", n / scale, decimals,
+			       n % scale);
+	return len > 0 ? (size_t)len : 0;
+}
+
+size_t fmt_u64(char dst[FMT_NUM_MAX], uint64_t v)
+{
+	int len = snprintf(dst, FMT_NUM_MAX, "%" PRIu64, v);
+
+	return len > 0 ? (size_t)len : 0;
+}
+
+void fmt_field(FILE *out, const struct stats_field *f, const void *base,
+	       int present, const char *absent)
+{
+	const char *p = (const char *)base + f->offset;
+	char buf[FMT_NUM_MAX];
+	size_t len = 0;
+
+	if (present && f->decimals < 0) {
+		uint64_t u;
+		memcpy(&u, p, sizeof u);
+		len = fmt_u64(buf, u);
+	} else if (present) {
+		double d;
+		memcpy(&d, p, sizeof d);
+		len = fmt_real(buf, d, f->decimals);
+	}
+	fputs(len ? buf : absent, out);
+}
+
+void fmt_json_real(FILE *out, double x, int decimals)
+{
+	char buf[FMT_NUM_MAX];
+
+	fputs(fmt_real(buf, x, decimals) ? buf : "null", out);
+}
+
+size_t fmt_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xC2) /* continuation byte or overlong 2-byte lead */
+		return 0;
+	if (s[0] < 0xE0) {
+		len = 2;
+	} else if (s[0] < 0xF0) {
+		len = 3;
+		lo = s[0] == 0xE0 ? 0xA0 : lo; /* overlong */
+		hi = s[0] == 0xED ? 0x9F : hi; /* surrogates */
+	} else if (s[0] < 0xF5) {
+		len = 4;
+		lo = s[0] == 0xF0 ? 0x90 : lo; /* overlong */
+		hi = s[0] == 0xF4 ? 0x8F : hi; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+static void json_put_ascii(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '"': fputs("\\\"", out); break;
+	case '\\': fputs("\\\\", out); break;
+	case '\b': fputs("\\b", out); break;
+	case '\f': fputs("\\f", out); break;
+	case '\n': fputs("\\n", out); break;
+	case '\r': fputs("\\r", out); break;
+	case '\t': fputs("\\t", out); break;
+	default:
+		if (c < 0x20 || c == 0x7F)
+			fprintf(out, "\\u%04x", c);
+		else
+			putc(c, out);
+	}
+}
+
+/* U+2028 and U+2029 are valid JSON but end a line in JavaScript: escaped so
+ * that the output can be embedded in a <script> (the HTML report). */
+static int is_js_line_break(const unsigned char *s, size_t n)
+{
+	return n == 3 && s[0] == 0xE2 && s[1] == 0x80 &&
+	       (s[2] == 0xA8 || s[2] == 0xA9);
+}
+
+void fmt_json_string(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	putc('"', out);
+	while (i < len && p[i] != '\0') {
+		size_t n = fmt_utf8_len(p + i, len - i);
+
+		if (n == 0)
+			fputs("\\ufffd", out);
+		else if (n == 1)
+			json_put_ascii(out, p[i]);
+		else if (is_js_line_break(p + i, n))
+			fprintf(out, "\\u%s", p[i + 2] == 0xA8 ? "2028" : "2029");
+		else
+			fwrite(p + i, 1, n, out);
+		i += n ? n : 1;
+	}
+	putc('"', out);
+}
+
+void fmt_bytes(char dst[FMT_HUMAN_MAX], double bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	char num[FMT_NUM_MAX];
+	size_t u = 0;
+
+	if (!isfinite(bytes)) {
+		snprintf(dst, FMT_HUMAN_MAX, "n/a");
+		return;
+	}
+	if (fabs(bytes) < 1024) {
+		fmt_real(num, bytes, 0);
+		snprintf(dst, FMT_HUMAN_MAX, "%.20s B", num);
+		return;
+	}
+	bytes /= 1024;
+	while (fabs(bytes) >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
+		bytes /= 1024;
+		u++;
+	}
+	fmt_real(num, bytes, 1);
+	snprintf(dst, FMT_HUMAN_MAX, "%.20s %s", num, units[u]);
+}
+
+void fmt_seconds(char dst[FMT_HUMAN_MAX], double seconds)
+{
+	char num[FMT_NUM_MAX];
+	uint64_t t;
+
+	if (!isfinite(seconds)) {
+		snprintf(dst, FMT_HUMAN_MAX, "n/a");
+		return;
+	}
+	if (seconds < 0.9995) {
+		fmt_real(num, seconds * 1000, 0);
+		snprintf(dst, FMT_HUMAN_MAX, "%.20s ms", num);
+		return;
+	}
+	if (seconds < 59.95) {
+		fmt_real(num, seconds, 1);
+		snprintf(dst, FMT_HUMAN_MAX, "%.20s s", num);
+		return;
+	}
+	t = seconds < 1e15 ? (uint64_t)(seconds + 0.5) : (uint64_t)1e15;
+	if (t < 3600) {
+		snprintf(dst, FMT_HUMAN_MAX, "%" PRIu64 " min %02" PRIu64 " s",
+			 t / 60, t % 60);
+		return;
+	}
+	t = (t + 30) / 60; /* whole minutes */
+	snprintf(dst, FMT_HUMAN_MAX, "%" PRIu64 " h %02" PRIu64 " min", t / 60,
+		 t % 60);
+}
+
+void fmt_utc(char dst[FMT_TIME_MAX], uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(dst, FMT_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(dst, FMT_TIME_MAX, "n/a");
+}
+
+int fmt_finish(FILE *out)
+{
+	if (fflush(out) != 0)
+		return -1;
+	if (ferror(out)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* fmt.h - formatting shared by the rtrack-dump output formats: numbers that
+ * ignore the locale and never read NaN, JSON strings that are valid whatever
+ * the bytes, human units, UTC times, and the formats' return protocol. */
+#ifndef RTRACK_DUMP_FMT_H
+#define RTRACK_DUMP_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../stats.h"
+
+#define FMT_NUM_MAX 336 /* fmt_real / fmt_u64 output, NUL included */
+#define FMT_HUMAN_MAX 32 /* fmt_bytes / fmt_seconds output, NUL included */
+#define FMT_TIME_MAX 32  /* fmt_utc output, NUL included */
+
+/* x rounded to `decimals` (0..9) digits after a '.' (never the locale's
+ * separator), no exponent, no "-0".  Returns the length, or 0 with dst ""
+ * when x is NaN or infinite. */
+size_t fmt_real(char dst[FMT_NUM_MAX], double x, int decimals);
+
+/* Decimal digits of v; returns the length. */
+size_t fmt_u64(char dst[FMT_NUM_MAX], uint64_t v);
+
+/* Field f of base (a struct stats_row or stats_summary) as a number, or
+ * `absent` when present is 0 or the value is not finite. */
+void fmt_field(FILE *out, const struct stats_field *f, const void *base,
+	       int present, const char *absent);
+
+/* A JSON number with `decimals` digits, or null when x is not finite. */
+void fmt_json_real(FILE *out, double x, int decimals);
+
+/* The first len bytes of s (stopping early at a NUL) as a quoted JSON
+ * string: '"', '\\' and control characters escaped, U+2028/U+2029 escaped,
+ * and every byte that is not part of valid UTF-8 written as \ufffd. */
+void fmt_json_string(FILE *out, const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes at s
+ * (at most n of them) are not one: overlong, surrogate, past U+10FFFF, cut
+ * short, or a stray continuation byte. */
+size_t fmt_utf8_len(const unsigned char *s, size_t n);
+
+/* bytes in B, KiB, MiB, GiB or TiB (powers of 1024), e.g. "1.5 GiB";
+ * "n/a" when not finite. */
+void fmt_bytes(char dst[FMT_HUMAN_MAX], double bytes);
+
+/* seconds as "850 ms", "12.3 s", "4 min 05 s" or "2 h 03 min"; "n/a" when
+ * not finite. */
+void fmt_seconds(char dst[FMT_HUMAN_MAX], double seconds);
+
+/* ns since the epoch as "2024-05-01T12:00:00Z" (UTC, whole seconds). */
+void fmt_utc(char dst[FMT_TIME_MAX], uint64_t ns);
+
+/* End of a format: flush out and report.  Returns 0, or -1 with errno set
+ * (EIO when the stream failed earlier without a lasting errno). */
+int fmt_finish(FILE *out);
+
+#endif

@@ -1,0 +1,82 @@
+/* log.h - the records of an rtrack log (lib/FORMAT.md) as C structs, shared
+ * by the writer (logwrite.c) and the reader (logread.c). */
+#ifndef RTRACK_LOG_H
+#define RTRACK_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+#define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
+#define RT_LOG_MAGIC_LEN 8
+#define RT_LOG_VERSION_MAJOR 1
+#define RT_LOG_VERSION_MINOR 0
+#define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
+#define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
+
+/* Record types, FORMAT.md R2.  Values never change or get reused. */
+enum rt_rec_type {
+	RT_REC_HEADER = 1,
+	RT_REC_SAMPLE = 2,
+	RT_REC_PROC = 3,
+	RT_REC_END = 4,
+};
+
+/* Memory mode of tree_mem_kib. */
+enum rt_mem_mode { RT_MEM_PSS = 0, RT_MEM_RSS = 1 };
+
+#define RT_STR_MAX 4096 /* longest string field kept (header cmdline) */
+#define RT_PROC_CMDLINE_MAX 512
+
+struct rt_header {
+	char host[256];
+	char kernel[256];       /* uname release */
+	char machine[64];       /* uname machine */
+	uint32_t ncpus;         /* online CPUs at start */
+	uint32_t clk_tck;       /* sysconf(_SC_CLK_TCK) */
+	uint32_t page_size;
+	uint64_t boot_time_ns;  /* wall clock at boot, ns since the epoch */
+	uint32_t pid;           /* root process */
+	uint64_t start_ns;      /* wall clock when tracking started */
+	uint64_t interval_ns;   /* RTRACK_INTERVAL */
+	uint32_t flags;         /* RT_CFG_* */
+	uint32_t mem_mode;      /* enum rt_mem_mode */
+	char cmdline[RT_STR_MAX]; /* argv joined by single spaces */
+};
+
+#define RT_CFG_CHILDREN 1u  /* descendants tracked */
+#define RT_CFG_SYSTEM 2u    /* system-wide stats sampled */
+#define RT_CFG_GPU 4u       /* GPU sampling enabled */
+
+/* One process of the tree, as last seen by the sampler. */
+struct rt_proc {
+	uint32_t pid, ppid;
+	uint64_t start_ns;      /* from stat starttime and the boot time */
+	uint64_t first_seen_ns, last_seen_ns;
+	uint64_t utime_ticks, stime_ticks; /* own, children excluded */
+	uint64_t hwm_kib;       /* VmHWM: peak RSS */
+	uint64_t read_bytes, write_bytes;
+	uint32_t flags;         /* RT_PROC_* */
+	int32_t exit_code;      /* valid with RT_PROC_EXITED */
+	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv joined by spaces, cut */
+};
+
+#define RT_PROC_ALIVE_AT_END 1u /* still running when the root ended */
+#define RT_PROC_EXITED 2u       /* exit_code is known */
+#define RT_PROC_SIGNALED 4u     /* exit_code is the signal number */
+
+enum rt_exit_kind { RT_EXIT_UNKNOWN = 0, RT_EXIT_CODE = 1, RT_EXIT_SIGNAL = 2 };
+
+struct rt_end {
+	uint64_t time_ns;
+	uint32_t exit_kind;     /* enum rt_exit_kind */
+	int32_t exit_value;     /* code or signal number */
+	uint64_t self_utime_us, self_stime_us;         /* getrusage SELF */
+	uint64_t children_utime_us, children_stime_us; /* RUSAGE_CHILDREN */
+	uint64_t self_maxrss_kib, children_maxrss_kib;
+	uint64_t tracker_cpu_ns;
+	uint64_t samples;       /* sample records the root wrote */
+};
+
+#endif

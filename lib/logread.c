@@ -1,0 +1,359 @@
+/* logread.c - the log decoder: hostile bytes in, an rt_log out. */
+#include "logread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec.h"
+
+static const char *const field_names[] = {
+#define RT_FIELD_NAME(name, doc) #name,
+	RT_SAMPLE_FIELDS(RT_FIELD_NAME)
+#undef RT_FIELD_NAME
+};
+
+const char *sample_field_name(unsigned i)
+{
+	return i < RT_SAMPLE_NFIELDS ? field_names[i] : NULL;
+}
+
+static void logread_damage(struct rt_log *log, uint64_t off, const char *fmt,
+			   ...)
+{
+	va_list ap;
+
+	log->damaged = 1;
+	log->damage_offset = off;
+	va_start(ap, fmt);
+	vsnprintf(log->damage, sizeof(log->damage), fmt, ap);
+	va_end(ap);
+}
+
+/* Grow an array by one element; NULL when memory runs out. */
+static void *logread_push(void *arr, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		void *p = realloc(arr, ncap * size);
+		if (!p)
+			return NULL;
+		arr = p;
+		*cap = ncap;
+	}
+	return arr;
+}
+
+static int logread_header(struct codec_in *in, struct rt_header *h)
+{
+	codec_get_str(in, h->host, sizeof(h->host), RT_STR_MAX);       /* H1 */
+	codec_get_str(in, h->kernel, sizeof(h->kernel), RT_STR_MAX);   /* H2 */
+	codec_get_str(in, h->machine, sizeof(h->machine), RT_STR_MAX); /* H3 */
+	h->ncpus = (uint32_t)codec_get_varint(in);                     /* H4 */
+	h->clk_tck = (uint32_t)codec_get_varint(in);                   /* H5 */
+	h->page_size = (uint32_t)codec_get_varint(in);                 /* H6 */
+	h->boot_time_ns = codec_get_varint(in);                        /* H7 */
+	h->pid = (uint32_t)codec_get_varint(in);                       /* H8 */
+	h->start_ns = codec_get_varint(in);                            /* H9 */
+	h->interval_ns = codec_get_varint(in);                         /* H10 */
+	h->flags = (uint32_t)codec_get_varint(in);                     /* H11 */
+	h->mem_mode = (uint32_t)codec_get_varint(in);                  /* H12 */
+	codec_get_str(in, h->cmdline, sizeof(h->cmdline), RT_STR_MAX); /* H13 */
+	return in->bad ? -1 : 0;
+}
+
+/* S1-S7: decode into s, relative to prev (NULL when there is none). */
+static int logread_sample(struct codec_in *in, const struct rt_sample *prev,
+			  struct rt_sample *s)
+{
+	uint64_t flags = codec_get_varint(in), n, missing;
+	unsigned i;
+
+	n = codec_get_varint(in);
+	missing = codec_get_varint(in);
+	if (in->bad || (!(flags & 1) && !prev) || n > 64)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < n; i++) {
+		uint64_t d = (uint64_t)codec_get_svarint(in);
+		if (i < RT_SAMPLE_NFIELDS)
+			s->v[i] = ((flags & 1) ? 0 : prev->v[i]) + d;
+	}
+	/* V2: fields the writer did not know are missing. */
+	s->missing = missing;
+	for (i = (unsigned)n; i < RT_SAMPLE_NFIELDS; i++)
+		s->missing |= (uint64_t)1 << i;
+	s->missing &= RT_SAMPLE_NFIELDS == 64 ? ~(uint64_t)0 :
+			((uint64_t)1 << RT_SAMPLE_NFIELDS) - 1;
+	return in->bad ? -1 : 0;
+}
+
+static int logread_proc(struct codec_in *in, struct rt_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = (uint32_t)codec_get_varint(in);           /* C1 */
+	p->ppid = (uint32_t)codec_get_varint(in);          /* C2 */
+	p->start_ns = codec_get_varint(in);                /* C3 */
+	p->first_seen_ns = codec_get_varint(in);           /* C4 */
+	p->last_seen_ns = codec_get_varint(in);            /* C5 */
+	p->utime_ticks = codec_get_varint(in);             /* C6 */
+	p->stime_ticks = codec_get_varint(in);             /* C7 */
+	p->hwm_kib = codec_get_varint(in);                 /* C8 */
+	p->read_bytes = codec_get_varint(in);              /* C9 */
+	p->write_bytes = codec_get_varint(in);             /* C10 */
+	p->flags = (uint32_t)codec_get_varint(in);         /* C11 */
+	p->exit_code = (int32_t)codec_get_svarint(in);     /* C12 */
+	codec_get_str(in, p->cmdline, sizeof(p->cmdline), RT_STR_MAX); /* C13 */
+	return in->bad ? -1 : 0;
+}
+
+static int logread_end(struct codec_in *in, struct rt_end *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->time_ns = codec_get_varint(in);                 /* E1 */
+	e->exit_kind = (uint32_t)codec_get_varint(in);     /* E2 */
+	e->exit_value = (int32_t)codec_get_svarint(in);    /* E3 */
+	e->self_utime_us = codec_get_varint(in);           /* E4 */
+	e->self_stime_us = codec_get_varint(in);           /* E5 */
+	e->children_utime_us = codec_get_varint(in);       /* E6 */
+	e->children_stime_us = codec_get_varint(in);       /* E7 */
+	e->self_maxrss_kib = codec_get_varint(in);         /* E8 */
+	e->children_maxrss_kib = codec_get_varint(in);     /* E9 */
+	e->tracker_cpu_ns = codec_get_varint(in);          /* E10 */
+	e->samples = codec_get_varint(in);                 /* E11 */
+	return in->bad ? -1 : 0;
+}
+
+struct logread_state {
+	struct rt_log *log;
+	size_t scap, pcap;
+};
+
+/* Decode one checksummed payload; -1 means malformed, -2 out of memory. */
+static int logread_payload(struct logread_state *st, unsigned type,
+			   const uint8_t *p, size_t len)
+{
+	struct rt_log *log = st->log;
+	struct codec_in in = { p, p + len, 0 };
+
+	switch (type) {
+	case RT_REC_SAMPLE: {
+		struct rt_sample *arr = logread_push(log->samples, &log->nsamples,
+						     &st->scap, sizeof(*arr));
+		if (!arr)
+			return -2;
+		log->samples = arr;
+		if (logread_sample(&in, log->nsamples ? &arr[log->nsamples - 1] :
+				   NULL, &arr[log->nsamples]) < 0)
+			return -1;
+		log->nsamples++;
+		return 0;
+	}
+	case RT_REC_PROC: {
+		struct rt_proc *arr = logread_push(log->procs, &log->nprocs,
+						   &st->pcap, sizeof(*arr));
+		if (!arr)
+			return -2;
+		log->procs = arr;
+		if (logread_proc(&in, &arr[log->nprocs]) < 0)
+			return -1;
+		log->nprocs++;
+		return 0;
+	}
+	case RT_REC_END:
+		if (logread_end(&in, &log->end) < 0)
+			return -1;
+		log->has_end = 1;
+		return 0;
+	case RT_REC_HEADER:
+		return -1; /* F2: only one, first */
+	default:
+		return 0; /* R4: unknown types are skipped */
+	}
+}
+
+static const char *logread_type_name(unsigned type)
+{
+	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
+					     "PROC", "END" };
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
+/* Frame the record at *off (R1); on success point at its payload. */
+static int logread_frame(const uint8_t *buf, size_t len, size_t off,
+			 unsigned *type, const uint8_t **payload, size_t *plen,
+			 size_t *next, const char **why)
+{
+	struct codec_in in = { buf + off + 1, buf + len, 0 };
+	uint64_t l;
+	size_t body;
+
+	*type = buf[off];
+	l = codec_get_varint(&in);
+	if (in.bad) {
+		*why = "truncated record (torn tail)";
+		return -1;
+	}
+	if (l > RT_LOG_MAX_PAYLOAD) {
+		*why = "record length over the format's limit";
+		return -1;
+	}
+	body = (size_t)(in.p - buf);
+	if (len - body < l + 4) {
+		*why = "truncated record (torn tail)";
+		return -1;
+	}
+	in.p += l;
+	if (codec_get_u32(&in) != codec_crc32(0, buf + off, body + l - off)) {
+		*why = "checksum mismatch";
+		return -1;
+	}
+	*payload = buf + body;
+	*plen = (size_t)l;
+	*next = body + (size_t)l + 4;
+	return 0;
+}
+
+static int logread_preamble(const uint8_t *buf, size_t len,
+			    struct rt_log *log, char *err, size_t errlen)
+{
+	struct codec_in in = { buf + RT_LOG_MAGIC_LEN, buf + len, 0 };
+
+	if (len < RT_LOG_MAGIC_LEN ||
+	    memcmp(buf, RT_LOG_MAGIC, RT_LOG_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "not an rtrack log (no magic at offset 0)");
+		return -1;
+	}
+	log->version_major = codec_get_u16(&in);
+	log->version_minor = codec_get_u16(&in);
+	if (in.bad) {
+		snprintf(err, errlen, "truncated at offset %zu (inside the preamble)",
+			 len);
+		return -1;
+	}
+	if (log->version_major > RT_LOG_VERSION_MAJOR || log->version_major == 0) {
+		snprintf(err, errlen,
+			 "format version %u.%u is newer than this rtrack-dump reads (%u.x)",
+			 log->version_major, log->version_minor,
+			 RT_LOG_VERSION_MAJOR);
+		return -1;
+	}
+	return 0;
+}
+
+static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
+			 size_t *off, char *err, size_t errlen)
+{
+	const char *why = "no header record";
+	const uint8_t *payload;
+	unsigned type;
+	size_t plen;
+
+	if (*off < len &&
+	    logread_frame(buf, len, *off, &type, &payload, &plen, off, &why) == 0) {
+		struct codec_in in = { payload, payload + plen, 0 };
+		if (type != RT_REC_HEADER)
+			why = "first record is not a header";
+		else if (logread_header(&in, &log->hdr) == 0)
+			return 0;
+		else
+			why = "malformed header";
+	}
+	snprintf(err, errlen, "unusable header at offset %d: %s",
+		 RT_LOG_PREAMBLE_LEN, why);
+	return -1;
+}
+
+int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
+		char *err, size_t errlen)
+{
+	struct logread_state st = { log, 0, 0 };
+	size_t off = RT_LOG_PREAMBLE_LEN;
+
+	memset(log, 0, sizeof(*log));
+	if (logread_preamble(buf, len, log, err, errlen) < 0 ||
+	    logread_first(buf, len, log, &off, err, errlen) < 0)
+		return -1;
+	while (off < len) {
+		const uint8_t *payload;
+		const char *why = NULL;
+		unsigned type;
+		size_t plen, next;
+		int rc;
+
+		if (logread_frame(buf, len, off, &type, &payload, &plen, &next,
+				  &why) < 0) {
+			logread_damage(log, off, "%s", why);
+			break;
+		}
+		rc = logread_payload(&st, type, payload, plen);
+		if (rc == -2) {
+			logread_damage(log, off, "out of memory");
+			break;
+		}
+		if (rc < 0) {
+			logread_damage(log, off, "malformed %s record",
+				       logread_type_name(type));
+			break;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+int logread_file(const char *path, struct rt_log *log, char *err,
+		 size_t errlen)
+{
+	struct stat sb;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		goto out;
+	}
+	buf = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	while (len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "read error at offset %zu: %s", len,
+				 strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break; /* shrank while reading: decode what is here */
+		len += (size_t)n;
+	}
+	rc = logread_buf(buf, len, log, err, errlen);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+void logread_free(struct rt_log *log)
+{
+	free(log->samples);
+	free(log->procs);
+	log->samples = NULL;
+	log->procs = NULL;
+	log->nsamples = log->nprocs = 0;
+}

@@ -1,0 +1,41 @@
+/* logread.h - decode an rtrack log (lib/FORMAT.md) into memory.  The reader
+ * treats its input as hostile: every read is bounded, unknown record types
+ * are skipped, and damage stops decoding at the offset where it was found
+ * while everything before it is kept. */
+#ifndef RTRACK_LOGREAD_H
+#define RTRACK_LOGREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct rt_log {
+	unsigned version_major, version_minor;
+	struct rt_header hdr;
+	struct rt_sample *samples; /* absolute values, in file order */
+	size_t nsamples;
+	struct rt_proc *procs;     /* in file order */
+	size_t nprocs;
+	int has_end;               /* an END record was read */
+	struct rt_end end;
+	int damaged;               /* decoding stopped early */
+	uint64_t damage_offset;    /* file offset of the first bad byte */
+	char damage[160];          /* what was wrong there */
+};
+
+/* Decode `len` bytes.  Returns 0 when the header was decoded (the log may
+ * still be damaged: see log->damaged), or -1 when the input is not usable
+ * at all (not a log, newer major version, no header), with a one-line
+ * reason in err.  On 0 the caller owns log and frees it with logread_free. */
+int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
+		char *err, size_t errlen);
+
+/* Read and decode a file: as logread_buf, and -1 with strerror text when
+ * the file cannot be read. */
+int logread_file(const char *path, struct rt_log *log, char *err,
+		 size_t errlen);
+
+void logread_free(struct rt_log *log);
+
+#endif

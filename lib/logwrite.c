@@ -1,0 +1,195 @@
+/* logwrite.c - the log encoder: records into a batch, batches into the file. */
+#include "logwrite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+
+void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->mem = mem;
+	b->cap = cap;
+}
+
+int logwrite_preamble(struct logbuf *b)
+{
+	struct codec_out o = { b->mem + b->len, b->mem + b->cap, 0 };
+
+	codec_put_bytes(&o, RT_LOG_MAGIC, RT_LOG_MAGIC_LEN);
+	codec_put_u16(&o, RT_LOG_VERSION_MAJOR);
+	codec_put_u16(&o, RT_LOG_VERSION_MINOR);
+	if (o.overflow)
+		return -ENOSPC;
+	b->len += RT_LOG_PREAMBLE_LEN;
+	return 0;
+}
+
+/* Frame a payload already encoded at `payload` (R1) into the batch. */
+static int logwrite_frame(struct logbuf *b, uint8_t type,
+			  const uint8_t *payload, size_t len)
+{
+	uint8_t *start = b->mem + b->len;
+	struct codec_out o = { start, b->mem + b->cap, 0 };
+	uint32_t crc;
+
+	codec_put_bytes(&o, &type, 1);
+	codec_put_varint(&o, len);
+	codec_put_bytes(&o, payload, len);
+	if (o.overflow || (size_t)(o.end - o.p) < 4)
+		return -ENOSPC;
+	crc = codec_crc32(0, start, (size_t)(o.p - start));
+	codec_put_u32(&o, crc);
+	b->len = (size_t)(o.p - b->mem);
+	return 0;
+}
+
+/* Payloads are encoded in a scratch area: the largest (HEADER, with three
+ * strings of up to 256 bytes and a 4096-byte cmdline) fits in 5 KiB. */
+#define PAYLOAD_MAX 5120
+
+static int logwrite_finish(struct logbuf *b, uint8_t type, uint8_t *scratch,
+			   struct codec_out *o)
+{
+	if (o->overflow)
+		return -ENOSPC;
+	return logwrite_frame(b, type, scratch, (size_t)(o->p - scratch));
+}
+
+int logwrite_header(struct logbuf *b, const struct rt_header *h)
+{
+	uint8_t scratch[PAYLOAD_MAX];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_str(&o, h->host, sizeof(h->host));          /* H1 */
+	codec_put_str(&o, h->kernel, sizeof(h->kernel));      /* H2 */
+	codec_put_str(&o, h->machine, sizeof(h->machine));    /* H3 */
+	codec_put_varint(&o, h->ncpus);                       /* H4 */
+	codec_put_varint(&o, h->clk_tck);                     /* H5 */
+	codec_put_varint(&o, h->page_size);                   /* H6 */
+	codec_put_varint(&o, h->boot_time_ns);                /* H7 */
+	codec_put_varint(&o, h->pid);                         /* H8 */
+	codec_put_varint(&o, h->start_ns);                    /* H9 */
+	codec_put_varint(&o, h->interval_ns);                 /* H10 */
+	codec_put_varint(&o, h->flags);                       /* H11 */
+	codec_put_varint(&o, h->mem_mode);                    /* H12 */
+	codec_put_str(&o, h->cmdline, sizeof(h->cmdline) - 1); /* H13 */
+	return logwrite_finish(b, RT_REC_HEADER, scratch, &o);
+}
+
+int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
+{
+	uint8_t scratch[16 + RT_SAMPLE_NFIELDS * CODEC_VARINT_MAX];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+	int keyframe = !b->have_prev;
+	unsigned i;
+	int rc;
+
+	codec_put_varint(&o, keyframe ? 1 : 0);          /* S1 */
+	codec_put_varint(&o, RT_SAMPLE_NFIELDS);         /* S2 */
+	codec_put_varint(&o, s->missing);                /* S3 */
+	for (i = 0; i < RT_SAMPLE_NFIELDS; i++) {        /* S4, S5, S7 */
+		uint64_t base = keyframe ? 0 : b->prev.v[i];
+		uint64_t v = (s->missing >> i & 1) ? base : s->v[i];
+		codec_put_svarint(&o, (int64_t)(v - base));
+	}
+	rc = logwrite_finish(b, RT_REC_SAMPLE, scratch, &o);
+	if (rc == 0) {
+		/* S7: a missing field keeps the previous value in the chain. */
+		struct rt_sample next = *s;
+		for (i = 0; i < RT_SAMPLE_NFIELDS; i++)
+			if (s->missing >> i & 1)
+				next.v[i] = keyframe ? 0 : b->prev.v[i];
+		b->prev = next;
+		b->have_prev = 1;
+	}
+	return rc;
+}
+
+int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
+{
+	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(p->cmdline)];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_varint(&o, p->pid);              /* C1 */
+	codec_put_varint(&o, p->ppid);             /* C2 */
+	codec_put_varint(&o, p->start_ns);         /* C3 */
+	codec_put_varint(&o, p->first_seen_ns);    /* C4 */
+	codec_put_varint(&o, p->last_seen_ns);     /* C5 */
+	codec_put_varint(&o, p->utime_ticks);      /* C6 */
+	codec_put_varint(&o, p->stime_ticks);      /* C7 */
+	codec_put_varint(&o, p->hwm_kib);          /* C8 */
+	codec_put_varint(&o, p->read_bytes);       /* C9 */
+	codec_put_varint(&o, p->write_bytes);      /* C10 */
+	codec_put_varint(&o, p->flags);            /* C11 */
+	codec_put_svarint(&o, p->exit_code);       /* C12 */
+	codec_put_str(&o, p->cmdline, sizeof(p->cmdline) - 1); /* C13 */
+	return logwrite_finish(b, RT_REC_PROC, scratch, &o);
+}
+
+int logwrite_end(struct logbuf *b, const struct rt_end *e)
+{
+	uint8_t scratch[12 * CODEC_VARINT_MAX];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_varint(&o, e->time_ns);            /* E1 */
+	codec_put_varint(&o, e->exit_kind);          /* E2 */
+	codec_put_svarint(&o, e->exit_value);        /* E3 */
+	codec_put_varint(&o, e->self_utime_us);      /* E4 */
+	codec_put_varint(&o, e->self_stime_us);      /* E5 */
+	codec_put_varint(&o, e->children_utime_us);  /* E6 */
+	codec_put_varint(&o, e->children_stime_us);  /* E7 */
+	codec_put_varint(&o, e->self_maxrss_kib);    /* E8 */
+	codec_put_varint(&o, e->children_maxrss_kib); /* E9 */
+	codec_put_varint(&o, e->tracker_cpu_ns);     /* E10 */
+	codec_put_varint(&o, e->samples);            /* E11 */
+	return logwrite_finish(b, RT_REC_END, scratch, &o);
+}
+
+/* Write all of buf: a regular file takes it in one write() unless the disk
+ * fills or a signal interrupts; the loop covers those. */
+static int logfile_write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int logfile_write(const char *path, int flags, const struct logbuf *b)
+{
+	int saved = errno, rc, fd;
+
+	fd = open(path, flags | O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
+				O_NOCTTY, 0600);
+	if (fd < 0) {
+		rc = -errno;
+	} else {
+		rc = logfile_write_all(fd, b->mem, b->len);
+		if (close(fd) < 0 && rc == 0 && errno != EINTR)
+			rc = -errno;
+	}
+	errno = saved;
+	return rc;
+}
+
+int logfile_create(const char *path, const struct logbuf *b)
+{
+	return logfile_write(path, O_CREAT | O_EXCL, b);
+}
+
+int logfile_append(const char *path, const struct logbuf *b)
+{
+	if (b->len == 0)
+		return 0;
+	return logfile_write(path, 0, b);
+}

@@ -1,0 +1,44 @@
+/* logwrite.h - encode log records (lib/FORMAT.md) into a caller-owned
+ * buffer, and move whole batches of them to the log file.  No malloc, no
+ * stdio: the sampler thread calls it inside any host. */
+#ifndef RTRACK_LOGWRITE_H
+#define RTRACK_LOGWRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct logbuf {
+	uint8_t *mem;
+	size_t cap, len;
+	struct rt_sample prev; /* last sample encoded: the delta base (S5) */
+	int have_prev;         /* 0 until the first sample: keyframe (S6) */
+};
+
+/* Use mem[0..cap) as the batch buffer; the first sample will be a keyframe. */
+void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap);
+
+/* Append the preamble (F1) / one record to the batch.  Each returns 0, or
+ * -ENOSPC when it does not fit, leaving the batch and the delta base as they
+ * were (flush, then retry). */
+int logwrite_preamble(struct logbuf *b);
+int logwrite_header(struct logbuf *b, const struct rt_header *h);
+int logwrite_sample(struct logbuf *b, const struct rt_sample *s);
+int logwrite_proc(struct logbuf *b, const struct rt_proc *p);
+int logwrite_end(struct logbuf *b, const struct rt_end *e);
+
+/* Forget the batch once it has been written; the delta base is kept. */
+static inline void logwrite_clear(struct logbuf *b) { b->len = 0; }
+
+/* Create the log: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so an existing file
+ * or a symlink is never overwritten or followed.  Writes the batch (the
+ * preamble and header) with one write.  Returns 0 or -errno; errno kept. */
+int logfile_create(const char *path, const struct logbuf *b);
+
+/* Append the batch with one write() on a descriptor opened O_APPEND for
+ * this call and closed after it, so a descriptor number the host reused is
+ * never written (FORMAT.md F3).  Returns 0 or -errno; errno kept. */
+int logfile_append(const char *path, const struct logbuf *b);
+
+#endif

@@ -1,0 +1,563 @@
+/* procfs.c - per-process /proc readers for the sampler thread: whole-file
+ * reads into fixed stack buffers, bounded parsers, no stdio, no malloc. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall() */
+#endif
+
+#include "procfs.h"
+#include "text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* stat is ~400 B, status ~1.5 KiB, smaps_rollup ~1 KiB: 4 KiB leaves room
+ * for long Cpus_allowed masks while keeping the sampler's stack small. */
+enum { PROCFS_BUF = 4096, PROCFS_PATH = 512, PROCFS_DENTS = 1024 };
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+static const char *skip_space(const char *s, const char *end)
+{
+	while (s < end && is_space(*s))
+		s++;
+	return s;
+}
+
+/* The whole of [s, end) is one decimal number. */
+static int parse_u64_exact(const char *s, const char *end, uint64_t *out)
+{
+	const char *next;
+	uint64_t v;
+
+	if (text_parse_u64(s, end, &v, &next) < 0 || next != end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_i32_exact(const char *s, const char *end, int32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64_exact(s, end, &v) < 0 || v > INT32_MAX)
+		return -EINVAL;
+	*out = (int32_t)v;
+	return 0;
+}
+
+/* ---- stat ---- */
+
+/* Next space-separated field at *p: 0 with its bounds, -EINVAL if none. */
+static int stat_token(const char **p, const char *end, const char **tok,
+		      const char **tok_end)
+{
+	const char *s = skip_space(*p, end), *e = s;
+
+	while (e < end && !is_space(*e))
+		e++;
+	if (e == s)
+		return -EINVAL;
+	*tok = s;
+	*tok_end = e;
+	*p = e;
+	return 0;
+}
+
+/* Store field number `field` (proc(5)); fields rtrack ignores are only
+ * required to exist, since some of them (tty_nr, tpgid, nice) are signed. */
+static int stat_store(int field, const char *s, const char *e,
+		      struct procfs_stat *st)
+{
+	switch (field) {
+	case 3:
+		if (e - s != 1)
+			return -EINVAL;
+		st->state = *s;
+		return 0;
+	case 4: return parse_i32_exact(s, e, &st->ppid);
+	case 14: return parse_u64_exact(s, e, &st->utime);
+	case 15: return parse_u64_exact(s, e, &st->stime);
+	case 16: return parse_u64_exact(s, e, &st->cutime);
+	case 17: return parse_u64_exact(s, e, &st->cstime);
+	case 20: return parse_u64_exact(s, e, &st->num_threads);
+	case 22: return parse_u64_exact(s, e, &st->starttime);
+	default: return 0;
+	}
+}
+
+/* The ')' that closes comm: the last one, as comm itself may hold any
+ * byte but the fields after it never hold a ')'. */
+static const char *stat_comm_end(const char *open, const char *end)
+{
+	const char *p = end;
+
+	while (p > open) {
+		p--;
+		if (*p == ')')
+			return p;
+	}
+	return NULL;
+}
+
+int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
+{
+	const char *end = buf + len, *p, *tok, *tok_end;
+	struct procfs_stat out = { 0 };
+	uint64_t pid;
+	int field;
+
+	/* (1) pid, then " (" opening (2) comm */
+	if (text_parse_u64(buf, end, &pid, &p) < 0 || pid > INT32_MAX ||
+	    end - p < 2 || p[0] != ' ' || p[1] != '(')
+		return -EINVAL;
+	out.pid = (int32_t)pid;
+	p = stat_comm_end(p + 1, end);
+	if (!p)
+		return -EINVAL;
+	for (p++, field = 3; field <= 22; field++)
+		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
+		    stat_store(field, tok, tok_end, &out) < 0)
+			return -EINVAL;
+	*st = out;
+	return 0;
+}
+
+/* ---- status, smaps_rollup, io ---- */
+
+/* A missing key is "unavailable"; a malformed one is an error. */
+static int optional_key(const char *buf, size_t len, const char *key,
+			uint64_t *out, int *has)
+{
+	int ret = text_key_u64(buf, len, key, out);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret < 0)
+		return -EINVAL;
+	*has = 1;
+	return 0;
+}
+
+int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
+{
+	struct procfs_status out = { 0 };
+
+	if (optional_key(buf, len, "VmRSS:", &out.vmrss_kib,
+			 &out.has_vmrss) < 0 ||
+	    optional_key(buf, len, "VmHWM:", &out.vmhwm_kib,
+			 &out.has_vmhwm) < 0)
+		return -EINVAL;
+	*s = out;
+	return 0;
+}
+
+int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib)
+{
+	/* "Pss:" with its colon, so that Pss_Anon: and friends never match. */
+	return text_key_u64(buf, len, "Pss:", pss_kib) < 0 ? -EINVAL : 0;
+}
+
+int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
+		    uint64_t *write_bytes)
+{
+	uint64_t r, w;
+
+	/* Keys match at line starts only: cancelled_write_bytes is not
+	 * write_bytes. */
+	if (text_key_u64(buf, len, "read_bytes:", &r) < 0 ||
+	    text_key_u64(buf, len, "write_bytes:", &w) < 0)
+		return -EINVAL;
+	*read_bytes = r;
+	*write_bytes = w;
+	return 0;
+}
+
+/* ---- pid lists ---- */
+
+/* Next pid of a blank-separated list at *p: 1 with *pid set, 0 at the end,
+ * -EINVAL for anything but a positive int32 followed by a blank. */
+static int next_pid(const char **p, const char *end, int32_t *pid)
+{
+	const char *s = skip_space(*p, end), *e = s;
+
+	if (s == end)
+		return 0;
+	while (e < end && !is_space(*e))
+		e++;
+	if (parse_i32_exact(s, e, pid) < 0 || *pid == 0)
+		return -EINVAL;
+	*p = e;
+	return 1;
+}
+
+int procfs_parse_pids(const char *buf, size_t len, int32_t *pids,
+		      size_t max, size_t *n)
+{
+	const char *p = buf, *end = buf + len;
+	size_t k = *n;
+	int32_t pid;
+	int ret;
+
+	/* Validate first, so that a malformed list changes nothing. */
+	while ((ret = next_pid(&p, end, &pid)) > 0)
+		;
+	if (ret < 0)
+		return ret;
+	for (p = buf; next_pid(&p, end, &pid) > 0; pids[k++] = pid) {
+		if (k >= max) {
+			ret = -E2BIG; /* keep the pids that fit */
+			break;
+		}
+	}
+	*n = k;
+	return ret;
+}
+
+/* ---- cmdline ---- */
+
+/* Length of dst[0..w) without the UTF-8 sequence that a cut before the
+ * byte `next` would split, so that a cut name stays valid text. */
+static size_t utf8_cut(const char *dst, size_t w, unsigned char next)
+{
+	size_t k = w;
+
+	if ((next & 0xC0) != 0x80)
+		return w;
+	while (k > 0 && w - k < 3 && ((unsigned char)dst[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0 && (unsigned char)dst[k - 1] >= 0xC0)
+		return k - 1;
+	return w;
+}
+
+size_t procfs_format_cmdline(const char *buf, size_t len, char *dst,
+			     size_t size)
+{
+	size_t i, w = 0;
+	int gap = 0;
+
+	if (size == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c == '\0') {
+			gap = w > 0; /* a run of NULs is one separator */
+			continue;
+		}
+		if (w + (size_t)gap + 1 > size - 1) {
+			w = utf8_cut(dst, w, c);
+			while (w > 0 && dst[w - 1] == ' ')
+				w--;
+			break;
+		}
+		if (gap)
+			dst[w++] = ' ';
+		gap = 0;
+		dst[w++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[w] = '\0';
+	return w;
+}
+
+/* ---- paths and reads ---- */
+
+int procfs_path(char *dst, size_t size, const char *procroot, int32_t pid,
+		const char *tail)
+{
+	char num[20];
+	size_t rlen = strlen(procroot), nlen, tlen, need;
+
+	if (pid < 0)
+		return -EINVAL;
+	nlen = text_put_u64(num, (uint64_t)pid);
+	tlen = tail ? strlen(tail) : 0; /* NULL tail: the pid directory */
+	if (rlen >= size || tlen >= size)
+		return -ENAMETOOLONG;
+	need = rlen + 1 + nlen + (tail ? 1 + tlen : 0) + 1;
+	if (need > size)
+		return -ENAMETOOLONG;
+	memcpy(dst, procroot, rlen);
+	dst[rlen] = '/';
+	memcpy(dst + rlen + 1, num, nlen);
+	if (tail) {
+		dst[rlen + 1 + nlen] = '/';
+		memcpy(dst + rlen + 2 + nlen, tail, tlen);
+	}
+	dst[need - 1] = '\0';
+	return 0;
+}
+
+static ssize_t read_pid_file(const char *procroot, int32_t pid,
+			     const char *tail, char *buf, size_t size)
+{
+	char path[PROCFS_PATH];
+	int ret = procfs_path(path, sizeof path, procroot, pid, tail);
+
+	return ret < 0 ? ret : text_read_file(path, buf, size);
+}
+
+/* Whether `tail` below the pid directory is gone; errno is preserved. */
+static int pid_path_gone(const char *procroot, int32_t pid, const char *tail)
+{
+	char path[PROCFS_PATH];
+	int saved = errno, gone;
+
+	if (procfs_path(path, sizeof path, procroot, pid, tail) < 0)
+		return 0;
+	gone = access(path, F_OK) < 0 && (errno == ENOENT || errno == ESRCH);
+	errno = saved;
+	return gone;
+}
+
+/* Read a file that may be unavailable while the process lives: io without
+ * permission, smaps_rollup of a zombie or kernel thread (ESRCH) or of an
+ * old kernel (ENOENT), an over-full buffer.  Returns the length, -ENODATA
+ * for "unavailable", or -errno when the process itself is gone. */
+static ssize_t read_optional(const char *procroot, int32_t pid,
+			     const char *tail, char *buf)
+{
+	ssize_t len = read_pid_file(procroot, pid, tail, buf, PROCFS_BUF);
+
+	if (len >= 0 || len == -ENAMETOOLONG)
+		return len;
+	if ((len == -ENOENT || len == -ESRCH) &&
+	    pid_path_gone(procroot, pid, "stat"))
+		return len;
+	return -ENODATA;
+}
+
+static int read_stat(const char *procroot, int32_t pid, char *buf,
+		     struct procfs_stat *st)
+{
+	ssize_t len = read_pid_file(procroot, pid, "stat", buf, PROCFS_BUF);
+
+	if (len < 0)
+		return (int)len;
+	return procfs_parse_stat(buf, (size_t)len, st);
+}
+
+/* The optional files: a malformed one counts as unavailable, since stat
+ * already proved the process readable. */
+static int read_status(const char *procroot, int32_t pid, char *buf,
+		       struct procfs_proc *p)
+{
+	ssize_t len = read_optional(procroot, pid, "status", buf);
+
+	if (len == -ENODATA)
+		return 0;
+	if (len < 0)
+		return (int)len;
+	(void)procfs_parse_status(buf, (size_t)len, &p->status);
+	return 0;
+}
+
+static int read_io(const char *procroot, int32_t pid, char *buf,
+		   struct procfs_proc *p)
+{
+	ssize_t len = read_optional(procroot, pid, "io", buf);
+
+	if (len == -ENODATA)
+		return 0;
+	if (len < 0)
+		return (int)len;
+	p->has_io = procfs_parse_io(buf, (size_t)len, &p->read_bytes,
+				    &p->write_bytes) == 0;
+	return 0;
+}
+
+static int read_pss(const char *procroot, int32_t pid, char *buf,
+		    struct procfs_proc *p)
+{
+	ssize_t len = read_optional(procroot, pid, "smaps_rollup", buf);
+
+	if (len == -ENODATA)
+		return 0;
+	if (len < 0)
+		return (int)len;
+	p->has_pss = procfs_parse_rollup_pss(buf, (size_t)len,
+					     &p->pss_kib) == 0;
+	return 0;
+}
+
+int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
+		     struct procfs_proc *p)
+{
+	char buf[PROCFS_BUF];
+	struct procfs_proc out;
+	int ret;
+
+	memset(&out, 0, sizeof out);
+	ret = read_stat(procroot, pid, buf, &out.stat);
+	if (ret == 0)
+		ret = read_status(procroot, pid, buf, &out);
+	if (ret == 0)
+		ret = read_io(procroot, pid, buf, &out);
+	if (ret == 0 && want_pss)
+		ret = read_pss(procroot, pid, buf, &out);
+	if (ret < 0)
+		return ret;
+	*p = out;
+	return 0;
+}
+
+/* ---- children ---- */
+
+/* The pids found so far; pids[0..n) are never listed twice. */
+struct kids {
+	const char *procroot;
+	int32_t pid;
+	int32_t *pids;
+	size_t max, n;
+};
+
+/* Layout of the records getdents64 returns (linux_dirent64). */
+struct dent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int kids_add(struct kids *k, int32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->pids[i] == pid)
+			return 0;
+	if (k->n >= k->max)
+		return -E2BIG;
+	k->pids[k->n++] = pid;
+	return 0;
+}
+
+/* "task/<tid>" plus `rest` into dst (at least 64 bytes). */
+static void task_tail(char *dst, int32_t tid, const char *rest)
+{
+	size_t w = 5, rlen = strlen(rest);
+
+	memcpy(dst, "task/", 5);
+	w += text_put_u64(dst + w, (uint64_t)tid);
+	memcpy(dst + w, rest, rlen + 1);
+}
+
+/* A children file that could not be read: a thread that exited is skipped;
+ * a task directory without the file means CONFIG_PROC_CHILDREN is off. */
+static int task_read_error(const struct kids *k, int32_t tid, ssize_t err)
+{
+	char tail[64];
+
+	if (err == -EOVERFLOW) /* more children than one buffer holds */
+		return -E2BIG;
+	if (err != -ENOENT && err != -ESRCH)
+		return (int)err;
+	task_tail(tail, tid, "");
+	if (err == -ENOENT && !pid_path_gone(k->procroot, k->pid, tail))
+		return -ENOTSUP;
+	return tid == k->pid ? -ENOENT : 0;
+}
+
+static int task_children(struct kids *k, int32_t tid)
+{
+	char buf[PROCFS_BUF], tail[64];
+	const char *p = buf, *end;
+	ssize_t len;
+	int32_t child;
+	int ret;
+
+	task_tail(tail, tid, "/children");
+	len = read_pid_file(k->procroot, k->pid, tail, buf, sizeof buf);
+	if (len < 0)
+		return task_read_error(k, tid, len);
+	end = buf + len;
+	while ((ret = next_pid(&p, end, &child)) > 0)
+		if ((ret = kids_add(k, child)) < 0)
+			return ret;
+	return ret;
+}
+
+/* Visit every numeric entry of one getdents64 batch. */
+static int task_batch(struct kids *k, const char *dents, size_t len)
+{
+	const size_t name_at = offsetof(struct dent64, d_name);
+	const char *name, *nul;
+	unsigned short reclen;
+	size_t pos;
+	int32_t tid;
+	int ret;
+
+	for (pos = 0; pos + name_at < len; pos += reclen) {
+		/* memcpy: records are only as aligned as the buffer. */
+		memcpy(&reclen, dents + pos + offsetof(struct dent64, d_reclen),
+		       sizeof reclen);
+		if (reclen <= name_at || reclen > len - pos)
+			return -EIO;
+		name = dents + pos + name_at;
+		nul = memchr(name, '\0', reclen - name_at);
+		if (!nul || parse_i32_exact(name, nul, &tid) < 0)
+			continue; /* ".", "..", or not a task */
+		if ((ret = task_children(k, tid)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int task_walk(struct kids *k, int fd)
+{
+	char dents[PROCFS_DENTS];
+	long len;
+	int ret;
+
+	for (;;) {
+		len = syscall(SYS_getdents64, fd, dents, sizeof dents);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			return -errno;
+		if (len == 0)
+			return 0;
+		if ((ret = task_batch(k, dents, (size_t)len)) < 0)
+			return ret;
+	}
+}
+
+static int task_dir_open(const char *procroot, int32_t pid)
+{
+	char path[PROCFS_PATH];
+	int fd, ret = procfs_path(path, sizeof path, procroot, pid, "task");
+
+	if (ret < 0)
+		return ret;
+	do
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
+		    size_t max, size_t *n)
+{
+	struct kids k = { procroot, pid, pids, max, *n };
+	int saved = errno, fd, ret;
+
+	fd = task_dir_open(procroot, pid);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	ret = task_walk(&k, fd);
+	close(fd);
+	if (ret == 0 || ret == -E2BIG)
+		*n = k.n;
+out:
+	errno = saved;
+	return ret;
+}

@@ -1,0 +1,89 @@
+/* procfs.h - read and parse the per-process files of /proc (stat, status,
+ * smaps_rollup, io, cmdline, task/TID/children) without stdio or malloc, so
+ * that the sampler thread can call them inside any host.
+ *
+ * Every function that takes `procroot` reads below that directory ("/proc"
+ * in production, a captured tree in tests).  Errors are returned as -errno;
+ * a process that vanished mid-read gives -ENOENT or -ESRCH, which callers
+ * treat as normal.  Outputs are left untouched on failure. */
+#ifndef RTRACK_PROCFS_H
+#define RTRACK_PROCFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fields of /proc/PID/stat, proc(5) numbering. */
+struct procfs_stat {
+	int32_t pid;        /* (1) */
+	char state;         /* (3) */
+	int32_t ppid;       /* (4) */
+	uint64_t utime;     /* (14) ticks */
+	uint64_t stime;     /* (15) */
+	uint64_t cutime;    /* (16) waited-for children, ticks */
+	uint64_t cstime;    /* (17) */
+	uint64_t num_threads; /* (20) */
+	uint64_t starttime; /* (22) ticks after boot */
+};
+
+/* Parse stat text.  The comm field may hold spaces and parentheses: fields
+ * are read after the LAST ')'.  Returns 0 or -EINVAL when a field is
+ * missing or not a number. */
+int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st);
+
+/* Lines of /proc/PID/status that rtrack uses.  A kernel thread or a zombie
+ * has no Vm* lines: the has_ flags say what was present. */
+struct procfs_status {
+	uint64_t vmrss_kib, vmhwm_kib;
+	int has_vmrss, has_vmhwm;
+};
+int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s);
+
+/* "Pss:" of smaps_rollup in KiB.  -EINVAL when there is no Pss line (an
+ * empty rollup of a zombie or kernel thread). */
+int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib);
+
+/* read_bytes and write_bytes of /proc/PID/io.  -EINVAL when absent. */
+int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
+		    uint64_t *write_bytes);
+
+/* Space-separated pids of a `children` file appended to pids[*n..max).
+ * Returns 0, or -E2BIG when max was reached (the pids that fit are kept). */
+int procfs_parse_pids(const char *buf, size_t len, int32_t *pids,
+		      size_t max, size_t *n);
+
+/* NUL-separated argv into dst joined by single spaces, always
+ * NUL-terminated, cut to size-1.  Returns the length written. */
+size_t procfs_format_cmdline(const char *buf, size_t len, char *dst,
+			     size_t size);
+
+/* Build "<procroot>/<pid>/<tail>" into dst without printf.  Returns 0 or
+ * -ENAMETOOLONG. */
+int procfs_path(char *dst, size_t size, const char *procroot, int32_t pid,
+		const char *tail);
+
+/* Everything the sampler needs of one process. */
+struct procfs_proc {
+	struct procfs_stat stat;
+	struct procfs_status status;
+	uint64_t pss_kib;
+	uint64_t read_bytes, write_bytes;
+	int has_pss, has_io;
+};
+
+/* Read stat, status, io and (when want_pss) smaps_rollup of pid.  Returns
+ * 0 when at least stat was read; -ENOENT/-ESRCH when the process is gone.
+ * An unreadable io (permissions) or smaps_rollup leaves has_io/has_pss 0. */
+int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
+		     struct procfs_proc *p);
+
+/* Children of pid from every task's children file
+ * (<procroot>/PID/task/TID/children), not only the main thread's, so that
+ * children forked by other threads are found.  Appended to pids[*n..max),
+ * without duplicates.  Uses getdents64 on the task directory (no opendir:
+ * it allocates).  Returns 0, -ENOENT when pid is gone, -ENOTSUP when the
+ * kernel has no children files (CONFIG_PROC_CHILDREN off), -E2BIG when max
+ * was reached. */
+int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
+		    size_t max, size_t *n);
+
+#endif

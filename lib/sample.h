@@ -1,0 +1,83 @@
+/* sample.h - one sample of the tracked process tree and of the system, as
+ * the sampler takes it and as the log stores it.
+ *
+ * The field list below is the single source of truth: the struct, the log
+ * encoder/decoder (lib/logwrite.c, lib/logread.c) and the field names are all
+ * generated from it.  Fields are only ever appended (lib/FORMAT.md, rule V2):
+ * a field's index is its position in this list and never changes.
+ *
+ * Every value is an unsigned 64-bit integer in the unit its name says;
+ * counters are cumulative since boot or since the process started, and the
+ * consumer turns them into per-interval figures.  A field the sampler could
+ * not read is flagged in `missing`, never stored as 0.
+ */
+#ifndef RTRACK_SAMPLE_H
+#define RTRACK_SAMPLE_H
+
+#include <stdint.h>
+
+/* X(name, comment) - keep the order: it is the on-disk field index. */
+#define RT_SAMPLE_FIELDS(X)                                                   \
+	X(time_ns,            "wall clock, ns since the epoch")                \
+	X(tree_procs,         "live processes in the tree, root included")    \
+	X(tree_utime_ticks,   "sum of utime+cutime over the live tree")       \
+	X(tree_stime_ticks,   "sum of stime+cstime over the live tree")       \
+	X(tree_mem_kib,       "sum of PSS (or RSS, RTRACK_MEMORY=rss)")       \
+	X(tree_rss_kib,       "sum of VmRSS over the live tree")              \
+	X(tree_hwm_max_kib,   "largest VmHWM of any live process")            \
+	X(tree_read_bytes,    "sum of /proc/PID/io read_bytes")               \
+	X(tree_write_bytes,   "sum of /proc/PID/io write_bytes")              \
+	X(tracker_cpu_ns,     "CPU time used by the sampler thread")          \
+	X(sys_procs,          "numeric entries in /proc")                     \
+	X(sys_user_ticks,     "/proc/stat cpu user+nice")                     \
+	X(sys_system_ticks,   "/proc/stat cpu system")                        \
+	X(sys_mem_total_kib,  "MemTotal")                                     \
+	X(sys_mem_free_kib,   "MemFree")                                      \
+	X(sys_mem_available_kib, "MemAvailable")                              \
+	X(sys_mem_buffers_kib, "Buffers")                                     \
+	X(sys_mem_cached_kib, "Cached + SReclaimable")                        \
+	X(sys_mem_active_kib, "Active")                                       \
+	X(sys_mem_inactive_kib, "Inactive")                                   \
+	X(sys_disk_read_bytes, "whole disks, sectors x 512")                  \
+	X(sys_disk_write_bytes, "whole disks, sectors x 512")                 \
+	X(sys_space_total_bytes, "real mounts, statvfs")                      \
+	X(sys_space_used_bytes, "real mounts, statvfs")                       \
+	X(sys_space_free_bytes, "real mounts, statvfs f_bavail")              \
+	X(sys_net_recv_bytes, "/proc/net/dev, lo excluded")                   \
+	X(sys_net_sent_bytes, "/proc/net/dev, lo excluded")
+
+enum rt_field {
+#define RT_FIELD_ENUM(name, doc) RT_F_##name,
+	RT_SAMPLE_FIELDS(RT_FIELD_ENUM)
+#undef RT_FIELD_ENUM
+	RT_SAMPLE_NFIELDS
+};
+
+struct rt_sample {
+	union {
+		struct {
+#define RT_FIELD_MEMBER(name, doc) uint64_t name;
+			RT_SAMPLE_FIELDS(RT_FIELD_MEMBER)
+#undef RT_FIELD_MEMBER
+		};
+		uint64_t v[RT_SAMPLE_NFIELDS];
+	};
+	uint64_t missing; /* bit RT_F_x set: field x could not be read */
+};
+
+_Static_assert(RT_SAMPLE_NFIELDS <= 64, "the missing mask holds 64 fields");
+
+/* Field name for index i, or NULL past the end. */
+const char *sample_field_name(unsigned i);
+
+static inline int sample_has(const struct rt_sample *s, enum rt_field f)
+{
+	return !(s->missing & ((uint64_t)1 << f));
+}
+
+static inline void sample_set_missing(struct rt_sample *s, enum rt_field f)
+{
+	s->missing |= (uint64_t)1 << f;
+}
+
+#endif

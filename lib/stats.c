@@ -1,0 +1,481 @@
+/* stats.c - per-interval rows, run summary and sizing recommendation from a
+ * decoded log, in the seed's (resource-tracker) combined metrics and units. */
+#include "stats.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#define ROW_ENTRY(name, type, dec) {#name, offsetof(struct stats_row, name), dec},
+#define SUM_ENTRY(name, type, dec) \
+	{#name, offsetof(struct stats_summary, name), dec},
+
+const struct stats_field stats_row_fields[STATS_ROW_NFIELDS] = {
+	STATS_ROW_FIELDS(ROW_ENTRY)
+};
+
+const struct stats_field stats_summary_fields[STATS_SUMMARY_NFIELDS] = {
+	STATS_SUMMARY_FIELDS(SUM_ENTRY)
+};
+
+#define KIB_PER_MIB 1024.0
+#define BYTES_PER_GB 1e9
+#define NS_PER_S 1e9
+#define US_PER_S 1e6
+#define DEFAULT_CLK_TCK 100.0
+
+/* The two samples an interval is computed from, and the row being filled. */
+struct interval {
+	const struct rt_sample *prev, *cur;
+	double clk; /* clock ticks per second */
+	double dt;  /* seconds from prev to cur */
+	int dt_ok;  /* both time stamps present */
+	struct stats_row *row;
+};
+
+static uint64_t sat_sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* x as a uint64_t: NaN and negatives give 0, too large gives UINT64_MAX. */
+static uint64_t clamp_u64(double x)
+{
+	if (!(x > 0))
+		return 0;
+	if (x >= 18446744073709551616.0)
+		return UINT64_MAX;
+	return (uint64_t)x;
+}
+
+static const struct rt_sample *log_last(const struct rt_log *log)
+{
+	return log->nsamples ? &log->samples[log->nsamples - 1] : NULL;
+}
+
+double stats_clk_tck(const struct rt_log *log)
+{
+	return log->hdr.clk_tck ? (double)log->hdr.clk_tck : DEFAULT_CLK_TCK;
+}
+
+int stats_end_ns(const struct rt_log *log, uint64_t *ns)
+{
+	const struct rt_sample *last = log_last(log);
+
+	if (log->has_end)
+		*ns = log->end.time_ns;
+	else if (last && sample_has(last, RT_F_time_ns))
+		*ns = last->time_ns;
+	else
+		return -1;
+	return 0;
+}
+
+static void field_put_u(const struct stats_field *f, void *base,
+			uint64_t *present, unsigned i, uint64_t v)
+{
+	assert(f[i].decimals < 0);
+	memcpy((char *)base + f[i].offset, &v, sizeof v);
+	*present |= STATS_BIT(i);
+}
+
+static void field_put_d(const struct stats_field *f, void *base,
+			uint64_t *present, unsigned i, double v)
+{
+	assert(f[i].decimals >= 0);
+	memcpy((char *)base + f[i].offset, &v, sizeof v);
+	*present |= STATS_BIT(i);
+}
+
+static uint64_t field_get_u(const struct stats_field *f, const void *base,
+			    unsigned i)
+{
+	uint64_t v;
+
+	assert(f[i].decimals < 0);
+	memcpy(&v, (const char *)base + f[i].offset, sizeof v);
+	return v;
+}
+
+/* ---- rows ---- */
+
+static void row_put_u(struct interval *iv, enum stats_col c, uint64_t v)
+{
+	field_put_u(stats_row_fields, iv->row, &iv->row->present, c, v);
+}
+
+static void row_put_d(struct interval *iv, enum stats_col c, double v)
+{
+	field_put_d(stats_row_fields, iv->row, &iv->row->present, c, v);
+}
+
+static int both_have(const struct interval *iv, enum rt_field f)
+{
+	return sample_has(iv->prev, f) && sample_has(iv->cur, f);
+}
+
+static uint64_t delta(const struct interval *iv, enum rt_field f)
+{
+	return sat_sub(iv->cur->v[f], iv->prev->v[f]);
+}
+
+/* Column c = the current value of f (a level, not a counter). */
+static void row_level(struct interval *iv, enum stats_col c, enum rt_field f)
+{
+	if (sample_has(iv->cur, f))
+		row_put_u(iv, c, iv->cur->v[f]);
+}
+
+/* Column c = the current value of f divided by div (a unit change). */
+static void row_scaled(struct interval *iv, enum stats_col c, enum rt_field f,
+		       double div)
+{
+	if (sample_has(iv->cur, f))
+		row_put_d(iv, c, (double)iv->cur->v[f] / div);
+}
+
+static void row_delta(struct interval *iv, enum stats_col c, enum rt_field f)
+{
+	if (both_have(iv, f))
+		row_put_u(iv, c, delta(iv, f));
+}
+
+/* Column c = CPU seconds spent in the interval by tick counter f. */
+static void row_ticks(struct interval *iv, enum stats_col c, enum rt_field f)
+{
+	if (both_have(iv, f))
+		row_put_d(iv, c, (double)delta(iv, f) / iv->clk);
+}
+
+/* Column c = cores busy on average: (Δuser + Δsystem) / clk / Δt. */
+static void row_usage(struct interval *iv, enum stats_col c,
+		      enum rt_field user, enum rt_field sys)
+{
+	double ticks;
+
+	if (!iv->dt_ok || !both_have(iv, user) || !both_have(iv, sys))
+		return;
+	ticks = (double)delta(iv, user) + (double)delta(iv, sys);
+	row_put_d(iv, c, iv->dt > 0 ? ticks / iv->clk / iv->dt : 0.0);
+}
+
+static void row_system_cpu(struct interval *iv)
+{
+	row_level(iv, STATS_C_system_processes, RT_F_sys_procs);
+	row_ticks(iv, STATS_C_system_utime, RT_F_sys_user_ticks);
+	row_ticks(iv, STATS_C_system_stime, RT_F_sys_system_ticks);
+	row_usage(iv, STATS_C_system_cpu_usage, RT_F_sys_user_ticks,
+		  RT_F_sys_system_ticks);
+}
+
+static void row_system_memory(struct interval *iv)
+{
+	const struct rt_sample *s = iv->cur;
+
+	row_scaled(iv, STATS_C_system_memory_free_mib, RT_F_sys_mem_free_kib,
+		   KIB_PER_MIB);
+	if (sample_has(s, RT_F_sys_mem_total_kib) &&
+	    sample_has(s, RT_F_sys_mem_available_kib))
+		row_put_d(iv, STATS_C_system_memory_used_mib,
+			  (double)sat_sub(s->sys_mem_total_kib,
+					  s->sys_mem_available_kib) /
+				  KIB_PER_MIB);
+	row_scaled(iv, STATS_C_system_memory_buffers_mib,
+		   RT_F_sys_mem_buffers_kib, KIB_PER_MIB);
+	row_scaled(iv, STATS_C_system_memory_cached_mib,
+		   RT_F_sys_mem_cached_kib, KIB_PER_MIB);
+	row_scaled(iv, STATS_C_system_memory_active_mib,
+		   RT_F_sys_mem_active_kib, KIB_PER_MIB);
+	row_scaled(iv, STATS_C_system_memory_inactive_mib,
+		   RT_F_sys_mem_inactive_kib, KIB_PER_MIB);
+}
+
+static void row_system_io(struct interval *iv)
+{
+	row_delta(iv, STATS_C_system_disk_read_bytes, RT_F_sys_disk_read_bytes);
+	row_delta(iv, STATS_C_system_disk_write_bytes,
+		  RT_F_sys_disk_write_bytes);
+	row_scaled(iv, STATS_C_system_disk_space_total_gb,
+		   RT_F_sys_space_total_bytes, BYTES_PER_GB);
+	row_scaled(iv, STATS_C_system_disk_space_used_gb,
+		   RT_F_sys_space_used_bytes, BYTES_PER_GB);
+	row_scaled(iv, STATS_C_system_disk_space_free_gb,
+		   RT_F_sys_space_free_bytes, BYTES_PER_GB);
+	row_delta(iv, STATS_C_system_net_recv_bytes, RT_F_sys_net_recv_bytes);
+	row_delta(iv, STATS_C_system_net_sent_bytes, RT_F_sys_net_sent_bytes);
+}
+
+/* No GPU fields are sampled yet: the seed reports 0 without a GPU. */
+static void row_gpu(struct interval *iv)
+{
+	row_put_d(iv, STATS_C_system_gpu_usage, 0.0);
+	row_put_d(iv, STATS_C_system_gpu_vram_mib, 0.0);
+	row_put_u(iv, STATS_C_system_gpu_utilized, 0);
+	row_put_d(iv, STATS_C_process_gpu_usage, 0.0);
+	row_put_d(iv, STATS_C_process_gpu_vram_mib, 0.0);
+	row_put_u(iv, STATS_C_process_gpu_utilized, 0);
+}
+
+static void row_process(struct interval *iv, uint32_t pid)
+{
+	row_put_u(iv, STATS_C_process_pid, pid);
+	if (sample_has(iv->cur, RT_F_tree_procs))
+		row_put_u(iv, STATS_C_process_children,
+			  sat_sub(iv->cur->tree_procs, 1));
+	row_ticks(iv, STATS_C_process_utime, RT_F_tree_utime_ticks);
+	row_ticks(iv, STATS_C_process_stime, RT_F_tree_stime_ticks);
+	row_usage(iv, STATS_C_process_cpu_usage, RT_F_tree_utime_ticks,
+		  RT_F_tree_stime_ticks);
+	row_scaled(iv, STATS_C_process_memory_mib, RT_F_tree_mem_kib,
+		   KIB_PER_MIB);
+	row_delta(iv, STATS_C_process_disk_read_bytes, RT_F_tree_read_bytes);
+	row_delta(iv, STATS_C_process_disk_write_bytes,
+		  RT_F_tree_write_bytes);
+}
+
+size_t stats_nrows(const struct rt_log *log)
+{
+	return log->nsamples < 2 ? 0 : log->nsamples - 1;
+}
+
+void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
+{
+	struct interval iv = {
+		.prev = &log->samples[i],
+		.cur = &log->samples[i + 1],
+		.clk = stats_clk_tck(log),
+		.row = row,
+	};
+
+	assert(i < stats_nrows(log));
+	memset(row, 0, sizeof *row);
+	iv.dt_ok = both_have(&iv, RT_F_time_ns);
+	iv.dt = ((double)iv.cur->time_ns - (double)iv.prev->time_ns) / NS_PER_S;
+	row_scaled(&iv, STATS_C_timestamp, RT_F_time_ns, NS_PER_S);
+	row_system_cpu(&iv);
+	row_system_memory(&iv);
+	row_system_io(&iv);
+	row_gpu(&iv);
+	row_process(&iv, log->hdr.pid);
+}
+
+/* ---- summary ---- */
+
+static void sum_put_u(struct stats_summary *s, enum stats_sum k, uint64_t v)
+{
+	field_put_u(stats_summary_fields, s, &s->present, k, v);
+}
+
+static void sum_put_d(struct stats_summary *s, enum stats_sum k, double v)
+{
+	field_put_d(stats_summary_fields, s, &s->present, k, v);
+}
+
+static void sum_duration(const struct rt_log *log, struct stats_summary *s)
+{
+	uint64_t end;
+
+	if (stats_end_ns(log, &end) == 0)
+		sum_put_d(s, STATS_S_duration_s,
+			  (double)sat_sub(end, log->hdr.start_ns) / NS_PER_S);
+}
+
+/* With an end record, getrusage's totals (which count every waited-for
+ * descendant, however short) less the tracker's own thread; without one,
+ * what the last sample saw of the live tree. */
+static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
+{
+	const struct rt_sample *last = log_last(log);
+	const struct rt_end *e = &log->end;
+
+	if (log->has_end) {
+		uint64_t us = sat_add(sat_add(e->self_utime_us, e->self_stime_us),
+				      sat_add(e->children_utime_us,
+					      e->children_stime_us));
+		double cpu = (double)us / US_PER_S -
+			     (double)e->tracker_cpu_ns / NS_PER_S;
+		sum_put_d(s, STATS_S_cpu_seconds, cpu > 0 ? cpu : 0.0);
+	} else if (last && sample_has(last, RT_F_tree_utime_ticks) &&
+		   sample_has(last, RT_F_tree_stime_ticks)) {
+		sum_put_d(s, STATS_S_cpu_seconds,
+			  ((double)last->tree_utime_ticks +
+			   (double)last->tree_stime_ticks) /
+				  stats_clk_tck(log));
+	}
+}
+
+static void sum_tracker(const struct rt_log *log, struct stats_summary *s)
+{
+	const struct rt_sample *last = log_last(log);
+
+	if (log->has_end)
+		sum_put_d(s, STATS_S_tracker_cpu_seconds,
+			  (double)log->end.tracker_cpu_ns / NS_PER_S);
+	else if (last && sample_has(last, RT_F_tracker_cpu_ns))
+		sum_put_d(s, STATS_S_tracker_cpu_seconds,
+			  (double)last->tracker_cpu_ns / NS_PER_S);
+}
+
+/* Row columns whose per-interval counts add up to a summary total. */
+static const struct {
+	enum stats_col col;
+	enum stats_sum key;
+} row_totals[] = {
+	{STATS_C_process_disk_read_bytes, STATS_S_disk_read_bytes},
+	{STATS_C_process_disk_write_bytes, STATS_S_disk_write_bytes},
+	{STATS_C_system_net_recv_bytes, STATS_S_net_recv_bytes},
+	{STATS_C_system_net_sent_bytes, STATS_S_net_sent_bytes},
+};
+
+static void sum_add_totals(struct stats_summary *s, const struct stats_row *r)
+{
+	for (size_t j = 0; j < sizeof row_totals / sizeof row_totals[0]; j++) {
+		unsigned c = row_totals[j].col, k = row_totals[j].key;
+		uint64_t have = 0;
+
+		if (!(r->present & STATS_BIT(c)))
+			continue;
+		if (s->present & STATS_BIT(k))
+			have = field_get_u(stats_summary_fields, s, k);
+		sum_put_u(s, k, sat_add(have,
+					field_get_u(stats_row_fields, r, c)));
+	}
+}
+
+static void sum_rows(const struct rt_log *log, struct stats_summary *s)
+{
+	size_t n = 0, nrows = stats_nrows(log);
+	double total = 0, max = 0;
+	struct stats_row r;
+
+	for (size_t i = 0; i < nrows; i++) {
+		stats_row(log, i, &r);
+		sum_add_totals(s, &r);
+		if (!(r.present & STATS_BIT(STATS_C_process_cpu_usage)))
+			continue;
+		total += r.process_cpu_usage;
+		if (n++ == 0 || r.process_cpu_usage > max)
+			max = r.process_cpu_usage;
+	}
+	if (n == 0)
+		return;
+	sum_put_d(s, STATS_S_cpu_usage_mean, total / (double)n);
+	sum_put_d(s, STATS_S_cpu_usage_max, max);
+}
+
+static void sum_memory(const struct rt_log *log, struct stats_summary *s)
+{
+	uint64_t max = 0;
+	double total = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < log->nsamples; i++) {
+		const struct rt_sample *x = &log->samples[i];
+
+		if (!sample_has(x, RT_F_tree_mem_kib))
+			continue;
+		total += (double)x->tree_mem_kib;
+		if (n++ == 0 || x->tree_mem_kib > max)
+			max = x->tree_mem_kib;
+	}
+	if (n == 0)
+		return;
+	sum_put_d(s, STATS_S_memory_mib_mean, total / (double)n / KIB_PER_MIB);
+	sum_put_d(s, STATS_S_memory_mib_max, (double)max / KIB_PER_MIB);
+}
+
+/* The largest peak RSS of any single process: the sampler's VmHWM maxima,
+ * every process record, and getrusage's maxrss of the root and of its
+ * largest waited-for descendant, which catch peaks between samples. */
+static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
+{
+	uint64_t max = 0;
+	int have = log->nprocs > 0 || log->has_end;
+
+	for (size_t i = 0; i < log->nsamples; i++) {
+		const struct rt_sample *x = &log->samples[i];
+
+		if (!sample_has(x, RT_F_tree_hwm_max_kib))
+			continue;
+		have = 1;
+		if (x->tree_hwm_max_kib > max)
+			max = x->tree_hwm_max_kib;
+	}
+	for (size_t i = 0; i < log->nprocs; i++)
+		if (log->procs[i].hwm_kib > max)
+			max = log->procs[i].hwm_kib;
+	if (log->has_end && log->end.self_maxrss_kib > max)
+		max = log->end.self_maxrss_kib;
+	if (log->has_end && log->end.children_maxrss_kib > max)
+		max = log->end.children_maxrss_kib;
+	if (have)
+		sum_put_d(s, STATS_S_peak_rss_mib, (double)max / KIB_PER_MIB);
+}
+
+void stats_summarize(const struct rt_log *log, struct stats_summary *s)
+{
+	memset(s, 0, sizeof *s);
+	sum_duration(log, s);
+	sum_put_u(s, STATS_S_samples, log->nsamples);
+	sum_cpu_seconds(log, s);
+	sum_rows(log, s);
+	sum_memory(log, s);
+	sum_peak_rss(log, s);
+	sum_put_d(s, STATS_S_gpu_usage_mean, 0.0);
+	sum_put_d(s, STATS_S_gpu_usage_max, 0.0);
+	sum_put_d(s, STATS_S_gpu_vram_mib_max, 0.0);
+	sum_put_u(s, STATS_S_processes_seen, log->nprocs);
+	sum_tracker(log, s);
+}
+
+/* ---- recommendation ---- */
+
+uint64_t stats_round_mib(double mib)
+{
+	static const double steps[] = {128, 256, 512, 1024, 2048};
+	double gib;
+
+	if (!(mib > 0))
+		return 128;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (mib <= steps[i])
+			return (uint64_t)steps[i];
+	gib = ceil(mib / 1024);
+	if (gib >= 18446744073709551616.0 / 1024)
+		return UINT64_MAX & ~(uint64_t)1023;
+	return (uint64_t)gib * 1024;
+}
+
+/* Value of summary key k, or 0 when it is unavailable. */
+static double sum_get_d(const struct stats_summary *s, enum stats_sum k)
+{
+	double v;
+
+	if (!(s->present & STATS_BIT(k)))
+		return 0;
+	memcpy(&v, (const char *)s + stats_summary_fields[k].offset, sizeof v);
+	return v;
+}
+
+void stats_recommend(const struct stats_summary *s, struct stats_rec *rec)
+{
+	double cpu = sum_get_d(s, STATS_S_cpu_usage_mean);
+	double mem = fmax(sum_get_d(s, STATS_S_memory_mib_max),
+			  sum_get_d(s, STATS_S_peak_rss_mib));
+	double gpu = sum_get_d(s, STATS_S_gpu_usage_max);
+	double vram = sum_get_d(s, STATS_S_gpu_vram_mib_max);
+
+	rec->cores = clamp_u64(ceil(cpu));
+	if (rec->cores < 1)
+		rec->cores = 1;
+	rec->memory_mib = stats_round_mib(mem * 1.2);
+	rec->gpus = 0;
+	if (gpu > 0)
+		rec->gpus = clamp_u64(round(gpu)) ? clamp_u64(round(gpu)) : 1;
+	rec->vram_mib = vram > 0 ? stats_round_mib(vram * 1.2) : 0;
+}

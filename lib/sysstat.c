@@ -1,0 +1,832 @@
+/* sysstat.c - system-wide counters from /proc and /sys, read through small
+ * stack buffers (about 15 KiB at the deepest) with no stdio and no malloc. */
+#include "sysstat.h"
+#include "text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#define PATH_BUF 512        /* "<root>/net/dev"; roots are short */
+#define STREAM_BUF 4096     /* longest line handled whole */
+#define MEMINFO_BUF 4096    /* meminfo is ~1.5 KiB and has a fixed key set */
+#define DENTS_BUF 2048
+#define DISK_MAX 256        /* names kept from <sysroot>/block */
+#define DISK_NAME 32        /* kernel DISK_NAME_LEN, NUL included */
+#define SPACE_MAX_FS 512    /* filesystems counted, for dedupe by dev */
+#define SPACE_MAX_SRC 128   /* distinct /dev/ sources */
+#define SPACE_MAX_POOLS 32  /* ZFS pools */
+#define SECTOR 512          /* diskstats unit, see disk_line */
+
+/* A line handler: 0 to go on, 1 to stop early, -errno to fail.  cut says
+ * the line was longer than the read buffer and only its head is given. */
+typedef int (*line_fn)(const char *line, const char *end, int cut, void *ctx);
+
+static int path_join(char *dst, size_t size, const char *root,
+		     const char *tail)
+{
+	size_t a = strlen(root), b = strlen(tail);
+
+	if (a + b + 2 > size)
+		return -ENAMETOOLONG;
+	memcpy(dst, root, a);
+	dst[a] = '/';
+	memcpy(dst + a + 1, tail, b + 1);
+	return 0;
+}
+
+static int open_cloexec(const char *path, int flags)
+{
+	int fd;
+
+	do
+		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Give each line of captured text (without its '\n') to fn. */
+static int each_line(const char *buf, size_t len, line_fn fn, void *ctx)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *next = text_next_line(p, end);
+		const char *eol = next[-1] == '\n' ? next - 1 : next;
+		int ret = fn(p, eol, 0, ctx);
+
+		if (ret)
+			return ret < 0 ? ret : 0;
+		p = next;
+	}
+	return 0;
+}
+
+/* Hand the complete lines of buf[0..*have) to fn and move the unfinished
+ * rest to the front.  A line that fills buf alone is handed over cut, once,
+ * and its tail is dropped (*skip) up to its '\n'. */
+static int stream_lines(char *buf, size_t *have, size_t size, int *skip,
+			line_fn fn, void *ctx)
+{
+	char *p = buf, *end = buf + *have, *nl;
+	int ret;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+		ret = *skip ? 0 : fn(p, nl, 0, ctx);
+		*skip = 0;
+		if (ret)
+			return ret;
+		p = nl + 1;
+	}
+	*have = (size_t)(end - p);
+	memmove(buf, p, *have);
+	if (*have < size)
+		return 0;
+	ret = *skip ? 0 : fn(buf, buf + size, 1, ctx);
+	*skip = 1;
+	*have = 0;
+	return ret;
+}
+
+/* Feed every line of a file of any length to fn through buf, so that a
+ * host with thousands of mounts or interfaces needs no bigger buffer. */
+static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
+{
+	size_t have = 0;
+	int skip = 0, ret;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + have, size - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		ret = stream_lines(buf, &have, size, &skip, fn, ctx);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	ret = have && !skip ? fn(buf, buf + have, 0, ctx) : 0;
+	return ret < 0 ? ret : 0;
+}
+
+static int stream_file(const char *root, const char *tail, line_fn fn,
+		       void *ctx)
+{
+	char path[PATH_BUF], buf[STREAM_BUF];
+	int fd, ret;
+
+	ret = path_join(path, sizeof(path), root, tail);
+	if (ret)
+		return ret;
+	fd = open_cloexec(path, 0);
+	if (fd < 0)
+		return fd;
+	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);
+	close(fd);
+	return ret;
+}
+
+/* Parse count numbers separated by blanks, each ended by a blank or end.
+ * Returns 0 or -EINVAL (overflow included). */
+static int parse_u64s(const char **p, const char *end, uint64_t *v,
+		      size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		const char *q = text_skip_blanks(*p, end), *next;
+
+		if (text_parse_u64(q, end, &v[i], &next))
+			return -EINVAL;
+		if (next < end && *next != ' ' && *next != '\t')
+			return -EINVAL;
+		*p = next;
+	}
+	return 0;
+}
+
+/* ---- cpu: the first line of /proc/stat ---- */
+
+struct cpu_acc {
+	uint64_t user, system;
+	int found;
+};
+
+static int cpu_line(const char *p, const char *end, int cut, void *ctx)
+{
+	struct cpu_acc *a = ctx;
+	uint64_t v[3];
+
+	if ((size_t)(end - p) < 4 || memcmp(p, "cpu ", 4) != 0)
+		return 0;
+	if (cut)
+		return -EOVERFLOW;
+	p += 4;
+	/* proc(5) /proc/stat "cpu": (1) user, (2) nice, (3) system. */
+	if (parse_u64s(&p, end, v, 3))
+		return -EINVAL;
+	a->user = v[0] + v[1];
+	a->system = v[2];
+	a->found = 1;
+	return 1;
+}
+
+static int cpu_store(int ret, const struct cpu_acc *a, struct sysstat *s)
+{
+	if (ret)
+		return ret;
+	if (!a->found)
+		return -EINVAL;
+	s->user_ticks = a->user;
+	s->system_ticks = a->system;
+	return 0;
+}
+
+int sysstat_parse_cpu(const char *buf, size_t len, struct sysstat *s)
+{
+	struct cpu_acc a = {0};
+
+	return cpu_store(each_line(buf, len, cpu_line, &a), &a, s);
+}
+
+/* ---- meminfo ---- */
+
+int sysstat_parse_meminfo(const char *buf, size_t len, struct sysstat *s)
+{
+	/* The colon is part of each key, so "Active(anon):" is not "Active:". */
+	static const char *const keys[] = {
+		"MemTotal:", "MemFree:", "MemAvailable:", "Buffers:",
+		"Cached:", "Active:", "Inactive:",
+	};
+	uint64_t v[7], srec = 0;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < 7; i++)
+		if (text_key_u64(buf, len, keys[i], &v[i]))
+			return -EINVAL;
+	/* Slab that can be freed counts as cache, as in the seed; a kernel
+	 * (or a sandbox such as gVisor) without the line has none to add. */
+	ret = text_key_u64(buf, len, "SReclaimable:", &srec);
+	if (ret && ret != -ENOENT)
+		return -EINVAL;
+	s->mem_total_kib = v[0];
+	s->mem_free_kib = v[1];
+	s->mem_available_kib = v[2];
+	s->mem_buffers_kib = v[3];
+	s->mem_cached_kib = v[4] + srec;
+	s->mem_active_kib = v[5];
+	s->mem_inactive_kib = v[6];
+	return 0;
+}
+
+/* ---- diskstats ---- */
+
+struct disk_acc {
+	int (*is_disk)(const char *name, void *ctx);
+	void *ctx;
+	uint64_t read, written;
+};
+
+/* The blank-ended token at *p, NUL-terminated into dst; -EINVAL when it is
+ * empty or does not fit. */
+static int take_token(const char **p, const char *end, char *dst,
+		      size_t size)
+{
+	const char *q = text_skip_blanks(*p, end), *t = q;
+
+	while (t < end && *t != ' ' && *t != '\t')
+		t++;
+	if (t == q || (size_t)(t - q) >= size)
+		return -EINVAL;
+	memcpy(dst, q, (size_t)(t - q));
+	dst[t - q] = '\0';
+	*p = t;
+	return 0;
+}
+
+static int disk_line(const char *p, const char *end, int cut, void *ctx)
+{
+	struct disk_acc *a = ctx;
+	uint64_t v[7];
+	char name[64];
+
+	if (cut)
+		return -EOVERFLOW;
+	if (text_skip_blanks(p, end) == end)
+		return 0;
+	/* major minor name, then the counters of block/stat.rst. */
+	if (parse_u64s(&p, end, v, 2) ||
+	    take_token(&p, end, name, sizeof(name)))
+		return -EINVAL;
+	if (!a->is_disk(name, a->ctx))
+		return 0; /* a partition: its I/O is already in its disk's */
+	if (parse_u64s(&p, end, v, 7))
+		return -EINVAL;
+	/* Fields 6 and 10 (1-based, counting major minor name): sectors read
+	 * and written.  Documentation/admin-guide/iostats.rst: these are
+	 * 512-byte sectors whatever the device's hw_sector_size. */
+	a->read += v[2] * SECTOR;
+	a->written += v[6] * SECTOR;
+	return 0;
+}
+
+int sysstat_parse_diskstats(const char *buf, size_t len,
+			    int (*is_disk)(const char *name, void *ctx),
+			    void *ctx, struct sysstat *s)
+{
+	struct disk_acc a = {is_disk, ctx, 0, 0};
+	int ret = each_line(buf, len, disk_line, &a);
+
+	if (ret)
+		return -EINVAL;
+	s->disk_read_bytes = a.read;
+	s->disk_write_bytes = a.written;
+	return 0;
+}
+
+/* ---- net/dev ---- */
+
+struct net_acc {
+	unsigned lines;
+	uint64_t recv, sent;
+};
+
+static int net_line(const char *p, const char *end, int cut, void *ctx)
+{
+	struct net_acc *a = ctx;
+	const char *colon, *name;
+	uint64_t v[9];
+
+	if (cut)
+		return -EOVERFLOW;
+	if (a->lines++ < 2) /* "Inter-|   Receive ..." and " face |bytes ..." */
+		return memchr(p, '|', (size_t)(end - p)) ? 0 : -EINVAL;
+	if (text_skip_blanks(p, end) == end)
+		return 0;
+	/* dev_valid_name() forbids ':' in names, so the first one ends it;
+	 * the numbers may follow it with no blank ("eth0:18700732"). */
+	colon = memchr(p, ':', (size_t)(end - p));
+	if (!colon)
+		return -EINVAL;
+	name = text_skip_blanks(p, colon);
+	if (colon - name == 2 && memcmp(name, "lo", 2) == 0)
+		return 0;
+	p = colon + 1;
+	/* Receive bytes is the 1st number, transmit bytes the 9th. */
+	if (parse_u64s(&p, end, v, 9))
+		return -EINVAL;
+	a->recv += v[0];
+	a->sent += v[8];
+	return 0;
+}
+
+static int net_store(int ret, const struct net_acc *a, struct sysstat *s)
+{
+	if (ret)
+		return ret;
+	if (a->lines < 2)
+		return -EINVAL;
+	s->net_recv_bytes = a->recv;
+	s->net_sent_bytes = a->sent;
+	return 0;
+}
+
+int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s)
+{
+	struct net_acc a = {0};
+
+	return net_store(each_line(buf, len, net_line, &a) ? -EINVAL : 0, &a,
+			 s);
+}
+
+/* ---- mounts ---- */
+
+struct zpool {
+	uint64_t name_hash, used, free;
+};
+
+struct space_acc {
+	sysstat_statfs_fn statfs_fn;
+	void *ctx;
+	uint64_t total, used, free;
+	uint64_t devs[SPACE_MAX_FS];
+	uint64_t srcs[SPACE_MAX_SRC];
+	struct zpool pools[SPACE_MAX_POOLS];
+	size_t ndevs, nsrcs, npools;
+	char path[PATH_MAX];
+};
+
+/* FNV-1a: sources and pool names are remembered by hash, not by copy. */
+static uint64_t hash_bytes(const char *p, const char *end)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; p < end; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+static int has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
+/* proc(5) /proc/mounts escapes ' ', '\t', '\n' and '\\' as \ooo octal.
+ * -ENAMETOOLONG when the result does not fit dst (statfs would refuse it
+ * anyway), -EINVAL on an escaped NUL. */
+static int mount_unescape(const char *s, const char *end, char *dst,
+			  size_t size)
+{
+	size_t n = 0;
+
+	while (s < end) {
+		char c = *s++;
+
+		if (c == '\\' && end - s >= 3 && s[0] >= '0' && s[0] <= '3' &&
+		    s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7') {
+			c = (char)((s[0] - '0') * 64 + (s[1] - '0') * 8 +
+				   (s[2] - '0'));
+			s += 3;
+		}
+		if (c == '\0')
+			return -EINVAL;
+		if (n + 1 >= size)
+			return -ENAMETOOLONG;
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+/* The seed's skip list, as mount_point.startswith(("/proc", ...)). */
+static int mount_skipped(const char *path)
+{
+	return strncmp(path, "/proc", 5) == 0 || strncmp(path, "/sys", 4) == 0 ||
+	       strncmp(path, "/dev", 4) == 0 || strncmp(path, "/run", 4) == 0;
+}
+
+/* Remember a counted filesystem by dev and, for a /dev/ source, by source
+ * (btrfs subvolumes of one device have distinct devs but one space).
+ * Returns 1 when it was counted before, 0 when new, -ENOSPC when full. */
+static int space_seen(struct space_acc *a, uint64_t dev, const char *src,
+		      const char *src_end)
+{
+	int by_src = src_end - src > 5 && memcmp(src, "/dev/", 5) == 0;
+	uint64_t h = by_src ? hash_bytes(src, src_end) : 0;
+
+	if (has_u64(a->devs, a->ndevs, dev) ||
+	    (by_src && has_u64(a->srcs, a->nsrcs, h)))
+		return 1;
+	if (a->ndevs == SPACE_MAX_FS || (by_src && a->nsrcs == SPACE_MAX_SRC))
+		return -ENOSPC;
+	a->devs[a->ndevs++] = dev;
+	if (by_src)
+		a->srcs[a->nsrcs++] = h;
+	return 0;
+}
+
+/* ZFS datasets of one pool share its free space, and each reports
+ * blocks = own used + pool available, so adding them up would count the
+ * free space once per dataset.  Without zpool(8) the pool is summed as:
+ * used = sum of the datasets' (blocks - bfree), free = the largest
+ * bavail seen (a dataset quota can only lower it). */
+static int space_add_zfs(struct space_acc *a, const char *src,
+			 const char *src_end, const struct sysstat_fs *fs)
+{
+	const char *slash = memchr(src, '/', (size_t)(src_end - src));
+	uint64_t h = hash_bytes(src, slash ? slash : src_end);
+	uint64_t used_blocks =
+		fs->blocks > fs->bfree ? fs->blocks - fs->bfree : 0;
+	uint64_t avail = fs->bavail * fs->frsize;
+	struct zpool *p = a->pools;
+
+	while (p < a->pools + a->npools && p->name_hash != h)
+		p++;
+	if (p == a->pools + a->npools) {
+		if (a->npools == SPACE_MAX_POOLS)
+			return -ENOSPC;
+		*p = (struct zpool){h, 0, 0};
+		a->npools++;
+	}
+	p->used += used_blocks * fs->frsize;
+	if (avail > p->free)
+		p->free = avail;
+	return 0;
+}
+
+static void space_add_fs(struct space_acc *a, const struct sysstat_fs *fs)
+{
+	uint64_t total = fs->blocks * fs->frsize;
+	uint64_t avail = fs->bavail * fs->frsize;
+
+	/* The seed's free is what users may still write (bavail), so blocks
+	 * reserved for root show as used. */
+	a->total += total;
+	a->free += avail;
+	a->used += total > avail ? total - avail : 0;
+}
+
+/* Measure one mount and add it unless skipped or counted before. */
+static int space_measure(struct space_acc *a, const char *src,
+			 const char *src_end, int zfs)
+{
+	struct sysstat_fs fs;
+	int ret;
+
+	if (mount_skipped(a->path))
+		return 0;
+	/* Unreadable (EACCES, a stale NFS handle): skipped, as by the seed. */
+	if (a->statfs_fn(a->path, &fs, a->ctx))
+		return 0;
+	if (fs.blocks == 0)
+		return 0; /* a pseudo filesystem */
+	ret = space_seen(a, fs.dev, src, src_end);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	if (zfs)
+		return space_add_zfs(a, src, src_end, &fs);
+	space_add_fs(a, &fs);
+	return 0;
+}
+
+/* Blank-ended field at *p; -EINVAL when empty or when no blank follows (a
+ * cut line that stops inside the fields we need). */
+static int mount_field(const char **p, const char *end, const char **f,
+		       const char **f_end)
+{
+	const char *q = *p;
+
+	while (q < end && *q != ' ' && *q != '\t')
+		q++;
+	if (q == *p || q == end)
+		return -EINVAL;
+	*f = *p;
+	*f_end = q;
+	*p = q + 1;
+	return 0;
+}
+
+/* "device mountpoint fstype options 0 0"; only the first three matter, so
+ * a cut line (huge overlay options) is fine when they are whole. */
+static int mount_line(const char *p, const char *end, int cut, void *ctx)
+{
+	struct space_acc *a = ctx;
+	const char *src, *src_end, *mnt, *mnt_end, *type, *type_end;
+	int ret, zfs;
+
+	(void)cut;
+	if (text_skip_blanks(p, end) == end)
+		return 0;
+	if (mount_field(&p, end, &src, &src_end) ||
+	    mount_field(&p, end, &mnt, &mnt_end) ||
+	    mount_field(&p, end, &type, &type_end))
+		return -EINVAL;
+	zfs = type_end - type == 3 && memcmp(type, "zfs", 3) == 0;
+	if (zfs && memchr(src, '@', (size_t)(src_end - src)))
+		return 0; /* a snapshot: its data is already in its dataset */
+	ret = mount_unescape(mnt, mnt_end, a->path, sizeof(a->path));
+	if (ret)
+		return ret == -ENAMETOOLONG ? 0 : ret;
+	return space_measure(a, src, src_end, zfs);
+}
+
+static void space_store(const struct space_acc *a, struct sysstat *s)
+{
+	size_t i;
+
+	s->space_total_bytes = a->total;
+	s->space_used_bytes = a->used;
+	s->space_free_bytes = a->free;
+	for (i = 0; i < a->npools; i++) {
+		s->space_used_bytes += a->pools[i].used;
+		s->space_free_bytes += a->pools[i].free;
+		s->space_total_bytes += a->pools[i].used + a->pools[i].free;
+	}
+}
+
+/* The tables are left uninitialised: only their first n entries are read. */
+static void space_init(struct space_acc *a, sysstat_statfs_fn statfs_fn,
+		       void *ctx)
+{
+	a->statfs_fn = statfs_fn;
+	a->ctx = ctx;
+	a->total = a->used = a->free = 0;
+	a->ndevs = a->nsrcs = a->npools = 0;
+}
+
+int sysstat_parse_mounts(const char *buf, size_t len,
+			 sysstat_statfs_fn statfs_fn, void *ctx,
+			 struct sysstat *s)
+{
+	struct space_acc a;
+	int ret;
+
+	space_init(&a, statfs_fn, ctx);
+	ret = each_line(buf, len, mount_line, &a);
+	if (ret)
+		return ret;
+	space_store(&a, s);
+	return 0;
+}
+
+/* statfs(2) rather than statvfs(3): on kernels without ST_VALID glibc's
+ * statvfs reads /proc/mounts through stdio to fill f_flag. */
+static int real_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+{
+	struct statfs sf;
+	struct stat st;
+
+	(void)ctx;
+	if (statfs(path, &sf) < 0 || stat(path, &st) < 0)
+		return -errno;
+	fs->blocks = sf.f_blocks;
+	fs->bfree = sf.f_bfree;
+	fs->bavail = sf.f_bavail;
+	fs->frsize = (uint64_t)(sf.f_frsize ? sf.f_frsize : sf.f_bsize);
+	fs->dev = st.st_dev;
+	return 0;
+}
+
+/* ---- directories through getdents64 (opendir allocates) ---- */
+
+struct dirent64_head {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+typedef int (*dirent_fn)(const char *name, void *ctx);
+
+/* Give fn the NUL-terminated names of one getdents64 batch, checking every
+ * record against the end of the bytes the kernel returned. */
+static int dents_walk(const char *buf, size_t n, dirent_fn fn, void *ctx)
+{
+	const size_t name_off = offsetof(struct dirent64_head, d_name);
+	size_t off = 0;
+
+	while (off < n) {
+		unsigned short reclen;
+		int ret;
+
+		if (n - off <= name_off)
+			return -EIO;
+		memcpy(&reclen,
+		       buf + off + offsetof(struct dirent64_head, d_reclen),
+		       sizeof(reclen));
+		if (reclen <= name_off || reclen > n - off ||
+		    !memchr(buf + off + name_off, '\0', reclen - name_off))
+			return -EIO;
+		ret = fn(buf + off + name_off, ctx);
+		if (ret)
+			return ret;
+		off += reclen;
+	}
+	return 0;
+}
+
+static int dir_each(int fd, dirent_fn fn, void *ctx)
+{
+	union {
+		struct dirent64_head align;
+		char bytes[DENTS_BUF];
+	} buf;
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf.bytes, sizeof(buf));
+		int ret;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		ret = dents_walk(buf.bytes, (size_t)n, fn, ctx);
+		if (ret)
+			return ret;
+	}
+}
+
+static int count_numeric(const char *name, void *ctx)
+{
+	const char *p = name;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p != name && *p == '\0')
+		++*(uint64_t *)ctx;
+	return 0;
+}
+
+static int read_procs(const char *procroot, struct sysstat *s)
+{
+	uint64_t n = 0;
+	int fd = open_cloexec(procroot, O_DIRECTORY), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = dir_each(fd, count_numeric, &n);
+	close(fd);
+	if (ret)
+		return ret;
+	s->procs = n;
+	return 0;
+}
+
+/* ---- whole disks: the entries of <sysroot>/block ---- */
+
+struct disk_table {
+	char names[DISK_MAX][DISK_NAME];
+	size_t n;
+	int full; /* an entry did not fit: ask the directory instead */
+	int fd;   /* <sysroot>/block */
+};
+
+static int disk_table_add(const char *name, void *ctx)
+{
+	struct disk_table *t = ctx;
+	size_t len = strlen(name);
+
+	if (name[0] == '.')
+		return 0;
+	if (t->n == DISK_MAX || len >= DISK_NAME) {
+		t->full = 1;
+		return 0;
+	}
+	memcpy(t->names[t->n++], name, len + 1);
+	return 0;
+}
+
+/* sysfs /sys/block lists whole disks only: sda1, nvme0n1p1 and mmcblk0p1
+ * live under their disk's directory instead. */
+static int disk_table_has(const char *name, void *ctx)
+{
+	const struct disk_table *t = ctx;
+	struct stat st;
+	size_t i;
+
+	if (name[0] == '.' || strchr(name, '/'))
+		return 0;
+	if (t->full)
+		return fstatat(t->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int read_disks(const char *procroot, const char *sysroot,
+		      struct sysstat *s)
+{
+	struct disk_table t;
+	struct disk_acc a;
+	char path[PATH_BUF];
+	int ret;
+
+	ret = path_join(path, sizeof(path), sysroot, "block");
+	if (ret)
+		return ret;
+	t.n = 0;
+	t.full = 0;
+	t.fd = open_cloexec(path, O_DIRECTORY);
+	if (t.fd < 0)
+		return t.fd;
+	ret = dir_each(t.fd, disk_table_add, &t);
+	if (ret)
+		goto out;
+	a = (struct disk_acc){disk_table_has, &t, 0, 0};
+	ret = stream_file(procroot, "diskstats", disk_line, &a);
+	if (ret)
+		goto out;
+	s->disk_read_bytes = a.read;
+	s->disk_write_bytes = a.written;
+out:
+	close(t.fd);
+	return ret;
+}
+
+/* ---- the other groups ---- */
+
+static int read_cpu(const char *procroot, struct sysstat *s)
+{
+	struct cpu_acc a = {0};
+
+	/* The cpu line comes first: stop there, before the long intr line. */
+	return cpu_store(stream_file(procroot, "stat", cpu_line, &a), &a, s);
+}
+
+static int read_meminfo(const char *procroot, struct sysstat *s)
+{
+	char path[PATH_BUF], buf[MEMINFO_BUF];
+	ssize_t n;
+	int ret;
+
+	ret = path_join(path, sizeof(path), procroot, "meminfo");
+	if (ret)
+		return ret;
+	n = text_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return sysstat_parse_meminfo(buf, (size_t)n, s);
+}
+
+static int read_net(const char *procroot, struct sysstat *s)
+{
+	struct net_acc a = {0};
+
+	return net_store(stream_file(procroot, "net/dev", net_line, &a), &a, s);
+}
+
+static int read_space(const char *procroot, struct sysstat *s)
+{
+	struct space_acc a;
+	int ret;
+
+	space_init(&a, real_statfs, NULL);
+	ret = stream_file(procroot, "mounts", mount_line, &a);
+	if (ret)
+		return ret;
+	space_store(&a, s);
+	return 0;
+}
+
+/* Reentrant: every buffer lives on the caller's stack.  errno is kept, as
+ * everything rtrack does inside a host keeps it. */
+int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s)
+{
+	int saved = errno;
+
+	memset(s, 0, sizeof(*s));
+	if (read_procs(procroot, s) == 0)
+		s->ok |= SYSSTAT_PROCS;
+	if (read_cpu(procroot, s) == 0)
+		s->ok |= SYSSTAT_CPU;
+	if (read_meminfo(procroot, s) == 0)
+		s->ok |= SYSSTAT_MEM;
+	if (read_disks(procroot, sysroot, s) == 0)
+		s->ok |= SYSSTAT_DISK;
+	if (read_space(procroot, s) == 0)
+		s->ok |= SYSSTAT_SPACE;
+	if (read_net(procroot, s) == 0)
+		s->ok |= SYSSTAT_NET;
+	errno = saved;
+	return 0;
+}

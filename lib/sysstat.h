@@ -1,0 +1,70 @@
+/* sysstat.h - system-wide figures of the seed's get_system_stats, read from
+ * /proc and /sys without stdio or malloc (the sampler thread calls it inside
+ * any host).  Counters are cumulative; the consumer takes the deltas. */
+#ifndef RTRACK_SYSSTAT_H
+#define RTRACK_SYSSTAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sysstat {
+	uint64_t procs;                     /* numeric entries of /proc */
+	uint64_t user_ticks, system_ticks;  /* cpu line: user+nice, system */
+	uint64_t mem_total_kib, mem_free_kib, mem_available_kib;
+	uint64_t mem_buffers_kib;
+	uint64_t mem_cached_kib;            /* Cached + SReclaimable */
+	uint64_t mem_active_kib, mem_inactive_kib;
+	uint64_t disk_read_bytes, disk_write_bytes; /* whole disks, x512 */
+	uint64_t space_total_bytes, space_used_bytes, space_free_bytes;
+	uint64_t net_recv_bytes, net_sent_bytes;    /* lo excluded */
+	unsigned ok;                        /* SYSSTAT_* groups that were read */
+};
+
+#define SYSSTAT_PROCS 1u
+#define SYSSTAT_CPU 2u
+#define SYSSTAT_MEM 4u
+#define SYSSTAT_DISK 8u
+#define SYSSTAT_SPACE 16u
+#define SYSSTAT_NET 32u
+
+/* Parsers of captured text; each returns 0 or -EINVAL. */
+int sysstat_parse_cpu(const char *buf, size_t len, struct sysstat *s);
+int sysstat_parse_meminfo(const char *buf, size_t len, struct sysstat *s);
+/* is_disk(name, ctx) says whether a diskstats name is a whole disk. */
+int sysstat_parse_diskstats(const char *buf, size_t len,
+			    int (*is_disk)(const char *name, void *ctx),
+			    void *ctx, struct sysstat *s);
+int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s);
+
+/* Read everything under procroot ("/proc") and sysroot ("/sys"); mounts are
+ * taken from <procroot>/mounts and measured with statvfs.  Groups that
+ * cannot be read are left out of s->ok.  Returns 0. */
+int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s);
+
+/* Disk space (additions).  The parsers above store into s only on success
+ * and leave it untouched on failure.
+ *
+ * What sysstat_parse_mounts needs of one mount point: statfs(2) counts in
+ * units of frsize, and the st_dev of the mount point, which is the same for
+ * every mount of one filesystem (bind mounts, a device mounted twice). */
+struct sysstat_fs {
+	uint64_t blocks, bfree, bavail, frsize;
+	uint64_t dev;
+};
+
+/* Measure the mount point path; 0, or -errno to skip that mount. */
+typedef int (*sysstat_statfs_fn)(const char *path, struct sysstat_fs *fs,
+				 void *ctx);
+
+/* Sum the disk space of /proc/mounts text into s->space_*, the seed's way:
+ * mount points under /proc, /sys, /dev and /run (plain prefix match) and
+ * filesystems with no blocks are skipped; each filesystem counts once (by
+ * dev, and by source for mounts of one /dev/ block device such as btrfs
+ * subvolumes); ZFS datasets count once per pool (see sysstat.c).  Returns
+ * 0, -EINVAL on a malformed line, or -ENOSPC when more filesystems or
+ * pools are mounted than the fixed tables hold. */
+int sysstat_parse_mounts(const char *buf, size_t len,
+			 sysstat_statfs_fn statfs_fn, void *ctx,
+			 struct sysstat *s);
+
+#endif

@@ -1,0 +1,39 @@
+/* text.h - bounded parsing of the small text files of /proc and /sys, and
+ * reading such a file whole.  No stdio, no malloc, no locale: the sampler
+ * thread uses these inside any host.  Every parser takes an end pointer and
+ * never reads at or past it. */
+#ifndef RTRACK_TEXT_H
+#define RTRACK_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Parse decimal digits at s (no sign, no leading blanks).  On success
+ * stores the value and, when next is not NULL, the first byte after the
+ * digits; returns 0.  -EINVAL when s holds no digit, -ERANGE on overflow;
+ * *out untouched then. */
+int text_parse_u64(const char *s, const char *end, uint64_t *out,
+		   const char **next);
+
+/* First byte at or after s that is not a space or a tab (or end). */
+const char *text_skip_blanks(const char *s, const char *end);
+
+/* First byte after the next '\n' at or after s (or end). */
+const char *text_next_line(const char *s, const char *end);
+
+/* Find the line that starts with `key` (e.g. "VmHWM:") and parse the number
+ * that follows it after blanks.  Returns 0, -ENOENT when no line starts
+ * with key, -EINVAL when the number is malformed. */
+int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
+
+/* Read a whole small file: open(O_RDONLY|O_CLOEXEC), read() until EOF
+ * (retrying EINTR), close, NUL-terminate.  Returns the length, -errno, or
+ * -EOVERFLOW when the file does not fit in size-1 bytes (the buffer then
+ * holds a partial file that must not be used).  errno is preserved. */
+ssize_t text_read_file(const char *path, char *buf, size_t size);
+
+/* Decimal digits of v into dst (no NUL); returns the count (at most 20). */
+size_t text_put_u64(char *dst, uint64_t v);
+
+#endif

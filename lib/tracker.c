@@ -1,0 +1,262 @@
+/* tracker.c - samples the process tree and the system into an rt_sample. */
+#include "tracker.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "procfs.h"
+#include "sysstat.h"
+#include "text.h"
+
+void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
+{
+	t->cfg = *cfg;
+	t->gen = 0;
+	t->nent = 0;
+	t->overflowed = 0;
+	memset(t->index, 0, sizeof(t->index));
+}
+
+static uint32_t tracker_slot(int32_t pid)
+{
+	/* Fibonacci hashing: consecutive pids spread over the table. */
+	return ((uint32_t)pid * 2654435769u) >> 19 & (TRACKER_INDEX_SLOTS - 1);
+}
+
+/* Index of pid's entry, or -1. */
+static int tracker_find(const struct tracker *t, int32_t pid)
+{
+	uint32_t s = tracker_slot(pid);
+
+	while (t->index[s]) {
+		if (t->ent[t->index[s] - 1].p.pid == (uint32_t)pid)
+			return t->index[s] - 1;
+		s = (s + 1) & (TRACKER_INDEX_SLOTS - 1);
+	}
+	return -1;
+}
+
+static void tracker_index_add(struct tracker *t, uint32_t i)
+{
+	uint32_t s = tracker_slot((int32_t)t->ent[i].p.pid);
+
+	while (t->index[s])
+		s = (s + 1) & (TRACKER_INDEX_SLOTS - 1);
+	t->index[s] = (uint16_t)(i + 1);
+}
+
+static void tracker_reindex(struct tracker *t)
+{
+	uint32_t i;
+
+	memset(t->index, 0, sizeof(t->index));
+	for (i = 0; i < t->nent; i++)
+		tracker_index_add(t, i);
+}
+
+/* Drop entries not seen in this generation, reporting each. */
+static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
+{
+	uint32_t i = 0;
+
+	while (i < t->nent) {
+		if (t->ent[i].gen == t->gen) {
+			i++;
+			continue;
+		}
+		gone(&t->ent[i].p, ctx);
+		t->ent[i] = t->ent[--t->nent];
+	}
+	tracker_reindex(t);
+}
+
+static void tracker_cmdline(struct tracker *t, int32_t pid, struct rt_proc *p)
+{
+	char path[64], buf[RT_PROC_CMDLINE_MAX * 2];
+	ssize_t n;
+
+	p->cmdline[0] = '\0';
+	if (procfs_path(path, sizeof(path), t->cfg.procroot, pid, "cmdline") < 0)
+		return;
+	n = text_read_file(path, buf, sizeof(buf));
+	if (n == -EOVERFLOW)
+		n = sizeof(buf) - 1; /* argv longer than we keep: the head is enough */
+	if (n > 0)
+		procfs_format_cmdline(buf, (size_t)n, p->cmdline,
+				      sizeof(p->cmdline));
+}
+
+/* The entry for this incarnation of pid (a reused pid starts a new one). */
+static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
+					   const struct procfs_stat *st,
+					   uint64_t now_ns, tracker_gone_fn gone,
+					   void *ctx)
+{
+	int i = tracker_find(t, pid);
+	struct tracker_entry *e;
+
+	if (i >= 0 && t->ent[i].starttime == st->starttime)
+		return &t->ent[i];
+	if (i >= 0) {
+		gone(&t->ent[i].p, ctx); /* the old process behind a reused pid */
+		e = &t->ent[i];
+	} else {
+		if (t->nent == TRACKER_MAX_PROCS)
+			return NULL;
+		e = &t->ent[t->nent];
+		e->p.pid = (uint32_t)pid;
+		tracker_index_add(t, t->nent++);
+	}
+	memset(&e->p, 0, sizeof(e->p));
+	e->p.pid = (uint32_t)pid;
+	e->gen = 0; /* not seen yet in this walk (generations start at 1) */
+	e->starttime = st->starttime;
+	e->p.start_ns = t->cfg.boot_time_ns +
+			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);
+	e->p.first_seen_ns = now_ns;
+	tracker_cmdline(t, pid, &e->p);
+	return e;
+}
+
+static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp,
+			   uint32_t gen, uint64_t now_ns)
+{
+	e->gen = gen;
+	e->p.ppid = (uint32_t)pp->stat.ppid;
+	e->p.last_seen_ns = now_ns;
+	e->p.utime_ticks = pp->stat.utime;
+	e->p.stime_ticks = pp->stat.stime;
+	if (pp->status.has_vmhwm && pp->status.vmhwm_kib > e->p.hwm_kib)
+		e->p.hwm_kib = pp->status.vmhwm_kib;
+	if (pp->has_io) {
+		e->p.read_bytes = pp->read_bytes;
+		e->p.write_bytes = pp->write_bytes;
+	}
+}
+
+/* Add one process's figures to the tree sums (the seed's rules). */
+static void tracker_add(const struct tracker *t, const struct procfs_proc *pp,
+			struct rt_sample *s)
+{
+	s->tree_procs++;
+	s->tree_utime_ticks += pp->stat.utime + pp->stat.cutime;
+	s->tree_stime_ticks += pp->stat.stime + pp->stat.cstime;
+	if (pp->status.has_vmrss)
+		s->tree_rss_kib += pp->status.vmrss_kib;
+	if (pp->status.has_vmhwm && pp->status.vmhwm_kib > s->tree_hwm_max_kib)
+		s->tree_hwm_max_kib = pp->status.vmhwm_kib;
+	if (t->cfg.mem_mode == RT_MEM_RSS) {
+		s->tree_mem_kib += pp->status.vmrss_kib;
+	} else if (pp->has_pss) {
+		s->tree_mem_kib += pp->pss_kib;
+	} else if (pp->status.has_vmrss) {
+		/* Memory but no PSS (no smaps_rollup): the sum would lie. */
+		sample_set_missing(s, RT_F_tree_mem_kib);
+	}
+	if (pp->has_io) {
+		s->tree_read_bytes += pp->read_bytes;
+		s->tree_write_bytes += pp->write_bytes;
+	}
+}
+
+static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
+			 tracker_gone_fn gone, void *ctx)
+{
+	size_t n = 1, i;
+
+	t->queue[0] = t->cfg.root_pid;
+	for (i = 0; i < n; i++) {
+		int32_t pid = t->queue[i];
+		struct procfs_proc pp;
+		struct tracker_entry *e;
+
+		if (procfs_read_proc(t->cfg.procroot, pid,
+				     t->cfg.mem_mode == RT_MEM_PSS, &pp) < 0)
+			continue; /* vanished between listing and reading */
+		e = tracker_entry(t, pid, &pp.stat, now_ns, gone, ctx);
+		if (e && e->gen == t->gen)
+			continue; /* listed twice: reparented while we walked */
+		if (e)
+			tracker_update(e, &pp, t->gen, now_ns);
+		else
+			t->overflowed++;
+		tracker_add(t, &pp, s);
+		if (t->cfg.children &&
+		    procfs_children(t->cfg.procroot, pid, t->queue,
+				    TRACKER_MAX_PROCS, &n) == -E2BIG)
+			t->overflowed++;
+	}
+}
+
+static void tracker_system(struct tracker *t, struct rt_sample *s)
+{
+	struct sysstat ss;
+	static const struct {
+		unsigned group;
+		enum rt_field first, last;
+	} groups[] = {
+		{ SYSSTAT_PROCS, RT_F_sys_procs, RT_F_sys_procs },
+		{ SYSSTAT_CPU, RT_F_sys_user_ticks, RT_F_sys_system_ticks },
+		{ SYSSTAT_MEM, RT_F_sys_mem_total_kib, RT_F_sys_mem_inactive_kib },
+		{ SYSSTAT_DISK, RT_F_sys_disk_read_bytes, RT_F_sys_disk_write_bytes },
+		{ SYSSTAT_SPACE, RT_F_sys_space_total_bytes, RT_F_sys_space_free_bytes },
+		{ SYSSTAT_NET, RT_F_sys_net_recv_bytes, RT_F_sys_net_sent_bytes },
+	};
+	unsigned g, f;
+
+	if (t->cfg.system)
+		sysstat_read(t->cfg.procroot, t->cfg.sysroot, &ss);
+	else
+		ss.ok = 0;
+	s->sys_procs = ss.procs;
+	s->sys_user_ticks = ss.user_ticks;
+	s->sys_system_ticks = ss.system_ticks;
+	s->sys_mem_total_kib = ss.mem_total_kib;
+	s->sys_mem_free_kib = ss.mem_free_kib;
+	s->sys_mem_available_kib = ss.mem_available_kib;
+	s->sys_mem_buffers_kib = ss.mem_buffers_kib;
+	s->sys_mem_cached_kib = ss.mem_cached_kib;
+	s->sys_mem_active_kib = ss.mem_active_kib;
+	s->sys_mem_inactive_kib = ss.mem_inactive_kib;
+	s->sys_disk_read_bytes = ss.disk_read_bytes;
+	s->sys_disk_write_bytes = ss.disk_write_bytes;
+	s->sys_space_total_bytes = ss.space_total_bytes;
+	s->sys_space_used_bytes = ss.space_used_bytes;
+	s->sys_space_free_bytes = ss.space_free_bytes;
+	s->sys_net_recv_bytes = ss.net_recv_bytes;
+	s->sys_net_sent_bytes = ss.net_sent_bytes;
+	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		if (!(ss.ok & groups[g].group))
+			for (f = groups[g].first; f <= groups[g].last; f++)
+				sample_set_missing(s, (enum rt_field)f);
+}
+
+void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
+		    tracker_gone_fn gone, void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->time_ns = now_ns;
+	sample_set_missing(s, RT_F_tracker_cpu_ns);
+	t->gen++;
+	tracker_walk(t, now_ns, s, gone, ctx);
+	tracker_sweep(t, gone, ctx);
+	if (s->tree_procs == 0) {
+		/* The root itself is unreadable: nothing of the tree is known. */
+		unsigned f;
+		for (f = RT_F_tree_utime_ticks; f <= RT_F_tree_write_bytes; f++)
+			sample_set_missing(s, (enum rt_field)f);
+	}
+	tracker_system(t, s);
+}
+
+void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nent; i++) {
+		t->ent[i].p.flags |= RT_PROC_ALIVE_AT_END;
+		gone(&t->ent[i].p, ctx);
+	}
+	t->nent = 0;
+	memset(t->index, 0, sizeof(t->index));
+}

@@ -1,0 +1,23 @@
+# Shared by scripts/test and scripts/rtrack: make sure the build tools are
+# there; on Debian as root install them, elsewhere say in one line what to
+# install.  Usage: rtrack_need_tools test|run
+rtrack_need_tools() {
+	local need=()
+	command -v cmake >/dev/null || need+=(cmake)
+	command -v make >/dev/null || need+=(make)
+	command -v cc >/dev/null || need+=(gcc libc6-dev)
+	if [ "$1" = test ]; then
+		[ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
+		command -v python3 >/dev/null || need+=(python3)
+	fi
+	[ ${#need[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "rtrack: installing ${need[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >/dev/null
+		apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	else
+		echo "rtrack: missing ${need[*]}: install with: sudo apt-get install ${need[*]}" >&2
+		exit 1
+	fi
+}

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""End-to-end tests: real host programs run under librtrack_preload.so, their
+logs decoded by rtrack-dump, and the decoded figures checked against what
+the program did and against getrusage.  Each run is also made without the
+preload: the host's stdout, stderr (less rtrack's own line) and exit status
+must be identical.
+
+Usage: e2e.py CASE   (paths come from RTRACK_PRELOAD, RTRACK_DUMP and
+RTRACK_WORKLOAD, as ctest sets them)."""
+import csv
+import glob
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+
+PRELOAD = os.environ["RTRACK_PRELOAD"]
+DUMP = os.environ["RTRACK_DUMP"]
+WORKLOAD = os.environ["RTRACK_WORKLOAD"]
+
+CSV_COLUMNS = (
+    "timestamp,system_processes,system_utime,system_stime,system_cpu_usage,"
+    "system_memory_free_mib,system_memory_used_mib,system_memory_buffers_mib,"
+    "system_memory_cached_mib,system_memory_active_mib,"
+    "system_memory_inactive_mib,system_disk_read_bytes,system_disk_write_bytes,"
+    "system_disk_space_total_gb,system_disk_space_used_gb,"
+    "system_disk_space_free_gb,system_net_recv_bytes,system_net_sent_bytes,"
+    "system_gpu_usage,system_gpu_vram_mib,system_gpu_utilized,process_pid,"
+    "process_children,process_utime,process_stime,process_cpu_usage,"
+    "process_memory_mib,process_disk_read_bytes,process_disk_write_bytes,"
+    "process_gpu_usage,process_gpu_vram_mib,process_gpu_utilized").split(",")
+
+
+class Run:
+    """One host run: exit status, output, and the rusage of the child."""
+
+    def __init__(self, rc, out, err, cpu):
+        self.rc, self.out, self.err, self.cpu = rc, out, err, cpu
+
+
+def clean_env(extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RTRACK_")}
+    env.pop("LD_PRELOAD", None)
+    env.update(extra)
+    return env
+
+
+def run(cmd, cwd, extra=None, preload=True):
+    env = clean_env(extra or {})
+    if preload:
+        env["LD_PRELOAD"] = PRELOAD
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
+                       timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(p.returncode, p.stdout, p.stderr, cpu)
+
+
+def rtrack_lines(err):
+    return [l for l in err.decode(errors="replace").splitlines()
+            if l.startswith("rtrack:")]
+
+
+def without_rtrack(err):
+    return b"\n".join(l for l in err.split(b"\n")
+                      if not l.startswith(b"rtrack:"))
+
+
+def same_as_plain(cmd, cwd, extra=None):
+    """Run cmd with and without the preload; the host must not notice."""
+    traced = run(cmd, cwd, extra)
+    plain = run(cmd, cwd, extra, preload=False)
+    check(traced.rc == plain.rc, f"exit status {traced.rc} != {plain.rc}")
+    check(traced.out == plain.out, f"stdout differs: {traced.out!r} vs {plain.out!r}")
+    check(without_rtrack(traced.err) == plain.err,
+          f"stderr differs: {traced.err!r} vs {plain.err!r}")
+    return traced
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def near(value, want, rel, what):
+    check(abs(value - want) <= rel * want,
+          f"{what}: {value} not within {rel*100:.0f}% of {want}")
+
+
+def logs_in(d):
+    return sorted(glob.glob(os.path.join(d, "*.bin")))
+
+
+def one_log(d):
+    logs = logs_in(d)
+    check(len(logs) == 1, f"expected one log in {d}, found {logs}")
+    return logs[0]
+
+
+def dump(log, fmt="json", expect_rc=0):
+    p = subprocess.run([DUMP, "--format", fmt, log], capture_output=True,
+                       timeout=60)
+    check(p.returncode == expect_rc,
+          f"rtrack-dump exit {p.returncode}: {p.stderr.decode()}")
+    return p
+
+
+def dump_json(log):
+    return json.loads(dump(log).stdout)
+
+
+def traced_json(d, cmd, extra=None):
+    extra = dict(extra or {})
+    extra.setdefault("RTRACK_OUTPUT", os.path.join(d, "rtrack-%p.bin"))
+    r = same_as_plain(cmd, d, extra)
+    lines = rtrack_lines(r.err)
+    check(len(lines) == 1 and "log written to" in lines[0],
+          f"expected one 'log written' line, got {lines}")
+    log = one_log(d)
+    check(lines[0].endswith(log), f"line {lines[0]!r} does not name {log}")
+    check(os.stat(log).st_mode & 0o777 == 0o600, "log is not mode 0600")
+    return r, dump_json(log), log
+
+
+# ---- cases -----------------------------------------------------------------
+
+def case_cpu_threads(d):
+    r, j, _ = traced_json(d, [WORKLOAD, "cpu", "2", "1.5"],
+                          {"RTRACK_INTERVAL": "0.2"})
+    s = j["summary"]
+    check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0, "incomplete")
+    # The exact CPU seconds come from getrusage at exit: they must agree with
+    # what the parent's wait saw (the tracker's own thread is excluded).
+    near(s["cpu_seconds"], r.cpu - s["tracker_cpu_seconds"], 0.05,
+         "cpu_seconds vs parent's rusage")
+    ncpu = os.cpu_count()
+    near(s["cpu_seconds"], min(2, ncpu) * 1.5, 0.35, "cpu_seconds vs burned")
+    check(1.0 <= s["cpu_usage_max"] <= ncpu + 0.25,
+          f"cpu_usage_max {s['cpu_usage_max']}")
+    check(s["samples"] >= 6, f"samples {s['samples']}")
+    check(s["tracker_cpu_seconds"] < 0.1 * s["cpu_seconds"], "tracker too costly")
+    rows = j["samples"]
+    check(all(x["process_cpu_usage"] >= 0 for x in rows), "negative usage")
+    check(all(x["system_cpu_usage"] + 0.3 >= x["process_cpu_usage"] for x in rows[1:-1]),
+          "process above system usage")
+    check(all(x["system_memory_used_mib"] > 0 and x["system_disk_space_total_gb"] > 0
+              for x in rows), "system figures missing")
+    check(0 < j["recommendation"]["cores"] <= ncpu + 1, "recommendation")
+
+
+def case_memory(d):
+    for mode in ("pss", "rss"):
+        sub = os.path.join(d, mode)
+        os.mkdir(sub)
+        _, j, _ = traced_json(sub, [WORKLOAD, "mem", "200", "0.8"],
+                              {"RTRACK_INTERVAL": "0.1", "RTRACK_MEMORY": mode})
+        s = j["summary"]
+        check(195 <= s["memory_mib_max"] <= 240,
+              f"{mode}: memory_mib_max {s['memory_mib_max']}")
+        check(200 <= s["peak_rss_mib"] <= 240,
+              f"{mode}: peak_rss_mib {s['peak_rss_mib']}")
+        check(s["memory_mib_mean"] <= s["memory_mib_max"], "mean above max")
+        check(j["recommendation"]["memory_mib"] >= 1.2 * s["peak_rss_mib"],
+              "memory recommendation below peak + 20%")
+
+
+def case_fork_children(d):
+    r, j, _ = traced_json(d, [WORKLOAD, "fork", "3", "1.0"],
+                          {"RTRACK_INTERVAL": "0.2"})
+    s = j["summary"]
+    root = j["meta"]["pid"]
+    check(max(x["process_children"] for x in j["samples"]) == 3,
+          "never saw the 3 children")
+    kids = [p for p in j["processes"] if p["ppid"] == root]
+    check(len(kids) == 3, f"process table children: {kids}")
+    check(s["processes_seen"] == 4, f"processes_seen {s['processes_seen']}")
+    # Sampled: each child's CPU as last seen, up to one interval before it
+    # ended (exact exit records come with the lifecycle work).
+    for k in kids:
+        check(0.2 <= k["cpu_seconds"] <= 1.1, f"child cpu {k['cpu_seconds']}")
+    near(sum(k["cpu_seconds"] for k in kids), s["cpu_seconds"], 0.35,
+         "children's sampled cpu vs exact total")
+    near(s["cpu_seconds"], r.cpu - s["tracker_cpu_seconds"], 0.05,
+         "cpu_seconds vs parent's rusage")
+    # The sampled per-interval CPU adds up to the same total (seed rule).
+    sampled = sum(x["process_utime"] + x["process_stime"] for x in j["samples"])
+    near(sampled, s["cpu_seconds"], 0.25, "sampled cpu vs exact")
+
+
+def case_short_run(d):
+    _, j, log = traced_json(d, [WORKLOAD, "sleep", "50", "0"])
+    check(j["meta"]["complete"], "50 ms run incomplete")
+    check(j["summary"]["samples"] >= 2, f"samples {j['summary']['samples']}")
+    check(0.04 <= j["summary"]["duration_s"] <= 0.6,
+          f"duration {j['summary']['duration_s']}")
+    check(len(j["samples"]) == j["summary"]["samples"] - 1, "rows != samples-1")
+    text = dump(log, "summary").stdout.decode()
+    check("workload sleep 50 0" in text, "summary lacks the command")
+
+
+def case_exit_code(d):
+    _, j, _ = traced_json(d, [WORKLOAD, "sleep", "10", "3"])
+    check(j["meta"]["exit_code"] == 3, f"exit_code {j['meta']['exit_code']}")
+
+
+def warn_only(d, extra, must_mention):
+    r = same_as_plain([WORKLOAD, "sleep", "10", "5"], d, extra)
+    lines = rtrack_lines(r.err)
+    check(len(lines) == 1, f"expected one warning line, got {lines}")
+    check(must_mention in lines[0], f"{lines[0]!r} lacks {must_mention!r}")
+    return lines[0]
+
+
+def case_bad_config(d):
+    warn_only(d, {"RTRACK_INTERVAL": "fast"}, "RTRACK_INTERVAL")
+    warn_only(d, {"RTRACK_MEMORY": "uss"}, "RTRACK_MEMORY")
+    warn_only(d, {"RTRACK_OUTPUT": os.path.join(d, "x-%q.bin")}, "RTRACK_OUTPUT")
+    check(logs_in(d) == [], "a log was written despite bad config")
+
+
+def case_existing_output(d):
+    path = os.path.join(d, "taken.bin")
+    with open(path, "w") as f:
+        f.write("precious")
+    warn_only(d, {"RTRACK_OUTPUT": path}, "exists")
+    check(open(path).read() == "precious", "existing file changed")
+    link = os.path.join(d, "link.bin")
+    target = os.path.join(d, "target.bin")
+    os.symlink(target, link)
+    warn_only(d, {"RTRACK_OUTPUT": link}, "link.bin")
+    check(not os.path.exists(target), "symlink was followed")
+
+
+def case_unwritable_dir(d):
+    warn_only(d, {"RTRACK_OUTPUT": "/nonexistent-dir/x.bin"}, "cannot create")
+
+
+def case_descendants_stand_aside(d):
+    out = os.path.join(d, "rtrack-%p.bin")
+    script = f"{WORKLOAD} sleep 10 0; {WORKLOAD} fork 2 0.3; echo done"
+    r = same_as_plain(["sh", "-c", script], d,
+                      {"RTRACK_OUTPUT": out, "RTRACK_INTERVAL": "0.05"})
+    check(len(rtrack_lines(r.err)) == 1, f"lines: {rtrack_lines(r.err)}")
+    log = one_log(d)
+    j = dump_json(log)
+    check(j["meta"]["complete"], "root log incomplete")
+    check("sh -c" in j["meta"]["cmdline"], j["meta"]["cmdline"])
+    # sh, workload fork and its 2 children were alive over several samples.
+    check(j["summary"]["processes_seen"] >= 4,
+          f"children not seen: {j['summary']['processes_seen']}")
+
+
+def case_quiet(d):
+    r = same_as_plain([WORKLOAD, "sleep", "10", "0"], d,
+                      {"RTRACK_QUIET": "1",
+                       "RTRACK_OUTPUT": os.path.join(d, "q.bin")})
+    check(r.err == b"", f"stderr not empty: {r.err!r}")
+    dump_json(one_log(d))
+
+
+def case_disabled(d):
+    r = same_as_plain([WORKLOAD, "sleep", "10", "0"], d,
+                      {"RTRACK_DISABLE": "1",
+                       "RTRACK_OUTPUT": os.path.join(d, "q.bin")})
+    check(r.err == b"" and logs_in(d) == [], "disabled library acted")
+
+
+def case_csv_columns(d):
+    _, j, log = traced_json(d, [WORKLOAD, "cpu", "1", "0.6"],
+                            {"RTRACK_INTERVAL": "0.1"})
+    text = dump(log, "csv").stdout.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    check(rows[0] == CSV_COLUMNS, f"header {rows[0]}")
+    check(len(rows) - 1 == j["summary"]["samples"] - 1, "row count")
+    for row in rows[1:]:
+        rec = dict(zip(rows[0], row))
+        check(int(rec["process_pid"]) == j["meta"]["pid"], "pid column")
+        check(float(rec["process_cpu_usage"]) >= 0, "usage")
+        check(float(rec["timestamp"]) > 1.6e9, "timestamp unit")
+        check(float(rec["system_disk_space_total_gb"]) > 0.01, "space")
+    # CSV and JSON rows agree.
+    near(float(rows[-1][25]) + 1e-9, j["samples"][-1]["process_cpu_usage"] + 1e-9,
+         0.01, "csv vs json")
+    out = os.path.join(d, "out.csv")
+    p = subprocess.run([DUMP, "--format=csv", "-o", out, log], capture_output=True)
+    check(p.returncode == 0 and open(out).read() == text, "-o FILE differs")
+
+
+def case_json_contract(d):
+    _, j, _ = traced_json(d, [WORKLOAD, "fork", "1", "0.3"],
+                          {"RTRACK_INTERVAL": "0.1"})
+    want = {
+        "meta": "pid cmdline hostname start_time end_time interval exit_code complete",
+        "summary": "duration_s samples cpu_seconds cpu_usage_mean cpu_usage_max "
+                   "memory_mib_mean memory_mib_max peak_rss_mib disk_read_bytes "
+                   "disk_write_bytes net_recv_bytes net_sent_bytes gpu_usage_mean "
+                   "gpu_usage_max gpu_vram_mib_max processes_seen tracker_cpu_seconds",
+        "recommendation": "cores memory_mib gpus vram_mib",
+    }
+    for k, keys in want.items():
+        missing = set(keys.split()) - set(j[k])
+        check(not missing, f"{k} lacks {missing}")
+    pkeys = set("pid ppid cmdline start end cpu_seconds peak_rss_mib read_bytes "
+                "write_bytes exit_code".split())
+    check(all(pkeys <= set(p) for p in j["processes"]), "process keys")
+    check(all(list(s)[:len(CSV_COLUMNS)] == CSV_COLUMNS for s in j["samples"]),
+          "sample keys")
+    m = j["meta"]
+    check(m["start_time"] <= m["end_time"] and m["interval"] == 0.1, "meta times")
+    check(m["hostname"] == os.uname().nodename, "hostname")
+
+
+def case_damaged_log(d):
+    _, j, log = traced_json(d, [WORKLOAD, "cpu", "1", "0.5"],
+                            {"RTRACK_INTERVAL": "0.05"})
+    data = open(log, "rb").read()
+    torn = os.path.join(d, "torn.bin")
+    with open(torn, "wb") as f:
+        f.write(data[:len(data) * 2 // 3])
+    p = dump(torn, "json")
+    err = p.stderr.decode().strip().splitlines()
+    check(len(err) == 1 and "offset" in err[0] and torn in err[0], f"warning {err}")
+    jt = json.loads(p.stdout)
+    check(not jt["meta"]["complete"] and jt["meta"]["exit_code"] is None, "torn meta")
+    check(0 < jt["summary"]["samples"] < j["summary"]["samples"], "torn samples")
+    text = dump(torn, "summary").stdout.decode()
+    check("without end record" in text, "summary does not say the log ended early")
+    bad = os.path.join(d, "newer.bin")
+    with open(bad, "wb") as f:
+        f.write(data[:8] + b"\x02\x00" + data[10:])
+    p = dump(bad, "summary", expect_rc=2)
+    check("newer" in p.stderr.decode() and bad in p.stderr.decode(), "newer version")
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xff
+    fl = os.path.join(d, "flipped.bin")
+    open(fl, "wb").write(flipped)
+    p = dump(fl, "csv")
+    check("offset" in p.stderr.decode(), "flip not reported")
+
+
+def case_dump_errors(d):
+    p = dump(os.path.join(d, "missing.bin"), "summary", expect_rc=2)
+    e = p.stderr.decode().strip().splitlines()
+    check(len(e) == 1 and "missing.bin" in e[0], f"missing file: {e}")
+    txt = os.path.join(d, "notalog.bin")
+    open(txt, "w").write("timestamp,pid\n")
+    p = dump(txt, "summary", expect_rc=2)
+    check("not an rtrack log" in p.stderr.decode(), p.stderr.decode())
+    empty = os.path.join(d, "empty.bin")
+    open(empty, "w").close()
+    dump(empty, "json", expect_rc=2)
+    p = subprocess.run([DUMP, "--format", "xml", empty], capture_output=True)
+    check(p.returncode == 2 and b"xml" in p.stderr, "bad format flag")
+
+
+def case_interval(d):
+    _, j, _ = traced_json(d, [WORKLOAD, "cpu", "1", "1.0"],
+                          {"RTRACK_INTERVAL": "0.1"})
+    n = j["summary"]["samples"]
+    check(9 <= n <= 14, f"{n} samples in 1 s at 10 Hz")
+    ts = [x["timestamp"] for x in j["samples"]]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    check(all(0.05 < g < 0.2 for g in gaps[:-1]), f"gaps {gaps}")
+
+
+def case_chdir_host(d):
+    sub = os.path.join(d, "elsewhere")
+    os.mkdir(sub)
+    out = "rel-%p.bin"  # relative: must resolve against the start directory
+    r = same_as_plain(["sh", "-c", f"cd {sub} && {WORKLOAD} sleep 10 0 && pwd"],
+                      d, {"RTRACK_OUTPUT": out})
+    check(len(logs_in(d)) == 1 and logs_in(sub) == [], "log followed the cd")
+    dump_json(one_log(d))
+
+
+def case_exec_self(d):
+    _, j, _ = traced_json(d, ["sh", "-c", f"exec {WORKLOAD} sleep 300 4"],
+                          {"RTRACK_INTERVAL": "0.05"})
+    check(j["meta"]["complete"], "exec'd root did not finish the log")
+    check(j["meta"]["exit_code"] == 4, f"exit code {j['meta']['exit_code']}")
+    check(j["summary"]["samples"] >= 3, "samples after exec")
+
+
+def main():
+    case = sys.argv[1]
+    fn = globals().get("case_" + case)
+    if not fn:
+        sys.exit(f"unknown case {case}")
+    d = tempfile.mkdtemp(prefix=f"rtrack-e2e-{case}-")
+    try:
+        fn(d)
+    except AssertionError as e:
+        print(f"FAIL {case}: {e}")
+        print(f"(files kept in {d})")
+        sys.exit(1)
+    shutil.rmtree(d, ignore_errors=True)
+    print(f"ok {case}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+/* workload.c - host programs with known resource use, for the end-to-end
+ * tests: each mode does one measurable thing and prints what it did.
+ *
+ *   workload cpu THREADS SECONDS   burn CPU on THREADS threads
+ *   workload mem MIB SECONDS       touch MIB MiB, hold them, free
+ *   workload fork N SECONDS        N forked children burn CPU, all waited
+ *   workload sleep MS CODE         sleep MS milliseconds, exit CODE
+ *   workload write MIB             write MIB MiB to a file in $TMPDIR, fsync
+ *   workload work MILLIONS         a fixed amount of arithmetic (benchmarks:
+ *                                  its wall time shows any slowdown)
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static volatile double sink;
+
+static void burn(double seconds)
+{
+	double end = now() + seconds, x = 1.0;
+	while (now() < end) {
+		int i;
+		for (i = 0; i < 10000; i++)
+			x = x * 1.0000001 + 1e-9;
+	}
+	sink = x;
+}
+
+static void *burn_thread(void *arg)
+{
+	burn(*(double *)arg);
+	return NULL;
+}
+
+static int mode_cpu(int threads, double seconds)
+{
+	pthread_t t[64];
+	int i;
+
+	if (threads < 1 || threads > 64)
+		return 2;
+	for (i = 1; i < threads; i++)
+		pthread_create(&t[i], NULL, burn_thread, &seconds);
+	burn(seconds);
+	for (i = 1; i < threads; i++)
+		pthread_join(t[i], NULL);
+	printf("burned %d x %.2f s\n", threads, seconds);
+	return 0;
+}
+
+static int mode_mem(long mib, double seconds)
+{
+	size_t len = (size_t)mib << 20, i;
+	char *p = malloc(len);
+
+	if (!p)
+		return 2;
+	for (i = 0; i < len; i += 4096)
+		p[i] = (char)i;
+	burn(0.01);
+	struct timespec ts = { (time_t)seconds,
+			       (long)((seconds - (double)(time_t)seconds) * 1e9) };
+	nanosleep(&ts, NULL);
+	free(p);
+	printf("touched %ld MiB\n", mib);
+	return 0;
+}
+
+static int mode_fork(int n, double seconds)
+{
+	int i, status;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			burn(seconds);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < n; i++)
+		wait(&status);
+	printf("forked %d x %.2f s\n", n, seconds);
+	return 0;
+}
+
+static int mode_write(long mib)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[4096], buf[65536];
+	long i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/workload-%d.dat", dir, (int)getpid());
+	if (!(f = fopen(path, "w")))
+		return 2;
+	memset(buf, 'x', sizeof(buf));
+	for (i = 0; i < mib * 16; i++)
+		fwrite(buf, 1, sizeof(buf), f);
+	fflush(f);
+	fsync(fileno(f));
+	fclose(f);
+	unlink(path);
+	printf("wrote %ld MiB\n", mib);
+	return 0;
+}
+
+static int mode_work(long millions)
+{
+	double x = 1.0;
+	long i;
+
+	for (i = 0; i < millions * 1000000; i++)
+		x = x * 1.0000001 + 1e-9;
+	sink = x;
+	printf("worked %ld M\n", millions);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && strcmp(argv[1], "cpu") == 0)
+		return mode_cpu(atoi(argv[2]), atof(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "mem") == 0)
+		return mode_mem(atol(argv[2]), atof(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "fork") == 0)
+		return mode_fork(atoi(argv[2]), atof(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "sleep") == 0) {
+		usleep((useconds_t)atoi(argv[2]) * 1000);
+		return atoi(argv[3]);
+	}
+	if (argc >= 3 && strcmp(argv[1], "work") == 0)
+		return mode_work(atol(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "write") == 0)
+		return mode_write(atol(argv[2]));
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work ARGS\n");
+	return 2;
+}

@@ -1,0 +1,428 @@
+/* test_log.c - the log codec, writer and reader against each other and
+ * against byte vectors written out here (computed independently with
+ * Python's zlib.crc32 and a hand LEB128), so that a change to the format
+ * shows up as a failing test rather than as a silent incompatibility. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "logread.h"
+#include "logwrite.h"
+
+static uint8_t mem[1 << 16];
+
+static void test_crc32_check_value(void **state)
+{
+	(void)state;
+	/* The standard check value of CRC-32/ISO-HDLC (FORMAT.md R1). */
+	assert_int_equal(codec_crc32(0, "123456789", 9), 0xCBF43926u);
+	assert_int_equal(codec_crc32(codec_crc32(0, "1234", 4), "56789", 5),
+			 0xCBF43926u);
+}
+
+static void test_varint_roundtrip_and_bounds(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384,
+					 UINT32_MAX, (uint64_t)1 << 63, UINT64_MAX };
+	uint8_t buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct codec_out o = { buf, buf + sizeof(buf), 0 };
+		codec_put_varint(&o, vals[i]);
+		struct codec_in in = { buf, o.p, 0 };
+		assert_int_equal(codec_get_varint(&in), vals[i]);
+		assert_false(in.bad);
+		assert_ptr_equal(in.p, o.p);
+	}
+	/* 300 = 0xAC 0x02 (P2). */
+	struct codec_out o = { buf, buf + sizeof(buf), 0 };
+	codec_put_varint(&o, 300);
+	assert_int_equal(o.p - buf, 2);
+	assert_int_equal(buf[0], 0xAC);
+	assert_int_equal(buf[1], 0x02);
+	/* 11 continuation bytes, or a 10th byte above 1: rejected. */
+	uint8_t longv[11];
+	memset(longv, 0x80, sizeof(longv));
+	struct codec_in in = { longv, longv + sizeof(longv), 0 };
+	codec_get_varint(&in);
+	assert_true(in.bad);
+	uint8_t over[10] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 };
+	struct codec_in in2 = { over, over + 10, 0 };
+	codec_get_varint(&in2);
+	assert_true(in2.bad);
+	/* Truncated in the middle. */
+	struct codec_in in3 = { buf, buf + 1, 0 };
+	codec_get_varint(&in3);
+	assert_true(in3.bad);
+}
+
+static void test_zigzag(void **state)
+{
+	static const int64_t vals[] = { 0, -1, 1, -2, 2, INT64_MIN, INT64_MAX };
+	static const uint64_t enc[] = { 0, 1, 2, 3, 4, UINT64_MAX, UINT64_MAX - 1 };
+	uint8_t buf[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		struct codec_out o = { buf, buf + sizeof(buf), 0 };
+		codec_put_svarint(&o, vals[i]);
+		struct codec_in in = { buf, o.p, 0 };
+		assert_int_equal(codec_get_varint(&in), enc[i]);
+		in.p = buf;
+		assert_int_equal(codec_get_svarint(&in), vals[i]);
+	}
+}
+
+static void test_out_overflow_writes_nothing(void **state)
+{
+	uint8_t buf[3] = { 0xEE, 0xEE, 0xEE };
+	struct codec_out o = { buf, buf + 3, 0 };
+
+	(void)state;
+	codec_put_u16(&o, 0x1234);
+	codec_put_u16(&o, 0x5678);
+	assert_true(o.overflow);
+	assert_int_equal(buf[0], 0x34);
+	assert_int_equal(buf[2], 0xEE);
+}
+
+static void test_end_record_bytes(void **state)
+{
+	static const uint8_t want[] = { 0x04, 0x0b, 0x01, 0x01, 0x06, 0, 0, 0, 0,
+					0, 0, 0, 0x02, 0x42, 0x24, 0x07, 0x0d };
+	struct logbuf b;
+	struct rt_end e = { .time_ns = 1, .exit_kind = RT_EXIT_CODE,
+			    .exit_value = 3, .samples = 2 };
+
+	(void)state;
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_end(&b, &e), 0);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.mem, want, sizeof(want));
+}
+
+static void test_sample_keyframe_and_delta_bytes(void **state)
+{
+	static const char *want1 =
+		"021f011b10d00f0400000000000000000000000000000000000000000000000000"
+		"4e2f4843";
+	static const char *want2 =
+		"021f001b00e8070100000000000000000000000000000000000000000000000000"
+		"c13623e4";
+	struct logbuf b;
+	struct rt_sample s;
+	char hex[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(RT_SAMPLE_NFIELDS, 27);
+	logwrite_init(&b, mem, sizeof(mem));
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 1000;
+	s.tree_procs = 2;
+	s.tree_mem_kib = 777; /* missing: must not be written */
+	sample_set_missing(&s, RT_F_tree_mem_kib);
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	for (i = 0; i < b.len; i++)
+		sprintf(hex + 2 * i, "%02x", b.mem[i]);
+	assert_string_equal(hex, want1);
+
+	logwrite_clear(&b);
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 1500;
+	s.tree_procs = 1;
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	for (i = 0; i < b.len; i++)
+		sprintf(hex + 2 * i, "%02x", b.mem[i]);
+	assert_string_equal(hex, want2);
+}
+
+/* A complete log in mem: preamble, header, samples, procs, end. */
+static size_t build_log(int nsamples, int with_end)
+{
+	struct logbuf b;
+	struct rt_header h;
+	struct rt_proc p;
+	int i;
+
+	logwrite_init(&b, mem, sizeof(mem));
+	memset(&h, 0, sizeof(h));
+	strcpy(h.host, "node-7");
+	strcpy(h.kernel, "6.1.0");
+	strcpy(h.machine, "x86_64");
+	h.ncpus = 2;
+	h.clk_tck = 100;
+	h.page_size = 4096;
+	h.boot_time_ns = 1700000000000000000ull;
+	h.pid = 4242;
+	h.start_ns = 1700000100000000000ull;
+	h.interval_ns = 250000000;
+	h.flags = RT_CFG_CHILDREN | RT_CFG_SYSTEM;
+	h.mem_mode = RT_MEM_RSS;
+	strcpy(h.cmdline, "python3 -c 'print(\"x\")'");
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+	for (i = 0; i < nsamples; i++) {
+		struct rt_sample s;
+		unsigned f;
+		memset(&s, 0, sizeof(s));
+		for (f = 0; f < RT_SAMPLE_NFIELDS; f++)
+			s.v[f] = (uint64_t)(f * 1000 + i * (f % 3 ? 7 : -5));
+		s.time_ns = h.start_ns + (uint64_t)i * h.interval_ns;
+		if (i == 1)
+			sample_set_missing(&s, RT_F_sys_net_recv_bytes);
+		assert_int_equal(logwrite_sample(&b, &s), 0);
+		if (i == 0) {
+			memset(&p, 0, sizeof(p));
+			p.pid = 4243;
+			p.ppid = 4242;
+			p.utime_ticks = 12;
+			p.hwm_kib = 5000;
+			p.flags = RT_PROC_EXITED;
+			p.exit_code = -1;
+			strcpy(p.cmdline, "sleep 1");
+			assert_int_equal(logwrite_proc(&b, &p), 0);
+		}
+	}
+	if (with_end) {
+		struct rt_end e = { .time_ns = h.start_ns + 999, .exit_kind = RT_EXIT_CODE,
+				    .exit_value = 3, .self_utime_us = 1234567,
+				    .tracker_cpu_ns = 5555, .samples = (uint64_t)nsamples };
+		assert_int_equal(logwrite_end(&b, &e), 0);
+	}
+	return b.len;
+}
+
+static void test_roundtrip(void **state)
+{
+	struct rt_log log;
+	char err[200];
+	size_t len = build_log(5, 1);
+	int i;
+
+	(void)state;
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.version_major, 1);
+	assert_string_equal(log.hdr.host, "node-7");
+	assert_string_equal(log.hdr.cmdline, "python3 -c 'print(\"x\")'");
+	assert_int_equal(log.hdr.pid, 4242);
+	assert_int_equal(log.hdr.interval_ns, 250000000);
+	assert_int_equal(log.hdr.mem_mode, RT_MEM_RSS);
+	assert_int_equal(log.hdr.boot_time_ns, 1700000000000000000ull);
+	assert_int_equal(log.nsamples, 5);
+	for (i = 0; i < 5; i++) {
+		unsigned f;
+		for (f = 1; f < RT_SAMPLE_NFIELDS; f++) {
+			if (i == 1 && f == RT_F_sys_net_recv_bytes)
+				continue;
+			assert_int_equal(log.samples[i].v[f],
+					 (uint64_t)(f * 1000 + i * (f % 3 ? 7 : -5)));
+		}
+		assert_int_equal(sample_has(&log.samples[i], RT_F_sys_net_recv_bytes),
+				 i != 1);
+	}
+	assert_int_equal(log.nprocs, 1);
+	assert_int_equal(log.procs[0].pid, 4243);
+	assert_int_equal(log.procs[0].exit_code, -1);
+	assert_string_equal(log.procs[0].cmdline, "sleep 1");
+	assert_true(log.has_end);
+	assert_int_equal(log.end.exit_value, 3);
+	assert_int_equal(log.end.self_utime_us, 1234567);
+	assert_int_equal(log.end.samples, 5);
+	assert_string_equal(sample_field_name(RT_F_tree_mem_kib), "tree_mem_kib");
+	assert_null(sample_field_name(RT_SAMPLE_NFIELDS));
+	logread_free(&log);
+}
+
+/* Cut the log at every length: never a crash, and what is whole is kept. */
+static void test_every_truncation(void **state)
+{
+	size_t len = build_log(4, 1), cut, header_end;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	/* Find where the header record ends: the first cut that decodes. */
+	for (header_end = 0; header_end <= len; header_end++)
+		if (logread_buf(mem, header_end, &log, err, sizeof(err)) == 0) {
+			logread_free(&log);
+			break;
+		}
+	assert_true(header_end > RT_LOG_PREAMBLE_LEN);
+	for (cut = 0; cut < len; cut++) {
+		int rc = logread_buf(mem, cut, &log, err, sizeof(err));
+		if (cut < header_end) {
+			assert_int_equal(rc, -1);
+			assert_true(strlen(err) > 0);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_false(log.has_end);
+		assert_true(log.nsamples <= 4);
+		if (log.damaged) {
+			assert_true(log.damage_offset >= header_end);
+			assert_non_null(strstr(log.damage, "torn tail"));
+		}
+		logread_free(&log);
+	}
+}
+
+static void test_every_byte_flip(void **state)
+{
+	size_t len = build_log(3, 1), i;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	for (i = 0; i < len; i++) {
+		mem[i] ^= 0x5a;
+		if (i == 10 || i == 11) {
+			/* The minor version: any value reads (V1). */
+			assert_int_equal(logread_buf(mem, len, &log, err,
+						     sizeof(err)), 0);
+			assert_false(log.damaged);
+			logread_free(&log);
+		} else if (logread_buf(mem, len, &log, err, sizeof(err)) == 0) {
+			/* Past the header: damage must be detected and located. */
+			assert_true(i >= RT_LOG_PREAMBLE_LEN);
+			assert_true(log.damaged);
+			assert_true(log.damage_offset <= i);
+			logread_free(&log);
+		}
+		mem[i] ^= 0x5a;
+	}
+}
+
+static void test_refusals(void **state)
+{
+	struct rt_log log;
+	char err[200];
+	size_t len = build_log(1, 1);
+
+	(void)state;
+	assert_int_equal(logread_buf((const uint8_t *)"timestamp,pid\n1,2\n", 18,
+				     &log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not an rtrack log"));
+	mem[8] = 2; /* major version 2 */
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "version 2.0 is newer"));
+	mem[8] = 1;
+	mem[10] = 7; /* a newer minor version is read (V1) */
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_int_equal(log.version_minor, 7);
+	logread_free(&log);
+	assert_int_equal(logread_file("/nonexistent/x.bin", &log, err,
+				      sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file"));
+}
+
+static void test_unknown_record_skipped(void **state)
+{
+	size_t len = build_log(2, 0);
+	struct logbuf b;
+	struct rt_log log;
+	char err[200];
+	uint8_t rec[] = { 0x63, 0x03, 'a', 'b', 'c', 0, 0, 0, 0 };
+	uint32_t crc = codec_crc32(0, rec, 5);
+
+	(void)state;
+	rec[5] = (uint8_t)crc;
+	rec[6] = (uint8_t)(crc >> 8);
+	rec[7] = (uint8_t)(crc >> 16);
+	rec[8] = (uint8_t)(crc >> 24);
+	memcpy(mem + len, rec, sizeof(rec));
+	len += sizeof(rec);
+	/* ...then one more sample, which must still decode after the skip. */
+	logwrite_init(&b, mem + len, sizeof(mem) - len);
+	b.have_prev = 0;
+	struct rt_sample s;
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 77;
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	len += b.len;
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, 3);
+	assert_int_equal(log.samples[2].time_ns, 77);
+	logread_free(&log);
+}
+
+static void test_batch_full_is_atomic(void **state)
+{
+	uint8_t small[40];
+	struct logbuf b;
+	struct rt_sample s;
+
+	(void)state;
+	logwrite_init(&b, small, sizeof(small));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	size_t used = b.len;
+	s.time_ns = UINT64_MAX;
+	s.tree_procs = UINT64_MAX;
+	assert_int_equal(logwrite_sample(&b, &s), -ENOSPC);
+	assert_int_equal(b.len, used);
+	assert_int_equal(b.prev.time_ns, 0); /* delta base unchanged */
+}
+
+static void test_file_create_refuses_existing(void **state)
+{
+	char path[] = "/tmp/rtrack-test-XXXXXX";
+	struct logbuf b;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_preamble(&b);
+	errno = 1234;
+	assert_int_equal(logfile_create(path, &b), -EEXIST);
+	assert_int_equal(errno, 1234);
+	unlink(path);
+	assert_int_equal(logfile_create(path, &b), 0);
+	assert_int_equal(logfile_append(path, &b), 0);
+	struct rt_log log;
+	char err[100];
+	assert_int_equal(logread_file(path, &log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "header")); /* preamble twice, no header */
+	unlink(path);
+	/* A symlink at the path is never followed. */
+	assert_int_equal(symlink("/tmp/rtrack-target-never", path), 0);
+	assert_int_equal(logfile_create(path, &b), -EEXIST);
+	assert_int_equal(access("/tmp/rtrack-target-never", F_OK), -1);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32_check_value),
+		cmocka_unit_test(test_varint_roundtrip_and_bounds),
+		cmocka_unit_test(test_zigzag),
+		cmocka_unit_test(test_out_overflow_writes_nothing),
+		cmocka_unit_test(test_end_record_bytes),
+		cmocka_unit_test(test_sample_keyframe_and_delta_bytes),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_every_byte_flip),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_unknown_record_skipped),
+		cmocka_unit_test(test_batch_full_is_atomic),
+		cmocka_unit_test(test_file_create_refuses_existing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,339 @@
+/* test_tracker.c - the tree sampler against the real /proc (a tree of
+ * processes this test makes, one of them forked by a second thread) and
+ * against small fake /proc trees for the cases a live system cannot show. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracker.h"
+
+static struct tracker t;
+
+struct gone_log {
+	int n;
+	uint32_t pids[16];
+	uint32_t flags[16];
+	uint64_t hwm[16];
+	char cmd[16][RT_PROC_CMDLINE_MAX];
+};
+
+static void record_gone(const struct rt_proc *p, void *ctx)
+{
+	struct gone_log *g = ctx;
+
+	if (g->n < 16) {
+		g->pids[g->n] = p->pid;
+		g->flags[g->n] = p->flags;
+		g->hwm[g->n] = p->hwm_kib;
+		memcpy(g->cmd[g->n], p->cmdline, sizeof(p->cmdline));
+	}
+	g->n++;
+}
+
+static void cfg_init(struct tracker_cfg *c, const char *procroot, pid_t root)
+{
+	memset(c, 0, sizeof(*c));
+	c->procroot = procroot;
+	c->sysroot = "/sys";
+	c->root_pid = root;
+	c->children = 1;
+	c->system = 1;
+	c->mem_mode = RT_MEM_PSS;
+	c->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void *thread_fork(void *arg)
+{
+	*(pid_t *)arg = spawn_sleeper();
+	return NULL;
+}
+
+/* Wait until pid's children file lists n children (fork is asynchronous
+ * from the parent's view only until fork returns, but a grandchild is made
+ * by the child). */
+static void wait_children(struct tracker *tr, size_t want, struct gone_log *g)
+{
+	struct rt_sample s;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		tracker_sample(tr, now_ns(), &s, record_gone, g);
+		if (s.tree_procs == want)
+			return;
+		usleep(10000);
+	}
+}
+
+static void test_live_tree(void **state)
+{
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	pthread_t th;
+	pid_t b, grand_pipe_child, c_pid;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	b = fork();
+	if (b == 0) {
+		/* B: forks G, tells its pid, then waits. */
+		pid_t gpid = spawn_sleeper();
+		if (write(fds[1], &gpid, sizeof(gpid)) != sizeof(gpid))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &grand_pipe_child, sizeof(pid_t)),
+			 sizeof(pid_t));
+	/* C is forked by a second thread: only that task's children file
+	 * lists it. */
+	assert_int_equal(pthread_create(&th, NULL, thread_fork, &c_pid), 0);
+	pthread_join(th, NULL);
+
+	cfg_init(&c, "/proc", getpid());
+	tracker_init(&t, &c);
+	wait_children(&t, 4, &g);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 4);
+	assert_int_equal(g.n, 0);
+	assert_true(sample_has(&s, RT_F_tree_mem_kib));
+	assert_true(s.tree_mem_kib > 0);
+	assert_true(s.tree_rss_kib >= s.tree_mem_kib); /* PSS <= RSS */
+	assert_true(s.tree_hwm_max_kib > 0);
+	assert_true(sample_has(&s, RT_F_sys_mem_total_kib));
+	assert_true(s.sys_procs >= 4);
+	assert_false(sample_has(&s, RT_F_tracker_cpu_ns));
+
+	/* C dies and is reaped: reported once, as gone. */
+	kill(c_pid, SIGKILL);
+	waitpid(c_pid, NULL, 0);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 3);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.pids[0], (uint32_t)c_pid);
+	assert_int_equal(g.flags[0] & RT_PROC_ALIVE_AT_END, 0);
+
+	/* B and its child G go: G is reparented away from the tree. */
+	kill(grand_pipe_child, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(b, NULL, 0);
+	wait_children(&t, 1, &g);
+	assert_int_equal(g.n, 3);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1);
+
+	/* The end: the root itself is reported, alive, with its cmdline. */
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(g.pids[3], (uint32_t)getpid());
+	assert_true(g.flags[3] & RT_PROC_ALIVE_AT_END);
+	assert_non_null(strstr(g.cmd[3], "test_tracker"));
+	assert_true(g.hwm[3] > 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_children_off(void **state)
+{
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	pid_t kid = spawn_sleeper();
+
+	(void)state;
+	cfg_init(&c, "/proc", getpid());
+	c.children = 0;
+	c.system = 0;
+	tracker_init(&t, &c);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1);
+	assert_false(sample_has(&s, RT_F_sys_procs));
+	assert_false(sample_has(&s, RT_F_sys_net_sent_bytes));
+	assert_true(sample_has(&s, RT_F_tree_utime_ticks));
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+}
+
+/* The seed's rule: a child's CPU counted while it lives moves into the
+ * parent's cutime when reaped, so the tree sum does not drop. */
+static void test_cpu_survives_reap(void **state)
+{
+	struct tracker_cfg c;
+	struct rt_sample s1, s2, s3;
+	struct gone_log g = { 0 };
+	int fds[2];
+	char x;
+	pid_t kid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	kid = fork();
+	if (kid == 0) {
+		volatile double v = 1;
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		do {
+			v = v * 1.0000001;
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+		} while (b.tv_sec == 0 && b.tv_nsec < 300000000);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(fds[0], &x, 1), 1);
+	cfg_init(&c, "/proc", getpid());
+	tracker_init(&t, &c);
+	tracker_sample(&t, now_ns(), &s1, record_gone, &g);
+	kill(kid, SIGKILL);
+	tracker_sample(&t, now_ns(), &s2, record_gone, &g); /* zombie: still there */
+	waitpid(kid, NULL, 0);
+	tracker_sample(&t, now_ns(), &s3, record_gone, &g);
+	uint64_t tck = (uint64_t)sysconf(_SC_CLK_TCK);
+	uint64_t cpu1 = s1.tree_utime_ticks + s1.tree_stime_ticks;
+	uint64_t cpu3 = s3.tree_utime_ticks + s3.tree_stime_ticks;
+	assert_true(cpu1 >= 3 * tck / 10 - 2);
+	assert_true(cpu3 >= cpu1);
+	assert_int_equal(s1.tree_procs, 2);
+	assert_int_equal(s3.tree_procs, 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* ---- a fake /proc ------------------------------------------------------- */
+
+static void put_n(const char *dir, const char *name, const char *text,
+		  size_t len)
+{
+	char path[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	put_n(dir, name, text, strlen(text));
+}
+
+static void fake_proc(const char *root, int pid, int ppid, const char *kids,
+		      int with_rollup)
+{
+	char dir[256], task[512], stat[512];
+
+	snprintf(dir, sizeof(dir), "%s/%d", root, pid);
+	mkdir(dir, 0755);
+	snprintf(task, sizeof(task), "%s/task", dir);
+	mkdir(task, 0755);
+	snprintf(task, sizeof(task), "%s/task/%d", dir, pid);
+	mkdir(task, 0755);
+	put(task, "children", kids);
+	snprintf(stat, sizeof(stat),
+		 "%d (w (x) y) S %d 1 1 0 -1 0 0 0 0 0 100 50 20 10 20 0 1 0 500 "
+		 "1000 10 0\n", pid, ppid);
+	put(dir, "stat", stat);
+	put(dir, "status", "Name:\tw\nVmHWM:\t  9000 kB\nVmRSS:\t  8000 kB\n");
+	put(dir, "io", "rchar: 1\nwchar: 2\nread_bytes: 4096\nwrite_bytes: 8192\n");
+	put_n(dir, "cmdline", "w\0--flag\0", 9);
+	if (with_rollup)
+		put(dir, "smaps_rollup", "Rss: 8000 kB\nPss:   3000 kB\n");
+}
+
+static void test_fake_tree_sums(void **state)
+{
+	char root[] = "/tmp/rtrack-fakeproc-XXXXXX";
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	fake_proc(root, 100, 1, "101 ", 1);
+	fake_proc(root, 101, 100, "", 1);
+	cfg_init(&c, root, 100);
+	c.system = 0;
+	c.boot_time_ns = 1000000000000ull;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 2);
+	assert_int_equal(s.tree_utime_ticks, 2 * (100 + 20));
+	assert_int_equal(s.tree_stime_ticks, 2 * (50 + 10));
+	assert_int_equal(s.tree_mem_kib, 6000);
+	assert_int_equal(s.tree_rss_kib, 16000);
+	assert_int_equal(s.tree_hwm_max_kib, 9000);
+	assert_int_equal(s.tree_read_bytes, 8192);
+	assert_int_equal(s.tree_write_bytes, 16384);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.cmd[0], "w --flag");
+
+	/* RSS mode sums VmRSS; a kernel without smaps_rollup makes PSS
+	 * unavailable rather than 0. */
+	fake_proc(root, 102, 100, "", 0);
+	put(root, "100/task/100/children", "101 102");
+	c.mem_mode = RT_MEM_RSS;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	assert_int_equal(s.tree_mem_kib, 24000);
+	c.mem_mode = RT_MEM_PSS;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	assert_false(sample_has(&s, RT_F_tree_mem_kib));
+	assert_int_equal(s.tree_procs, 3);
+
+	/* A root that is gone: the tree figures are unavailable, not 0. */
+	c.root_pid = 999;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 0);
+	assert_false(sample_has(&s, RT_F_tree_utime_ticks));
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_live_tree),
+		cmocka_unit_test(test_children_off),
+		cmocka_unit_test(test_cpu_survives_reap),
+		cmocka_unit_test(test_fake_tree_sums),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
