@@ -6,7 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#define ROW_ENTRY(name, type, dec) {#name, offsetof(struct stats_row, name), dec},
+#define ROW_ENTRY(name, type, dec) \
+	{#name, offsetof(struct stats_row, name), dec},
 #define SUM_ENTRY(name, type, dec) \
 	{#name, offsetof(struct stats_summary, name), dec},
 
@@ -294,9 +295,9 @@ static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 	const struct rt_end *e = &log->end;
 
 	if (log->has_end) {
-		uint64_t us = sat_add(sat_add(e->self_utime_us, e->self_stime_us),
-				      sat_add(e->children_utime_us,
-					      e->children_stime_us));
+		uint64_t self = sat_add(e->self_utime_us, e->self_stime_us);
+		uint64_t us = sat_add(self, sat_add(e->children_utime_us,
+						    e->children_stime_us));
 		double cpu = (double)us / US_PER_S -
 			     (double)e->tracker_cpu_ns / NS_PER_S;
 		sum_put_d(s, STATS_S_cpu_seconds, cpu > 0 ? cpu : 0.0);

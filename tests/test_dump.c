@@ -408,7 +408,8 @@ static void test_json_one_sample_no_end(void **state)
 	assert_py(json, "[d[\"samples\"], d[\"processes\"]]", "[[], []]");
 	assert_py(json, "[d[\"summary\"][k] for k in (\"samples\","
 			"\"duration_s\",\"cpu_usage_mean\",\"cpu_usage_max\","
-			"\"disk_read_bytes\",\"net_sent_bytes\",\"memory_mib_max\","
+			"\"disk_read_bytes\",\"net_sent_bytes\","
+			"\"memory_mib_max\","
 			"\"tracker_cpu_seconds\")]",
 		  "[1, 1.0, null, null, null, null, 1.0, 0.0]");
 	assert_py(json, "d[\"recommendation\"][\"cores\"]", "1");
@@ -423,8 +424,10 @@ static void test_json_empty_log(void **state)
 	fx.has_end = 0;
 	fx.nprocs = 0;
 	json = capture(F_JSON, &fx);
-	assert_py(json, "[d[\"meta\"][\"end_time\"], d[\"summary\"][\"duration_s\"],"
-			" d[\"summary\"][\"peak_rss_mib\"], d[\"summary\"][\"samples\"]]",
+	assert_py(json, "[d[\"meta\"][\"end_time\"], "
+			"d[\"summary\"][\"duration_s\"], "
+			"d[\"summary\"][\"peak_rss_mib\"], "
+			"d[\"summary\"][\"samples\"]]",
 		  "[null, null, null, 0]");
 }
 

@@ -83,7 +83,8 @@ static void fixture_samples(void)
 		 .sys_mem_free_kib = 7000000, .sys_mem_available_kib = 11000000,
 		 .sys_mem_buffers_kib = 2048, .sys_mem_cached_kib = 4096,
 		 .sys_mem_active_kib = 8192, .sys_mem_inactive_kib = 1024,
-		 .sys_disk_read_bytes = 1512000, .sys_disk_write_bytes = 3024512,
+		 .sys_disk_read_bytes = 1512000,
+		 .sys_disk_write_bytes = 3024512,
 		 .sys_space_total_bytes = 500000000000,
 		 .sys_space_used_bytes = 210000000000,
 		 .sys_space_free_bytes = 290000000000,
@@ -152,7 +153,8 @@ static void test_row_first_interval(void **state)
 	assert_near(r.system_stime, 2.0);  /* 200 ticks / 100 */
 	assert_near(r.system_cpu_usage, 3.0); /* 600 / 100 / 2 s */
 	assert_near(r.system_memory_free_mib, 7812.5);
-	assert_near(r.system_memory_used_mib, 4665.25); /* (16777216-12e6)/1024 */
+	/* (16777216 - 12000000) / 1024 */
+	assert_near(r.system_memory_used_mib, 4665.25);
 	assert_near(r.system_memory_buffers_mib, 2.0);
 	assert_near(r.system_memory_cached_mib, 4.0);
 	assert_near(r.system_memory_active_mib, 8.0);
@@ -472,6 +474,8 @@ static void test_summary_empty(void **state)
 
 static void test_round_mib(void **state)
 {
+	const uint64_t top = UINT64_MAX & ~(uint64_t)1023;
+
 	(void)state;
 	assert_int_equal(stats_round_mib(0), 128);
 	assert_int_equal(stats_round_mib(-5), 128);
@@ -489,8 +493,8 @@ static void test_round_mib(void **state)
 	assert_int_equal(stats_round_mib(3072), 3072);
 	assert_int_equal(stats_round_mib(3072.5), 4096);
 	assert_int_equal(stats_round_mib(10000), 10240);
-	assert_true(stats_round_mib(1e30) == (UINT64_MAX & ~(uint64_t)1023));
-	assert_true(stats_round_mib(INFINITY) == (UINT64_MAX & ~(uint64_t)1023));
+	assert_true(stats_round_mib(1e30) == top);
+	assert_true(stats_round_mib(INFINITY) == top);
 }
 
 static struct stats_summary summary_of(double cpu_mean, double mem_max,

@@ -168,7 +168,7 @@ void fmt_json_string(FILE *out, const char *s, size_t len)
 		else if (n == 1)
 			json_put_ascii(out, p[i]);
 		else if (is_js_line_break(p + i, n))
-			fprintf(out, "\\u%s", p[i + 2] == 0xA8 ? "2028" : "2029");
+			fputs(p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", out);
 		else
 			fwrite(p + i, 1, n, out);
 		i += n ? n : 1;
@@ -179,6 +179,7 @@ void fmt_json_string(FILE *out, const char *s, size_t len)
 void fmt_bytes(char dst[FMT_HUMAN_MAX], double bytes)
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+	const size_t nunits = sizeof units / sizeof units[0];
 	char num[FMT_NUM_MAX];
 	size_t u = 0;
 
@@ -192,7 +193,7 @@ void fmt_bytes(char dst[FMT_HUMAN_MAX], double bytes)
 		return;
 	}
 	bytes /= 1024;
-	while (fabs(bytes) >= 1023.95 && u + 1 < sizeof units / sizeof units[0]) {
+	while (fabs(bytes) >= 1023.95 && u + 1 < nunits) {
 		bytes /= 1024;
 		u++;
 	}

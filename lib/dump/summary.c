@@ -133,7 +133,8 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 			summary_line(out, "", "no sample recorded");
 		}
 	} else if (log->end.exit_kind == RT_EXIT_CODE) {
-		summary_line(out, "exit", "exit code %d", (int)log->end.exit_value);
+		summary_line(out, "exit", "exit code %d",
+			     (int)log->end.exit_value);
 	} else if (log->end.exit_kind == RT_EXIT_SIGNAL) {
 		summary_line(out, "exit", "killed by signal %d",
 			     (int)log->end.exit_value);
@@ -197,8 +198,8 @@ static void summary_tracker(FILE *out, const struct stats_summary *s)
 	show_seconds(cpu, have, s->tracker_cpu_seconds);
 	if (have && HAVE(s, cpu_seconds) && s->cpu_seconds > 0 &&
 	    fmt_real(pct, 100 * s->tracker_cpu_seconds / s->cpu_seconds, 2))
-		summary_line(out, "tracker", "%s CPU, %s%% of the host's CPU time",
-			     cpu, pct);
+		summary_line(out, "tracker",
+			     "%s CPU, %s%% of the host's CPU time", cpu, pct);
 	else
 		summary_line(out, "tracker", "%s CPU", have ? cpu : "n/a");
 }
