@@ -30,6 +30,7 @@ struct interval {
 	const struct rt_sample *prev, *cur;
 	double clk; /* clock ticks per second */
 	double dt;  /* seconds from prev to cur */
+	double ncpus; /* online CPUs at start, 0 when unknown */
 	int dt_ok;  /* both time stamps present */
 	struct stats_row *row;
 };
@@ -157,12 +158,18 @@ static void row_ticks(struct interval *iv, enum stats_col c, enum rt_field f)
 static void row_usage(struct interval *iv, enum stats_col c,
 		      enum rt_field user, enum rt_field sys)
 {
-	double ticks;
+	double ticks, usage;
 
 	if (!iv->dt_ok || !both_have(iv, user) || !both_have(iv, sys))
 		return;
 	ticks = (double)delta(iv, user) + (double)delta(iv, sys);
-	row_put_d(iv, c, iv->dt > 0 ? ticks / iv->clk / iv->dt : 0.0);
+	usage = iv->dt > 0 ? ticks / iv->clk / iv->dt : 0.0;
+	/* Counters move in whole ticks (10 ms): over the short last interval
+	 * before an exit one tick reads as several cores.  No interval can use
+	 * more than every CPU. */
+	if (iv->ncpus > 0 && usage > iv->ncpus)
+		usage = iv->ncpus;
+	row_put_d(iv, c, usage);
 }
 
 static void row_system_cpu(struct interval *iv)
@@ -250,13 +257,14 @@ void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
 		.prev = &log->samples[i],
 		.cur = &log->samples[i + 1],
 		.clk = stats_clk_tck(log),
+		.ncpus = log->hdr.ncpus,
 		.row = row,
 	};
 
 	assert(i < stats_nrows(log));
 	memset(row, 0, sizeof *row);
 	iv.dt_ok = both_have(&iv, RT_F_time_ns);
-	iv.dt = ((double)iv.cur->time_ns - (double)iv.prev->time_ns) / NS_PER_S;
+	iv.dt = (double)(int64_t)(iv.cur->time_ns - iv.prev->time_ns) / NS_PER_S;
 	row_scaled(&iv, STATS_C_timestamp, RT_F_time_ns, NS_PER_S);
 	row_system_cpu(&iv);
 	row_system_memory(&iv);
@@ -348,24 +356,31 @@ static void sum_add_totals(struct stats_summary *s, const struct stats_row *r)
 	}
 }
 
+/* The mean is weighted by each interval's length: the short last interval
+ * before an exit must not count as much as a whole one. */
 static void sum_rows(const struct rt_log *log, struct stats_summary *s)
 {
 	size_t n = 0, nrows = stats_nrows(log);
-	double total = 0, max = 0;
+	double total = 0, seconds = 0, max = 0;
 	struct stats_row r;
 
 	for (size_t i = 0; i < nrows; i++) {
+		double dt = (double)(int64_t)(log->samples[i + 1].time_ns -
+					      log->samples[i].time_ns) / NS_PER_S;
 		stats_row(log, i, &r);
 		sum_add_totals(s, &r);
 		if (!(r.present & STATS_BIT(STATS_C_process_cpu_usage)))
 			continue;
-		total += r.process_cpu_usage;
+		if (dt > 0) {
+			total += r.process_cpu_usage * dt;
+			seconds += dt;
+		}
 		if (n++ == 0 || r.process_cpu_usage > max)
 			max = r.process_cpu_usage;
 	}
 	if (n == 0)
 		return;
-	sum_put_d(s, STATS_S_cpu_usage_mean, total / (double)n);
+	sum_put_d(s, STATS_S_cpu_usage_mean, seconds > 0 ? total / seconds : 0.0);
 	sum_put_d(s, STATS_S_cpu_usage_max, max);
 }
 

@@ -44,6 +44,7 @@ static struct {
 	char path[CONFIG_PATH_MAX];
 	struct rt_config cfg;
 	pthread_t thread;
+	pthread_mutex_t batch_mu; /* held while the batch is filled or written */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
@@ -53,7 +54,8 @@ static struct {
 	uint64_t last_flush_ns;
 	int write_failed;
 	struct logbuf batch;
-} rt = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} rt = { .mu = PTHREAD_MUTEX_INITIALIZER,
+	 .batch_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static uint8_t batch_mem[BATCH_BYTES];
 static struct tracker tree;
@@ -141,7 +143,9 @@ static void *rtrack_sampler(void *arg)
 	pthread_mutex_lock(&rt.mu);
 	for (;;) {
 		pthread_mutex_unlock(&rt.mu);
+		pthread_mutex_lock(&rt.batch_mu);
 		rtrack_take_sample(clock_ns(rt.thread_clock));
+		pthread_mutex_unlock(&rt.batch_mu);
 		pthread_mutex_lock(&rt.mu);
 		/* Absolute cadence; ticks missed while busy are skipped. */
 		next_ns += rt.cfg.interval_ns;
@@ -232,6 +236,32 @@ __attribute__((visibility("default"), noreturn)) void _exit(int status)
 __attribute__((visibility("default"), noreturn)) void _Exit(int status)
 {
 	_exit(status);
+}
+
+/* execve replaces the image and with it the unwritten batch: the root
+ * flushes first (the new image continues the log, FORMAT.md S6).  The
+ * batch lock is held across the call so that the sampler cannot start a
+ * batch that exec would lose; a failed exec releases it and changes
+ * nothing.  Other processes, vfork children sharing our memory among them,
+ * go straight to the kernel.  (glibc's execv/execvp/execl* reach execve
+ * inside libc, past this wrapper: their root loses up to one flush period.) */
+__attribute__((visibility("default"))) int execve(const char *path,
+						  char *const argv[],
+						  char *const envp[])
+{
+	int saved, rc;
+
+	if (rt.role != ROLE_ROOT || getpid() != rt.pid)
+		return (int)syscall(SYS_execve, path, argv, envp);
+	saved = errno;
+	pthread_mutex_lock(&rt.batch_mu);
+	rtrack_flush();
+	errno = saved;
+	rc = (int)syscall(SYS_execve, path, argv, envp);
+	saved = errno;
+	pthread_mutex_unlock(&rt.batch_mu);
+	errno = saved;
+	return rc;
 }
 
 static void rtrack_atfork_child(void)

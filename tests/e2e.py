@@ -379,11 +379,17 @@ def case_chdir_host(d):
 
 
 def case_exec_self(d):
-    _, j, _ = traced_json(d, ["sh", "-c", f"exec {WORKLOAD} sleep 300 4"],
+    # The root runs for 0.3 s, then execs itself into workload for 0.3 s:
+    # one log, flushed before the exec, continued after it, no gap.
+    _, j, _ = traced_json(d, ["sh", "-c", f"sleep 0.3; exec {WORKLOAD} sleep 300 4"],
                           {"RTRACK_INTERVAL": "0.05"})
     check(j["meta"]["complete"], "exec'd root did not finish the log")
     check(j["meta"]["exit_code"] == 4, f"exit code {j['meta']['exit_code']}")
-    check(j["summary"]["samples"] >= 3, "samples after exec")
+    ts = [x["timestamp"] for x in j["samples"]]
+    check(j["summary"]["samples"] >= 9, f"samples {j['summary']['samples']}")
+    check(ts[0] - j["meta"]["start_time"] < 0.2, "samples before exec lost")
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    check(max(gaps) < 0.2, f"gap around the exec: {max(gaps):.3f} s")
 
 
 def main():

@@ -323,6 +323,25 @@ static void test_row_clk_zero_means_100(void **state)
 	assert_near(stats_clk_tck(&fx), 250);
 }
 
+/* One tick over a 1 ms interval would read as 10 cores: no interval can
+ * use more than every CPU the machine has. */
+static void test_row_usage_capped_at_ncpus(void **state)
+{
+	struct stats_row r;
+
+	(void)state;
+	fx.hdr.ncpus = 2;
+	fx_samples[1].time_ns = fx_samples[0].time_ns + 1000000; /* 1 ms */
+	fx_samples[1].tree_utime_ticks = fx_samples[0].tree_utime_ticks + 1;
+	fx_samples[1].tree_stime_ticks = fx_samples[0].tree_stime_ticks;
+	stats_row(&fx, 0, &r);
+	assert_near(r.process_cpu_usage, 2.0);
+	assert_near(r.process_utime, 0.01);
+	fx.hdr.ncpus = 0; /* unknown: not capped */
+	stats_row(&fx, 0, &r);
+	assert_near(r.process_cpu_usage, 10.0);
+}
+
 static void test_end_ns(void **state)
 {
 	uint64_t ns = 7;
@@ -349,7 +368,8 @@ static void test_summary_complete(void **state)
 	assert_near(s.duration_s, 4.0);
 	assert_int_equal(s.samples, 3);
 	assert_near(s.cpu_seconds, 3.745); /* 3.75 s rusage - 5 ms tracker */
-	assert_near(s.cpu_usage_mean, 0.75);
+	/* Weighted by interval length: (1.0 x 2 s + 0.5 x 0.5 s) / 2.5 s. */
+	assert_near(s.cpu_usage_mean, 0.9);
 	assert_near(s.cpu_usage_max, 1.0);
 	assert_near(s.memory_mib_mean, 150.0);
 	assert_near(s.memory_mib_max, 200.0);
@@ -626,6 +646,7 @@ int main(void)
 		T(test_row_missing_time),
 		T(test_row_time_not_advancing),
 		T(test_row_clk_zero_means_100),
+		T(test_row_usage_capped_at_ncpus),
 		T(test_end_ns),
 		T(test_summary_complete),
 		T(test_summary_without_end),

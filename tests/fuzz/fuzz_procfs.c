@@ -1,0 +1,32 @@
+/* fuzz_procfs.c - every per-process procfs parser on the same hostile text
+ * (a file under /proc can hold whatever a process names itself). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "procfs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct procfs_stat st;
+	struct procfs_status ss;
+	uint64_t a, b;
+	int32_t pids[8];
+	size_t n = 0;
+	char cmd[64];
+
+	procfs_parse_stat(buf, size, &st);
+	procfs_parse_status(buf, size, &ss);
+	procfs_parse_rollup_pss(buf, size, &a);
+	procfs_parse_io(buf, size, &a, &b);
+	procfs_parse_pids(buf, size, pids, 8, &n);
+	if (n > 8)
+		abort();
+	if (procfs_format_cmdline(buf, size, cmd, sizeof(cmd)) >= sizeof(cmd) ||
+	    strlen(cmd) >= sizeof(cmd))
+		abort();
+	return 0;
+}
