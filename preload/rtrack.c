@@ -19,6 +19,7 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -41,6 +42,9 @@ static struct {
 	enum role role;
 	pid_t pid;
 	int quiet;
+	dev_t err_dev;            /* what fd 2 was at start, to check at exit */
+	ino_t err_ino;
+	int err_known;
 	char path[CONFIG_PATH_MAX];
 	struct rt_config cfg;
 	pthread_t thread;
@@ -69,6 +73,18 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether fd 2 is still the file it was at start: a host that closed its
+ * stderr may have reused the number for a file of its own, which rtrack
+ * must never write into. */
+static int rtrack_stderr_same(void)
+{
+	struct stat sb;
+
+	if (!rt.err_known || fstat(STDERR_FILENO, &sb) < 0)
+		return 0;
+	return sb.st_dev == rt.err_dev && sb.st_ino == rt.err_ino;
+}
+
 /* One line on stderr, built without stdio (the host owns its FILEs). */
 static void rtrack_say(const char *a, const char *b, const char *c)
 {
@@ -76,8 +92,10 @@ static void rtrack_say(const char *a, const char *b, const char *c)
 	int saved = errno;
 	size_t i;
 
-	if (rt.quiet)
+	if (rt.quiet || !rtrack_stderr_same()) {
+		errno = saved;
 		return;
+	}
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (parts[i] && write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
 			break;
@@ -271,6 +289,17 @@ static void rtrack_atfork_child(void)
 	rt.role = ROLE_NONE;
 }
 
+static void rtrack_note_stderr(void)
+{
+	struct stat sb;
+
+	if (fstat(STDERR_FILENO, &sb) == 0) {
+		rt.err_dev = sb.st_dev;
+		rt.err_ino = sb.st_ino;
+		rt.err_known = 1;
+	}
+}
+
 static const char *rtrack_getenv(const char *name, void *ctx)
 {
 	(void)ctx;
@@ -448,6 +477,7 @@ __attribute__((constructor)) static void rtrack_init(void)
 	root_pid = rtrack_root_env(&root_path);
 	if (root_pid && root_pid != rt.pid)
 		goto out; /* a descendant: the root accounts for it */
+	rtrack_note_stderr();
 	if (config_parse(&rt.cfg, rtrack_getenv, NULL, err, sizeof(err)) < 0) {
 		const char *q = getenv("RTRACK_QUIET");
 		rt.quiet = q && strcmp(q, "1") == 0;

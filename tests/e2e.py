@@ -378,6 +378,17 @@ def case_chdir_host(d):
     dump_json(one_log(d))
 
 
+def case_stderr_reused(d):
+    # The host points fd 2 at a file of its own: rtrack's exit line must not
+    # land in it (the log is still written and complete).
+    out = os.path.join(d, "host-err.txt")
+    r = same_as_plain(["sh", "-c", f"exec 2>{out}; echo hi >&2; {WORKLOAD} sleep 10 0"],
+                      d, {"RTRACK_OUTPUT": os.path.join(d, "r-%p.bin")})
+    check(open(out).read() == "hi\n", f"host file: {open(out).read()!r}")
+    check(r.err == b"", f"stderr: {r.err!r}")
+    check(dump_json(one_log(d))["meta"]["complete"], "log incomplete")
+
+
 def case_exec_self(d):
     # The root runs for 0.3 s, then execs itself into workload for 0.3 s:
     # one log, flushed before the exec, continued after it, no gap.
