@@ -16,7 +16,7 @@
 
 /* stat is ~400 B, status ~1.5 KiB, smaps_rollup ~1 KiB: 4 KiB leaves room
  * for long Cpus_allowed masks while keeping the sampler's stack small. */
-enum { PROCFS_BUF = 4096, PROCFS_PATH = 512, PROCFS_DENTS = 1024 };
+enum { PROCFS_BUF = 4096, PROCFS_PATH = 512 };
 
 static int is_space(char c)
 {
@@ -417,15 +417,6 @@ struct kids {
 	size_t max, n;
 };
 
-/* Layout of the records getdents64 returns (linux_dirent64). */
-struct dent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 static int kids_add(struct kids *k, int32_t pid)
 {
 	size_t i;
@@ -484,49 +475,14 @@ static int task_children(struct kids *k, int32_t tid)
 	return ret;
 }
 
-/* Visit every numeric entry of one getdents64 batch. */
-static int task_batch(struct kids *k, const char *dents, size_t len)
+/* text_dir_each callback: each numeric entry of task/ is a thread. */
+static int task_entry(const char *name, void *ctx)
 {
-	const size_t name_at = offsetof(struct dent64, d_name);
-	const char *name, *nul;
-	unsigned short reclen;
-	size_t pos;
 	int32_t tid;
-	int ret;
 
-	for (pos = 0; pos + name_at < len; pos += reclen) {
-		/* memcpy: records are only as aligned as the buffer. */
-		memcpy(&reclen, dents + pos + offsetof(struct dent64, d_reclen),
-		       sizeof reclen);
-		if (reclen <= name_at || reclen > len - pos)
-			return -EIO;
-		name = dents + pos + name_at;
-		nul = memchr(name, '\0', reclen - name_at);
-		if (!nul || parse_i32_exact(name, nul, &tid) < 0)
-			continue; /* ".", "..", or not a task */
-		if ((ret = task_children(k, tid)) < 0)
-			return ret;
-	}
-	return 0;
-}
-
-static int task_walk(struct kids *k, int fd)
-{
-	char dents[PROCFS_DENTS];
-	long len;
-	int ret;
-
-	for (;;) {
-		len = syscall(SYS_getdents64, fd, dents, sizeof dents);
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return -errno;
-		if (len == 0)
-			return 0;
-		if ((ret = task_batch(k, dents, (size_t)len)) < 0)
-			return ret;
-	}
+	if (parse_i32_exact(name, name + strlen(name), &tid) < 0)
+		return 0; /* ".", "..", or not a task */
+	return task_children(ctx, tid);
 }
 
 static int task_dir_open(const char *procroot, int32_t pid)
@@ -553,7 +509,7 @@ int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 		ret = fd;
 		goto out;
 	}
-	ret = task_walk(&k, fd);
+	ret = text_dir_each(fd, task_entry, &k);
 	close(fd);
 	if (ret == 0 || ret == -E2BIG)
 		*n = k.n;

@@ -16,7 +16,6 @@
 #define PATH_BUF 512        /* "<root>/net/dev"; roots are short */
 #define STREAM_BUF 4096     /* longest line handled whole */
 #define MEMINFO_BUF 4096    /* meminfo is ~1.5 KiB and has a fixed key set */
-#define DENTS_BUF 2048
 #define DISK_MAX 256        /* names kept from <sysroot>/block */
 #define DISK_NAME 32        /* kernel DISK_NAME_LEN, NUL included */
 #define SPACE_MAX_FS 512    /* filesystems counted, for dedupe by dev */
@@ -603,68 +602,6 @@ static int real_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
 	return 0;
 }
 
-/* ---- directories through getdents64 (opendir allocates) ---- */
-
-struct dirent64_head {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-typedef int (*dirent_fn)(const char *name, void *ctx);
-
-/* Give fn the NUL-terminated names of one getdents64 batch, checking every
- * record against the end of the bytes the kernel returned. */
-static int dents_walk(const char *buf, size_t n, dirent_fn fn, void *ctx)
-{
-	const size_t name_off = offsetof(struct dirent64_head, d_name);
-	size_t off = 0;
-
-	while (off < n) {
-		unsigned short reclen;
-		int ret;
-
-		if (n - off <= name_off)
-			return -EIO;
-		memcpy(&reclen,
-		       buf + off + offsetof(struct dirent64_head, d_reclen),
-		       sizeof(reclen));
-		if (reclen <= name_off || reclen > n - off ||
-		    !memchr(buf + off + name_off, '\0', reclen - name_off))
-			return -EIO;
-		ret = fn(buf + off + name_off, ctx);
-		if (ret)
-			return ret;
-		off += reclen;
-	}
-	return 0;
-}
-
-static int dir_each(int fd, dirent_fn fn, void *ctx)
-{
-	union {
-		struct dirent64_head align;
-		char bytes[DENTS_BUF];
-	} buf;
-
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, buf.bytes, sizeof(buf));
-		int ret;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		ret = dents_walk(buf.bytes, (size_t)n, fn, ctx);
-		if (ret)
-			return ret;
-	}
-}
-
 static int count_numeric(const char *name, void *ctx)
 {
 	const char *p = name;
@@ -683,7 +620,7 @@ static int read_procs(const char *procroot, struct sysstat *s)
 
 	if (fd < 0)
 		return fd;
-	ret = dir_each(fd, count_numeric, &n);
+	ret = text_dir_each(fd, count_numeric, &n);
 	close(fd);
 	if (ret)
 		return ret;
@@ -749,7 +686,7 @@ static int read_disks(const char *procroot, const char *sysroot,
 	t.fd = open_cloexec(path, O_DIRECTORY);
 	if (t.fd < 0)
 		return t.fd;
-	ret = dir_each(t.fd, disk_table_add, &t);
+	ret = text_dir_each(t.fd, disk_table_add, &t);
 	if (ret)
 		goto out;
 	a = (struct disk_acc){disk_table_has, &t, 0, 0};

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int text_parse_u64(const char *s, const char *end, uint64_t *out,
@@ -101,6 +103,66 @@ out_close:
 out:
 	errno = saved;
 	return ret;
+}
+
+/* Layout of the records getdents64 returns (linux_dirent64). */
+struct dirent64_head {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Give fn the NUL-terminated names of one getdents64 batch, checking every
+ * record against the end of the bytes the kernel returned. */
+static int dents_walk(const char *buf, size_t n,
+		      int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	const size_t name_off = offsetof(struct dirent64_head, d_name);
+	size_t off = 0;
+
+	while (off < n) {
+		unsigned short reclen;
+		int ret;
+
+		if (n - off <= name_off)
+			return -EIO;
+		memcpy(&reclen,
+		       buf + off + offsetof(struct dirent64_head, d_reclen),
+		       sizeof(reclen));
+		if (reclen <= name_off || reclen > n - off ||
+		    !memchr(buf + off + name_off, '\0', reclen - name_off))
+			return -EIO;
+		ret = fn(buf + off + name_off, ctx);
+		if (ret)
+			return ret;
+		off += reclen;
+	}
+	return 0;
+}
+
+int text_dir_each(int fd, int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	union {
+		struct dirent64_head align;
+		char bytes[2048];
+	} buf;
+
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf.bytes, sizeof(buf));
+		int ret;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		ret = dents_walk(buf.bytes, (size_t)n, fn, ctx);
+		if (ret)
+			return ret;
+	}
 }
 
 size_t text_put_u64(char *dst, uint64_t v)

@@ -33,6 +33,12 @@ int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
  * holds a partial file that must not be used).  errno is preserved. */
 ssize_t text_read_file(const char *path, char *buf, size_t size);
 
+/* Call fn(name, ctx) for every entry of the open directory fd, with
+ * getdents64 into a fixed stack buffer (opendir allocates).  Stops at the
+ * first non-zero return of fn and returns it; -errno when the directory
+ * cannot be read, -EIO for a malformed record.  Order is the kernel's. */
+int text_dir_each(int fd, int (*fn)(const char *name, void *ctx), void *ctx);
+
 /* Decimal digits of v into dst (no NUL); returns the count (at most 20). */
 size_t text_put_u64(char *dst, uint64_t v);
 
