@@ -378,6 +378,23 @@ def case_chdir_host(d):
     dump_json(one_log(d))
 
 
+def case_children_off(d):
+    # RTRACK_CHILDREN=0: the root alone; RTRACK_SYSTEM=0: no system figures
+    # (empty cells, never zeros).
+    _, j, log = traced_json(d, [WORKLOAD, "fork", "2", "0.4"],
+                            {"RTRACK_INTERVAL": "0.05", "RTRACK_CHILDREN": "0",
+                             "RTRACK_SYSTEM": "0"})
+    check(all(x["process_children"] == 0 for x in j["samples"]), "children counted")
+    check(j["summary"]["processes_seen"] == 1, "children in the table")
+    # The exact total still has the children the root waited for.
+    check(j["summary"]["cpu_seconds"] > 0.4, f"cpu {j['summary']['cpu_seconds']}")
+    check(all(x["system_cpu_usage"] is None and x["system_memory_used_mib"] is None
+              for x in j["samples"]), "system figures present")
+    rows = list(csv.reader(io.StringIO(dump(log, "csv").stdout.decode())))
+    col = rows[0].index("system_net_recv_bytes")
+    check(all(r[col] == "" for r in rows[1:]), "system cells not empty")
+
+
 def case_stderr_reused(d):
     # The host points fd 2 at a file of its own: rtrack's exit line must not
     # land in it (the log is still written and complete).
