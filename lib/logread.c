@@ -236,7 +236,12 @@ static int logread_preamble(const uint8_t *buf, size_t len,
 			 len);
 		return -1;
 	}
-	if (log->version_major > RT_LOG_VERSION_MAJOR || log->version_major == 0) {
+	if (log->version_major == 0) {
+		snprintf(err, errlen, "format version 0.%u does not exist "
+			 "(damaged preamble)", log->version_minor);
+		return -1;
+	}
+	if (log->version_major > RT_LOG_VERSION_MAJOR) {
 		snprintf(err, errlen,
 			 "format version %u.%u is newer than this rtrack-dump reads (%u.x)",
 			 log->version_major, log->version_minor,
@@ -306,12 +311,48 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 	return 0;
 }
 
+/* Read all of fd, whatever it is (a file, a pipe, /dev/stdin): st_size
+ * is only the first guess.  Returns the bytes (caller frees) or NULL. */
+static uint8_t *logread_all(int fd, size_t guess, size_t *len, char *err,
+			    size_t errlen)
+{
+	size_t cap = guess > 0 ? guess + 1 : 65536;
+	uint8_t *buf = malloc(cap), *p;
+
+	*len = 0;
+	while (buf) {
+		ssize_t n;
+		if (*len == cap) {
+			p = realloc(buf, cap * 2);
+			if (!p)
+				break;
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "read error at offset %zu: %s", *len,
+				 strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			return buf;
+		*len += (size_t)n;
+	}
+	free(buf);
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen)
 {
 	struct stat sb;
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	uint8_t *buf;
+	size_t len;
 	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -323,27 +364,13 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 		snprintf(err, errlen, "is a directory");
 		goto out;
 	}
-	buf = malloc(sb.st_size > 0 ? (size_t)sb.st_size : 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
+	buf = logread_all(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, &len,
+			  err, errlen);
+	if (buf) {
+		rc = logread_buf(buf, len, log, err, errlen);
+		free(buf);
 	}
-	while (len < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "read error at offset %zu: %s", len,
-				 strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank while reading: decode what is here */
-		len += (size_t)n;
-	}
-	rc = logread_buf(buf, len, log, err, errlen);
 out:
-	free(buf);
 	if (fd >= 0)
 		close(fd);
 	return rc;

@@ -456,22 +456,64 @@ static int task_read_error(const struct kids *k, int32_t tid, ssize_t err)
 	return tid == k->pid ? -ENOENT : 0;
 }
 
-static int task_children(struct kids *k, int32_t tid)
+/* Add the pids of [p, end) to k.  0, or what kids_add/next_pid refused. */
+static int kids_parse(struct kids *k, const char *p, const char *end)
 {
-	char buf[PROCFS_BUF], tail[64];
-	const char *p = buf, *end;
-	ssize_t len;
 	int32_t child;
 	int ret;
 
-	task_tail(tail, tid, "/children");
-	len = read_pid_file(k->procroot, k->pid, tail, buf, sizeof buf);
-	if (len < 0)
-		return task_read_error(k, tid, len);
-	end = buf + len;
 	while ((ret = next_pid(&p, end, &child)) > 0)
 		if ((ret = kids_add(k, child)) < 0)
 			return ret;
+	return ret;
+}
+
+/* Read a children file in pieces, so that any number of children fits:
+ * only a number cut by the end of one read is carried to the next. */
+static int children_stream(struct kids *k, int fd)
+{
+	char buf[PROCFS_BUF];
+	size_t have = 0, len, upto;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		n = read(fd, buf + have, sizeof buf - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		len = have + (size_t)n;
+		upto = len;
+		while (n > 0 && upto > 0 && !is_space(buf[upto - 1]))
+			upto--; /* keep a number the read may have cut */
+		if (n > 0 && upto == 0 && len == sizeof buf)
+			return -EINVAL; /* no separator in a whole buffer */
+		if ((ret = kids_parse(k, buf, buf + upto)) < 0)
+			return ret;
+		if (n == 0)
+			return 0;
+		have = len - upto;
+		memmove(buf, buf + upto, have);
+	}
+}
+
+static int task_children(struct kids *k, int32_t tid)
+{
+	char path[PROCFS_PATH], tail[64];
+	int fd, ret;
+
+	task_tail(tail, tid, "/children");
+	ret = procfs_path(path, sizeof path, k->procroot, k->pid, tail);
+	if (ret < 0)
+		return ret;
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return task_read_error(k, tid, -errno);
+	ret = children_stream(k, fd);
+	close(fd);
 	return ret;
 }
 

@@ -384,24 +384,43 @@ static void sum_rows(const struct rt_log *log, struct stats_summary *s)
 	sum_put_d(s, STATS_S_cpu_usage_max, max);
 }
 
+/* The time a sample stands for: half the span to each neighbour, so the
+ * near-duplicate sample at exit weighs what its short interval lasted. */
+static double sample_weight(const struct rt_log *log, size_t i)
+{
+	size_t lo = i > 0 ? i - 1 : i;
+	size_t hi = i + 1 < log->nsamples ? i + 1 : i;
+
+	return (double)(int64_t)(log->samples[hi].time_ns -
+				 log->samples[lo].time_ns) / NS_PER_S / 2;
+}
+
 static void sum_memory(const struct rt_log *log, struct stats_summary *s)
 {
 	uint64_t max = 0;
-	double total = 0;
+	double total = 0, weighted = 0, seconds = 0;
 	size_t n = 0;
 
 	for (size_t i = 0; i < log->nsamples; i++) {
 		const struct rt_sample *x = &log->samples[i];
+		double w = sample_weight(log, i);
 
 		if (!sample_has(x, RT_F_tree_mem_kib))
 			continue;
 		total += (double)x->tree_mem_kib;
+		if (w > 0) {
+			weighted += (double)x->tree_mem_kib * w;
+			seconds += w;
+		}
 		if (n++ == 0 || x->tree_mem_kib > max)
 			max = x->tree_mem_kib;
 	}
 	if (n == 0)
 		return;
-	sum_put_d(s, STATS_S_memory_mib_mean, total / (double)n / KIB_PER_MIB);
+	/* One sample (or no time between them): the plain mean. */
+	sum_put_d(s, STATS_S_memory_mib_mean,
+		  (seconds > 0 ? weighted / seconds : total / (double)n) /
+			  KIB_PER_MIB);
 	sum_put_d(s, STATS_S_memory_mib_max, (double)max / KIB_PER_MIB);
 }
 

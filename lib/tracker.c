@@ -14,6 +14,7 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->gen = 0;
 	t->nent = 0;
 	t->overflowed = 0;
+	t->root_seen = 0;
 	memset(t->index, 0, sizeof(t->index));
 }
 
@@ -173,6 +174,10 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		if (procfs_read_proc(t->cfg.procroot, pid,
 				     t->cfg.mem_mode == RT_MEM_PSS, &pp) < 0)
 			continue; /* vanished between listing and reading */
+		if (i == 0) {
+			t->root_stat = pp.stat;
+			t->root_seen = 1;
+		}
 		e = tracker_entry(t, pid, &pp.stat, now_ns, gone, ctx);
 		if (e && e->gen == t->gen)
 			continue; /* listed twice: reparented while we walked */
@@ -238,6 +243,7 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 	s->time_ns = now_ns;
 	sample_set_missing(s, RT_F_tracker_cpu_ns);
 	t->gen++;
+	t->root_seen = 0;
 	tracker_walk(t, now_ns, s, gone, ctx);
 	tracker_sweep(t, gone, ctx);
 	if (s->tree_procs == 0) {

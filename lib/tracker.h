@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "procfs.h"
 #include "sample.h"
 
 #define TRACKER_MAX_PROCS 4096   /* live processes followed at once */
@@ -41,6 +42,8 @@ struct tracker {
 	struct tracker_cfg cfg;
 	uint32_t gen, nent;
 	uint64_t overflowed;    /* processes not followed: table was full */
+	struct procfs_stat root_stat; /* the root's stat in the last sample */
+	int root_seen;          /* root_stat is from the last sample */
 	uint16_t index[TRACKER_INDEX_SLOTS]; /* entry + 1, 0 = empty */
 	int32_t queue[TRACKER_MAX_PROCS];
 	struct tracker_entry ent[TRACKER_MAX_PROCS];

@@ -1,70 +1,34 @@
-/* rtrack.c - the producer: decides the role of the process that loaded the
- * library, and for the root runs the sampler thread and writes the log.
+/* rtrack.c - the producer's entry: decides the role of the process that
+ * loaded the library, creates (or continues) the log, and starts the
+ * sampler for the root.
  *
  * Roles (DESIGN.md): the first process to load the library is the root; it
- * exports RTRACK_ROOT=<pid>:<log path> so every process that inherits
- * LD_PRELOAD knows it is a descendant.  A descendant stands aside (the
- * lifecycle issue gives it its exit record); a root that exec'd itself
- * continues its log.  On any failure: warn once (unless RTRACK_QUIET) and
- * stand aside; the host's errno, fds, signals and exit status are untouched.
+ * exports RTRACK_ROOT=<pid>:<starttime>:<log path> so every process that
+ * inherits LD_PRELOAD knows it is a descendant.  A descendant stands aside
+ * (the lifecycle issue gives it its exit record); the root after an exec
+ * (same pid and starttime) continues its log.  On any failure: warn once
+ * (unless RTRACK_QUIET) and stand aside; the host's errno, fds, signals and
+ * exit status are untouched.
  *
  * Orchestration only: parsing lives in lib/ (config, procfs, sysstat,
- * tracker) and encoding in lib/logwrite.c. */
+ * tracker), encoding in lib/logwrite.c, the thread in sampler.c. */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "log.h"
-#include "logwrite.h"
 #include "procfs.h"
+#include "rtrack.h"
 #include "text.h"
-#include "tracker.h"
 
-#define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
-#define BATCH_BYTES (64 * 1024)
-#define SAMPLER_STACK (256 * 1024)
+struct rtrack_state rt = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-enum role { ROLE_NONE, ROLE_ROOT };
-
-static struct {
-	enum role role;
-	pid_t pid;
-	int quiet;
-	dev_t err_dev;            /* what fd 2 was at start, to check at exit */
-	ino_t err_ino;
-	int err_known;
-	char path[CONFIG_PATH_MAX];
-	struct rt_config cfg;
-	pthread_t thread;
-	pthread_mutex_t batch_mu; /* held while the batch is filled or written */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int stop;
-	clockid_t thread_clock;
-	uint64_t thread_cpu_ns;   /* the sampler thread's CPU, at its end */
-	uint64_t samples;
-	uint64_t last_flush_ns;
-	int write_failed;
-	struct logbuf batch;
-} rt = { .mu = PTHREAD_MUTEX_INITIALIZER,
-	 .batch_mu = PTHREAD_MUTEX_INITIALIZER };
-
-static uint8_t batch_mem[BATCH_BYTES];
-static struct tracker tree;
-
-static uint64_t clock_ns(clockid_t id)
+uint64_t rtrack_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
@@ -85,208 +49,18 @@ static int rtrack_stderr_same(void)
 	return sb.st_dev == rt.err_dev && sb.st_ino == rt.err_ino;
 }
 
-/* One line on stderr, built without stdio (the host owns its FILEs). */
-static void rtrack_say(const char *a, const char *b, const char *c)
+void rtrack_say(const char *a, const char *b, const char *c)
 {
 	const char *parts[] = { "rtrack: ", a, b, c, "\n" };
 	int saved = errno;
 	size_t i;
 
-	if (rt.quiet || !rtrack_stderr_same()) {
-		errno = saved;
-		return;
-	}
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (parts[i] && write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
-			break;
+	if (!rt.quiet && rtrack_stderr_same())
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+			if (parts[i] &&
+			    write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
+				break;
 	errno = saved;
-}
-
-static void rtrack_flush(void)
-{
-	int rc;
-
-	if (rt.write_failed) {
-		logwrite_clear(&rt.batch);
-		return;
-	}
-	rc = logfile_append(rt.path, &rt.batch);
-	logwrite_clear(&rt.batch);
-	if (rc < 0) {
-		/* Warn once and stop writing; the host goes on untouched. */
-		rt.write_failed = 1;
-		rtrack_say("cannot write ", rt.path, ": tracking stopped");
-	}
-}
-
-/* Append a record, flushing first when the batch is full. */
-#define RTRACK_PUT(call)                                                      \
-	do {                                                                   \
-		if ((call) == -ENOSPC) {                                       \
-			rtrack_flush();                                        \
-			(void)(call);                                          \
-		}                                                              \
-	} while (0)
-
-static void rtrack_gone(const struct rt_proc *p, void *ctx)
-{
-	(void)ctx;
-	RTRACK_PUT(logwrite_proc(&rt.batch, p));
-}
-
-static void rtrack_take_sample(uint64_t tracker_cpu_ns)
-{
-	struct rt_sample s;
-	uint64_t now = clock_ns(CLOCK_REALTIME);
-
-	tracker_sample(&tree, now, &s, rtrack_gone, NULL);
-	s.tracker_cpu_ns = tracker_cpu_ns;
-	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
-	RTRACK_PUT(logwrite_sample(&rt.batch, &s));
-	rt.samples++;
-	if (now - rt.last_flush_ns >= FLUSH_PERIOD_NS) {
-		rtrack_flush();
-		rt.last_flush_ns = now;
-	}
-}
-
-static void *rtrack_sampler(void *arg)
-{
-	struct timespec next;
-	uint64_t next_ns;
-
-	(void)arg;
-	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
-	next_ns = clock_ns(CLOCK_MONOTONIC);
-	pthread_mutex_lock(&rt.mu);
-	for (;;) {
-		pthread_mutex_unlock(&rt.mu);
-		pthread_mutex_lock(&rt.batch_mu);
-		rtrack_take_sample(clock_ns(rt.thread_clock));
-		pthread_mutex_unlock(&rt.batch_mu);
-		pthread_mutex_lock(&rt.mu);
-		/* Absolute cadence; ticks missed while busy are skipped. */
-		next_ns += rt.cfg.interval_ns;
-		if (next_ns < clock_ns(CLOCK_MONOTONIC))
-			next_ns = clock_ns(CLOCK_MONOTONIC) + rt.cfg.interval_ns;
-		next.tv_sec = (time_t)(next_ns / 1000000000ull);
-		next.tv_nsec = (long)(next_ns % 1000000000ull);
-		while (!rt.stop &&
-		       pthread_cond_timedwait(&rt.cv, &rt.mu, &next) != ETIMEDOUT)
-			;
-		if (rt.stop)
-			break;
-	}
-	rt.thread_cpu_ns = clock_ns(rt.thread_clock);
-	pthread_mutex_unlock(&rt.mu);
-	return NULL;
-}
-
-/* The status a waiting parent will see for exit(status). */
-static void rtrack_end(int status, uint64_t exit_cpu_ns)
-{
-	struct rusage self, kids;
-	struct rt_end e;
-
-	memset(&e, 0, sizeof(e));
-	memset(&self, 0, sizeof(self));
-	memset(&kids, 0, sizeof(kids));
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	e.time_ns = clock_ns(CLOCK_REALTIME);
-	e.exit_kind = RT_EXIT_CODE;
-	e.exit_value = status & 0xff;
-	e.self_utime_us = (uint64_t)self.ru_utime.tv_sec * 1000000u +
-			  (uint64_t)self.ru_utime.tv_usec;
-	e.self_stime_us = (uint64_t)self.ru_stime.tv_sec * 1000000u +
-			  (uint64_t)self.ru_stime.tv_usec;
-	e.children_utime_us = (uint64_t)kids.ru_utime.tv_sec * 1000000u +
-			      (uint64_t)kids.ru_utime.tv_usec;
-	e.children_stime_us = (uint64_t)kids.ru_stime.tv_sec * 1000000u +
-			      (uint64_t)kids.ru_stime.tv_usec;
-	e.self_maxrss_kib = (uint64_t)self.ru_maxrss;
-	e.children_maxrss_kib = (uint64_t)kids.ru_maxrss;
-	e.tracker_cpu_ns = rt.thread_cpu_ns + exit_cpu_ns;
-	e.samples = rt.samples;
-	RTRACK_PUT(logwrite_end(&rt.batch, &e));
-}
-
-/* on_exit handler: runs for exit() and for a return from main, with the
- * status (an atexit handler would not see it). */
-static void rtrack_exit(int status, void *arg)
-{
-	int saved = errno;
-	uint64_t cpu0;
-
-	(void)arg;
-	/* Forked or vforked copies inherit this registration: only the root
-	 * process itself may finish the log. */
-	if (rt.role != ROLE_ROOT || getpid() != rt.pid)
-		return;
-	rt.role = ROLE_NONE;
-	pthread_mutex_lock(&rt.mu);
-	rt.stop = 1;
-	pthread_cond_signal(&rt.cv);
-	pthread_mutex_unlock(&rt.mu);
-	pthread_join(rt.thread, NULL);
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	rtrack_take_sample(rt.thread_cpu_ns);
-	tracker_finish(&tree, rtrack_gone, NULL);
-	rtrack_end(status, clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0);
-	rtrack_flush();
-	if (!rt.write_failed)
-		rtrack_say("log written to ", rt.path, NULL);
-	errno = saved;
-}
-
-/* _exit and _Exit skip on_exit handlers, and shells (dash) end with them:
- * interposed so that the root still finishes its log.  Everyone else (a
- * vfork child sharing our memory among them) goes straight to the kernel,
- * touching nothing: that is all glibc's _exit does either. */
-__attribute__((visibility("default"), noreturn)) void _exit(int status)
-{
-	if (rt.role == ROLE_ROOT && getpid() == rt.pid)
-		rtrack_exit(status, NULL);
-	for (;;)
-		syscall(SYS_exit_group, status);
-}
-
-__attribute__((visibility("default"), noreturn)) void _Exit(int status)
-{
-	_exit(status);
-}
-
-/* execve replaces the image and with it the unwritten batch: the root
- * flushes first (the new image continues the log, FORMAT.md S6).  The
- * batch lock is held across the call so that the sampler cannot start a
- * batch that exec would lose; a failed exec releases it and changes
- * nothing.  Other processes, vfork children sharing our memory among them,
- * go straight to the kernel.  (glibc's execv/execvp/execl* reach execve
- * inside libc, past this wrapper: their root loses up to one flush period.) */
-__attribute__((visibility("default"))) int execve(const char *path,
-						  char *const argv[],
-						  char *const envp[])
-{
-	int saved, rc;
-
-	if (rt.role != ROLE_ROOT || getpid() != rt.pid)
-		return (int)syscall(SYS_execve, path, argv, envp);
-	saved = errno;
-	pthread_mutex_lock(&rt.batch_mu);
-	rtrack_flush();
-	errno = saved;
-	rc = (int)syscall(SYS_execve, path, argv, envp);
-	saved = errno;
-	pthread_mutex_unlock(&rt.batch_mu);
-	errno = saved;
-	return rc;
-}
-
-static void rtrack_atfork_child(void)
-{
-	/* The child has no sampler and must never write the parent's batch;
-	 * the mutex may have been held by the sampler at the fork: not touched. */
-	rt.role = ROLE_NONE;
 }
 
 static void rtrack_note_stderr(void)
@@ -300,24 +74,62 @@ static void rtrack_note_stderr(void)
 	}
 }
 
+/* on_exit handler: runs for exit() and for a return from main, with the
+ * status (an atexit handler would not see it). */
+void rtrack_exit_handler(int status, void *arg)
+{
+	int saved = errno;
+
+	(void)arg;
+	/* Forked or vforked copies inherit this registration: only the root
+	 * process itself may finish the log. */
+	if (rt.role != ROLE_ROOT || getpid() != rt.pid)
+		return;
+	rt.role = ROLE_NONE;
+	sampler_exit(status);
+	if (!rt.write_failed)
+		rtrack_say("log written to ", rt.path, NULL);
+	errno = saved;
+}
+
+static void rtrack_atfork_child(void)
+{
+	/* The child has no sampler and must never write the parent's batch;
+	 * the mutex may have been held by the sampler at the fork: untouched. */
+	rt.role = ROLE_NONE;
+}
+
 static const char *rtrack_getenv(const char *name, void *ctx)
 {
 	(void)ctx;
 	return getenv(name);
 }
 
-/* RTRACK_ROOT=<pid>:<path>.  Returns the pid, or 0 when unset/malformed. */
-static pid_t rtrack_root_env(const char **path)
+/* Own starttime, stat (22): with the pid, what tells this process from
+ * another that got the same pid later. */
+static uint64_t rtrack_starttime(void)
 {
-	const char *v = getenv("RTRACK_ROOT"), *colon;
+	struct procfs_stat st;
+	char buf[1024];
+	ssize_t n = text_read_file("/proc/self/stat", buf, sizeof(buf));
+
+	if (n <= 0 || procfs_parse_stat(buf, (size_t)n, &st) < 0)
+		return 0;
+	return st.starttime;
+}
+
+/* RTRACK_ROOT=<pid>:<starttime>:<path>.  Returns the pid (0 when unset or
+ * malformed) with the starttime and the path. */
+static pid_t rtrack_root_env(uint64_t *start, const char **path)
+{
+	const char *v = getenv("RTRACK_ROOT"), *p;
 	uint64_t pid;
 
-	if (!v || !*v)
+	if (!v || text_parse_u64(v, v + strlen(v), &pid, &p) < 0 || *p != ':' ||
+	    pid == 0 || pid > INT_MAX ||
+	    text_parse_u64(p + 1, v + strlen(v), start, &p) < 0 || *p != ':')
 		return 0;
-	colon = strchr(v, ':');
-	if (!colon || text_parse_u64(v, colon, &pid, NULL) < 0 || pid > INT_MAX)
-		return 0;
-	*path = colon + 1;
+	*path = p + 1;
 	return (pid_t)pid;
 }
 
@@ -356,13 +168,13 @@ static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 	h->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	/* stat's starttime counts from boot on the boot-time clock. */
-	h->boot_time_ns = now_ns - clock_ns(CLOCK_BOOTTIME);
+	h->boot_time_ns = now_ns - rtrack_clock_ns(CLOCK_BOOTTIME);
 	h->pid = (uint32_t)rt.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = rt.cfg.interval_ns;
+	/* RT_CFG_GPU stays clear until a GPU source samples (issue 4). */
 	h->flags = (rt.cfg.children ? RT_CFG_CHILDREN : 0) |
-		   (rt.cfg.system ? RT_CFG_SYSTEM : 0) |
-		   (rt.cfg.gpu ? RT_CFG_GPU : 0);
+		   (rt.cfg.system ? RT_CFG_SYSTEM : 0);
 	h->mem_mode = (uint32_t)rt.cfg.mem_mode;
 	rtrack_cmdline(h->cmdline, sizeof(h->cmdline));
 }
@@ -392,125 +204,108 @@ static int rtrack_path(const struct rt_header *h)
 	return 0;
 }
 
-/* Create the log with its header; export RTRACK_ROOT.  0 or -errno. */
+/* "RTRACK_ROOT=<pid>:<starttime>:<path>" into rt.root_env. */
+static void rtrack_root_string(void)
+{
+	char *p = rt.root_env;
+
+	memcpy(p, "RTRACK_ROOT=", 12);
+	p += 12;
+	p += text_put_u64(p, (uint64_t)rt.pid);
+	*p++ = ':';
+	p += text_put_u64(p, rt.starttime);
+	*p++ = ':';
+	strcpy(p, rt.path); /* path < CONFIG_PATH_MAX: fits by the array size */
+}
+
+/* Create the log with its header.  0 or -errno. */
 static int rtrack_open_new(void)
 {
+	uint8_t mem[RT_LOG_PREAMBLE_LEN + 6 * 1024];
 	struct rt_header h;
-	char env[CONFIG_PATH_MAX + 24];
-	size_t n;
+	struct logbuf b;
 	int rc;
 
-	rtrack_header(&h, clock_ns(CLOCK_REALTIME));
+	rtrack_header(&h, rtrack_clock_ns(CLOCK_REALTIME));
 	rc = rtrack_path(&h);
 	if (rc < 0) {
 		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
 			   "' cannot be expanded (use %p, %h, %t, %%); tracking disabled");
 		return rc;
 	}
-	logwrite_preamble(&rt.batch);
-	logwrite_header(&rt.batch, &h);
-	rc = logfile_create(rt.path, &rt.batch);
-	logwrite_clear(&rt.batch);
-	if (rc < 0) {
+	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_preamble(&b);
+	logwrite_header(&b, &h);
+	rc = logfile_create(rt.path, &b);
+	if (rc < 0)
 		rtrack_say("cannot create ", rt.path,
 			   rc == -EEXIST ? ": file exists; tracking disabled" :
 			   ": tracking disabled");
-		return rc;
-	}
-	n = text_put_u64(env, (uint64_t)rt.pid);
-	env[n] = ':';
-	strcpy(env + n + 1, rt.path);
-	setenv("RTRACK_ROOT", env, 1);
+	return rc;
+}
+
+/* Which log this process writes: 1 a new one, 0 the one it continues after
+ * an exec, -1 none (a descendant, or a stale RTRACK_ROOT of a process that
+ * got the root's pid later). */
+static int rtrack_role(void)
+{
+	const char *path = NULL;
+	uint64_t start = 0;
+	pid_t root = rtrack_root_env(&start, &path);
+
+	/* Descendants, the common case, decide on the pid alone. */
+	if (root && root != rt.pid)
+		return -1;
+	rt.starttime = rtrack_starttime();
+	if (!root)
+		return 1;
+	if (start != rt.starttime || strlen(path) >= sizeof(rt.path))
+		return -1;
+	strcpy(rt.path, path);
 	return 0;
 }
 
-static int rtrack_start_thread(void)
+static int rtrack_configure(void)
 {
-	sigset_t all, old;
-	pthread_attr_t attr;
-	int rc;
-
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&rt.cv, &ca);
-	pthread_condattr_destroy(&ca);
-
-	/* The sampler inherits this mask: no signal is ever delivered to it. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
-	rc = pthread_create(&rt.thread, &attr, rtrack_sampler, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0 && pthread_getcpuclockid(rt.thread, &rt.thread_clock) != 0)
-		rt.thread_clock = CLOCK_THREAD_CPUTIME_ID;
-	return -rc;
-}
-
-static void rtrack_start_tracker(void)
-{
-	struct tracker_cfg tc = {
-		.procroot = "/proc",
-		.sysroot = "/sys",
-		.root_pid = rt.pid,
-		.children = rt.cfg.children,
-		.system = rt.cfg.system,
-		.mem_mode = rt.cfg.mem_mode,
-		.boot_time_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME),
-		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
-	};
-	tracker_init(&tree, &tc);
-}
-
-__attribute__((constructor)) static void rtrack_init(void)
-{
-	int saved = errno;
-	const char *root_path = NULL;
-	pid_t root_pid;
 	char err[160];
 
-	rt.pid = getpid();
-	if (getauxval(AT_SECURE))
-		goto out; /* setuid and the like: never act with privileges */
-	root_pid = rtrack_root_env(&root_path);
-	if (root_pid && root_pid != rt.pid)
-		goto out; /* a descendant: the root accounts for it */
-	rtrack_note_stderr();
 	if (config_parse(&rt.cfg, rtrack_getenv, NULL, err, sizeof(err)) < 0) {
 		const char *q = getenv("RTRACK_QUIET");
 		rt.quiet = q && strcmp(q, "1") == 0;
 		rtrack_say(err, "; tracking disabled", NULL);
-		goto out;
+		return -1;
 	}
 	rt.quiet = rt.cfg.quiet;
-	if (rt.cfg.disable)
+	return rt.cfg.disable ? -1 : 0;
+}
+
+__attribute__((constructor)) static void rtrack_init(void)
+{
+	int saved = errno, fresh;
+
+	rt.pid = getpid();
+	interpose_init();
+	if (getauxval(AT_SECURE))
+		goto out; /* setuid and the like: never act with privileges */
+	fresh = rtrack_role();
+	if (fresh < 0)
+		goto out; /* a descendant: the root accounts for it */
+	rtrack_note_stderr();
+	if (rtrack_configure() < 0 || (fresh && rtrack_open_new() < 0))
 		goto out;
-	logwrite_init(&rt.batch, batch_mem, sizeof(batch_mem));
-	if (root_pid) {
-		/* This process exec'd itself: continue its log (a new sample
-		 * chain starts with a keyframe, FORMAT.md S6). */
-		if (strlen(root_path) >= sizeof(rt.path))
-			goto out;
-		strcpy(rt.path, root_path);
-	} else if (rtrack_open_new() < 0) {
-		goto out;
-	}
-	rtrack_start_tracker();
-	rt.last_flush_ns = clock_ns(CLOCK_REALTIME);
-	if (rtrack_start_thread() < 0) {
+	rtrack_root_string();
+	if (sampler_start() < 0) {
 		/* e.g. a seccomp filter refusing clone3: stand aside silently,
-		 * leaving no empty log and no RTRACK_ROOT behind. */
-		if (!root_pid) {
+		 * leaving no empty log behind. */
+		if (fresh)
 			unlink(rt.path);
-			unsetenv("RTRACK_ROOT");
-		}
 		goto out;
 	}
+	if (fresh)
+		putenv(rt.root_env); /* static storage: stays valid */
 	rt.role = ROLE_ROOT;
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
-	on_exit(rtrack_exit, NULL);
+	on_exit(rtrack_exit_handler, NULL);
 out:
 	errno = saved;
 }

@@ -330,6 +330,11 @@ def case_damaged_log(d):
     check(0 < jt["summary"]["samples"] < j["summary"]["samples"], "torn samples")
     text = dump(torn, "summary").stdout.decode()
     check("without end record" in text, "summary does not say the log ended early")
+    # A log on a pipe (no size known in advance) reads whole.
+    p = subprocess.run(f"cat {log} | {DUMP} --format json /dev/stdin", shell=True,
+                       capture_output=True)
+    check(p.returncode == 0 and json.loads(p.stdout)["summary"]["samples"] ==
+          j["summary"]["samples"], "log from a pipe")
     bad = os.path.join(d, "newer.bin")
     with open(bad, "wb") as f:
         f.write(data[:8] + b"\x02\x00" + data[10:])
@@ -393,6 +398,38 @@ def case_children_off(d):
     rows = list(csv.reader(io.StringIO(dump(log, "csv").stdout.decode())))
     col = rows[0].index("system_net_recv_bytes")
     check(all(r[col] == "" for r in rows[1:]), "system cells not empty")
+
+
+def case_pthread_exit(d):
+    # main() ends with pthread_exit: the process must still end when its
+    # last thread does (the sampler must not keep it alive), status 0.
+    r, j, _ = traced_json(d, [WORKLOAD, "pthread_exit", "0.4"],
+                          {"RTRACK_INTERVAL": "0.05"})
+    check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0,
+          f"meta {j['meta']}")
+    check(0.3 <= j["summary"]["duration_s"] < 3, f"duration {j['summary']['duration_s']}")
+
+
+def case_exit_on_small_stack(d):
+    # _exit from a signal handler on an 8 KiB alternate stack: the final
+    # sample must not run on that stack.
+    _, j, _ = traced_json(d, [WORKLOAD, "altstack", "3"])
+    check(j["meta"]["exit_code"] == 3 and j["meta"]["complete"], f"meta {j['meta']}")
+
+
+def case_exec_env_cleared(d):
+    # The root execs with a scrubbed environment that keeps LD_PRELOAD
+    # (env -i): the new image still continues the same log.
+    extra = {"RTRACK_OUTPUT": os.path.join(d, "r-%p.bin")}
+    r = run(["env", "-i", f"LD_PRELOAD={PRELOAD}", WORKLOAD, "sleep", "100", "5"],
+            d, extra)
+    plain = run(["env", "-i", WORKLOAD, "sleep", "100", "5"], d, extra,
+                preload=False)
+    check((r.rc, r.out) == (plain.rc, plain.out), "host behaved differently")
+    lines = rtrack_lines(r.err)
+    check(len(lines) == 1 and "log written" in lines[0], f"lines {lines}")
+    j = dump_json(one_log(d))
+    check(j["meta"]["complete"] and j["meta"]["exit_code"] == 5, f"meta {j['meta']}")
 
 
 def case_stderr_reused(d):

@@ -352,15 +352,17 @@ static void test_json_summary_values(void **state)
 
 	(void)state;
 	/* cpu_usage_mean weighs each interval by its length:
-	 * (1.02 x 1.5 s + 0 x 0.5 s) / 2 s = 0.765. */
+	 * (1.02 x 1.5 s + 0 x 0.5 s) / 2 s = 0.765; memory_mib_mean each
+	 * sample by half the span to its neighbours:
+	 * (1 x 0.75 + 2.5 x 1 + 1.5 x 0.25) / 2 s = 1.8125 MiB. */
 	json = capture(F_JSON, &fx);
 	assert_py(json, "list(d[\"summary\"].values())",
-		  "[3.2, 3, 1.528, 0.765, 1.02, 1.667, 2.5, 5.0, 4096, 123, "
+		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
 		  "1000, 10, 0.0, 0.0, 0.0, 3, 0.002]");
 	assert_py(json, "list(d[\"recommendation\"].values())",
 		  "[1, 128, 0, 0]");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
-	assert_non_null(strstr(json, "\"memory_mib_mean\":1.667,"));
+	assert_non_null(strstr(json, "\"memory_mib_mean\":1.813,"));
 }
 
 static void test_json_samples_match_csv(void **state)
@@ -499,7 +501,7 @@ static const char summary_text[] =
 	"  duration   3.2 s\n"
 	"  exit       exit code 0\n"
 	"  CPU        1.5 s, mean 0.77 cores, max 1.02 cores\n"
-	"  memory     PSS mean 1.7 MiB, max 2.5 MiB; true peak RSS 5.0 MiB\n"
+	"  memory     PSS mean 1.8 MiB, max 2.5 MiB; true peak RSS 5.0 MiB\n"
 	"  disk       read 4.0 KiB, written 123 B\n"
 	"  network    received 1000 B, sent 10 B (whole system)\n"
 	"  samples    3, every 1.0 s\n"
@@ -546,7 +548,7 @@ static void test_summary_no_end_damaged_rss(void **state)
 		"  damage     log damaged at offset 4321: record checksum "
 		"mismatch??[2J\n"));
 	assert_non_null(strstr(text, "\n  duration   3.0 s\n"));
-	assert_non_null(strstr(text, "\n  memory     RSS mean 1.7 MiB,"));
+	assert_non_null(strstr(text, "\n  memory     RSS mean 1.8 MiB,"));
 	assert_non_null(strstr(text, "\n  CPU        1.5 s, mean 0.77 cores,"));
 	assert_null(strchr(text, '\x1b'));
 	assert_true(max_columns(text) <= 80);

@@ -319,6 +319,9 @@ static void test_refusals(void **state)
 	mem[8] = 2; /* major version 2 */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "version 2.0 is newer"));
+	mem[8] = 0; /* major 0 never existed */
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not exist"));
 	mem[8] = 1;
 	mem[10] = 7; /* a newer minor version is read (V1) */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);

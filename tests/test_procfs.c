@@ -981,14 +981,40 @@ static void test_children_fake_errors(void **state)
 	assert_int_equal(procfs_children(f->root, 400, pids, 8, &n), -EINVAL);
 	assert_int_equal(n, 5);
 
-	/* More children than one buffer: not a silently short list. */
+	/* A file longer than one read buffer is read in pieces. */
 	memset(big, ' ', sizeof big);
 	memcpy(big, "7 8 ", 4);
+	memcpy(big + sizeof big - 6, "9 ", 2);
 	put_n(f, "500/task/500/children", big, sizeof big);
 	n = 0;
 	errno = EDOM;
-	assert_int_equal(procfs_children(f->root, 500, pids, 8, &n), -E2BIG);
+	assert_int_equal(procfs_children(f->root, 500, pids, 8, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[2], 9);
 	assert_int_equal(errno, EDOM);
+}
+
+/* 1500 children (about 10 KiB of text, numbers cut at read boundaries):
+ * all of them, or -E2BIG with the ones that fit when the array is full. */
+static void test_children_fake_huge_file(void **state)
+{
+	struct fake *f = *state;
+	static char text[16384];
+	static int32_t pids[2000];
+	size_t len = 0, n = 0;
+	int i;
+
+	for (i = 0; i < 1500; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "%d ",
+					100000 + i);
+	put_n(f, "600/task/600/children", text, len);
+	assert_int_equal(procfs_children(f->root, 600, pids, 2000, &n), 0);
+	assert_int_equal(n, 1500);
+	for (i = 0; i < 1500; i++)
+		assert_int_equal(pids[i], 100000 + i);
+	n = 0;
+	assert_int_equal(procfs_children(f->root, 600, pids, 10, &n), -E2BIG);
+	assert_int_equal(n, 10);
 }
 
 /* More tasks than one getdents64 batch holds. */
@@ -1228,6 +1254,7 @@ int main(void)
 		FAKE_TEST(test_children_fake),
 		FAKE_TEST(test_children_fake_full),
 		FAKE_TEST(test_children_fake_errors),
+		FAKE_TEST(test_children_fake_huge_file),
 		FAKE_TEST(test_children_fake_many_tasks),
 		FAKE_TEST(test_children_fake_none),
 		cmocka_unit_test(test_real_self),

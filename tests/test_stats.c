@@ -371,7 +371,9 @@ static void test_summary_complete(void **state)
 	/* Weighted by interval length: (1.0 x 2 s + 0.5 x 0.5 s) / 2.5 s. */
 	assert_near(s.cpu_usage_mean, 0.9);
 	assert_near(s.cpu_usage_max, 1.0);
-	assert_near(s.memory_mib_mean, 150.0);
+	/* Each sample weighs half the span to its neighbours (1, 1.25 and
+	 * 0.25 s): (100 x 1 + 200 x 1.25 + 150 x 0.25) / 2.5 = 155. */
+	assert_near(s.memory_mib_mean, 155.0);
 	assert_near(s.memory_mib_max, 200.0);
 	assert_near(s.peak_rss_mib, 300000.0 / 1024); /* fx_procs[0] */
 	assert_int_equal(s.disk_read_bytes, 4096);
@@ -436,7 +438,7 @@ static void test_summary_skips_missing(void **state)
 	sample_set_missing(&fx_samples[1], RT_F_tree_utime_ticks);
 	sample_set_missing(&fx_samples[1], RT_F_tree_read_bytes);
 	stats_summarize(&fx, &s);
-	assert_near(s.memory_mib_mean, 125.0); /* (100 + 150) / 2 */
+	assert_near(s.memory_mib_mean, 110.0); /* (100 x 1 + 150 x 0.25) / 1.25 */
 	assert_near(s.memory_mib_max, 150.0);
 	assert_false(sum_present(s, cpu_usage_mean)); /* no row has both */
 	assert_false(sum_present(s, cpu_usage_max));

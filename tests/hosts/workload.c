@@ -8,8 +8,14 @@
  *   workload write MIB             write MIB MiB to a file in $TMPDIR, fsync
  *   workload work MILLIONS         a fixed amount of arithmetic (benchmarks:
  *                                  its wall time shows any slowdown)
+ *   workload pthread_exit SECONDS  main ends with pthread_exit while a
+ *                                  worker burns CPU: the process ends when
+ *                                  the worker does, with status 0
+ *   workload altstack CODE         _exit(CODE) from a signal handler on a
+ *                                  small alternate stack
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +133,42 @@ static int mode_work(long millions)
 	return 0;
 }
 
+static int mode_pthread_exit(double seconds)
+{
+	static double s;
+	pthread_t t;
+
+	s = seconds;
+	pthread_create(&t, NULL, burn_thread, &s);
+	printf("main thread leaving\n");
+	fflush(stdout);
+	pthread_exit(NULL);
+}
+
+static int altstack_code;
+
+static void altstack_handler(int sig)
+{
+	(void)sig;
+	_exit(altstack_code);
+}
+
+static int mode_altstack(int code)
+{
+	static char stack[8192]; /* below what a full sample needs */
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) };
+	struct sigaction sa;
+
+	altstack_code = code;
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = altstack_handler;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	return 99; /* not reached */
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "cpu") == 0)
@@ -139,10 +181,14 @@ int main(int argc, char **argv)
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return atoi(argv[3]);
 	}
+	if (argc >= 3 && strcmp(argv[1], "pthread_exit") == 0)
+		return mode_pthread_exit(atof(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "altstack") == 0)
+		return mode_altstack(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "work") == 0)
 		return mode_work(atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "write") == 0)
 		return mode_write(atol(argv[2]));
-	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work ARGS\n");
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack ARGS\n");
 	return 2;
 }
