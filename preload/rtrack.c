@@ -26,7 +26,8 @@
 #include "rtrack.h"
 #include "text.h"
 
-struct rtrack_state rt = { .mu = PTHREAD_MUTEX_INITIALIZER };
+struct rtrack_state rt = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			    .file_mu = PTHREAD_MUTEX_INITIALIZER };
 
 uint64_t rtrack_clock_ns(clockid_t id)
 {
@@ -244,9 +245,21 @@ static int rtrack_open_new(void)
 	return rc;
 }
 
+/* A descendant keeps the root's RTRACK_ROOT, to hand it on through an exec
+ * whose environment lost it (interpose.c). */
+static void rtrack_keep_root_env(void)
+{
+	const char *v = getenv("RTRACK_ROOT");
+
+	if (v && strlen(v) + 13 <= sizeof(rt.root_env)) {
+		memcpy(rt.root_env, "RTRACK_ROOT=", 12);
+		strcpy(rt.root_env + 12, v);
+	}
+}
+
 /* Which log this process writes: 1 a new one, 0 the one it continues after
  * an exec, -1 none (a descendant, or a stale RTRACK_ROOT of a process that
- * got the root's pid later). */
+ * got the root's pid later), -2 none because /proc/self cannot be read. */
 static int rtrack_role(void)
 {
 	const char *path = NULL;
@@ -254,13 +267,19 @@ static int rtrack_role(void)
 	pid_t root = rtrack_root_env(&start, &path);
 
 	/* Descendants, the common case, decide on the pid alone. */
-	if (root && root != rt.pid)
+	if (root && root != rt.pid) {
+		rtrack_keep_root_env();
 		return -1;
+	}
 	rt.starttime = rtrack_starttime();
+	if (rt.starttime == 0)
+		return -2;
 	if (!root)
 		return 1;
-	if (start != rt.starttime || strlen(path) >= sizeof(rt.path))
+	if (start != rt.starttime || strlen(path) >= sizeof(rt.path)) {
+		rtrack_keep_root_env();
 		return -1;
+	}
 	strcpy(rt.path, path);
 	return 0;
 }
@@ -288,10 +307,19 @@ __attribute__((constructor)) static void rtrack_init(void)
 	if (getauxval(AT_SECURE))
 		goto out; /* setuid and the like: never act with privileges */
 	fresh = rtrack_role();
-	if (fresh < 0)
+	if (fresh == -1)
 		goto out; /* a descendant: the root accounts for it */
 	rtrack_note_stderr();
-	if (rtrack_configure() < 0 || (fresh && rtrack_open_new() < 0))
+	if (rtrack_configure() < 0)
+		goto out;
+	if (fresh == -2) {
+		/* No /proc (or not ours): nothing could be sampled, and the
+		 * sampler could not tell when the host's threads are gone. */
+		rtrack_say("cannot read /proc/self/stat; tracking disabled",
+			   NULL, NULL);
+		goto out;
+	}
+	if (fresh && rtrack_open_new() < 0)
 		goto out;
 	rtrack_root_string();
 	if (sampler_start() < 0) {

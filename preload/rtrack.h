@@ -15,9 +15,6 @@
 
 enum rtrack_role { ROLE_NONE, ROLE_ROOT };
 
-/* Requests from host threads to the sampler (sampler.c). */
-enum rtrack_req { REQ_NONE, REQ_EXEC, REQ_EXIT };
-
 struct rtrack_state {
 	enum rtrack_role role;
 	pid_t pid;
@@ -29,14 +26,22 @@ struct rtrack_state {
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
 	char root_env[CONFIG_PATH_MAX + 64]; /* "RTRACK_ROOT=pid:start:path" */
 	struct rt_config cfg;
-	/* The sampler thread and its requests, under mu. */
+	/* The sampler thread and the requests of host threads, under mu:
+	 * each kind has its own flag and completion count (sampler.c). */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;         /* wakes the sampler */
-	pthread_cond_t done_cv;    /* wakes the host thread that asked */
-	enum rtrack_req req;
-	unsigned ack;              /* requests the sampler has completed */
+	pthread_cond_t done_cv;    /* wakes the host threads that asked */
+	int exit_req, exit_done;   /* exit: sticky once posted */
 	int exit_status;
+	int exec_waiters;          /* host threads inside an exec call */
+	unsigned exec_done;        /* sweeps done for them */
+	int main_gone;             /* the main thread called pthread_exit */
+	/* The log file: the sampler's flushes and a host thread's takeover
+	 * (sampler stuck, END written by the host) exclude each other. */
+	pthread_mutex_t file_mu;
+	int abandoned;             /* the host wrote END: the sampler stops */
+	sigset_t host_mask;        /* the signal mask the host started with */
 	/* Owned by the sampler thread alone. */
 	uint64_t samples;
 	uint64_t last_flush_ns;
@@ -55,14 +60,19 @@ void rtrack_say(const char *a, const char *b, const char *c);
 /* Start the sampler (signals blocked, small stack).  0 or -errno. */
 int sampler_start(void);
 
-/* The root is exiting with status, on any thread: the sampler takes the
- * final sample and writes the end record; waits a bounded time. */
+/* The root is exiting with status, on a host thread: the sampler takes the
+ * final sample and writes the end record; waits a bounded time, then
+ * writes the end record itself. */
 void sampler_exit(int status);
 
-/* Before an execve of the root: the sampler sweeps and flushes, then holds
- * still.  sampler_exec_failed lets it go on when execve returned. */
+/* Around an exec of the root: the sampler sweeps and flushes, then holds
+ * still; sampler_exec_end lets it go on (the exec failed). */
 void sampler_exec_begin(void);
-void sampler_exec_failed(void);
+void sampler_exec_end(void);
+
+/* The root's main thread is calling pthread_exit: once the sampler is the
+ * only thread left, it ends the process as glibc would, with exit(0). */
+void sampler_main_gone(void);
 
 /* The root's on_exit handler, also called by the interposed _exit/_Exit:
  * sets the role aside (so it runs once) and finishes the log. */

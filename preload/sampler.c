@@ -1,8 +1,9 @@
 /* sampler.c - the root's sampler thread: it takes every sample (the first
  * at once, then on an absolute monotonic cadence), writes every record and
  * every batch, and does the final work at exit, so that nothing heavy runs
- * on a host thread's stack.  Host threads only post requests (exec, exit)
- * and wait for them a bounded time. */
+ * on a host thread's stack.  Host threads only post requests (exit, exec,
+ * main thread gone), each kind with its own flag and completion count, and
+ * wait for them a bounded time with cancellation off. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "rtrack.h"
+#include "text.h"
 #include "tracker.h"
 
 #define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
@@ -21,20 +24,21 @@
 /* How long exit and exec wait for the sampler: a sample takes milliseconds,
  * but statfs of a dead network mount can hang it; the host must not. */
 #define REQUEST_WAIT_NS 1000000000ull
+/* Once the main thread is gone, how often the sampler looks whether it is
+ * the last thread (the host must end then, not an interval later). */
+#define ALONE_POLL_NS 10000000ull
 
 static uint8_t batch_mem[BATCH_BYTES];
 static struct tracker tree;
-static pid_t sampler_tid; /* set by the thread itself: see sampler_exit */
 
 static void sampler_flush(void)
 {
-	int rc;
+	int rc = 0;
 
-	if (rt.write_failed) {
-		logwrite_clear(&rt.batch);
-		return;
-	}
-	rc = logfile_append(rt.path, &rt.batch);
+	pthread_mutex_lock(&rt.file_mu);
+	if (!rt.write_failed && !rt.abandoned)
+		rc = logfile_append(rt.path, &rt.batch);
+	pthread_mutex_unlock(&rt.file_mu);
 	logwrite_clear(&rt.batch);
 	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	if (rc < 0) {
@@ -118,130 +122,246 @@ static void sampler_finish(int status)
 	sampler_flush();
 }
 
-/* The host's last thread ended with pthread_exit and only the sampler is
- * left (the leader is a zombie counted in num_threads): glibc would now
- * exit(0), but it counts the sampler as a live thread and waits for it. */
-static int sampler_alone(void)
+static struct timespec ts_of(uint64_t ns)
 {
-	return tree.root_seen && tree.root_stat.state == 'Z' &&
-	       tree.root_stat.num_threads <= 2;
+	struct timespec ts = { (time_t)(ns / 1000000000ull),
+			       (long)(ns % 1000000000ull) };
+	return ts;
 }
 
+/* Whether only the sampler is left: the leader (a zombie after
+ * pthread_exit) still counts in num_threads. */
+static int sampler_alone(void)
+{
+	struct procfs_stat st;
+	char buf[1024];
+	ssize_t n = text_read_file("/proc/self/stat", buf, sizeof(buf));
+
+	return n > 0 && procfs_parse_stat(buf, (size_t)n, &st) == 0 &&
+	       st.num_threads <= 2;
+}
+
+/* Runs exit(0) as glibc would have on the last host thread, on a thread of
+ * default size with the host's signal mask, so that the host's exit
+ * handlers find what they expect; its exit handler then asks us to finish. */
+static void *sampler_finisher(void *arg)
+{
+	(void)arg;
+	pthread_sigmask(SIG_SETMASK, &rt.host_mask, NULL);
+	exit(0);
+}
+
+static void sampler_end_process(void)
+{
+	static int started;
+	pthread_t t;
+
+	if (started++)
+		return; /* the finisher is already running the exit handlers */
+	if (pthread_create(&t, NULL, sampler_finisher, NULL) != 0)
+		exit(0); /* last resort: on this thread */
+}
+
+static int sampler_wanted(void)
+{
+	return rt.exit_req || rt.exec_waiters > 0;
+}
+
+/* Sleep until next_ns, a request, the news that the main thread is gone,
+ * or (once it is) the next poll. */
 static void sampler_sleep_until(uint64_t next_ns)
 {
-	struct timespec ts = { (time_t)(next_ns / 1000000000ull),
-			       (long)(next_ns % 1000000000ull) };
+	int gone = rt.main_gone;
+	struct timespec ts;
 
-	while (rt.req == REQ_NONE &&
+	if (gone) {
+		uint64_t poll = rtrack_clock_ns(CLOCK_MONOTONIC) + ALONE_POLL_NS;
+		if (poll < next_ns)
+			next_ns = poll;
+	}
+	ts = ts_of(next_ns);
+	while (!sampler_wanted() && rt.main_gone == gone &&
 	       pthread_cond_timedwait(&rt.cv, &rt.mu, &ts) != ETIMEDOUT)
 		;
 }
 
-/* exec: sweep and flush, then hold still until the image is replaced, or
- * go on if execve failed.  Called and returns with mu held. */
+/* exec: sweep and flush, then hold still while any host thread is inside
+ * an exec call (the image may be replaced at any moment).  Called and
+ * returns with mu held. */
 static void sampler_do_exec(void)
 {
 	pthread_mutex_unlock(&rt.mu);
 	sampler_take();
 	sampler_flush();
 	pthread_mutex_lock(&rt.mu);
-	rt.ack++;
+	rt.exec_done++;
 	pthread_cond_broadcast(&rt.done_cv);
-	while (rt.req == REQ_EXEC)
+	while (rt.exec_waiters > 0 && !rt.exit_req)
 		pthread_cond_wait(&rt.cv, &rt.mu);
+}
+
+/* Time for a sample (mu held); returns with mu held, or ends the process
+ * when the host's threads are all gone. */
+static void sampler_tick(uint64_t *next_ns)
+{
+	uint64_t now = rtrack_clock_ns(CLOCK_MONOTONIC);
+	int gone = rt.main_gone;
+
+	pthread_mutex_unlock(&rt.mu);
+	if (now >= *next_ns) {
+		sampler_take();
+		/* The leader shows as a zombie once the main thread ended by
+		 * any means, pthread_exit wrapper or not. */
+		if (tree.root_seen && tree.root_stat.state == 'Z')
+			gone = 1;
+		/* Absolute cadence; ticks missed while busy are skipped. */
+		*next_ns += rt.cfg.interval_ns;
+		if (*next_ns < now)
+			*next_ns = now + rt.cfg.interval_ns;
+	}
+	if (gone && sampler_alone())
+		sampler_end_process();
+	pthread_mutex_lock(&rt.mu);
+	rt.main_gone |= gone;
 }
 
 static void *sampler_main(void *arg)
 {
-	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC), now;
-	int alone;
+	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 
 	(void)arg;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
-	sampler_tid = (pid_t)syscall(SYS_gettid);
 	pthread_mutex_lock(&rt.mu);
-	while (rt.req != REQ_EXIT) {
-		if (rt.req == REQ_EXEC) {
+	while (!rt.exit_req) {
+		if (rt.exec_waiters > 0) {
 			sampler_do_exec();
 			next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 			continue;
 		}
-		pthread_mutex_unlock(&rt.mu);
-		sampler_take();
-		alone = sampler_alone();
-		if (alone)
-			exit(0); /* our exit handler finishes the log inline */
-		pthread_mutex_lock(&rt.mu);
-		/* Absolute cadence; ticks missed while busy are skipped. */
-		next_ns += rt.cfg.interval_ns;
-		now = rtrack_clock_ns(CLOCK_MONOTONIC);
-		if (next_ns < now)
-			next_ns = now + rt.cfg.interval_ns;
+		sampler_tick(&next_ns);
 		sampler_sleep_until(next_ns);
 	}
 	pthread_mutex_unlock(&rt.mu);
 	sampler_finish(rt.exit_status);
 	pthread_mutex_lock(&rt.mu);
-	rt.ack++;
+	rt.exit_done = 1;
 	pthread_cond_broadcast(&rt.done_cv);
 	pthread_mutex_unlock(&rt.mu);
 	return NULL;
 }
 
-/* Post a request and wait until the sampler completed it or the bound
- * passed.  Returns 1 when it was completed. */
-static int sampler_request(enum rtrack_req req)
+/* Take mu within the request bound: a host thread never blocks for good,
+ * even on a lock its own interrupted frame holds (a signal handler that
+ * exits).  Cancellation is off for the whole request (the caller's). */
+static int sampler_lock(uint64_t deadline)
 {
-	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	struct timespec ts = { (time_t)(deadline / 1000000000ull),
-			       (long)(deadline % 1000000000ull) };
-	unsigned before;
-	int done;
+	struct timespec ts = ts_of(deadline);
 
-	pthread_mutex_lock(&rt.mu);
-	before = rt.ack;
-	rt.req = req;
-	pthread_cond_signal(&rt.cv);
-	while (rt.ack == before &&
+	return pthread_mutex_clocklock(&rt.mu, CLOCK_MONOTONIC, &ts) == 0;
+}
+
+static void sampler_wait(uint64_t deadline, int (*done)(const void *),
+			 const void *arg)
+{
+	struct timespec ts = ts_of(deadline);
+
+	while (!done(arg) &&
 	       pthread_cond_timedwait(&rt.done_cv, &rt.mu, &ts) != ETIMEDOUT)
 		;
-	done = rt.ack != before;
-	pthread_mutex_unlock(&rt.mu);
-	return done;
+}
+
+static int exit_done(const void *arg)
+{
+	(void)arg;
+	return rt.exit_done;
+}
+
+/* The sampler did not finish in time: the end record alone, written by
+ * this thread from a buffer of its own, and the sampler writes nothing
+ * more (it may wake later), so the log still ends with one END. */
+static void sampler_takeover(int status)
+{
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 10;
+	struct timespec ts = ts_of(deadline);
+	int locked = pthread_mutex_clocklock(&rt.file_mu, CLOCK_MONOTONIC,
+					     &ts) == 0;
+	uint8_t mem[256];
+	struct logbuf b;
+
+	rt.abandoned = 1;
+	logwrite_init(&b, mem, sizeof(mem));
+	sampler_end_record(&b, status, 0);
+	if (!rt.write_failed)
+		logfile_append(rt.path, &b);
+	if (locked)
+		pthread_mutex_unlock(&rt.file_mu);
 }
 
 void sampler_exit(int status)
 {
-	if ((pid_t)syscall(SYS_gettid) == sampler_tid) {
-		/* exit() from the sampler itself (sampler_alone). */
-		sampler_finish(status);
-		return;
-	}
-	rt.exit_status = status;
-	if (!sampler_request(REQ_EXIT)) {
-		/* The sampler is stuck (a hung filesystem): the end record
-		 * alone, from a buffer of our own, so the log still ends. */
-		uint8_t mem[256];
-		struct logbuf b;
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	int cancel, done = 0;
 
-		logwrite_init(&b, mem, sizeof(mem));
-		sampler_end_record(&b, status, 0);
-		if (!rt.write_failed)
-			logfile_append(rt.path, &b);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		rt.exit_status = status;
+		rt.exit_req = 1;
+		pthread_cond_signal(&rt.cv);
+		sampler_wait(deadline, exit_done, NULL);
+		done = rt.exit_done;
+		pthread_mutex_unlock(&rt.mu);
 	}
+	if (!done)
+		sampler_takeover(status);
+	pthread_setcancelstate(cancel, NULL);
+}
+
+static int exec_swept(const void *arg)
+{
+	return rt.exec_done != *(const unsigned *)arg;
 }
 
 void sampler_exec_begin(void)
 {
-	sampler_request(REQ_EXEC);
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	unsigned before;
+	int cancel;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		before = rt.exec_done;
+		rt.exec_waiters++;
+		pthread_cond_signal(&rt.cv);
+		sampler_wait(deadline, exec_swept, &before);
+		pthread_mutex_unlock(&rt.mu);
+	}
+	pthread_setcancelstate(cancel, NULL);
 }
 
-void sampler_exec_failed(void)
+void sampler_exec_end(void)
 {
-	pthread_mutex_lock(&rt.mu);
-	rt.req = REQ_NONE;
-	pthread_cond_signal(&rt.cv);
-	pthread_mutex_unlock(&rt.mu);
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	int cancel;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		if (rt.exec_waiters > 0)
+			rt.exec_waiters--;
+		pthread_cond_signal(&rt.cv);
+		pthread_mutex_unlock(&rt.mu);
+	}
+	pthread_setcancelstate(cancel, NULL);
+}
+
+void sampler_main_gone(void)
+{
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+
+	if (sampler_lock(deadline)) {
+		rt.main_gone = 1;
+		pthread_cond_signal(&rt.cv);
+		pthread_mutex_unlock(&rt.mu);
+	}
 }
 
 static void sampler_init_sync(void)
@@ -284,6 +404,7 @@ int sampler_start(void)
 	/* The sampler inherits this mask: no signal is ever delivered to it. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rt.host_mask = old;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);

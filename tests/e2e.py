@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 PRELOAD = os.environ["RTRACK_PRELOAD"]
 DUMP = os.environ["RTRACK_DUMP"]
@@ -408,6 +409,12 @@ def case_pthread_exit(d):
     check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0,
           f"meta {j['meta']}")
     check(0.3 <= j["summary"]["duration_s"] < 3, f"duration {j['summary']['duration_s']}")
+    # ...and ends when its last thread does, not an interval later.
+    sub = os.path.join(d, "slow")
+    os.mkdir(sub)
+    t = time.monotonic()
+    traced_json(sub, [WORKLOAD, "pthread_exit", "0.2"], {"RTRACK_INTERVAL": "5"})
+    check(time.monotonic() - t < 2.5, f"host ended {time.monotonic() - t:.1f} s late")
 
 
 def case_exit_on_small_stack(d):
@@ -430,6 +437,61 @@ def case_exec_env_cleared(d):
     check(len(lines) == 1 and "log written" in lines[0], f"lines {lines}")
     j = dump_json(one_log(d))
     check(j["meta"]["complete"] and j["meta"]["exit_code"] == 5, f"meta {j['meta']}")
+
+
+def case_quick_exit(d):
+    _, j, _ = traced_json(d, [WORKLOAD, "quick_exit", "4"])
+    check(j["meta"]["complete"] and j["meta"]["exit_code"] == 4, f"meta {j['meta']}")
+
+
+def case_exit_during_exec(d):
+    # A thread execs a missing file in a loop while main exits: the exit
+    # must still be finished by the sampler (one END, with the status).
+    for i in range(5):
+        sub = os.path.join(d, str(i))
+        os.mkdir(sub)
+        _, j, log = traced_json(sub, [WORKLOAD, "execfail_exit", "7"],
+                                {"RTRACK_INTERVAL": "0.01"})
+        check(j["meta"]["complete"] and j["meta"]["exit_code"] == 7,
+              f"run {i}: meta {j['meta']}")
+
+
+def case_fexecve(d):
+    # fexecve by the root: the samples before it are flushed, not lost.
+    _, j, _ = traced_json(d, [WORKLOAD, "fexec", "0.3", "6"],
+                          {"RTRACK_INTERVAL": "0.02"})
+    check(j["meta"]["exit_code"] == 6 and j["meta"]["complete"], f"meta {j['meta']}")
+    ts = [x["timestamp"] for x in j["samples"]]
+    check(ts[0] - j["meta"]["start_time"] < 0.1, "samples before fexecve lost")
+    check(max(b - a for a, b in zip(ts, ts[1:])) < 0.15, "gap around fexecve")
+
+
+def case_descendant_env_cleared(d):
+    # A descendant execs with a scrubbed environment that keeps LD_PRELOAD:
+    # the program it runs is still a descendant (no second log).
+    out = os.path.join(d, "r-%p.bin")
+    r = run(["sh", "-c", f"env -i LD_PRELOAD={PRELOAD} {WORKLOAD} sleep 200 0; echo x"],
+            d, {"RTRACK_OUTPUT": out, "RTRACK_INTERVAL": "0.05"})
+    check(r.rc == 0 and r.out == b"x\n", f"host: {r.rc} {r.out!r}")
+    check(len(logs_in(d)) == 1, f"logs: {logs_in(d)}")
+    check(len(rtrack_lines(r.err)) == 1, f"lines {rtrack_lines(r.err)}")
+
+
+def case_exports(d):
+    # The library exports exactly what it interposes, and is never unloaded.
+    nm = subprocess.run(["nm", "-D", "--defined-only", PRELOAD],
+                        capture_output=True, text=True).stdout.split()
+    names = sorted(x for x in nm if not x.startswith("0") and len(x) > 1)
+    want = sorted("execve execv execvp execvpe execl execlp execle fexecve "
+                  "execveat _exit _Exit quick_exit pthread_exit".split())
+    check(names == want, f"exports {names}")
+    dyn = subprocess.run(["readelf", "-d", PRELOAD], capture_output=True,
+                         text=True).stdout
+    check("NODELETE" in dyn, "not linked -z nodelete")
+    ldd = subprocess.run(["ldd", PRELOAD], capture_output=True, text=True).stdout
+    libs = sorted(l.split()[0] for l in ldd.splitlines() if "=>" in l)
+    check(all(l.startswith(("libc.so", "libpthread.so")) for l in libs),
+          f"links {libs}")
 
 
 def case_stderr_reused(d):

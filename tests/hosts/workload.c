@@ -13,7 +13,13 @@
  *                                  the worker does, with status 0
  *   workload altstack CODE         _exit(CODE) from a signal handler on a
  *                                  small alternate stack
+ *   workload quick_exit CODE       quick_exit(CODE)
+ *   workload execfail_exit CODE    a thread execs a missing file in a loop
+ *                                  while main exits with CODE
+ *   workload fexec SECONDS CODE    burn SECONDS, then fexecve this program
+ *                                  into "sleep 100 CODE"
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -169,6 +175,36 @@ static int mode_altstack(int code)
 	return 99; /* not reached */
 }
 
+static void *execfail_loop(void *arg)
+{
+	char *const argv[] = { "missing", NULL };
+
+	(void)arg;
+	for (;;)
+		execv("/nonexistent/missing", argv);
+	return NULL;
+}
+
+static int mode_execfail_exit(int code)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, execfail_loop, NULL);
+	usleep(200000);
+	exit(code);
+}
+
+static int mode_fexec(const char *self, double seconds, const char *code)
+{
+	char *const argv[] = { "workload", "sleep", "100", (char *)code, NULL };
+	extern char **environ;
+	int fd = open(self, O_RDONLY | O_CLOEXEC);
+
+	burn(seconds);
+	fexecve(fd, argv, environ);
+	return 98;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "cpu") == 0)
@@ -185,10 +221,16 @@ int main(int argc, char **argv)
 		return mode_pthread_exit(atof(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "altstack") == 0)
 		return mode_altstack(atoi(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "quick_exit") == 0)
+		quick_exit(atoi(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "execfail_exit") == 0)
+		return mode_execfail_exit(atoi(argv[2]));
+	if (argc >= 4 && strcmp(argv[1], "fexec") == 0)
+		return mode_fexec("/proc/self/exe", atof(argv[2]), argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "work") == 0)
 		return mode_work(atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "write") == 0)
 		return mode_write(atol(argv[2]));
-	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack ARGS\n");
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack|quick_exit|execfail_exit|fexec ARGS\n");
 	return 2;
 }
