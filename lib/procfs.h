@@ -79,10 +79,12 @@ int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
 /* Children of pid from every task's children file
  * (<procroot>/PID/task/TID/children), not only the main thread's, so that
  * children forked by other threads are found.  Appended to pids[*n..max),
- * without duplicates.  Uses getdents64 on the task directory (no opendir:
- * it allocates).  Returns 0, -ENOENT when pid is gone, -ENOTSUP when the
- * kernel has no children files (CONFIG_PROC_CHILDREN off), -E2BIG when max
- * was reached. */
+ * without duplicates against all of pids[0..*n).  Each children file is
+ * read in pieces, so any number of children fits.  Uses getdents64 on the
+ * task directory (no opendir: it allocates).  Returns 0, -ENOENT when pid
+ * is gone, -ENOTSUP when the kernel has no children files
+ * (CONFIG_PROC_CHILDREN off), -E2BIG when max was reached (*n then counts
+ * the pids that fit), -EINVAL for a malformed file (*n unchanged). */
 int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 		    size_t max, size_t *n);
 
