@@ -27,6 +27,7 @@ const struct stats_field stats_summary_fields[STATS_SUMMARY_NFIELDS] = {
 
 /* The two samples an interval is computed from, and the row being filled. */
 struct interval {
+	const struct rt_sample *before; /* the sample before prev, or NULL */
 	const struct rt_sample *prev, *cur;
 	double clk; /* clock ticks per second */
 	double dt;  /* seconds from prev to cur */
@@ -147,23 +148,40 @@ static void row_delta(struct interval *iv, enum stats_col c, enum rt_field f)
 		row_put_u(iv, c, delta(iv, f));
 }
 
+/* Ticks spent in the interval by counter f.  The tree's sums (the seed's
+ * utime+cutime rule) dip for one sample when a child is reaped between the
+ * reading of its parent and its own reading: it is in neither.  The next
+ * sample finds it in the parent's cutime again; that recovery is not new
+ * CPU, so a dip in the previous interval is taken off this one (the seed
+ * counts it twice: the "CPU spike on reap").  A drop that lasts (a process
+ * reparented away) can hide at most one interval's growth. */
+static uint64_t ticks(const struct interval *iv, enum rt_field f)
+{
+	uint64_t d = delta(iv, f);
+
+	if ((f == RT_F_tree_utime_ticks || f == RT_F_tree_stime_ticks) &&
+	    iv->before && sample_has(iv->before, f))
+		d = sat_sub(d, sat_sub(iv->before->v[f], iv->prev->v[f]));
+	return d;
+}
+
 /* Column c = CPU seconds spent in the interval by tick counter f. */
 static void row_ticks(struct interval *iv, enum stats_col c, enum rt_field f)
 {
 	if (both_have(iv, f))
-		row_put_d(iv, c, (double)delta(iv, f) / iv->clk);
+		row_put_d(iv, c, (double)ticks(iv, f) / iv->clk);
 }
 
 /* Column c = cores busy on average: (Δuser + Δsystem) / clk / Δt. */
 static void row_usage(struct interval *iv, enum stats_col c,
 		      enum rt_field user, enum rt_field sys)
 {
-	double ticks, usage;
+	double spent, usage;
 
 	if (!iv->dt_ok || !both_have(iv, user) || !both_have(iv, sys))
 		return;
-	ticks = (double)delta(iv, user) + (double)delta(iv, sys);
-	usage = iv->dt > 0 ? ticks / iv->clk / iv->dt : 0.0;
+	spent = (double)ticks(iv, user) + (double)ticks(iv, sys);
+	usage = iv->dt > 0 ? spent / iv->clk / iv->dt : 0.0;
 	/* Counters move in whole ticks (10 ms): over the short last interval
 	 * before an exit one tick reads as several cores.  No interval can use
 	 * more than every CPU. */
@@ -254,6 +272,7 @@ size_t stats_nrows(const struct rt_log *log)
 void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
 {
 	struct interval iv = {
+		.before = i > 0 ? &log->samples[i - 1] : NULL,
 		.prev = &log->samples[i],
 		.cur = &log->samples[i + 1],
 		.clk = stats_clk_tck(log),

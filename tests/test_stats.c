@@ -342,6 +342,39 @@ static void test_row_usage_capped_at_ncpus(void **state)
 	assert_near(r.process_cpu_usage, 10.0);
 }
 
+/* A child reaped between the reading of its parent and its own is in
+ * neither for one sample (a dip), then back in the parent's cutime: the
+ * recovery is not new CPU.  A lasting drop hides one interval's growth. */
+static void test_row_reap_dip_not_counted_twice(void **state)
+{
+	static const uint64_t u[] = { 1000, 400, 1000, 1030, 500, 560 };
+	struct rt_sample s[6];
+	struct rt_log log;
+	struct stats_row r;
+	double total = 0;
+	size_t i;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	memset(s, 0, sizeof(s));
+	for (i = 0; i < 6; i++) {
+		s[i].time_ns = S(T0 + i);
+		s[i].tree_utime_ticks = u[i];
+	}
+	log.hdr.clk_tck = 100;
+	log.samples = s;
+	log.nsamples = 6;
+	for (i = 0; i < 5; i++) {
+		stats_row(&log, i, &r);
+		total += r.process_utime;
+		if (i == 1)
+			assert_near(r.process_utime, 0.0); /* the recovery */
+	}
+	/* 1000 -> 1030 is 0.3 s of real CPU; the lasting drop to 500 then
+	 * hides the 60 ticks after it. */
+	assert_near(total, 0.3);
+}
+
 static void test_end_ns(void **state)
 {
 	uint64_t ns = 7;
@@ -649,6 +682,7 @@ int main(void)
 		T(test_row_time_not_advancing),
 		T(test_row_clk_zero_means_100),
 		T(test_row_usage_capped_at_ncpus),
+		T(test_row_reap_dip_not_counted_twice),
 		T(test_end_ns),
 		T(test_summary_complete),
 		T(test_summary_without_end),
