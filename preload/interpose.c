@@ -201,55 +201,61 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[],
 	return exec_any(&c, envp);
 }
 
-/* The arguments of an execl-style call, up to and including the NULL, as
- * an argv on the caller's stack (glibc does the same).  A macro: alloca's
- * memory lives until the calling function returns. */
-#define EXECL_ARGV(argv, arg, ap)                                             \
-	do {                                                                   \
-		va_list cp_;                                                   \
-		size_t n_ = 1, i_;                                             \
-		va_copy(cp_, ap);                                              \
-		while (va_arg(cp_, char *))                                    \
-			n_++;                                                  \
-		va_end(cp_);                                                   \
-		argv = alloca((n_ + 1) * sizeof(char *));                      \
-		argv[0] = (char *)(arg);                                       \
-		for (i_ = 1; i_ <= n_; i_++)                                   \
-			argv[i_] = va_arg(ap, char *);                         \
-	} while (0)
+/* execl, execlp, execle: the arguments up to and including the NULL (and,
+ * for execle, the environment after it) as an argv on this frame's stack,
+ * as glibc builds it, then the exec: alloca's memory lives until it
+ * returns, which an exec that worked never does. */
+static int execl_any(int search, const char *path, const char *arg,
+		     va_list ap, int has_envp)
+{
+	char **argv, **envp = environ;
+	size_t n = 1, i;
+	va_list cp;
+
+	va_copy(cp, ap);
+	while (va_arg(cp, char *))
+		n++;
+	va_end(cp);
+	argv = alloca((n + 1) * sizeof(char *));
+	argv[0] = (char *)arg;
+	for (i = 1; i <= n; i++)
+		argv[i] = va_arg(ap, char *);
+	if (has_envp)
+		envp = va_arg(ap, char **);
+	return search ? execvpe(path, argv, envp) : execve(path, argv, envp);
+}
 
 EXPORT int execl(const char *path, const char *arg, ...)
 {
-	char **argv;
 	va_list ap;
+	int rc;
 
 	va_start(ap, arg);
-	EXECL_ARGV(argv, arg, ap);
+	rc = execl_any(0, path, arg, ap, 0);
 	va_end(ap);
-	return execve(path, argv, environ);
+	return rc;
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	char **argv;
 	va_list ap;
+	int rc;
 
 	va_start(ap, arg);
-	EXECL_ARGV(argv, arg, ap);
+	rc = execl_any(1, file, arg, ap, 0);
 	va_end(ap);
-	return execvp(file, argv);
+	return rc;
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
 {
-	char **argv, **envp;
 	va_list ap;
+	int rc;
 
 	va_start(ap, arg);
-	EXECL_ARGV(argv, arg, ap);
-	envp = va_arg(ap, char **); /* after the NULL that ends argv */
+	rc = execl_any(0, path, arg, ap, 1);
 	va_end(ap);
-	return execve(path, argv, envp);
+	return rc;
 }
 
 /* ---- exits that skip on_exit handlers ------------------------------------ */

@@ -457,13 +457,18 @@ def case_exit_during_exec(d):
 
 
 def case_fexecve(d):
-    # fexecve by the root: the samples before it are flushed, not lost.
-    _, j, _ = traced_json(d, [WORKLOAD, "fexec", "0.3", "6"],
-                          {"RTRACK_INTERVAL": "0.02"})
-    check(j["meta"]["exit_code"] == 6 and j["meta"]["complete"], f"meta {j['meta']}")
-    ts = [x["timestamp"] for x in j["samples"]]
-    check(ts[0] - j["meta"]["start_time"] < 0.1, "samples before fexecve lost")
-    check(max(b - a for a, b in zip(ts, ts[1:])) < 0.15, "gap around fexecve")
+    # fexecve and the execl family by the root: the samples before the exec
+    # are flushed, not lost, and the new image finishes the same log.
+    for how in (["fexec"], ["execl", "l"], ["execl", "p"], ["execl", "e"]):
+        sub = os.path.join(d, how[-1])
+        os.mkdir(sub)
+        _, j, _ = traced_json(sub, [WORKLOAD] + how + ["0.3", "6"],
+                              {"RTRACK_INTERVAL": "0.02"})
+        check(j["meta"]["exit_code"] == 6 and j["meta"]["complete"],
+              f"{how}: meta {j['meta']}")
+        ts = [x["timestamp"] for x in j["samples"]]
+        check(ts[0] - j["meta"]["start_time"] < 0.1, f"{how}: samples before exec lost")
+        check(max(b - a for a, b in zip(ts, ts[1:])) < 0.15, f"{how}: gap around exec")
 
 
 def case_descendant_env_cleared(d):

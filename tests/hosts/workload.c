@@ -18,6 +18,8 @@
  *                                  while main exits with CODE
  *   workload fexec SECONDS CODE    burn SECONDS, then fexecve this program
  *                                  into "sleep 100 CODE"
+ *   workload execl l|p|e SECONDS CODE  the same through execl, execlp or
+ *                                  execle
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -205,6 +207,21 @@ static int mode_fexec(const char *self, double seconds, const char *code)
 	return 98;
 }
 
+static int mode_execl(char how, const char *self, double seconds,
+		      const char *code)
+{
+	extern char **environ;
+
+	burn(seconds);
+	if (how == 'l')
+		execl(self, "workload", "sleep", "100", code, (char *)0);
+	else if (how == 'p')
+		execlp(self, "workload", "sleep", "100", code, (char *)0);
+	else
+		execle(self, "workload", "sleep", "100", code, (char *)0, environ);
+	return 98;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "cpu") == 0)
@@ -227,10 +244,13 @@ int main(int argc, char **argv)
 		return mode_execfail_exit(atoi(argv[2]));
 	if (argc >= 4 && strcmp(argv[1], "fexec") == 0)
 		return mode_fexec("/proc/self/exe", atof(argv[2]), argv[3]);
+	if (argc >= 5 && strcmp(argv[1], "execl") == 0)
+		return mode_execl(argv[2][0], "/proc/self/exe", atof(argv[3]),
+				  argv[4]);
 	if (argc >= 3 && strcmp(argv[1], "work") == 0)
 		return mode_work(atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "write") == 0)
 		return mode_write(atol(argv[2]));
-	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack|quick_exit|execfail_exit|fexec ARGS\n");
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl ARGS\n");
 	return 2;
 }
