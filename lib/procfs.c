@@ -507,11 +507,9 @@ static int task_children(struct kids *k, int32_t tid)
 	ret = procfs_path(path, sizeof path, k->procroot, k->pid, tail);
 	if (ret < 0)
 		return ret;
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
+	fd = text_open(path, 0);
 	if (fd < 0)
-		return task_read_error(k, tid, -errno);
+		return task_read_error(k, tid, fd);
 	ret = children_stream(k, fd);
 	close(fd);
 	return ret;
@@ -530,14 +528,9 @@ static int task_entry(const char *name, void *ctx)
 static int task_dir_open(const char *procroot, int32_t pid)
 {
 	char path[PROCFS_PATH];
-	int fd, ret = procfs_path(path, sizeof path, procroot, pid, "task");
+	int ret = procfs_path(path, sizeof path, procroot, pid, "task");
 
-	if (ret < 0)
-		return ret;
-	do
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	return fd < 0 ? -errno : fd;
+	return ret < 0 ? ret : text_open(path, O_DIRECTORY);
 }
 
 int procfs_children(const char *procroot, int32_t pid, int32_t *pids,

@@ -40,16 +40,6 @@ static int path_join(char *dst, size_t size, const char *root,
 	return 0;
 }
 
-static int open_cloexec(const char *path, int flags)
-{
-	int fd;
-
-	do
-		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	while (fd < 0 && errno == EINTR);
-	return fd < 0 ? -errno : fd;
-}
-
 /* Give each line of captured text (without its '\n') to fn. */
 static int each_line(const char *buf, size_t len, line_fn fn, void *ctx)
 {
@@ -127,7 +117,7 @@ static int stream_file(const char *root, const char *tail, line_fn fn,
 	ret = path_join(path, sizeof(path), root, tail);
 	if (ret)
 		return ret;
-	fd = open_cloexec(path, 0);
+	fd = text_open(path, 0);
 	if (fd < 0)
 		return fd;
 	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);
@@ -616,7 +606,7 @@ static int count_numeric(const char *name, void *ctx)
 static int read_procs(const char *procroot, struct sysstat *s)
 {
 	uint64_t n = 0;
-	int fd = open_cloexec(procroot, O_DIRECTORY), ret;
+	int fd = text_open(procroot, O_DIRECTORY), ret;
 
 	if (fd < 0)
 		return fd;
@@ -683,7 +673,7 @@ static int read_disks(const char *procroot, const char *sysroot,
 		return ret;
 	t.n = 0;
 	t.full = 0;
-	t.fd = open_cloexec(path, O_DIRECTORY);
+	t.fd = text_open(path, O_DIRECTORY);
 	if (t.fd < 0)
 		return t.fd;
 	ret = text_dir_each(t.fd, disk_table_add, &t);

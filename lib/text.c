@@ -56,6 +56,16 @@ int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out)
 	return -ENOENT;
 }
 
+int text_open(const char *path, int flags)
+{
+	int fd;
+
+	do
+		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
 ssize_t text_read_file(const char *path, char *buf, size_t size)
 {
 	int saved = errno;
@@ -65,11 +75,9 @@ ssize_t text_read_file(const char *path, char *buf, size_t size)
 
 	if (size == 0)
 		return -EOVERFLOW;
-	do
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	while (fd < 0 && errno == EINTR);
+	fd = text_open(path, 0);
 	if (fd < 0) {
-		ret = -errno;
+		ret = fd;
 		goto out;
 	}
 	for (;;) {

@@ -27,6 +27,10 @@ const char *text_next_line(const char *s, const char *end);
  * with key, -EINVAL when the number is malformed. */
 int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
 
+/* open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|flags), retried on EINTR.
+ * Returns the descriptor or -errno (errno itself is changed on failure). */
+int text_open(const char *path, int flags);
+
 /* Read a whole small file: open(O_RDONLY|O_CLOEXEC), read() until EOF
  * (retrying EINTR), close, NUL-terminate.  Returns the length, -errno, or
  * -EOVERFLOW when the file does not fit in size-1 bytes (the buffer then

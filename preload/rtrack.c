@@ -106,17 +106,21 @@ static const char *rtrack_getenv(const char *name, void *ctx)
 	return getenv(name);
 }
 
-/* Own starttime, stat (22): with the pid, what tells this process from
- * another that got the same pid later. */
-static uint64_t rtrack_starttime(void)
+int rtrack_self_stat(struct procfs_stat *st)
 {
-	struct procfs_stat st;
 	char buf[1024];
 	ssize_t n = text_read_file("/proc/self/stat", buf, sizeof(buf));
 
-	if (n <= 0 || procfs_parse_stat(buf, (size_t)n, &st) < 0)
-		return 0;
-	return st.starttime;
+	return n > 0 && procfs_parse_stat(buf, (size_t)n, st) == 0 ? 0 : -1;
+}
+
+/* Own starttime, stat (22): with the pid, what tells this process from
+ * another that got the same pid later.  0 when unreadable. */
+static uint64_t rtrack_starttime(void)
+{
+	struct procfs_stat st;
+
+	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
 }
 
 /* RTRACK_ROOT=<pid>:<starttime>:<path>.  Returns the pid (0 when unset or

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "logwrite.h"
+#include "procfs.h"
 
 enum rtrack_role { ROLE_NONE, ROLE_ROOT };
 
@@ -52,6 +53,9 @@ struct rtrack_state {
 extern struct rtrack_state rt;
 
 uint64_t rtrack_clock_ns(clockid_t id);
+
+/* This process's /proc/self/stat, without stdio.  0 or -1. */
+int rtrack_self_stat(struct procfs_stat *st);
 
 /* One "rtrack: a b c" line on stderr, unless quiet or fd 2 is no longer the
  * file it was at start.  errno kept. */

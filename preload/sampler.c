@@ -13,9 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "procfs.h"
 #include "rtrack.h"
-#include "text.h"
 #include "tracker.h"
 
 #define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
@@ -134,11 +132,8 @@ static struct timespec ts_of(uint64_t ns)
 static int sampler_alone(void)
 {
 	struct procfs_stat st;
-	char buf[1024];
-	ssize_t n = text_read_file("/proc/self/stat", buf, sizeof(buf));
 
-	return n > 0 && procfs_parse_stat(buf, (size_t)n, &st) == 0 &&
-	       st.num_threads <= 2;
+	return rtrack_self_stat(&st) == 0 && st.num_threads <= 2;
 }
 
 /* Runs exit(0) as glibc would have on the last host thread, on a thread of
