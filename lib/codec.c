@@ -105,6 +105,11 @@ uint64_t codec_get_varint(struct codec_in *in)
 	return 0;
 }
 
+uint64_t codec_get_varint_or(struct codec_in *in, uint64_t def)
+{
+	return in->p < in->end ? codec_get_varint(in) : def;
+}
+
 int64_t codec_get_svarint(struct codec_in *in)
 {
 	uint64_t u = codec_get_varint(in);

@@ -35,6 +35,9 @@ uint32_t codec_get_u32(struct codec_in *in);
 /* Rejects (sets bad) more than 10 bytes or a value above 2^64-1. */
 uint64_t codec_get_varint(struct codec_in *in);
 int64_t codec_get_svarint(struct codec_in *in);
+/* A field a newer minor version appended (V1): def when the payload ended
+ * before it, else as codec_get_varint. */
+uint64_t codec_get_varint_or(struct codec_in *in, uint64_t def);
 /* String into dst (NUL-terminated); bad when longer than max or past end;
  * a string longer than size-1 but within max is cut. */
 void codec_get_str(struct codec_in *in, char *dst, size_t size, size_t max);

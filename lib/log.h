@@ -11,7 +11,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 0
+#define RT_LOG_VERSION_MINOR 1
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -21,6 +21,8 @@ enum rt_rec_type {
 	RT_REC_SAMPLE = 2,
 	RT_REC_PROC = 3,
 	RT_REC_END = 4,
+	RT_REC_EXIT = 5,  /* 1.1 */
+	RT_REC_EXEC = 6,  /* 1.1 */
 };
 
 /* Memory mode of tree_mem_kib. */
@@ -60,6 +62,7 @@ struct rt_proc {
 	uint32_t flags;         /* RT_PROC_* */
 	int32_t exit_code;      /* valid with RT_PROC_EXITED */
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv joined by spaces, cut */
+	uint64_t starttime_ticks; /* stat (22): with the pid, the identity (1.1) */
 };
 
 #define RT_PROC_ALIVE_AT_END 1u /* still running when the root ended */
@@ -67,6 +70,31 @@ struct rt_proc {
 #define RT_PROC_SIGNALED 4u     /* exit_code is the signal number */
 
 enum rt_exit_kind { RT_EXIT_UNKNOWN = 0, RT_EXIT_CODE = 1, RT_EXIT_SIGNAL = 2 };
+
+/* A descendant's own account of itself, written by that process at its
+ * exit (FORMAT.md X): exact where the sampler can only see what was alive
+ * at a sample. */
+struct rt_exit {
+	uint32_t pid, ppid;
+	uint64_t starttime_ticks; /* stat (22): matches rt_proc's */
+	uint64_t end_ns;        /* wall clock at exit */
+	uint64_t utime_us, stime_us; /* getrusage(RUSAGE_SELF): own, all images */
+	uint64_t hwm_kib;       /* VmHWM of the last image */
+	uint64_t read_bytes, write_bytes;
+	uint32_t exit_kind;     /* enum rt_exit_kind */
+	int32_t exit_value;
+	uint32_t flags;         /* RT_EXIT_F_* */
+	char cmdline[RT_PROC_CMDLINE_MAX];
+};
+
+#define RT_EXIT_F_FORKED 1u /* a fork()ed copy that never exec'd */
+
+/* The root replaced its image (FORMAT.md J): written by the new image. */
+struct rt_exec {
+	uint64_t time_ns;
+	uint32_t pid;
+	char cmdline[RT_PROC_CMDLINE_MAX];
+};
 
 struct rt_end {
 	uint64_t time_ns;

@@ -109,6 +109,35 @@ static int logread_proc(struct codec_in *in, struct rt_proc *p)
 	p->flags = (uint32_t)codec_get_varint(in);         /* C11 */
 	p->exit_code = (int32_t)codec_get_svarint(in);     /* C12 */
 	codec_get_str(in, p->cmdline, sizeof(p->cmdline), RT_STR_MAX); /* C13 */
+	p->starttime_ticks = codec_get_varint_or(in, 0);   /* C14, 1.1 */
+	return in->bad ? -1 : 0;
+}
+
+static int logread_exit(struct codec_in *in, struct rt_exit *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->pid = (uint32_t)codec_get_varint(in);           /* X1 */
+	x->ppid = (uint32_t)codec_get_varint(in);          /* X2 */
+	x->starttime_ticks = codec_get_varint(in);         /* X3 */
+	x->end_ns = codec_get_varint(in);                  /* X4 */
+	x->utime_us = codec_get_varint(in);                /* X5 */
+	x->stime_us = codec_get_varint(in);                /* X6 */
+	x->hwm_kib = codec_get_varint(in);                 /* X7 */
+	x->read_bytes = codec_get_varint(in);              /* X8 */
+	x->write_bytes = codec_get_varint(in);             /* X9 */
+	x->exit_kind = (uint32_t)codec_get_varint(in);     /* X10 */
+	x->exit_value = (int32_t)codec_get_svarint(in);    /* X11 */
+	x->flags = (uint32_t)codec_get_varint(in);         /* X12 */
+	codec_get_str(in, x->cmdline, sizeof(x->cmdline), RT_STR_MAX); /* X13 */
+	return in->bad ? -1 : 0;
+}
+
+static int logread_exec(struct codec_in *in, struct rt_exec *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->time_ns = codec_get_varint(in);                 /* J1 */
+	x->pid = (uint32_t)codec_get_varint(in);           /* J2 */
+	codec_get_str(in, x->cmdline, sizeof(x->cmdline), RT_STR_MAX); /* J3 */
 	return in->bad ? -1 : 0;
 }
 
@@ -131,8 +160,21 @@ static int logread_end(struct codec_in *in, struct rt_end *e)
 
 struct logread_state {
 	struct rt_log *log;
-	size_t scap, pcap;
+	size_t scap, pcap, xcap, jcap;
 };
+
+/* Append one decoded record of type T to arr/n with decoder fn. */
+#define LOGREAD_APPEND(arr, n, cap, fn)                                       \
+	do {                                                                   \
+		void *grown = logread_push(arr, &(n), &(cap), sizeof(*(arr))); \
+		if (!grown)                                                    \
+			return -2;                                             \
+		(arr) = grown;                                                 \
+		if (fn(&in, &(arr)[n]) < 0)                                    \
+			return -1;                                             \
+		(n)++;                                                         \
+		return 0;                                                      \
+	} while (0)
 
 /* Decode one checksummed payload; -1 means malformed, -2 out of memory. */
 static int logread_payload(struct logread_state *st, unsigned type,
@@ -154,17 +196,12 @@ static int logread_payload(struct logread_state *st, unsigned type,
 		log->nsamples++;
 		return 0;
 	}
-	case RT_REC_PROC: {
-		struct rt_proc *arr = logread_push(log->procs, &log->nprocs,
-						   &st->pcap, sizeof(*arr));
-		if (!arr)
-			return -2;
-		log->procs = arr;
-		if (logread_proc(&in, &arr[log->nprocs]) < 0)
-			return -1;
-		log->nprocs++;
-		return 0;
-	}
+	case RT_REC_PROC:
+		LOGREAD_APPEND(log->procs, log->nprocs, st->pcap, logread_proc);
+	case RT_REC_EXIT:
+		LOGREAD_APPEND(log->exits, log->nexits, st->xcap, logread_exit);
+	case RT_REC_EXEC:
+		LOGREAD_APPEND(log->execs, log->nexecs, st->jcap, logread_exec);
 	case RT_REC_END:
 		if (logread_end(&in, &log->end) < 0)
 			return -1;
@@ -180,7 +217,7 @@ static int logread_payload(struct logread_state *st, unsigned type,
 static const char *logread_type_name(unsigned type)
 {
 	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
-					     "PROC", "END" };
+					     "PROC", "END", "EXIT", "EXEC" };
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 
@@ -277,7 +314,7 @@ static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen)
 {
-	struct logread_state st = { log, 0, 0 };
+	struct logread_state st = { log, 0, 0, 0, 0 };
 	size_t off = RT_LOG_PREAMBLE_LEN;
 
 	memset(log, 0, sizeof(*log));
@@ -308,6 +345,10 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		}
 		off = next;
 	}
+	/* The merged process table; without memory for it the records are
+	 * still there, the table is empty. */
+	if (job_build(log, &log->job) < 0 && !log->damaged)
+		logread_damage(log, off, "out of memory");
 	return 0;
 }
 
@@ -380,7 +421,12 @@ void logread_free(struct rt_log *log)
 {
 	free(log->samples);
 	free(log->procs);
+	free(log->exits);
+	free(log->execs);
+	job_free(&log->job);
 	log->samples = NULL;
 	log->procs = NULL;
-	log->nsamples = log->nprocs = 0;
+	log->exits = NULL;
+	log->execs = NULL;
+	log->nsamples = log->nprocs = log->nexits = log->nexecs = 0;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "job.h"
 #include "log.h"
 
 struct rt_log {
@@ -17,6 +18,11 @@ struct rt_log {
 	size_t nsamples;
 	struct rt_proc *procs;     /* in file order */
 	size_t nprocs;
+	struct rt_exit *exits;     /* descendants' exit records, file order */
+	size_t nexits;
+	struct rt_exec *execs;     /* the root's execs, file order */
+	size_t nexecs;
+	struct job job;            /* every process, merged (job.h) */
 	int has_end;               /* an END record was read */
 	struct rt_end end;
 	int damaged;               /* decoding stopped early */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "text.h"
 
 void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap)
 {
@@ -127,7 +128,40 @@ int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
 	codec_put_varint(&o, p->flags);            /* C11 */
 	codec_put_svarint(&o, p->exit_code);       /* C12 */
 	codec_put_str(&o, p->cmdline, sizeof(p->cmdline) - 1); /* C13 */
+	codec_put_varint(&o, p->starttime_ticks);  /* C14 */
 	return logwrite_finish(b, RT_REC_PROC, scratch, &o);
+}
+
+int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
+{
+	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_varint(&o, x->pid);              /* X1 */
+	codec_put_varint(&o, x->ppid);             /* X2 */
+	codec_put_varint(&o, x->starttime_ticks);  /* X3 */
+	codec_put_varint(&o, x->end_ns);           /* X4 */
+	codec_put_varint(&o, x->utime_us);         /* X5 */
+	codec_put_varint(&o, x->stime_us);         /* X6 */
+	codec_put_varint(&o, x->hwm_kib);          /* X7 */
+	codec_put_varint(&o, x->read_bytes);       /* X8 */
+	codec_put_varint(&o, x->write_bytes);      /* X9 */
+	codec_put_varint(&o, x->exit_kind);        /* X10 */
+	codec_put_svarint(&o, x->exit_value);      /* X11 */
+	codec_put_varint(&o, x->flags);            /* X12 */
+	codec_put_str(&o, x->cmdline, sizeof(x->cmdline) - 1); /* X13 */
+	return logwrite_finish(b, RT_REC_EXIT, scratch, &o);
+}
+
+int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
+{
+	uint8_t scratch[4 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_varint(&o, x->time_ns);          /* J1 */
+	codec_put_varint(&o, x->pid);              /* J2 */
+	codec_put_str(&o, x->cmdline, sizeof(x->cmdline) - 1); /* J3 */
+	return logwrite_finish(b, RT_REC_EXEC, scratch, &o);
 }
 
 int logwrite_end(struct logbuf *b, const struct rt_end *e)
@@ -169,14 +203,13 @@ static int logfile_write(const char *path, int flags, const struct logbuf *b)
 {
 	int saved = errno, rc, fd;
 
-	fd = open(path, flags | O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-				O_NOCTTY, 0600);
+	fd = text_open(path, flags | O_WRONLY | O_APPEND | O_NOFOLLOW);
 	if (fd < 0) {
-		rc = -errno;
+		rc = fd;
 	} else {
 		rc = logfile_write_all(fd, b->mem, b->len);
-		if (close(fd) < 0 && rc == 0 && errno != EINTR)
-			rc = -errno;
+		/* A regular file's close reports nothing the write did not. */
+		text_close(fd);
 	}
 	errno = saved;
 	return rc;

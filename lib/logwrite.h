@@ -27,6 +27,8 @@ int logwrite_header(struct logbuf *b, const struct rt_header *h);
 int logwrite_sample(struct logbuf *b, const struct rt_sample *s);
 int logwrite_proc(struct logbuf *b, const struct rt_proc *p);
 int logwrite_end(struct logbuf *b, const struct rt_end *e);
+int logwrite_exit(struct logbuf *b, const struct rt_exit *x);
+int logwrite_exec(struct logbuf *b, const struct rt_exec *x);
 
 /* Forget the batch once it has been written; the delta base is kept. */
 static inline void logwrite_clear(struct logbuf *b) { b->len = 0; }

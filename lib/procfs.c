@@ -125,6 +125,14 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
 		    stat_store(field, tok, tok_end, &out) < 0)
 			return -EINVAL;
+	/* (52) exit_code: only newer kernels have it, and it only means
+	 * something for a zombie. */
+	for (; field <= 52; field++)
+		if (stat_token(&p, end, &tok, &tok_end) < 0)
+			break;
+	if (field == 53 &&
+	    parse_u64_exact(tok, tok_end, &out.exit_code) == 0)
+		out.has_exit_code = 1;
 	*st = out;
 	return 0;
 }
@@ -152,7 +160,11 @@ int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 	if (optional_key(buf, len, "VmRSS:", &out.vmrss_kib,
 			 &out.has_vmrss) < 0 ||
 	    optional_key(buf, len, "VmHWM:", &out.vmhwm_kib,
-			 &out.has_vmhwm) < 0)
+			 &out.has_vmhwm) < 0 ||
+	    optional_key(buf, len, "Seccomp:", &out.seccomp,
+			 &out.has_seccomp) < 0 ||
+	    optional_key(buf, len, "Seccomp_filters:", &out.seccomp_filters,
+			 &out.has_seccomp_filters) < 0)
 		return -EINVAL;
 	*s = out;
 	return 0;
@@ -511,7 +523,7 @@ static int task_children(struct kids *k, int32_t tid)
 	if (fd < 0)
 		return task_read_error(k, tid, fd);
 	ret = children_stream(k, fd);
-	close(fd);
+	text_close(fd);
 	return ret;
 }
 
@@ -545,7 +557,7 @@ int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 		goto out;
 	}
 	ret = text_dir_each(fd, task_entry, &k);
-	close(fd);
+	text_close(fd);
 	if (ret == 0 || ret == -E2BIG)
 		*n = k.n;
 out:

@@ -23,6 +23,8 @@ struct procfs_stat {
 	uint64_t cstime;    /* (17) */
 	uint64_t num_threads; /* (20) */
 	uint64_t starttime; /* (22) ticks after boot */
+	uint64_t exit_code; /* (52) wait status of a zombie (Linux 3.5+) */
+	int has_exit_code;
 };
 
 /* Parse stat text.  The comm field may hold spaces and parentheses: fields
@@ -34,7 +36,9 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st);
  * has no Vm* lines: the has_ flags say what was present. */
 struct procfs_status {
 	uint64_t vmrss_kib, vmhwm_kib;
-	int has_vmrss, has_vmhwm;
+	uint64_t seccomp;         /* Seccomp: 0 none, 1 strict, 2 filter */
+	uint64_t seccomp_filters; /* Seccomp_filters: (Linux 5.9+) */
+	int has_vmrss, has_vmhwm, has_seccomp, has_seccomp_filters;
 };
 int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s);
 

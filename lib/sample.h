@@ -44,7 +44,9 @@
 	X(sys_space_used_bytes, "real mounts, statvfs")                       \
 	X(sys_space_free_bytes, "real mounts, statvfs f_bavail")              \
 	X(sys_net_recv_bytes, "/proc/net/dev, lo excluded")                   \
-	X(sys_net_sent_bytes, "/proc/net/dev, lo excluded")
+	X(sys_net_sent_bytes, "/proc/net/dev, lo excluded")                   \
+	X(seen_utime_ticks,   "own utime of every process seen, gone ones as last seen") \
+	X(seen_stime_ticks,   "own stime of every process seen, gone ones as last seen")
 
 enum rt_field {
 #define RT_FIELD_ENUM(name, doc) RT_F_##name,

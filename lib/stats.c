@@ -154,7 +154,8 @@ static void row_delta(struct interval *iv, enum stats_col c, enum rt_field f)
  * sample finds it in the parent's cutime again; that recovery is not new
  * CPU, so a dip in the previous interval is taken off this one (the seed
  * counts it twice: the "CPU spike on reap").  A drop that lasts (a process
- * reparented away) can hide at most one interval's growth. */
+ * reparented away) can hide at most one interval's growth.  Only logs of
+ * format 1.0 need this: 1.1 logs have the seen_* counters. */
 static uint64_t ticks(const struct interval *iv, enum rt_field f)
 {
 	uint64_t d = delta(iv, f);
@@ -172,22 +173,27 @@ static void row_ticks(struct interval *iv, enum stats_col c, enum rt_field f)
 		row_put_d(iv, c, (double)ticks(iv, f) / iv->clk);
 }
 
+/* Cores busy on average over the interval for `spent` CPU seconds.
+ * Counters move in whole ticks (10 ms): over the short last interval
+ * before an exit one tick reads as several cores.  No interval can use
+ * more than every CPU. */
+static void row_cores(struct interval *iv, enum stats_col c, double spent)
+{
+	double usage = iv->dt > 0 ? spent / iv->dt : 0.0;
+
+	if (iv->ncpus > 0 && usage > iv->ncpus)
+		usage = iv->ncpus;
+	row_put_d(iv, c, usage);
+}
+
 /* Column c = cores busy on average: (Δuser + Δsystem) / clk / Δt. */
 static void row_usage(struct interval *iv, enum stats_col c,
 		      enum rt_field user, enum rt_field sys)
 {
-	double spent, usage;
-
 	if (!iv->dt_ok || !both_have(iv, user) || !both_have(iv, sys))
 		return;
-	spent = (double)ticks(iv, user) + (double)ticks(iv, sys);
-	usage = iv->dt > 0 ? spent / iv->clk / iv->dt : 0.0;
-	/* Counters move in whole ticks (10 ms): over the short last interval
-	 * before an exit one tick reads as several cores.  No interval can use
-	 * more than every CPU. */
-	if (iv->ncpus > 0 && usage > iv->ncpus)
-		usage = iv->ncpus;
-	row_put_d(iv, c, usage);
+	row_cores(iv, c, ((double)ticks(iv, user) + (double)ticks(iv, sys)) /
+				 iv->clk);
 }
 
 static void row_system_cpu(struct interval *iv)
@@ -247,16 +253,40 @@ static void row_gpu(struct interval *iv)
 	row_put_u(iv, STATS_C_process_gpu_utilized, 0);
 }
 
-static void row_process(struct interval *iv, uint32_t pid)
+/* The tree's CPU in the interval.  With the seen_* counters (own time of
+ * every process ever seen, frozen when it leaves) plus what exit records
+ * add past the samples, it never goes negative and a reaped or reparented
+ * child changes nothing; 1.0 logs fall back to the seed's rule. */
+static void row_tree_cpu(struct interval *iv, const struct job *j, size_t i)
 {
-	row_put_u(iv, STATS_C_process_pid, pid);
+	double u, s;
+
+	if (!j->tail_utime_s || !both_have(iv, RT_F_seen_utime_ticks) ||
+	    !both_have(iv, RT_F_seen_stime_ticks)) {
+		row_ticks(iv, STATS_C_process_utime, RT_F_tree_utime_ticks);
+		row_ticks(iv, STATS_C_process_stime, RT_F_tree_stime_ticks);
+		row_usage(iv, STATS_C_process_cpu_usage, RT_F_tree_utime_ticks,
+			  RT_F_tree_stime_ticks);
+		return;
+	}
+	u = (double)delta(iv, RT_F_seen_utime_ticks) / iv->clk +
+	    j->tail_utime_s[i];
+	s = (double)delta(iv, RT_F_seen_stime_ticks) / iv->clk +
+	    j->tail_stime_s[i];
+	row_put_d(iv, STATS_C_process_utime, u);
+	row_put_d(iv, STATS_C_process_stime, s);
+	if (iv->dt_ok)
+		row_cores(iv, STATS_C_process_cpu_usage, u + s);
+}
+
+static void row_process(struct interval *iv, const struct rt_log *log,
+			size_t i)
+{
+	row_put_u(iv, STATS_C_process_pid, log->hdr.pid);
 	if (sample_has(iv->cur, RT_F_tree_procs))
 		row_put_u(iv, STATS_C_process_children,
 			  sat_sub(iv->cur->tree_procs, 1));
-	row_ticks(iv, STATS_C_process_utime, RT_F_tree_utime_ticks);
-	row_ticks(iv, STATS_C_process_stime, RT_F_tree_stime_ticks);
-	row_usage(iv, STATS_C_process_cpu_usage, RT_F_tree_utime_ticks,
-		  RT_F_tree_stime_ticks);
+	row_tree_cpu(iv, &log->job, i);
 	row_scaled(iv, STATS_C_process_memory_mib, RT_F_tree_mem_kib,
 		   KIB_PER_MIB);
 	row_delta(iv, STATS_C_process_disk_read_bytes, RT_F_tree_read_bytes);
@@ -289,7 +319,7 @@ void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
 	row_system_memory(&iv);
 	row_system_io(&iv);
 	row_gpu(&iv);
-	row_process(&iv, log->hdr.pid);
+	row_process(&iv, log, i);
 }
 
 /* ---- summary ---- */
@@ -313,28 +343,47 @@ static void sum_duration(const struct rt_log *log, struct stats_summary *s)
 			  (double)sat_sub(end, log->hdr.start_ns) / NS_PER_S);
 }
 
-/* With an end record, getrusage's totals (which count every waited-for
- * descendant, however short) less the tracker's own thread; without one,
- * what the last sample saw of the live tree. */
+/* Own CPU of every process of the job (job.h: exit records, the root's
+ * end record, sampled figures for the rest).  Two other lower bounds cover
+ * what that table cannot see: getrusage's totals of the root and its
+ * waited-for descendants (a static binary shorter than an interval), and,
+ * without an end record, the seen_* counters of the last sample (the
+ * killed root's own time).  The largest is the closest to the truth. */
 static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 {
 	const struct rt_sample *last = log_last(log);
 	const struct rt_end *e = &log->end;
+	double cpu = log->job.cpu_s;
+	int have = log->job.nprocs > 0 && (log->has_end || log->nprocs ||
+					   log->nexits);
 
 	if (log->has_end) {
 		uint64_t self = sat_add(e->self_utime_us, e->self_stime_us);
 		uint64_t us = sat_add(self, sat_add(e->children_utime_us,
 						    e->children_stime_us));
-		double cpu = (double)us / US_PER_S -
-			     (double)e->tracker_cpu_ns / NS_PER_S;
-		sum_put_d(s, STATS_S_cpu_seconds, cpu > 0 ? cpu : 0.0);
+		double ru = (double)us / US_PER_S -
+			    (double)e->tracker_cpu_ns / NS_PER_S;
+		cpu = fmax(cpu, ru);
+		have = 1;
+	} else if (last && sample_has(last, RT_F_seen_utime_ticks) &&
+		   sample_has(last, RT_F_seen_stime_ticks)) {
+		double seen = ((double)last->seen_utime_ticks +
+			       (double)last->seen_stime_ticks) /
+			      stats_clk_tck(log);
+		for (size_t i = 0; i < log->job.nrows; i++)
+			seen += log->job.tail_utime_s[i] +
+				log->job.tail_stime_s[i];
+		cpu = fmax(cpu, seen);
+		have = 1;
 	} else if (last && sample_has(last, RT_F_tree_utime_ticks) &&
 		   sample_has(last, RT_F_tree_stime_ticks)) {
-		sum_put_d(s, STATS_S_cpu_seconds,
-			  ((double)last->tree_utime_ticks +
-			   (double)last->tree_stime_ticks) /
-				  stats_clk_tck(log));
+		cpu = fmax(cpu, ((double)last->tree_utime_ticks +
+				 (double)last->tree_stime_ticks) /
+					stats_clk_tck(log));
+		have = 1;
 	}
+	if (have)
+		sum_put_d(s, STATS_S_cpu_seconds, cpu > 0 ? cpu : 0.0);
 }
 
 static void sum_tracker(const struct rt_log *log, struct stats_summary *s)
@@ -449,7 +498,7 @@ static void sum_memory(const struct rt_log *log, struct stats_summary *s)
 static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 {
 	uint64_t max = 0;
-	int have = log->nprocs > 0 || log->has_end;
+	int have = log->nprocs > 0 || log->nexits > 0 || log->has_end;
 
 	for (size_t i = 0; i < log->nsamples; i++) {
 		const struct rt_sample *x = &log->samples[i];
@@ -460,9 +509,9 @@ static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 		if (x->tree_hwm_max_kib > max)
 			max = x->tree_hwm_max_kib;
 	}
-	for (size_t i = 0; i < log->nprocs; i++)
-		if (log->procs[i].hwm_kib > max)
-			max = log->procs[i].hwm_kib;
+	for (size_t i = 0; i < log->job.nprocs; i++)
+		if (log->job.procs[i].hwm_kib > max)
+			max = log->job.procs[i].hwm_kib;
 	if (log->has_end && log->end.self_maxrss_kib > max)
 		max = log->end.self_maxrss_kib;
 	if (log->has_end && log->end.children_maxrss_kib > max)
@@ -483,7 +532,10 @@ void stats_summarize(const struct rt_log *log, struct stats_summary *s)
 	sum_put_d(s, STATS_S_gpu_usage_mean, 0.0);
 	sum_put_d(s, STATS_S_gpu_usage_max, 0.0);
 	sum_put_d(s, STATS_S_gpu_vram_mib_max, 0.0);
-	sum_put_u(s, STATS_S_processes_seen, log->nprocs);
+	sum_put_u(s, STATS_S_processes_seen, log->job.nprocs);
+	sum_put_u(s, STATS_S_processes_exact, log->job.nexact);
+	sum_put_u(s, STATS_S_processes_sampled_only,
+		  log->job.nprocs - log->job.nexact);
 	sum_tracker(log, s);
 }
 

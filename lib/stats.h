@@ -68,7 +68,9 @@
 	X(gpu_usage_max,              double,   4)                            \
 	X(gpu_vram_mib_max,           double,   3)                            \
 	X(processes_seen,             uint64_t, -1)                           \
-	X(tracker_cpu_seconds,        double,   6)
+	X(tracker_cpu_seconds,        double,   6)                            \
+	X(processes_exact,            uint64_t, -1)                           \
+	X(processes_sampled_only,     uint64_t, -1)
 
 enum stats_col {
 #define STATS_COL_ENUM(name, type, dec) STATS_C_##name,

@@ -121,7 +121,7 @@ static int stream_file(const char *root, const char *tail, line_fn fn,
 	if (fd < 0)
 		return fd;
 	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);
-	close(fd);
+	text_close(fd);
 	return ret;
 }
 
@@ -611,7 +611,7 @@ static int read_procs(const char *procroot, struct sysstat *s)
 	if (fd < 0)
 		return fd;
 	ret = text_dir_each(fd, count_numeric, &n);
-	close(fd);
+	text_close(fd);
 	if (ret)
 		return ret;
 	s->procs = n;
@@ -686,7 +686,7 @@ static int read_disks(const char *procroot, const char *sysroot,
 	s->disk_read_bytes = a.read;
 	s->disk_write_bytes = a.written;
 out:
-	close(t.fd);
+	text_close(t.fd);
 	return ret;
 }
 

@@ -56,14 +56,30 @@ int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out)
 	return -ENOENT;
 }
 
+struct text_fd_hooks text_fd_hooks;
+
 int text_open(const char *path, int flags)
 {
-	int fd;
+	int fd, err;
 
+	if (text_fd_hooks.enter)
+		text_fd_hooks.enter();
 	do
-		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0600);
 	while (fd < 0 && errno == EINTR);
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (text_fd_hooks.leave)
+		text_fd_hooks.leave();
+	return -err;
+}
+
+void text_close(int fd)
+{
+	close(fd);
+	if (text_fd_hooks.leave)
+		text_fd_hooks.leave();
 }
 
 ssize_t text_read_file(const char *path, char *buf, size_t size)
@@ -107,7 +123,7 @@ ssize_t text_read_file(const char *path, char *buf, size_t size)
 	buf[len] = '\0';
 	ret = (ssize_t)len;
 out_close:
-	close(fd);
+	text_close(fd);
 out:
 	errno = saved;
 	return ret;

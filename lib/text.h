@@ -27,9 +27,22 @@ const char *text_next_line(const char *s, const char *end);
  * with key, -EINVAL when the number is malformed. */
 int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
 
-/* open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|flags), retried on EINTR.
- * Returns the descriptor or -errno (errno itself is changed on failure). */
+/* open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|flags, 0600), retried on EINTR.
+ * Returns the descriptor or -errno (errno itself is changed on failure).
+ * Every descriptor the library opens comes from here and goes back
+ * through text_close. */
 int text_open(const char *path, int flags);
+void text_close(int fd);
+
+/* Called around the life of each descriptor text_open hands out (enter
+ * before the open, leave after the close; they nest), when set.  The
+ * producer uses them so that a host closing descriptors it does not own
+ * never closes or reuses one of the sampler's (preload/fdguard.c). */
+struct text_fd_hooks {
+	void (*enter)(void);
+	void (*leave)(void);
+};
+extern struct text_fd_hooks text_fd_hooks;
 
 /* Read a whole small file: open(O_RDONLY|O_CLOEXEC), read() until EOF
  * (retrying EINTR), close, NUL-terminate.  Returns the length, -errno, or

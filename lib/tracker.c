@@ -14,6 +14,7 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->gen = 0;
 	t->nent = 0;
 	t->overflowed = 0;
+	t->gone_utime = t->gone_stime = 0;
 	t->root_seen = 0;
 	memset(t->index, 0, sizeof(t->index));
 }
@@ -55,6 +56,16 @@ static void tracker_reindex(struct tracker *t)
 		tracker_index_add(t, i);
 }
 
+/* A process leaves the tree: reported, and its own time kept in the
+ * seen_* counters. */
+static void tracker_leave(struct tracker *t, const struct rt_proc *p,
+			  tracker_gone_fn gone, void *ctx)
+{
+	t->gone_utime += p->utime_ticks;
+	t->gone_stime += p->stime_ticks;
+	gone(p, ctx);
+}
+
 /* Drop entries not seen in this generation, reporting each. */
 static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
 {
@@ -65,10 +76,23 @@ static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
 			i++;
 			continue;
 		}
-		gone(&t->ent[i].p, ctx);
+		tracker_leave(t, &t->ent[i].p, gone, ctx);
 		t->ent[i] = t->ent[--t->nent];
 	}
 	tracker_reindex(t);
+}
+
+/* seen_* = every live entry's own time + what the gone ones had. */
+static void tracker_seen(const struct tracker *t, struct rt_sample *s)
+{
+	uint32_t i;
+
+	s->seen_utime_ticks = t->gone_utime;
+	s->seen_stime_ticks = t->gone_stime;
+	for (i = 0; i < t->nent; i++) {
+		s->seen_utime_ticks += t->ent[i].p.utime_ticks;
+		s->seen_stime_ticks += t->ent[i].p.stime_ticks;
+	}
 }
 
 static void tracker_cmdline(struct tracker *t, int32_t pid, struct rt_proc *p)
@@ -99,7 +123,8 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
 	if (i >= 0 && t->ent[i].starttime == st->starttime)
 		return &t->ent[i];
 	if (i >= 0) {
-		gone(&t->ent[i].p, ctx); /* the old process behind a reused pid */
+		/* the old process behind a reused pid */
+		tracker_leave(t, &t->ent[i].p, gone, ctx);
 		e = &t->ent[i];
 	} else {
 		if (t->nent == TRACKER_MAX_PROCS)
@@ -112,6 +137,7 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
 	e->p.pid = (uint32_t)pid;
 	e->gen = 0; /* not seen yet in this walk (generations start at 1) */
 	e->starttime = st->starttime;
+	e->p.starttime_ticks = st->starttime;
 	e->p.start_ns = t->cfg.boot_time_ns +
 			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);
 	e->p.first_seen_ns = now_ns;
@@ -132,6 +158,17 @@ static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp
 	if (pp->has_io) {
 		e->p.read_bytes = pp->read_bytes;
 		e->p.write_bytes = pp->write_bytes;
+	}
+	/* A zombie tells how it ended (wait status), until it is reaped. */
+	if (pp->stat.state == 'Z' && pp->stat.has_exit_code) {
+		uint64_t w = pp->stat.exit_code;
+		e->p.flags |= RT_PROC_EXITED;
+		if ((w & 0x7f) != 0 && (w & 0x7f) != 0x7f) {
+			e->p.flags |= RT_PROC_SIGNALED;
+			e->p.exit_code = (int32_t)(w & 0x7f);
+		} else {
+			e->p.exit_code = (int32_t)(w >> 8 & 0xff);
+		}
 	}
 }
 
@@ -246,6 +283,7 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 	t->root_seen = 0;
 	tracker_walk(t, now_ns, s, gone, ctx);
 	tracker_sweep(t, gone, ctx);
+	tracker_seen(t, s);
 	if (s->tree_procs == 0) {
 		/* The root itself is unreadable: nothing of the tree is known. */
 		unsigned f;

@@ -42,6 +42,9 @@ struct tracker {
 	struct tracker_cfg cfg;
 	uint32_t gen, nent;
 	uint64_t overflowed;    /* processes not followed: table was full */
+	/* Own ticks of processes that left the tree, as last seen: the
+	 * seen_* counters go on counting them (sample.h). */
+	uint64_t gone_utime, gone_stime;
 	struct procfs_stat root_stat; /* the root's stat in the last sample */
 	int root_seen;          /* root_stat is from the last sample */
 	uint16_t index[TRACKER_INDEX_SLOTS]; /* entry + 1, 0 = empty */

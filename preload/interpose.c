@@ -8,9 +8,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +30,19 @@ typedef int (*execveat_fn)(int, const char *, char *const[], char *const[],
 			   int);
 typedef void (*exit_fn)(int);
 typedef void (*pthread_exit_fn)(void *);
+typedef void (*abort_fn)(void);
+typedef int (*prctl_fn)(int, unsigned long, unsigned long, unsigned long,
+			unsigned long);
+typedef long (*syscall_fn)(long, long, long, long, long, long, long);
+typedef int (*int_fn)(int);
+typedef int (*int2_fn)(int, int);
+typedef int (*int3_fn)(int, int, int);
+typedef int (*id1_fn)(unsigned);
+typedef int (*id2_fn)(unsigned, unsigned);
+typedef int (*id3_fn)(unsigned, unsigned, unsigned);
+typedef int (*setgroups_fn)(size_t, const gid_t *);
+typedef int (*close_range_fn)(unsigned, unsigned, int);
+typedef void (*closefrom_fn)(int);
 
 static struct {
 	int resolved;
@@ -34,7 +52,21 @@ static struct {
 	execveat_fn execveat;
 	exit_fn exit, Exit, quick_exit;
 	pthread_exit_fn pthread_exit;
+	abort_fn abort;
+	prctl_fn prctl;
+	syscall_fn syscall;
+	int_fn unshare, close;
+	int2_fn setns, dup2;
+	int3_fn dup3;
+	id1_fn setuid, setgid, seteuid, setegid;
+	id2_fn setreuid, setregid;
+	id3_fn setresuid, setresgid;
+	setgroups_fn setgroups;
+	close_range_fn close_range;
+	closefrom_fn closefrom;
 } next;
+
+#define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
 
 void interpose_init(void)
 {
@@ -47,6 +79,25 @@ void interpose_init(void)
 	next.Exit = (exit_fn)dlsym(RTLD_NEXT, "_Exit");
 	next.quick_exit = (exit_fn)dlsym(RTLD_NEXT, "quick_exit");
 	next.pthread_exit = (pthread_exit_fn)dlsym(RTLD_NEXT, "pthread_exit");
+	NEXT(abort);
+	NEXT(prctl);
+	NEXT(syscall);
+	NEXT(unshare);
+	NEXT(setns);
+	NEXT(setuid);
+	NEXT(setgid);
+	NEXT(seteuid);
+	NEXT(setegid);
+	NEXT(setreuid);
+	NEXT(setregid);
+	NEXT(setresuid);
+	NEXT(setresgid);
+	NEXT(setgroups);
+	NEXT(close);
+	NEXT(close_range);
+	NEXT(closefrom);
+	NEXT(dup2);
+	NEXT(dup3);
 	next.resolved = 1;
 }
 
@@ -265,8 +316,7 @@ EXPORT int execle(const char *path, const char *arg, ...)
 __attribute__((noreturn)) static void exit_via(exit_fn fn, int status)
 {
 	resolve();
-	if (is_root())
-		rtrack_exit_handler(status, NULL);
+	rtrack_exiting(RT_EXIT_CODE, status & 0xff);
 	if (fn)
 		fn(status);
 	for (;;)
@@ -286,8 +336,7 @@ EXPORT __attribute__((noreturn)) void _Exit(int status)
 EXPORT __attribute__((noreturn)) void quick_exit(int status)
 {
 	resolve();
-	if (is_root())
-		rtrack_exit_handler(status, NULL);
+	rtrack_exiting(RT_EXIT_CODE, status & 0xff);
 	if (next.quick_exit)
 		next.quick_exit(status);
 	for (;;)
@@ -306,4 +355,256 @@ EXPORT __attribute__((noreturn)) void pthread_exit(void *ret)
 		next.pthread_exit(ret);
 	for (;;)
 		syscall(SYS_exit, 0);
+}
+
+/* abort() ends the process by SIGABRT unless a handler of the host's
+ * catches it and never returns: with the default (or ignored: abort
+ * resets it) disposition, the end is known now. */
+EXPORT __attribute__((noreturn)) void abort(void)
+{
+	struct sigaction sa;
+
+	resolve();
+	if (sigaction(SIGABRT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+	    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
+		rtrack_exiting(RT_EXIT_SIGNAL, SIGABRT);
+	if (next.abort)
+		next.abort();
+	for (;;) {
+		signal(SIGABRT, SIG_DFL);
+		raise(SIGABRT);
+		syscall(SYS_exit_group, 127);
+	}
+}
+
+/* ---- seccomp: from the filter on, stay passive ------------------------ */
+
+/* Before the filter exists, not after: a filter that kills on calls
+ * rtrack would make (or covers the sampler, with TSYNC) must find it
+ * already quiet.  A call that then fails leaves rtrack quiet all the same:
+ * the safe side. */
+static void seccomp_coming(void)
+{
+	int saved = errno;
+
+	rtrack_sandboxed();
+	errno = saved;
+}
+
+/* glibc's prctl reads its four optional arguments the same way. */
+EXPORT int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+	int i;
+
+	va_start(ap, option);
+	for (i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	resolve();
+	if (option == PR_SET_SECCOMP)
+		seccomp_coming();
+	if (next.prctl)
+		return next.prctl(option, a[0], a[1], a[2], a[3]);
+	return (int)syscall(SYS_prctl, option, a[0], a[1], a[2], a[3]);
+}
+
+/* syscall(2) is how libseccomp and most programs reach seccomp(2); the six
+ * arguments are read as glibc's syscall reads them. */
+EXPORT long syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+	int i;
+
+	va_start(ap, nr);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	resolve();
+	if ((nr == SYS_seccomp && (a[0] == SECCOMP_SET_MODE_STRICT ||
+				   a[0] == SECCOMP_SET_MODE_FILTER)) ||
+	    (nr == SYS_prctl && a[0] == PR_SET_SECCOMP))
+		seccomp_coming();
+	if (next.syscall)
+		return next.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	errno = ENOSYS;
+	return -1;
+}
+
+/* ---- calls a second thread breaks: the sampler steps out -------------- */
+
+/* unshare(CLONE_NEWUSER) and setns into a user or mount namespace fail
+ * with EINVAL in a multi-threaded process; glibc's set*id calls signal
+ * every thread to change its credentials.  In the root the sampler stops
+ * (sweeping and flushing first) for the length of the call and starts
+ * again after it; errno is the call's. */
+static int step_out(void)
+{
+	int saved = errno, out = 0;
+
+	if (is_root() && rt.running)
+		out = sampler_pause() == 0;
+	errno = saved;
+	return out;
+}
+
+static int step_in(int out, int rc)
+{
+	int saved = errno;
+
+	if (out)
+		sampler_resume();
+	errno = saved;
+	return rc;
+}
+
+#define STEP_OUT_CALL(fn, fallback, ...)                                      \
+	do {                                                                   \
+		int out_, rc_;                                                 \
+		resolve();                                                     \
+		out_ = step_out();                                             \
+		rc_ = next.fn ? next.fn(__VA_ARGS__) :                         \
+				(int)syscall(fallback, __VA_ARGS__);           \
+		return step_in(out_, rc_);                                     \
+	} while (0)
+
+EXPORT int unshare(int flags) { STEP_OUT_CALL(unshare, SYS_unshare, flags); }
+EXPORT int setns(int fd, int nstype)
+{
+	STEP_OUT_CALL(setns, SYS_setns, fd, nstype);
+}
+EXPORT int setuid(uid_t u) { STEP_OUT_CALL(setuid, SYS_setuid, u); }
+EXPORT int setgid(gid_t g) { STEP_OUT_CALL(setgid, SYS_setgid, g); }
+/* No system call of their own: the fallback is setresuid/setresgid. */
+static int seteuid_next(uid_t u)
+{
+	if (next.seteuid)
+		return next.seteuid(u);
+	return (int)syscall(SYS_setresuid, (uid_t)-1, u, (uid_t)-1);
+}
+
+static int setegid_next(gid_t g)
+{
+	if (next.setegid)
+		return next.setegid(g);
+	return (int)syscall(SYS_setresgid, (gid_t)-1, g, (gid_t)-1);
+}
+
+EXPORT int seteuid(uid_t u)
+{
+	int out;
+
+	resolve();
+	out = step_out();
+	return step_in(out, seteuid_next(u));
+}
+
+EXPORT int setegid(gid_t g)
+{
+	int out;
+
+	resolve();
+	out = step_out();
+	return step_in(out, setegid_next(g));
+}
+EXPORT int setreuid(uid_t r, uid_t e)
+{
+	STEP_OUT_CALL(setreuid, SYS_setreuid, r, e);
+}
+EXPORT int setregid(gid_t r, gid_t e)
+{
+	STEP_OUT_CALL(setregid, SYS_setregid, r, e);
+}
+EXPORT int setresuid(uid_t r, uid_t e, uid_t s)
+{
+	STEP_OUT_CALL(setresuid, SYS_setresuid, r, e, s);
+}
+EXPORT int setresgid(gid_t r, gid_t e, gid_t s)
+{
+	STEP_OUT_CALL(setresgid, SYS_setresgid, r, e, s);
+}
+EXPORT int setgroups(size_t n, const gid_t *list)
+{
+	STEP_OUT_CALL(setgroups, SYS_setgroups, n, list);
+}
+
+/* ---- descriptors the host closes or replaces: fdguard.c ----------------- */
+
+static int guarded(void)
+{
+	return rt.role == ROLE_ROOT && rt.running && !rt.private_fds;
+}
+
+/* Runs between fdguard_host_begin and _end when the sampler exists;
+ * errno is the call's. */
+#define GUARDED(expr)                                                          \
+	do {                                                                   \
+		int saved_;                                                    \
+		resolve();                                                     \
+		if (!guarded())                                                \
+			return expr;                                           \
+		fdguard_host_begin();                                          \
+		__typeof__(expr) rc_ = expr;                                   \
+		saved_ = errno;                                                \
+		fdguard_host_end();                                            \
+		errno = saved_;                                                \
+		return rc_;                                                    \
+	} while (0)
+
+static int close_next(int fd)
+{
+	return next.close ? next.close(fd) : (int)syscall(SYS_close, fd);
+}
+
+static int close_range_next(unsigned first, unsigned last, int flags)
+{
+	if (next.close_range)
+		return next.close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+static int closefrom_next(int low)
+{
+	if (next.closefrom)
+		next.closefrom(low);
+	else
+		syscall(SYS_close_range, low, ~0u, 0);
+	return 0;
+}
+
+static int dup3_next(int old, int new, int flags)
+{
+	if (!flags && next.dup2)
+		return next.dup2(old, new);
+	if (next.dup3)
+		return next.dup3(old, new, flags);
+	return (int)syscall(SYS_dup3, old, new, flags);
+}
+
+EXPORT int close(int fd) { GUARDED(close_next(fd)); }
+EXPORT int close_range(unsigned first, unsigned last, int flags)
+{
+	GUARDED(close_range_next(first, last, flags));
+}
+EXPORT void closefrom(int low)
+{
+	int saved;
+
+	resolve();
+	if (!guarded()) {
+		closefrom_next(low);
+		return;
+	}
+	fdguard_host_begin();
+	closefrom_next(low);
+	saved = errno;
+	fdguard_host_end();
+	errno = saved;
+}
+EXPORT int dup2(int old, int new) { GUARDED(dup3_next(old, new, 0)); }
+EXPORT int dup3(int old, int new, int flags)
+{
+	GUARDED(dup3_next(old, new, flags));
 }

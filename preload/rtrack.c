@@ -3,12 +3,13 @@
  * sampler for the root.
  *
  * Roles (DESIGN.md): the first process to load the library is the root; it
- * exports RTRACK_ROOT=<pid>:<starttime>:<log path> so every process that
- * inherits LD_PRELOAD knows it is a descendant.  A descendant stands aside
- * (the lifecycle issue gives it its exit record); the root after an exec
- * (same pid and starttime) continues its log.  On any failure: warn once
- * (unless RTRACK_QUIET) and stand aside; the host's errno, fds, signals and
- * exit status are untouched.
+ * exports RTRACK_ROOT=<pid>:<starttime>:<seccomp filters>:<log path> so
+ * every process that inherits LD_PRELOAD knows it is a descendant.  A
+ * descendant starts no thread and writes one exit record at its exit
+ * (descendant.c), and so does a fork()ed copy of the root or of a
+ * descendant; the root after an exec (same pid and starttime) continues
+ * its log.  On any failure: warn once (unless RTRACK_QUIET) and stand
+ * aside; the host's errno, fds, signals and exit status are untouched.
  *
  * Orchestration only: parsing lives in lib/ (config, procfs, sysstat,
  * tracker), encoding in lib/logwrite.c, the thread in sampler.c. */
@@ -75,29 +76,57 @@ static void rtrack_note_stderr(void)
 	}
 }
 
-/* on_exit handler: runs for exit() and for a return from main, with the
- * status (an atexit handler would not see it). */
-void rtrack_exit_handler(int status, void *arg)
+void rtrack_exiting(uint32_t kind, int value)
 {
 	int saved = errno;
 
-	(void)arg;
-	/* Forked or vforked copies inherit this registration: only the root
-	 * process itself may finish the log. */
-	if (rt.role != ROLE_ROOT || getpid() != rt.pid)
-		return;
-	rt.role = ROLE_NONE;
-	sampler_exit(status);
-	if (!rt.write_failed)
-		rtrack_say("log written to ", rt.path, NULL);
+	if (rt.role == ROLE_ROOT && getpid() == rt.pid) {
+		/* Forked or vforked copies inherit the registration and the
+		 * role: only the root process itself finishes the log. */
+		rt.role = ROLE_NONE;
+		if (!rt.sandboxed) {
+			sampler_exit(kind, value);
+			if (rt.write_failed)
+				rtrack_say("cannot write ", rt.path,
+					   ": tracking stopped");
+			else
+				rtrack_say("log written to ", rt.path, NULL);
+		}
+	} else {
+		descendant_exit(kind, value);
+	}
 	errno = saved;
 }
 
+/* on_exit handler: runs for exit() and for a return from main, with the
+ * status (an atexit handler would not see it). */
+static void rtrack_on_exit(int status, void *arg)
+{
+	(void)arg;
+	rtrack_exiting(RT_EXIT_CODE, status & 0xff); /* what wait() sees */
+}
+
+void rtrack_sandboxed(void)
+{
+	rt.sandboxed = 1;
+	/* The filter may cover the sampler thread too (TSYNC) and kill the
+	 * host at its next open: it stops for good, its samples flushed. */
+	if (rt.role == ROLE_ROOT && getpid() == rt.pid)
+		sampler_pause();
+}
+
+/* A fork()ed child: no sampler (only the forking thread survives), the
+ * parent's batch is never written, the descriptor guard is reset (its
+ * counters were copied mid-flight); it is a descendant of the job. */
 static void rtrack_atfork_child(void)
 {
-	/* The child has no sampler and must never write the parent's batch;
-	 * the mutex may have been held by the sampler at the fork: untouched. */
-	rt.role = ROLE_NONE;
+	if (rt.role == ROLE_NONE)
+		return;
+	fdguard_reset();
+	rt.running = 0;
+	rt.role = rt.cfg.children ? ROLE_DESC : ROLE_NONE;
+	rt.pid = getpid();
+	rt.forked = 1;
 }
 
 static const char *rtrack_getenv(const char *name, void *ctx)
@@ -123,16 +152,22 @@ static uint64_t rtrack_starttime(void)
 	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
 }
 
-/* RTRACK_ROOT=<pid>:<starttime>:<path>.  Returns the pid (0 when unset or
- * malformed) with the starttime and the path. */
-static pid_t rtrack_root_env(uint64_t *start, const char **path)
+/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<path>.  Returns the pid (0
+ * when unset or malformed) with the starttime, the root's seccomp filter
+ * count and the path. */
+static pid_t rtrack_root_env(uint64_t *start, uint64_t *seccomp,
+			     const char **path)
 {
-	const char *v = getenv("RTRACK_ROOT"), *p;
+	const char *v = getenv("RTRACK_ROOT"), *p, *end;
 	uint64_t pid;
 
-	if (!v || text_parse_u64(v, v + strlen(v), &pid, &p) < 0 || *p != ':' ||
-	    pid == 0 || pid > INT_MAX ||
-	    text_parse_u64(p + 1, v + strlen(v), start, &p) < 0 || *p != ':')
+	if (!v)
+		return 0;
+	end = v + strlen(v);
+	if (text_parse_u64(v, end, &pid, &p) < 0 || *p != ':' || pid == 0 ||
+	    pid > INT_MAX || text_parse_u64(p + 1, end, start, &p) < 0 ||
+	    *p != ':' || text_parse_u64(p + 1, end, seccomp, &p) < 0 ||
+	    *p != ':' || p[1] != '/')
 		return 0;
 	*path = p + 1;
 	return (pid_t)pid;
@@ -209,7 +244,7 @@ static int rtrack_path(const struct rt_header *h)
 	return 0;
 }
 
-/* "RTRACK_ROOT=<pid>:<starttime>:<path>" into rt.root_env. */
+/* "RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<path>" into rt.root_env. */
 static void rtrack_root_string(void)
 {
 	char *p = rt.root_env;
@@ -219,6 +254,8 @@ static void rtrack_root_string(void)
 	p += text_put_u64(p, (uint64_t)rt.pid);
 	*p++ = ':';
 	p += text_put_u64(p, rt.starttime);
+	*p++ = ':';
+	p += text_put_u64(p, rt.root_seccomp);
 	*p++ = ':';
 	strcpy(p, rt.path); /* path < CONFIG_PATH_MAX: fits by the array size */
 }
@@ -261,30 +298,67 @@ static void rtrack_keep_root_env(void)
 	}
 }
 
+/* A descendant: it writes its exit record into the root's log, unless
+ * told to stand aside (RTRACK_CHILDREN=0: only the root is tracked). */
+static void rtrack_descendant(uint64_t seccomp, const char *path)
+{
+	const char *c = getenv("RTRACK_CHILDREN"), *d = getenv("RTRACK_DISABLE");
+
+	rtrack_keep_root_env();
+	if ((c && strcmp(c, "0") == 0) || (d && strcmp(d, "1") == 0) ||
+	    strlen(path) >= sizeof(rt.path))
+		return;
+	strcpy(rt.path, path);
+	rt.root_seccomp = seccomp;
+	rt.cfg.children = 1;
+	rt.role = ROLE_DESC;
+	pthread_atfork(NULL, NULL, rtrack_atfork_child);
+	on_exit(rtrack_on_exit, NULL);
+}
+
+/* Own seccomp filter count (rtrack.h), from /proc/self/status. */
+static uint64_t rtrack_seccomp(void)
+{
+	char buf[2048];
+	struct procfs_status st;
+	ssize_t n = text_read_file("/proc/self/status", buf, sizeof(buf));
+
+	if (n == -EOVERFLOW)
+		n = sizeof(buf) - 1; /* the Seccomp lines are in the head */
+	if (n <= 0 || procfs_parse_status(buf, (size_t)n, &st) < 0)
+		return 0;
+	if (st.has_seccomp_filters)
+		return st.seccomp_filters;
+	return st.has_seccomp && st.seccomp != 0;
+}
+
 /* Which log this process writes: 1 a new one, 0 the one it continues after
  * an exec, -1 none (a descendant, or a stale RTRACK_ROOT of a process that
  * got the root's pid later), -2 none because /proc/self cannot be read. */
 static int rtrack_role(void)
 {
 	const char *path = NULL;
-	uint64_t start = 0;
-	pid_t root = rtrack_root_env(&start, &path);
+	uint64_t start = 0, seccomp = 0;
+	pid_t root = rtrack_root_env(&start, &seccomp, &path);
 
 	/* Descendants, the common case, decide on the pid alone. */
 	if (root && root != rt.pid) {
-		rtrack_keep_root_env();
+		rtrack_descendant(seccomp, path);
 		return -1;
 	}
 	rt.starttime = rtrack_starttime();
 	if (rt.starttime == 0)
 		return -2;
-	if (!root)
+	if (!root) {
+		rt.root_seccomp = rtrack_seccomp();
 		return 1;
+	}
 	if (start != rt.starttime || strlen(path) >= sizeof(rt.path)) {
-		rtrack_keep_root_env();
+		rtrack_descendant(seccomp, path);
 		return -1;
 	}
 	strcpy(rt.path, path);
+	rt.root_seccomp = seccomp;
 	return 0;
 }
 
@@ -300,6 +374,19 @@ static int rtrack_configure(void)
 	}
 	rt.quiet = rt.cfg.quiet;
 	return rt.cfg.disable ? -1 : 0;
+}
+
+/* The sampler; after an exec, with the record of it (the new cmdline). */
+static int rtrack_start(int fresh)
+{
+	static struct rt_exec x;
+
+	if (fresh)
+		return sampler_start(NULL);
+	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	x.pid = (uint32_t)rt.pid;
+	rtrack_cmdline(x.cmdline, sizeof(x.cmdline));
+	return sampler_start(&x);
 }
 
 __attribute__((constructor)) static void rtrack_init(void)
@@ -326,9 +413,11 @@ __attribute__((constructor)) static void rtrack_init(void)
 	if (fresh && rtrack_open_new() < 0)
 		goto out;
 	rtrack_root_string();
-	if (sampler_start() < 0) {
+	fdguard_init();
+	if (rtrack_start(fresh) < 0) {
 		/* e.g. a seccomp filter refusing clone3: stand aside silently,
 		 * leaving no empty log behind. */
+		fdguard_reset();
 		if (fresh)
 			unlink(rt.path);
 		goto out;
@@ -337,7 +426,7 @@ __attribute__((constructor)) static void rtrack_init(void)
 		putenv(rt.root_env); /* static storage: stays valid */
 	rt.role = ROLE_ROOT;
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
-	on_exit(rtrack_exit_handler, NULL);
+	on_exit(rtrack_on_exit, NULL);
 out:
 	errno = saved;
 }

@@ -6,6 +6,7 @@
 #define RTRACK_PRELOAD_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -14,7 +15,10 @@
 #include "logwrite.h"
 #include "procfs.h"
 
-enum rtrack_role { ROLE_NONE, ROLE_ROOT };
+/* NONE: stands aside.  ROOT: owns the log, runs the sampler.  DESC: a
+ * descendant (exec'd with the preload, or a fork()ed copy of a tracked
+ * process): no thread, one exit record at its exit (descendant.c). */
+enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 
 struct rtrack_state {
 	enum rtrack_role role;
@@ -25,7 +29,13 @@ struct rtrack_state {
 	ino_t err_ino;
 	int err_known;
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
-	char root_env[CONFIG_PATH_MAX + 64]; /* "RTRACK_ROOT=pid:start:path" */
+	char root_env[CONFIG_PATH_MAX + 96]; /* "RTRACK_ROOT=pid:start:sc:path" */
+	/* The root's seccomp filters (Seccomp_filters, or 1 for a filter on
+	 * a kernel that does not count them): a descendant with more had one
+	 * added inside the job, and stays passive. */
+	uint64_t root_seccomp;
+	int sandboxed;             /* this process installed a seccomp filter */
+	int forked;                /* a fork()ed copy (no exec since) */
 	struct rt_config cfg;
 	/* The sampler thread and the requests of host threads, under mu:
 	 * each kind has its own flag and completion count (sampler.c). */
@@ -34,7 +44,14 @@ struct rtrack_state {
 	pthread_cond_t cv;         /* wakes the sampler */
 	pthread_cond_t done_cv;    /* wakes the host threads that asked */
 	int exit_req, exit_done;   /* exit: sticky once posted */
-	int exit_status;
+	uint32_t exit_kind;        /* enum rt_exit_kind */
+	int exit_value;
+	int pause_req, paused;     /* stop the thread (pause) and start it again */
+	int running;               /* the sampler thread exists */
+	int private_fds;           /* the sampler has a descriptor table of
+				    * its own (sampler.c): no guard needed */
+	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
+	sem_t finish_sem;
 	int exec_waiters;          /* host threads inside an exec call */
 	unsigned exec_done;        /* sweeps done for them */
 	int main_gone;             /* the main thread called pthread_exit */
@@ -61,13 +78,22 @@ int rtrack_self_stat(struct procfs_stat *st);
  * file it was at start.  errno kept. */
 void rtrack_say(const char *a, const char *b, const char *c);
 
-/* Start the sampler (signals blocked, small stack).  0 or -errno. */
-int sampler_start(void);
+/* Start the sampler (signals blocked, small stack); exec, when not NULL,
+ * is the record of the exec this image continues the log after.  0 or
+ * -errno. */
+int sampler_start(const struct rt_exec *exec);
 
-/* The root is exiting with status, on a host thread: the sampler takes the
- * final sample and writes the end record; waits a bounded time, then
- * writes the end record itself. */
-void sampler_exit(int status);
+/* The root is exiting (kind, value: enum rt_exit_kind), on a host thread:
+ * the sampler takes the final sample and writes the end record; waits a
+ * bounded time, then writes the end record itself. */
+void sampler_exit(uint32_t kind, int value);
+
+/* Stop the sampler thread (it sweeps and flushes first) so the process is
+ * single-threaded again, and start it again: around calls that fail or
+ * misbehave in a multi-threaded process (unshare, setns, the set*id
+ * family).  sampler_pause returns 0 when the thread is gone. */
+int sampler_pause(void);
+void sampler_resume(void);
 
 /* Around an exec of the root: the sampler sweeps and flushes, then holds
  * still; sampler_exec_end lets it go on (the exec failed). */
@@ -78,9 +104,28 @@ void sampler_exec_end(void);
  * only thread left, it ends the process as glibc would, with exit(0). */
 void sampler_main_gone(void);
 
-/* The root's on_exit handler, also called by the interposed _exit/_Exit:
- * sets the role aside (so it runs once) and finishes the log. */
-void rtrack_exit_handler(int status, void *arg);
+/* The process is ending (kind, value: enum rt_exit_kind), from the on_exit
+ * handler, the interposed _exit/_Exit/quick_exit or abort: the root
+ * finishes the log, a descendant writes its exit record.  Runs once. */
+void rtrack_exiting(uint32_t kind, int value);
+
+/* A descendant's exit record (descendant.c). */
+void descendant_exit(uint32_t kind, int value);
+
+/* The process installs a seccomp filter: from now on rtrack makes no
+ * system call it can avoid (the root's sampler stops for good). */
+void rtrack_sandboxed(void);
+
+/* Descriptor guard (fdguard.c): a host thread that closes descriptors or
+ * dup2s over a number (close, close_range, closefrom, dup2, dup3) waits
+ * between begin and end until the sampler has none open, and the sampler
+ * opens none meanwhile, so the host never closes, or gets the number of,
+ * a descriptor of the sampler's.  fdguard_init installs the sampler side
+ * (lib/text.h hooks). */
+void fdguard_init(void);
+void fdguard_reset(void);
+void fdguard_host_begin(void);
+void fdguard_host_end(void);
 
 /* Resolve the next definitions of the interposed functions (another
  * preload's, or libc's).  Called first thing in every process. */

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -39,11 +40,8 @@ static void sampler_flush(void)
 	pthread_mutex_unlock(&rt.file_mu);
 	logwrite_clear(&rt.batch);
 	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	if (rc < 0) {
-		/* Warn once and stop writing; the host goes on untouched. */
-		rt.write_failed = 1;
-		rtrack_say("cannot write ", rt.path, ": tracking stopped");
-	}
+	if (rc < 0)
+		rt.write_failed = 1; /* stop writing; said at exit (rtrack.c) */
 }
 
 /* Append a record, flushing first when the batch is full (the call is
@@ -82,7 +80,7 @@ static uint64_t tv_us(struct timeval tv)
 }
 
 /* The end record (FORMAT.md E) into b; tracker_cpu_ns from the caller. */
-static void sampler_end_record(struct logbuf *b, int status,
+static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 			       uint64_t tracker_cpu_ns)
 {
 	struct rusage self, kids;
@@ -94,8 +92,8 @@ static void sampler_end_record(struct logbuf *b, int status,
 	getrusage(RUSAGE_SELF, &self);
 	getrusage(RUSAGE_CHILDREN, &kids);
 	e.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	e.exit_kind = RT_EXIT_CODE;
-	e.exit_value = status & 0xff; /* what a waiting parent sees */
+	e.exit_kind = kind;
+	e.exit_value = value;
 	e.self_utime_us = tv_us(self.ru_utime);
 	e.self_stime_us = tv_us(self.ru_stime);
 	e.children_utime_us = tv_us(kids.ru_utime);
@@ -111,11 +109,11 @@ static void sampler_end_record(struct logbuf *b, int status,
 }
 
 /* The last sample, every process still in the tree, the end record. */
-static void sampler_finish(int status)
+static void sampler_finish(uint32_t kind, int value)
 {
 	sampler_take();
 	tracker_finish(&tree, sampler_gone, NULL);
-	sampler_end_record(&rt.batch, status,
+	sampler_end_record(&rt.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
 	sampler_flush();
 }
@@ -127,22 +125,28 @@ static struct timespec ts_of(uint64_t ns)
 	return ts;
 }
 
-/* Whether only the sampler is left: the leader (a zombie after
- * pthread_exit) still counts in num_threads. */
+/* Whether only the sampler (and the finisher waiting for it) is left: the
+ * leader (a zombie after pthread_exit) still counts in num_threads. */
 static int sampler_alone(void)
 {
 	struct procfs_stat st;
 
-	return rtrack_self_stat(&st) == 0 && st.num_threads <= 2;
+	return rtrack_self_stat(&st) == 0 &&
+	       st.num_threads <= 2u + (unsigned)rt.finisher_ready;
 }
 
 /* Runs exit(0) as glibc would have on the last host thread, on a thread of
- * default size with the host's signal mask, so that the host's exit
- * handlers find what they expect; its exit handler then asks us to finish. */
+ * default size with the host's signal mask and descriptors, so that the
+ * host's exit handlers find what they expect; its exit handler then asks
+ * the sampler to finish.  Made by the main thread as it leaves (a thread
+ * the sampler made would share the sampler's private descriptor table);
+ * it waits for the word. */
 static void *sampler_finisher(void *arg)
 {
 	(void)arg;
 	pthread_sigmask(SIG_SETMASK, &rt.host_mask, NULL);
+	while (sem_wait(&rt.finish_sem) != 0)
+		;
 	exit(0);
 }
 
@@ -153,13 +157,40 @@ static void sampler_end_process(void)
 
 	if (started++)
 		return; /* the finisher is already running the exit handlers */
+	if (rt.finisher_ready) {
+		sem_post(&rt.finish_sem);
+		return;
+	}
+	/* The main thread ended without pthread_exit (a raw exit system
+	 * call): a finisher of our own, the last resort. */
+	sem_post(&rt.finish_sem);
 	if (pthread_create(&t, NULL, sampler_finisher, NULL) != 0)
-		exit(0); /* last resort: on this thread */
+		exit(0);
+}
+
+/* A descriptor table of the sampler's own (unshare CLONE_FILES is per
+ * thread), emptied of the host's descriptors at once: the sampler's opens
+ * never take a number the host expects (open returns the lowest free
+ * one), and the host's close, close_range, closefrom or dup2 never reach
+ * a descriptor of the sampler's.  Without it (a seccomp profile refusing
+ * unshare) the guard of fdguard.c does what it can. */
+static void sampler_private_fds(void)
+{
+	long fd;
+
+	rt.private_fds = 0;
+	if (syscall(SYS_unshare, CLONE_FILES) != 0)
+		return;
+	/* Copies of the host's descriptors would keep its pipes open. */
+	if (syscall(SYS_close_range, 0, ~0u, 0) != 0)
+		for (fd = 0; fd < 65536; fd++)
+			syscall(SYS_close, fd);
+	rt.private_fds = 1;
 }
 
 static int sampler_wanted(void)
 {
-	return rt.exit_req || rt.exec_waiters > 0;
+	return rt.exit_req || rt.exec_waiters > 0 || rt.pause_req;
 }
 
 /* Sleep until next_ns, a request, the news that the main thread is gone,
@@ -220,14 +251,34 @@ static void sampler_tick(uint64_t *next_ns)
 	rt.main_gone |= gone;
 }
 
+/* Pause: sweep and flush, say so, and end the thread (mu held). */
+static void sampler_do_pause(void)
+{
+	pthread_mutex_unlock(&rt.mu);
+	sampler_take();
+	sampler_flush();
+	pthread_mutex_lock(&rt.mu);
+	rt.paused = 1;
+	pthread_cond_broadcast(&rt.done_cv);
+	pthread_mutex_unlock(&rt.mu);
+}
+
 static void *sampler_main(void *arg)
 {
 	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 
 	(void)arg;
+	sampler_private_fds();
+	/* Started again after a pause: the pause took a sample just now. */
+	if (rt.samples > 0)
+		next_ns += rt.cfg.interval_ns;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&rt.mu);
 	while (!rt.exit_req) {
+		if (rt.pause_req) {
+			sampler_do_pause();
+			return NULL;
+		}
 		if (rt.exec_waiters > 0) {
 			sampler_do_exec();
 			next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
@@ -237,7 +288,7 @@ static void *sampler_main(void *arg)
 		sampler_sleep_until(next_ns);
 	}
 	pthread_mutex_unlock(&rt.mu);
-	sampler_finish(rt.exit_status);
+	sampler_finish(rt.exit_kind, rt.exit_value);
 	pthread_mutex_lock(&rt.mu);
 	rt.exit_done = 1;
 	pthread_cond_broadcast(&rt.done_cv);
@@ -274,7 +325,7 @@ static int exit_done(const void *arg)
 /* The sampler did not finish in time: the end record alone, written by
  * this thread from a buffer of its own, and the sampler writes nothing
  * more (it may wake later), so the log still ends with one END. */
-static void sampler_takeover(int status)
+static void sampler_takeover(uint32_t kind, int value)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 10;
 	struct timespec ts = ts_of(deadline);
@@ -285,21 +336,23 @@ static void sampler_takeover(int status)
 
 	rt.abandoned = 1;
 	logwrite_init(&b, mem, sizeof(mem));
-	sampler_end_record(&b, status, 0);
+	sampler_end_record(&b, kind, value, 0);
 	if (!rt.write_failed)
 		logfile_append(rt.path, &b);
 	if (locked)
 		pthread_mutex_unlock(&rt.file_mu);
 }
 
-void sampler_exit(int status)
+void sampler_exit(uint32_t kind, int value)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
 	int cancel, done = 0;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	if (sampler_lock(deadline)) {
-		rt.exit_status = status;
+	/* Paused and never restarted: the end record alone, as below. */
+	if (rt.running && sampler_lock(deadline)) {
+		rt.exit_kind = kind;
+		rt.exit_value = value;
 		rt.exit_req = 1;
 		pthread_cond_signal(&rt.cv);
 		sampler_wait(deadline, exit_done, NULL);
@@ -307,8 +360,40 @@ void sampler_exit(int status)
 		pthread_mutex_unlock(&rt.mu);
 	}
 	if (!done)
-		sampler_takeover(status);
+		sampler_takeover(kind, value);
 	pthread_setcancelstate(cancel, NULL);
+}
+
+static int pause_done(const void *arg)
+{
+	(void)arg;
+	return rt.paused;
+}
+
+int sampler_pause(void)
+{
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	int cancel, paused = 0;
+
+	if (!rt.running)
+		return 0;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		rt.pause_req = 1;
+		pthread_cond_signal(&rt.cv);
+		sampler_wait(deadline, pause_done, NULL);
+		paused = rt.paused;
+		if (!paused)
+			rt.pause_req = 0; /* stuck: leave it be */
+		pthread_mutex_unlock(&rt.mu);
+	}
+	if (paused) {
+		/* It has left its loop: the join waits for its last steps. */
+		pthread_join(rt.thread, NULL);
+		rt.running = 0;
+	}
+	pthread_setcancelstate(cancel, NULL);
+	return paused ? 0 : -1;
 }
 
 static int exec_swept(const void *arg)
@@ -322,6 +407,8 @@ void sampler_exec_begin(void)
 	unsigned before;
 	int cancel;
 
+	if (!rt.running)
+		return; /* paused: everything was flushed then */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (sampler_lock(deadline)) {
 		before = rt.exec_done;
@@ -351,7 +438,11 @@ void sampler_exec_end(void)
 void sampler_main_gone(void)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	pthread_t t;
 
+	if (!rt.finisher_ready &&
+	    pthread_create(&t, NULL, sampler_finisher, NULL) == 0)
+		rt.finisher_ready = 1;
 	if (sampler_lock(deadline)) {
 		rt.main_gone = 1;
 		pthread_cond_signal(&rt.cv);
@@ -363,6 +454,7 @@ static void sampler_init_sync(void)
 {
 	pthread_condattr_t ca;
 
+	sem_init(&rt.finish_sem, 0, 0);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&rt.cv, &ca);
@@ -386,17 +478,14 @@ static void sampler_init_tracker(void)
 	tracker_init(&tree, &tc);
 }
 
-int sampler_start(void)
+/* The thread, with every signal blocked (it inherits the mask: no signal
+ * is ever delivered to it) and a small stack.  0 or -errno. */
+static int sampler_spawn(void)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
 	int rc;
 
-	logwrite_init(&rt.batch, batch_mem, sizeof(batch_mem));
-	sampler_init_sync();
-	sampler_init_tracker();
-	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	/* The sampler inherits this mask: no signal is ever delivered to it. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rt.host_mask = old;
@@ -405,5 +494,31 @@ int sampler_start(void)
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rt.running = rc == 0;
 	return -rc;
+}
+
+void sampler_resume(void)
+{
+	int saved = errno;
+
+	if (rt.running || !rt.paused || rt.sandboxed)
+		return;
+	rt.paused = 0;
+	rt.pause_req = 0;
+	/* A thread that cannot start again (out of resources): the samples so
+	 * far stay; the end record is written at exit from the host thread. */
+	sampler_spawn();
+	errno = saved;
+}
+
+int sampler_start(const struct rt_exec *exec)
+{
+	logwrite_init(&rt.batch, batch_mem, sizeof(batch_mem));
+	sampler_init_sync();
+	sampler_init_tracker();
+	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	if (exec)
+		logwrite_exec(&rt.batch, exec);
+	return sampler_spawn();
 }

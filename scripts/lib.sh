@@ -9,6 +9,13 @@ rtrack_need_tools() {
 	if [ "$1" = test ]; then
 		[ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
 		command -v python3 >/dev/null || need+=(python3)
+		# tests/hosts_sandbox.py: a static child, a second preload,
+		# everyday tools and util-linux's unshare and setpriv.
+		command -v busybox >/dev/null || need+=(busybox-static)
+		compgen -G '/usr/lib/*/libjemalloc.so.2' >/dev/null ||
+			need+=(libjemalloc2)
+		command -v ps >/dev/null || need+=(procps)
+		command -v setpriv >/dev/null || need+=(util-linux)
 	fi
 	[ ${#need[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -488,7 +488,10 @@ def case_exports(d):
                         capture_output=True, text=True).stdout.split()
     names = sorted(x for x in nm if not x.startswith("0") and len(x) > 1)
     want = sorted("execve execv execvp execvpe execl execlp execle fexecve "
-                  "execveat _exit _Exit quick_exit pthread_exit".split())
+                  "execveat _exit _Exit quick_exit pthread_exit abort prctl "
+                  "syscall unshare setns setuid setgid seteuid setegid "
+                  "setreuid setregid setresuid setresgid setgroups close "
+                  "close_range closefrom dup2 dup3".split())
     check(names == want, f"exports {names}")
     dyn = subprocess.run(["readelf", "-d", PRELOAD], capture_output=True,
                          text=True).stdout

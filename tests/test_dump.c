@@ -77,6 +77,9 @@ static void fixture_sample(struct rt_sample *s, const uint64_t v[],
 	memset(s, 0, sizeof *s);
 	for (size_t i = 0; i < n; i++)
 		s->v[i] = v[i];
+	/* Nothing left the tree: every process's own time is in the tree's. */
+	s->seen_utime_ticks = s->tree_utime_ticks;
+	s->seen_stime_ticks = s->tree_stime_ticks;
 }
 
 /* Values in rt_field order: time, tree procs/utime/stime/mem/rss/hwm/
@@ -170,11 +173,15 @@ static int fixture_teardown(void **state)
 enum format { F_CSV, F_JSON, F_SUMMARY };
 
 /* Output of one format for log, NUL-terminated (owned by teardown). */
-static const char *capture(enum format f, const struct rt_log *log)
+static const char *capture(enum format f, const struct rt_log *fixture)
 {
+	struct rt_log copy = *fixture, *log = &copy;
 	size_t len = 0;
 	FILE *out;
 	int rc;
+
+	/* The decoder builds the process table; the fixture is made by hand. */
+	assert_int_equal(job_build(log, &log->job), 0);
 
 	free(out_buf);
 	out_buf = NULL;
@@ -186,6 +193,7 @@ static const char *capture(enum format f, const struct rt_log *log)
 		rc = dump_json(out, log);
 	else
 		rc = dump_summary(out, log, "run.bin");
+	job_free(&log->job);
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(rc, 0);
 	assert_int_equal(strlen(out_buf), len); /* no NUL byte inside */
@@ -306,16 +314,14 @@ static void test_json_key_order(void **state)
 		  "cpu_usage_max,memory_mib_mean,memory_mib_max,peak_rss_mib,"
 		  "disk_read_bytes,disk_write_bytes,net_recv_bytes,"
 		  "net_sent_bytes,gpu_usage_mean,gpu_usage_max,"
-		  "gpu_vram_mib_max,processes_seen,tracker_cpu_seconds\"");
+		  "gpu_vram_mib_max,processes_seen,tracker_cpu_seconds,"
+		  "processes_exact,processes_sampled_only\"");
 	assert_py(json, "\",\".join(d[\"recommendation\"])",
 		  "\"cores,memory_mib,gpus,vram_mib\"");
-	assert_py(json, "[\",\".join(list(p)[:10]) for p in d[\"processes\"]]",
+	assert_py(json, "sorted(set(\",\".join(p) for p in d[\"processes\"]))",
 		  "[\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
-		  "read_bytes,write_bytes,exit_code\", "
-		  "\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
-		  "read_bytes,write_bytes,exit_code\", "
-		  "\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
-		  "read_bytes,write_bytes,exit_code\"]");
+		  "read_bytes,write_bytes,exit_code,exit_signal,alive_at_end,"
+		  "exact,root,forked\"]");
 }
 
 /* The samples' keys are exactly the CSV columns, in the same order. */
@@ -358,7 +364,7 @@ static void test_json_summary_values(void **state)
 	json = capture(F_JSON, &fx);
 	assert_py(json, "list(d[\"summary\"].values())",
 		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
-		  "1000, 10, 0.0, 0.0, 0.0, 3, 0.002]");
+		  "1000, 10, 0.0, 0.0, 0.0, 4, 0.002, 1, 3]");
 	assert_py(json, "list(d[\"recommendation\"].values())",
 		  "[1, 128, 0, 0]");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
@@ -386,15 +392,21 @@ static void test_json_processes(void **state)
 
 	(void)state;
 	json = capture(F_JSON, &fx);
+	/* The root first (its end record: 1.03 s less 2 ms of tracker). */
 	assert_py(json, "[list(p.values())[:10] for p in d[\"processes\"]]",
-		  "[[778, 777, \"sleep 1\", 1700000001.25, 1700000002.5, 0.15, "
+		  "[[777, 0, \"train --epochs 3\", 1700000000.0, 1700000003.2, "
+		  "1.028, 1.953, 0, 0, 0], [778, 777, \"sleep 1\", 1700000001.25, 1700000002.5, 0.15, "
 		  "2.93, 100, 200, 3], "
 		  "[779, 778, \"killed\", 1700000002.0, 1700000003.0, 0.0, "
 		  "5.0, 0, 0, null], "
 		  "[780, 777, \"daemon\", 1700000002.5, 1700000003.0, 0.0, "
 		  "0.098, 0, 0, null]]");
 	assert_py(json, "[p[\"exit_signal\"] for p in d[\"processes\"]]",
-		  "[null, 9, null]");
+		  "[null, null, 9, null]");
+	assert_py(json, "[[p[k] for k in (\"exact\",\"root\",\"alive_at_end\")]"
+			" for p in d[\"processes\"]]",
+		  "[[true, true, false], [false, false, false], "
+		  "[false, false, false], [false, false, true]]");
 }
 
 static void test_json_one_sample_no_end(void **state)
@@ -409,7 +421,11 @@ static void test_json_one_sample_no_end(void **state)
 	assert_py(json, "[d[\"meta\"][k] for k in (\"end_time\",\"exit_code\","
 			"\"complete\")]",
 		  "[1700000001.0, null, false]");
-	assert_py(json, "[d[\"samples\"], d[\"processes\"]]", "[[], []]");
+	/* The root alone, made from the header: nothing known of it yet. */
+	assert_py(json, "[d[\"samples\"], [(p[\"pid\"], p[\"root\"], "
+			"p[\"exact\"], p[\"cpu_seconds\"]) "
+			"for p in d[\"processes\"]]]",
+		  "[[], [[777, true, false, 0.0]]]");
 	assert_py(json, "[d[\"summary\"][k] for k in (\"samples\","
 			"\"duration_s\",\"cpu_usage_mean\",\"cpu_usage_max\","
 			"\"disk_read_bytes\",\"net_sent_bytes\","
@@ -469,7 +485,7 @@ static void test_json_escaping(void **state)
 	json = capture(F_JSON, &fx);
 	assert_non_null(strstr(json, hostile_json));
 	assert_py(json, "d[\"meta\"][\"cmdline\"]", hostile_ascii);
-	assert_py(json, "d[\"processes\"][0][\"cmdline\"]", hostile_ascii);
+	assert_py(json, "d[\"processes\"][1][\"cmdline\"]", hostile_ascii);
 	assert_py(json, "d[\"meta\"][\"hostname\"]", "\"tab\\there\"");
 }
 
@@ -485,7 +501,7 @@ static void test_json_unterminated_string(void **state)
 	want[0] = '"';
 	memset(want + 1, 'a', RT_PROC_CMDLINE_MAX);
 	strcpy(want + 1 + RT_PROC_CMDLINE_MAX, "\"");
-	assert_py(json, "len(d[\"processes\"][0][\"cmdline\"])", "512");
+	assert_py(json, "len(d[\"processes\"][1][\"cmdline\"])", "512");
 	assert_non_null(strstr(json, want));
 }
 
@@ -505,7 +521,7 @@ static const char summary_text[] =
 	"  disk       read 4.0 KiB, written 123 B\n"
 	"  network    received 1000 B, sent 10 B (whole system)\n"
 	"  samples    3, every 1.0 s\n"
-	"  processes  3 seen\n"
+	"  processes  4 seen, 1 with an exit record, 3 seen only by sampling\n"
 	"  tracker    2 ms CPU, 0.13% of the host's CPU time\n"
 	"  recommend  1 core, 128 MiB memory, no GPU\n";
 

@@ -116,18 +116,18 @@ static void test_end_record_bytes(void **state)
 static void test_sample_keyframe_and_delta_bytes(void **state)
 {
 	static const char *want1 =
-		"021f011b10d00f0400000000000000000000000000000000000000000000000000"
-		"4e2f4843";
+		"0221011d10d00f04000000000000000000000000000000000000000000000000"
+		"000000fa5a0987";
 	static const char *want2 =
-		"021f001b00e8070100000000000000000000000000000000000000000000000000"
-		"c13623e4";
+		"0221001d00e807010000000000000000000000000000000000000000000000000"
+		"00000d5d1795f";
 	struct logbuf b;
 	struct rt_sample s;
 	char hex[256];
 	size_t i;
 
 	(void)state;
-	assert_int_equal(RT_SAMPLE_NFIELDS, 27);
+	assert_int_equal(RT_SAMPLE_NFIELDS, 29);
 	logwrite_init(&b, mem, sizeof(mem));
 	memset(&s, 0, sizeof(s));
 	s.time_ns = 1000;
@@ -318,7 +318,7 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(err, "not an rtrack log"));
 	mem[8] = 2; /* major version 2 */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "version 2.0 is newer"));
+	assert_non_null(strstr(err, "version 2.1 is newer"));
 	mem[8] = 0; /* major 0 never existed */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "does not exist"));

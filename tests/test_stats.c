@@ -91,6 +91,11 @@ static void fixture_samples(void)
 		 .sys_net_recv_bytes = 100, .sys_net_sent_bytes = 3700},
 	};
 	memcpy(fx_samples, s, sizeof s);
+	/* A 1.0 log: no seen_* counters (the 1.1 tests add them). */
+	for (size_t i = 0; i < 3; i++) {
+		sample_set_missing(&fx_samples[i], RT_F_seen_utime_ticks);
+		sample_set_missing(&fx_samples[i], RT_F_seen_stime_ticks);
+	}
 }
 
 static void fixture_procs(void)
@@ -102,6 +107,26 @@ static void fixture_procs(void)
 	fx_procs[1] = (struct rt_proc){.pid = 4244, .ppid = 4242,
 				       .hwm_kib = 1000,
 				       .flags = RT_PROC_ALIVE_AT_END};
+}
+
+/* The decoder builds the process table; the fixture is made by hand and
+ * changed by each test, so it is built again before every use. */
+static void fx_job(void)
+{
+	job_free(&fx.job);
+	assert_int_equal(job_build(&fx, &fx.job), 0);
+}
+
+static void summarize(struct stats_summary *s)
+{
+	fx_job();
+	stats_summarize(&fx, s);
+}
+
+static void row(size_t i, struct stats_row *r)
+{
+	fx_job();
+	stats_row(&fx, i, r);
 }
 
 /* fx: the three samples, two processes and an end record at T0 + 4. */
@@ -130,6 +155,13 @@ static int fixture_setup(void **state)
 	return 0;
 }
 
+static int fixture_teardown(void **state)
+{
+	(void)state;
+	job_free(&fx.job);
+	return 0;
+}
+
 static void test_nrows(void **state)
 {
 	(void)state;
@@ -145,7 +177,7 @@ static void test_row_first_interval(void **state)
 	struct stats_row r;
 
 	(void)state;
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_true(r.present == STATS_BIT(STATS_ROW_NFIELDS) - 1);
 	assert_near(r.timestamp, 1700000003.0);
 	assert_int_equal(r.system_processes, 310);
@@ -181,7 +213,7 @@ static void test_row_second_interval(void **state)
 	struct stats_row r;
 
 	(void)state;
-	stats_row(&fx, 1, &r);
+	row(1, &r);
 	assert_true(r.present == STATS_BIT(STATS_ROW_NFIELDS) - 1);
 	assert_near(r.timestamp, 1700000003.5);
 	assert_int_equal(r.system_processes, 305);
@@ -208,7 +240,7 @@ static void test_row_gpu_zero(void **state)
 
 	(void)state;
 	memset(&r, 0xff, sizeof r);
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.system_gpu_usage, 0);
 	assert_near(r.system_gpu_vram_mib, 0);
 	assert_int_equal(r.system_gpu_utilized, 0);
@@ -228,7 +260,7 @@ static void test_row_saturates(void **state)
 	fx_samples[0].sys_disk_write_bytes = UINT64_MAX;
 	fx_samples[1].tree_procs = 0;
 	fx_samples[1].sys_mem_available_kib = 20000000; /* > total */
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_utime, 0.0);
 	assert_near(r.process_cpu_usage, 0.25); /* 50 stime ticks / 2 s */
 	assert_int_equal(r.system_disk_write_bytes, 0);
@@ -245,7 +277,7 @@ static void test_row_missing_in_cur(void **state)
 	sample_set_missing(&fx_samples[1], RT_F_tree_mem_kib);
 	sample_set_missing(&fx_samples[1], RT_F_sys_space_used_bytes);
 	sample_set_missing(&fx_samples[1], RT_F_tree_procs);
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_absent(r, system_memory_used_mib);
 	assert_absent(r, process_memory_mib);
 	assert_absent(r, system_disk_space_used_gb);
@@ -265,7 +297,7 @@ static void test_row_missing_in_prev(void **state)
 	(void)state;
 	sample_set_missing(&fx_samples[0], RT_F_tree_utime_ticks);
 	sample_set_missing(&fx_samples[0], RT_F_sys_net_recv_bytes);
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_absent(r, process_utime);
 	assert_absent(r, process_cpu_usage);
 	assert_absent(r, system_net_recv_bytes);
@@ -282,7 +314,7 @@ static void test_row_missing_time(void **state)
 
 	(void)state;
 	sample_set_missing(&fx_samples[1], RT_F_time_ns);
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_absent(r, timestamp);
 	assert_absent(r, system_cpu_usage);
 	assert_absent(r, process_cpu_usage);
@@ -296,13 +328,13 @@ static void test_row_time_not_advancing(void **state)
 
 	(void)state;
 	fx_samples[1].time_ns = fx_samples[0].time_ns;
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_present(r, process_cpu_usage);
 	assert_near(r.process_cpu_usage, 0.0);
 	assert_near(r.system_cpu_usage, 0.0);
 	assert_near(r.process_utime, 1.5);
 	fx_samples[1].time_ns = fx_samples[0].time_ns - S(1);
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_cpu_usage, 0.0);
 	assert_near(r.system_cpu_usage, 0.0);
 }
@@ -313,11 +345,11 @@ static void test_row_clk_zero_means_100(void **state)
 
 	(void)state;
 	fx.hdr.clk_tck = 0;
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_utime, 1.5);
 	assert_near(r.process_cpu_usage, 1.0);
 	fx.hdr.clk_tck = 250;
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_utime, 150.0 / 250);
 	assert_near(r.process_cpu_usage, 200.0 / 250 / 2);
 	assert_near(stats_clk_tck(&fx), 250);
@@ -334,11 +366,11 @@ static void test_row_usage_capped_at_ncpus(void **state)
 	fx_samples[1].time_ns = fx_samples[0].time_ns + 1000000; /* 1 ms */
 	fx_samples[1].tree_utime_ticks = fx_samples[0].tree_utime_ticks + 1;
 	fx_samples[1].tree_stime_ticks = fx_samples[0].tree_stime_ticks;
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_cpu_usage, 2.0);
 	assert_near(r.process_utime, 0.01);
 	fx.hdr.ncpus = 0; /* unknown: not capped */
-	stats_row(&fx, 0, &r);
+	row(0, &r);
 	assert_near(r.process_cpu_usage, 10.0);
 }
 
@@ -396,7 +428,7 @@ static void test_summary_complete(void **state)
 	struct stats_summary s;
 
 	(void)state;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_true(s.present == STATS_BIT(STATS_SUMMARY_NFIELDS) - 1);
 	assert_near(s.duration_s, 4.0);
 	assert_int_equal(s.samples, 3);
@@ -416,7 +448,9 @@ static void test_summary_complete(void **state)
 	assert_near(s.gpu_usage_mean, 0);
 	assert_near(s.gpu_usage_max, 0);
 	assert_near(s.gpu_vram_mib_max, 0);
-	assert_int_equal(s.processes_seen, 2);
+	assert_int_equal(s.processes_seen, 3); /* and the root */
+	assert_int_equal(s.processes_exact, 1); /* the root's end record */
+	assert_int_equal(s.processes_sampled_only, 2);
 	assert_near(s.tracker_cpu_seconds, 0.005);
 }
 
@@ -426,13 +460,13 @@ static void test_summary_without_end(void **state)
 
 	(void)state;
 	fx.has_end = 0;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_near(s.duration_s, 3.5);           /* last sample */
 	assert_near(s.cpu_seconds, 3.75);         /* (275 + 100) / 100 */
 	assert_near(s.tracker_cpu_seconds, 0.004); /* last sample */
 	assert_near(s.peak_rss_mib, 300000.0 / 1024);
 	fx.nprocs = 0;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_near(s.peak_rss_mib, 250000.0 / 1024); /* samples' VmHWM */
 }
 
@@ -442,10 +476,10 @@ static void test_summary_peak_from_rusage(void **state)
 
 	(void)state;
 	fx.end.children_maxrss_kib = 400000;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_near(s.peak_rss_mib, 400000.0 / 1024);
 	fx.end.self_maxrss_kib = 500000;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_near(s.peak_rss_mib, 500000.0 / 1024);
 }
 
@@ -455,7 +489,7 @@ static void test_summary_cpu_floor(void **state)
 
 	(void)state;
 	fx.end.tracker_cpu_ns = S(10);
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_true(sum_present(s, cpu_seconds));
 	assert_near(s.cpu_seconds, 0.0);
 	assert_near(s.tracker_cpu_seconds, 10.0);
@@ -470,7 +504,7 @@ static void test_summary_skips_missing(void **state)
 	sample_set_missing(&fx_samples[1], RT_F_tree_mem_kib);
 	sample_set_missing(&fx_samples[1], RT_F_tree_utime_ticks);
 	sample_set_missing(&fx_samples[1], RT_F_tree_read_bytes);
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_near(s.memory_mib_mean, 110.0); /* (100 x 1 + 150 x 0.25) / 1.25 */
 	assert_near(s.memory_mib_max, 150.0);
 	assert_false(sum_present(s, cpu_usage_mean)); /* no row has both */
@@ -487,7 +521,7 @@ static void test_summary_one_sample(void **state)
 	fx.nsamples = 1;
 	fx.has_end = 0;
 	fx.nprocs = 0;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_int_equal(stats_nrows(&fx), 0);
 	assert_int_equal(s.samples, 1);
 	assert_near(s.duration_s, 1.0);
@@ -502,7 +536,8 @@ static void test_summary_one_sample(void **state)
 	assert_false(sum_present(s, disk_write_bytes));
 	assert_false(sum_present(s, net_recv_bytes));
 	assert_false(sum_present(s, net_sent_bytes));
-	assert_int_equal(s.processes_seen, 0);
+	assert_int_equal(s.processes_seen, 1); /* the root, from the header */
+	assert_int_equal(s.processes_exact, 0);
 }
 
 static void test_summary_empty(void **state)
@@ -514,7 +549,7 @@ static void test_summary_empty(void **state)
 	fx.nsamples = 0;
 	fx.has_end = 0;
 	fx.nprocs = 0;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	assert_true(sum_present(s, samples));
 	assert_int_equal(s.samples, 0);
 	assert_false(sum_present(s, duration_s));
@@ -632,7 +667,7 @@ static void test_recommend_fixture(void **state)
 	struct stats_rec rec;
 
 	(void)state;
-	stats_summarize(&fx, &s);
+	summarize(&s);
 	stats_recommend(&s, &rec);
 	assert_int_equal(rec.cores, 1);        /* ceil(0.75) */
 	assert_int_equal(rec.memory_mib, 512); /* 292.97 * 1.2 = 351.6 */
@@ -666,7 +701,7 @@ static void test_field_decimals(void **state)
 	assert_int_equal(stats_summary_fields[STATS_S_samples].decimals, -1);
 }
 
-#define T(f) cmocka_unit_test_setup(f, fixture_setup)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
 int main(void)
 {

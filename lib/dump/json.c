@@ -150,10 +150,8 @@ static void json_summary(FILE *out, const struct stats_summary *s)
 	putc('}', out);
 }
 
-static void json_process(FILE *out, const struct rt_proc *p, double clk)
+static void json_process(FILE *out, const struct job_proc *p)
 {
-	int exited = (p->flags & RT_PROC_EXITED) != 0;
-	int signaled = exited && (p->flags & RT_PROC_SIGNALED);
 	int n = 0;
 
 	putc('{', out);
@@ -161,27 +159,30 @@ static void json_process(FILE *out, const struct rt_proc *p, double clk)
 	json_u64(out, &n, "ppid", p->ppid);
 	json_str(out, &n, "cmdline", p->cmdline, sizeof p->cmdline);
 	json_time(out, &n, "start", p->start_ns);
-	json_time(out, &n, "end", p->last_seen_ns);
+	json_time(out, &n, "end", p->end_ns);
 	json_real(out, &n, "cpu_seconds",
-		  ((double)p->utime_ticks + (double)p->stime_ticks) / clk, 6);
+		  ((double)p->utime_us + (double)p->stime_us) / 1e6, 6);
 	json_real(out, &n, "peak_rss_mib", (double)p->hwm_kib / KIB_PER_MIB,
 		  3);
 	json_u64(out, &n, "read_bytes", p->read_bytes);
 	json_u64(out, &n, "write_bytes", p->write_bytes);
-	json_i32_or_null(out, &n, "exit_code", exited && !signaled,
-			 p->exit_code);
-	json_i32_or_null(out, &n, "exit_signal", signaled, p->exit_code);
-	json_bool(out, &n, "alive_at_end",
-		  (p->flags & RT_PROC_ALIVE_AT_END) != 0);
+	json_i32_or_null(out, &n, "exit_code", p->exit_kind == RT_EXIT_CODE,
+			 p->exit_value);
+	json_i32_or_null(out, &n, "exit_signal",
+			 p->exit_kind == RT_EXIT_SIGNAL, p->exit_value);
+	json_bool(out, &n, "alive_at_end", (p->flags & JOB_ALIVE_AT_END) != 0);
+	json_bool(out, &n, "exact", (p->flags & JOB_EXACT) != 0);
+	json_bool(out, &n, "root", (p->flags & JOB_ROOT) != 0);
+	json_bool(out, &n, "forked", (p->flags & JOB_FORKED) != 0);
 	putc('}', out);
 }
 
 static void json_processes(FILE *out, const struct rt_log *log)
 {
 	fputs(",\n\"processes\":[", out);
-	for (size_t i = 0; i < log->nprocs && !ferror(out); i++) {
+	for (size_t i = 0; i < log->job.nprocs && !ferror(out); i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_process(out, &log->procs[i], stats_clk_tck(log));
+		json_process(out, &log->job.procs[i]);
 	}
 	putc(']', out);
 }

@@ -218,7 +218,10 @@ static void summary_counts(FILE *out, const struct rt_log *log)
 
 	fmt_seconds(every, (double)log->hdr.interval_ns / 1e9);
 	summary_line(out, "samples", "%zu, every %s", log->nsamples, every);
-	summary_line(out, "processes", "%zu seen", log->nprocs);
+	summary_line(out, "processes",
+		     "%zu seen, %zu with an exit record, %zu seen only by sampling",
+		     log->job.nprocs, log->job.nexact,
+		     log->job.nprocs - log->job.nexact);
 }
 
 static void summary_recommend(FILE *out, const struct stats_summary *s)

@@ -1,0 +1,355 @@
+/* job.c - one row per process of the job, merged from PROC, EXIT and END
+ * records (job.h). */
+#include "job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "logread.h"
+
+#define NS_PER_S 1000000000ull
+#define US_PER_S 1000000.0
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static uint64_t clk_of(const struct rt_log *log)
+{
+	return log->hdr.clk_tck ? log->hdr.clk_tck : 100;
+}
+
+static uint64_t ticks_to_us(const struct rt_log *log, uint64_t ticks)
+{
+	uint64_t clk = clk_of(log);
+
+	/* Exact for the usual 100 Hz; no overflow below 2^44 ticks. */
+	return ticks / clk * 1000000u + ticks % clk * 1000000u / clk;
+}
+
+/* A 1.0 PROC record has no starttime: back from start_ns and the boot
+ * time, rounded to the nearest tick. */
+static uint64_t proc_starttime(const struct rt_log *log, const struct rt_proc *p)
+{
+	uint64_t clk = clk_of(log), ns;
+
+	if (p->starttime_ticks || p->start_ns < log->hdr.boot_time_ns)
+		return p->starttime_ticks;
+	ns = p->start_ns - log->hdr.boot_time_ns;
+	return (ns / 1000 * clk + 500000) / 1000000;
+}
+
+static uint64_t start_ns_of(const struct rt_log *log, uint64_t ticks)
+{
+	uint64_t clk = clk_of(log);
+
+	return log->hdr.boot_time_ns + ticks / clk * NS_PER_S +
+	       ticks % clk * NS_PER_S / clk;
+}
+
+/* Both arrays are RT_PROC_CMDLINE_MAX: a source filling its array without
+ * a NUL stays that way (readers bound strings by the array). */
+static void copy_cmdline(char *dst, const char *src)
+{
+	size_t n = strnlen(src, RT_PROC_CMDLINE_MAX);
+
+	memcpy(dst, src, n);
+	if (n < RT_PROC_CMDLINE_MAX)
+		dst[n] = '\0';
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct job_proc *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->starttime_ticks != y->starttime_ticks)
+		return x->starttime_ticks < y->starttime_ticks ? -1 : 1;
+	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct job_proc *x = a, *y = b;
+
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return by_key(a, b);
+}
+
+static void from_proc(const struct rt_log *log, const struct rt_proc *p,
+		      struct job_proc *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pid = p->pid;
+	o->ppid = p->ppid;
+	o->starttime_ticks = proc_starttime(log, p);
+	o->start_ns = p->start_ns;
+	o->end_ns = p->last_seen_ns;
+	o->utime_us = ticks_to_us(log, p->utime_ticks);
+	o->stime_us = ticks_to_us(log, p->stime_ticks);
+	o->hwm_kib = p->hwm_kib;
+	o->read_bytes = p->read_bytes;
+	o->write_bytes = p->write_bytes;
+	o->flags = JOB_SAMPLED |
+		   (p->flags & RT_PROC_ALIVE_AT_END ? JOB_ALIVE_AT_END : 0);
+	if (p->flags & RT_PROC_EXITED) {
+		o->exit_kind = p->flags & RT_PROC_SIGNALED ? RT_EXIT_SIGNAL :
+							      RT_EXIT_CODE;
+		o->exit_value = p->exit_code;
+	}
+	copy_cmdline(o->cmdline, p->cmdline);
+}
+
+/* Two PROC records of one process (it left the tree and came back): the
+ * later figures, which only grow. */
+static void merge_proc(struct job_proc *into, const struct job_proc *p)
+{
+	into->end_ns = max_u64(into->end_ns, p->end_ns);
+	into->utime_us = max_u64(into->utime_us, p->utime_us);
+	into->stime_us = max_u64(into->stime_us, p->stime_us);
+	into->hwm_kib = max_u64(into->hwm_kib, p->hwm_kib);
+	into->read_bytes = max_u64(into->read_bytes, p->read_bytes);
+	into->write_bytes = max_u64(into->write_bytes, p->write_bytes);
+	into->flags |= p->flags;
+	if (p->exit_kind) {
+		into->exit_kind = p->exit_kind;
+		into->exit_value = p->exit_value;
+	}
+	if (p->cmdline[0])
+		copy_cmdline(into->cmdline, p->cmdline);
+}
+
+/* Sort by key and fold duplicates; returns the new count. */
+static size_t fold(struct job_proc *a, size_t n)
+{
+	size_t i, out = 0;
+
+	qsort(a, n, sizeof(*a), by_key);
+	for (i = 0; i < n; i++) {
+		if (out && by_key(&a[out - 1], &a[i]) == 0)
+			merge_proc(&a[out - 1], &a[i]);
+		else
+			a[out++] = a[i];
+	}
+	return out;
+}
+
+/* The exit record's exact figures over the sampled ones.  The peak keeps
+ * the larger: VmHWM restarts at an exec, the sampler may have seen the
+ * earlier image's. */
+static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
+		       struct job_proc *o)
+{
+	if (!(o->flags & JOB_SAMPLED)) {
+		o->pid = x->pid;
+		o->starttime_ticks = x->starttime_ticks;
+		o->start_ns = start_ns_of(log, x->starttime_ticks);
+	}
+	o->ppid = x->ppid;
+	o->end_ns = x->end_ns;
+	o->utime_us = x->utime_us;
+	o->stime_us = x->stime_us;
+	o->hwm_kib = max_u64(o->hwm_kib, x->hwm_kib);
+	o->read_bytes = x->read_bytes;
+	o->write_bytes = x->write_bytes;
+	o->exit_kind = x->exit_kind;
+	o->exit_value = x->exit_value;
+	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT |
+		   (x->flags & RT_EXIT_F_FORKED ? JOB_FORKED : 0);
+	if (x->cmdline[0])
+		copy_cmdline(o->cmdline, x->cmdline);
+}
+
+/* The root: its END record (getrusage SELF: every thread and every image
+ * of the pid) is exact; the sampler thread's own CPU is not the job's and
+ * is taken off, from system time first (it is mostly reads of /proc). */
+static void apply_end(const struct rt_log *log, struct job_proc *o)
+{
+	const struct rt_end *e = &log->end;
+	uint64_t tracker_us = e->tracker_cpu_ns / 1000;
+
+	o->end_ns = e->time_ns;
+	o->stime_us = sub_sat(e->self_stime_us, tracker_us);
+	o->utime_us = sub_sat(e->self_utime_us,
+			      sub_sat(tracker_us, e->self_stime_us));
+	o->hwm_kib = max_u64(o->hwm_kib, e->self_maxrss_kib);
+	o->exit_kind = e->exit_kind;
+	o->exit_value = e->exit_value;
+	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT;
+}
+
+static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,
+			     uint64_t starttime)
+{
+	struct job_proc key;
+
+	key.pid = pid;
+	key.starttime_ticks = starttime;
+	return bsearch(&key, a, n, sizeof(*a), by_key);
+}
+
+/* The root's row: the PROC record written when it ended, or one made from
+ * the header (a killed root has none). */
+static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
+				 size_t *n)
+{
+	struct job_proc *r = NULL;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (a[i].pid == log->hdr.pid &&
+		    (!r || a[i].start_ns < r->start_ns))
+			r = &a[i];
+	if (r)
+		return r;
+	r = &a[(*n)++];
+	memset(r, 0, sizeof(*r));
+	r->pid = log->hdr.pid;
+	r->start_ns = log->hdr.start_ns;
+	r->end_ns = log->hdr.start_ns;
+	memcpy(r->cmdline, log->hdr.cmdline, sizeof(r->cmdline) - 1);
+	return r;
+}
+
+/* Interval holding time t: the row i with t_i < t <= t_i+1 (the first row
+ * for anything at or before the first sample), or -1 past the last. */
+static long row_of(const struct rt_log *log, uint64_t t)
+{
+	size_t lo = 1, hi = log->nsamples;
+
+	if (log->nsamples < 2 || t > log->samples[log->nsamples - 1].time_ns)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->samples[mid].time_ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+static int have_seen_counters(const struct rt_log *log)
+{
+	size_t i;
+
+	for (i = 0; i < log->nsamples; i++)
+		if (sample_has(&log->samples[i], RT_F_seen_utime_ticks))
+			return 1;
+	return 0;
+}
+
+/* What the exit record adds past the samples, in the interval it ended
+ * in.  A process the sampler saw has its last sampled figures in the
+ * seen_* counters already; one it never saw adds all of its CPU.  Without
+ * an end record the PROC records of live processes were never written: an
+ * unmatched exit of a process that started before the last sample may
+ * have been counted, and is left out rather than counted twice. */
+static void add_tail(const struct rt_log *log, struct job *j,
+		     const struct rt_exit *x, const struct job_proc *sampled)
+{
+	uint64_t su = 0, ss = 0;
+	long row = row_of(log, x->end_ns);
+
+	if (row < 0 || !j->tail_utime_s)
+		return;
+	if (sampled) {
+		su = sampled->utime_us;
+		ss = sampled->stime_us;
+	} else if (!log->has_end &&
+		   start_ns_of(log, x->starttime_ticks) <
+			   log->samples[log->nsamples - 1].time_ns) {
+		return;
+	}
+	j->tail_utime_s[row] += (double)sub_sat(x->utime_us, su) / US_PER_S;
+	j->tail_stime_s[row] += (double)sub_sat(x->stime_us, ss) / US_PER_S;
+}
+
+static int alloc_tails(const struct rt_log *log, struct job *j)
+{
+	if (log->nsamples < 2 || !have_seen_counters(log))
+		return 0;
+	j->nrows = log->nsamples - 1;
+	j->tail_utime_s = calloc(j->nrows, sizeof(double));
+	j->tail_stime_s = calloc(j->nrows, sizeof(double));
+	return j->tail_utime_s && j->tail_stime_s ? 0 : -1;
+}
+
+/* Exit records: matched to the sampled rows by (pid, starttime), the rest
+ * appended.  A second exit record of one process (it cannot happen, but a
+ * log is untrusted input) leaves the first in place. */
+static size_t apply_exits(const struct rt_log *log, struct job *j,
+			  struct job_proc *a, size_t nsampled)
+{
+	size_t n = nsampled, i;
+
+	for (i = 0; i < log->nexits; i++) {
+		const struct rt_exit *x = &log->exits[i];
+		struct job_proc *o = find(a, nsampled, x->pid,
+					  x->starttime_ticks);
+		struct job_proc before;
+
+		if (o && (o->flags & JOB_EXACT))
+			continue;
+		if (o) {
+			before = *o;
+			add_tail(log, j, x, &before);
+		} else {
+			add_tail(log, j, x, NULL);
+			o = &a[n++];
+			memset(o, 0, sizeof(*o));
+		}
+		apply_exit(log, x, o);
+	}
+	return n;
+}
+
+int job_build(const struct rt_log *log, struct job *j)
+{
+	struct job_proc *a, *root;
+	size_t n = 0, i;
+
+	memset(j, 0, sizeof(*j));
+	/* Room for every record and the root's row made from the header. */
+	a = calloc(log->nprocs + log->nexits + 1, sizeof(*a));
+	if (!a || alloc_tails(log, j) < 0) {
+		free(a);
+		job_free(j);
+		return -1;
+	}
+	for (i = 0; i < log->nprocs; i++)
+		from_proc(log, &log->procs[i], &a[n++]);
+	n = fold(a, n);
+	/* Exits are ignored when the job tracked the root alone. */
+	if (log->hdr.flags & RT_CFG_CHILDREN)
+		n = apply_exits(log, j, a, n);
+	root = root_row(log, a, &n);
+	root->flags |= JOB_ROOT;
+	if (log->has_end)
+		apply_end(log, root);
+	qsort(a, n, sizeof(*a), by_start);
+	j->procs = a;
+	j->nprocs = n;
+	for (i = 0; i < n; i++) {
+		j->cpu_s += (double)(a[i].utime_us + a[i].stime_us) / US_PER_S;
+		if (a[i].flags & JOB_EXACT)
+			j->nexact++;
+	}
+	return 0;
+}
+
+void job_free(struct job *j)
+{
+	free(j->procs);
+	free(j->tail_utime_s);
+	free(j->tail_stime_s);
+	memset(j, 0, sizeof(*j));
+}

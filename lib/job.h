@@ -1,0 +1,57 @@
+/* job.h - the job's processes, one row each, from everything a log says
+ * about them: the sampler's PROC records (what it saw while they lived),
+ * the descendants' own EXIT records (exact, written at their exit) and the
+ * root's END record; and, per interval, the CPU that exit records add past
+ * what the samples saw (a process's last moments, or a whole process that
+ * lived between two samples).
+ *
+ * Built once by the decoder (logread.c) after the records are read; the
+ * statistics and the formats only read it. */
+#ifndef RTRACK_JOB_H
+#define RTRACK_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+struct rt_log;
+
+struct job_proc {
+	uint32_t pid, ppid;
+	uint64_t starttime_ticks; /* stat (22): with the pid, the identity */
+	uint64_t start_ns, end_ns; /* end: exit, or last seen alive */
+	uint64_t utime_us, stime_us; /* own CPU, children excluded */
+	uint64_t hwm_kib;        /* peak RSS */
+	uint64_t read_bytes, write_bytes;
+	uint32_t exit_kind;      /* enum rt_exit_kind */
+	int32_t exit_value;
+	uint32_t flags;          /* JOB_* */
+	char cmdline[RT_PROC_CMDLINE_MAX];
+};
+
+#define JOB_SAMPLED 1u      /* the sampler saw it in the tree */
+#define JOB_EXACT 2u        /* figures from its own exit (or end) record */
+#define JOB_ALIVE_AT_END 4u /* still running when the root ended */
+#define JOB_ROOT 8u         /* the root process */
+#define JOB_FORKED 16u      /* a fork()ed copy that never exec'd */
+
+struct job {
+	struct job_proc *procs;  /* ordered by start time, then pid */
+	size_t nprocs;
+	size_t nexact;           /* with JOB_EXACT */
+	/* Per interval (row i: sample i to i + 1): CPU seconds from exit
+	 * records past what the samples saw.  NULL when the log has no
+	 * rows or its samples lack the seen_* counters (format 1.0). */
+	double *tail_utime_s, *tail_stime_s;
+	size_t nrows;
+	double cpu_s;            /* own CPU of every process in procs */
+};
+
+/* Build j from the decoded records of log.  0, or -1 when memory ran out
+ * (j is then empty). */
+int job_build(const struct rt_log *log, struct job *j);
+
+void job_free(struct job *j);
+
+#endif

@@ -1,0 +1,105 @@
+/* descendant.c - a descendant's one act: at its exit, one exit record
+ * (lib/FORMAT.md X) appended to the root's log with a single write on a
+ * descriptor opened O_APPEND for it, so that records of hundreds of
+ * processes never interleave and a descriptor number the host reused is
+ * never written.  Own figures, exact: getrusage(RUSAGE_SELF) for CPU
+ * (every image of the pid, not the children's), VmHWM for the peak (the
+ * image that is exiting; ru_maxrss would carry an earlier image's), /proc
+ * self io, and how it ended.
+ *
+ * Everything lives on this stack; the only state read is rt's, which a
+ * vfork child shares with its parent and therefore never gets here (the
+ * pid check). */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "procfs.h"
+#include "rtrack.h"
+#include "text.h"
+
+static uint64_t tv_us(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* The count rtrack compares with the root's (rtrack.h root_seccomp). */
+static uint64_t seccomp_count(const struct procfs_status *st)
+{
+	if (st->has_seccomp_filters)
+		return st->seccomp_filters;
+	return st->has_seccomp && st->seccomp != 0;
+}
+
+/* Static, not on the stack: the exit may run on a host's small signal
+ * stack.  One user at a time: the first exit path to claim `once`. */
+static struct {
+	char buf[4096];
+	uint8_t mem[1024];
+	struct rt_exit x;
+} d;
+
+/* Read /proc/self/<name> into d.buf.  Length, or -1. */
+static ssize_t self_read(const char *path)
+{
+	ssize_t n = text_read_file(path, d.buf, sizeof(d.buf));
+
+	if (n == -EOVERFLOW)
+		n = (ssize_t)sizeof(d.buf) - 1; /* a long cmdline: the head */
+	return n > 0 ? n : -1;
+}
+
+void descendant_exit(uint32_t kind, int value)
+{
+	static atomic_int once;
+	struct procfs_status st;
+	struct procfs_stat ps;
+	struct rusage ru;
+	struct logbuf b;
+	ssize_t n;
+	pid_t pid;
+
+	if (rt.role != ROLE_DESC || rt.sandboxed)
+		return;
+	pid = getpid();
+	if (pid != rt.pid || atomic_exchange(&once, 1))
+		return; /* a vfork child (our memory is its parent's), or done */
+	rt.role = ROLE_NONE;
+	/* A seccomp filter added inside the job (by this process before an
+	 * exec, or by an ancestor): any further call might be fatal. */
+	n = self_read("/proc/self/status");
+	if (n < 0 || procfs_parse_status(d.buf, (size_t)n, &st) < 0 ||
+	    seccomp_count(&st) > rt.root_seccomp)
+		return;
+	n = self_read("/proc/self/stat");
+	if (n < 0 || procfs_parse_stat(d.buf, (size_t)n, &ps) < 0)
+		return;
+	memset(&d.x, 0, sizeof(d.x));
+	memset(&ru, 0, sizeof(ru));
+	getrusage(RUSAGE_SELF, &ru);
+	d.x.pid = (uint32_t)pid;
+	d.x.ppid = (uint32_t)ps.ppid;
+	d.x.starttime_ticks = ps.starttime;
+	d.x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	d.x.utime_us = tv_us(ru.ru_utime);
+	d.x.stime_us = tv_us(ru.ru_stime);
+	d.x.hwm_kib = st.vmhwm_kib;
+	n = self_read("/proc/self/io");
+	if (n > 0)
+		procfs_parse_io(d.buf, (size_t)n, &d.x.read_bytes,
+				&d.x.write_bytes);
+	d.x.exit_kind = kind;
+	d.x.exit_value = value;
+	d.x.flags = rt.forked ? RT_EXIT_F_FORKED : 0;
+	n = self_read("/proc/self/cmdline");
+	if (n > 0)
+		procfs_format_cmdline(d.buf, (size_t)n, d.x.cmdline,
+				      sizeof(d.x.cmdline));
+	logwrite_init(&b, d.mem, sizeof(d.mem));
+	/* Never creates the log: a root that is gone with its file is not
+	 * written for. */
+	if (logwrite_exit(&b, &d.x) == 0)
+		logfile_append(rt.path, &b);
+}
