@@ -33,73 +33,100 @@ static uint64_t seccomp_count(const struct procfs_status *st)
 	return st->has_seccomp && st->seccomp != 0;
 }
 
-/* Static, not on the stack: the exit may run on a host's small signal
- * stack.  One user at a time: the first exit path to claim `once`. */
-static struct {
+/* The record's buffers. */
+struct dbuf {
 	char buf[4096];
 	uint8_t mem[1024];
 	struct rt_exit x;
-} d;
+};
 
-/* Read /proc/self/<name> into d.buf.  Length, or -1. */
-static ssize_t self_read(const char *path)
+/* Read path into d->buf.  Length, or -1. */
+static ssize_t self_read(struct dbuf *d, const char *path)
 {
-	ssize_t n = text_read_file(path, d.buf, sizeof(d.buf));
+	ssize_t n = text_read_file(path, d->buf, sizeof(d->buf));
 
 	if (n == -EOVERFLOW)
-		n = (ssize_t)sizeof(d.buf) - 1; /* a long cmdline: the head */
+		n = (ssize_t)sizeof(d->buf) - 1; /* a long cmdline: the head */
 	return n > 0 ? n : -1;
 }
 
-void descendant_exit(uint32_t kind, int value)
+/* Gather and append the record of process pid.  Touches nothing but d and
+ * its own stack. */
+static void descendant_record(struct dbuf *d, pid_t pid, uint32_t kind,
+			      int value, uint32_t flags)
 {
-	static atomic_int once;
 	struct procfs_status st;
 	struct procfs_stat ps;
 	struct rusage ru;
 	struct logbuf b;
 	ssize_t n;
-	pid_t pid;
 
-	if (rt.role != ROLE_DESC || rt.sandboxed)
-		return;
-	pid = getpid();
-	if (pid != rt.pid || atomic_exchange(&once, 1))
-		return; /* a vfork child (our memory is its parent's), or done */
-	rt.role = ROLE_NONE;
 	/* A seccomp filter added inside the job (by this process before an
 	 * exec, or by an ancestor): any further call might be fatal. */
-	n = self_read("/proc/self/status");
-	if (n < 0 || procfs_parse_status(d.buf, (size_t)n, &st) < 0 ||
+	n = self_read(d, "/proc/self/status");
+	if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||
 	    seccomp_count(&st) > rt.root_seccomp)
 		return;
-	n = self_read("/proc/self/stat");
-	if (n < 0 || procfs_parse_stat(d.buf, (size_t)n, &ps) < 0)
+	n = self_read(d, "/proc/self/stat");
+	if (n < 0 || procfs_parse_stat(d->buf, (size_t)n, &ps) < 0)
 		return;
-	memset(&d.x, 0, sizeof(d.x));
+	memset(&d->x, 0, sizeof(d->x));
 	memset(&ru, 0, sizeof(ru));
 	getrusage(RUSAGE_SELF, &ru);
-	d.x.pid = (uint32_t)pid;
-	d.x.ppid = (uint32_t)ps.ppid;
-	d.x.starttime_ticks = ps.starttime;
-	d.x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	d.x.utime_us = tv_us(ru.ru_utime);
-	d.x.stime_us = tv_us(ru.ru_stime);
-	d.x.hwm_kib = st.vmhwm_kib;
-	n = self_read("/proc/self/io");
+	d->x.pid = (uint32_t)pid;
+	d->x.ppid = (uint32_t)ps.ppid;
+	d->x.starttime_ticks = ps.starttime;
+	d->x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	d->x.utime_us = tv_us(ru.ru_utime);
+	d->x.stime_us = tv_us(ru.ru_stime);
+	d->x.hwm_kib = st.vmhwm_kib;
+	n = self_read(d, "/proc/self/io");
 	if (n > 0)
-		procfs_parse_io(d.buf, (size_t)n, &d.x.read_bytes,
-				&d.x.write_bytes);
-	d.x.exit_kind = kind;
-	d.x.exit_value = value;
-	d.x.flags = rt.forked ? RT_EXIT_F_FORKED : 0;
-	n = self_read("/proc/self/cmdline");
+		procfs_parse_io(d->buf, (size_t)n, &d->x.read_bytes,
+				&d->x.write_bytes);
+	d->x.exit_kind = kind;
+	d->x.exit_value = value;
+	d->x.flags = flags;
+	n = self_read(d, "/proc/self/cmdline");
 	if (n > 0)
-		procfs_format_cmdline(d.buf, (size_t)n, d.x.cmdline,
-				      sizeof(d.x.cmdline));
-	logwrite_init(&b, d.mem, sizeof(d.mem));
+		procfs_format_cmdline(d->buf, (size_t)n, d->x.cmdline,
+				      sizeof(d->x.cmdline));
+	logwrite_init(&b, d->mem, sizeof(d->mem));
 	/* Never creates the log: a root that is gone with its file is not
 	 * written for. */
-	if (logwrite_exit(&b, &d.x) == 0)
+	if (logwrite_exit(&b, &d->x) == 0)
 		logfile_append(rt.path, &b);
+}
+
+/* A vfork()ed child leaving without an exec (its exec failed): it shares
+ * our memory, so its record is built on its own stack (the parent's stack
+ * below the parent's frame: of normal size) and nothing global changes. */
+static void descendant_vfork_exit(pid_t pid, uint32_t kind, int value)
+{
+	struct dbuf d;
+
+	descendant_record(&d, pid, kind, value, RT_EXIT_F_FORKED);
+}
+
+void descendant_exit(uint32_t kind, int value)
+{
+	/* Static, not on the stack: the exit may run on a host's small signal
+	 * stack.  One user: the first exit path to claim `once`. */
+	static struct dbuf d;
+	static atomic_int once;
+	pid_t pid;
+
+	if (rt.role == ROLE_NONE || rt.sandboxed || !rt.cfg.children ||
+	    !rt.path[0])
+		return;
+	pid = getpid();
+	if (pid != rt.pid) {
+		descendant_vfork_exit(pid, kind, value);
+		return;
+	}
+	if (rt.role != ROLE_DESC || atomic_exchange(&once, 1))
+		return;
+	rt.role = ROLE_NONE;
+	descendant_record(&d, pid, kind, value,
+			  rt.forked ? RT_EXIT_F_FORKED : 0);
 }

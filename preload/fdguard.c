@@ -22,10 +22,19 @@
 static atomic_int window;  /* sampler descriptors open (0 or 1) */
 static atomic_int closing; /* host threads inside a guarded call */
 static int depth;          /* the sampler's nesting: its thread only */
+/* Only the sampler's descriptors are guarded: a host thread inside rtrack
+ * (a pause, the end record after a timeout) opens its own, and the
+ * sampler's own close must not wait for its own window. */
+static __thread int on_sampler;
+
+void fdguard_sampler_thread(void)
+{
+	on_sampler = 1;
+}
 
 static void fdguard_enter(void)
 {
-	if (rt.private_fds)
+	if (!on_sampler || rt.private_fds)
 		return; /* no number of ours is in the host's table */
 	if (depth++ > 0)
 		return; /* already inside: every host closer is waiting */
@@ -41,7 +50,7 @@ static void fdguard_enter(void)
 
 static void fdguard_leave(void)
 {
-	if (rt.private_fds)
+	if (!on_sampler || rt.private_fds)
 		return;
 	if (--depth == 0)
 		atomic_store(&window, 0);
@@ -63,14 +72,18 @@ void fdguard_reset(void)
 	depth = 0;
 }
 
-void fdguard_host_begin(void)
+int fdguard_host_begin(void)
 {
+	if (on_sampler)
+		return 0;
 	atomic_fetch_add(&closing, 1);
 	while (atomic_load(&window) != 0)
 		sched_yield();
+	return 1;
 }
 
-void fdguard_host_end(void)
+void fdguard_host_end(int begun)
 {
-	atomic_fetch_sub(&closing, 1);
+	if (begun)
+		atomic_fetch_sub(&closing, 1);
 }

@@ -541,14 +541,14 @@ static int guarded(void)
  * errno is the call's. */
 #define GUARDED(expr)                                                          \
 	do {                                                                   \
-		int saved_;                                                    \
+		int saved_, begun_;                                            \
 		resolve();                                                     \
 		if (!guarded())                                                \
 			return expr;                                           \
-		fdguard_host_begin();                                          \
+		begun_ = fdguard_host_begin();                                 \
 		__typeof__(expr) rc_ = expr;                                   \
 		saved_ = errno;                                                \
-		fdguard_host_end();                                            \
+		fdguard_host_end(begun_);                                      \
 		errno = saved_;                                                \
 		return rc_;                                                    \
 	} while (0)
@@ -590,17 +590,17 @@ EXPORT int close_range(unsigned first, unsigned last, int flags)
 }
 EXPORT void closefrom(int low)
 {
-	int saved;
+	int saved, begun;
 
 	resolve();
 	if (!guarded()) {
 		closefrom_next(low);
 		return;
 	}
-	fdguard_host_begin();
+	begun = fdguard_host_begin();
 	closefrom_next(low);
 	saved = errno;
-	fdguard_host_end();
+	fdguard_host_end(begun);
 	errno = saved;
 }
 EXPORT int dup2(int old, int new) { GUARDED(dup3_next(old, new, 0)); }

@@ -124,8 +124,9 @@ void rtrack_sandboxed(void);
  * (lib/text.h hooks). */
 void fdguard_init(void);
 void fdguard_reset(void);
-void fdguard_host_begin(void);
-void fdguard_host_end(void);
+void fdguard_sampler_thread(void); /* called by the sampler thread */
+int fdguard_host_begin(void);      /* returns what _end takes */
+void fdguard_host_end(int begun);
 
 /* Resolve the next definitions of the interposed functions (another
  * preload's, or libc's).  Called first thing in every process. */

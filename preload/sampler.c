@@ -178,9 +178,11 @@ static void sampler_private_fds(void)
 {
 	long fd;
 
-	rt.private_fds = 0;
-	if (syscall(SYS_unshare, CLONE_FILES) != 0)
+	fdguard_sampler_thread();
+	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
+		rt.private_fds = 0;
 		return;
+	}
 	/* Copies of the host's descriptors would keep its pipes open. */
 	if (syscall(SYS_close_range, 0, ~0u, 0) != 0)
 		for (fd = 0; fd < 65536; fd++)
@@ -370,13 +372,30 @@ static int pause_done(const void *arg)
 	return rt.paused;
 }
 
+/* pthread_join returns when the thread's tid is cleared, a moment before
+ * the kernel takes it out of the thread group, and unshare(CLONE_NEWUSER)
+ * still sees two threads until then: wait (briefly) for the count. */
+static void sampler_wait_gone(uint64_t threads_before)
+{
+	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 20;
+	struct procfs_stat st;
+
+	while (rtrack_self_stat(&st) == 0 && st.num_threads >= threads_before &&
+	       rtrack_clock_ns(CLOCK_MONOTONIC) < deadline)
+		sched_yield();
+}
+
 int sampler_pause(void)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
 	int cancel, paused = 0;
+	struct procfs_stat st;
+	uint64_t threads = 0;
 
 	if (!rt.running)
 		return 0;
+	if (rtrack_self_stat(&st) == 0)
+		threads = st.num_threads;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (sampler_lock(deadline)) {
 		rt.pause_req = 1;
@@ -391,6 +410,8 @@ int sampler_pause(void)
 		/* It has left its loop: the join waits for its last steps. */
 		pthread_join(rt.thread, NULL);
 		rt.running = 0;
+		if (threads)
+			sampler_wait_gone(threads);
 	}
 	pthread_setcancelstate(cancel, NULL);
 	return paused ? 0 : -1;

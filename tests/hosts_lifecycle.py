@@ -537,6 +537,11 @@ def child_exitpaths(d, mode):
         want_code, want_sig = status_of(line[0])
         exact_records(pr.j, pr.what)
         kids = children(pr.j)
+        # A child killed by a signal other than abort's writes no record;
+        # only the sampler can have seen it, if it lived across a sample.
+        unknowable = want_sig is not None and want_sig != signal.SIGABRT
+        if unknowable and not kids:
+            continue
         if not want(len(kids) == 1, f"{how}: {len(kids)} children in processes[]"):
             continue
         k = kids[0]

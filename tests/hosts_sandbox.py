@@ -243,7 +243,7 @@ def case_setpriv(d):
         def one():
             r = same_as_plain(cmd + tail, w, out_in(w))
             if name == "id":
-                check(r.rc == 0 and r.out.split() == [str(NOBODY)] * 2,
+                check(r.rc == 0 and r.out.decode().split() == [str(NOBODY)] * 2,
                       f"id: {r.rc} {r.out!r}")
             contract(dump_json(one_log(w)))
         each(name, one)
