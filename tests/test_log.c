@@ -113,6 +113,33 @@ static void test_end_record_bytes(void **state)
 	assert_memory_equal(b.mem, want, sizeof(want));
 }
 
+/* Computed independently with Python's zlib.crc32 (FORMAT.md X, J). */
+static void test_exit_and_exec_record_bytes(void **state)
+{
+	static const uint8_t want_x[] = {
+		0x05, 0x0f, 0x07, 0x01, 0x05, 0x09, 0x64, 0x00, 0x04, 0x00,
+		0x00, 0x02, 0x0c, 0x01, 0x02, 0x61, 0x62, 0xc0, 0x0c, 0x98,
+		0x64 };
+	static const uint8_t want_j[] = { 0x06, 0x05, 0x09, 0x07, 0x02, 0x61,
+					  0x62, 0xc3, 0xaf, 0x68, 0xe2 };
+	struct rt_exit x = { .pid = 7, .ppid = 1, .starttime_ticks = 5,
+			     .end_ns = 9, .utime_us = 100, .hwm_kib = 4,
+			     .exit_kind = RT_EXIT_SIGNAL, .exit_value = 6,
+			     .flags = RT_EXIT_F_FORKED, .cmdline = "ab" };
+	struct rt_exec j = { .time_ns = 9, .pid = 7, .cmdline = "ab" };
+	struct logbuf b;
+
+	(void)state;
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+	assert_int_equal(b.len, sizeof(want_x));
+	assert_memory_equal(b.mem, want_x, sizeof(want_x));
+	logwrite_clear(&b);
+	assert_int_equal(logwrite_exec(&b, &j), 0);
+	assert_int_equal(b.len, sizeof(want_j));
+	assert_memory_equal(b.mem, want_j, sizeof(want_j));
+}
+
 static void test_sample_keyframe_and_delta_bytes(void **state)
 {
 	static const char *want1 =
@@ -196,6 +223,16 @@ static size_t build_log(int nsamples, int with_end)
 			assert_int_equal(logwrite_proc(&b, &p), 0);
 		}
 	}
+	{
+		struct rt_exit x = { .pid = 4250, .ppid = 4242,
+				     .starttime_ticks = 1234, .utime_us = 5,
+				     .exit_kind = RT_EXIT_CODE, .exit_value = 1,
+				     .cmdline = "cc" };
+		struct rt_exec j = { .time_ns = 77, .pid = 4242,
+				     .cmdline = "exec'd" };
+		assert_int_equal(logwrite_exit(&b, &x), 0);
+		assert_int_equal(logwrite_exec(&b, &j), 0);
+	}
 	if (with_end) {
 		struct rt_end e = { .time_ns = h.start_ns + 999, .exit_kind = RT_EXIT_CODE,
 				    .exit_value = 3, .self_utime_us = 1234567,
@@ -238,6 +275,13 @@ static void test_roundtrip(void **state)
 	assert_int_equal(log.procs[0].pid, 4243);
 	assert_int_equal(log.procs[0].exit_code, -1);
 	assert_string_equal(log.procs[0].cmdline, "sleep 1");
+	assert_int_equal(log.nexits, 1);
+	assert_int_equal(log.exits[0].pid, 4250);
+	assert_int_equal(log.exits[0].starttime_ticks, 1234);
+	assert_int_equal(log.exits[0].exit_value, 1);
+	assert_string_equal(log.exits[0].cmdline, "cc");
+	assert_int_equal(log.nexecs, 1);
+	assert_string_equal(log.execs[0].cmdline, "exec'd");
 	assert_true(log.has_end);
 	assert_int_equal(log.end.exit_value, 3);
 	assert_int_equal(log.end.self_utime_us, 1234567);
@@ -419,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_out_overflow_writes_nothing),
 		cmocka_unit_test(test_end_record_bytes),
 		cmocka_unit_test(test_sample_keyframe_and_delta_bytes),
+		cmocka_unit_test(test_exit_and_exec_record_bytes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_every_byte_flip),

@@ -363,6 +363,15 @@ static void test_stat_captured(void **state)
 	assert_int_equal(st.state, 'Z');
 	assert_int_equal(st.ppid, 4707);
 	assert_int_equal(st.starttime, 47744);
+	/* (52) exit_code: the wait status, here exit(3). */
+	assert_int_equal(st.has_exit_code, 1);
+	assert_int_equal(st.exit_code, 768);
+
+	/* An older kernel stops before (52): no exit code, not an error. */
+	assert_int_equal(parse_stat("7 (sh) Z 1 1 1 0 -1 0 0 0 0 0 3 4 5 6 20 0 "
+				    "1 0 99 0 0\n", &st), 0);
+	assert_int_equal(st.starttime, 99);
+	assert_int_equal(st.has_exit_code, 0);
 }
 
 static void test_stat_odd_comm(void **state)
@@ -488,6 +497,16 @@ static void test_status(void **state)
 
 	assert_int_equal(parse_status("VmRSS:\t18446744073709551615 kB\n", &s), 0);
 	assert_true(s.vmrss_kib == UINT64_MAX);
+
+	/* The seccomp lines a descendant compares with the root's. */
+	assert_int_equal(parse_status("NoNewPrivs:\t1\nSeccomp:\t2\n"
+				      "Seccomp_filters:\t3\n", &s), 0);
+	assert_int_equal(s.has_seccomp, 1);
+	assert_int_equal(s.seccomp, 2);
+	assert_int_equal(s.has_seccomp_filters, 1);
+	assert_int_equal(s.seccomp_filters, 3);
+	assert_int_equal(parse_status("Seccomp:\t0\n", &s), 0);
+	assert_int_equal(s.has_seccomp_filters, 0);
 }
 
 static void test_status_malformed(void **state)

@@ -1,0 +1,348 @@
+/* test_job.c - unit tests of lib/job.c: logs written with the real writer
+ * (sampled PROC records, descendants' EXIT records, the root's END),
+ * decoded by the real reader, and the merged process table and the
+ * per-interval CPU checked against figures worked out by hand. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "logread.h"
+#include "logwrite.h"
+#include "stats.h"
+
+#define BOOT 1600000000000000000ull /* boot time, ns since the epoch */
+#define T0 1700000000ull
+#define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
+/* stat starttime (ticks at 100 Hz after boot) of a process started at t. */
+#define TICKS(sec) ((uint64_t)(((sec) * 1e9 - (double)BOOT) / 1e7 + 0.5))
+
+#define assert_near(a, b) check_near((a), (b), #a, __FILE__, __LINE__)
+
+static void check_near(double got, double want, const char *what,
+		       const char *file, int line)
+{
+	if (fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)))
+		return;
+	print_error("%s = %.12g, expected %.12g\n", what, got, want);
+	_fail(file, line);
+}
+
+static uint8_t mem[64 * 1024];
+static struct logbuf b;
+
+static void put_header(uint32_t flags)
+{
+	struct rt_header h;
+
+	memset(&h, 0, sizeof(h));
+	strcpy(h.host, "n1");
+	strcpy(h.cmdline, "make -j2");
+	h.ncpus = 4;
+	h.clk_tck = 100;
+	h.boot_time_ns = BOOT;
+	h.pid = 100;
+	h.start_ns = S(T0);
+	h.interval_ns = S(1);
+	h.flags = flags;
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+}
+
+/* A sample at T0 + t whose seen_* counters are u and s ticks. */
+static void put_sample(double t, uint64_t u, uint64_t s)
+{
+	struct rt_sample x;
+
+	memset(&x, 0, sizeof(x));
+	x.time_ns = S(T0 + t);
+	x.tree_procs = 1;
+	x.tree_utime_ticks = u;
+	x.tree_stime_ticks = s;
+	x.seen_utime_ticks = u;
+	x.seen_stime_ticks = s;
+	assert_int_equal(logwrite_sample(&b, &x), 0);
+}
+
+static void put_proc(uint32_t pid, double start, double last, uint64_t u,
+		     uint64_t s, uint32_t flags, const char *cmd)
+{
+	struct rt_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = pid;
+	p.ppid = 100;
+	p.start_ns = S(T0 + start);
+	p.starttime_ticks = TICKS(T0 + start);
+	p.first_seen_ns = p.start_ns;
+	p.last_seen_ns = S(T0 + last);
+	p.utime_ticks = u;
+	p.stime_ticks = s;
+	p.hwm_kib = 9000;
+	p.flags = flags;
+	strcpy(p.cmdline, cmd);
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+}
+
+static void put_exit(uint32_t pid, double start, double end, uint64_t u_us,
+		     uint64_t s_us, int code, const char *cmd)
+{
+	struct rt_exit x;
+
+	memset(&x, 0, sizeof(x));
+	x.pid = pid;
+	x.ppid = 100;
+	x.starttime_ticks = TICKS(T0 + start);
+	x.end_ns = S(T0 + end);
+	x.utime_us = u_us;
+	x.stime_us = s_us;
+	x.hwm_kib = 4000;
+	x.read_bytes = 11;
+	x.write_bytes = 22;
+	x.exit_kind = RT_EXIT_CODE;
+	x.exit_value = code;
+	strcpy(x.cmdline, cmd);
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+}
+
+static void put_end(void)
+{
+	struct rt_end e;
+
+	memset(&e, 0, sizeof(e));
+	e.time_ns = S(T0 + 2);
+	e.exit_kind = RT_EXIT_CODE;
+	e.exit_value = 2;
+	e.self_utime_us = 2000000;
+	e.self_stime_us = 500000;
+	e.tracker_cpu_ns = 10000000;
+	e.self_maxrss_kib = 7000;
+	assert_int_equal(logwrite_end(&b, &e), 0);
+}
+
+static void decode(struct rt_log *log)
+{
+	char err[160];
+
+	assert_int_equal(logread_buf(mem, b.len, log, err, sizeof(err)), 0);
+	assert_false(log->damaged);
+}
+
+static const struct job_proc *find(const struct rt_log *log, uint32_t pid)
+{
+	for (size_t i = 0; i < log->job.nprocs; i++)
+		if (log->job.procs[i].pid == pid)
+			return &log->job.procs[i];
+	return NULL;
+}
+
+/* The job of the tests: the root (sampled to the end, then its END), child
+ * 101 sampled until T0+1 and exiting at T0+1.5 (its exit record adds 0.2 s
+ * user and 0.05 s system past the samples), child 102 never sampled
+ * (0.3 s user, all of it from its exit record, in the first interval). */
+static void full_job(uint32_t flags, int with_end)
+{
+	put_header(flags);
+	put_sample(0, 0, 0);
+	put_exit(102, 0.1, 0.5, 300000, 0, 0, "cc -c b.c");
+	put_sample(1, 150, 20);
+	put_proc(101, 0.2, 1, 50, 10, 0, "sh -c cc");
+	put_exit(101, 0.2, 1.5, 700000, 150000, 3, "cc -c a.c");
+	put_sample(2, 250, 40);
+	if (with_end) {
+		put_proc(100, 0, 2, 200, 30, RT_PROC_ALIVE_AT_END, "make -j2");
+		put_end();
+	}
+}
+
+static void test_merge(void **state)
+{
+	const struct job_proc *root, *a, *c;
+	struct rt_log log;
+
+	(void)state;
+	full_job(RT_CFG_CHILDREN, 1);
+	decode(&log);
+	assert_int_equal(log.nexits, 2);
+	assert_int_equal(log.job.nprocs, 3);
+	assert_int_equal(log.job.nexact, 3);
+	/* Ordered by start: the root, then 102 (T0+0.1), then 101. */
+	assert_int_equal(log.job.procs[0].pid, 100);
+	assert_int_equal(log.job.procs[1].pid, 102);
+	assert_int_equal(log.job.procs[2].pid, 101);
+	root = find(&log, 100);
+	assert_true(root->flags & JOB_ROOT);
+	assert_true(root->flags & JOB_EXACT);
+	assert_false(root->flags & JOB_ALIVE_AT_END);
+	/* 2.5 s of getrusage less the tracker's 10 ms, from system time. */
+	assert_int_equal(root->utime_us, 2000000);
+	assert_int_equal(root->stime_us, 490000);
+	assert_int_equal(root->exit_value, 2);
+	assert_int_equal(root->hwm_kib, 9000); /* sampled VmHWM > maxrss */
+	a = find(&log, 101);
+	assert_true((a->flags & (JOB_SAMPLED | JOB_EXACT)) ==
+		    (JOB_SAMPLED | JOB_EXACT));
+	assert_int_equal(a->utime_us, 700000);
+	assert_int_equal(a->stime_us, 150000);
+	assert_int_equal(a->exit_kind, RT_EXIT_CODE);
+	assert_int_equal(a->exit_value, 3);
+	assert_int_equal(a->end_ns, S(T0 + 1.5));
+	assert_int_equal(a->hwm_kib, 9000); /* the earlier image's peak */
+	assert_int_equal(a->read_bytes, 11);
+	assert_string_equal(a->cmdline, "cc -c a.c"); /* the image that ended */
+	c = find(&log, 102);
+	assert_false(c->flags & JOB_SAMPLED);
+	assert_int_equal(c->start_ns, S(T0 + 0.1));
+	assert_int_equal(c->hwm_kib, 4000);
+	assert_near(log.job.cpu_s, 2.49 + 0.85 + 0.3);
+	logread_free(&log);
+}
+
+static void test_tails_in_rows(void **state)
+{
+	struct stats_summary s;
+	struct stats_row r;
+	struct rt_log log;
+
+	(void)state;
+	full_job(RT_CFG_CHILDREN, 1);
+	decode(&log);
+	assert_int_equal(log.job.nrows, 2);
+	assert_near(log.job.tail_utime_s[0], 0.3);
+	assert_near(log.job.tail_stime_s[0], 0.0);
+	assert_near(log.job.tail_utime_s[1], 0.2);
+	assert_near(log.job.tail_stime_s[1], 0.05);
+	/* Row 0: 1.5 s of seen user ticks + 0.3 s of 102. */
+	stats_row(&log, 0, &r);
+	assert_near(r.process_utime, 1.8);
+	assert_near(r.process_stime, 0.2);
+	assert_near(r.process_cpu_usage, 2.0);
+	stats_row(&log, 1, &r);
+	assert_near(r.process_utime, 1.2);
+	assert_near(r.process_stime, 0.25);
+	stats_summarize(&log, &s);
+	assert_near(s.cpu_seconds, 2.49 + 0.85 + 0.3);
+	assert_int_equal(s.processes_seen, 3);
+	assert_int_equal(s.processes_exact, 3);
+	assert_int_equal(s.processes_sampled_only, 0);
+	logread_free(&log);
+}
+
+/* RTRACK_CHILDREN=0: exit records (of a descendant that did not know)
+ * are not the job's. */
+static void test_children_off(void **state)
+{
+	struct rt_log log;
+
+	(void)state;
+	full_job(0, 1);
+	decode(&log);
+	assert_null(find(&log, 102));
+	assert_false(find(&log, 101)->flags & JOB_EXACT);
+	assert_near(log.job.tail_utime_s[0], 0.0);
+	logread_free(&log);
+}
+
+/* A killed root: no END, no PROC for processes alive at the kill.  An
+ * exit record of a process that started before the last sample may have
+ * been counted by the samples: no tail for it, never twice. */
+static void test_killed_root(void **state)
+{
+	const struct job_proc *root;
+	struct stats_summary s;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_sample(1, 100, 0);
+	put_exit(103, 0.5, 1.5, 400000, 0, 0, "sleep");
+	put_exit(104, 1.2, 1.8, 100000, 0, 0, "true");
+	put_sample(2, 200, 0);
+	decode(&log);
+	root = find(&log, 100);
+	assert_non_null(root);
+	assert_true(root->flags & JOB_ROOT);
+	assert_false(root->flags & JOB_EXACT);
+	assert_string_equal(root->cmdline, "make -j2");
+	assert_near(log.job.tail_utime_s[1], 0.0);
+	/* Both records are in the table all the same. */
+	assert_true(find(&log, 103)->flags & JOB_EXACT);
+	stats_summarize(&log, &s);
+	/* The larger of the table (0.5 s) and seen + tails (2.0 s). */
+	assert_near(s.cpu_seconds, 2.0);
+	logread_free(&log);
+}
+
+/* A process reported twice by the sampler (it left the tree and came
+ * back) is one row; a 1.0 PROC record without starttime still matches
+ * its exit record (starttime from start_ns and the boot time). */
+static void test_fold_and_old_proc(void **state)
+{
+	const struct job_proc *p;
+	struct rt_proc old;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_proc(105, 0.1, 0.5, 10, 1, 0, "a");
+	put_proc(105, 0.1, 1.0, 30, 2, 0, "a");
+	memset(&old, 0, sizeof(old));
+	old.pid = 106;
+	old.start_ns = S(T0 + 0.3);
+	old.utime_ticks = 5;
+	assert_int_equal(logwrite_proc(&b, &old), 0);
+	put_exit(106, 0.3, 0.9, 90000, 0, 0, "b");
+	put_sample(1, 40, 3);
+	decode(&log);
+	p = find(&log, 105);
+	assert_int_equal(p->utime_us, 300000);
+	assert_int_equal(p->end_ns, S(T0 + 1.0));
+	p = find(&log, 106);
+	assert_true((p->flags & (JOB_SAMPLED | JOB_EXACT)) ==
+		    (JOB_SAMPLED | JOB_EXACT));
+	assert_int_equal(log.job.nprocs, 3); /* 105, 106 and the root */
+	assert_near(log.job.tail_utime_s[0], 0.04); /* 0.09 - 5 ticks */
+	logread_free(&log);
+}
+
+/* Two incarnations of one pid are two rows; a second exit record of a
+ * process (hostile input) does not replace the first. */
+static void test_duplicate_exit(void **state)
+{
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_proc(107, 0.1, 0.2, 1, 0, 0, "x");
+	put_exit(107, 0.1, 0.3, 20000, 0, 1, "x");
+	put_exit(107, 0.1, 0.3, 990000, 0, 9, "x");
+	put_exit(107, 0.6, 0.8, 10000, 0, 0, "y");
+	put_sample(1, 1, 0);
+	decode(&log);
+	assert_int_equal(log.job.nprocs, 3); /* two 107s and the root */
+	assert_int_equal(find(&log, 107)->exit_value, 1);
+	assert_int_equal(find(&log, 107)->utime_us, 20000);
+	logread_free(&log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_tails_in_rows),
+		cmocka_unit_test(test_children_off),
+		cmocka_unit_test(test_killed_root),
+		cmocka_unit_test(test_fold_and_old_proc),
+		cmocka_unit_test(test_duplicate_exit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
