@@ -226,3 +226,23 @@ int logfile_append(const char *path, const struct logbuf *b)
 		return 0;
 	return logfile_write(path, 0, b);
 }
+
+int logfile_open(const char *path)
+{
+	int saved = errno;
+	int fd = text_open(path, O_WRONLY | O_APPEND | O_NOFOLLOW);
+
+	errno = saved;
+	return fd;
+}
+
+int logfile_append_fd(int fd, const struct logbuf *b)
+{
+	int saved = errno, rc;
+
+	if (b->len == 0)
+		return 0;
+	rc = logfile_write_all(fd, b->mem, b->len);
+	errno = saved;
+	return rc;
+}

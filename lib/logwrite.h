@@ -43,4 +43,12 @@ int logfile_create(const char *path, const struct logbuf *b);
  * never written (FORMAT.md F3).  Returns 0 or -errno; errno kept. */
 int logfile_append(const char *path, const struct logbuf *b);
 
+/* For a writer whose descriptors no other code can close or reuse (the
+ * sampler's private descriptor table): open the log once, O_APPEND, and
+ * append batches to it, one write() each.  The descriptor keeps working
+ * after the host changes its root directory or its user.  -errno on
+ * failure; errno kept. */
+int logfile_open(const char *path);
+int logfile_append_fd(int fd, const struct logbuf *b);
+
 #endif

@@ -118,9 +118,14 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 	    end - p < 2 || p[0] != ' ' || p[1] != '(')
 		return -EINVAL;
 	out.pid = (int32_t)pid;
+	tok = p + 2;
 	p = stat_comm_end(p + 1, end);
 	if (!p)
 		return -EINVAL;
+	/* FNV-1a of comm. */
+	out.comm_hash = 2166136261u;
+	for (; tok < p; tok++)
+		out.comm_hash = (out.comm_hash ^ (uint8_t)*tok) * 16777619u;
 	for (p++, field = 3; field <= 22; field++)
 		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
 		    stat_store(field, tok, tok_end, &out) < 0)

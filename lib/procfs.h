@@ -15,6 +15,7 @@
 /* Fields of /proc/PID/stat, proc(5) numbering. */
 struct procfs_stat {
 	int32_t pid;        /* (1) */
+	uint32_t comm_hash; /* (2), hashed: it changes when the process execs */
 	char state;         /* (3) */
 	int32_t ppid;       /* (4) */
 	uint64_t utime;     /* (14) ticks */

@@ -120,8 +120,16 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
 	int i = tracker_find(t, pid);
 	struct tracker_entry *e;
 
-	if (i >= 0 && t->ent[i].starttime == st->starttime)
-		return &t->ent[i];
+	if (i >= 0 && t->ent[i].starttime == st->starttime) {
+		e = &t->ent[i];
+		/* Exec'd since last seen: the new command line (the process
+		 * table shows the image that ran, not the shell before it). */
+		if (e->comm_hash != st->comm_hash) {
+			e->comm_hash = st->comm_hash;
+			tracker_cmdline(t, pid, &e->p);
+		}
+		return e;
+	}
 	if (i >= 0) {
 		/* the old process behind a reused pid */
 		tracker_leave(t, &t->ent[i].p, gone, ctx);
@@ -137,6 +145,7 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
 	e->p.pid = (uint32_t)pid;
 	e->gen = 0; /* not seen yet in this walk (generations start at 1) */
 	e->starttime = st->starttime;
+	e->comm_hash = st->comm_hash;
 	e->p.starttime_ticks = st->starttime;
 	e->p.start_ns = t->cfg.boot_time_ns +
 			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);

@@ -31,6 +31,7 @@ struct tracker_cfg {
 struct tracker_entry {
 	struct rt_proc p;       /* as last seen */
 	uint64_t starttime;     /* stat (22): with the pid, the identity */
+	uint32_t comm_hash;     /* stat (2): a change means an exec */
 	uint32_t gen;           /* sample generation it was last seen in */
 };
 

@@ -29,6 +29,18 @@
 
 static uint8_t batch_mem[BATCH_BYTES];
 static struct tracker tree;
+/* The log, kept open in the sampler's private descriptor table (which no
+ * host call can reach); -1 until the first flush of each thread. */
+static int log_fd = -1;
+
+static int sampler_write(void)
+{
+	if (!rt.private_fds)
+		return logfile_append(rt.path, &rt.batch);
+	if (log_fd < 0)
+		log_fd = logfile_open(rt.path);
+	return log_fd < 0 ? log_fd : logfile_append_fd(log_fd, &rt.batch);
+}
 
 static void sampler_flush(void)
 {
@@ -36,7 +48,7 @@ static void sampler_flush(void)
 
 	pthread_mutex_lock(&rt.file_mu);
 	if (!rt.write_failed && !rt.abandoned)
-		rc = logfile_append(rt.path, &rt.batch);
+		rc = sampler_write();
 	pthread_mutex_unlock(&rt.file_mu);
 	logwrite_clear(&rt.batch);
 	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
@@ -179,6 +191,7 @@ static void sampler_private_fds(void)
 	long fd;
 
 	fdguard_sampler_thread();
+	log_fd = -1; /* a previous thread's table went with it */
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		rt.private_fds = 0;
 		return;
