@@ -52,7 +52,8 @@ static ssize_t self_read(struct dbuf *d, const char *path)
 
 /* Gather and append the record of process pid.  Touches nothing but d and
  * its own stack. */
-static void descendant_record(struct dbuf *d, pid_t pid, uint32_t kind,
+static void descendant_record(struct dbuf *d, const char *path,
+			      uint64_t root_seccomp, pid_t pid, uint32_t kind,
 			      int value, uint32_t flags)
 {
 	struct procfs_status st;
@@ -65,7 +66,7 @@ static void descendant_record(struct dbuf *d, pid_t pid, uint32_t kind,
 	 * exec, or by an ancestor): any further call might be fatal. */
 	n = self_read(d, "/proc/self/status");
 	if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||
-	    seccomp_count(&st) > rt.root_seccomp)
+	    seccomp_count(&st) > root_seccomp)
 		return;
 	n = self_read(d, "/proc/self/stat");
 	if (n < 0 || procfs_parse_stat(d->buf, (size_t)n, &ps) < 0)
@@ -95,7 +96,7 @@ static void descendant_record(struct dbuf *d, pid_t pid, uint32_t kind,
 	/* Never creates the log: a root that is gone with its file is not
 	 * written for. */
 	if (logwrite_exit(&b, &d->x) == 0)
-		logfile_append(rt.path, &b);
+		logfile_append(path, &b);
 }
 
 /* A vfork()ed child leaving without an exec (its exec failed): it shares
@@ -105,7 +106,8 @@ static void descendant_vfork_exit(pid_t pid, uint32_t kind, int value)
 {
 	struct dbuf d;
 
-	descendant_record(&d, pid, kind, value, RT_EXIT_F_FORKED);
+	descendant_record(&d, rt.path, rt.root_seccomp, pid, kind, value,
+			  RT_EXIT_F_FORKED);
 }
 
 void descendant_exit(uint32_t kind, int value)
@@ -127,6 +129,15 @@ void descendant_exit(uint32_t kind, int value)
 	if (rt.role != ROLE_DESC || atomic_exchange(&once, 1))
 		return;
 	rt.role = ROLE_NONE;
-	descendant_record(&d, pid, kind, value,
+	descendant_record(&d, rt.path, rt.root_seccomp, pid, kind, value,
 			  rt.forked ? RT_EXIT_F_FORKED : 0);
+}
+
+void descendant_nested_exit(uint32_t kind, int value)
+{
+	static struct dbuf d;
+
+	if (rt.parent_path[0] && !rt.sandboxed)
+		descendant_record(&d, rt.parent_path, rt.parent_seccomp,
+				  getpid(), kind, value, 0);
 }

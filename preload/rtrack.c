@@ -3,7 +3,8 @@
  * sampler for the root.
  *
  * Roles (DESIGN.md): the first process to load the library is the root; it
- * exports RTRACK_ROOT=<pid>:<starttime>:<seccomp filters>:<log path> so
+ * exports RTRACK_ROOT=<pid>:<starttime>:<seccomp filters>:<output hash>:
+ * <log path> so
  * every process that inherits LD_PRELOAD knows it is a descendant.  A
  * descendant starts no thread and writes one exit record at its exit
  * (descendant.c), and so does a fork()ed copy of the root or of a
@@ -91,6 +92,7 @@ void rtrack_exiting(uint32_t kind, int value)
 					   ": tracking stopped");
 			else
 				rtrack_say("log written to ", rt.path, NULL);
+			descendant_nested_exit(kind, value);
 		}
 	} else {
 		descendant_exit(kind, value);
@@ -152,11 +154,25 @@ static uint64_t rtrack_starttime(void)
 	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
 }
 
-/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<path>.  Returns the pid (0
- * when unset or malformed) with the starttime, the root's seccomp filter
- * count and the path. */
-static pid_t rtrack_root_env(uint64_t *start, uint64_t *seccomp,
-			     const char **path)
+uint64_t rtrack_output_hash(void)
+{
+	const char *v = getenv("RTRACK_OUTPUT");
+	uint64_t h = 14695981039346656037ull;
+
+	for (; v && *v; v++)
+		h = (h ^ (uint8_t)*v) * 1099511628211ull;
+	return h;
+}
+
+/* What RTRACK_ROOT says. */
+struct root_env {
+	uint64_t start, seccomp, output;
+	const char *path;
+};
+
+/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<path>.  Returns
+ * the pid (0 when unset or malformed) and the rest in *r. */
+static pid_t rtrack_root_env(struct root_env *r)
 {
 	const char *v = getenv("RTRACK_ROOT"), *p, *end;
 	uint64_t pid;
@@ -165,11 +181,12 @@ static pid_t rtrack_root_env(uint64_t *start, uint64_t *seccomp,
 		return 0;
 	end = v + strlen(v);
 	if (text_parse_u64(v, end, &pid, &p) < 0 || *p != ':' || pid == 0 ||
-	    pid > INT_MAX || text_parse_u64(p + 1, end, start, &p) < 0 ||
-	    *p != ':' || text_parse_u64(p + 1, end, seccomp, &p) < 0 ||
+	    pid > INT_MAX || text_parse_u64(p + 1, end, &r->start, &p) < 0 ||
+	    *p != ':' || text_parse_u64(p + 1, end, &r->seccomp, &p) < 0 ||
+	    *p != ':' || text_parse_u64(p + 1, end, &r->output, &p) < 0 ||
 	    *p != ':' || p[1] != '/')
 		return 0;
-	*path = p + 1;
+	r->path = p + 1;
 	return (pid_t)pid;
 }
 
@@ -257,6 +274,8 @@ static void rtrack_root_string(void)
 	*p++ = ':';
 	p += text_put_u64(p, rt.root_seccomp);
 	*p++ = ':';
+	p += text_put_u64(p, rtrack_output_hash());
+	*p++ = ':';
 	strcpy(p, rt.path); /* path < CONFIG_PATH_MAX: fits by the array size */
 }
 
@@ -337,28 +356,35 @@ static uint64_t rtrack_seccomp(void)
  * got the root's pid later), -2 none because /proc/self cannot be read. */
 static int rtrack_role(void)
 {
-	const char *path = NULL;
-	uint64_t start = 0, seccomp = 0;
-	pid_t root = rtrack_root_env(&start, &seccomp, &path);
+	struct root_env r = { 0, 0, 0, NULL };
+	pid_t root = rtrack_root_env(&r);
 
 	/* Descendants, the common case, decide on the pid alone. */
-	if (root && root != rt.pid) {
-		rtrack_descendant(seccomp, path);
+	if (root && root != rt.pid && r.output == rtrack_output_hash()) {
+		rtrack_descendant(r.seccomp, r.path);
 		return -1;
 	}
 	rt.starttime = rtrack_starttime();
 	if (rt.starttime == 0)
 		return -2;
+	if (root && root != rt.pid) {
+		/* A nested run: a log of its own, and its exit record in the
+		 * outer one. */
+		if (strlen(r.path) < sizeof(rt.parent_path))
+			strcpy(rt.parent_path, r.path);
+		rt.parent_seccomp = r.seccomp;
+		root = 0;
+	}
 	if (!root) {
 		rt.root_seccomp = rtrack_seccomp();
 		return 1;
 	}
-	if (start != rt.starttime || strlen(path) >= sizeof(rt.path)) {
-		rtrack_descendant(seccomp, path);
+	if (r.start != rt.starttime || strlen(r.path) >= sizeof(rt.path)) {
+		rtrack_descendant(r.seccomp, r.path);
 		return -1;
 	}
-	strcpy(rt.path, path);
-	rt.root_seccomp = seccomp;
+	strcpy(rt.path, r.path);
+	rt.root_seccomp = r.seccomp;
 	return 0;
 }
 

@@ -29,7 +29,12 @@ struct rtrack_state {
 	ino_t err_ino;
 	int err_known;
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
-	char root_env[CONFIG_PATH_MAX + 96]; /* "RTRACK_ROOT=pid:start:sc:path" */
+	char root_env[CONFIG_PATH_MAX + 128]; /* "RTRACK_ROOT=pid:start:sc:out:path" */
+	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
+	 * of its own log and a descendant of the outer one: its exit record
+	 * goes there too. */
+	char parent_path[CONFIG_PATH_MAX];
+	uint64_t parent_seccomp;
 	/* The root's seccomp filters (Seccomp_filters, or 1 for a filter on
 	 * a kernel that does not count them): a descendant with more had one
 	 * added inside the job, and stays passive. */
@@ -111,6 +116,13 @@ void rtrack_exiting(uint32_t kind, int value);
 
 /* A descendant's exit record (descendant.c). */
 void descendant_exit(uint32_t kind, int value);
+
+/* A nested root's exit record into the outer log (descendant.c). */
+void descendant_nested_exit(uint32_t kind, int value);
+
+/* FNV-1a of RTRACK_OUTPUT as this process sees it ("" when unset): a
+ * descendant whose value differs from its root's is a nested run. */
+uint64_t rtrack_output_hash(void);
 
 /* The process installs a seccomp filter: from now on rtrack makes no
  * system call it can avoid (the root's sampler stops for good). */

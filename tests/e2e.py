@@ -242,8 +242,11 @@ def case_unwritable_dir(d):
 
 
 def case_descendants_stand_aside(d):
+    # Descendants start no thread and no log of their own: each appends its
+    # exit record to the root's log.
     out = os.path.join(d, "rtrack-%p.bin")
-    script = f"{WORKLOAD} sleep 10 0; {WORKLOAD} fork 2 0.3; echo done"
+    script = (f"{WORKLOAD} sleep 10 0; {WORKLOAD} fork 2 0.3; "
+              f"{WORKLOAD} sleep 0 7; echo done")
     r = same_as_plain(["sh", "-c", script], d,
                       {"RTRACK_OUTPUT": out, "RTRACK_INTERVAL": "0.05"})
     check(len(rtrack_lines(r.err)) == 1, f"lines: {rtrack_lines(r.err)}")
@@ -251,9 +254,42 @@ def case_descendants_stand_aside(d):
     j = dump_json(log)
     check(j["meta"]["complete"], "root log incomplete")
     check("sh -c" in j["meta"]["cmdline"], j["meta"]["cmdline"])
-    # sh, workload fork and its 2 children were alive over several samples.
-    check(j["summary"]["processes_seen"] >= 4,
-          f"children not seen: {j['summary']['processes_seen']}")
+    procs = j["processes"]
+    # sh, workload sleep, workload fork and its 2 forked children, exit 7.
+    check(j["summary"]["processes_seen"] == 6,
+          f"processes: {[(p['pid'], p['cmdline']) for p in procs]}")
+    check(j["summary"]["processes_exact"] == 6, "not every one exact")
+    forked = [p for p in procs if p["forked"]]
+    check(len(forked) == 2 and all(p["exit_code"] == 0 for p in forked),
+          f"forked children: {forked}")
+    for p in forked:
+        near(p["cpu_seconds"], 0.3, 0.35, "forked child's own cpu")
+    seven = [p for p in procs if p["exit_code"] == 7]
+    check(len(seven) == 1 and seven[0]["exact"], f"exit 7: {seven}")
+    near(j["summary"]["cpu_seconds"], r.cpu - j["summary"]["tracker_cpu_seconds"],
+         0.05, "cpu_seconds vs parent's rusage")
+
+
+def case_nested_run(d):
+    # A run with its own RTRACK_OUTPUT inside a tracked job: a log of its
+    # own, and its exit record in the outer log.
+    inner = os.path.join(d, "inner-%p.bin")
+    script = f"RTRACK_OUTPUT={inner} {WORKLOAD} fork 1 0.2; echo done"
+    r = same_as_plain(["sh", "-c", script], d,
+                      {"RTRACK_OUTPUT": os.path.join(d, "outer-%p.bin"),
+                       "RTRACK_INTERVAL": "0.05"})
+    check(len(rtrack_lines(r.err)) == 2, f"lines: {rtrack_lines(r.err)}")
+    outer = glob.glob(os.path.join(d, "outer-*.bin"))
+    inners = glob.glob(os.path.join(d, "inner-*.bin"))
+    check(len(outer) == 1 and len(inners) == 1, f"logs: {outer} {inners}")
+    jo, ji = dump_json(outer[0]), dump_json(inners[0])
+    check(jo["meta"]["complete"] and ji["meta"]["complete"], "incomplete")
+    check(ji["meta"]["pid"] != jo["meta"]["pid"], "same root")
+    check(ji["summary"]["processes_exact"] == 2, "inner: root + 1 child")
+    nested = [p for p in jo["processes"] if p["pid"] == ji["meta"]["pid"]]
+    check(len(nested) == 1 and nested[0]["exact"], f"outer row: {nested}")
+    near(jo["summary"]["cpu_seconds"], r.cpu - jo["summary"]["tracker_cpu_seconds"]
+         - ji["summary"]["tracker_cpu_seconds"], 0.1, "outer cpu")
 
 
 def case_quiet(d):
