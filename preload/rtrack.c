@@ -359,8 +359,11 @@ static int rtrack_role(void)
 	struct root_env r = { 0, 0, 0, NULL };
 	pid_t root = rtrack_root_env(&r);
 
-	/* Descendants, the common case, decide on the pid alone. */
-	if (root && root != rt.pid && r.output == rtrack_output_hash()) {
+	/* Descendants, the common case, decide on the pid alone.  A nested
+	 * run sets an RTRACK_OUTPUT of its own; an environment scrubbed of it
+	 * (env -i, with RTRACK_ROOT handed on) is no nested run. */
+	if (root && root != rt.pid &&
+	    (!getenv("RTRACK_OUTPUT") || r.output == rtrack_output_hash())) {
 		rtrack_descendant(r.seccomp, r.path);
 		return -1;
 	}
