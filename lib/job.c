@@ -283,33 +283,62 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 	return j->tail_utime_s && j->tail_stime_s ? 0 : -1;
 }
 
+/* Exit records in key order, file order among equal keys. */
+struct exit_ref {
+	uint32_t pid;
+	uint64_t starttime;
+	size_t i;
+};
+
+static int by_exit_key(const void *a, const void *b)
+{
+	const struct exit_ref *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->starttime != y->starttime)
+		return x->starttime < y->starttime ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 /* Exit records: matched to the sampled rows by (pid, starttime), the rest
  * appended.  A second exit record of one process (it cannot happen, but a
- * log is untrusted input) leaves the first in place. */
-static size_t apply_exits(const struct rt_log *log, struct job *j,
-			  struct job_proc *a, size_t nsampled)
+ * log is untrusted input) is ignored: the first stands. */
+static int apply_exits(const struct rt_log *log, struct job *j,
+		       struct job_proc *a, size_t *n)
 {
-	size_t n = nsampled, i;
+	struct exit_ref *refs = malloc((log->nexits ? log->nexits : 1) *
+				       sizeof(*refs));
+	size_t nsampled = *n, i;
 
+	if (!refs)
+		return -1;
 	for (i = 0; i < log->nexits; i++) {
-		const struct rt_exit *x = &log->exits[i];
-		struct job_proc *o = find(a, nsampled, x->pid,
-					  x->starttime_ticks);
-		struct job_proc before;
+		refs[i].pid = log->exits[i].pid;
+		refs[i].starttime = log->exits[i].starttime_ticks;
+		refs[i].i = i;
+	}
+	qsort(refs, log->nexits, sizeof(*refs), by_exit_key);
+	for (i = 0; i < log->nexits; i++) {
+		const struct rt_exit *x = &log->exits[refs[i].i];
+		struct job_proc *o;
 
-		if (o && (o->flags & JOB_EXACT))
+		if (i > 0 && refs[i].pid == refs[i - 1].pid &&
+		    refs[i].starttime == refs[i - 1].starttime)
 			continue;
+		o = find(a, nsampled, x->pid, x->starttime_ticks);
 		if (o) {
-			before = *o;
+			struct job_proc before = *o;
 			add_tail(log, j, x, &before);
 		} else {
 			add_tail(log, j, x, NULL);
-			o = &a[n++];
+			o = &a[(*n)++];
 			memset(o, 0, sizeof(*o));
 		}
 		apply_exit(log, x, o);
 	}
-	return n;
+	free(refs);
+	return 0;
 }
 
 int job_build(const struct rt_log *log, struct job *j)
@@ -329,8 +358,12 @@ int job_build(const struct rt_log *log, struct job *j)
 		from_proc(log, &log->procs[i], &a[n++]);
 	n = fold(a, n);
 	/* Exits are ignored when the job tracked the root alone. */
-	if (log->hdr.flags & RT_CFG_CHILDREN)
-		n = apply_exits(log, j, a, n);
+	if ((log->hdr.flags & RT_CFG_CHILDREN) &&
+	    apply_exits(log, j, a, &n) < 0) {
+		free(a);
+		job_free(j);
+		return -1;
+	}
 	root = root_row(log, a, &n);
 	root->flags |= JOB_ROOT;
 	if (log->has_end)

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -50,11 +51,11 @@ static ssize_t self_read(struct dbuf *d, const char *path)
 	return n > 0 ? n : -1;
 }
 
-/* Gather and append the record of process pid.  Touches nothing but d and
- * its own stack. */
+/* Gather and append this process's record to the log at path.  Touches
+ * nothing but d and its own stack. */
 static void descendant_record(struct dbuf *d, const char *path,
-			      uint64_t root_seccomp, pid_t pid, uint32_t kind,
-			      int value, uint32_t flags)
+			      uint64_t root_seccomp, uint32_t kind, int value,
+			      uint32_t flags)
 {
 	struct procfs_status st;
 	struct procfs_stat ps;
@@ -74,7 +75,9 @@ static void descendant_record(struct dbuf *d, const char *path,
 	memset(&d->x, 0, sizeof(d->x));
 	memset(&ru, 0, sizeof(ru));
 	getrusage(RUSAGE_SELF, &ru);
-	d->x.pid = (uint32_t)pid;
+	/* The pid as /proc shows it, as the sampler saw it: in a PID
+	 * namespace getpid() is another number. */
+	d->x.pid = (uint32_t)ps.pid;
 	d->x.ppid = (uint32_t)ps.ppid;
 	d->x.starttime_ticks = ps.starttime;
 	d->x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
@@ -99,15 +102,20 @@ static void descendant_record(struct dbuf *d, const char *path,
 		logfile_append(path, &b);
 }
 
-/* A vfork()ed child leaving without an exec (its exec failed): it shares
- * our memory, so its record is built on its own stack (the parent's stack
- * below the parent's frame: of normal size) and nothing global changes. */
-static void descendant_vfork_exit(pid_t pid, uint32_t kind, int value)
+/* A vfork()ed child leaving without an exec (its exec failed), or a raw
+ * clone() child: it may share our memory, so nothing global changes, and
+ * its stack may be tiny, so the buffers are a mapping of their own,
+ * unmapped before it goes. */
+static void descendant_vfork_exit(uint32_t kind, int value)
 {
-	struct dbuf d;
+	struct dbuf *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	descendant_record(&d, rt.path, rt.root_seccomp, pid, kind, value,
+	if (d == MAP_FAILED)
+		return;
+	descendant_record(d, rt.path, rt.root_seccomp, kind, value,
 			  RT_EXIT_F_FORKED);
+	munmap(d, sizeof(*d));
 }
 
 void descendant_exit(uint32_t kind, int value)
@@ -123,13 +131,13 @@ void descendant_exit(uint32_t kind, int value)
 		return;
 	pid = getpid();
 	if (pid != rt.pid) {
-		descendant_vfork_exit(pid, kind, value);
+		descendant_vfork_exit(kind, value);
 		return;
 	}
 	if (rt.role != ROLE_DESC || atomic_exchange(&once, 1))
 		return;
 	rt.role = ROLE_NONE;
-	descendant_record(&d, rt.path, rt.root_seccomp, pid, kind, value,
+	descendant_record(&d, rt.path, rt.root_seccomp, kind, value,
 			  rt.forked ? RT_EXIT_F_FORKED : 0);
 }
 
@@ -138,6 +146,6 @@ void descendant_nested_exit(uint32_t kind, int value)
 	static struct dbuf d;
 
 	if (rt.parent_path[0] && !rt.sandboxed)
-		descendant_record(&d, rt.parent_path, rt.parent_seccomp,
-				  getpid(), kind, value, 0);
+		descendant_record(&d, rt.parent_path, rt.parent_seccomp, kind,
+				  value, 0);
 }

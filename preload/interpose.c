@@ -444,7 +444,9 @@ static int step_out(void)
 {
 	int saved = errno, out = 0;
 
-	if (is_root() && rt.running)
+	/* Even when another thread has it stopped: this call waits for that
+	 * one to finish, so the sampler never runs during it. */
+	if (is_root())
 		out = sampler_pause() == 0;
 	errno = saved;
 	return out;
@@ -534,7 +536,10 @@ EXPORT int setgroups(size_t n, const gid_t *list)
 
 static int guarded(void)
 {
-	return rt.role == ROLE_ROOT && rt.running && !rt.private_fds;
+	/* A raw fork()/clone() child (no atfork handler ran) has our role but
+	 * not our sampler: its counters were copied mid-flight. */
+	return rt.role == ROLE_ROOT && rt.running && !rt.private_fds &&
+	       getpid() == rt.pid;
 }
 
 /* Runs between fdguard_host_begin and _end when the sampler exists;

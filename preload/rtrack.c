@@ -110,11 +110,19 @@ static void rtrack_on_exit(int status, void *arg)
 
 void rtrack_sandboxed(void)
 {
+	/* A vfork child shares our memory: its flag would silence the parent
+	 * (its exec'd image finds the filter in /proc/self/status). */
+	if (rt.role == ROLE_NONE || getpid() != rt.pid)
+		return;
 	rt.sandboxed = 1;
+	if (rt.role != ROLE_ROOT)
+		return;
 	/* The filter may cover the sampler thread too (TSYNC) and kill the
-	 * host at its next open: it stops for good, its samples flushed. */
-	if (rt.role == ROLE_ROOT && getpid() == rt.pid)
-		sampler_pause();
+	 * host at its next open: it stops for good, its samples flushed (the
+	 * resume does not start it again once sandboxed). */
+	sampler_pause();
+	sampler_resume();
+	sampler_release_finisher();
 }
 
 /* A fork()ed child: no sampler (only the forking thread survives), the

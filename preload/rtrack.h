@@ -56,6 +56,7 @@ struct rtrack_state {
 	int private_fds;           /* the sampler has a descriptor table of
 				    * its own (sampler.c): no guard needed */
 	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
+	int finish_abort;          /* the finisher leaves without exit(0) */
 	sem_t finish_sem;
 	int exec_waiters;          /* host threads inside an exec call */
 	unsigned exec_done;        /* sweeps done for them */
@@ -127,6 +128,11 @@ uint64_t rtrack_output_hash(void);
 /* The process installs a seccomp filter: from now on rtrack makes no
  * system call it can avoid (the root's sampler stops for good). */
 void rtrack_sandboxed(void);
+
+/* The sampler stopped for good: a finisher waiting for it (pthread_exit
+ * of the main thread) ends its own thread instead, so the process ends
+ * with its last host thread as glibc would have it. */
+void sampler_release_finisher(void);
 
 /* Descriptor guard (fdguard.c): a host thread that closes descriptors or
  * dup2s over a number (close, close_range, closefrom, dup2, dup3) waits

@@ -159,7 +159,17 @@ static void *sampler_finisher(void *arg)
 	pthread_sigmask(SIG_SETMASK, &rt.host_mask, NULL);
 	while (sem_wait(&rt.finish_sem) != 0)
 		;
+	if (rt.finish_abort)
+		return NULL;
 	exit(0);
+}
+
+void sampler_release_finisher(void)
+{
+	if (rt.finisher_ready && !rt.finish_abort) {
+		rt.finish_abort = 1;
+		sem_post(&rt.finish_sem);
+	}
 }
 
 static void sampler_end_process(void)
@@ -398,7 +408,31 @@ static void sampler_wait_gone(uint64_t threads_before)
 		sched_yield();
 }
 
+/* Pauses nest and come from any host thread (set*id calls on several
+ * threads at once; a signal handler's inside another's): the first stops
+ * the thread, the last lets it go on.  Recursive, so a handler on the
+ * thread that holds it gets through. */
+static pthread_mutex_t pause_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static int pause_depth;
+
+static int sampler_pause_once(void);
+
 int sampler_pause(void)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pause_mu);
+	if (pause_depth++ == 0)
+		rc = sampler_pause_once();
+	if (rc < 0)
+		pause_depth--;
+	else
+		return 0; /* pause_mu stays held until sampler_resume */
+	pthread_mutex_unlock(&pause_mu);
+	return rc;
+}
+
+static int sampler_pause_once(void)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
 	int cancel, paused = 0;
@@ -474,6 +508,10 @@ void sampler_main_gone(void)
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
 	pthread_t t;
 
+	/* Without a sampler (stopped for good) glibc ends the process with
+	 * its last thread, as without rtrack. */
+	if (!rt.running || rt.sandboxed)
+		return;
 	if (!rt.finisher_ready &&
 	    pthread_create(&t, NULL, sampler_finisher, NULL) == 0)
 		rt.finisher_ready = 1;
@@ -536,13 +574,16 @@ void sampler_resume(void)
 {
 	int saved = errno;
 
-	if (rt.running || !rt.paused || rt.sandboxed)
-		return;
-	rt.paused = 0;
-	rt.pause_req = 0;
-	/* A thread that cannot start again (out of resources): the samples so
-	 * far stay; the end record is written at exit from the host thread. */
-	sampler_spawn();
+	if (--pause_depth == 0 && !rt.running && rt.paused &&
+	    !rt.sandboxed && rt.role == ROLE_ROOT) {
+		rt.paused = 0;
+		rt.pause_req = 0;
+		/* A thread that cannot start again (out of resources): the
+		 * samples so far stay; the end record is written at exit from
+		 * the host thread. */
+		sampler_spawn();
+	}
+	pthread_mutex_unlock(&pause_mu);
 	errno = saved;
 }
 

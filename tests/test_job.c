@@ -325,11 +325,15 @@ static void test_duplicate_exit(void **state)
 	put_exit(107, 0.1, 0.3, 20000, 0, 1, "x");
 	put_exit(107, 0.1, 0.3, 990000, 0, 9, "x");
 	put_exit(107, 0.6, 0.8, 10000, 0, 0, "y");
+	put_exit(107, 0.6, 0.8, 990000, 0, 0, "y"); /* unsampled: once too */
 	put_sample(1, 1, 0);
 	decode(&log);
 	assert_int_equal(log.job.nprocs, 3); /* two 107s and the root */
 	assert_int_equal(find(&log, 107)->exit_value, 1);
 	assert_int_equal(find(&log, 107)->utime_us, 20000);
+	/* 20 ms less the tick sampled; the second 107 started before the
+	 * last sample of a log without END: no tail (may be in seen_*). */
+	assert_near(log.job.tail_utime_s[0], 0.01);
 	logread_free(&log);
 }
 
