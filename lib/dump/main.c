@@ -11,7 +11,36 @@
 #define RTRACK_VERSION "0"
 #endif
 
-enum fmt { FMT_SUMMARY, FMT_CSV, FMT_JSON };
+/* The formats: one line each.  name is the log's file name. */
+struct format {
+	const char *name;
+	int (*dump)(FILE *out, const struct rt_log *log, const char *name);
+	int many;  /* takes several logs at once */
+};
+
+static int fmt_summary(FILE *out, const struct rt_log *log, const char *name)
+{
+	return dump_summary(out, log, name);
+}
+
+static int fmt_csv(FILE *out, const struct rt_log *log, const char *name)
+{
+	(void)name;
+	return dump_csv(out, log);
+}
+
+static int fmt_json(FILE *out, const struct rt_log *log, const char *name)
+{
+	(void)name;
+	return dump_json(out, log);
+}
+
+static const struct format formats[] = {
+	{ "summary", fmt_summary, 1 },
+	{ "csv", fmt_csv, 0 },
+	{ "json", fmt_json, 0 },
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static const char usage[] =
 	"usage: rtrack-dump [--format summary|csv|json] [-o FILE] LOG...\n"
@@ -24,23 +53,31 @@ static const char usage[] =
 	"warning), 2 unusable input or bad arguments.\n";
 
 struct args {
-	enum fmt fmt;
+	const struct format *fmt;
 	const char *out;
 	char **logs;
 	int nlogs;
 };
 
-static int parse_format(const char *s, enum fmt *f)
+static int parse_format(const char *s, const struct format **f)
 {
-	if (strcmp(s, "summary") == 0)
-		*f = FMT_SUMMARY;
-	else if (strcmp(s, "csv") == 0)
-		*f = FMT_CSV;
-	else if (strcmp(s, "json") == 0)
-		*f = FMT_JSON;
-	else
-		return -1;
-	return 0;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(s, formats[i].name) == 0) {
+			*f = &formats[i];
+			return 0;
+		}
+	return -1;
+}
+
+/* "summary, csv, json" for messages. */
+static void format_names(char *dst, size_t size)
+{
+	size_t n = 0;
+
+	dst[0] = '\0';
+	for (size_t i = 0; i < NFORMATS && n < size; i++)
+		n += (size_t)snprintf(dst + n, size - n, "%s%s", i ? ", " : "",
+				      formats[i].name);
 }
 
 /* Option value: "--opt=v", or the next argument. */
@@ -58,6 +95,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int i;
 
 	memset(a, 0, sizeof(*a));
+	a->fmt = &formats[0];
 	a->logs = calloc((size_t)argc, sizeof(char *));
 	if (!a->logs)
 		return -1;
@@ -80,8 +118,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		if (strcmp(arg, "-f") == 0 || strncmp(arg, "--format", 8) == 0) {
 			if (!(v = opt_value(argc, argv, &i, arg)) ||
 			    parse_format(v, &a->fmt) < 0) {
+				char names[256];
+				format_names(names, sizeof(names));
 				fprintf(stderr, "rtrack-dump: unknown format '%s' "
-					"(summary, csv, json)\n", v ? v : "");
+					"(%s)\n", v ? v : "", names);
 				return -1;
 			}
 		} else if (strcmp(arg, "-o") == 0 || strncmp(arg, "--output", 8) == 0) {
@@ -100,8 +140,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage, stderr);
 		return -1;
 	}
-	if (a->fmt != FMT_SUMMARY && a->nlogs > 1) {
-		fprintf(stderr, "rtrack-dump: --format csv and json take one log\n");
+	if (!a->fmt->many && a->nlogs > 1) {
+		fprintf(stderr, "rtrack-dump: --format %s takes one log\n",
+			a->fmt->name);
 		return -1;
 	}
 	return 0;
@@ -122,12 +163,7 @@ static int dump_one(FILE *out, const struct args *a, const char *path)
 			"showing the %zu samples before it\n", path,
 			(unsigned long long)log.damage_offset, log.damage,
 			log.nsamples);
-	if (a->fmt == FMT_CSV)
-		rc = dump_csv(out, &log);
-	else if (a->fmt == FMT_JSON)
-		rc = dump_json(out, &log);
-	else
-		rc = dump_summary(out, &log, path);
+	rc = a->fmt->dump(out, &log, path);
 	logread_free(&log);
 	return rc < 0 ? 1 : 0;
 }
@@ -146,7 +182,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < a.nlogs; i++) {
 		int rc;
-		if (i > 0 && a.fmt == FMT_SUMMARY)
+		if (i > 0 && a.fmt->many)
 			fputc('\n', out);
 		rc = dump_one(out, &a, a.logs[i]);
 		if (rc > status)
