@@ -352,13 +352,31 @@ def case_json_contract(d):
     check(m["hostname"] == os.uname().nodename, "hostname")
 
 
+def mid_record(data, near):
+    """An offset inside the record that holds offset `near` (FORMAT.md R1:
+    type, varint length, payload, CRC-32), so the cut tears it."""
+    off = 12
+    while off < len(data):
+        i, n, shift = off + 1, 0, 0
+        while data[i] & 0x80:
+            n |= (data[i] & 0x7f) << shift
+            shift += 7
+            i += 1
+        n |= data[i] << shift
+        end = i + 1 + n + 4
+        if end > near:
+            return off + 2
+        off = end
+    return len(data) - 1
+
+
 def case_damaged_log(d):
     _, j, log = traced_json(d, [WORKLOAD, "cpu", "1", "0.5"],
                             {"RTRACK_INTERVAL": "0.05"})
     data = open(log, "rb").read()
     torn = os.path.join(d, "torn.bin")
     with open(torn, "wb") as f:
-        f.write(data[:len(data) * 2 // 3])
+        f.write(data[:mid_record(data, len(data) * 2 // 3)])
     p = dump(torn, "json")
     err = p.stderr.decode().strip().splitlines()
     check(len(err) == 1 and "offset" in err[0] and torn in err[0], f"warning {err}")

@@ -170,7 +170,7 @@ static int fixture_teardown(void **state)
 	return 0;
 }
 
-enum format { F_CSV, F_JSON, F_SUMMARY };
+enum format { F_CSV, F_JSON, F_SUMMARY, F_PROCESSES };
 
 /* Output of one format for log, NUL-terminated (owned by teardown). */
 static const char *capture(enum format f, const struct rt_log *fixture)
@@ -191,6 +191,8 @@ static const char *capture(enum format f, const struct rt_log *fixture)
 		rc = dump_csv(out, log);
 	else if (f == F_JSON)
 		rc = dump_json(out, log);
+	else if (f == F_PROCESSES)
+		rc = dump_processes(out, log);
 	else
 		rc = dump_summary(out, log, "run.bin");
 	job_free(&log->job);
@@ -505,6 +507,37 @@ static void test_json_unterminated_string(void **state)
 	assert_non_null(strstr(json, want));
 }
 
+/* ---- processes ---- */
+
+/* The tree: 779 under 778 under the root, the daemon under the root; the
+ * root's figures from its end record, the rest as sampled ('~'). */
+static void test_processes_tree(void **state)
+{
+	static const char want[] =
+		"     PID    START     TIME      CPU       PEAK       READ"
+		"      WRITE   EXIT  COMMAND\n"
+		"     777    +0 ms    3.2 s    1.0 s    2.0 MiB        0 B"
+		"        0 B      0  train --epochs 3\n"
+		"     778   +1.2 s    1.3 s   150 ms    2.9 MiB      100 B"
+		"      200 B      3 ~  sleep 1\n"
+		"     779   +2.0 s    1.0 s     0 ms    5.0 MiB        0 B"
+		"        0 B   sig9 ~    killed\n"
+		"     780   +2.5 s   500 ms     0 ms  100.0 KiB        0 B"
+		"        0 B  alive ~  daemon\n"
+		"~ as last sampled: no exit record (static, setuid, killed, or "
+		"still running)\n";
+	const char *text;
+
+	(void)state;
+	text = capture(F_PROCESSES, &fx);
+	assert_string_equal(text, want);
+	/* A hostile command line is shown inert. */
+	strcpy(fx_procs[0].cmdline, hostile);
+	text = capture(F_PROCESSES, &fx);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\r'));
+}
+
 /* ---- summary ---- */
 
 static const char summary_text[] =
@@ -789,6 +822,7 @@ int main(void)
 		T(test_json_damaged_and_signal),
 		T(test_json_escaping),
 		T(test_json_unterminated_string),
+		T(test_processes_tree),
 		T(test_summary_exact),
 		T(test_summary_no_end_damaged_rss),
 		T(test_summary_one_sample),

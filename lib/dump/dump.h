@@ -11,5 +11,6 @@
 int dump_summary(FILE *out, const struct rt_log *log, const char *name);
 int dump_csv(FILE *out, const struct rt_log *log);
 int dump_json(FILE *out, const struct rt_log *log);
+int dump_processes(FILE *out, const struct rt_log *log);
 
 #endif

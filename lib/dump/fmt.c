@@ -2,6 +2,11 @@
  * times for the rtrack-dump output formats. */
 #include "fmt.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -250,4 +255,74 @@ int fmt_finish(FILE *out)
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 when the UTF-8 sequence of n bytes at p is safe to show on a terminal:
+ * not a C0 control, DEL, a C1 control (U+0080..U+009F, CSI among them) or
+ * a line or paragraph separator (U+2028, U+2029). */
+static int text_printable(const unsigned char *p, size_t n)
+{
+	if (n == 1)
+		return p[0] >= 0x20 && p[0] != 0x7F;
+	if (n == 2)
+		return !(p[0] == 0xC2 && p[1] < 0xA0);
+	if (n == 3)
+		return !(p[0] == 0xE2 && p[1] == 0x80 &&
+			 (p[2] == 0xA8 || p[2] == 0xA9));
+	return n == 4;
+}
+
+size_t fmt_text_columns(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t cols = 0;
+
+	for (size_t i = 0; i < len && s[i]; cols++) {
+		size_t n = fmt_utf8_len(s + i, len - i);
+		i += n ? n : 1;
+	}
+	return cols;
+}
+
+void fmt_text(FILE *out, const char *str, size_t len, size_t max_cols)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t cols = fmt_text_columns(str, len);
+	int cut = max_cols && cols > max_cols;
+	size_t limit = cut ? (max_cols > 3 ? max_cols - 3 : 0) : cols;
+
+	for (size_t i = 0, c = 0; i < len && s[i] && c < limit; c++) {
+		size_t n = fmt_utf8_len(s + i, len - i);
+
+		if (text_printable(s + i, n))
+			fwrite(s + i, 1, n, out);
+		else
+			putc('?', out);
+		i += n ? n : 1;
+	}
+	if (cut)
+		fputs(max_cols > 3 ? "..." : "", out);
+}
+
+size_t fmt_term_width(FILE *out)
+{
+	struct winsize ws;
+	int fd = fileno(out);
+
+	if (fd < 0 || !isatty(fd))
+		return 0;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+int fmt_colour(FILE *out)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+	int fd = fileno(out);
+
+	/* no-color.org: set and not empty disables colour. */
+	if ((no && no[0]) || (term && strcmp(term, "dumb") == 0))
+		return 0;
+	return fd >= 0 && isatty(fd);
 }

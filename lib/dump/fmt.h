@@ -51,6 +51,23 @@ void fmt_seconds(char dst[FMT_HUMAN_MAX], double seconds);
 /* ns since the epoch as "2024-05-01T12:00:00Z" (UTC, whole seconds). */
 void fmt_utc(char dst[FMT_TIME_MAX], uint64_t ns);
 
+/* The first len bytes of s (stopping at a NUL) for a terminal: control
+ * characters and invalid UTF-8 as '?' (a hostile command line cannot
+ * drive the terminal), cut to max_cols columns with "..." when longer (0:
+ * no limit). */
+void fmt_text(FILE *out, const char *s, size_t len, size_t max_cols);
+
+/* Columns fmt_text would take for s without a limit. */
+size_t fmt_text_columns(const char *s, size_t len);
+
+/* Columns of the terminal out writes to; 0 when it is not a terminal (no
+ * cutting for files and pipes). */
+size_t fmt_term_width(FILE *out);
+
+/* Whether to colour: out is a terminal, NO_COLOR is unset or empty, and
+ * TERM is not "dumb". */
+int fmt_colour(FILE *out);
+
 /* End of a format: flush out and report.  Returns 0, or -1 with errno set
  * (EIO when the stream failed earlier without a lasting errno). */
 int fmt_finish(FILE *out);

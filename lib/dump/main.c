@@ -35,8 +35,16 @@ static int fmt_json(FILE *out, const struct rt_log *log, const char *name)
 	return dump_json(out, log);
 }
 
+static int fmt_processes(FILE *out, const struct rt_log *log,
+			 const char *name)
+{
+	(void)name;
+	return dump_processes(out, log);
+}
+
 static const struct format formats[] = {
 	{ "summary", fmt_summary, 1 },
+	{ "processes", fmt_processes, 1 },
 	{ "csv", fmt_csv, 0 },
 	{ "json", fmt_json, 0 },
 };
@@ -45,8 +53,9 @@ static const struct format formats[] = {
 static const char usage[] =
 	"usage: rtrack-dump [--format summary|csv|json] [-o FILE] LOG...\n"
 	"Decode rtrack logs written by librtrack_preload.so.\n"
-	"  -f, --format FMT  summary (default), csv (the seed's combined\n"
-	"                    metrics, one row per interval), json\n"
+	"  -f, --format FMT  summary (default), processes (the process tree),\n"
+	"                    csv (the seed's combined metrics, one row per\n"
+	"                    interval), json\n"
 	"  -o, --output FILE write to FILE instead of standard output\n"
 	"  -h, --help        this text;  --version  the version\n"
 	"Exit status: 0 shown (a damaged log is shown up to the damage, with a\n"

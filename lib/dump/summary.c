@@ -16,51 +16,10 @@
 
 #define HAVE(s, key) (((s)->present & STATS_BIT(STATS_S_##key)) != 0)
 
-/* 1 when the UTF-8 sequence of n bytes at p is safe to show on a terminal:
- * not a C0 control, DEL, a C1 control (U+0080..U+009F, CSI among them) or
- * a line or paragraph separator (U+2028, U+2029). */
-static int text_printable(const unsigned char *p, size_t n)
-{
-	if (n == 1)
-		return p[0] >= 0x20 && p[0] != 0x7F;
-	if (n == 2)
-		return !(p[0] == 0xC2 && p[1] < 0xA0);
-	if (n == 3)
-		return !(p[0] == 0xE2 && p[1] == 0x80 &&
-			 (p[2] == 0xA8 || p[2] == 0xA9));
-	return n == 4;
-}
-
-/* Columns s takes, counting one per character (or per bad byte). */
-static size_t text_columns(const unsigned char *s, size_t len)
-{
-	size_t cols = 0;
-
-	for (size_t i = 0; i < len; cols++) {
-		size_t n = fmt_utf8_len(s + i, len - i);
-		i += n ? n : 1;
-	}
-	return cols;
-}
-
 /* s made safe and cut to VALUE_W columns, "..." marking a cut. */
 static void summary_put_text(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t len = strlen(str), cols = text_columns(s, len);
-	size_t limit = cols > VALUE_W ? VALUE_W - 3 : VALUE_W;
-
-	for (size_t i = 0, c = 0; i < len && c < limit; c++) {
-		size_t n = fmt_utf8_len(s + i, len - i);
-
-		if (text_printable(s + i, n))
-			fwrite(s + i, 1, n, out);
-		else
-			putc('?', out);
-		i += n ? n : 1;
-	}
-	if (cols > VALUE_W)
-		fputs("...", out);
+	fmt_text(out, str, strlen(str), VALUE_W);
 }
 
 __attribute__((format(printf, 3, 4)))

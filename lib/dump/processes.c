@@ -1,0 +1,238 @@
+/* processes.c - rtrack-dump --format processes: the job's process tree,
+ * one row per process (lib/job.h), children under their parent, with when
+ * each started and how long it ran, its own CPU, peak RSS, I/O and how it
+ * ended.  The command line is indented by depth and cut to the terminal's
+ * width when the output is a terminal. */
+#include "dump.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define MAX_DEPTH 32 /* deeper rows are shown at this depth */
+
+struct tree {
+	const struct rt_log *log;
+	size_t *parent;       /* index + 1; 0: none in the table */
+	size_t *first, *next; /* first child, next sibling (index + 1; 0 none) */
+	unsigned char *shown;
+	size_t width;         /* output columns, 0: no limit */
+	FILE *out;
+};
+
+static void row_header(FILE *out)
+{
+	fputs("     PID    START     TIME      CPU       PEAK       READ"
+	      "      WRITE   EXIT  COMMAND\n", out);
+}
+
+static void put_right(FILE *out, const char *s, int width)
+{
+	fprintf(out, " %*s", width, s);
+}
+
+static void put_seconds(FILE *out, double s, int width)
+{
+	char buf[FMT_HUMAN_MAX];
+
+	fmt_seconds(buf, s);
+	put_right(out, buf, width);
+}
+
+static void put_bytes(FILE *out, double b, int width)
+{
+	char buf[FMT_HUMAN_MAX];
+
+	fmt_bytes(buf, b);
+	put_right(out, buf, width);
+}
+
+/* "+1.2 s" from the start of tracking (a process older than the log, the
+ * root itself, shows "-"). */
+static void put_offset(FILE *out, const struct rt_log *log, uint64_t ns)
+{
+	char buf[FMT_HUMAN_MAX + 1];
+
+	if (ns < log->hdr.start_ns) {
+		put_right(out, "-", 8);
+		return;
+	}
+	buf[0] = '+';
+	fmt_seconds(buf + 1, (double)(ns - log->hdr.start_ns) / 1e9);
+	put_right(out, buf, 8);
+}
+
+/* How it ended: the exit code, the signal's number after "sig", "alive"
+ * at the end, "?" unknown. */
+static void put_exit(FILE *out, const struct job_proc *p)
+{
+	char buf[32];
+
+	if (p->exit_kind == RT_EXIT_CODE)
+		snprintf(buf, sizeof buf, "%d", (int)p->exit_value);
+	else if (p->exit_kind == RT_EXIT_SIGNAL)
+		snprintf(buf, sizeof buf, "sig%d", (int)p->exit_value);
+	else if (p->flags & JOB_ALIVE_AT_END)
+		snprintf(buf, sizeof buf, "alive");
+	else
+		snprintf(buf, sizeof buf, "?");
+	put_right(out, buf, 6);
+}
+
+static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
+{
+	FILE *out = t->out;
+	size_t used = 77 + 2 * depth + 2;
+
+	fprintf(out, "%8u", (unsigned)p->pid);
+	put_offset(out, t->log, p->start_ns);
+	put_seconds(out, p->end_ns > p->start_ns ?
+			 (double)(p->end_ns - p->start_ns) / 1e9 : 0.0, 8);
+	put_seconds(out, (double)(p->utime_us + p->stime_us) / 1e6, 8);
+	put_bytes(out, (double)p->hwm_kib * 1024, 10);
+	put_bytes(out, (double)p->read_bytes, 10);
+	put_bytes(out, (double)p->write_bytes, 10);
+	put_exit(out, p);
+	/* '~': figures as last sampled, no exit record. */
+	fprintf(out, " %c%*s", p->flags & JOB_EXACT ? ' ' : '~', 2 * depth, "");
+	fmt_text(out, p->cmdline, sizeof p->cmdline,
+		 t->width > used + 8 ? t->width - used : 0);
+	putc('\n', out);
+}
+
+static const struct job_proc *sort_base;
+
+static int by_pid_start(const void *a, const void *b)
+{
+	const struct job_proc *x = &sort_base[*(const size_t *)a];
+	const struct job_proc *y = &sort_base[*(const size_t *)b];
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
+}
+
+/* Parent of each row: the latest row with the child's ppid that started
+ * no later than the child (pids are reused).  Sorted by (pid, start), one
+ * binary search each. */
+static int find_parents(struct tree *t)
+{
+	const struct job_proc *p = t->log->job.procs;
+	size_t n = t->log->job.nprocs, *ord = malloc((n ? n : 1) * sizeof(size_t));
+
+	if (!ord)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	sort_base = p;
+	qsort(ord, n, sizeof(*ord), by_pid_start);
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = n, best = 0;
+		while (lo < hi) { /* first row past (ppid, child's start) */
+			size_t mid = lo + (hi - lo) / 2;
+			const struct job_proc *m = &p[ord[mid]];
+			if (m->pid < p[i].ppid ||
+			    (m->pid == p[i].ppid && m->start_ns <= p[i].start_ns))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && p[ord[lo - 1]].pid == p[i].ppid && ord[lo - 1] != i)
+			best = ord[lo - 1] + 1;
+		t->parent[i] = best;
+	}
+	free(ord);
+	return 0;
+}
+
+/* Rows in the tree, depth first, children in start order (the table is
+ * already in start order).  Iterative: a hostile log's loops and depths
+ * cannot exhaust the stack; each row is shown once. */
+static void walk(struct tree *t, size_t top)
+{
+	size_t stack[MAX_DEPTH + 1], depth = 0;
+
+	stack[0] = top + 1;
+	while (1) {
+		size_t i = stack[depth];
+		if (i && !t->shown[i - 1]) {
+			t->shown[i - 1] = 1;
+			put_row(t, &t->log->job.procs[i - 1], (unsigned)depth);
+			if (depth < MAX_DEPTH && t->first[i - 1]) {
+				stack[++depth] = t->first[i - 1];
+				continue;
+			}
+		}
+		/* Next sibling here, or back up. */
+		while (1) {
+			i = stack[depth];
+			if (i && t->next[i - 1]) {
+				stack[depth] = t->next[i - 1];
+				break;
+			}
+			if (depth == 0)
+				return;
+			depth--;
+		}
+	}
+}
+
+static int link_tree(struct tree *t)
+{
+	size_t n = t->log->job.nprocs, *last;
+
+	if (find_parents(t) < 0)
+		return -1;
+	last = calloc(n ? n : 1, sizeof(*last));
+	if (!last)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t p = t->parent[i];
+		if (!p)
+			continue;
+		if (last[p - 1])
+			t->next[last[p - 1] - 1] = i + 1;
+		else
+			t->first[p - 1] = i + 1;
+		last[p - 1] = i + 1;
+	}
+	free(last);
+	return 0;
+}
+
+int dump_processes(FILE *out, const struct rt_log *log)
+{
+	size_t n = log->job.nprocs;
+	struct tree t = { log, NULL, NULL, NULL, NULL, fmt_term_width(out),
+			  out };
+	int rc = -1;
+
+	t.parent = calloc(n ? n : 1, sizeof(size_t));
+	t.first = calloc(n ? n : 1, sizeof(size_t));
+	t.next = calloc(n ? n : 1, sizeof(size_t));
+	t.shown = calloc(n ? n : 1, 1);
+	if (t.parent && t.first && t.next && t.shown && link_tree(&t) == 0) {
+		row_header(out);
+		/* Roots first (the job's root leads: it started first), then
+		 * anything a loop left unshown. */
+		for (size_t i = 0; i < n; i++)
+			if (!t.parent[i])
+				walk(&t, i);
+		for (size_t i = 0; i < n; i++)
+			if (!t.shown[i])
+				walk(&t, i);
+		if (log->job.nprocs > log->job.nexact)
+			fputs("~ as last sampled: no exit record (static, setuid, "
+			      "killed, or still running)\n", out);
+		rc = fmt_finish(out);
+	} else {
+		errno = ENOMEM;
+	}
+	free(t.parent);
+	free(t.first);
+	free(t.next);
+	free(t.shown);
+	return rc;
+}
