@@ -520,6 +520,18 @@ static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 		sum_put_d(s, STATS_S_peak_rss_mib, (double)max / KIB_PER_MIB);
 }
 
+/* The machine's memory, from the last sample that has it. */
+static void sum_mem_total(const struct rt_log *log, struct stats_summary *s)
+{
+	for (size_t i = log->nsamples; i-- > 0;)
+		if (sample_has(&log->samples[i], RT_F_sys_mem_total_kib)) {
+			sum_put_d(s, STATS_S_system_memory_total_mib,
+				  (double)log->samples[i].sys_mem_total_kib /
+					  KIB_PER_MIB);
+			return;
+		}
+}
+
 void stats_summarize(const struct rt_log *log, struct stats_summary *s)
 {
 	memset(s, 0, sizeof *s);
@@ -536,6 +548,7 @@ void stats_summarize(const struct rt_log *log, struct stats_summary *s)
 	sum_put_u(s, STATS_S_processes_exact, log->job.nexact);
 	sum_put_u(s, STATS_S_processes_sampled_only,
 		  log->job.nprocs - log->job.nexact);
+	sum_mem_total(log, s);
 	sum_tracker(log, s);
 }
 
@@ -568,6 +581,24 @@ static double sum_get_d(const struct stats_summary *s, enum stats_sum k)
 	return v;
 }
 
+static enum stats_bound recommend_bound(const struct stats_summary *s,
+					double peak_mib)
+{
+	double total = sum_get_d(s, STATS_S_system_memory_total_mib);
+	double busy;
+
+	if (total > 0 && peak_mib >= 0.8 * total)
+		return STATS_BOUND_MEMORY;
+	if (!(s->present & STATS_BIT(STATS_S_cpu_usage_mean)) ||
+	    !(s->present & STATS_BIT(STATS_S_cpu_usage_max)))
+		return STATS_BOUND_UNKNOWN;
+	/* A peak of 1.02 cores is one core and tick jitter. */
+	busy = s->cpu_usage_mean / fmax(1.0, ceil(s->cpu_usage_max - 0.1));
+	if (busy >= 0.7)
+		return STATS_BOUND_CPU;
+	return busy < 0.3 ? STATS_BOUND_WAITING : STATS_BOUND_MIXED;
+}
+
 void stats_recommend(const struct stats_summary *s, struct stats_rec *rec)
 {
 	double cpu = sum_get_d(s, STATS_S_cpu_usage_mean);
@@ -584,4 +615,12 @@ void stats_recommend(const struct stats_summary *s, struct stats_rec *rec)
 	if (gpu > 0)
 		rec->gpus = clamp_u64(round(gpu)) ? clamp_u64(round(gpu)) : 1;
 	rec->vram_mib = vram > 0 ? stats_round_mib(vram * 1.2) : 0;
+	rec->bound = recommend_bound(s, mem);
+}
+
+const char *stats_bound_name(enum stats_bound b)
+{
+	static const char *const names[] = { NULL, "cpu", "memory", "waiting",
+					     "mixed" };
+	return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : NULL;
 }

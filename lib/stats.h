@@ -70,7 +70,8 @@
 	X(processes_seen,             uint64_t, -1)                           \
 	X(tracker_cpu_seconds,        double,   6)                            \
 	X(processes_exact,            uint64_t, -1)                           \
-	X(processes_sampled_only,     uint64_t, -1)
+	X(processes_sampled_only,     uint64_t, -1)                           \
+	X(system_memory_total_mib,    double,   3)
 
 enum stats_col {
 #define STATS_COL_ENUM(name, type, dec) STATS_C_##name,
@@ -104,9 +105,22 @@ struct stats_summary {
 	uint64_t present; /* bit STATS_S_x set: key x has a value */
 };
 
+/* What held the job back, from the summary (stats_recommend says how). */
+enum stats_bound {
+	STATS_BOUND_UNKNOWN,
+	STATS_BOUND_CPU,     /* the cores it used were busy */
+	STATS_BOUND_MEMORY,  /* its peak came near the machine's memory */
+	STATS_BOUND_WAITING, /* mostly idle: I/O, network, sleeping */
+	STATS_BOUND_MIXED,
+};
+
 struct stats_rec {
 	uint64_t cores, memory_mib, gpus, vram_mib;
+	enum stats_bound bound;
 };
+
+/* "cpu", "memory", "waiting", "mixed", or NULL when unknown. */
+const char *stats_bound_name(enum stats_bound b);
 
 /* How a format finds and prints one member of a row or summary. */
 struct stats_field {
@@ -139,7 +153,11 @@ void stats_row(const struct rt_log *log, size_t i, struct stats_row *row);
  * from (no rows, no present sample) have their present bit clear. */
 void stats_summarize(const struct rt_log *log, struct stats_summary *s);
 
-/* Size a machine for the run summarised in s (cores at least 1). */
+/* Size a machine for the run summarised in s (cores at least 1), and say
+ * what bound it: memory when the peak reached 80% of the machine's memory;
+ * else, with busy = mean cores / the whole cores it used at its peak (the
+ * peak less 0.1, rounded up: tick jitter is no extra core), CPU
+ * when busy >= 0.7, waiting when busy < 0.3, mixed between. */
 void stats_recommend(const struct stats_summary *s, struct stats_rec *rec);
 
 /* The memory size to ask for that holds mib: the smallest of 128, 256, 512,

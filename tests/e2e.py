@@ -262,8 +262,9 @@ def case_descendants_stand_aside(d):
     forked = [p for p in procs if p["forked"]]
     check(len(forked) == 2 and all(p["exit_code"] == 0 for p in forked),
           f"forked children: {forked}")
+    # Each burns for 0.3 s of wall time (less CPU on a busy machine).
     for p in forked:
-        near(p["cpu_seconds"], 0.3, 0.35, "forked child's own cpu")
+        check(0.02 < p["cpu_seconds"] <= 0.35, f"forked child's cpu {p}")
     seven = [p for p in procs if p["exit_code"] == 7]
     check(len(seven) == 1 and seven[0]["exact"], f"exit 7: {seven}")
     near(j["summary"]["cpu_seconds"], r.cpu - j["summary"]["tracker_cpu_seconds"],

@@ -317,9 +317,10 @@ static void test_json_key_order(void **state)
 		  "disk_read_bytes,disk_write_bytes,net_recv_bytes,"
 		  "net_sent_bytes,gpu_usage_mean,gpu_usage_max,"
 		  "gpu_vram_mib_max,processes_seen,tracker_cpu_seconds,"
-		  "processes_exact,processes_sampled_only\"");
+		  "processes_exact,processes_sampled_only,"
+		  "system_memory_total_mib\"");
 	assert_py(json, "\",\".join(d[\"recommendation\"])",
-		  "\"cores,memory_mib,gpus,vram_mib\"");
+		  "\"cores,memory_mib,gpus,vram_mib,bound\"");
 	assert_py(json, "sorted(set(\",\".join(p) for p in d[\"processes\"]))",
 		  "[\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
 		  "read_bytes,write_bytes,exit_code,exit_signal,alive_at_end,"
@@ -366,9 +367,9 @@ static void test_json_summary_values(void **state)
 	json = capture(F_JSON, &fx);
 	assert_py(json, "list(d[\"summary\"].values())",
 		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
-		  "1000, 10, 0.0, 0.0, 0.0, 4, 0.002, 1, 3]");
+		  "1000, 10, 0.0, 0.0, 0.0, 4, 0.002, 1, 3, 8192.0]");
 	assert_py(json, "list(d[\"recommendation\"].values())",
-		  "[1, 128, 0, 0]");
+		  "[1, 128, 0, 0, \"cpu\"]");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
 	assert_non_null(strstr(json, "\"memory_mib_mean\":1.813,"));
 }
@@ -550,13 +551,25 @@ static const char summary_text[] =
 	"  duration   3.2 s\n"
 	"  exit       exit code 0\n"
 	"  CPU        1.5 s, mean 0.77 cores, max 1.02 cores\n"
+	"             \u2588\u2581\n"
 	"  memory     PSS mean 1.8 MiB, max 2.5 MiB; true peak RSS 5.0 MiB\n"
+	"             \u2588\u2585\n"
 	"  disk       read 4.0 KiB, written 123 B\n"
 	"  network    received 1000 B, sent 10 B (whole system)\n"
+	"  GPU        not sampled (no GPU found)\n"
 	"  samples    3, every 1.0 s\n"
 	"  processes  4 seen, 1 with an exit record, 3 seen only by sampling\n"
+	"  top CPU         1.0 s  train --epochs 3\n"
+	"                 150 ms  sleep 1\n"
+	"                   0 ms  killed\n"
+	"                   0 ms  daemon\n"
+	"  top memory    5.0 MiB  killed\n"
+	"                2.9 MiB  sleep 1\n"
+	"                2.0 MiB  train --epochs 3\n"
+	"              100.0 KiB  daemon\n"
 	"  tracker    2 ms CPU, 0.13% of the host's CPU time\n"
-	"  recommend  1 core, 128 MiB memory, no GPU\n";
+	"  recommend  1 core, 128 MiB memory, no GPU\n"
+	"             CPU-bound: the cores it used were busy\n";
 
 /* Longest line in columns (UTF-8 continuation bytes take none). */
 static size_t max_columns(const char *s)

@@ -661,6 +661,40 @@ static void test_recommend_gpu(void **state)
 	assert_int_equal(rec.vram_mib, 3072);
 }
 
+/* What bound the job: memory near the machine's, else how busy the cores
+ * it used at its peak were. */
+static void test_recommend_bound(void **state)
+{
+	static const struct {
+		double mean, max, peak_mib, total_mib;
+		enum stats_bound want;
+	} cases[] = {
+		{0.95, 1.02, 100, 8192, STATS_BOUND_CPU},   /* one busy core */
+		{3.6, 4.0, 100, 8192, STATS_BOUND_CPU},
+		{0.9, 4.0, 100, 8192, STATS_BOUND_WAITING}, /* 4 cores, 1 used */
+		{0.1, 0.5, 100, 8192, STATS_BOUND_WAITING},
+		{1.0, 2.0, 100, 8192, STATS_BOUND_MIXED},
+		{0.1, 0.5, 7000, 8192, STATS_BOUND_MEMORY},
+		{0.9, 1.0, 100, 0, STATS_BOUND_CPU},        /* total unknown */
+	};
+	struct stats_summary s;
+	struct stats_rec rec;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		s = summary_of(cases[i].mean, cases[i].peak_mib, 0, 0, 0);
+		s.cpu_usage_max = cases[i].max;
+		s.system_memory_total_mib = cases[i].total_mib;
+		stats_recommend(&s, &rec);
+		assert_int_equal(rec.bound, cases[i].want);
+	}
+	s.present &= ~STATS_BIT(STATS_S_cpu_usage_max);
+	stats_recommend(&s, &rec);
+	assert_int_equal(rec.bound, STATS_BOUND_UNKNOWN);
+	assert_null(stats_bound_name(STATS_BOUND_UNKNOWN));
+	assert_string_equal(stats_bound_name(STATS_BOUND_WAITING), "waiting");
+}
+
 static void test_recommend_fixture(void **state)
 {
 	struct stats_summary s;
@@ -730,6 +764,7 @@ int main(void)
 		T(test_recommend_cores),
 		T(test_recommend_memory),
 		T(test_recommend_gpu),
+		T(test_recommend_bound),
 		T(test_recommend_fixture),
 		T(test_field_decimals),
 	};

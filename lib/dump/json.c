@@ -147,6 +147,11 @@ static void json_summary(FILE *out, const struct stats_summary *s)
 	json_u64(out, &n, "memory_mib", rec.memory_mib);
 	json_u64(out, &n, "gpus", rec.gpus);
 	json_u64(out, &n, "vram_mib", rec.vram_mib);
+	json_key(out, &n, "bound");
+	if (stats_bound_name(rec.bound))
+		fprintf(out, "\"%s\"", stats_bound_name(rec.bound));
+	else
+		fputs("null", out);
 	putc('}', out);
 }
 

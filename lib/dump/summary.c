@@ -6,6 +6,7 @@
 #include "dump.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -22,18 +23,49 @@ static void summary_put_text(FILE *out, const char *str)
 	fmt_text(out, str, strlen(str), VALUE_W);
 }
 
+/* Colour (fmt_colour): labels bold, a bad ending red.  Set per call of
+ * dump_summary. */
+static int colour;
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define RESET "\033[0m"
+
+static void summary_vline(FILE *out, const char *label, const char *tint,
+			  const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (colour)
+		fprintf(out, "  " BOLD "%-10s" RESET " %s", label,
+			tint ? tint : "");
+	else
+		fprintf(out, "  %-10s ", label);
+	summary_put_text(out, buf);
+	if (colour && tint)
+		fputs(RESET, out);
+	putc('\n', out);
+}
+
 __attribute__((format(printf, 3, 4)))
 static void summary_line(FILE *out, const char *label, const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	summary_vline(out, label, NULL, fmt, ap);
 	va_end(ap);
-	fprintf(out, "  %-10s ", label);
-	summary_put_text(out, buf);
-	putc('\n', out);
+}
+
+/* A line that says something went wrong: red on a colour terminal. */
+__attribute__((format(printf, 3, 4)))
+static void summary_alert(FILE *out, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	summary_vline(out, label, RED, fmt, ap);
+	va_end(ap);
 }
 
 static const char *show_seconds(char *dst, int have, double v)
@@ -83,25 +115,28 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 	uint64_t ns;
 
 	if (!log->has_end) {
-		summary_line(out, "exit", "ended without end record "
-			     "(killed or crashed);");
+		summary_alert(out, "exit", "ended without end record "
+			      "(killed or crashed);");
 		if (stats_end_ns(log, &ns) == 0) {
 			fmt_utc(last, ns);
 			summary_line(out, "", "last sample at %s", last);
 		} else {
 			summary_line(out, "", "no sample recorded");
 		}
+	} else if (log->end.exit_kind == RT_EXIT_CODE &&
+		   log->end.exit_value == 0) {
+		summary_line(out, "exit", "exit code 0");
 	} else if (log->end.exit_kind == RT_EXIT_CODE) {
-		summary_line(out, "exit", "exit code %d",
-			     (int)log->end.exit_value);
+		summary_alert(out, "exit", "exit code %d",
+			      (int)log->end.exit_value);
 	} else if (log->end.exit_kind == RT_EXIT_SIGNAL) {
-		summary_line(out, "exit", "killed by signal %d",
-			     (int)log->end.exit_value);
+		summary_alert(out, "exit", "killed by signal %d",
+			      (int)log->end.exit_value);
 	} else {
 		summary_line(out, "exit", "unknown");
 	}
 	if (log->damaged)
-		summary_line(out, "damage", "log damaged at offset %llu: %.*s",
+		summary_alert(out, "damage", "log damaged at offset %llu: %.*s",
 			     (unsigned long long)log->damage_offset,
 			     (int)sizeof log->damage, log->damage);
 }
@@ -116,6 +151,59 @@ static void summary_cpu(FILE *out, const struct stats_summary *s)
 			       2),
 		     show_real(max, HAVE(s, cpu_usage_max), s->cpu_usage_max,
 			       2));
+}
+
+#define SPARK_W 60 /* sparkline columns */
+
+/* A row's value for a sparkline; < 0 when unavailable. */
+typedef double (*spark_value)(const struct stats_row *r,
+			      const struct rt_sample *cur);
+
+static double spark_cpu(const struct stats_row *r, const struct rt_sample *c)
+{
+	(void)c;
+	return r->present & STATS_BIT(STATS_C_process_cpu_usage) ?
+		       r->process_cpu_usage : -1;
+}
+
+static double spark_mem(const struct stats_row *r, const struct rt_sample *c)
+{
+	(void)r;
+	return sample_has(c, RT_F_tree_mem_kib) ? (double)c->tree_mem_kib : -1;
+}
+
+/* The run over time in one line of block characters, each column the
+ * largest value of its share of the intervals (peaks must show), scaled to
+ * the largest of all; ' ' where nothing was available. */
+static void summary_spark(FILE *out, const struct rt_log *log, spark_value v)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
+					      "\u2584", "\u2585", "\u2586",
+					      "\u2587", "\u2588" };
+	size_t nrows = stats_nrows(log), w = nrows < SPARK_W ? nrows : SPARK_W;
+	double col[SPARK_W], max = 0;
+	struct stats_row r;
+
+	if (w == 0)
+		return;
+	for (size_t c = 0; c < w; c++)
+		col[c] = -1;
+	for (size_t i = 0; i < nrows; i++) {
+		size_t c = i * w / nrows;
+		double x;
+		stats_row(log, i, &r);
+		x = v(&r, &log->samples[i + 1]);
+		if (x > col[c])
+			col[c] = x;
+		if (x > max)
+			max = x;
+	}
+	fprintf(out, "  %-10s ", "");
+	for (size_t c = 0; c < w; c++) {
+		int k = max > 0 && col[c] > 0 ? (int)(col[c] / max * 7.999) : 0;
+		fputs(col[c] < 0 ? " " : blocks[k], out);
+	}
+	putc('\n', out);
 }
 
 static void summary_memory(FILE *out, const struct rt_log *log,
@@ -147,6 +235,64 @@ static void summary_io(FILE *out, const struct stats_summary *s)
 				(double)s->net_recv_bytes),
 		     show_bytes(b, HAVE(s, net_sent_bytes),
 				(double)s->net_sent_bytes));
+}
+
+static void summary_gpu(FILE *out, const struct rt_log *log,
+			const struct stats_summary *s)
+{
+	char mean[FMT_NUM_MAX], max[FMT_NUM_MAX], vram[FMT_HUMAN_MAX];
+
+	if (!(log->hdr.flags & RT_CFG_GPU)) {
+		summary_line(out, "GPU", "not sampled (no GPU found)");
+		return;
+	}
+	summary_line(out, "GPU", "mean %s GPUs, max %s, VRAM max %s",
+		     show_real(mean, HAVE(s, gpu_usage_mean), s->gpu_usage_mean,
+			       2),
+		     show_real(max, HAVE(s, gpu_usage_max), s->gpu_usage_max, 2),
+		     show_bytes(vram, HAVE(s, gpu_vram_mib_max),
+				s->gpu_vram_mib_max * MIB));
+}
+
+/* Order of the top lists: largest first, then earliest. */
+static const struct job_proc *top_base;
+static int top_by_cpu;
+
+static int top_cmp(const void *a, const void *b)
+{
+	const struct job_proc *x = &top_base[*(const size_t *)a];
+	const struct job_proc *y = &top_base[*(const size_t *)b];
+	uint64_t vx = top_by_cpu ? x->utime_us + x->stime_us : x->hwm_kib;
+	uint64_t vy = top_by_cpu ? y->utime_us + y->stime_us : y->hwm_kib;
+
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* The five processes that used the most CPU, or had the largest peak. */
+static void summary_top(FILE *out, const struct rt_log *log, int by_cpu)
+{
+	size_t n = log->job.nprocs, *ord = malloc((n ? n : 1) * sizeof(*ord));
+	char v[FMT_HUMAN_MAX];
+
+	if (!ord)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	top_base = log->job.procs;
+	top_by_cpu = by_cpu;
+	qsort(ord, n, sizeof(*ord), top_cmp);
+	for (size_t i = 0; i < n && i < 5; i++) {
+		const struct job_proc *p = &log->job.procs[ord[i]];
+		if (by_cpu)
+			fmt_seconds(v, (double)(p->utime_us + p->stime_us) / 1e6);
+		else
+			fmt_bytes(v, (double)p->hwm_kib * 1024);
+		summary_line(out, i ? "" : by_cpu ? "top CPU" : "top memory",
+			     "%10s  %.*s", v, (int)sizeof p->cmdline, p->cmdline);
+	}
+	free(ord);
 }
 
 static void summary_tracker(FILE *out, const struct stats_summary *s)
@@ -196,20 +342,36 @@ static void summary_recommend(FILE *out, const struct stats_summary *s)
 	summary_line(out, "recommend", "%llu core%s, %llu MiB memory, %s",
 		     (unsigned long long)r.cores, r.cores == 1 ? "" : "s",
 		     (unsigned long long)r.memory_mib, gpus);
+	if (r.bound == STATS_BOUND_CPU)
+		summary_line(out, "", "CPU-bound: the cores it used were busy");
+	else if (r.bound == STATS_BOUND_MEMORY)
+		summary_line(out, "", "memory-bound: its peak came near the "
+			     "machine's memory");
+	else if (r.bound == STATS_BOUND_WAITING)
+		summary_line(out, "", "mostly waiting (I/O or idle): more "
+			     "cores would not help");
+	else if (r.bound == STATS_BOUND_MIXED)
+		summary_line(out, "", "partly CPU-bound, partly waiting");
 }
 
 int dump_summary(FILE *out, const struct rt_log *log, const char *name)
 {
 	struct stats_summary s;
 
+	colour = fmt_colour(out);
 	stats_summarize(log, &s);
 	summary_header(out, log, name);
 	summary_duration(out, &s);
 	summary_exit(out, log);
 	summary_cpu(out, &s);
+	summary_spark(out, log, spark_cpu);
 	summary_memory(out, log, &s);
+	summary_spark(out, log, spark_mem);
 	summary_io(out, &s);
+	summary_gpu(out, log, &s);
 	summary_counts(out, log);
+	summary_top(out, log, 1);
+	summary_top(out, log, 0);
 	summary_tracker(out, &s);
 	summary_recommend(out, &s);
 	return fmt_finish(out);
