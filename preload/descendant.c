@@ -91,10 +91,15 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.exit_kind = kind;
 	d->x.exit_value = value;
 	d->x.flags = flags;
-	n = self_read(d, "/proc/self/cmdline");
-	if (n > 0)
-		procfs_format_cmdline(d->buf, (size_t)n, d->x.cmdline,
-				      sizeof(d->x.cmdline));
+	/* argv as the constructor saw it (a nested root: as /proc has it). */
+	if (rt.cmdline[0]) {
+		memcpy(d->x.cmdline, rt.cmdline, sizeof(d->x.cmdline));
+	} else {
+		n = self_read(d, "/proc/self/cmdline");
+		if (n > 0)
+			procfs_format_cmdline(d->buf, (size_t)n, d->x.cmdline,
+					      sizeof(d->x.cmdline));
+	}
 	logwrite_init(&b, d->mem, sizeof(d->mem));
 	/* Never creates the log: a root that is gone with its file is not
 	 * written for. */

@@ -426,7 +426,26 @@ static int rtrack_start(int fresh)
 	return sampler_start(&x);
 }
 
-__attribute__((constructor)) static void rtrack_init(void)
+/* argv joined by spaces, as procfs_format_cmdline joins /proc's: the
+ * descendant's exit record names its image without reading /proc. */
+static void rtrack_argv(int argc, char **argv)
+{
+	size_t n = 0;
+
+	for (int i = 0; argv && i < argc && argv[i]; i++) {
+		size_t len = strlen(argv[i]);
+		if (i && n < sizeof(rt.cmdline) - 1)
+			rt.cmdline[n++] = ' ';
+		if (len > sizeof(rt.cmdline) - 1 - n)
+			len = sizeof(rt.cmdline) - 1 - n;
+		memcpy(rt.cmdline + n, argv[i], len);
+		n += len;
+	}
+	rt.cmdline[n] = '\0';
+}
+
+/* glibc hands constructors argc, argv and envp. */
+__attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
 	int saved = errno, fresh;
 
@@ -435,8 +454,12 @@ __attribute__((constructor)) static void rtrack_init(void)
 	if (getauxval(AT_SECURE))
 		goto out; /* setuid and the like: never act with privileges */
 	fresh = rtrack_role();
-	if (fresh == -1)
-		goto out; /* a descendant: the root accounts for it */
+	if (fresh == -1) {
+		/* A descendant: the root accounts for it. */
+		if (rt.role == ROLE_DESC)
+			rtrack_argv(argc, argv);
+		goto out;
+	}
 	rtrack_note_stderr();
 	if (rtrack_configure() < 0)
 		goto out;

@@ -40,6 +40,7 @@ struct rtrack_state {
 	 * added inside the job, and stays passive. */
 	uint64_t root_seccomp;
 	int sandboxed;             /* this process installed a seccomp filter */
+	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start (descendants) */
 	int forked;                /* a fork()ed copy (no exec since) */
 	struct rt_config cfg;
 	/* The sampler thread and the requests of host threads, under mu:

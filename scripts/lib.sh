@@ -16,6 +16,8 @@ rtrack_need_tools() {
 			need+=(libjemalloc2)
 		command -v ps >/dev/null || need+=(procps)
 		command -v setpriv >/dev/null || need+=(util-linux)
+		command -v promtool >/dev/null || need+=(prometheus) # backfill test
+		command -v chromium >/dev/null || need+=(chromium) # report_browser
 	fi
 	[ ${#need[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

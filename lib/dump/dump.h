@@ -11,6 +11,24 @@
 int dump_summary(FILE *out, const struct rt_log *log, const char *name);
 int dump_csv(FILE *out, const struct rt_log *log);
 int dump_json(FILE *out, const struct rt_log *log);
+int dump_html(FILE *out, const struct rt_log *log, const char *name);
+int dump_openmetrics(FILE *out, const struct rt_log *log, const char *name);
 int dump_processes(FILE *out, const struct rt_log *log);
+
+/* Several logs at once (a job's ranks on many hosts, runs of one job):
+ * names[i] is the file logs[i] came from. */
+int dump_summary_many(FILE *out, const struct rt_log *logs,
+		      const char *const *names, size_t n);
+int dump_processes_many(FILE *out, const struct rt_log *logs,
+			const char *const *names, size_t n);
+int dump_csv_many(FILE *out, const struct rt_log *logs,
+		  const char *const *names, size_t n);
+int dump_json_many(FILE *out, const struct rt_log *logs,
+		   const char *const *names, size_t n);
+
+/* Watch the log at path grow: one line per new sample until its end
+ * record, until its root is gone, or until stop() says so (checked at
+ * least every second). */
+int dump_follow(FILE *out, const char *path, int (*stop)(void));
 
 #endif

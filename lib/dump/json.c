@@ -207,7 +207,7 @@ static void json_samples(FILE *out, const struct rt_log *log)
 	putc(']', out);
 }
 
-int dump_json(FILE *out, const struct rt_log *log)
+static void json_object(FILE *out, const struct rt_log *log)
 {
 	struct stats_summary s;
 
@@ -217,6 +217,27 @@ int dump_json(FILE *out, const struct rt_log *log)
 	json_summary(out, &s);
 	json_processes(out, log);
 	json_samples(out, log);
-	fputs("}\n", out);
+	putc('}', out);
+}
+
+int dump_json(FILE *out, const struct rt_log *log)
+{
+	json_object(out, log);
+	putc('\n', out);
+	return fmt_finish(out);
+}
+
+/* Several logs: an array of the objects one log gives (each tagged by its
+ * meta: hostname, pid). */
+int dump_json_many(FILE *out, const struct rt_log *logs,
+		   const char *const *names, size_t n)
+{
+	(void)names;
+	putc('[', out);
+	for (size_t i = 0; i < n && !ferror(out); i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_object(out, &logs[i]);
+	}
+	fputs("\n]\n", out);
 	return fmt_finish(out);
 }

@@ -1,9 +1,14 @@
 /* main.c - rtrack-dump: read logs, print them in the chosen format.  Only
  * arguments and files here; decoding is lib/logread.c, formats lib/dump/. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dump.h"
 
@@ -11,11 +16,13 @@
 #define RTRACK_VERSION "0"
 #endif
 
-/* The formats: one line each.  name is the log's file name. */
+/* The formats: one line each.  name is the log's file name; many, when
+ * the format takes several logs at once (NULL: one only). */
 struct format {
 	const char *name;
 	int (*dump)(FILE *out, const struct rt_log *log, const char *name);
-	int many;  /* takes several logs at once */
+	int (*many)(FILE *out, const struct rt_log *logs,
+		    const char *const *names, size_t n);
 };
 
 static int fmt_summary(FILE *out, const struct rt_log *log, const char *name)
@@ -35,6 +42,17 @@ static int fmt_json(FILE *out, const struct rt_log *log, const char *name)
 	return dump_json(out, log);
 }
 
+static int fmt_html(FILE *out, const struct rt_log *log, const char *name)
+{
+	return dump_html(out, log, name);
+}
+
+static int fmt_openmetrics(FILE *out, const struct rt_log *log,
+			   const char *name)
+{
+	return dump_openmetrics(out, log, name);
+}
+
 static int fmt_processes(FILE *out, const struct rt_log *log,
 			 const char *name)
 {
@@ -43,25 +61,36 @@ static int fmt_processes(FILE *out, const struct rt_log *log,
 }
 
 static const struct format formats[] = {
-	{ "summary", fmt_summary, 1 },
-	{ "processes", fmt_processes, 1 },
-	{ "csv", fmt_csv, 0 },
-	{ "json", fmt_json, 0 },
+	{ "summary", fmt_summary, dump_summary_many },
+	{ "processes", fmt_processes, dump_processes_many },
+	{ "csv", fmt_csv, dump_csv_many },
+	{ "json", fmt_json, dump_json_many },
+	{ "html", fmt_html, 0 },
+	{ "openmetrics", fmt_openmetrics, 0 },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static const char usage[] =
-	"usage: rtrack-dump [--format summary|csv|json] [-o FILE] LOG...\n"
+	"usage: rtrack-dump [--format FMT] [-o FILE] LOG|DIR...\n"
+	"       rtrack-dump --follow LOG\n"
 	"Decode rtrack logs written by librtrack_preload.so.\n"
 	"  -f, --format FMT  summary (default), processes (the process tree),\n"
 	"                    csv (the seed's combined metrics, one row per\n"
-	"                    interval), json\n"
+	"                    interval), json, openmetrics (samples for\n"
+	"                    Prometheus backfill), html (one self-contained\n"
+	"                    page: charts, tables)\n"
 	"  -o, --output FILE write to FILE instead of standard output\n"
+	"  -F, --follow      watch a running job's log: a line per new\n"
+	"                    sample until the job ends (or Ctrl-C)\n"
 	"  -h, --help        this text;  --version  the version\n"
+	"Several logs (a job's ranks, runs of one job; a directory: every log\n"
+	"in it) give one summary with a row each and the totals; csv rows get\n"
+	"a host column, json an array.\n"
 	"Exit status: 0 shown (a damaged log is shown up to the damage, with a\n"
 	"warning), 2 unusable input or bad arguments.\n";
 
 struct args {
+	int follow;
 	const struct format *fmt;
 	const char *out;
 	char **logs;
@@ -119,6 +148,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			fputs(usage, stdout);
 			exit(0);
 		}
+		if (strcmp(arg, "--follow") == 0 || strcmp(arg, "-F") == 0) {
+			a->follow = 1;
+			continue;
+		}
 		if (strcmp(arg, "--version") == 0) {
 			printf("rtrack-dump %s (log format %d.%d)\n", RTRACK_VERSION,
 			       RT_LOG_VERSION_MAJOR, RT_LOG_VERSION_MINOR);
@@ -149,59 +182,223 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs(usage, stderr);
 		return -1;
 	}
-	if (!a->fmt->many && a->nlogs > 1) {
-		fprintf(stderr, "rtrack-dump: --format %s takes one log\n",
-			a->fmt->name);
+	return 0;
+}
+
+/* Whether path starts with the log magic. */
+static int is_log(const char *path)
+{
+	char magic[RT_LOG_MAGIC_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	     memcmp(magic, RT_LOG_MAGIC, sizeof magic) == 0;
+	close(fd);
+	return ok;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct paths {
+	char **v;
+	size_t n, cap;
+};
+
+static int paths_add(struct paths *p, char *path)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		char **v = realloc(p->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = path;
+	return 0;
+}
+
+/* Every log in directory dir (files that start with the magic), by name. */
+static int paths_dir(struct paths *p, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t first = p->n;
+
+	if (!d) {
+		fprintf(stderr, "rtrack-dump: %s: %s\n", dir, strerror(errno));
 		return -1;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(dir) + strlen(e->d_name) + 2;
+		char *path = malloc(len);
+		struct stat sb;
+
+		if (!path)
+			break;
+		snprintf(path, len, "%s/%s", dir, e->d_name);
+		if (e->d_name[0] == '.' || stat(path, &sb) < 0 ||
+		    !S_ISREG(sb.st_mode) || !is_log(path) ||
+		    paths_add(p, path) < 0)
+			free(path);
+	}
+	closedir(d);
+	qsort(p->v + first, p->n - first, sizeof(char *), by_name);
+	if (p->n == first)
+		fprintf(stderr, "rtrack-dump: %s: no rtrack log in it\n", dir);
+	return 0;
+}
+
+/* The logs named: files as given, directories as every log in them.
+ * Paths allocated here are freed by paths_free. */
+static int paths_expand(struct paths *p, char **args, int nargs,
+			char ***owned, size_t *nowned)
+{
+	*owned = NULL;
+	*nowned = 0;
+	for (int i = 0; i < nargs; i++) {
+		struct stat sb;
+		size_t before = p->n;
+
+		if (stat(args[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			if (paths_dir(p, args[i]) < 0)
+				return -1;
+			for (size_t k = before; k < p->n; k++) {
+				char **o = realloc(*owned, (*nowned + 1) *
+						   sizeof(char *));
+				if (!o)
+					return -1;
+				*owned = o;
+				(*owned)[(*nowned)++] = p->v[k];
+			}
+		} else if (paths_add(p, args[i]) < 0) {
+			return -1;
+		}
 	}
 	return 0;
 }
 
-static int dump_one(FILE *out, const struct args *a, const char *path)
+/* Decode path into log; 0, or 2 with the reason on stderr. */
+static int read_log(const char *path, struct rt_log *log)
 {
-	struct rt_log log;
 	char err[256];
-	int rc;
 
-	if (logread_file(path, &log, err, sizeof(err)) < 0) {
+	if (logread_file(path, log, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", path, err);
 		return 2;
 	}
-	if (log.damaged)
+	if (log->damaged)
 		fprintf(stderr, "rtrack-dump: %s: damaged at offset %llu: %s; "
 			"showing the %zu samples before it\n", path,
-			(unsigned long long)log.damage_offset, log.damage,
-			log.nsamples);
-	rc = a->fmt->dump(out, &log, path);
-	logread_free(&log);
-	return rc < 0 ? 1 : 0;
+			(unsigned long long)log->damage_offset, log->damage,
+			log->nsamples);
+	return 0;
+}
+
+/* Decode every log (unusable ones are left out, status 2) and show them:
+ * one alone, several through the format's many. */
+static int show(FILE *out, const struct format *f, char **paths, size_t n)
+{
+	struct rt_log *logs = calloc(n ? n : 1, sizeof(*logs));
+	const char **names = calloc(n ? n : 1, sizeof(*names));
+	size_t ok = 0;
+	int status = 0, rc = 0;
+
+	if (!logs || !names) {
+		fprintf(stderr, "rtrack-dump: out of memory\n");
+		status = 2;
+		n = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (read_log(paths[i], &logs[ok]) != 0) {
+			status = 2;
+			continue;
+		}
+		names[ok++] = paths[i];
+	}
+	if (ok == 1)
+		rc = f->dump(out, &logs[0], names[0]);
+	else if (ok > 1)
+		rc = f->many(out, logs, names, ok);
+	if (rc < 0 && !status)
+		status = 1;
+	for (size_t i = 0; i < ok; i++)
+		logread_free(&logs[i]);
+	free(logs);
+	free(names);
+	return status;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int follow_stop(void)
+{
+	return interrupted;
+}
+
+/* --follow LOG: Ctrl-C ends it cleanly (status 0). */
+static int follow(FILE *out, const struct args *a)
+{
+	struct sigaction sa;
+
+	if (a->nlogs != 1) {
+		fprintf(stderr, "rtrack-dump: --follow takes one log\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return dump_follow(out, a->logs[0], follow_stop) < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
+	struct paths p = { NULL, 0, 0 };
 	struct args a;
 	FILE *out = stdout;
-	int i, status = 0;
+	char **owned = NULL;
+	size_t nowned = 0;
+	int status;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
+	if (a.follow)
+		return follow(stdout, &a);
+	if (paths_expand(&p, a.logs, a.nlogs, &owned, &nowned) < 0)
+		return 2;
+	if (p.n > 1 && !a.fmt->many) {
+		fprintf(stderr, "rtrack-dump: --format %s takes one log\n",
+			a.fmt->name);
+		return 2;
+	}
 	if (a.out && !(out = fopen(a.out, "w"))) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", a.out, strerror(errno));
 		return 2;
 	}
-	for (i = 0; i < a.nlogs; i++) {
-		int rc;
-		if (i > 0 && a.fmt->many)
-			fputc('\n', out);
-		rc = dump_one(out, &a, a.logs[i]);
-		if (rc > status)
-			status = rc;
-	}
+	status = show(out, a.fmt, p.v, p.n);
+	if (p.n == 0 && status == 0)
+		status = 2; /* a directory without a log */
 	if (fflush(out) != 0 || (out != stdout && fclose(out) != 0) ||
 	    ferror(stdout)) {
 		fprintf(stderr, "rtrack-dump: write error: %s\n", strerror(errno));
 		status = status ? status : 1;
 	}
+	for (size_t i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
+	free(p.v);
 	free(a.logs);
 	return status;
 }

@@ -49,16 +49,20 @@ static void put_bytes(FILE *out, double b, int width)
 	put_right(out, buf, width);
 }
 
-/* "+1.2 s" from the start of tracking (a process older than the log, the
- * root itself, shows "-"). */
+/* "+1.2 s" from the start of tracking; a process older than the log
+ * shows "-".  Start times come in clock ticks: within one tick before the
+ * log's start is the start. */
 static void put_offset(FILE *out, const struct rt_log *log, uint64_t ns)
 {
+	uint64_t tick = 1000000000ull / (log->hdr.clk_tck ? log->hdr.clk_tck : 100);
 	char buf[FMT_HUMAN_MAX + 1];
 
-	if (ns < log->hdr.start_ns) {
+	if (ns + tick <= log->hdr.start_ns) {
 		put_right(out, "-", 8);
 		return;
 	}
+	if (ns < log->hdr.start_ns)
+		ns = log->hdr.start_ns;
 	buf[0] = '+';
 	fmt_seconds(buf + 1, (double)(ns - log->hdr.start_ns) / 1e9);
 	put_right(out, buf, 8);
@@ -235,4 +239,19 @@ int dump_processes(FILE *out, const struct rt_log *log)
 	free(t.next);
 	free(t.shown);
 	return rc;
+}
+
+int dump_processes_many(FILE *out, const struct rt_log *logs,
+			const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "\n" : "", out);
+		fmt_text(out, names[i], strlen(names[i]), 0);
+		fputs(" (", out);
+		fmt_text(out, logs[i].hdr.host, sizeof logs[i].hdr.host, 0);
+		fprintf(out, ", pid %u)\n", (unsigned)logs[i].hdr.pid);
+		if (dump_processes(out, &logs[i]) < 0)
+			return -1;
+	}
+	return fmt_finish(out);
 }

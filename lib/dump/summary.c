@@ -5,6 +5,7 @@
  * command line cannot drive the terminal. */
 #include "dump.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,5 +375,102 @@ int dump_summary(FILE *out, const struct rt_log *log, const char *name)
 	summary_top(out, log, 0);
 	summary_tracker(out, &s);
 	summary_recommend(out, &s);
+	return fmt_finish(out);
+}
+
+/* ---- several logs: one row each and the totals ---- */
+
+/* s cut and padded to exactly w columns. */
+static void put_cell(FILE *out, const char *str, size_t len, size_t w)
+{
+	size_t cols = fmt_text_columns(str, len);
+
+	fmt_text(out, str, len, w);
+	for (; cols < w; cols++)
+		putc(' ', out);
+}
+
+static void many_exit(char *dst, size_t size, const struct rt_log *log)
+{
+	if (!log->has_end)
+		snprintf(dst, size, "kill");
+	else if (log->end.exit_kind == RT_EXIT_CODE)
+		snprintf(dst, size, "%d", (int)log->end.exit_value);
+	else if (log->end.exit_kind == RT_EXIT_SIGNAL)
+		snprintf(dst, size, "sig%d", (int)log->end.exit_value);
+	else
+		snprintf(dst, size, "?");
+}
+
+struct many_total {
+	double cpu, duration, peak_mib, cores;
+	uint64_t procs;
+	struct stats_summary largest; /* of the log with the largest peak */
+	int have_largest;
+};
+
+static void many_row(FILE *out, const struct rt_log *log, const char *name,
+		     struct many_total *t)
+{
+	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
+	char cores[FMT_NUM_MAX], ex[16];
+	const char *base = strrchr(name, '/');
+	struct stats_summary s;
+	double pk;
+
+	stats_summarize(log, &s);
+	pk = fmax(HAVE(&s, memory_mib_max) ? s.memory_mib_max : 0,
+		  HAVE(&s, peak_rss_mib) ? s.peak_rss_mib : 0);
+	many_exit(ex, sizeof ex, log);
+	fputs("  ", out);
+	put_cell(out, base ? base + 1 : name, strlen(base ? base + 1 : name), 12);
+	putc(' ', out);
+	put_cell(out, log->hdr.host, sizeof log->hdr.host, 10);
+	fprintf(out, " %7u %8s %5s %8s %5s %9s %5llu\n", (unsigned)log->hdr.pid,
+		show_seconds(dur, HAVE(&s, duration_s), s.duration_s), ex,
+		show_seconds(cpu, HAVE(&s, cpu_seconds), s.cpu_seconds),
+		show_real(cores, HAVE(&s, cpu_usage_mean), s.cpu_usage_mean, 2),
+		show_bytes(peak, pk > 0, pk * MIB),
+		(unsigned long long)log->job.nprocs);
+	t->cpu += HAVE(&s, cpu_seconds) ? s.cpu_seconds : 0;
+	t->cores += HAVE(&s, cpu_usage_mean) ? s.cpu_usage_mean : 0;
+	t->duration = fmax(t->duration, HAVE(&s, duration_s) ? s.duration_s : 0);
+	t->procs += log->job.nprocs;
+	if (!t->have_largest || pk > t->peak_mib) {
+		t->largest = s;
+		t->have_largest = 1;
+	}
+	t->peak_mib = fmax(t->peak_mib, pk);
+}
+
+int dump_summary_many(FILE *out, const struct rt_log *logs,
+		      const char *const *names, size_t n)
+{
+	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
+	char cores[FMT_NUM_MAX];
+	struct many_total t;
+	struct stats_rec r;
+
+	memset(&t, 0, sizeof t);
+	colour = fmt_colour(out);
+	fprintf(out, "rtrack summary of %zu logs\n", n);
+	fputs("  LOG          HOST           PID DURATION  EXIT      CPU CORES"
+	      "      PEAK PROCS\n", out);
+	for (size_t i = 0; i < n; i++)
+		many_row(out, &logs[i], names[i], &t);
+	fmt_seconds(dur, t.duration);
+	fmt_seconds(cpu, t.cpu);
+	fmt_real(cores, t.cores, 2);
+	fmt_bytes(peak, t.peak_mib * MIB);
+	fprintf(out, "  %-31s %8s %5s %8s %5s %9s %5llu\n", "total (sum; "
+		"longest, largest)", dur, "", cpu, cores, peak,
+		(unsigned long long)t.procs);
+	if (t.have_largest) {
+		stats_recommend(&t.largest, &r);
+		summary_line(out, "recommend", "per log, as the largest: %llu "
+			     "core%s, %llu MiB memory",
+			     (unsigned long long)r.cores, r.cores == 1 ? "" : "s",
+			     (unsigned long long)r.memory_mib);
+	}
 	return fmt_finish(out);
 }

@@ -1,0 +1,148 @@
+/* follow.c - rtrack-dump --follow LOG: watch a running job the way people
+ * watch one with top, without a second tracker: one line per new sample
+ * as the log grows (the root flushes at least every second), a header
+ * every screenful, until the end record arrives (or Ctrl-C). */
+#include "dump.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "fmt.h"
+
+#define HEADER_EVERY 20 /* lines between headers */
+#define MIB 1048576.0
+
+static void follow_header(FILE *out)
+{
+	fputs("    TIME    CORES     MEMORY  DISK READ DISK WRITE   NET RECV"
+	      "   NET SENT  PROCS\n", out);
+}
+
+/* A per-second rate column from a per-interval byte count. */
+static void put_rate(FILE *out, const struct stats_row *r, enum stats_col c,
+		     uint64_t bytes)
+{
+	char buf[FMT_HUMAN_MAX + 2];
+	size_t n;
+
+	if (!(r->present & STATS_BIT(c)) || !(r->present &
+					       STATS_BIT(STATS_C_timestamp))) {
+		fprintf(out, " %10s", "-");
+		return;
+	}
+	fmt_bytes(buf, (double)bytes);
+	n = strlen(buf);
+	snprintf(buf + n, sizeof buf - n, "/s");
+	fprintf(out, " %10s", buf);
+}
+
+static void follow_row(FILE *out, const struct rt_log *log, size_t i)
+{
+	char t[FMT_HUMAN_MAX], cores[FMT_NUM_MAX], mem[FMT_HUMAN_MAX];
+	struct stats_row r;
+	double dt;
+
+	stats_row(log, i, &r);
+	dt = (double)(int64_t)(log->samples[i + 1].time_ns -
+			       log->samples[i].time_ns) / 1e9;
+	fmt_seconds(t, (double)(log->samples[i + 1].time_ns -
+				log->hdr.start_ns) / 1e9);
+	if (!(r.present & STATS_BIT(STATS_C_process_cpu_usage)) ||
+	    !fmt_real(cores, r.process_cpu_usage, 2))
+		snprintf(cores, sizeof cores, "-");
+	if (r.present & STATS_BIT(STATS_C_process_memory_mib))
+		fmt_bytes(mem, r.process_memory_mib * MIB);
+	else
+		snprintf(mem, sizeof mem, "-");
+	fprintf(out, "%8s %8s %10s", t, cores, mem);
+	/* Bytes per interval as bytes per second. */
+	put_rate(out, &r, STATS_C_process_disk_read_bytes,
+		 dt > 0 ? (uint64_t)((double)r.process_disk_read_bytes / dt) : 0);
+	put_rate(out, &r, STATS_C_process_disk_write_bytes,
+		 dt > 0 ? (uint64_t)((double)r.process_disk_write_bytes / dt) : 0);
+	put_rate(out, &r, STATS_C_system_net_recv_bytes,
+		 dt > 0 ? (uint64_t)((double)r.system_net_recv_bytes / dt) : 0);
+	put_rate(out, &r, STATS_C_system_net_sent_bytes,
+		 dt > 0 ? (uint64_t)((double)r.system_net_sent_bytes / dt) : 0);
+	if (r.present & STATS_BIT(STATS_C_process_children))
+		fprintf(out, " %6llu\n",
+			(unsigned long long)r.process_children + 1);
+	else
+		fprintf(out, " %6s\n", "-");
+}
+
+/* A signal (Ctrl-C) ends the sleep early: the caller looks at stop. */
+static void follow_sleep(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull),
+			       (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The root is gone without an end record: killed or crashed.  Only a log
+ * of this host can tell (the pid is the root's here). */
+static int follow_root_gone(const struct rt_log *log)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 &&
+	       strncmp(u.nodename, log->hdr.host, sizeof log->hdr.host) == 0 &&
+	       log->hdr.pid > 0 && kill((pid_t)log->hdr.pid, 0) < 0 &&
+	       errno == ESRCH;
+}
+
+int dump_follow(FILE *out, const char *path, int (*stop)(void))
+{
+	size_t shown = 0, lines = 0;
+	int waited = 0;
+
+	while (!stop()) {
+		struct rt_log log;
+		char err[256];
+		uint64_t wait_ns;
+
+		if (logread_file(path, &log, err, sizeof err) < 0) {
+			/* The job may not have started yet: say so once. */
+			if (!waited++)
+				fprintf(stderr, "rtrack-dump: %s: %s; waiting\n",
+					path, err);
+			follow_sleep(200000000ull);
+			continue;
+		}
+		for (; shown < stats_nrows(&log) && !stop(); shown++) {
+			if (lines++ % HEADER_EVERY == 0)
+				follow_header(out);
+			follow_row(out, &log, shown);
+		}
+		fflush(out);
+		if (log.has_end || log.damaged || follow_root_gone(&log)) {
+			if (!log.has_end && !log.damaged)
+				fputs("ended without end record (killed or "
+				      "crashed)\n", out);
+			else if (log.has_end)
+				fprintf(out, "ended: %s %d\n",
+					log.end.exit_kind == RT_EXIT_SIGNAL ?
+						"killed by signal" : "exit code",
+					(int)log.end.exit_value);
+			else
+				fprintf(out, "log damaged at offset %llu: %s\n",
+					(unsigned long long)log.damage_offset,
+					log.damage);
+			logread_free(&log);
+			break;
+		}
+		/* New samples come every interval, flushed at least each
+		 * second. */
+		wait_ns = log.hdr.interval_ns;
+		if (wait_ns < 100000000ull || wait_ns > 1000000000ull)
+			wait_ns = wait_ns < 100000000ull ? 100000000ull :
+							   1000000000ull;
+		logread_free(&log);
+		follow_sleep(wait_ns);
+	}
+	return fmt_finish(out);
+}

@@ -1,0 +1,347 @@
+/* openmetrics.c - rtrack-dump --format openmetrics: the run as OpenMetrics
+ * text that Prometheus backfills (promtool tsdb create-blocks-from
+ * openmetrics).  One family per line of the tables below, each written
+ * whole before the next (families never interleave); every sample carries
+ * its timestamp; an unavailable value is left out, never written as 0.
+ *
+ * Levels (memory, processes, disk space) are gauges; what accumulates (CPU
+ * time, disk and network bytes) is a counter built by summing the rows'
+ * per-interval figures, starting at 0 at the first sample, because
+ * Prometheus users take rate() or increase() over whatever window they
+ * look at, which a gauge of per-interval amounts cannot give them. */
+#include "dump.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define MIB 1048576.0
+#define BYTES_PER_GB 1e9
+#define NS_PER_MS 1000000u
+
+/* One metric family: src are struct stats_row columns (rows) or struct
+ * stats_summary keys (summary), added up, times scale. */
+struct om_family {
+	const char *name; /* family name: a counter's samples add _total */
+	int counter;
+	const char *unit; /* "" or the name's last word */
+	const char *help;
+	int src[2];       /* -1: unused */
+	double scale;
+	int decimals;
+};
+
+#define ROW(c) STATS_C_##c
+#define SUM(k) STATS_S_##k
+
+static const struct om_family row_families[] = {
+	{ "rtrack_process_cpu_seconds", 1, "seconds",
+	  "CPU time of the job's processes since the first sample, user and "
+	  "system", { ROW(process_utime), ROW(process_stime) }, 1, 6 },
+	{ "rtrack_process_memory_bytes", 0, "bytes",
+	  "Memory of the job's processes, summed PSS (RSS with "
+	  "RTRACK_MEMORY=rss)", { ROW(process_memory_mib), -1 }, MIB, 0 },
+	{ "rtrack_process_children", 0, "",
+	  "Live descendants of the job's root process",
+	  { ROW(process_children), -1 }, 1, 0 },
+	{ "rtrack_process_disk_read_bytes", 1, "bytes",
+	  "Bytes the job's processes read from storage since the first sample",
+	  { ROW(process_disk_read_bytes), -1 }, 1, 0 },
+	{ "rtrack_process_disk_written_bytes", 1, "bytes",
+	  "Bytes the job's processes wrote to storage since the first sample",
+	  { ROW(process_disk_write_bytes), -1 }, 1, 0 },
+	{ "rtrack_system_cpu_seconds", 1, "seconds",
+	  "CPU time of the whole machine since the first sample, user, nice "
+	  "and system", { ROW(system_utime), ROW(system_stime) }, 1, 6 },
+	{ "rtrack_system_processes", 0, "", "Processes on the machine",
+	  { ROW(system_processes), -1 }, 1, 0 },
+	{ "rtrack_system_memory_used_bytes", 0, "bytes",
+	  "Memory in use on the machine, MemTotal less MemAvailable",
+	  { ROW(system_memory_used_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_memory_free_bytes", 0, "bytes", "MemFree",
+	  { ROW(system_memory_free_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_memory_buffers_bytes", 0, "bytes", "Buffers",
+	  { ROW(system_memory_buffers_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_memory_cached_bytes", 0, "bytes",
+	  "Cached and SReclaimable", { ROW(system_memory_cached_mib), -1 },
+	  MIB, 0 },
+	{ "rtrack_system_memory_active_bytes", 0, "bytes", "Active",
+	  { ROW(system_memory_active_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_memory_inactive_bytes", 0, "bytes", "Inactive",
+	  { ROW(system_memory_inactive_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_disk_read_bytes", 1, "bytes",
+	  "Bytes read from the machine's disks since the first sample",
+	  { ROW(system_disk_read_bytes), -1 }, 1, 0 },
+	{ "rtrack_system_disk_written_bytes", 1, "bytes",
+	  "Bytes written to the machine's disks since the first sample",
+	  { ROW(system_disk_write_bytes), -1 }, 1, 0 },
+	{ "rtrack_system_disk_space_size_bytes", 0, "bytes",
+	  "Size of the machine's filesystems, each counted once",
+	  { ROW(system_disk_space_total_gb), -1 }, BYTES_PER_GB, 0 },
+	{ "rtrack_system_disk_space_used_bytes", 0, "bytes",
+	  "Space used on the machine's filesystems",
+	  { ROW(system_disk_space_used_gb), -1 }, BYTES_PER_GB, 0 },
+	{ "rtrack_system_disk_space_free_bytes", 0, "bytes",
+	  "Space available to unprivileged users on the machine's filesystems",
+	  { ROW(system_disk_space_free_gb), -1 }, BYTES_PER_GB, 0 },
+	{ "rtrack_system_network_receive_bytes", 1, "bytes",
+	  "Bytes received by the machine since the first sample, loopback "
+	  "excluded", { ROW(system_net_recv_bytes), -1 }, 1, 0 },
+	{ "rtrack_system_network_transmit_bytes", 1, "bytes",
+	  "Bytes sent by the machine since the first sample, loopback "
+	  "excluded", { ROW(system_net_sent_bytes), -1 }, 1, 0 },
+};
+
+/* One sample each, at the end of the run. */
+static const struct om_family summary_families[] = {
+	{ "rtrack_cpu_seconds", 1, "seconds",
+	  "Own CPU time of every process of the job over the whole run, exact "
+	  "from exit records where the processes wrote them",
+	  { SUM(cpu_seconds), -1 }, 1, 6 },
+	{ "rtrack_peak_rss_bytes", 0, "bytes",
+	  "Largest peak RSS (VmHWM) of any single process of the job",
+	  { SUM(peak_rss_mib), -1 }, MIB, 0 },
+	{ "rtrack_duration_seconds", 0, "seconds",
+	  "Wall time from the start of tracking to the end of the job",
+	  { SUM(duration_s), -1 }, 1, 3 },
+	{ "rtrack_tracker_cpu_seconds", 1, "seconds",
+	  "CPU time of rtrack's own sampler thread",
+	  { SUM(tracker_cpu_seconds), -1 }, 1, 6 },
+};
+
+#define NFAMILIES(t) (sizeof(t) / sizeof((t)[0]))
+
+struct om_ctx {
+	const struct rt_log *log;
+	const char *job;   /* basename of the cmdline's first word */
+	size_t joblen;
+	size_t nrows;
+};
+
+/* One series as it is written: what Prometheus will read as its last
+ * timestamp, and a counter's running total. */
+struct om_series {
+	int64_t last_ms;
+	int have_last;
+	double total;
+};
+
+/* A label value per the spec: backslash, double quote and newline
+ * escaped; a byte that is not part of valid UTF-8 becomes U+FFFD, since
+ * Prometheus refuses a label value that is not UTF-8.  Other control
+ * characters are valid there (the spec's normal-char) and stay. */
+static void om_label_value(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len && p[i] != '\0') {
+		size_t n = fmt_utf8_len(p + i, len - i);
+
+		if (n == 0)
+			fputs("\xef\xbf\xbd", out);
+		else if (p[i] == '\\')
+			fputs("\\\\", out);
+		else if (p[i] == '"')
+			fputs("\\\"", out);
+		else if (p[i] == '\n')
+			fputs("\\n", out);
+		else
+			fwrite(p + i, 1, n, out);
+		i += n ? n : 1;
+	}
+}
+
+static void om_labels(FILE *out, const struct om_ctx *c)
+{
+	const struct rt_header *h = &c->log->hdr;
+
+	fputs("{host=\"", out);
+	om_label_value(out, h->host, strnlen(h->host, sizeof h->host));
+	fprintf(out, "\",pid=\"%" PRIu32 "\",job=\"", h->pid);
+	om_label_value(out, c->job, c->joblen);
+	fputs("\"}", out);
+}
+
+/* The job label: the program's name, as basename(1) gives it (trailing
+ * slashes ignored) for the first word of the cmdline. */
+static void om_job_name(struct om_ctx *c)
+{
+	const char *cmd = c->log->hdr.cmdline;
+	size_t len = strnlen(cmd, sizeof c->log->hdr.cmdline);
+	const char *space = memchr(cmd, ' ', len);
+	size_t end = space ? (size_t)(space - cmd) : len, start;
+
+	while (end > 1 && cmd[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && cmd[start - 1] != '/')
+		start--;
+	if (start == end && end > 0) /* "/" itself */
+		start--;
+	c->job = cmd + start;
+	c->joblen = end - start;
+}
+
+/* The timestamp Prometheus stores for "ms / 1000" written in seconds: it
+ * parses the text to the nearest double and truncates the product by
+ * 1000, which is one millisecond short for about 1% of the values. */
+static int64_t om_prom_ms(uint64_t ms)
+{
+	return (int64_t)((double)ms / 1000.0 * 1000.0);
+}
+
+/* One sample line, unless Prometheus would not see its time after the
+ * series' previous one (a clock stepped back, or two samples within a
+ * millisecond): promtool refuses such a series. */
+static void om_sample(FILE *out, const struct om_ctx *c,
+		      const struct om_family *f, struct om_series *s,
+		      uint64_t ns, double v)
+{
+	uint64_t ms = (ns + NS_PER_MS / 2) / NS_PER_MS;
+	int64_t prom = om_prom_ms(ms);
+	char num[FMT_NUM_MAX];
+
+	if (s->have_last && prom <= s->last_ms)
+		return;
+	if (!fmt_real(num, v, f->decimals))
+		return;
+	s->last_ms = prom;
+	s->have_last = 1;
+	fprintf(out, "%s%s", f->name, f->counter ? "_total" : "");
+	om_labels(out, c);
+	fprintf(out, " %s %" PRIu64 ".%03u\n", num, ms / 1000,
+		(unsigned)(ms % 1000));
+}
+
+static void om_descriptor(FILE *out, const struct om_family *f)
+{
+	fprintf(out, "# TYPE %s %s\n", f->name,
+		f->counter ? "counter" : "gauge");
+	if (f->unit[0])
+		fprintf(out, "# UNIT %s %s\n", f->name, f->unit);
+	fprintf(out, "# HELP %s %s\n", f->name, f->help);
+}
+
+/* The family's value in base (a row or a summary): 0 and *v set, or -1
+ * when one of its sources is unavailable. */
+static int om_value(const struct om_family *f,
+		    const struct stats_field *fields, const void *base,
+		    uint64_t present, double *v)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < NFAMILIES(f->src) && f->src[i] >= 0; i++) {
+		const char *p = (const char *)base + fields[f->src[i]].offset;
+
+		if (!(present & STATS_BIT(f->src[i])))
+			return -1;
+		if (fields[f->src[i]].decimals < 0) {
+			uint64_t u;
+			memcpy(&u, p, sizeof u);
+			sum += (double)u;
+		} else {
+			double d;
+			memcpy(&d, p, sizeof d);
+			sum += d;
+		}
+	}
+	*v = sum * f->scale;
+	return 0;
+}
+
+/* Row i's value for f: 0, or -1 when it has none or no timestamp. */
+static int om_row_value(const struct om_ctx *c, const struct om_family *f,
+			size_t i, double *v)
+{
+	struct stats_row r;
+
+	stats_row(c->log, i, &r);
+	if (om_value(f, stats_row_fields, &r, r.present, v) < 0)
+		return -1;
+	return (r.present & STATS_BIT(STATS_C_timestamp)) ? 0 : -1;
+}
+
+/* A family none of whose rows has a value is left out whole. */
+static int om_family_has_rows(const struct om_ctx *c,
+			      const struct om_family *f)
+{
+	double v;
+
+	for (size_t i = 0; i < c->nrows; i++)
+		if (om_row_value(c, f, i, &v) == 0)
+			return 1;
+	return 0;
+}
+
+/* A counter starts at 0 at the first sample, so that increase() over the
+ * run gives the whole amount, the first interval's included. */
+static void om_counter_start(FILE *out, const struct om_ctx *c,
+			     const struct om_family *f, struct om_series *s)
+{
+	const struct rt_sample *first = &c->log->samples[0];
+
+	if (sample_has(first, RT_F_time_ns))
+		om_sample(out, c, f, s, first->time_ns, 0.0);
+}
+
+/* A row left out for its timestamp still adds to a counter: the next
+ * sample written carries it. */
+static void om_row_family(FILE *out, const struct om_ctx *c,
+			  const struct om_family *f)
+{
+	struct om_series s = { 0, 0, 0.0 };
+	struct stats_row r;
+	double v;
+
+	if (!om_family_has_rows(c, f))
+		return;
+	om_descriptor(out, f);
+	if (f->counter)
+		om_counter_start(out, c, f, &s);
+	for (size_t i = 0; i < c->nrows && !ferror(out); i++) {
+		stats_row(c->log, i, &r);
+		if (om_value(f, stats_row_fields, &r, r.present, &v) < 0)
+			continue;
+		if (f->counter)
+			v = s.total += v;
+		if (r.present & STATS_BIT(STATS_C_timestamp))
+			om_sample(out, c, f, &s, c->log->samples[i + 1].time_ns,
+				  v);
+	}
+}
+
+static void om_summary(FILE *out, const struct om_ctx *c)
+{
+	struct stats_summary sum;
+	uint64_t end;
+	double v;
+
+	if (stats_end_ns(c->log, &end) < 0)
+		return;
+	stats_summarize(c->log, &sum);
+	for (size_t i = 0; i < NFAMILIES(summary_families); i++) {
+		const struct om_family *f = &summary_families[i];
+		struct om_series s = { 0, 0, 0.0 };
+
+		if (om_value(f, stats_summary_fields, &sum, sum.present,
+			     &v) < 0)
+			continue;
+		om_descriptor(out, f);
+		om_sample(out, c, f, &s, end, v);
+	}
+}
+
+int dump_openmetrics(FILE *out, const struct rt_log *log, const char *name)
+{
+	struct om_ctx c = { .log = log, .nrows = stats_nrows(log) };
+
+	(void)name;
+	om_job_name(&c);
+	for (size_t i = 0; i < NFAMILIES(row_families) && !ferror(out); i++)
+		om_row_family(out, &c, &row_families[i]);
+	om_summary(out, &c);
+	fputs("# EOF\n", out);
+	return fmt_finish(out);
+}

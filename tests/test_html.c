@@ -1,0 +1,414 @@
+/* test_html.c - unit tests of rtrack-dump --format html (lib/dump/html.c):
+ * logs written with the real writer and decoded by the real reader are
+ * rendered, and the page's structure checked: the charts and their series,
+ * one value per row in every data array with null where nothing was
+ * measured, hostile command lines HTML-escaped in the page and unable to
+ * end the data script, and no reference to the network.  That the page
+ * runs is tests/e2e_report.py's part (a real browser). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dump/dump.h"
+#include "logread.h"
+#include "logwrite.h"
+#include "stats.h"
+
+#define T0 1700000000ull
+#define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
+#define NCHARTS 6
+#define NSERIES 12 /* two a chart */
+#define NSCRIPTS 4 /* error catcher, data, uPlot, the page's */
+
+/* What a hostile command line may try: end the script, open a comment,
+ * inject markup and attributes; a control byte and a byte that is not
+ * UTF-8. */
+#define HOSTILE "</script><script>alert(1)</script> <!-- & \"q\" 'a' \x01 \xff"
+#define HOSTILE_HTML                                                        \
+	"&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &lt;!-- "    \
+	"&amp; &quot;q&quot; &#39;a&#39; \xEF\xBF\xBD \xEF\xBF\xBD"
+#define HOSTILE_JSON                                                        \
+	"\"\\u003c/script>\\u003cscript>alert(1)\\u003c/script> \\u003c!-- " \
+	"& \\\"q\\\" 'a' \\u0001 \\ufffd\""
+
+static uint8_t mem[64 * 1024];
+static struct logbuf b;
+static char *page; /* the last render, freed by teardown */
+
+static void put_header(const char *cmdline)
+{
+	struct rt_header h;
+
+	memset(&h, 0, sizeof h);
+	strcpy(h.host, "n1<b>");
+	strcpy(h.cmdline, cmdline);
+	h.ncpus = 4;
+	h.clk_tck = 100;
+	h.pid = 100;
+	h.start_ns = S(T0);
+	h.interval_ns = S(1);
+	h.flags = RT_CFG_CHILDREN | RT_CFG_SYSTEM;
+	logwrite_init(&b, mem, sizeof mem);
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+}
+
+/* A sample at T0 + t; missing: fields not read (RT_F_* bits). */
+static void put_sample(double t, uint64_t ticks, uint64_t mem_kib,
+		       uint64_t read, uint64_t net, uint64_t missing)
+{
+	struct rt_sample x;
+
+	memset(&x, 0, sizeof x);
+	x.time_ns = S(T0 + t);
+	x.tree_procs = 1;
+	x.tree_utime_ticks = x.seen_utime_ticks = ticks;
+	x.tree_mem_kib = mem_kib;
+	x.tree_read_bytes = read;
+	x.sys_net_recv_bytes = net;
+	x.sys_mem_total_kib = 8u << 20;
+	x.sys_mem_available_kib = 4u << 20;
+	x.missing = missing;
+	assert_int_equal(logwrite_sample(&b, &x), 0);
+}
+
+static void put_exit(uint32_t pid, double end, const char *cmdline)
+{
+	struct rt_exit x;
+
+	memset(&x, 0, sizeof x);
+	x.pid = pid;
+	x.ppid = 100;
+	x.end_ns = S(T0 + end);
+	x.utime_us = 100000;
+	x.hwm_kib = 4096;
+	x.exit_kind = RT_EXIT_CODE;
+	x.exit_value = 3;
+	strcpy(x.cmdline, cmdline);
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+}
+
+static void put_end(double t)
+{
+	struct rt_end e;
+
+	memset(&e, 0, sizeof e);
+	e.time_ns = S(T0 + t);
+	e.exit_kind = RT_EXIT_CODE;
+	e.self_utime_us = 2000000;
+	assert_int_equal(logwrite_end(&b, &e), 0);
+}
+
+/* Four samples, three rows of 1, 1 and 2 s.  Sample 2 lacks the tree's
+ * memory and the network counter: row 1 has no memory, rows 1 and 2 no
+ * network (a delta needs both ends). */
+static void typical_job(void)
+{
+	uint64_t gap = (uint64_t)1 << RT_F_tree_mem_kib |
+		       (uint64_t)1 << RT_F_sys_net_recv_bytes;
+
+	put_header(HOSTILE);
+	put_sample(0, 0, 10240, 0, 0, 0);
+	put_sample(1, 50, 20480, 1000, 500, 0);
+	put_exit(101, 1.5, HOSTILE);
+	put_sample(2, 150, 0, 3000, 0, gap);
+	put_sample(4, 150, 40960, 7000, 2500, 0);
+	put_end(4);
+}
+
+/* Decode what was written and render it; the page is NUL-terminated. */
+static const char *render(struct rt_log *log)
+{
+	char err[160];
+	size_t len = 0;
+	FILE *out;
+
+	assert_int_equal(logread_buf(mem, b.len, log, err, sizeof err), 0);
+	free(page);
+	page = NULL;
+	out = open_memstream(&page, &len);
+	assert_non_null(out);
+	assert_int_equal(dump_html(out, log, "run<1>.bin"), 0);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(strlen(page), len); /* no NUL inside */
+	return page;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(page);
+	page = NULL;
+	return 0;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static size_t count_nocase(const char *hay, const char *needle)
+{
+	size_t n = 0, len = strlen(needle);
+
+	for (const char *p = hay; *p; p++)
+		n += strncasecmp(p, needle, len) == 0;
+	return n;
+}
+
+/* The data script's text, as a NUL-terminated copy (caller frees). */
+static char *data_of(const char *html)
+{
+	const char *open = "<script type=\"application/json\" id=\"rtrack-data\">";
+	const char *start = strstr(html, open), *end;
+
+	assert_non_null(start);
+	start += strlen(open);
+	end = strstr(start, "</script>");
+	assert_non_null(end);
+	return strndup(start, (size_t)(end - start));
+}
+
+/* Elements of the JSON array of numbers and nulls that starts at p. */
+static size_t array_len(const char *p)
+{
+	size_t n = 1;
+
+	assert_int_equal(*p, '[');
+	if (p[1] == ']')
+		return 0;
+	for (p++; *p != ']'; p++) {
+		assert_true(*p == ',' || *p == '.' || *p == '-' ||
+			    (*p >= '0' && *p <= '9') || strchr("nul", *p));
+		n += *p == ',';
+	}
+	return n;
+}
+
+/* The text of series k's data array in chart id, e.g. "[1.0,null]". */
+static void series_of(const char *data, const char *id, int k, char *dst,
+		      size_t size)
+{
+	char key[64];
+	const char *p, *end;
+
+	snprintf(key, sizeof key, "\"id\":\"%s\"", id);
+	p = strstr(data, key);
+	assert_non_null(p);
+	for (int i = 0; i <= k; i++) {
+		p = strstr(p + 1, "\"data\":");
+		assert_non_null(p);
+	}
+	p += strlen("\"data\":");
+	end = strchr(p, ']');
+	assert_non_null(end);
+	assert_true((size_t)(end - p) + 2 <= size);
+	snprintf(dst, size, "%.*s", (int)(end - p + 1), p);
+}
+
+/* Every data array, x included, has one value per row. */
+static void check_lengths(const char *data, size_t nrows)
+{
+	size_t arrays = 0;
+
+	assert_int_equal(array_len(strstr(data, "\"x\":") + 4), nrows);
+	for (const char *p = data; (p = strstr(p, "\"data\":")); p++) {
+		assert_int_equal(array_len(p + 7), nrows);
+		arrays++;
+	}
+	assert_int_equal(arrays, NSERIES);
+}
+
+static void test_structure(void **state)
+{
+	struct rt_log log;
+	const char *html;
+	char *data;
+
+	(void)state;
+	typical_job();
+	html = render(&log);
+	assert_int_equal(strncmp(html, "<!DOCTYPE html>\n", 16), 0);
+	assert_non_null(strstr(html, "<meta charset=\"utf-8\">"));
+	assert_string_equal(html + strlen(html) - 8, "</html>\n");
+	assert_int_equal(count(html, "<div class=\"chart\" id=\"chart-"),
+			 NCHARTS);
+	data = data_of(html);
+	assert_int_equal(count(data, "\"series\":["), NCHARTS);
+	assert_int_equal(count(data, "\"label\":"), NSERIES);
+	check_lengths(data, 3);
+	assert_non_null(strstr(data, "\"x\":[1.000,2.000,4.000]"));
+	free(data);
+	logread_free(&log);
+}
+
+/* Unmeasured values are null, never 0; rates are per second. */
+static void test_gaps_and_rates(void **state)
+{
+	struct rt_log log;
+	char *data, got[256];
+
+	(void)state;
+	typical_job();
+	data = data_of(render(&log));
+	series_of(data, "memory", 0, got, sizeof got);
+	assert_string_equal(got, "[20.000,null,40.000]");
+	series_of(data, "disk", 0, got, sizeof got);
+	assert_string_equal(got, "[1000.0,2000.0,2000.0]");
+	series_of(data, "network", 0, got, sizeof got);
+	assert_string_equal(got, "[500.0,null,null]");
+	series_of(data, "memory", 1, got, sizeof got); /* 8 GiB - 4 GiB */
+	assert_string_equal(got, "[4096.000,4096.000,4096.000]");
+	series_of(data, "gpu", 1, got, sizeof got);
+	assert_string_equal(got, "[0.0000,0.0000,0.0000]");
+	free(data);
+	logread_free(&log);
+}
+
+static void test_hostile_text(void **state)
+{
+	struct rt_log log;
+	const char *html;
+	char *data;
+
+	(void)state;
+	typical_job();
+	html = render(&log);
+	/* Title, header, and the process rows of the root and of 101. */
+	assert_int_equal(count(html, HOSTILE_HTML), 4);
+	assert_non_null(strstr(html, "<td class=\"cmd\">" HOSTILE_HTML "</td>"));
+	assert_null(strstr(html, "<script>alert"));
+	assert_null(strstr(html, "<!--"));
+	assert_non_null(strstr(html, "host n1&lt;b&gt; ("));
+	assert_non_null(strstr(html, "log run&lt;1&gt;.bin"));
+	/* Only the page's own scripts open and close. */
+	assert_int_equal(count_nocase(html, "<script"), NSCRIPTS);
+	assert_int_equal(count_nocase(html, "</script"), NSCRIPTS);
+	data = data_of(html);
+	assert_null(strchr(data, '<'));
+	assert_non_null(strstr(data, "\"cmdline\":" HOSTILE_JSON));
+	free(data);
+	logread_free(&log);
+}
+
+/* 1 when offset i of s lies inside a comment that opened before it. */
+static int in_comment(const char *s, size_t i)
+{
+	const char *open = NULL, *close = NULL;
+
+	for (const char *p = s; (p = strstr(p, "/*")) && (size_t)(p - s) < i;
+	     p++)
+		open = p;
+	for (const char *p = s; (p = strstr(p, "*/")) && (size_t)(p - s) < i;
+	     p++)
+		close = p;
+	return open && (!close || close < open);
+}
+
+/* Nothing to fetch: no URL outside the vendored code's comments, no
+ * external resource, and a policy that forbids fetching anyway. */
+static void test_self_contained(void **state)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	struct rt_log log;
+	const char *html;
+
+	(void)state;
+	typical_job();
+	html = render(&log);
+	for (size_t k = 0; k < 2; k++)
+		for (const char *p = html; (p = strstr(p, schemes[k])); p++)
+			assert_true(in_comment(html, (size_t)(p - html)));
+	assert_null(strstr(html, "<link"));
+	assert_null(strstr(html, " src="));
+	assert_null(strstr(html, "@import"));
+	assert_non_null(strstr(html, "default-src 'none'"));
+	assert_non_null(strstr(html, "The MIT License")); /* uPlot's notice */
+	assert_non_null(strstr(html, "var uPlot="));
+	logread_free(&log);
+}
+
+static void test_tables(void **state)
+{
+	struct rt_log log;
+	const char *html;
+
+	(void)state;
+	typical_job();
+	html = render(&log);
+	for (unsigned i = 0; i < STATS_SUMMARY_NFIELDS; i++) {
+		char cell[96];
+
+		snprintf(cell, sizeof cell, "<td class=\"l\">%s</td>",
+			 stats_summary_fields[i].name);
+		assert_int_equal(count(html, cell), 1);
+	}
+	assert_non_null(strstr(html, "<h2>Recommendation</h2>"));
+	assert_non_null(strstr(html, "<b>1</b> core, <b>128 MiB</b> memory"));
+	assert_int_equal(count(html, "<td class=\"cmd\">"), log.job.nprocs);
+	assert_non_null(strstr(html, "<h2>Processes (2)</h2>"));
+	assert_non_null(strstr(html, "exit code 0"));
+	logread_free(&log);
+}
+
+/* A run too short for an interval: no rows, empty arrays, same page. */
+static void test_no_rows(void **state)
+{
+	struct rt_log log;
+	char *data;
+
+	(void)state;
+	put_header("true");
+	put_sample(0, 0, 1024, 0, 0, 0);
+	data = data_of(render(&log));
+	assert_int_equal(count(page, "<div class=\"chart\""), NCHARTS);
+	check_lengths(data, 0);
+	assert_non_null(strstr(page, "no end record"));
+	free(data);
+	logread_free(&log);
+}
+
+static void test_write_error(void **state)
+{
+	FILE *full = fopen("/dev/full", "w");
+	struct rt_log log;
+	char err[160];
+
+	(void)state;
+	if (!full)
+		skip();
+	typical_job();
+	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof err), 0);
+	errno = 0;
+	assert_int_equal(dump_html(full, &log, NULL), -1);
+	assert_int_not_equal(errno, 0);
+	fclose(full);
+	logread_free(&log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_structure, teardown),
+		cmocka_unit_test_teardown(test_gaps_and_rates, teardown),
+		cmocka_unit_test_teardown(test_hostile_text, teardown),
+		cmocka_unit_test_teardown(test_self_contained, teardown),
+		cmocka_unit_test_teardown(test_tables, teardown),
+		cmocka_unit_test_teardown(test_no_rows, teardown),
+		cmocka_unit_test_teardown(test_write_error, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

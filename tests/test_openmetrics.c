@@ -1,0 +1,504 @@
+/* test_openmetrics.c - unit tests of rtrack-dump --format openmetrics
+ * (lib/dump/openmetrics.c): logs written with the real writer, decoded by
+ * the real reader, rendered and compared with exact text worked out by
+ * hand; hostile host names and command lines in labels; unavailable values
+ * left out; rows whose time does not move forward skipped.  Every output
+ * also passes a small checker of what promtool's backfill insists on. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dump/dump.h"
+#include "dump/fmt.h"
+#include "logread.h"
+#include "logwrite.h"
+
+#define BOOT 1600000000000000000ull /* boot time, ns since the epoch */
+#define T0 1700000000ull
+#define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
+#define L "{host=\"n1\",pid=\"100\",job=\"make\"}"
+
+static uint8_t mem[64 * 1024];
+static struct logbuf b;
+static char *out_buf; /* the last render, freed by teardown */
+
+static void put_header(const char *host, const char *cmdline)
+{
+	struct rt_header h;
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.host, sizeof h.host, "%s", host);
+	snprintf(h.cmdline, sizeof h.cmdline, "%s", cmdline);
+	h.ncpus = 4;
+	h.clk_tck = 100;
+	h.boot_time_ns = BOOT;
+	h.pid = 100;
+	h.start_ns = S(T0);
+	h.interval_ns = S(1);
+	h.flags = RT_CFG_CHILDREN; /* RTRACK_SYSTEM=0 */
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+}
+
+/* A sample of the tree alone (system fields unavailable) at T0 + t. */
+static void tree_sample(struct rt_sample *x, double t, uint64_t procs,
+			uint64_t u, uint64_t s, uint64_t mem_kib,
+			uint64_t rd, uint64_t wr)
+{
+	memset(x, 0, sizeof(*x));
+	for (unsigned f = RT_F_sys_procs; f <= RT_F_sys_net_sent_bytes; f++)
+		sample_set_missing(x, (enum rt_field)f);
+	x->time_ns = S(T0 + t);
+	x->tree_procs = procs;
+	x->tree_utime_ticks = x->seen_utime_ticks = u;
+	x->tree_stime_ticks = x->seen_stime_ticks = s;
+	x->tree_mem_kib = x->tree_rss_kib = mem_kib;
+	x->tree_hwm_max_kib = 2048;
+	x->tree_read_bytes = rd;
+	x->tree_write_bytes = wr;
+}
+
+static void put(const struct rt_sample *x)
+{
+	assert_int_equal(logwrite_sample(&b, x), 0);
+}
+
+static void put_end(double t)
+{
+	struct rt_end e;
+
+	memset(&e, 0, sizeof(e));
+	e.time_ns = S(T0 + t);
+	e.exit_kind = RT_EXIT_CODE;
+	e.self_utime_us = 2000000;
+	e.self_stime_us = 400000;
+	e.self_maxrss_kib = 3072;
+	e.tracker_cpu_ns = 20000000;
+	assert_int_equal(logwrite_end(&b, &e), 0);
+}
+
+/* The small fixed job of the golden test: three samples, then the end. */
+static void fixed_job(const char *host, const char *cmdline)
+{
+	struct rt_sample x;
+
+	put_header(host, cmdline);
+	tree_sample(&x, 0, 1, 0, 0, 1024, 0, 0);
+	put(&x);
+	tree_sample(&x, 1, 3, 150, 20, 2048, 4096, 512);
+	put(&x);
+	tree_sample(&x, 1.5, 2, 200, 30, 1536, 8192, 512);
+	put(&x);
+	put_end(2);
+}
+
+/* ---- what promtool's backfill checks ---- */
+
+#define MAX_FAMILIES 64
+
+struct om_check {
+	char fams[MAX_FAMILIES][96];
+	size_t nfams;
+	int counter;     /* type of the current family */
+	double last_ts;  /* of its samples so far */
+	int have_ts;
+};
+
+static const char *cur(const struct om_check *k)
+{
+	assert_true(k->nfams > 0);
+	return k->fams[k->nfams - 1];
+}
+
+static void check_type(struct om_check *k, const char *line)
+{
+	char name[96], type[16];
+
+	assert_int_equal(sscanf(line, "# TYPE %95s %15s", name, type), 2);
+	for (size_t i = 0; i < k->nfams; i++)
+		assert_string_not_equal(k->fams[i], name); /* interleaved */
+	assert_true(k->nfams < MAX_FAMILIES);
+	strcpy(k->fams[k->nfams++], name);
+	k->counter = strcmp(type, "counter") == 0;
+	assert_true(k->counter || strcmp(type, "gauge") == 0);
+	k->have_ts = 0;
+}
+
+/* Prometheus: "unit not a suffix of metric". */
+static void check_unit(const struct om_check *k, const char *line)
+{
+	char name[96], unit[32];
+	size_t n, u;
+
+	assert_int_equal(sscanf(line, "# UNIT %95s %31s", name, unit), 2);
+	assert_string_equal(name, cur(k));
+	n = strlen(name);
+	u = strlen(unit);
+	assert_true(n > u + 1 && name[n - u - 1] == '_');
+	assert_string_equal(name + n - u, unit);
+}
+
+/* name{labels} value timestamp, in the current family, its time as
+ * Prometheus reads it after the previous sample's. */
+static void check_sample(struct om_check *k, const char *line)
+{
+	char want[128];
+	const char *brace = strchr(line, '{'), *end = strrchr(line, '}');
+	double v, ts;
+	char *p;
+
+	assert_non_null(brace);
+	assert_non_null(end);
+	snprintf(want, sizeof want, "%s%s", cur(k), k->counter ? "_total" : "");
+	assert_int_equal((size_t)(brace - line), strlen(want));
+	assert_memory_equal(line, want, strlen(want));
+	v = strtod(end + 1, &p);
+	assert_true(p > end + 1 && *p == ' ' && v >= 0);
+	ts = strtod(p, &p);
+	assert_true(*p == '\0' && ts > 0);
+	ts = (double)(int64_t)(ts * 1000);
+	assert_true(!k->have_ts || ts > k->last_ts);
+	k->last_ts = ts;
+	k->have_ts = 1;
+}
+
+static void check_line(struct om_check *k, const char *line)
+{
+	if (strncmp(line, "# TYPE ", 7) == 0)
+		check_type(k, line);
+	else if (strncmp(line, "# UNIT ", 7) == 0)
+		check_unit(k, line);
+	else if (strncmp(line, "# HELP ", 7) == 0)
+		assert_memory_equal(line + 7, cur(k), strlen(cur(k)));
+	else
+		check_sample(k, line);
+}
+
+/* Valid UTF-8, lines ending in '\n', "# EOF" last, families whole. */
+static void check_openmetrics(const char *text)
+{
+	struct om_check *k = calloc(1, sizeof(*k));
+	size_t len = strlen(text);
+	char line[16384];
+
+	assert_non_null(k);
+	for (size_t i = 0, n; i < len; i += n)
+		assert_true((n = fmt_utf8_len((const unsigned char *)text + i,
+					      len - i)) > 0);
+	assert_true(len >= 6 && strcmp(text + len - 6, "# EOF\n") == 0);
+	for (const char *p = text; p < text + len - 6;) {
+		const char *nl = strchr(p, '\n');
+
+		assert_non_null(nl);
+		assert_true((size_t)(nl - p) < sizeof line);
+		memcpy(line, p, (size_t)(nl - p));
+		line[nl - p] = '\0';
+		check_line(k, line);
+		p = nl + 1;
+	}
+	free(k);
+}
+
+/* Decode the log in mem and render it (owned by teardown). */
+static const char *render(void)
+{
+	struct rt_log log;
+	char err[160];
+	size_t len = 0;
+	FILE *out;
+	int rc;
+
+	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	free(out_buf);
+	out_buf = NULL;
+	out = open_memstream(&out_buf, &len);
+	assert_non_null(out);
+	rc = dump_openmetrics(out, &log, "run.bin");
+	logread_free(&log);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(rc, 0);
+	assert_int_equal(strlen(out_buf), len); /* no NUL byte inside */
+	check_openmetrics(out_buf);
+	return out_buf;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(out_buf);
+	out_buf = NULL;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+/* Worked out by hand: row 1 (T0+1) 1.5 + 0.2 s of CPU, 2 MiB, 2 children,
+ * 4096 read, 512 written; row 2 (T0+1.5) 0.5 + 0.1 s more, 1.5 MiB, 1
+ * child, 4096 more read, nothing more written.  Summary: getrusage's 2.4 s
+ * less the tracker's 20 ms, peak RSS the end record's 3 MiB. */
+static const char golden[] =
+	"# TYPE rtrack_process_cpu_seconds counter\n"
+	"# UNIT rtrack_process_cpu_seconds seconds\n"
+	"# HELP rtrack_process_cpu_seconds CPU time of the job's processes "
+	"since the first sample, user and system\n"
+	"rtrack_process_cpu_seconds_total" L " 0.000000 1700000000.000\n"
+	"rtrack_process_cpu_seconds_total" L " 1.700000 1700000001.000\n"
+	"rtrack_process_cpu_seconds_total" L " 2.300000 1700000001.500\n"
+	"# TYPE rtrack_process_memory_bytes gauge\n"
+	"# UNIT rtrack_process_memory_bytes bytes\n"
+	"# HELP rtrack_process_memory_bytes Memory of the job's processes, "
+	"summed PSS (RSS with RTRACK_MEMORY=rss)\n"
+	"rtrack_process_memory_bytes" L " 2097152 1700000001.000\n"
+	"rtrack_process_memory_bytes" L " 1572864 1700000001.500\n"
+	"# TYPE rtrack_process_children gauge\n"
+	"# HELP rtrack_process_children Live descendants of the job's root "
+	"process\n"
+	"rtrack_process_children" L " 2 1700000001.000\n"
+	"rtrack_process_children" L " 1 1700000001.500\n"
+	"# TYPE rtrack_process_disk_read_bytes counter\n"
+	"# UNIT rtrack_process_disk_read_bytes bytes\n"
+	"# HELP rtrack_process_disk_read_bytes Bytes the job's processes read "
+	"from storage since the first sample\n"
+	"rtrack_process_disk_read_bytes_total" L " 0 1700000000.000\n"
+	"rtrack_process_disk_read_bytes_total" L " 4096 1700000001.000\n"
+	"rtrack_process_disk_read_bytes_total" L " 8192 1700000001.500\n"
+	"# TYPE rtrack_process_disk_written_bytes counter\n"
+	"# UNIT rtrack_process_disk_written_bytes bytes\n"
+	"# HELP rtrack_process_disk_written_bytes Bytes the job's processes "
+	"wrote to storage since the first sample\n"
+	"rtrack_process_disk_written_bytes_total" L " 0 1700000000.000\n"
+	"rtrack_process_disk_written_bytes_total" L " 512 1700000001.000\n"
+	"rtrack_process_disk_written_bytes_total" L " 512 1700000001.500\n"
+	"# TYPE rtrack_cpu_seconds counter\n"
+	"# UNIT rtrack_cpu_seconds seconds\n"
+	"# HELP rtrack_cpu_seconds Own CPU time of every process of the job "
+	"over the whole run, exact from exit records where the processes "
+	"wrote them\n"
+	"rtrack_cpu_seconds_total" L " 2.380000 1700000002.000\n"
+	"# TYPE rtrack_peak_rss_bytes gauge\n"
+	"# UNIT rtrack_peak_rss_bytes bytes\n"
+	"# HELP rtrack_peak_rss_bytes Largest peak RSS (VmHWM) of any single "
+	"process of the job\n"
+	"rtrack_peak_rss_bytes" L " 3145728 1700000002.000\n"
+	"# TYPE rtrack_duration_seconds gauge\n"
+	"# UNIT rtrack_duration_seconds seconds\n"
+	"# HELP rtrack_duration_seconds Wall time from the start of tracking "
+	"to the end of the job\n"
+	"rtrack_duration_seconds" L " 2.000 1700000002.000\n"
+	"# TYPE rtrack_tracker_cpu_seconds counter\n"
+	"# UNIT rtrack_tracker_cpu_seconds seconds\n"
+	"# HELP rtrack_tracker_cpu_seconds CPU time of rtrack's own sampler "
+	"thread\n"
+	"rtrack_tracker_cpu_seconds_total" L " 0.020000 1700000002.000\n"
+	"# EOF\n";
+
+static void test_golden(void **state)
+{
+	(void)state;
+	fixed_job("n1", "/usr/bin/make -j2 all");
+	assert_string_equal(render(), golden);
+}
+
+/* With system stats every system family is there, once, in order. */
+static void test_system_families(void **state)
+{
+	static const char *const fams[] = {
+		"rtrack_system_cpu_seconds counter",
+		"rtrack_system_processes gauge",
+		"rtrack_system_memory_used_bytes gauge",
+		"rtrack_system_memory_free_bytes gauge",
+		"rtrack_system_memory_buffers_bytes gauge",
+		"rtrack_system_memory_cached_bytes gauge",
+		"rtrack_system_memory_active_bytes gauge",
+		"rtrack_system_memory_inactive_bytes gauge",
+		"rtrack_system_disk_read_bytes counter",
+		"rtrack_system_disk_written_bytes counter",
+		"rtrack_system_disk_space_size_bytes gauge",
+		"rtrack_system_disk_space_used_bytes gauge",
+		"rtrack_system_disk_space_free_bytes gauge",
+		"rtrack_system_network_receive_bytes counter",
+		"rtrack_system_network_transmit_bytes counter",
+	};
+	struct rt_sample x[2];
+	const char *out, *at;
+	char want[128];
+
+	(void)state;
+	put_header("n1", "make");
+	for (int i = 0; i < 2; i++) {
+		tree_sample(&x[i], i, 1, 0, 0, 1024, 0, 0);
+		x[i].missing = 0;
+		x[i].sys_user_ticks = 1000 + 250 * (uint64_t)i;
+		x[i].sys_system_ticks = 500 + 50 * (uint64_t)i;
+		x[i].sys_mem_total_kib = 8388608;
+		x[i].sys_mem_available_kib = 6291456;
+		x[i].sys_space_total_bytes = 1000000000000;
+		x[i].sys_net_recv_bytes = 1000 * (uint64_t)i;
+		put(&x[i]);
+	}
+	out = render();
+	at = out;
+	for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++) {
+		snprintf(want, sizeof want, "# TYPE %s\n", fams[i]);
+		assert_non_null(at = strstr(at, want));
+	}
+	assert_non_null(strstr(out, "rtrack_system_cpu_seconds_total" L
+				    " 3.000000 1700000001.000\n"));
+	assert_non_null(strstr(out, "rtrack_system_memory_used_bytes" L
+				    " 2147483648 1700000001.000\n"));
+	assert_non_null(strstr(out, "rtrack_system_disk_space_size_bytes" L
+				    " 1000000000000 1700000001.000\n"));
+	assert_non_null(strstr(out, "rtrack_system_network_receive_bytes_total"
+				    L " 1000 1700000001.000\n"));
+}
+
+/* Every hostile byte a host name or a command line can hold: quotes,
+ * backslashes and newlines escaped, invalid UTF-8 as U+FFFD (an overlong
+ * '/', a lone 0xff, a sequence cut short), valid UTF-8 and other control
+ * characters as they are. */
+static void test_hostile_labels(void **state)
+{
+	const char *out;
+
+	(void)state;
+	fixed_job("h\"o\\s\nt\xff\xc3\xa9",
+		  "/opt/x\\y/we\"ird\nna\xc0\xafme\t\xe2\x82 --flag \xff");
+	out = render();
+	assert_non_null(strstr(out,
+		"rtrack_peak_rss_bytes{host=\"h\\\"o\\\\s\\nt\xef\xbf\xbd"
+		"\xc3\xa9\",pid=\"100\",job=\"we\\\"ird\\nna\xef\xbf\xbd"
+		"\xef\xbf\xbdme\t\xef\xbf\xbd\xef\xbf\xbd\"} 3145728 "));
+}
+
+static void check_job(const char *cmdline, const char *want)
+{
+	char label[64];
+
+	snprintf(label, sizeof label, ",job=\"%s\"} ", want);
+	fixed_job("n1", cmdline);
+	assert_non_null(strstr(render(), label));
+}
+
+/* The program's name, as basename(1) gives it for the first word. */
+static void test_job_label(void **state)
+{
+	(void)state;
+	check_job("python3 train.py --lr 0.1", "python3");
+	check_job("./bin/app", "app");
+	check_job("/usr/lib/x/ y", "x");
+	check_job("/", "/");
+	check_job("a/b/c/d", "d");
+	check_job("", "");
+}
+
+/* Unavailable values are left out, never written as 0: a row lacking the
+ * memory reading has no memory sample, a counter read in no two
+ * consecutive samples has no family at all. */
+static void test_missing_omitted(void **state)
+{
+	struct rt_sample x;
+	const char *out;
+
+	(void)state;
+	put_header("n1", "make");
+	tree_sample(&x, 0, 1, 0, 0, 1024, 0, 0);
+	put(&x);
+	tree_sample(&x, 1, 1, 100, 0, 2048, 7, 0);
+	sample_set_missing(&x, RT_F_tree_mem_kib);
+	sample_set_missing(&x, RT_F_tree_write_bytes);
+	put(&x);
+	tree_sample(&x, 2, 1, 200, 0, 4096, 9, 5);
+	put(&x);
+	out = render();
+	assert_non_null(strstr(out,
+		"# TYPE rtrack_process_memory_bytes gauge\n"
+		"# UNIT rtrack_process_memory_bytes bytes\n"));
+	assert_null(strstr(out, "rtrack_process_memory_bytes" L " 0 "));
+	assert_null(strstr(out, "rtrack_process_memory_bytes" L
+				" 2097152 1700000001.000\n"));
+	assert_non_null(strstr(out, "rtrack_process_memory_bytes" L
+				    " 4194304 1700000002.000\n"));
+	assert_null(strstr(out, "rtrack_process_disk_written_bytes"));
+	assert_null(strstr(out, "rtrack_system_"));
+	assert_non_null(strstr(out, "rtrack_process_disk_read_bytes_total" L
+				    " 9 1700000002.000\n"));
+	/* No end record: the summary ends at the last sample. */
+	assert_non_null(strstr(out, "rtrack_duration_seconds" L
+				    " 2.000 1700000002.000\n"));
+}
+
+/* A row whose time is not after the previous one written (a clock set
+ * back; two samples within a millisecond) is skipped; a counter still
+ * adds what it counted to the next sample written. */
+static void test_time_not_increasing(void **state)
+{
+	static const double t[] = { 0, 1, 0.5, 1.0004, 2 };
+	struct rt_sample x;
+	const char *out;
+
+	(void)state;
+	put_header("n1", "make");
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		tree_sample(&x, t[i], 1, 0, 0, 1024 * (i + 1), 100 * i, 0);
+		put(&x);
+	}
+	out = render();
+	assert_non_null(strstr(out,
+		"rtrack_process_memory_bytes" L " 2097152 1700000001.000\n"
+		"rtrack_process_memory_bytes" L " 5242880 1700000002.000\n"
+		"# TYPE "));
+	assert_non_null(strstr(out,
+		"rtrack_process_disk_read_bytes_total" L " 0 1700000000.000\n"
+		"rtrack_process_disk_read_bytes_total" L " 100 1700000001.000\n"
+		"rtrack_process_disk_read_bytes_total" L " 400 1700000002.000\n"
+		"# TYPE "));
+}
+
+/* A header alone, no sample and no end: nothing but "# EOF". */
+static void test_empty_log(void **state)
+{
+	(void)state;
+	put_header("n1", "make");
+	assert_string_equal(render(), "# EOF\n");
+}
+
+/* A write error is reported, as by the other formats. */
+static void test_write_error(void **state)
+{
+	struct rt_log log;
+	char err[160];
+	FILE *out = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!out)
+		skip();
+	fixed_job("n1", "make");
+	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof(err)), 0);
+	assert_int_equal(dump_openmetrics(out, &log, "run.bin"), -1);
+	logread_free(&log);
+	fclose(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_golden, teardown),
+		cmocka_unit_test_teardown(test_system_families, teardown),
+		cmocka_unit_test_teardown(test_hostile_labels, teardown),
+		cmocka_unit_test_teardown(test_job_label, teardown),
+		cmocka_unit_test_teardown(test_missing_omitted, teardown),
+		cmocka_unit_test_teardown(test_time_not_increasing, teardown),
+		cmocka_unit_test_teardown(test_empty_log, teardown),
+		cmocka_unit_test_teardown(test_write_error, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
