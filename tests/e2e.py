@@ -648,16 +648,29 @@ def case_exec_self(d):
     check(max(gaps) < 0.2, f"gap around the exec: {max(gaps):.3f} s")
 
 
-def main():
+class Skip(Exception):
+    """Raised by a case that cannot run here (a tool missing): it passes
+    with a "skipped: why" line."""
+
+
+def run_case(cases, tag, fails=None):
+    """Run case_<argv[1]> from the dict `cases` in a fresh directory: "ok",
+    "skipped: ...", or "FAIL" with the reasons (the assertion's first, then
+    those collected in `fails`) and the directory kept."""
     case = sys.argv[1]
-    fn = globals().get("case_" + case)
+    fn = cases.get("case_" + case)
     if not fn:
         sys.exit(f"unknown case {case}")
-    d = tempfile.mkdtemp(prefix=f"rtrack-e2e-{case}-")
+    fails = fails if fails is not None else []
+    d = tempfile.mkdtemp(prefix=f"rtrack-{tag}-{case}-")
     try:
         fn(d)
+    except Skip as e:
+        print(f"skipped: {e}")
     except AssertionError as e:
-        print(f"FAIL {case}: {e}")
+        fails.insert(0, str(e))
+    if fails:
+        print(f"FAIL {case}: " + "\n  ".join(fails))
         print(f"(files kept in {d})")
         sys.exit(1)
     shutil.rmtree(d, ignore_errors=True)
@@ -665,4 +678,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_case(globals(), "e2e")

@@ -11,11 +11,9 @@ RTRACK_WORKLOAD and RTRACK_LIFECYCLE, as ctest sets them)."""
 import os
 import re
 import resource
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -594,23 +592,5 @@ def case_errno(d):
     check(pr.traced.out == b"errno at main (exec'd): 0\n", pr.traced.out)
 
 
-def main():
-    case = sys.argv[1]
-    fn = globals().get("case_" + case)
-    if not fn:
-        sys.exit(f"unknown case {case}")
-    d = tempfile.mkdtemp(prefix=f"rtrack-hosts-{case}-")
-    try:
-        fn(d)
-    except AssertionError as e:
-        FAILS.insert(0, str(e))
-    if FAILS:
-        print(f"FAIL {case}:\n  " + "\n  ".join(FAILS))
-        print(f"(files kept in {d})")
-        sys.exit(1)
-    shutil.rmtree(d, ignore_errors=True)
-    print(f"ok {case}")
-
-
 if __name__ == "__main__":
-    main()
+    e2e.run_case(globals(), "hosts", FAILS)

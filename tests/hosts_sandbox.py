@@ -17,7 +17,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import e2e
@@ -32,8 +31,7 @@ JEMALLOC = (glob.glob("/usr/lib/*-linux-gnu/libjemalloc.so.2") +
 NOBODY = 65534
 
 
-class Skip(Exception):
-    pass
+Skip = e2e.Skip
 
 
 class Each:
@@ -479,24 +477,5 @@ def case_python_mp(d):
         check(exact >= 11, f"only {exact} exit records")
 
 
-def main():
-    case = sys.argv[1]
-    fn = globals().get("case_" + case)
-    if not fn:
-        sys.exit(f"unknown case {case}")
-    d = tempfile.mkdtemp(prefix=f"rtrack-sandbox-{case}-")
-    try:
-        fn(d)
-    except Skip as e:
-        print(f"skipped: {e}")
-    except AssertionError as e:
-        print(f"FAIL {case}: {e}")
-        print(f"(files kept in {d})")
-        sys.exit(1)
-    else:
-        print(f"ok {case}")
-    shutil.rmtree(d, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    main()
+    e2e.run_case(globals(), "sandbox")

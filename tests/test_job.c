@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "near.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -20,17 +22,6 @@
 #define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
 /* stat starttime (ticks at 100 Hz after boot) of a process started at t. */
 #define TICKS(sec) ((uint64_t)(((sec) * 1e9 - (double)BOOT) / 1e7 + 0.5))
-
-#define assert_near(a, b) check_near((a), (b), #a, __FILE__, __LINE__)
-
-static void check_near(double got, double want, const char *what,
-		       const char *file, int line)
-{
-	if (fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)))
-		return;
-	print_error("%s = %.12g, expected %.12g\n", what, got, want);
-	_fail(file, line);
-}
 
 static uint8_t mem[64 * 1024];
 static struct logbuf b;

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "near.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,17 +17,6 @@
 
 #define T0 1700000000ull /* start of every fixture run, unix seconds */
 #define S(sec) ((uint64_t)((sec) * 1e9 + 0.5)) /* seconds -> ns */
-
-#define assert_near(a, b) check_near((a), (b), #a, __FILE__, __LINE__)
-
-static void check_near(double got, double want, const char *what,
-		       const char *file, int line)
-{
-	if (fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want)))
-		return;
-	print_error("%s = %.12g, expected %.12g\n", what, got, want);
-	_fail(file, line);
-}
 
 #define assert_present(row, col) \
 	assert_true((row).present & STATS_BIT(STATS_C_##col))
