@@ -50,13 +50,13 @@ def clean_env(extra):
     return env
 
 
-def run(cmd, cwd, extra=None, preload=True):
+def run(cmd, cwd, extra=None, preload=True, timeout=60):
     env = clean_env(extra or {})
     if preload:
         env["LD_PRELOAD"] = PRELOAD
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
-                       timeout=60)
+                       timeout=timeout)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Run(p.returncode, p.stdout, p.stderr, cpu)
@@ -72,10 +72,10 @@ def without_rtrack(err):
                       if not l.startswith(b"rtrack:"))
 
 
-def same_as_plain(cmd, cwd, extra=None):
+def same_as_plain(cmd, cwd, extra=None, timeout=60):
     """Run cmd with and without the preload; the host must not notice."""
-    traced = run(cmd, cwd, extra)
-    plain = run(cmd, cwd, extra, preload=False)
+    traced = run(cmd, cwd, extra, timeout=timeout)
+    plain = run(cmd, cwd, extra, preload=False, timeout=timeout)
     check(traced.rc == plain.rc, f"exit status {traced.rc} != {plain.rc}")
     check(traced.out == plain.out, f"stdout differs: {traced.out!r} vs {plain.out!r}")
     check(without_rtrack(traced.err) == plain.err,
@@ -115,10 +115,10 @@ def dump_json(log):
     return json.loads(dump(log).stdout)
 
 
-def traced_json(d, cmd, extra=None):
+def traced_json(d, cmd, extra=None, timeout=60):
     extra = dict(extra or {})
     extra.setdefault("RTRACK_OUTPUT", os.path.join(d, "rtrack-%p.bin"))
-    r = same_as_plain(cmd, d, extra)
+    r = same_as_plain(cmd, d, extra, timeout)
     lines = rtrack_lines(r.err)
     check(len(lines) == 1 and "log written to" in lines[0],
           f"expected one 'log written' line, got {lines}")
@@ -356,6 +356,43 @@ def case_follow(d):
     # One busy thread: never more than a core (less on a busy machine).
     check(all(0 < float(r.split()[2]) <= 1.3 for r in rows[1:-1]
               if r.split()[2] != "-"), f"cores: {rows}")
+
+
+def check_log(log):
+    p = subprocess.run([DUMP, "--check", log], capture_output=True, text=True,
+                       timeout=120)
+    check(p.returncode == 0 and ": ok:" in p.stdout, f"--check: {p.stdout}")
+
+
+def case_load_short(d):
+    # 10,000 short descendants: not one exit record lost, the log sound.
+    n = 10000
+    r, j, log = traced_json(d, ["sh", "-c", f"i=0; while [ $i -lt {n} ]; do "
+                                "/bin/true; i=$((i+1)); done"],
+                            {"RTRACK_INTERVAL": "0.1"}, timeout=150)
+    trues = [p for p in j["processes"] if p["cmdline"] == "/bin/true"]
+    check(len(trues) == n, f"{len(trues)} /bin/true rows of {n}")
+    check(all(p["exact"] and p["exit_code"] == 0 for p in trues),
+          "a /bin/true without its exit record or code")
+    check_log(log)
+    near(j["summary"]["cpu_seconds"], r.cpu - j["summary"]["tracker_cpu_seconds"],
+         0.05, "cpu_seconds vs parent's rusage")
+
+
+def case_load_live(d):
+    # 1000 live descendants sampled at 100 Hz for a minute (the sampler
+    # keeps up as it can: a sample of 1000 processes takes tens of ms).
+    n = 1000
+    r, j, log = traced_json(d, [WORKLOAD, "sleepers", str(n), "60"],
+                            {"RTRACK_INTERVAL": "0.01"}, timeout=150)
+    check(r.out == f"{n} sleepers exited 0\n".encode(), r.out)
+    check(max(x["process_children"] for x in j["samples"]) == n,
+          "never saw all the sleepers")
+    kids = [p for p in j["processes"] if p["forked"]]
+    check(len(kids) == n and all(p["exact"] and p["exit_code"] == 0
+                                 for p in kids), f"{len(kids)} exit records")
+    check(j["summary"]["samples"] > 100, f"{j['summary']['samples']} samples")
+    check_log(log)
 
 
 def case_quiet(d):

@@ -26,6 +26,10 @@ int dump_csv_many(FILE *out, const struct rt_log *logs,
 int dump_json_many(FILE *out, const struct rt_log *logs,
 		   const char *const *names, size_t n);
 
+/* Verify log (read from name): one line; 0 ok, 1 damaged or inconsistent,
+ * -1 write error. */
+int dump_check(FILE *out, const struct rt_log *log, const char *name);
+
 /* Watch the log at path grow: one line per new sample until its end
  * record, until its root is gone, or until stop() says so (checked at
  * least every second). */

@@ -73,6 +73,7 @@ static const struct format formats[] = {
 static const char usage[] =
 	"usage: rtrack-dump [--format FMT] [-o FILE] LOG|DIR...\n"
 	"       rtrack-dump --follow LOG\n"
+	"       rtrack-dump --check LOG|DIR...\n"
 	"Decode rtrack logs written by librtrack_preload.so.\n"
 	"  -f, --format FMT  summary (default), processes (the process tree),\n"
 	"                    csv (the seed's combined metrics, one row per\n"
@@ -82,15 +83,17 @@ static const char usage[] =
 	"  -o, --output FILE write to FILE instead of standard output\n"
 	"  -F, --follow      watch a running job's log: a line per new\n"
 	"                    sample until the job ends (or Ctrl-C)\n"
+	"      --check       verify every record of each log: one line each,\n"
+	"                    exit 1 when one is damaged\n"
 	"  -h, --help        this text;  --version  the version\n"
 	"Several logs (a job's ranks, runs of one job; a directory: every log\n"
 	"in it) give one summary with a row each and the totals; csv rows get\n"
 	"a host column, json an array.\n"
 	"Exit status: 0 shown (a damaged log is shown up to the damage, with a\n"
-	"warning), 2 unusable input or bad arguments.\n";
+	"warning; --check: 1), 2 unusable input or bad arguments.\n";
 
 struct args {
-	int follow;
+	int follow, check;
 	const struct format *fmt;
 	const char *out;
 	char **logs;
@@ -150,6 +153,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		if (strcmp(arg, "--follow") == 0 || strcmp(arg, "-F") == 0) {
 			a->follow = 1;
+			continue;
+		}
+		if (strcmp(arg, "--check") == 0) {
+			a->check = 1;
 			continue;
 		}
 		if (strcmp(arg, "--version") == 0) {
@@ -300,6 +307,29 @@ static int read_log(const char *path, struct rt_log *log)
 	return 0;
 }
 
+/* --check: every log verified, one line each. */
+static int check(FILE *out, char **paths, size_t n)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rt_log log;
+		char err[256];
+		int rc;
+
+		if (logread_file(paths[i], &log, err, sizeof(err)) < 0) {
+			fprintf(out, "%s: UNUSABLE: %s\n", paths[i], err);
+			status = 2;
+			continue;
+		}
+		rc = dump_check(out, &log, paths[i]);
+		logread_free(&log);
+		if (rc != 0 && status == 0)
+			status = 1;
+	}
+	return status;
+}
+
 /* Decode every log (unusable ones are left out, status 2) and show them:
  * one alone, several through the format's many. */
 static int show(FILE *out, const struct format *f, char **paths, size_t n)
@@ -378,6 +408,10 @@ int main(int argc, char **argv)
 		return follow(stdout, &a);
 	if (paths_expand(&p, a.logs, a.nlogs, &owned, &nowned) < 0)
 		return 2;
+	if (a.check) {
+		status = check(stdout, p.v, p.n);
+		goto done;
+	}
 	if (p.n > 1 && !a.fmt->many) {
 		fprintf(stderr, "rtrack-dump: --format %s takes one log\n",
 			a.fmt->name);
@@ -390,6 +424,7 @@ int main(int argc, char **argv)
 	status = show(out, a.fmt, p.v, p.n);
 	if (p.n == 0 && status == 0)
 		status = 2; /* a directory without a log */
+done:
 	if (fflush(out) != 0 || (out != stdout && fclose(out) != 0) ||
 	    ferror(stdout)) {
 		fprintf(stderr, "rtrack-dump: write error: %s\n", strerror(errno));

@@ -108,6 +108,27 @@ static int mode_fork(int n, double seconds)
 	return 0;
 }
 
+/* n children alive at once, each sleeping `seconds` then exiting with
+ * exit(): a large live tree for the sampler, n exit records at the end. */
+static int mode_sleepers(int n, double seconds)
+{
+	int i, status, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			usleep((useconds_t)(seconds * 1e6));
+			exit(0);
+		}
+		if (pid < 0)
+			break;
+	}
+	while (wait(&status) > 0)
+		ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	printf("%d sleepers exited 0\n", ok);
+	return 0;
+}
+
 static int mode_write(long mib)
 {
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -230,6 +251,8 @@ int main(int argc, char **argv)
 		return mode_mem(atol(argv[2]), atof(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "fork") == 0)
 		return mode_fork(atoi(argv[2]), atof(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "sleepers") == 0)
+		return mode_sleepers(atoi(argv[2]), atof(argv[3]));
 	if (argc >= 4 && strcmp(argv[1], "sleep") == 0) {
 		usleep((useconds_t)atoi(argv[2]) * 1000);
 		return atoi(argv[3]);
