@@ -198,16 +198,38 @@ static pid_t rtrack_root_env(struct root_env *r)
 	return (pid_t)pid;
 }
 
+/* argv as glibc handed it to the constructor. */
+static int main_argc;
+static char **main_argv;
+
+/* argv joined by single spaces into dst[size], cut, as
+ * procfs_format_cmdline joins /proc's cmdline, which it saves reading;
+ * /proc/self/cmdline when argv is not known. */
 static void rtrack_cmdline(char *dst, size_t size)
 {
 	char buf[RT_STR_MAX];
-	ssize_t n = text_read_file("/proc/self/cmdline", buf, sizeof(buf));
+	size_t n = 0;
+	ssize_t len;
 
-	if (n == -EOVERFLOW)
-		n = sizeof(buf) - 1;
+	if (main_argv && main_argc > 0) {
+		for (int i = 0; i < main_argc && main_argv[i]; i++) {
+			size_t l = strlen(main_argv[i]);
+			if (i && n < size - 1)
+				dst[n++] = ' ';
+			if (l > size - 1 - n)
+				l = size - 1 - n;
+			memcpy(dst + n, main_argv[i], l);
+			n += l;
+		}
+		dst[n] = '\0';
+		return;
+	}
+	len = text_read_file("/proc/self/cmdline", buf, sizeof(buf));
+	if (len == -EOVERFLOW)
+		len = sizeof(buf) - 1;
 	dst[0] = '\0';
-	if (n > 0)
-		procfs_format_cmdline(buf, (size_t)n, dst, size);
+	if (len > 0)
+		procfs_format_cmdline(buf, (size_t)len, dst, size);
 }
 
 /* Copy src into dst[size], cut and always terminated. */
@@ -426,29 +448,13 @@ static int rtrack_start(int fresh)
 	return sampler_start(&x);
 }
 
-/* argv joined by spaces, as procfs_format_cmdline joins /proc's: the
- * descendant's exit record names its image without reading /proc. */
-static void rtrack_argv(int argc, char **argv)
-{
-	size_t n = 0;
-
-	for (int i = 0; argv && i < argc && argv[i]; i++) {
-		size_t len = strlen(argv[i]);
-		if (i && n < sizeof(rt.cmdline) - 1)
-			rt.cmdline[n++] = ' ';
-		if (len > sizeof(rt.cmdline) - 1 - n)
-			len = sizeof(rt.cmdline) - 1 - n;
-		memcpy(rt.cmdline + n, argv[i], len);
-		n += len;
-	}
-	rt.cmdline[n] = '\0';
-}
-
 /* glibc hands constructors argc, argv and envp. */
 __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
 	int saved = errno, fresh;
 
+	main_argc = argc;
+	main_argv = argv;
 	rt.pid = getpid();
 	interpose_init();
 	if (getauxval(AT_SECURE))
@@ -457,7 +463,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	if (fresh == -1) {
 		/* A descendant: the root accounts for it. */
 		if (rt.role == ROLE_DESC)
-			rtrack_argv(argc, argv);
+			rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
 		goto out;
 	}
 	rtrack_note_stderr();

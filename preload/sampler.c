@@ -313,6 +313,12 @@ static void *sampler_main(void *arg)
 		sampler_sleep_until(next_ns);
 	}
 	pthread_mutex_unlock(&rt.mu);
+	/* The job ended before the first sample (a run of a millisecond or
+	 * two): its one sample is of the tree alone.  System counters read
+	 * once give no interval, and reading them would be most of the time
+	 * the job's exit waits for. */
+	if (rt.samples == 0)
+		tree.cfg.system = 0;
 	sampler_finish(rt.exit_kind, rt.exit_value);
 	pthread_mutex_lock(&rt.mu);
 	rt.exit_done = 1;

@@ -1,0 +1,109 @@
+/* bench_spawn.c - what rtrack adds to starting a process: /bin/true run
+ * as a root (a log of its own) and as a descendant (RTRACK_ROOT of a root
+ * that exists, an exit record appended), against /bin/true plain and with
+ * an empty preloaded library (the floor of LD_PRELOAD itself).  Variants
+ * alternate in rounds so a drifting machine hits them alike; each figure
+ * is the median over the rounds of the mean time per process.
+ *
+ * Usage: bench_spawn ROUNDS PER_ROUND PRELOAD EMPTY_PRELOAD DIR */
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { PLAIN, EMPTY, ROOT, DESC, NVARIANTS };
+
+static const char *const names[NVARIANTS] = {
+	"plain", "empty preload", "root", "descendant"
+};
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Mean wall time per run of `per` runs of /bin/true with envp. */
+static double round_of(int per, char **envp)
+{
+	char *argv[] = { "/bin/true", NULL };
+	double t = now_us();
+
+	for (int i = 0; i < per; i++) {
+		pid_t pid;
+		int status;
+
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, envp) != 0) {
+			perror("posix_spawn");
+			exit(1);
+		}
+		waitpid(pid, &status, 0);
+	}
+	return (now_us() - t) / per;
+}
+
+int main(int argc, char **argv)
+{
+	static char pre[4200], empty[4200], out[4200], root[4300];
+	char *envs[NVARIANTS][6] = {
+		{ "PATH=/usr/bin:/bin", NULL },
+		{ "PATH=/usr/bin:/bin", empty, NULL },
+		{ "PATH=/usr/bin:/bin", pre, out, "RTRACK_QUIET=1", NULL },
+		{ "PATH=/usr/bin:/bin", pre, root, "RTRACK_QUIET=1", NULL },
+	};
+	double *t[NVARIANTS], med[NVARIANTS];
+	int rounds, per;
+
+	if (argc != 6) {
+		fprintf(stderr, "usage: bench_spawn ROUNDS PER_ROUND PRELOAD "
+			"EMPTY_PRELOAD DIR\n");
+		return 2;
+	}
+	rounds = atoi(argv[1]);
+	per = atoi(argv[2]);
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", argv[3]);
+	snprintf(empty, sizeof empty, "LD_PRELOAD=%s", argv[4]);
+	snprintf(out, sizeof out, "RTRACK_OUTPUT=%s/root-%%p.bin", argv[5]);
+	/* This process stands for the root: descendants append to its log
+	 * (the file exists: an exit record never creates one). */
+	snprintf(root, sizeof root, "RTRACK_ROOT=%d:1:0:0:%s/desc.bin",
+		 (int)getpid(), argv[5]);
+	{
+		char path[4200];
+		FILE *f;
+		snprintf(path, sizeof path, "%s/desc.bin", argv[5]);
+		f = fopen(path, "w");
+		if (f)
+			fclose(f);
+	}
+	for (int v = 0; v < NVARIANTS; v++) {
+		t[v] = calloc((size_t)rounds, sizeof(double));
+		round_of(per / 4 + 1, envs[v]); /* warm-up */
+	}
+	for (int r = 0; r < rounds; r++)
+		for (int v = 0; v < NVARIANTS; v++)
+			t[v][r] = round_of(per, envs[v]);
+	for (int v = 0; v < NVARIANTS; v++) {
+		qsort(t[v], (size_t)rounds, sizeof(double), cmp_double);
+		med[v] = t[v][rounds / 2];
+		printf("%-14s %8.1f us per process (median of %d rounds of %d)\n",
+		       names[v], med[v], rounds, per);
+	}
+	printf("added per root:       %6.1f us (%.1f us over an empty preload)\n",
+	       med[ROOT] - med[PLAIN], med[ROOT] - med[EMPTY]);
+	printf("added per descendant: %6.1f us (%.1f us over an empty preload)\n",
+	       med[DESC] - med[PLAIN], med[DESC] - med[EMPTY]);
+	return 0;
+}
