@@ -95,6 +95,12 @@ int config_parse(struct rt_config *c, config_getenv_fn get, void *ctx,
 	if ((v = get("RTRACK_GPU", ctx)) &&
 	    config_word(v, "off", "auto", &c->gpu) < 0)
 		return config_bad(err, errlen, "RTRACK_GPU", v, "auto or off");
+	if ((v = get("RTRACK_TEST_NVML", ctx)) && *v) {
+		if (strlen(v) >= sizeof(c->nvml_path))
+			return config_bad(err, errlen, "RTRACK_TEST_NVML", v,
+					  "too long");
+		strcpy(c->nvml_path, v);
+	}
 	return 0;
 }
 

@@ -18,6 +18,9 @@ struct rt_config {
 	int gpu;                      /* RTRACK_GPU: 1 auto, 0 off */
 	int quiet;                    /* RTRACK_QUIET */
 	int disable;                  /* RTRACK_DISABLE */
+	/* RTRACK_TEST_NVML: for tests only, the NVML library to load instead
+	 * of libnvidia-ml.so.1 (a fake); "" when unset. */
+	char nvml_path[CONFIG_PATH_MAX];
 };
 
 /* Returns the value of an environment variable, or NULL when unset. */

@@ -11,7 +11,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 1
+#define RT_LOG_VERSION_MINOR 2
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -23,6 +23,7 @@ enum rt_rec_type {
 	RT_REC_END = 4,
 	RT_REC_EXIT = 5,  /* 1.1 */
 	RT_REC_EXEC = 6,  /* 1.1 */
+	RT_REC_GPU = 7,   /* 1.2 */
 };
 
 /* Memory mode of tree_mem_kib. */
@@ -49,7 +50,7 @@ struct rt_header {
 
 #define RT_CFG_CHILDREN 1u  /* descendants tracked */
 #define RT_CFG_SYSTEM 2u    /* system-wide stats sampled */
-#define RT_CFG_GPU 4u       /* GPU sampling enabled */
+#define RT_CFG_GPU 4u       /* GPU sampling enabled and a GPU source found */
 
 /* One process of the tree, as last seen by the sampler. */
 struct rt_proc {
@@ -106,5 +107,71 @@ struct rt_end {
 	uint64_t tracker_cpu_ns;
 	uint64_t samples;       /* sample records the root wrote */
 };
+
+/* ---- GPU records (FORMAT.md G, 1.2) ---- */
+
+#define RT_GPU_MAX_DEVICES 16
+#define RT_GPU_STR_MAX 96  /* NVML's name and UUID buffer sizes */
+
+/* Kinds of GPU record (G1). */
+enum rt_gpu_kind { RT_GPU_DEVICES = 0, RT_GPU_VALUES = 1 };
+
+/* Where a device's figures come from. */
+enum rt_gpu_source { RT_GPU_NVML = 1, RT_GPU_DRM = 2 };
+
+/* One device of the inventory (G3). */
+struct rt_gpu_dev {
+	uint32_t source;            /* enum rt_gpu_source */
+	char name[RT_GPU_STR_MAX];  /* NVML name; DRM: the driver */
+	char id[RT_GPU_STR_MAX];    /* NVML UUID; DRM: the PCI address */
+};
+
+/* X(name, comment) - per-device values of a VALUES record (G6), in their
+ * on-disk order; only ever appended, like the sample fields. */
+#define RT_GPU_FIELDS(X)                                                      \
+	X(util_pct,      "device utilization, percent (driver's last period)") \
+	X(mem_used_kib,  "device memory used (NVML v2: allocated, no reserve)") \
+	X(mem_total_kib, "device memory")                                     \
+	X(power_mw,      "board power draw, milliwatts")                      \
+	X(temp_c,        "GPU temperature, degrees Celsius")                  \
+	X(sm_clock_mhz,  "SM (shader) clock, MHz")                            \
+	X(tree_util_pct, "the tree's utilization of this device, percent")    \
+	X(tree_mem_kib,  "device memory held by the tree")                    \
+	X(tree_procs,    "tracked processes holding the device")              \
+	X(flags,         "RT_GPU_F_*")
+
+enum rt_gpu_field {
+#define RT_GPU_FIELD_ENUM(name, doc) RT_G_##name,
+	RT_GPU_FIELDS(RT_GPU_FIELD_ENUM)
+#undef RT_GPU_FIELD_ENUM
+	RT_GPU_NFIELDS
+};
+
+struct rt_gpu_values {
+	union {
+		struct {
+#define RT_GPU_FIELD_MEMBER(name, doc) uint64_t name;
+			RT_GPU_FIELDS(RT_GPU_FIELD_MEMBER)
+#undef RT_GPU_FIELD_MEMBER
+		};
+		uint64_t v[RT_GPU_NFIELDS];
+	};
+	uint64_t missing; /* bit RT_G_x set: value x could not be read */
+};
+
+_Static_assert(RT_GPU_NFIELDS <= 64, "the missing mask holds 64 values");
+
+#define RT_GPU_F_MIG 1u          /* MIG mode on: no per-process utilization */
+#define RT_GPU_F_NO_PROC_UTIL 2u /* per-process utilization unavailable */
+#define RT_GPU_F_PROCS_CUT 4u    /* more processes than rtrack reads */
+#define RT_GPU_F_FOREIGN_PIDS 8u /* pids of another PID namespace (host) */
+
+/* GPU value field name for index i, or NULL past the end. */
+const char *gpu_field_name(unsigned i);
+
+static inline int gpu_has(const struct rt_gpu_values *g, enum rt_gpu_field f)
+{
+	return !(g->missing & ((uint64_t)1 << f));
+}
 
 #endif

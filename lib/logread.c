@@ -23,6 +23,18 @@ const char *sample_field_name(unsigned i)
 	return i < RT_SAMPLE_NFIELDS ? field_names[i] : NULL;
 }
 
+static const char *const gpu_field_names[] = {
+#define RT_GPU_FIELD_NAME(name, doc) #name,
+	RT_GPU_FIELDS(RT_GPU_FIELD_NAME)
+#undef RT_GPU_FIELD_NAME
+};
+
+const char *gpu_field_name(unsigned i)
+{
+	return i < RT_GPU_NFIELDS ? gpu_field_names[i] : NULL;
+}
+
+__attribute__((format(printf, 3, 4)))
 static void logread_damage(struct rt_log *log, uint64_t off, const char *fmt,
 			   ...)
 {
@@ -160,8 +172,113 @@ static int logread_end(struct codec_in *in, struct rt_end *e)
 
 struct logread_state {
 	struct rt_log *log;
-	size_t scap, pcap, xcap, jcap;
+	size_t scap, pcap, xcap, jcap, gvcap, gscap;
 };
+
+/* G2, G3: a new inventory replaces the last one. */
+static int logread_gpu_devices(struct codec_in *in, struct rt_log *log)
+{
+	struct rt_gpu_dev d[RT_GPU_MAX_DEVICES];
+	uint64_t n = codec_get_varint(in);
+	unsigned i;
+
+	if (in->bad || n > RT_GPU_MAX_DEVICES)
+		return -1;
+	memset(d, 0, sizeof(d));
+	for (i = 0; i < n; i++) {
+		d[i].source = (uint32_t)codec_get_varint(in);
+		codec_get_str(in, d[i].name, sizeof(d[i].name), RT_STR_MAX);
+		codec_get_str(in, d[i].id, sizeof(d[i].id), RT_STR_MAX);
+	}
+	if (in->bad)
+		return -1;
+	memcpy(log->gpu_devs, d, sizeof(d));
+	log->ngpu_devs = (unsigned)n;
+	return 0;
+}
+
+/* G6, G7: one device's values into v, from prev (zeroes in a keyframe).
+ * Values past what this reader knows are read and dropped; those the
+ * writer did not know are missing (V2). */
+static int logread_gpu_dev(struct codec_in *in, unsigned nf,
+			   const struct rt_gpu_values *prev,
+			   struct rt_gpu_values *v)
+{
+	uint64_t known = ((uint64_t)1 << RT_GPU_NFIELDS) - 1;
+	uint64_t missing = codec_get_varint(in);
+	uint64_t changed = codec_get_varint(in);
+	unsigned i;
+
+	if (in->bad || (nf < 64 && changed >> nf))
+		return -1;
+	*v = *prev;
+	for (i = 0; i < nf; i++) {
+		uint64_t d;
+		if (!(changed >> i & 1))
+			continue;
+		d = (uint64_t)codec_get_svarint(in);
+		if (i < RT_GPU_NFIELDS)
+			v->v[i] += d;
+	}
+	v->missing = missing & known;
+	for (i = nf; i < RT_GPU_NFIELDS; i++)
+		v->missing |= (uint64_t)1 << i;
+	return in->bad ? -1 : 0;
+}
+
+/* G4-G8: a VALUES record, delta encoded against the previous one. */
+static int logread_gpu_values(struct codec_in *in, struct logread_state *st)
+{
+	static const struct rt_gpu_values zero;
+	struct rt_log *log = st->log;
+	/* The previous record's place (the arrays may move as they grow). */
+	struct rt_gpu_sample last = { 0, 0, 0 };
+	uint64_t keyframe = codec_get_varint(in) & 1;
+	uint64_t n = codec_get_varint(in), nf = codec_get_varint(in);
+	struct rt_gpu_sample *gs;
+	unsigned i;
+
+	if (log->ngpu_samples)
+		last = log->gpu_samples[log->ngpu_samples - 1];
+	if (in->bad || n > RT_GPU_MAX_DEVICES || n != log->ngpu_devs ||
+	    nf > 64 || (!keyframe && (!log->ngpu_samples || last.n != n)))
+		return -1;
+	gs = logread_push(log->gpu_samples, &log->ngpu_samples, &st->gscap,
+			  sizeof(*gs));
+	if (!gs)
+		return -2;
+	log->gpu_samples = gs;
+	for (i = 0; i < n; i++) {
+		struct rt_gpu_values *v = logread_push(log->gpu_vals,
+						       &log->ngpu_vals,
+						       &st->gvcap, sizeof(*v));
+		if (!v)
+			return -2;
+		log->gpu_vals = v;
+		if (logread_gpu_dev(in, (unsigned)nf, keyframe ? &zero :
+				    &v[last.first + i], &v[log->ngpu_vals]) < 0)
+			return -1;
+		log->ngpu_vals++;
+	}
+	gs[log->ngpu_samples] = (struct rt_gpu_sample){
+		log->nsamples, log->ngpu_vals - (size_t)n, (unsigned)n };
+	log->ngpu_samples++;
+	return 0;
+}
+
+/* G1: the kind decides; kinds this reader does not know are skipped (V1). */
+static int logread_gpu(struct codec_in *in, struct logread_state *st)
+{
+	uint64_t kind = codec_get_varint(in);
+
+	if (in->bad)
+		return -1;
+	if (kind == RT_GPU_DEVICES)
+		return logread_gpu_devices(in, st->log);
+	if (kind == RT_GPU_VALUES)
+		return logread_gpu_values(in, st);
+	return 0;
+}
 
 /* Append one decoded record of type T to arr/n with decoder fn. */
 #define LOGREAD_APPEND(arr, n, cap, fn)                                       \
@@ -207,6 +324,8 @@ static int logread_payload(struct logread_state *st, unsigned type,
 			return -1;
 		log->has_end = 1;
 		return 0;
+	case RT_REC_GPU:
+		return logread_gpu(&in, st);
 	case RT_REC_HEADER:
 		return -1; /* F2: only one, first */
 	default:
@@ -217,7 +336,8 @@ static int logread_payload(struct logread_state *st, unsigned type,
 static const char *logread_type_name(unsigned type)
 {
 	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
-					     "PROC", "END", "EXIT", "EXEC" };
+					     "PROC", "END", "EXIT", "EXEC",
+					     "GPU" };
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 
@@ -246,7 +366,7 @@ static int logread_frame(const uint8_t *buf, size_t len, size_t off,
 		return -1;
 	}
 	in.p += l;
-	if (codec_get_u32(&in) != codec_crc32(0, buf + off, body + l - off)) {
+	if (codec_get_u32(&in) != codec_crc32_fast(0, buf + off, body + l - off)) {
 		*why = "checksum mismatch";
 		return -1;
 	}
@@ -314,7 +434,7 @@ static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen)
 {
-	struct logread_state st = { log, 0, 0, 0, 0 };
+	struct logread_state st = { log, 0, 0, 0, 0, 0, 0 };
 	size_t off = RT_LOG_PREAMBLE_LEN;
 
 	memset(log, 0, sizeof(*log));
@@ -423,10 +543,16 @@ void logread_free(struct rt_log *log)
 	free(log->procs);
 	free(log->exits);
 	free(log->execs);
+	free(log->gpu_vals);
+	free(log->gpu_samples);
 	job_free(&log->job);
 	log->samples = NULL;
 	log->procs = NULL;
 	log->exits = NULL;
 	log->execs = NULL;
+	log->gpu_vals = NULL;
+	log->gpu_samples = NULL;
 	log->nsamples = log->nprocs = log->nexits = log->nexecs = 0;
+	log->ngpu_vals = log->ngpu_samples = 0;
+	log->ngpu_devs = 0;
 }

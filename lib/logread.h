@@ -11,6 +11,14 @@
 #include "job.h"
 #include "log.h"
 
+/* One GPU VALUES record: the values of its devices at the moment of a
+ * sample (FORMAT.md G8). */
+struct rt_gpu_sample {
+	size_t sample;  /* index in samples of the SAMPLE it belongs to */
+	size_t first;   /* its devices are gpu_vals[first .. first + n) */
+	unsigned n;
+};
+
 struct rt_log {
 	unsigned version_major, version_minor;
 	struct rt_header hdr;
@@ -22,6 +30,12 @@ struct rt_log {
 	size_t nexits;
 	struct rt_exec *execs;     /* the root's execs, file order */
 	size_t nexecs;
+	struct rt_gpu_dev gpu_devs[RT_GPU_MAX_DEVICES]; /* last inventory */
+	unsigned ngpu_devs;
+	struct rt_gpu_values *gpu_vals; /* absolute, every record's devices */
+	size_t ngpu_vals;
+	struct rt_gpu_sample *gpu_samples; /* one per VALUES record, in order */
+	size_t ngpu_samples;
 	struct job job;            /* every process, merged (job.h) */
 	int has_end;               /* an END record was read */
 	struct rt_end end;

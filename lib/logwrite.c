@@ -81,18 +81,33 @@ int logwrite_header(struct logbuf *b, const struct rt_header *h)
 	return logwrite_finish(b, RT_REC_HEADER, scratch, &o);
 }
 
+/* S2, S8: the fields written.  Trailing fields that are missing and
+ * whose chain value is 0 are left out: the reader gives them exactly that
+ * (V2), and a log without GPU costs nothing for the GPU fields. */
+static unsigned logwrite_nfields(const struct logbuf *b,
+				 const struct rt_sample *s, int keyframe)
+{
+	unsigned n = RT_SAMPLE_NFIELDS;
+
+	while (n > 0 && (s->missing >> (n - 1) & 1) &&
+	       (keyframe || b->prev.v[n - 1] == 0))
+		n--;
+	return n;
+}
+
 int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
 {
 	uint8_t scratch[16 + RT_SAMPLE_NFIELDS * CODEC_VARINT_MAX];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
 	int keyframe = !b->have_prev;
-	unsigned i;
+	unsigned i, n = logwrite_nfields(b, s, keyframe);
+	uint64_t written = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 	int rc;
 
 	codec_put_varint(&o, keyframe ? 1 : 0);          /* S1 */
-	codec_put_varint(&o, RT_SAMPLE_NFIELDS);         /* S2 */
-	codec_put_varint(&o, s->missing);                /* S3 */
-	for (i = 0; i < RT_SAMPLE_NFIELDS; i++) {        /* S4, S5, S7 */
+	codec_put_varint(&o, n);                         /* S2 */
+	codec_put_varint(&o, s->missing & written);      /* S3 */
+	for (i = 0; i < n; i++) {                        /* S4, S5, S7 */
 		uint64_t base = keyframe ? 0 : b->prev.v[i];
 		uint64_t v = (s->missing >> i & 1) ? base : s->v[i];
 		codec_put_svarint(&o, (int64_t)(v - base));
@@ -181,6 +196,81 @@ int logwrite_end(struct logbuf *b, const struct rt_end *e)
 	codec_put_varint(&o, e->tracker_cpu_ns);     /* E10 */
 	codec_put_varint(&o, e->samples);            /* E11 */
 	return logwrite_finish(b, RT_REC_END, scratch, &o);
+}
+
+int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
+			 unsigned n)
+{
+	uint8_t scratch[8 + RT_GPU_MAX_DEVICES *
+			(4 + 2 * (2 + RT_GPU_STR_MAX))];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+	unsigned i;
+
+	if (n > RT_GPU_MAX_DEVICES)
+		return -EINVAL;
+	codec_put_varint(&o, RT_GPU_DEVICES);               /* G1 */
+	codec_put_varint(&o, n);                            /* G2 */
+	for (i = 0; i < n; i++) {                           /* G3 */
+		codec_put_varint(&o, d[i].source);
+		codec_put_str(&o, d[i].name, sizeof(d[i].name) - 1);
+		codec_put_str(&o, d[i].id, sizeof(d[i].id) - 1);
+	}
+	return logwrite_finish(b, RT_REC_GPU, scratch, &o);
+}
+
+/* G6 for one device: its missing mask, the mask of values that differ from
+ * prev, and those differences.  next gets the chain's new values (a
+ * missing value keeps the previous one, as S7). */
+static void logwrite_gpu_dev(struct codec_out *o,
+			     const struct rt_gpu_values *prev,
+			     const struct rt_gpu_values *v,
+			     struct rt_gpu_values *next)
+{
+	uint64_t changed = 0;
+	unsigned i;
+
+	next->missing = v->missing & (((uint64_t)1 << RT_GPU_NFIELDS) - 1);
+	for (i = 0; i < RT_GPU_NFIELDS; i++) {
+		next->v[i] = (next->missing >> i & 1) ? prev->v[i] : v->v[i];
+		if (next->v[i] != prev->v[i])
+			changed |= (uint64_t)1 << i;
+	}
+	codec_put_varint(o, next->missing);
+	codec_put_varint(o, changed);
+	for (i = 0; i < RT_GPU_NFIELDS; i++)
+		if (changed >> i & 1)
+			codec_put_svarint(o,
+					  (int64_t)(next->v[i] - prev->v[i]));
+}
+
+int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
+			const struct rt_gpu_values *v, unsigned n)
+{
+	uint8_t scratch[32 + RT_GPU_MAX_DEVICES *
+			(2 + RT_GPU_NFIELDS) * CODEC_VARINT_MAX];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+	static const struct rt_gpu_values zero;
+	struct rt_gpu_values next[RT_GPU_MAX_DEVICES];
+	int keyframe = !c->have_prev || c->n != n;
+	unsigned i;
+	int rc;
+
+	if (n > RT_GPU_MAX_DEVICES)
+		return -EINVAL;
+	codec_put_varint(&o, RT_GPU_VALUES);                /* G1 */
+	codec_put_varint(&o, keyframe ? 1 : 0);             /* G4 */
+	codec_put_varint(&o, n);                            /* G5 */
+	codec_put_varint(&o, RT_GPU_NFIELDS);               /* G6 */
+	for (i = 0; i < n; i++)                             /* G6, G7 */
+		logwrite_gpu_dev(&o, keyframe ? &zero : &c->prev[i], &v[i],
+				 &next[i]);
+	rc = logwrite_finish(b, RT_REC_GPU, scratch, &o);
+	if (rc == 0) {
+		memcpy(c->prev, next, n * sizeof(next[0]));
+		c->n = n;
+		c->have_prev = 1;
+	}
+	return rc;
 }
 
 /* Write all of buf: a regular file takes it in one write() unless the disk

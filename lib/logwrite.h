@@ -30,6 +30,24 @@ int logwrite_end(struct logbuf *b, const struct rt_end *e);
 int logwrite_exit(struct logbuf *b, const struct rt_exit *x);
 int logwrite_exec(struct logbuf *b, const struct rt_exec *x);
 
+/* The delta base of GPU VALUES records (FORMAT.md G7).  Kept by whoever
+ * samples the GPUs, apart from the batch: a zeroed chain makes the next
+ * VALUES record a keyframe, as a fresh process image needs. */
+struct rt_gpu_chain {
+	struct rt_gpu_values prev[RT_GPU_MAX_DEVICES];
+	unsigned n;    /* devices in prev */
+	int have_prev; /* 0 until the first VALUES record */
+};
+
+/* GPU records (FORMAT.md G): the device inventory, and the n devices'
+ * values of this moment, delta encoded against c (updated only when the
+ * record went in).  n is at most RT_GPU_MAX_DEVICES (else -EINVAL).  0 or
+ * -ENOSPC as above. */
+int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
+			 unsigned n);
+int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
+			const struct rt_gpu_values *v, unsigned n);
+
 /* Forget the batch once it has been written; the delta base is kept. */
 static inline void logwrite_clear(struct logbuf *b) { b->len = 0; }
 

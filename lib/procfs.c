@@ -158,6 +158,33 @@ static int optional_key(const char *buf, size_t len, const char *key,
 	return 0;
 }
 
+/* The blank-separated pids after "NSpid:", at most PROCFS_NSPID_MAX kept;
+ * anything but positive numbers to the end of the line leaves none. */
+static void parse_nspid(const char *buf, size_t len, struct procfs_status *s)
+{
+	const char *p = buf, *end = buf + len;
+
+	for (; p < end; p = text_next_line(p, end)) {
+		const char *eol;
+		if ((size_t)(end - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
+			continue;
+		eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		for (p = text_skip_blanks(p + 6, eol); p < eol;
+		     p = text_skip_blanks(p, eol)) {
+			uint64_t v;
+			if (text_parse_u64(p, eol, &v, &p) < 0 || v == 0 ||
+			    v > INT32_MAX) {
+				s->nspid_n = 0;
+				return;
+			}
+			if (s->nspid_n < PROCFS_NSPID_MAX)
+				s->nspid[s->nspid_n++] = (uint32_t)v;
+		}
+		return;
+	}
+}
+
 int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 {
 	struct procfs_status out = { 0 };
@@ -171,6 +198,7 @@ int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 	    optional_key(buf, len, "Seccomp_filters:", &out.seccomp_filters,
 			 &out.has_seccomp_filters) < 0)
 		return -EINVAL;
+	parse_nspid(buf, len, &out);
 	*s = out;
 	return 0;
 }

@@ -35,11 +35,17 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st);
 
 /* Lines of /proc/PID/status that rtrack uses.  A kernel thread or a zombie
  * has no Vm* lines: the has_ flags say what was present. */
+#define PROCFS_NSPID_MAX 4
 struct procfs_status {
 	uint64_t vmrss_kib, vmhwm_kib;
 	uint64_t seccomp;         /* Seccomp: 0 none, 1 strict, 2 filter */
 	uint64_t seccomp_filters; /* Seccomp_filters: (Linux 5.9+) */
 	int has_vmrss, has_vmhwm, has_seccomp, has_seccomp_filters;
+	/* NSpid: the pid in each PID namespace, /proc's own first, then the
+	 * nested ones (Linux 4.1+); the first PROCFS_NSPID_MAX, nspid_n of
+	 * them (0 without the line or when it is malformed). */
+	uint32_t nspid[PROCFS_NSPID_MAX];
+	unsigned nspid_n;
 };
 int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s);
 

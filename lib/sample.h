@@ -46,7 +46,15 @@
 	X(sys_net_recv_bytes, "/proc/net/dev, lo excluded")                   \
 	X(sys_net_sent_bytes, "/proc/net/dev, lo excluded")                   \
 	X(seen_utime_ticks,   "own utime of every process seen, gone ones as last seen") \
-	X(seen_stime_ticks,   "own stime of every process seen, gone ones as last seen")
+	X(seen_stime_ticks,   "own stime of every process seen, gone ones as last seen") \
+	X(gpu_count,          "GPU devices sampled (1.2)")                    \
+	X(sys_gpu_util_pct,   "sum of device utilization, percent")           \
+	X(sys_gpu_utilized,   "devices with utilization > 0")                 \
+	X(sys_gpu_mem_used_kib, "sum of device memory used")                  \
+	X(sys_gpu_mem_total_kib, "sum of device memory")                      \
+	X(tree_gpu_util_pct,  "sum over devices of the tree's utilization, percent") \
+	X(tree_gpu_utilized,  "devices the tree used with utilization > 0")   \
+	X(tree_gpu_mem_kib,   "GPU memory held by the tree")
 
 enum rt_field {
 #define RT_FIELD_ENUM(name, doc) RT_F_##name,

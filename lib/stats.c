@@ -243,14 +243,20 @@ static void row_system_io(struct interval *iv)
 }
 
 /* No GPU fields are sampled yet: the seed reports 0 without a GPU. */
+/* The GPU columns: the sample that ends the interval, in the seed's
+ * units (gpu_usage in GPUs: percent summed over the devices / 100).  A
+ * log without GPU (or before 1.2) leaves them unavailable, never 0. */
 static void row_gpu(struct interval *iv)
 {
-	row_put_d(iv, STATS_C_system_gpu_usage, 0.0);
-	row_put_d(iv, STATS_C_system_gpu_vram_mib, 0.0);
-	row_put_u(iv, STATS_C_system_gpu_utilized, 0);
-	row_put_d(iv, STATS_C_process_gpu_usage, 0.0);
-	row_put_d(iv, STATS_C_process_gpu_vram_mib, 0.0);
-	row_put_u(iv, STATS_C_process_gpu_utilized, 0);
+	row_scaled(iv, STATS_C_system_gpu_usage, RT_F_sys_gpu_util_pct, 100.0);
+	row_scaled(iv, STATS_C_system_gpu_vram_mib, RT_F_sys_gpu_mem_used_kib,
+		   KIB_PER_MIB);
+	row_level(iv, STATS_C_system_gpu_utilized, RT_F_sys_gpu_utilized);
+	row_scaled(iv, STATS_C_process_gpu_usage, RT_F_tree_gpu_util_pct,
+		   100.0);
+	row_scaled(iv, STATS_C_process_gpu_vram_mib, RT_F_tree_gpu_mem_kib,
+		   KIB_PER_MIB);
+	row_level(iv, STATS_C_process_gpu_utilized, RT_F_tree_gpu_utilized);
 }
 
 /* The tree's CPU in the interval.  With the seen_* counters (own time of
@@ -424,12 +430,48 @@ static void sum_add_totals(struct stats_summary *s, const struct stats_row *r)
 	}
 }
 
+/* A mean weighted by time, and the largest value. */
+struct mean_max {
+	double total, seconds, plain, max;
+	size_t n;
+};
+
+static void mm_add(struct mean_max *m, double v, double dt)
+{
+	if (dt > 0) {
+		m->total += v * dt;
+		m->seconds += dt;
+	}
+	m->plain += v;
+	if (m->n++ == 0 || v > m->max)
+		m->max = v;
+}
+
+/* With no time between the values (one sample): their plain mean. */
+static double mm_mean(const struct mean_max *m)
+{
+	if (m->seconds > 0)
+		return m->total / m->seconds;
+	return m->n ? m->plain / (double)m->n : 0.0;
+}
+
+static void mm_row(struct mean_max *m, const struct stats_row *r,
+		   enum stats_col c, double dt)
+{
+	double v;
+
+	if (!(r->present & STATS_BIT(c)))
+		return;
+	memcpy(&v, (const char *)r + stats_row_fields[c].offset, sizeof v);
+	mm_add(m, v, dt);
+}
+
 /* The mean is weighted by each interval's length: the short last interval
  * before an exit must not count as much as a whole one. */
 static void sum_rows(const struct rt_log *log, struct stats_summary *s)
 {
-	size_t n = 0, nrows = stats_nrows(log);
-	double total = 0, seconds = 0, max = 0;
+	struct mean_max cpu = { 0 }, gpu = { 0 }, vram = { 0 };
+	size_t nrows = stats_nrows(log);
 	struct stats_row r;
 
 	for (size_t i = 0; i < nrows; i++) {
@@ -437,19 +479,21 @@ static void sum_rows(const struct rt_log *log, struct stats_summary *s)
 					      log->samples[i].time_ns) / NS_PER_S;
 		stats_row(log, i, &r);
 		sum_add_totals(s, &r);
-		if (!(r.present & STATS_BIT(STATS_C_process_cpu_usage)))
-			continue;
-		if (dt > 0) {
-			total += r.process_cpu_usage * dt;
-			seconds += dt;
-		}
-		if (n++ == 0 || r.process_cpu_usage > max)
-			max = r.process_cpu_usage;
+		mm_row(&cpu, &r, STATS_C_process_cpu_usage, dt);
+		mm_row(&gpu, &r, STATS_C_process_gpu_usage, dt);
+		mm_row(&vram, &r, STATS_C_process_gpu_vram_mib, dt);
 	}
-	if (n == 0)
-		return;
-	sum_put_d(s, STATS_S_cpu_usage_mean, seconds > 0 ? total / seconds : 0.0);
-	sum_put_d(s, STATS_S_cpu_usage_max, max);
+	if (cpu.n) {
+		sum_put_d(s, STATS_S_cpu_usage_mean,
+			  cpu.seconds > 0 ? cpu.total / cpu.seconds : 0.0);
+		sum_put_d(s, STATS_S_cpu_usage_max, cpu.max);
+	}
+	if (gpu.n) {
+		sum_put_d(s, STATS_S_gpu_usage_mean, mm_mean(&gpu));
+		sum_put_d(s, STATS_S_gpu_usage_max, gpu.max);
+	}
+	if (vram.n)
+		sum_put_d(s, STATS_S_gpu_vram_mib_max, vram.max);
 }
 
 /* The time a sample stands for: half the span to each neighbour, so the
@@ -541,15 +585,91 @@ void stats_summarize(const struct rt_log *log, struct stats_summary *s)
 	sum_rows(log, s);
 	sum_memory(log, s);
 	sum_peak_rss(log, s);
-	sum_put_d(s, STATS_S_gpu_usage_mean, 0.0);
-	sum_put_d(s, STATS_S_gpu_usage_max, 0.0);
-	sum_put_d(s, STATS_S_gpu_vram_mib_max, 0.0);
 	sum_put_u(s, STATS_S_processes_seen, log->job.nprocs);
 	sum_put_u(s, STATS_S_processes_exact, log->job.nexact);
 	sum_put_u(s, STATS_S_processes_sampled_only,
 		  log->job.nprocs - log->job.nexact);
 	sum_mem_total(log, s);
 	sum_tracker(log, s);
+}
+
+/* ---- GPU devices ---- */
+
+const struct stats_field stats_gpu_fields[STATS_GPU_NFIELDS] = {
+#define GPU_ENTRY(name, type, dec) \
+	{#name, offsetof(struct stats_gpu, name), dec},
+	STATS_GPU_FIELDS(GPU_ENTRY)
+#undef GPU_ENTRY
+};
+
+/* Value f of device dev over the run, each weighted by the time its
+ * sample stands for; scale divides. */
+static void gpu_series(const struct rt_log *log, unsigned dev,
+		       enum rt_gpu_field f, double scale, struct mean_max *m)
+{
+	for (size_t k = 0; k < log->ngpu_samples; k++) {
+		const struct rt_gpu_sample *gs = &log->gpu_samples[k];
+		const struct rt_gpu_values *v;
+
+		if (gs->sample >= log->nsamples || dev >= gs->n)
+			continue;
+		v = &log->gpu_vals[gs->first + dev];
+		if (gpu_has(v, f))
+			mm_add(m, (double)v->v[f] / scale,
+			       sample_weight(log, gs->sample));
+	}
+}
+
+static void dev_put(struct stats_gpu *g, enum stats_gpu_key k, double v)
+{
+	field_put_d(stats_gpu_fields, g, &g->present, k, v);
+}
+
+/* Keys mean_key (when not negative) and max_key from value f. */
+static void gpu_mean_max(const struct rt_log *log, unsigned dev,
+			 struct stats_gpu *g, enum rt_gpu_field f, double scale,
+			 int mean_key, enum stats_gpu_key max_key)
+{
+	struct mean_max m = { 0 };
+
+	gpu_series(log, dev, f, scale, &m);
+	if (!m.n)
+		return;
+	if (mean_key >= 0)
+		dev_put(g, (enum stats_gpu_key)mean_key, mm_mean(&m));
+	dev_put(g, max_key, m.max);
+}
+
+void stats_gpu(const struct rt_log *log, unsigned dev, struct stats_gpu *g)
+{
+	memset(g, 0, sizeof *g);
+	gpu_mean_max(log, dev, g, RT_G_util_pct, 1,
+		     STATS_G_utilization_pct_mean, STATS_G_utilization_pct_max);
+	gpu_mean_max(log, dev, g, RT_G_mem_used_kib, KIB_PER_MIB, -1,
+		     STATS_G_memory_used_mib_max);
+	gpu_mean_max(log, dev, g, RT_G_mem_total_kib, KIB_PER_MIB, -1,
+		     STATS_G_memory_total_mib);
+	gpu_mean_max(log, dev, g, RT_G_power_mw, 1000, STATS_G_power_w_mean,
+		     STATS_G_power_w_max);
+	gpu_mean_max(log, dev, g, RT_G_temp_c, 1, -1,
+		     STATS_G_temperature_c_max);
+	gpu_mean_max(log, dev, g, RT_G_sm_clock_mhz, 1, -1,
+		     STATS_G_sm_clock_mhz_max);
+	gpu_mean_max(log, dev, g, RT_G_tree_util_pct, 1,
+		     STATS_G_process_utilization_pct_mean,
+		     STATS_G_process_utilization_pct_max);
+	gpu_mean_max(log, dev, g, RT_G_tree_mem_kib, KIB_PER_MIB, -1,
+		     STATS_G_process_vram_mib_max);
+	for (size_t k = 0; k < log->ngpu_samples; k++) {
+		const struct rt_gpu_sample *gs = &log->gpu_samples[k];
+		const struct rt_gpu_values *v;
+
+		if (dev >= gs->n)
+			continue;
+		v = &log->gpu_vals[gs->first + dev];
+		if (gpu_has(v, RT_G_flags))
+			g->flags |= (uint32_t)v->flags;
+	}
 }
 
 /* ---- recommendation ---- */

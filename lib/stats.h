@@ -153,6 +153,42 @@ void stats_row(const struct rt_log *log, size_t i, struct stats_row *row);
  * from (no rows, no present sample) have their present bit clear. */
 void stats_summarize(const struct rt_log *log, struct stats_summary *s);
 
+/* X(name, C type, decimals) - one GPU device over the run (JSON "gpus"):
+ * means weighted by the time each sample stands for, and maxima. */
+#define STATS_GPU_FIELDS(X)                                                   \
+	X(memory_total_mib,              double, 3)                           \
+	X(utilization_pct_mean,          double, 2)                           \
+	X(utilization_pct_max,           double, 2)                           \
+	X(memory_used_mib_max,           double, 3)                           \
+	X(power_w_mean,                  double, 3)                           \
+	X(power_w_max,                   double, 3)                           \
+	X(temperature_c_max,             double, 0)                           \
+	X(sm_clock_mhz_max,              double, 0)                           \
+	X(process_utilization_pct_mean,  double, 2)                           \
+	X(process_utilization_pct_max,   double, 2)                           \
+	X(process_vram_mib_max,          double, 3)
+
+enum stats_gpu_key {
+#define STATS_GPU_ENUM(name, type, dec) STATS_G_##name,
+	STATS_GPU_FIELDS(STATS_GPU_ENUM)
+#undef STATS_GPU_ENUM
+	STATS_GPU_NFIELDS
+};
+
+struct stats_gpu {
+#define STATS_GPU_MEMBER(name, type, dec) type name;
+	STATS_GPU_FIELDS(STATS_GPU_MEMBER)
+#undef STATS_GPU_MEMBER
+	uint64_t present; /* bit STATS_G_x set: key x has a value */
+	uint32_t flags;   /* RT_GPU_F_* seen in any sample */
+};
+
+extern const struct stats_field stats_gpu_fields[STATS_GPU_NFIELDS];
+
+/* Fill *g with device dev (an index of log->gpu_devs) over the run; keys
+ * no sample has are unavailable. */
+void stats_gpu(const struct rt_log *log, unsigned dev, struct stats_gpu *g);
+
 /* Size a machine for the run summarised in s (cores at least 1), and say
  * what bound it: memory when the peak reached 80% of the machine's memory;
  * else, with busy = mean cores / the whole cores it used at its peak (the

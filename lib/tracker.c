@@ -16,7 +16,18 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->overflowed = 0;
 	t->gone_utime = t->gone_stime = 0;
 	t->root_seen = 0;
+	t->nqueue = 0;
+	t->nested = 0;
 	memset(t->index, 0, sizeof(t->index));
+	t->gpu_on = 0;
+	t->gpu_ready = 0;
+}
+
+void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g)
+{
+	t->gpu_cfg = *g;
+	t->gpu_on = 1;
+	t->gpu_ready = 0;
 }
 
 static uint32_t tracker_slot(int32_t pid)
@@ -168,6 +179,8 @@ static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp
 		e->p.read_bytes = pp->read_bytes;
 		e->p.write_bytes = pp->write_bytes;
 	}
+	e->nspid_n = pp->status.nspid_n > 1 ? pp->status.nspid_n - 1 : 0;
+	memcpy(e->nspid, pp->status.nspid + 1, sizeof(e->nspid));
 	/* A zombie tells how it ended (wait status), until it is reaped. */
 	if (pp->stat.state == 'Z' && pp->stat.has_exit_code) {
 		uint64_t w = pp->stat.exit_code;
@@ -227,15 +240,56 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		e = tracker_entry(t, pid, &pp.stat, now_ns, gone, ctx);
 		if (e && e->gen == t->gen)
 			continue; /* listed twice: reparented while we walked */
-		if (e)
+		if (e) {
 			tracker_update(e, &pp, t->gen, now_ns);
-		else
+			t->nested += e->nspid_n > 0;
+		} else {
 			t->overflowed++;
+		}
 		tracker_add(t, &pp, s);
 		if (t->cfg.children &&
 		    procfs_children(t->cfg.procroot, pid, t->queue,
 				    TRACKER_MAX_PROCS, &n) == -E2BIG)
 			t->overflowed++;
+	}
+	t->nqueue = n;
+}
+
+/* The tracked process a GPU driver means by pid: the pid itself, or one
+ * whose NSpid names it in a nested namespace (drivers may report a
+ * namespace's pids rather than /proc's). */
+static int32_t tracker_resolve(const void *ctx, uint32_t pid)
+{
+	const struct tracker *t = ctx;
+	uint32_t i, k;
+
+	if (pid > 0 && pid <= INT32_MAX && tracker_find(t, (int32_t)pid) >= 0)
+		return (int32_t)pid;
+	for (i = 0; t->nested && i < t->nent; i++)
+		for (k = 0; k < t->ent[i].nspid_n; k++)
+			if (t->ent[i].nspid[k] == pid)
+				return (int32_t)t->ent[i].p.pid;
+	return -1;
+}
+
+/* The GPU step: the sample's GPU fields, and the GPU records into the
+ * log's batch, flushed first when it is full (as the sampler does). */
+static void tracker_gpu(struct tracker *t, uint64_t now_ns,
+			struct rt_sample *s)
+{
+	struct gpu_tree tree = { t->queue, t->nqueue, tracker_resolve, t };
+
+	if (!t->gpu_ready) {
+		struct gpu_cfg c = { t->cfg.procroot, t->cfg.sysroot,
+				     t->gpu_cfg.nvml_path };
+		gpu_init(&t->gpu, &c);
+		t->gpu_ready = 1;
+	}
+	gpu_sample(&t->gpu, &tree, now_ns, s);
+	if (t->gpu_cfg.log && gpu_write(&t->gpu, t->gpu_cfg.log) == -ENOSPC &&
+	    t->gpu_cfg.flush) {
+		t->gpu_cfg.flush();
+		(void)gpu_write(&t->gpu, t->gpu_cfg.log);
 	}
 }
 
@@ -290,6 +344,7 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 	sample_set_missing(s, RT_F_tracker_cpu_ns);
 	t->gen++;
 	t->root_seen = 0;
+	t->nested = 0;
 	tracker_walk(t, now_ns, s, gone, ctx);
 	tracker_sweep(t, gone, ctx);
 	tracker_seen(t, s);
@@ -299,6 +354,10 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 		for (f = RT_F_tree_utime_ticks; f <= RT_F_tree_write_bytes; f++)
 			sample_set_missing(s, (enum rt_field)f);
 	}
+	if (t->gpu_on)
+		tracker_gpu(t, now_ns, s);
+	else
+		gpu_sample_none(s);
 	tracker_system(t, s);
 }
 

@@ -3,14 +3,17 @@
  * per-process figures, and keeps a table of the processes seen so that each
  * one is reported (as an rt_proc) once it leaves the tree or at the end.
  *
- * Fixed capacity, no allocation after init, no stdio: the sampler thread
+ * Fixed capacity, no allocation after init (the GPU step's own setup, a
+ * dlopen, runs once at the first sample), no stdio: the sampler thread
  * calls it inside any host.  Not thread-safe: one caller at a time. */
 #ifndef RTRACK_TRACKER_H
 #define RTRACK_TRACKER_H
 
 #include <stdint.h>
 
+#include "gpu.h"
 #include "log.h"
+#include "logwrite.h"
 #include "procfs.h"
 #include "sample.h"
 
@@ -28,11 +31,25 @@ struct tracker_cfg {
 	uint32_t clk_tck;
 };
 
+/* The GPU step (RTRACK_GPU=auto), apart from tracker_cfg so that callers
+ * that fill that one by position keep compiling. */
+struct tracker_gpu_cfg {
+	const char *nvml_path;  /* NULL: libnvidia-ml.so.1 (tests: a fake) */
+	/* Where the GPU records go (FORMAT.md G), and how to empty it when
+	 * full; NULL: none written (the sample fields still are). */
+	struct logbuf *log;
+	void (*flush)(void);
+};
+
 struct tracker_entry {
 	struct rt_proc p;       /* as last seen */
 	uint64_t starttime;     /* stat (22): with the pid, the identity */
 	uint32_t comm_hash;     /* stat (2): a change means an exec */
 	uint32_t gen;           /* sample generation it was last seen in */
+	/* Its pids in the PID namespaces below /proc's (NSpid after the
+	 * first): a GPU driver may report one of those. */
+	uint32_t nspid[PROCFS_NSPID_MAX - 1];
+	uint32_t nspid_n;
 };
 
 /* Called for each process that left the tree (or, from tracker_finish, for
@@ -48,13 +65,25 @@ struct tracker {
 	uint64_t gone_utime, gone_stime;
 	struct procfs_stat root_stat; /* the root's stat in the last sample */
 	int root_seen;          /* root_stat is from the last sample */
+	size_t nqueue;          /* pids walked in the last sample (queue) */
+	uint32_t nested;        /* entries with nspid_n > 0, last sample */
+	int gpu_on;             /* tracker_gpu_init was called */
+	int gpu_ready;          /* gpu_init ran (at the first sample) */
+	struct tracker_gpu_cfg gpu_cfg;
+	struct gpu gpu;
 	uint16_t index[TRACKER_INDEX_SLOTS]; /* entry + 1, 0 = empty */
 	int32_t queue[TRACKER_MAX_PROCS];
 	struct tracker_entry ent[TRACKER_MAX_PROCS];
 };
 
-/* Prepare t (which may be uninitialised static storage). */
+/* Prepare t (which may be uninitialised static storage), GPU step off. */
 void tracker_init(struct tracker *t, const struct tracker_cfg *cfg);
+
+/* Turn the GPU step on, after tracker_init.  The GPUs are found at the
+ * first tracker_sample (gpu_init), on the sampling thread: NVML's
+ * descriptors must live in its descriptor table.  None found: the GPU
+ * fields stay missing. */
+void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g);
 
 /* Take one sample at wall time now_ns into s (tracker_cpu_ns is left to the
  * caller, flagged missing).  Processes gone since the previous sample are

@@ -32,6 +32,11 @@ void fdguard_sampler_thread(void)
 	on_sampler = 1;
 }
 
+int fdguard_on_sampler(void)
+{
+	return on_sampler;
+}
+
 static void fdguard_enter(void)
 {
 	if (!on_sampler || rt.private_fds)

@@ -536,10 +536,13 @@ EXPORT int setgroups(size_t n, const gid_t *list)
 
 static int guarded(void)
 {
-	/* A raw fork()/clone() child (no atfork handler ran) has our role but
-	 * not our sampler: its counters were copied mid-flight. */
-	return rt.role == ROLE_ROOT && rt.running && !rt.private_fds &&
-	       getpid() == rt.pid;
+	/* The sampler's own closes come here too (the library's calls bind to
+	 * its exported close): they are never guarded, and must not read the
+	 * host's flags.  A raw fork()/clone() child (no atfork handler ran)
+	 * has our role but not our sampler: its counters were copied
+	 * mid-flight. */
+	return !fdguard_on_sampler() && rt.role == ROLE_ROOT && rt.running &&
+	       !rt.private_fds && getpid() == rt.pid;
 }
 
 /* Runs between fdguard_host_begin and _end when the sampler exists;

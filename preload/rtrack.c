@@ -23,6 +23,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "gpu.h"
 #include "log.h"
 #include "procfs.h"
 #include "rtrack.h"
@@ -241,6 +242,16 @@ static void str_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* Whether a GPU source is there (RTRACK_GPU=auto): the library loads and
+ * lists a device, or a DRM driver publishes usage; nothing stays open. */
+static int rtrack_gpu_found(void)
+{
+	struct gpu_cfg g = { "/proc", "/sys",
+			     rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL };
+
+	return rt.cfg.gpu && gpu_probe(&g);
+}
+
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 {
 	struct utsname u;
@@ -259,9 +270,9 @@ static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 	h->pid = (uint32_t)rt.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = rt.cfg.interval_ns;
-	/* RT_CFG_GPU stays clear until a GPU source samples (issue 4). */
 	h->flags = (rt.cfg.children ? RT_CFG_CHILDREN : 0) |
-		   (rt.cfg.system ? RT_CFG_SYSTEM : 0);
+		   (rt.cfg.system ? RT_CFG_SYSTEM : 0) |
+		   (rtrack_gpu_found() ? RT_CFG_GPU : 0);
 	h->mem_mode = (uint32_t)rt.cfg.mem_mode;
 	rtrack_cmdline(h->cmdline, sizeof(h->cmdline));
 }
@@ -480,9 +491,13 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 		goto out;
 	rtrack_root_string();
 	fdguard_init();
+	/* The role before the thread: it reads it (its closes pass through
+	 * the interposed close). */
+	rt.role = ROLE_ROOT;
 	if (rtrack_start(fresh) < 0) {
 		/* e.g. a seccomp filter refusing clone3: stand aside silently,
 		 * leaving no empty log behind. */
+		rt.role = ROLE_NONE;
 		fdguard_reset();
 		if (fresh)
 			unlink(rt.path);
@@ -490,7 +505,6 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	}
 	if (fresh)
 		putenv(rt.root_env); /* static storage: stays valid */
-	rt.role = ROLE_ROOT;
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	on_exit(rtrack_on_exit, NULL);
 out:

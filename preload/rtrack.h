@@ -21,7 +21,9 @@
 enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 
 struct rtrack_state {
-	enum rtrack_role role;
+	/* Read by the sampler's interposed closes while a host thread may
+	 * change it (exit, fork): atomic. */
+	_Atomic enum rtrack_role role;
 	pid_t pid;
 	uint64_t starttime;        /* own stat (22): with pid, the identity */
 	int quiet;
@@ -53,7 +55,7 @@ struct rtrack_state {
 	uint32_t exit_kind;        /* enum rt_exit_kind */
 	int exit_value;
 	int pause_req, paused;     /* stop the thread (pause) and start it again */
-	int running;               /* the sampler thread exists */
+	_Atomic int running;       /* the sampler thread exists */
 	int private_fds;           /* the sampler has a descriptor table of
 				    * its own (sampler.c): no guard needed */
 	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
@@ -144,6 +146,7 @@ void sampler_release_finisher(void);
 void fdguard_init(void);
 void fdguard_reset(void);
 void fdguard_sampler_thread(void); /* called by the sampler thread */
+int fdguard_on_sampler(void);      /* this thread is the sampler */
 int fdguard_host_begin(void);      /* returns what _end takes */
 void fdguard_host_end(int begun);
 

@@ -330,11 +330,22 @@ static void *sampler_main(void *arg)
 /* Take mu within the request bound: a host thread never blocks for good,
  * even on a lock its own interrupted frame holds (a signal handler that
  * exits).  Cancellation is off for the whole request (the caller's). */
+/* A lock with a monotonic deadline, taken with pthread_mutex_timedlock
+ * (wall clock: the remaining time converted), which ThreadSanitizer knows;
+ * it does not know pthread_mutex_clocklock, and would then report every
+ * use of what the lock guards. */
+static int lock_until(pthread_mutex_t *m, uint64_t deadline)
+{
+	uint64_t now = rtrack_clock_ns(CLOCK_MONOTONIC);
+	uint64_t left = deadline > now ? deadline - now : 0;
+	struct timespec ts = ts_of(rtrack_clock_ns(CLOCK_REALTIME) + left);
+
+	return pthread_mutex_timedlock(m, &ts) == 0;
+}
+
 static int sampler_lock(uint64_t deadline)
 {
-	struct timespec ts = ts_of(deadline);
-
-	return pthread_mutex_clocklock(&rt.mu, CLOCK_MONOTONIC, &ts) == 0;
+	return lock_until(&rt.mu, deadline);
 }
 
 static void sampler_wait(uint64_t deadline, int (*done)(const void *),
@@ -359,9 +370,7 @@ static int exit_done(const void *arg)
 static void sampler_takeover(uint32_t kind, int value)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 10;
-	struct timespec ts = ts_of(deadline);
-	int locked = pthread_mutex_clocklock(&rt.file_mu, CLOCK_MONOTONIC,
-					     &ts) == 0;
+	int locked = lock_until(&rt.file_mu, deadline);
 	uint8_t mem[256];
 	struct logbuf b;
 
@@ -390,7 +399,9 @@ void sampler_exit(uint32_t kind, int value)
 		done = rt.exit_done;
 		pthread_mutex_unlock(&rt.mu);
 	}
-	if (!done)
+	if (done)
+		pthread_detach(rt.thread); /* it has finished: nothing to join */
+	else
 		sampler_takeover(kind, value);
 	pthread_setcancelstate(cancel, NULL);
 }
@@ -553,7 +564,16 @@ static void sampler_init_tracker(void)
 				rtrack_clock_ns(CLOCK_BOOTTIME),
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
 	};
+	/* GPU records go into the batch like every other record, flushed
+	 * when it is full (SAMPLER_PUT's rule). */
+	struct tracker_gpu_cfg gc = {
+		.nvml_path = rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL,
+		.log = &rt.batch,
+		.flush = sampler_flush,
+	};
 	tracker_init(&tree, &tc);
+	if (rt.cfg.gpu)
+		tracker_gpu_init(&tree, &gc);
 }
 
 /* The thread, with every signal blocked (it inherits the mask: no signal
@@ -569,10 +589,12 @@ static int sampler_spawn(void)
 	rt.host_mask = old;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
+	rt.running = 1; /* before the thread: it may look at once */
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	rt.running = rc == 0;
+	if (rc != 0)
+		rt.running = 0;
 	return -rc;
 }
 

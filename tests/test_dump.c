@@ -41,13 +41,13 @@ static const char csv_header[] =
 static const char csv_row1[] =
 	"1700000002.500,101,3.000000,0.300000,2.2000,3906.250,2332.625,"
 	"10.000,20.000,30.000,40.000,512,1024,1000.00,400.50,599.50,1000,10,"
-	"0.0000,0.000,0,777,3,1.500000,0.030000,1.0200,2.500,4096,123,"
-	"0.0000,0.000,0\n";
+	",,,777,3,1.500000,0.030000,1.0200,2.500,4096,123,"
+	",,\n";
 static const char csv_row2[] =
 	"1700000003.000,99,0.000000,0.000000,0.0000,4003.906,,"
 	"10.000,20.000,30.000,40.000,0,0,1000.00,,599.50,0,0,"
-	"0.0000,0.000,0,777,1,0.000000,0.000000,0.0000,1.500,0,0,"
-	"0.0000,0.000,0\n";
+	",,,777,1,0.000000,0.000000,0.0000,1.500,0,0,"
+	",,\n";
 
 /* Every hostile byte sequence a cmdline can hold: quotes, backslash,
  * newline, C0 control, DEL, a lone bad byte, U+00E9, U+2028, an overlong
@@ -80,6 +80,9 @@ static void fixture_sample(struct rt_sample *s, const uint64_t v[],
 	/* Nothing left the tree: every process's own time is in the tree's. */
 	s->seen_utime_ticks = s->tree_utime_ticks;
 	s->seen_stime_ticks = s->tree_stime_ticks;
+	/* No GPU: its fields read as missing (1.2). */
+	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(s, (enum rt_field)f);
 }
 
 /* Values in rt_field order: time, tree procs/utime/stime/mem/rss/hwm/
@@ -294,8 +297,7 @@ static void test_csv_all_missing(void **state)
 	for (const char *p = row; *p; p++)
 		commas += *p == ',';
 	assert_int_equal(commas, STATS_ROW_NFIELDS - 1);
-	assert_string_equal(row, ",,,,,,,,,,,,,,,,,,0.0000,0.000,0,777,,,,,,,,"
-				 "0.0000,0.000,0\n");
+	assert_string_equal(row, ",,,,,,,,,,,,,,,,,,,,,777,,,,,,,,,,\n");
 }
 
 /* ---- JSON ---- */
@@ -307,7 +309,7 @@ static void test_json_key_order(void **state)
 	(void)state;
 	json = capture(F_JSON, &fx);
 	assert_py(json, "\",\".join(d)",
-		  "\"meta,summary,recommendation,processes,samples\"");
+		  "\"meta,summary,recommendation,processes,samples,gpus\"");
 	assert_py(json, "\",\".join(list(d[\"meta\"])[:8])",
 		  "\"pid,cmdline,hostname,start_time,end_time,interval,"
 		  "exit_code,complete\"");
@@ -367,7 +369,7 @@ static void test_json_summary_values(void **state)
 	json = capture(F_JSON, &fx);
 	assert_py(json, "list(d[\"summary\"].values())",
 		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
-		  "1000, 10, 0.0, 0.0, 0.0, 4, 0.002, 1, 3, 8192.0]");
+		  "1000, 10, null, null, null, 4, 0.002, 1, 3, 8192.0]");
 	assert_py(json, "list(d[\"recommendation\"].values())",
 		  "[1, 128, 0, 0, \"cpu\"]");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
@@ -410,6 +412,100 @@ static void test_json_processes(void **state)
 			" for p in d[\"processes\"]]",
 		  "[[true, true, false], [false, false, false], "
 		  "[false, false, false], [false, false, true]]");
+}
+
+/* Two GPUs: the tree on device 0 (40% then 60%, 512 MiB); device 1 an
+ * idle MIG GPU without utilization. */
+static struct rt_gpu_values gx_vals[6];
+static struct rt_gpu_sample gx_samples[3];
+
+static void fixture_gpu(void)
+{
+	static const uint64_t util[3] = { 10, 40, 60 };
+
+	fx.hdr.flags |= RT_CFG_GPU;
+	fx.ngpu_devs = 2;
+	fx.gpu_devs[0] = (struct rt_gpu_dev){ RT_GPU_NVML, "Tesla T4", "GPU-a" };
+	fx.gpu_devs[1] = (struct rt_gpu_dev){ RT_GPU_NVML, "A100", "GPU-b" };
+	memset(gx_vals, 0, sizeof gx_vals);
+	for (size_t i = 0; i < 3; i++) {
+		struct rt_sample *x = &fx_samples[i];
+		struct rt_gpu_values *v = &gx_vals[2 * i];
+
+		gx_samples[i] = (struct rt_gpu_sample){ i, 2 * i, 2 };
+		v[0].util_pct = util[i] + 5;
+		v[0].mem_used_kib = 1024 * 1024;
+		v[0].mem_total_kib = 16 * 1024 * 1024;
+		v[0].power_mw = 70000 + 1000 * i;
+		v[0].temp_c = 50;
+		v[0].sm_clock_mhz = 1590;
+		v[0].tree_util_pct = util[i];
+		v[0].tree_mem_kib = 512 * 1024;
+		v[0].tree_procs = 1;
+		v[1].flags = RT_GPU_F_MIG | RT_GPU_F_NO_PROC_UTIL;
+		v[1].mem_total_kib = 40 * 1024 * 1024;
+		v[1].missing = 1u << RT_G_util_pct | 1u << RT_G_power_mw |
+			       1u << RT_G_temp_c | 1u << RT_G_sm_clock_mhz;
+		x->missing &= ~(((uint64_t)1 << RT_SAMPLE_NFIELDS) -
+				((uint64_t)1 << RT_F_gpu_count));
+		x->gpu_count = 2;
+		x->sys_gpu_util_pct = util[i] + 5;
+		x->sys_gpu_utilized = 1;
+		x->sys_gpu_mem_used_kib = 1024 * 1024;
+		x->sys_gpu_mem_total_kib = 56 * 1024 * 1024;
+		x->tree_gpu_util_pct = util[i];
+		x->tree_gpu_utilized = 1;
+		x->tree_gpu_mem_kib = 512 * 1024;
+	}
+	fx.gpu_vals = gx_vals;
+	fx.ngpu_vals = 6;
+	fx.gpu_samples = gx_samples;
+	fx.ngpu_samples = 3;
+}
+
+static void test_json_gpus(void **state)
+{
+	const char *json;
+
+	(void)state;
+	fixture_gpu();
+	json = capture(F_JSON, &fx);
+	assert_py(json, "[[s[k] for k in (\"system_gpu_usage\","
+			"\"system_gpu_vram_mib\",\"system_gpu_utilized\","
+			"\"process_gpu_usage\",\"process_gpu_vram_mib\","
+			"\"process_gpu_utilized\")] for s in d[\"samples\"]]",
+		  "[[0.45, 1024.0, 1, 0.4, 512.0, 1], "
+		  "[0.65, 1024.0, 1, 0.6, 512.0, 1]]");
+	/* (0.4 x 1.5 s + 0.6 x 0.5 s) / 2 s */
+	assert_py(json, "[d[\"summary\"][k] for k in (\"gpu_usage_mean\","
+			"\"gpu_usage_max\",\"gpu_vram_mib_max\")]",
+		  "[0.45, 0.6, 512.0]");
+	assert_py(json, "[d[\"recommendation\"][k] for k in (\"gpus\","
+			"\"vram_mib\")]", "[1, 1024]");
+	assert_py(json, "[[g[k] for k in (\"index\",\"source\",\"name\","
+			"\"id\",\"mig\",\"process_utilization\","
+			"\"memory_total_mib\",\"utilization_pct_max\","
+			"\"power_w_max\",\"process_vram_mib_max\")] "
+			"for g in d[\"gpus\"]]",
+		  "[[0, \"nvml\", \"Tesla T4\", \"GPU-a\", false, true, "
+		  "16384.0, 65.0, 72.0, 512.0], "
+		  "[1, \"nvml\", \"A100\", \"GPU-b\", true, false, 40960.0, "
+		  "null, null, 0.0]]");
+	assert_py(json, "[len(g[\"samples\"]) for g in d[\"gpus\"]]",
+		  "[3, 3]");
+	assert_py(json, "d[\"gpus\"][0][\"samples\"][2]",
+		  "{\"timestamp\": 1700000003.0, \"utilization_pct\": 65, "
+		  "\"memory_used_mib\": 1024.0, \"power_w\": 72.0, "
+		  "\"temperature_c\": 50, \"sm_clock_mhz\": 1590, "
+		  "\"process_utilization_pct\": 60, "
+		  "\"process_vram_mib\": 512.0, \"processes\": 1}");
+	assert_py(json, "d[\"gpus\"][1][\"samples\"][0][\"utilization_pct\"]",
+		  "null");
+	assert_non_null(strstr(capture(F_SUMMARY, &fx),
+			       "  GPU        mean 0.45 GPUs, max 0.60, VRAM max "
+			       "512.0 MiB\n"));
+	assert_non_null(strstr(capture(F_CSV, &fx),
+			       "0.6500,1024.000,1,777,1,"));
 }
 
 static void test_json_one_sample_no_end(void **state)
@@ -830,6 +926,7 @@ int main(void)
 		T(test_json_summary_values),
 		T(test_json_samples_match_csv),
 		T(test_json_processes),
+		T(test_json_gpus),
 		T(test_json_one_sample_no_end),
 		T(test_json_empty_log),
 		T(test_json_damaged_and_signal),

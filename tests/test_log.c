@@ -25,6 +25,18 @@ static void test_crc32_check_value(void **state)
 	(void)state;
 	/* The standard check value of CRC-32/ISO-HDLC (FORMAT.md R1). */
 	assert_int_equal(codec_crc32(0, "123456789", 9), 0xCBF43926u);
+	assert_int_equal(codec_crc32_fast(0, "123456789", 9), 0xCBF43926u);
+	/* The decoder's fast path agrees with the plain one at every length
+	 * and alignment. */
+	{
+		uint8_t data[300];
+		for (size_t i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)(i * 2654435761u >> 13);
+		for (size_t off = 0; off < 8; off++)
+			for (size_t len = 0; len + off <= sizeof(data); len++)
+				assert_int_equal(codec_crc32_fast(7, data + off, len),
+						 codec_crc32(7, data + off, len));
+	}
 	assert_int_equal(codec_crc32(codec_crc32(0, "1234", 4), "56789", 5),
 			 0xCBF43926u);
 }
@@ -148,19 +160,29 @@ static void test_sample_keyframe_and_delta_bytes(void **state)
 	static const char *want2 =
 		"0221001d00e807010000000000000000000000000000000000000000000000000"
 		"00000d5d1795f";
+
+	/* 1.2: the GPU fields present, sys_gpu_mem_total_kib missing. */
+	static const char *want3 =
+		"023200258080808020e8070000000000000000000000000000000000000000"
+		"000000000000000004ac02048080800100500280089d6c8ca8";
 	struct logbuf b;
 	struct rt_sample s;
 	char hex[256];
 	size_t i;
+	unsigned f;
 
 	(void)state;
-	assert_int_equal(RT_SAMPLE_NFIELDS, 29);
+	assert_int_equal(RT_SAMPLE_NFIELDS, 37);
 	logwrite_init(&b, mem, sizeof(mem));
 	memset(&s, 0, sizeof(s));
 	s.time_ns = 1000;
 	s.tree_procs = 2;
 	s.tree_mem_kib = 777; /* missing: must not be written */
 	sample_set_missing(&s, RT_F_tree_mem_kib);
+	/* Without GPU the trailing GPU fields are left out: the bytes are
+	 * those of a 1.1 sample (S2, V2). */
+	for (f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(&s, (enum rt_field)f);
 	assert_int_equal(logwrite_sample(&b, &s), 0);
 	for (i = 0; i < b.len; i++)
 		sprintf(hex + 2 * i, "%02x", b.mem[i]);
@@ -170,10 +192,225 @@ static void test_sample_keyframe_and_delta_bytes(void **state)
 	memset(&s, 0, sizeof(s));
 	s.time_ns = 1500;
 	s.tree_procs = 1;
+	for (f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(&s, (enum rt_field)f);
 	assert_int_equal(logwrite_sample(&b, &s), 0);
 	for (i = 0; i < b.len; i++)
 		sprintf(hex + 2 * i, "%02x", b.mem[i]);
 	assert_string_equal(hex, want2);
+
+	logwrite_clear(&b);
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 2000;
+	s.tree_procs = 1;
+	s.gpu_count = 2;
+	s.sys_gpu_util_pct = 150;
+	s.sys_gpu_utilized = 2;
+	s.sys_gpu_mem_used_kib = 1048576;
+	s.sys_gpu_mem_total_kib = 99; /* missing */
+	sample_set_missing(&s, RT_F_sys_gpu_mem_total_kib);
+	s.tree_gpu_util_pct = 40;
+	s.tree_gpu_utilized = 1;
+	s.tree_gpu_mem_kib = 512;
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	for (i = 0; i < b.len; i++)
+		sprintf(hex + 2 * i, "%02x", b.mem[i]);
+	assert_string_equal(hex, want3);
+}
+
+static void hex_of(const struct logbuf *b, char *hex)
+{
+	for (size_t i = 0; i < b->len; i++)
+		sprintf(hex + 2 * i, "%02x", b->mem[i]);
+}
+
+/* FORMAT.md G, computed independently with Python's zlib.crc32. */
+static const struct rt_gpu_dev gpu_devs2[2] = {
+	{ RT_GPU_NVML, "Tesla T4", "GPU-1" },
+	{ RT_GPU_DRM, "amdgpu", "0000:03:00.0" },
+};
+
+static void gpu_values2(struct rt_gpu_values v[2])
+{
+	memset(v, 0, 2 * sizeof(v[0]));
+	v[0].util_pct = 50;
+	v[0].mem_used_kib = 1024;
+	v[0].mem_total_kib = 16384;
+	v[0].power_mw = 70000;
+	v[0].temp_c = 45;
+	v[0].sm_clock_mhz = 1590;
+	v[0].tree_util_pct = 30;
+	v[0].tree_mem_kib = 512;
+	v[0].tree_procs = 1;
+	v[1].flags = RT_GPU_F_PROCS_CUT;
+	v[1].util_pct = 99; /* missing: not written */
+	v[1].missing = 1u << RT_G_util_pct | 1u << RT_G_sm_clock_mhz;
+}
+
+static void test_gpu_record_bytes(void **state)
+{
+	static const char *want_dev =
+		"0727000201085465736c61205434054750552d310206616d646770750c3030"
+		"30303a30333a30302e302782ebe0";
+	static const char *want_v1 =
+		"071b0101020a00ff03648010808002e0c5085aec183c800802218004089acb"
+		"6891";
+	static const char *want_v2 = "070b0100020a00093bcf0f21008b7b3e25";
+	struct rt_gpu_chain chain;
+	struct rt_gpu_values v[2];
+	struct logbuf b;
+	char hex[512];
+
+	(void)state;
+	assert_int_equal(RT_GPU_NFIELDS, 10);
+	memset(&chain, 0, sizeof(chain));
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_gpu_devices(&b, gpu_devs2, 2), 0);
+	hex_of(&b, hex);
+	assert_string_equal(hex, want_dev);
+	logwrite_clear(&b);
+	gpu_values2(v);
+	assert_int_equal(logwrite_gpu_values(&b, &chain, v, 2), 0);
+	hex_of(&b, hex);
+	assert_string_equal(hex, want_v1);
+	logwrite_clear(&b);
+	v[0].util_pct = 20;
+	v[0].power_mw = 69000;
+	assert_int_equal(logwrite_gpu_values(&b, &chain, v, 2), 0);
+	hex_of(&b, hex);
+	assert_string_equal(hex, want_v2);
+	assert_int_equal(logwrite_gpu_devices(&b, gpu_devs2, 17), -EINVAL);
+}
+
+/* A log with GPU records between its samples decodes them, each tied to
+ * the SAMPLE after it (G8). */
+static size_t build_gpu_log(void)
+{
+	struct rt_gpu_chain chain;
+	struct rt_gpu_values v[2];
+	struct rt_header h;
+	struct rt_sample s;
+	struct logbuf b;
+
+	memset(&chain, 0, sizeof(chain));
+	memset(&h, 0, sizeof(h));
+	h.flags = RT_CFG_GPU;
+	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_preamble(&b);
+	logwrite_header(&b, &h);
+	gpu_values2(v);
+	assert_int_equal(logwrite_gpu_devices(&b, gpu_devs2, 2), 0);
+	for (int i = 0; i < 3; i++) {
+		v[0].util_pct = 10u * (unsigned)i;
+		assert_int_equal(logwrite_gpu_values(&b, &chain, v, 2), 0);
+		memset(&s, 0, sizeof(s));
+		s.time_ns = 1000u * (unsigned)(i + 1);
+		s.gpu_count = 2;
+		assert_int_equal(logwrite_sample(&b, &s), 0);
+	}
+	return b.len;
+}
+
+static void test_gpu_roundtrip(void **state)
+{
+	size_t len = build_gpu_log();
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.ngpu_devs, 2);
+	assert_string_equal(log.gpu_devs[0].name, "Tesla T4");
+	assert_string_equal(log.gpu_devs[1].id, "0000:03:00.0");
+	assert_int_equal(log.gpu_devs[1].source, RT_GPU_DRM);
+	assert_int_equal(log.ngpu_samples, 3);
+	assert_int_equal(log.ngpu_vals, 6);
+	for (size_t i = 0; i < 3; i++) {
+		const struct rt_gpu_sample *g = &log.gpu_samples[i];
+		const struct rt_gpu_values *v = &log.gpu_vals[g->first];
+		assert_int_equal(g->sample, i);
+		assert_int_equal(g->n, 2);
+		assert_int_equal(v[0].util_pct, 10 * i);
+		assert_int_equal(v[0].power_mw, 70000);
+		assert_true(gpu_has(&v[0], RT_G_tree_mem_kib));
+		assert_false(gpu_has(&v[1], RT_G_util_pct));
+		assert_false(gpu_has(&v[1], RT_G_sm_clock_mhz));
+		assert_int_equal(v[1].flags, RT_GPU_F_PROCS_CUT);
+	}
+	assert_int_equal(log.samples[2].gpu_count, 2);
+	assert_true(sample_has(&log.samples[2], RT_F_gpu_count));
+	/* A 1.2 sample without GPU: the GPU fields read as missing. */
+	logread_free(&log);
+}
+
+static size_t build_log(int nsamples, int with_end);
+
+/* Write one GPU record with payload p into mem at len; the new length. */
+static size_t put_gpu_record(size_t len, const uint8_t *p, size_t n)
+{
+	uint8_t *r = mem + len;
+	uint32_t crc;
+
+	r[0] = RT_REC_GPU;
+	r[1] = (uint8_t)n;
+	memcpy(r + 2, p, n);
+	crc = codec_crc32(0, r, n + 2);
+	for (int i = 0; i < 4; i++)
+		r[n + 2 + i] = (uint8_t)(crc >> (8 * i));
+	return len + n + 6;
+}
+
+static void test_gpu_hostile(void **state)
+{
+	/* kind 0 with 17 devices; values before any inventory; a delta
+	 * without a keyframe; a changed mask past nfields. */
+	static const uint8_t too_many[] = { 0, 17 };
+	static const uint8_t orphan[] = { 1, 1, 1, 10, 0, 0 };
+	static const uint8_t inventory1[] = { 0, 1, 1, 1, 'A', 1, 'B' };
+	static const uint8_t no_key[] = { 1, 0, 1, 10, 0, 0 };
+	static const uint8_t past_nf[] = { 1, 1, 1, 2, 0, 4, 2 };
+	static const uint8_t future_kind[] = { 9, 1, 2, 3 };
+	static const uint8_t ok[] = { 1, 1, 1, 2, 0, 1, 100 };
+	static const struct {
+		const uint8_t *p;
+		size_t n;
+		int damaged;
+	} cases[] = {
+		{ too_many, sizeof(too_many), 1 },
+		{ orphan, sizeof(orphan), 1 },
+		{ no_key, sizeof(no_key), 1 },
+		{ past_nf, sizeof(past_nf), 1 },
+		{ future_kind, sizeof(future_kind), 0 },
+		{ ok, sizeof(ok), 0 },
+	};
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t len = build_log(1, 0);
+		if (c >= 2)
+			len = put_gpu_record(len, inventory1,
+					     sizeof(inventory1));
+		len = put_gpu_record(len, cases[c].p, cases[c].n);
+		assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)),
+				 0);
+		assert_int_equal(log.damaged, cases[c].damaged);
+		if (cases[c].damaged)
+			assert_non_null(strstr(log.damage, "GPU"));
+		logread_free(&log);
+	}
+	/* The good one, from a writer that knew 2 values: 100 is zigzag 50
+	 * for the first. */
+	size_t len = put_gpu_record(put_gpu_record(build_log(1, 0), inventory1,
+						   sizeof(inventory1)),
+				    ok, sizeof(ok));
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_int_equal(log.ngpu_samples, 1);
+	assert_int_equal(log.gpu_vals[0].util_pct, 50);
+	assert_false(gpu_has(&log.gpu_vals[0], RT_G_flags)); /* V2 */
+	logread_free(&log);
 }
 
 /* A complete log in mem: preamble, header, samples, procs, end. */
@@ -362,7 +599,7 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(err, "not an rtrack log"));
 	mem[8] = 2; /* major version 2 */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "version 2.1 is newer"));
+	assert_non_null(strstr(err, "version 2.2 is newer"));
 	mem[8] = 0; /* major 0 never existed */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "does not exist"));
@@ -409,7 +646,7 @@ static void test_unknown_record_skipped(void **state)
 
 static void test_batch_full_is_atomic(void **state)
 {
-	uint8_t small[40];
+	uint8_t small[64];
 	struct logbuf b;
 	struct rt_sample s;
 
@@ -462,6 +699,9 @@ int main(void)
 		cmocka_unit_test(test_zigzag),
 		cmocka_unit_test(test_out_overflow_writes_nothing),
 		cmocka_unit_test(test_end_record_bytes),
+		cmocka_unit_test(test_gpu_record_bytes),
+		cmocka_unit_test(test_gpu_roundtrip),
+		cmocka_unit_test(test_gpu_hostile),
 		cmocka_unit_test(test_sample_keyframe_and_delta_bytes),
 		cmocka_unit_test(test_exit_and_exec_record_bytes),
 		cmocka_unit_test(test_roundtrip),

@@ -82,6 +82,18 @@ static void fixture_samples(void)
 		 .sys_net_recv_bytes = 100, .sys_net_sent_bytes = 3700},
 	};
 	memcpy(fx_samples, s, sizeof s);
+	/* Two GPUs: the tree uses one at 50% then both fully. */
+	for (size_t i = 0; i < 3; i++) {
+		struct rt_sample *x = &fx_samples[i];
+		x->gpu_count = 2;
+		x->sys_gpu_util_pct = i == 0 ? 20 : i == 1 ? 70 : 200;
+		x->sys_gpu_utilized = i == 2 ? 2 : 1;
+		x->sys_gpu_mem_used_kib = (i + 1) * 1048576;
+		x->sys_gpu_mem_total_kib = 2 * 16777216;
+		x->tree_gpu_util_pct = i == 0 ? 0 : i == 1 ? 50 : 200;
+		x->tree_gpu_utilized = i == 0 ? 0 : i == 1 ? 1 : 2;
+		x->tree_gpu_mem_kib = i * 1048576;
+	}
 	/* A 1.0 log: no seen_* counters (the 1.1 tests add them). */
 	for (size_t i = 0; i < 3; i++) {
 		sample_set_missing(&fx_samples[i], RT_F_seen_utime_ticks);
@@ -225,20 +237,56 @@ static void test_row_second_interval(void **state)
 	assert_int_equal(r.process_disk_write_bytes, 100);
 }
 
-static void test_row_gpu_zero(void **state)
+/* The GPU columns: the interval's closing sample, percent / 100 in GPUs,
+ * KiB in MiB. */
+static void test_row_gpu(void **state)
 {
 	struct stats_row r;
 
 	(void)state;
 	memset(&r, 0xff, sizeof r);
 	row(0, &r);
-	assert_near(r.system_gpu_usage, 0);
-	assert_near(r.system_gpu_vram_mib, 0);
-	assert_int_equal(r.system_gpu_utilized, 0);
-	assert_near(r.process_gpu_usage, 0);
-	assert_near(r.process_gpu_vram_mib, 0);
-	assert_int_equal(r.process_gpu_utilized, 0);
-	assert_present(r, process_gpu_utilized);
+	assert_near(r.system_gpu_usage, 0.7);
+	assert_near(r.system_gpu_vram_mib, 2048);
+	assert_int_equal(r.system_gpu_utilized, 1);
+	assert_near(r.process_gpu_usage, 0.5);
+	assert_near(r.process_gpu_vram_mib, 1024);
+	assert_int_equal(r.process_gpu_utilized, 1);
+	row(1, &r);
+	assert_near(r.system_gpu_usage, 2.0);
+	assert_near(r.process_gpu_usage, 2.0);
+	assert_int_equal(r.process_gpu_utilized, 2);
+}
+
+/* No GPU (or a log before 1.2): the columns are unavailable, never 0;
+ * the tree's share unknown alone leaves the system's. */
+static void test_row_gpu_missing(void **state)
+{
+	struct stats_summary s;
+	struct stats_row r;
+
+	(void)state;
+	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(&fx_samples[1], (enum rt_field)f);
+	row(0, &r);
+	assert_absent(r, system_gpu_usage);
+	assert_absent(r, system_gpu_vram_mib);
+	assert_absent(r, system_gpu_utilized);
+	assert_absent(r, process_gpu_usage);
+	assert_absent(r, process_gpu_vram_mib);
+	assert_absent(r, process_gpu_utilized);
+	sample_set_missing(&fx_samples[2], RT_F_tree_gpu_util_pct);
+	sample_set_missing(&fx_samples[2], RT_F_tree_gpu_utilized);
+	row(1, &r);
+	assert_present(r, system_gpu_usage);
+	assert_present(r, process_gpu_vram_mib);
+	assert_absent(r, process_gpu_usage);
+	assert_absent(r, process_gpu_utilized);
+	summarize(&s);
+	assert_false(sum_present(s, gpu_usage_mean));
+	assert_false(sum_present(s, gpu_usage_max));
+	assert_true(sum_present(s, gpu_vram_mib_max));
+	assert_near(s.gpu_vram_mib_max, 2048);
 }
 
 /* A counter far below its previous value: 0, not a wrapped 2^64 - x. */
@@ -436,9 +484,10 @@ static void test_summary_complete(void **state)
 	assert_int_equal(s.disk_write_bytes, 8292);
 	assert_int_equal(s.net_recv_bytes, 1500);
 	assert_int_equal(s.net_sent_bytes, 700);
-	assert_near(s.gpu_usage_mean, 0);
-	assert_near(s.gpu_usage_max, 0);
-	assert_near(s.gpu_vram_mib_max, 0);
+	/* Weighted by interval length: (0.5 x 2 s + 2.0 x 0.5 s) / 2.5 s. */
+	assert_near(s.gpu_usage_mean, 0.8);
+	assert_near(s.gpu_usage_max, 2.0);
+	assert_near(s.gpu_vram_mib_max, 2048);
 	assert_int_equal(s.processes_seen, 3); /* and the root */
 	assert_int_equal(s.processes_exact, 1); /* the root's end record */
 	assert_int_equal(s.processes_sampled_only, 2);
@@ -696,8 +745,8 @@ static void test_recommend_fixture(void **state)
 	stats_recommend(&s, &rec);
 	assert_int_equal(rec.cores, 1);        /* ceil(0.75) */
 	assert_int_equal(rec.memory_mib, 512); /* 292.97 * 1.2 = 351.6 */
-	assert_int_equal(rec.gpus, 0);
-	assert_int_equal(rec.vram_mib, 0);
+	assert_int_equal(rec.gpus, 2);         /* max 2.0 GPUs */
+	assert_int_equal(rec.vram_mib, 3072);  /* 2048 * 1.2, whole GiB */
 }
 
 /* The printed precision of every column, as the CSV contract sets it. */
@@ -734,7 +783,8 @@ int main(void)
 		T(test_nrows),
 		T(test_row_first_interval),
 		T(test_row_second_interval),
-		T(test_row_gpu_zero),
+		T(test_row_gpu),
+		T(test_row_gpu_missing),
 		T(test_row_saturates),
 		T(test_row_missing_in_cur),
 		T(test_row_missing_in_prev),

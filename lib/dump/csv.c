@@ -43,14 +43,20 @@ static void csv_rows(FILE *out, const struct rt_log *log, int tagged)
 	size_t nrows = stats_nrows(log);
 	struct stats_row r;
 
+	/* A row is put together in one buffer and written at once. */
+	char line[STATS_ROW_NFIELDS * FMT_NUM_MAX];
+
 	for (size_t i = 0; i < nrows && !ferror(out); i++) {
+		size_t len = 0;
+
 		stats_row(log, i, &r);
 		for (unsigned k = 0; k < STATS_ROW_NFIELDS; k++) {
 			if (k)
-				putc(',', out);
-			fmt_field(out, &stats_row_fields[k], &r,
-				  (r.present & STATS_BIT(k)) != 0, "");
+				line[len++] = ',';
+			len += fmt_field_buf(line + len, &stats_row_fields[k],
+					     &r, (r.present & STATS_BIT(k)) != 0);
 		}
+		fwrite(line, 1, len, out);
 		if (tagged) {
 			putc(',', out);
 			csv_text(out, log->hdr.host, sizeof log->hdr.host);

@@ -22,6 +22,11 @@ size_t fmt_real(char dst[FMT_NUM_MAX], double x, int decimals);
 /* Decimal digits of v; returns the length. */
 size_t fmt_u64(char dst[FMT_NUM_MAX], uint64_t v);
 
+/* Field f of base as a number into dst (NUL-terminated); the length, 0
+ * (dst "") when present is 0 or the value is not finite. */
+size_t fmt_field_buf(char dst[FMT_NUM_MAX], const struct stats_field *f,
+		     const void *base, int present);
+
 /* Field f of base (a struct stats_row or stats_summary) as a number, or
  * `absent` when present is 0 or the value is not finite. */
 void fmt_field(FILE *out, const struct stats_field *f, const void *base,

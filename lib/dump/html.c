@@ -478,7 +478,7 @@ static void html_chart_divs(FILE *out)
 	fputs("<h2>Over time</h2>\n<p class=\"hint\">Process tree (green) and "
 	      "system (blue) side by side; hover for values, drag to zoom "
 	      "(all charts follow), double-click to reset.  Gaps: not "
-	      "measured.  GPU: zero until GPU support lands.</p>\n"
+	      "measured (GPU: none found, or RTRACK_GPU=off).</p>\n"
 	      "<div class=\"grid\">\n", out);
 	for (size_t c = 0; c < HTML_NCHARTS; c++)
 		fprintf(out, "<div class=\"chart\" id=\"chart-%s\"></div>\n",

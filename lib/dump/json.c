@@ -1,5 +1,6 @@
 /* json.c - rtrack-dump --format json: one object with the keys DESIGN.md
- * fixes (meta, summary, recommendation, processes, samples), in that order.
+ * fixes (meta, summary, recommendation, processes, samples), in that order,
+ * then gpus (each device: its figures over the run and per sample).
  * Extra keys only ever follow the contract's; unknown values are null. */
 #include "dump.h"
 
@@ -207,6 +208,104 @@ static void json_samples(FILE *out, const struct rt_log *log)
 	putc(']', out);
 }
 
+/* ---- "gpus": each device, its figures over the run and per sample ---- */
+
+static const char *json_gpu_source(uint32_t source)
+{
+	if (source == RT_GPU_NVML)
+		return "nvml";
+	return source == RT_GPU_DRM ? "drm" : "unknown";
+}
+
+/* Value f of v divided by scale, or null. */
+static void json_gpu_value(FILE *out, int *n, const char *key,
+			   const struct rt_gpu_values *v, enum rt_gpu_field f,
+			   double scale, int decimals)
+{
+	json_key(out, n, key);
+	if (gpu_has(v, f))
+		fmt_json_real(out, (double)v->v[f] / scale, decimals);
+	else
+		fputs("null", out);
+}
+
+static void json_gpu_sample(FILE *out, const struct rt_log *log,
+			    const struct rt_gpu_sample *gs, unsigned dev)
+{
+	const struct rt_gpu_values *v = &log->gpu_vals[gs->first + dev];
+	int n = 0;
+
+	putc('{', out);
+	json_time(out, &n, "timestamp", log->samples[gs->sample].time_ns);
+	json_gpu_value(out, &n, "utilization_pct", v, RT_G_util_pct, 1, 0);
+	json_gpu_value(out, &n, "memory_used_mib", v, RT_G_mem_used_kib,
+		       KIB_PER_MIB, 3);
+	json_gpu_value(out, &n, "power_w", v, RT_G_power_mw, 1000, 3);
+	json_gpu_value(out, &n, "temperature_c", v, RT_G_temp_c, 1, 0);
+	json_gpu_value(out, &n, "sm_clock_mhz", v, RT_G_sm_clock_mhz, 1, 0);
+	json_gpu_value(out, &n, "process_utilization_pct", v,
+		       RT_G_tree_util_pct, 1, 0);
+	json_gpu_value(out, &n, "process_vram_mib", v, RT_G_tree_mem_kib,
+		       KIB_PER_MIB, 3);
+	json_gpu_value(out, &n, "processes", v, RT_G_tree_procs, 1, 0);
+	putc('}', out);
+}
+
+static void json_gpu_samples(FILE *out, const struct rt_log *log,
+			     unsigned dev)
+{
+	int first = 1;
+
+	fputs(",\"samples\":[", out);
+	for (size_t k = 0; k < log->ngpu_samples && !ferror(out); k++) {
+		const struct rt_gpu_sample *gs = &log->gpu_samples[k];
+		/* a record whose sample never came (a torn tail) is left out */
+		if (gs->sample >= log->nsamples || dev >= gs->n)
+			continue;
+		fputs(first ? "\n" : ",\n", out);
+		first = 0;
+		json_gpu_sample(out, log, gs, dev);
+	}
+	putc(']', out);
+}
+
+static void json_gpu(FILE *out, const struct rt_log *log, unsigned dev)
+{
+	const struct rt_gpu_dev *d = &log->gpu_devs[dev];
+	struct stats_gpu g;
+	int n = 0;
+
+	stats_gpu(log, dev, &g);
+	putc('{', out);
+	json_u64(out, &n, "index", dev);
+	json_key(out, &n, "source");
+	fprintf(out, "\"%s\"", json_gpu_source(d->source));
+	json_str(out, &n, "name", d->name, sizeof d->name);
+	json_str(out, &n, "id", d->id, sizeof d->id);
+	json_bool(out, &n, "mig", (g.flags & RT_GPU_F_MIG) != 0);
+	json_bool(out, &n, "process_utilization",
+		  !(g.flags & RT_GPU_F_NO_PROC_UTIL));
+	json_bool(out, &n, "processes_cut", (g.flags & RT_GPU_F_PROCS_CUT) != 0);
+	for (unsigned i = 0; i < STATS_GPU_NFIELDS; i++) {
+		json_key(out, &n, stats_gpu_fields[i].name);
+		fmt_field(out, &stats_gpu_fields[i], &g,
+			  (g.present & STATS_BIT(i)) != 0, "null");
+	}
+	json_gpu_samples(out, log, dev);
+	putc('}', out);
+}
+
+/* After the contract's keys (DESIGN.md): empty without GPU. */
+static void json_gpus(FILE *out, const struct rt_log *log)
+{
+	fputs(",\n\"gpus\":[", out);
+	for (unsigned i = 0; i < log->ngpu_devs && !ferror(out); i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_gpu(out, log, i);
+	}
+	putc(']', out);
+}
+
 static void json_object(FILE *out, const struct rt_log *log)
 {
 	struct stats_summary s;
@@ -217,6 +316,7 @@ static void json_object(FILE *out, const struct rt_log *log)
 	json_summary(out, &s);
 	json_processes(out, log);
 	json_samples(out, log);
+	json_gpus(out, log);
 	putc('}', out);
 }
 

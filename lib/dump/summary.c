@@ -31,6 +31,7 @@ static int colour;
 #define RED "\033[31m"
 #define RESET "\033[0m"
 
+__attribute__((format(printf, 4, 0)))
 static void summary_vline(FILE *out, const char *label, const char *tint,
 			  const char *fmt, va_list ap)
 {
@@ -243,8 +244,12 @@ static void summary_gpu(FILE *out, const struct rt_log *log,
 {
 	char mean[FMT_NUM_MAX], max[FMT_NUM_MAX], vram[FMT_HUMAN_MAX];
 
-	if (!(log->hdr.flags & RT_CFG_GPU)) {
-		summary_line(out, "GPU", "not sampled (no GPU found)");
+	/* The device inventory the sampler wrote is what counts; the
+	 * header's flag only says a source seemed there at start. */
+	if (log->ngpu_devs == 0) {
+		summary_line(out, "GPU", log->hdr.flags & RT_CFG_GPU ?
+			     "no device could be read" :
+			     "not sampled (no GPU found)");
 		return;
 	}
 	summary_line(out, "GPU", "mean %s GPUs, max %s, VRAM max %s",
