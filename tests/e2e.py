@@ -53,7 +53,8 @@ def clean_env(extra):
 def run(cmd, cwd, extra=None, preload=True, timeout=60):
     env = clean_env(extra or {})
     if preload:
-        env["LD_PRELOAD"] = PRELOAD
+        # A path: a copy of the library (one another user can read).
+        env["LD_PRELOAD"] = preload if isinstance(preload, str) else PRELOAD
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
                        timeout=timeout)
@@ -72,9 +73,9 @@ def without_rtrack(err):
                       if not l.startswith(b"rtrack:"))
 
 
-def same_as_plain(cmd, cwd, extra=None, timeout=60):
+def same_as_plain(cmd, cwd, extra=None, timeout=60, preload=True):
     """Run cmd with and without the preload; the host must not notice."""
-    traced = run(cmd, cwd, extra, timeout=timeout)
+    traced = run(cmd, cwd, extra, preload=preload, timeout=timeout)
     plain = run(cmd, cwd, extra, preload=False, timeout=timeout)
     check(traced.rc == plain.rc, f"exit status {traced.rc} != {plain.rc}")
     check(traced.out == plain.out, f"stdout differs: {traced.out!r} vs {plain.out!r}")

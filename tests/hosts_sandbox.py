@@ -231,6 +231,11 @@ def case_setpriv(d):
     if os.geteuid() != 0:
         raise Skip("setpriv --reuid needs root")
     os.chmod(d, 0o755)  # the new uid must still reach its cwd
+    # ... and the library: the build tree may sit below a directory only
+    # its owner can enter (a fresh clone in a 0700 temporary directory).
+    lib = os.path.join(d, "librtrack_preload.so")
+    shutil.copy(PRELOAD, lib)
+    os.chmod(lib, 0o755)
     cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
            "--clear-groups"]
     each = Each()
@@ -239,7 +244,7 @@ def case_setpriv(d):
         os.chmod(w, 0o777)
 
         def one():
-            r = same_as_plain(cmd + tail, w, out_in(w))
+            r = same_as_plain(cmd + tail, w, out_in(w), preload=lib)
             if name == "id":
                 check(r.rc == 0 and r.out.decode().split() == [str(NOBODY)] * 2,
                       f"id: {r.rc} {r.out!r}")
