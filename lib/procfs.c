@@ -203,6 +203,13 @@ int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 	return 0;
 }
 
+uint64_t procfs_seccomp_count(const struct procfs_status *s)
+{
+	if (s->has_seccomp_filters)
+		return s->seccomp_filters;
+	return s->has_seccomp && s->seccomp != 0;
+}
+
 int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib)
 {
 	/* "Pss:" with its colon, so that Pss_Anon: and friends never match. */

@@ -49,6 +49,10 @@ struct procfs_status {
 };
 int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s);
 
+/* The seccomp filters a status shows: Seccomp_filters, or, on a kernel
+ * that does not count them (before 5.9), 1 for any seccomp mode. */
+uint64_t procfs_seccomp_count(const struct procfs_status *s);
+
 /* "Pss:" of smaps_rollup in KiB.  -EINVAL when there is no Pss line (an
  * empty rollup of a zombie or kernel thread). */
 int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib);

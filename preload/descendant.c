@@ -26,14 +26,6 @@ static uint64_t tv_us(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-/* The count rtrack compares with the root's (rtrack.h root_seccomp). */
-static uint64_t seccomp_count(const struct procfs_status *st)
-{
-	if (st->has_seccomp_filters)
-		return st->seccomp_filters;
-	return st->has_seccomp && st->seccomp != 0;
-}
-
 /* The record's buffers. */
 struct dbuf {
 	char buf[4096];
@@ -67,7 +59,7 @@ static void descendant_record(struct dbuf *d, const char *path,
 	 * exec, or by an ancestor): any further call might be fatal. */
 	n = self_read(d, "/proc/self/status");
 	if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||
-	    seccomp_count(&st) > root_seccomp)
+	    procfs_seccomp_count(&st) > root_seccomp)
 		return;
 	n = self_read(d, "/proc/self/stat");
 	if (n < 0 || procfs_parse_stat(d->buf, (size_t)n, &ps) < 0)

@@ -387,9 +387,7 @@ static uint64_t rtrack_seccomp(void)
 		n = sizeof(buf) - 1; /* the Seccomp lines are in the head */
 	if (n <= 0 || procfs_parse_status(buf, (size_t)n, &st) < 0)
 		return 0;
-	if (st.has_seccomp_filters)
-		return st.seccomp_filters;
-	return st.has_seccomp && st.seccomp != 0;
+	return procfs_seccomp_count(&st);
 }
 
 /* Which log this process writes: 1 a new one, 0 the one it continues after

@@ -505,8 +505,13 @@ static void test_status(void **state)
 	assert_int_equal(s.seccomp, 2);
 	assert_int_equal(s.has_seccomp_filters, 1);
 	assert_int_equal(s.seccomp_filters, 3);
+	assert_int_equal(procfs_seccomp_count(&s), 3);
 	assert_int_equal(parse_status("Seccomp:\t0\n", &s), 0);
 	assert_int_equal(s.has_seccomp_filters, 0);
+	assert_int_equal(procfs_seccomp_count(&s), 0);
+	/* A kernel without the count: any mode is one filter. */
+	assert_int_equal(parse_status("Seccomp:\t2\n", &s), 0);
+	assert_int_equal(procfs_seccomp_count(&s), 1);
 }
 
 static void test_status_malformed(void **state)
