@@ -302,10 +302,11 @@ static int by_exit_key(const void *a, const void *b)
 }
 
 /* Exit records: matched to the sampled rows by (pid, starttime), the rest
- * appended.  A second exit record of one process (it cannot happen, but a
- * log is untrusted input) is ignored: the first stands. */
+ * appended, when `apply`.  A second exit record of one process (it cannot
+ * happen, but a log is untrusted input) is counted in j->dup_exits and
+ * ignored: the first stands. */
 static int apply_exits(const struct rt_log *log, struct job *j,
-		       struct job_proc *a, size_t *n)
+		       struct job_proc *a, size_t *n, int apply)
 {
 	struct exit_ref *refs = malloc((log->nexits ? log->nexits : 1) *
 				       sizeof(*refs));
@@ -324,12 +325,15 @@ static int apply_exits(const struct rt_log *log, struct job *j,
 		struct job_proc *o;
 
 		if (i > 0 && refs[i].pid == refs[i - 1].pid &&
-		    refs[i].starttime == refs[i - 1].starttime)
+		    refs[i].starttime == refs[i - 1].starttime) {
+			j->dup_exits++;
+			continue;
+		}
+		if (!apply)
 			continue;
 		o = find(a, nsampled, x->pid, x->starttime_ticks);
 		if (o) {
-			struct job_proc before = *o;
-			add_tail(log, j, x, &before);
+			add_tail(log, j, x, o); /* before apply_exit changes o */
 		} else {
 			add_tail(log, j, x, NULL);
 			o = &a[(*n)++];
@@ -357,9 +361,10 @@ int job_build(const struct rt_log *log, struct job *j)
 	for (i = 0; i < log->nprocs; i++)
 		from_proc(log, &log->procs[i], &a[n++]);
 	n = fold(a, n);
-	/* Exits are ignored when the job tracked the root alone. */
-	if ((log->hdr.flags & RT_CFG_CHILDREN) &&
-	    apply_exits(log, j, a, &n) < 0) {
+	/* Exits are ignored when the job tracked the root alone (but still
+	 * checked for duplicates). */
+	if (apply_exits(log, j, a, &n, (log->hdr.flags & RT_CFG_CHILDREN) != 0) <
+	    0) {
 		free(a);
 		job_free(j);
 		return -1;

@@ -46,6 +46,7 @@ struct job {
 	double *tail_utime_s, *tail_stime_s;
 	size_t nrows;
 	double cpu_s;            /* own CPU of every process in procs */
+	size_t dup_exits;        /* exit records repeating a process's */
 };
 
 /* Build j from the decoded records of log.  0, or -1 when memory ran out

@@ -233,6 +233,7 @@ static void test_children_off(void **state)
 	(void)state;
 	full_job(0, 1);
 	decode(&log);
+	assert_int_equal(log.job.dup_exits, 0);
 	assert_null(find(&log, 102));
 	assert_false(find(&log, 101)->flags & JOB_EXACT);
 	assert_near(log.job.tail_utime_s[0], 0.0);
@@ -320,6 +321,7 @@ static void test_duplicate_exit(void **state)
 	put_sample(1, 1, 0);
 	decode(&log);
 	assert_int_equal(log.job.nprocs, 3); /* two 107s and the root */
+	assert_int_equal(log.job.dup_exits, 2); /* what --check reports */
 	assert_int_equal(find(&log, 107)->exit_value, 1);
 	assert_int_equal(find(&log, 107)->utime_us, 20000);
 	/* 20 ms less the tick sampled; the second 107 started before the

@@ -4,9 +4,6 @@
  * A log without an end record (a killed job) is not damaged. */
 #include "dump.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 /* Sample times never go back within one chain (FORMAT.md S5: only the
  * root writes samples, on a monotonic cadence; the wall clock may be
  * stepped, so this is reported, not an error). */
@@ -20,44 +17,9 @@ static size_t time_steps_back(const struct rt_log *log)
 	return n;
 }
 
-struct exit_key {
-	uint32_t pid;
-	uint64_t starttime;
-};
-
-static int by_key(const void *a, const void *b)
-{
-	const struct exit_key *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->starttime < y->starttime ? -1 : x->starttime > y->starttime;
-}
-
-/* Exit records of one process: each writes exactly one. */
-static long duplicate_exits(const struct rt_log *log)
-{
-	struct exit_key *k = malloc((log->nexits ? log->nexits : 1) * sizeof(*k));
-	long dup = 0;
-
-	if (!k)
-		return -1;
-	for (size_t i = 0; i < log->nexits; i++) {
-		k[i].pid = log->exits[i].pid;
-		k[i].starttime = log->exits[i].starttime_ticks;
-	}
-	qsort(k, log->nexits, sizeof(*k), by_key);
-	for (size_t i = 1; i < log->nexits; i++)
-		if (by_key(&k[i], &k[i - 1]) == 0)
-			dup++;
-	free(k);
-	return dup;
-}
-
 int dump_check(FILE *out, const struct rt_log *log, const char *name)
 {
-	long dup = duplicate_exits(log);
-	size_t back = time_steps_back(log);
+	size_t dup = log->job.dup_exits, back = time_steps_back(log);
 	int bad = log->damaged || dup != 0 ||
 		  (log->has_end && log->end.samples > log->nsamples);
 
@@ -70,14 +32,14 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name)
 		fprintf(out, "; damage at offset %llu: %s",
 			(unsigned long long)log->damage_offset, log->damage);
 	if (dup > 0)
-		fprintf(out, "; %ld duplicate exit records", dup);
+		fprintf(out, "; %zu duplicate exit records", dup);
 	if (log->has_end && log->end.samples > log->nsamples)
 		fprintf(out, "; the end record counts %llu samples, %zu read",
 			(unsigned long long)log->end.samples, log->nsamples);
 	if (back)
 		fprintf(out, "; the wall clock stepped back %zu times", back);
 	putc('\n', out);
-	if (fflush(out) != 0 || dup < 0)
+	if (fflush(out) != 0)
 		return -1;
 	return bad ? 1 : 0;
 }
