@@ -21,11 +21,12 @@ static void follow_header(FILE *out)
 	      "   NET SENT  PROCS\n", out);
 }
 
-/* A per-second rate column from a per-interval byte count. */
+/* Column c of r (bytes in the interval) as bytes per second over dt. */
 static void put_rate(FILE *out, const struct stats_row *r, enum stats_col c,
-		     uint64_t bytes)
+		     double dt)
 {
 	char buf[FMT_HUMAN_MAX + 2];
+	uint64_t bytes;
 	size_t n;
 
 	if (!(r->present & STATS_BIT(c)) || !(r->present &
@@ -33,7 +34,9 @@ static void put_rate(FILE *out, const struct stats_row *r, enum stats_col c,
 		fprintf(out, " %10s", "-");
 		return;
 	}
-	fmt_bytes(buf, (double)bytes);
+	memcpy(&bytes, (const char *)r + stats_row_fields[c].offset,
+	       sizeof bytes);
+	fmt_bytes(buf, dt > 0 ? (double)(uint64_t)((double)bytes / dt) : 0.0);
 	n = strlen(buf);
 	snprintf(buf + n, sizeof buf - n, "/s");
 	fprintf(out, " %10s", buf);
@@ -58,15 +61,10 @@ static void follow_row(FILE *out, const struct rt_log *log, size_t i)
 	else
 		snprintf(mem, sizeof mem, "-");
 	fprintf(out, "%8s %8s %10s", t, cores, mem);
-	/* Bytes per interval as bytes per second. */
-	put_rate(out, &r, STATS_C_process_disk_read_bytes,
-		 dt > 0 ? (uint64_t)((double)r.process_disk_read_bytes / dt) : 0);
-	put_rate(out, &r, STATS_C_process_disk_write_bytes,
-		 dt > 0 ? (uint64_t)((double)r.process_disk_write_bytes / dt) : 0);
-	put_rate(out, &r, STATS_C_system_net_recv_bytes,
-		 dt > 0 ? (uint64_t)((double)r.system_net_recv_bytes / dt) : 0);
-	put_rate(out, &r, STATS_C_system_net_sent_bytes,
-		 dt > 0 ? (uint64_t)((double)r.system_net_sent_bytes / dt) : 0);
+	put_rate(out, &r, STATS_C_process_disk_read_bytes, dt);
+	put_rate(out, &r, STATS_C_process_disk_write_bytes, dt);
+	put_rate(out, &r, STATS_C_system_net_recv_bytes, dt);
+	put_rate(out, &r, STATS_C_system_net_sent_bytes, dt);
 	if (r.present & STATS_BIT(STATS_C_process_children))
 		fprintf(out, " %6llu\n",
 			(unsigned long long)r.process_children + 1);

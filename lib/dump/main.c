@@ -211,11 +211,13 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The logs to read; every string is the list's own (paths_free). */
 struct paths {
 	char **v;
 	size_t n, cap;
 };
 
+/* Append path, which the list then owns. */
 static int paths_add(struct paths *p, char *path)
 {
 	if (p->n == p->cap) {
@@ -261,33 +263,29 @@ static int paths_dir(struct paths *p, const char *dir)
 	return 0;
 }
 
-/* The logs named: files as given, directories as every log in them.
- * Paths allocated here are freed by paths_free. */
-static int paths_expand(struct paths *p, char **args, int nargs,
-			char ***owned, size_t *nowned)
+/* The logs named: files as given, directories as every log in them. */
+static int paths_expand(struct paths *p, char **args, int nargs)
 {
-	*owned = NULL;
-	*nowned = 0;
 	for (int i = 0; i < nargs; i++) {
 		struct stat sb;
-		size_t before = p->n;
+		char *copy;
 
 		if (stat(args[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			if (paths_dir(p, args[i]) < 0)
 				return -1;
-			for (size_t k = before; k < p->n; k++) {
-				char **o = realloc(*owned, (*nowned + 1) *
-						   sizeof(char *));
-				if (!o)
-					return -1;
-				*owned = o;
-				(*owned)[(*nowned)++] = p->v[k];
-			}
-		} else if (paths_add(p, args[i]) < 0) {
+		} else if (!(copy = strdup(args[i])) || paths_add(p, copy) < 0) {
+			free(copy);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static void paths_free(struct paths *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
 }
 
 /* Decode path into log; 0, or 2 with the reason on stderr. */
@@ -398,15 +396,13 @@ int main(int argc, char **argv)
 	struct paths p = { NULL, 0, 0 };
 	struct args a;
 	FILE *out = stdout;
-	char **owned = NULL;
-	size_t nowned = 0;
 	int status;
 
 	if (parse_args(argc, argv, &a) < 0)
 		return 2;
 	if (a.follow)
 		return follow(stdout, &a);
-	if (paths_expand(&p, a.logs, a.nlogs, &owned, &nowned) < 0)
+	if (paths_expand(&p, a.logs, a.nlogs) < 0)
 		return 2;
 	if (a.check) {
 		status = check(stdout, p.v, p.n);
@@ -430,10 +426,7 @@ done:
 		fprintf(stderr, "rtrack-dump: write error: %s\n", strerror(errno));
 		status = status ? status : 1;
 	}
-	for (size_t i = 0; i < nowned; i++)
-		free(owned[i]);
-	free(owned);
-	free(p.v);
+	paths_free(&p);
 	free(a.logs);
 	return status;
 }
