@@ -202,3 +202,13 @@ size_t text_put_u64(char *dst, uint64_t v)
 		dst[i] = tmp[n - 1 - i];
 	return n;
 }
+
+ssize_t text_read_head(const char *path, char *buf, size_t size)
+{
+	ssize_t n = text_read_file(path, buf, size);
+
+	if (n != -EOVERFLOW)
+		return n;
+	buf[size - 1] = '\0';
+	return (ssize_t)size - 1;
+}

@@ -50,6 +50,11 @@ extern struct text_fd_hooks text_fd_hooks;
  * holds a partial file that must not be used).  errno is preserved. */
 ssize_t text_read_file(const char *path, char *buf, size_t size);
 
+/* As text_read_file, but a file longer than the buffer gives its first
+ * size-1 bytes, NUL-terminated: for the head of a long command line or of
+ * a status file.  size must be at least 1. */
+ssize_t text_read_head(const char *path, char *buf, size_t size);
+
 /* Call fn(name, ctx) for every entry of the open directory fd, with
  * getdents64 into a fixed stack buffer (opendir allocates).  Stops at the
  * first non-zero return of fn and returns it; -errno when the directory

@@ -114,9 +114,8 @@ static void tracker_cmdline(struct tracker *t, int32_t pid, struct rt_proc *p)
 	p->cmdline[0] = '\0';
 	if (procfs_path(path, sizeof(path), t->cfg.procroot, pid, "cmdline") < 0)
 		return;
-	n = text_read_file(path, buf, sizeof(buf));
-	if (n == -EOVERFLOW)
-		n = sizeof(buf) - 1; /* argv longer than we keep: the head is enough */
+	/* argv longer than we keep: the head is enough. */
+	n = text_read_head(path, buf, sizeof(buf));
 	if (n > 0)
 		procfs_format_cmdline(buf, (size_t)n, p->cmdline,
 				      sizeof(p->cmdline));

@@ -36,10 +36,9 @@ struct dbuf {
 /* Read path into d->buf.  Length, or -1. */
 static ssize_t self_read(struct dbuf *d, const char *path)
 {
-	ssize_t n = text_read_file(path, d->buf, sizeof(d->buf));
+	/* A long file (a status with many groups): the head. */
+	ssize_t n = text_read_head(path, d->buf, sizeof(d->buf));
 
-	if (n == -EOVERFLOW)
-		n = (ssize_t)sizeof(d->buf) - 1; /* a long cmdline: the head */
 	return n > 0 ? n : -1;
 }
 

@@ -225,9 +225,7 @@ static void rtrack_cmdline(char *dst, size_t size)
 		dst[n] = '\0';
 		return;
 	}
-	len = text_read_file("/proc/self/cmdline", buf, sizeof(buf));
-	if (len == -EOVERFLOW)
-		len = sizeof(buf) - 1;
+	len = text_read_head("/proc/self/cmdline", buf, sizeof(buf));
 	dst[0] = '\0';
 	if (len > 0)
 		procfs_format_cmdline(buf, (size_t)len, dst, size);
@@ -381,10 +379,9 @@ static uint64_t rtrack_seccomp(void)
 {
 	char buf[2048];
 	struct procfs_status st;
-	ssize_t n = text_read_file("/proc/self/status", buf, sizeof(buf));
+	/* The Seccomp lines are in the head. */
+	ssize_t n = text_read_head("/proc/self/status", buf, sizeof(buf));
 
-	if (n == -EOVERFLOW)
-		n = sizeof(buf) - 1; /* the Seccomp lines are in the head */
 	if (n <= 0 || procfs_parse_status(buf, (size_t)n, &st) < 0)
 		return 0;
 	return procfs_seccomp_count(&st);

@@ -1150,6 +1150,29 @@ static int main_task_lists(pid_t child)
 	return contains(pids, n, child);
 }
 
+/* A file longer than the buffer: text_read_file refuses it, text_read_head
+ * gives its head, terminated; a file that fits is the same from both. */
+static void test_read_head(void **state)
+{
+	char path[] = "/tmp/rtrack-head-XXXXXX", buf[64];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abcdefghij", 10), 10);
+	close(fd);
+	assert_int_equal(text_read_file(path, buf, 5), -EOVERFLOW);
+	assert_int_equal(text_read_head(path, buf, 5), 4);
+	assert_string_equal(buf, "abcd");
+	assert_int_equal(text_read_head(path, buf, sizeof buf), 10);
+	assert_string_equal(buf, "abcdefghij");
+	assert_int_equal(text_read_head(path, buf, 11), 10);
+	assert_string_equal(buf, "abcdefghij");
+	assert_int_equal(text_read_head("/nonexistent/x", buf, sizeof buf),
+			 -ENOENT);
+	unlink(path);
+}
+
 /* A child forked by the main thread and one forked by another thread,
  * which only that thread's children file lists. */
 static void test_real_children(void **state)
@@ -1283,6 +1306,7 @@ int main(void)
 		FAKE_TEST(test_children_fake_none),
 		cmocka_unit_test(test_real_self),
 		cmocka_unit_test(test_real_children),
+		cmocka_unit_test(test_read_head),
 		cmocka_unit_test(test_real_zombie),
 		FAKE_TEST(test_no_fd_leak),
 	};
