@@ -285,6 +285,10 @@ unsigned gpu_nvml_init(struct gpu *g, const char *path)
 {
 	unsigned n = 0, i, first = g->ndev;
 
+	/* The probe's rule: without the driver, no dlopen (its search of
+	 * the library path costs a root's start-up ~0.3 ms, and it mallocs). */
+	if (!path && !nvml_driver(g->procroot))
+		return 0;
 	if (nvml_load(path) < 0 || lib.count(&n) != NVML_SUCCESS)
 		return 0;
 	g->pidns_nested = nvml_pidns_nested(g->procroot);

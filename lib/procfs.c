@@ -346,13 +346,98 @@ int procfs_path(char *dst, size_t size, const char *procroot, int32_t pid,
 	return 0;
 }
 
-static ssize_t read_pid_file(const char *procroot, int32_t pid,
-			     const char *tail, char *buf, size_t size)
+/* Where one process's files are read from: its kept descriptors (k, NULL
+ * for none) and the budget of descriptors that may still be kept. */
+struct pidsrc {
+	const char *procroot;
+	int32_t pid;
+	struct procfs_kept *k;
+	unsigned *budget;
+};
+
+void procfs_kept_init(struct procfs_kept *k)
+{
+	unsigned i;
+
+	for (i = 0; i < PROCFS_SLOTS; i++)
+		k->fd[i] = -1;
+}
+
+static void kept_drop(struct procfs_kept *k, unsigned slot, unsigned *budget)
+{
+	if (k->fd[slot] < 0)
+		return;
+	text_close(k->fd[slot]);
+	k->fd[slot] = -1;
+	++*budget;
+}
+
+void procfs_kept_close(struct procfs_kept *k, unsigned *budget)
+{
+	unsigned i;
+
+	for (i = 0; i < PROCFS_SLOTS; i++)
+		kept_drop(k, i, budget);
+}
+
+static int kept_any(const struct procfs_kept *k)
+{
+	unsigned i;
+
+	for (i = 0; k && i < PROCFS_SLOTS; i++)
+		if (k->fd[i] >= 0)
+			return 1;
+	return 0;
+}
+
+/* Keep fd in slot when the budget allows (1), or leave it to the caller
+ * to close (0). */
+static int kept_take(const struct pidsrc *c, unsigned slot, int fd)
+{
+	if (!c->k || slot >= PROCFS_SLOTS || *c->budget == 0)
+		return 0;
+	c->k->fd[slot] = fd;
+	--*c->budget;
+	return 1;
+}
+
+/* Open tail of the process: through its kept directory (pinned to this
+ * incarnation, and no path walk), else by path. */
+static int pid_open(const struct pidsrc *c, const char *tail, int flags)
 {
 	char path[PROCFS_PATH];
-	int ret = procfs_path(path, sizeof path, procroot, pid, tail);
+	int ret;
 
-	return ret < 0 ? ret : text_read_file(path, buf, size);
+	if (c->k && c->k->fd[PROCFS_K_DIR] >= 0)
+		return text_openat(c->k->fd[PROCFS_K_DIR], tail, flags);
+	ret = procfs_path(path, sizeof path, c->procroot, c->pid, tail);
+	return ret < 0 ? ret : text_open(path, flags);
+}
+
+/* Read tail whole: from its kept descriptor (pread from 0 regenerates a
+ * seq_file), else opened and then kept in slot (PROCFS_SLOTS: never kept)
+ * when the budget allows.  A kept descriptor that fails is closed and
+ * the file opened again once: the process may have exec'd or changed
+ * credentials. */
+static ssize_t pid_read(const struct pidsrc *c, const char *tail,
+			unsigned slot, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if (c->k && slot < PROCFS_SLOTS && c->k->fd[slot] >= 0) {
+		n = text_pread_file(c->k->fd[slot], buf, size);
+		if (n >= 0 || n == -EOVERFLOW)
+			return n;
+		kept_drop(c->k, slot, c->budget);
+	}
+	fd = pid_open(c, tail, 0);
+	if (fd < 0)
+		return fd;
+	n = text_pread_file(fd, buf, size);
+	if (n < 0 || !kept_take(c, slot, fd))
+		text_close(fd);
+	return n;
 }
 
 /* Whether `tail` below the pid directory is gone; errno is preserved. */
@@ -372,23 +457,22 @@ static int pid_path_gone(const char *procroot, int32_t pid, const char *tail)
  * permission, smaps_rollup of a zombie or kernel thread (ESRCH) or of an
  * old kernel (ENOENT), an over-full buffer.  Returns the length, -ENODATA
  * for "unavailable", or -errno when the process itself is gone. */
-static ssize_t read_optional(const char *procroot, int32_t pid,
-			     const char *tail, char *buf)
+static ssize_t read_optional(const struct pidsrc *c, const char *tail,
+			     unsigned slot, char *buf)
 {
-	ssize_t len = read_pid_file(procroot, pid, tail, buf, PROCFS_BUF);
+	ssize_t len = pid_read(c, tail, slot, buf, PROCFS_BUF);
 
 	if (len >= 0 || len == -ENAMETOOLONG)
 		return len;
 	if ((len == -ENOENT || len == -ESRCH) &&
-	    pid_path_gone(procroot, pid, "stat"))
+	    pid_path_gone(c->procroot, c->pid, "stat"))
 		return len;
 	return -ENODATA;
 }
 
-static int read_stat(const char *procroot, int32_t pid, char *buf,
-		     struct procfs_stat *st)
+static int read_stat(const struct pidsrc *c, char *buf, struct procfs_stat *st)
 {
-	ssize_t len = read_pid_file(procroot, pid, "stat", buf, PROCFS_BUF);
+	ssize_t len = pid_read(c, "stat", PROCFS_K_STAT, buf, PROCFS_BUF);
 
 	if (len < 0)
 		return (int)len;
@@ -397,10 +481,9 @@ static int read_stat(const char *procroot, int32_t pid, char *buf,
 
 /* The optional files: a malformed one counts as unavailable, since stat
  * already proved the process readable. */
-static int read_status(const char *procroot, int32_t pid, char *buf,
-		       struct procfs_proc *p)
+static int read_status(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 {
-	ssize_t len = read_optional(procroot, pid, "status", buf);
+	ssize_t len = read_optional(c, "status", PROCFS_K_STATUS, buf);
 
 	if (len == -ENODATA)
 		return 0;
@@ -410,10 +493,9 @@ static int read_status(const char *procroot, int32_t pid, char *buf,
 	return 0;
 }
 
-static int read_io(const char *procroot, int32_t pid, char *buf,
-		   struct procfs_proc *p)
+static int read_io(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 {
-	ssize_t len = read_optional(procroot, pid, "io", buf);
+	ssize_t len = read_optional(c, "io", PROCFS_K_IO, buf);
 
 	if (len == -ENODATA)
 		return 0;
@@ -424,10 +506,12 @@ static int read_io(const char *procroot, int32_t pid, char *buf,
 	return 0;
 }
 
-static int read_pss(const char *procroot, int32_t pid, char *buf,
-		    struct procfs_proc *p)
+/* Never kept: smaps_rollup holds the address space it was opened on, and
+ * after an exec (or of a vfork child, the parent's) it would go on
+ * reading that one.  Opened through the kept directory instead. */
+static int read_pss(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 {
-	ssize_t len = read_optional(procroot, pid, "smaps_rollup", buf);
+	ssize_t len = read_optional(c, "smaps_rollup", PROCFS_SLOTS, buf);
 
 	if (len == -ENODATA)
 		return 0;
@@ -438,25 +522,79 @@ static int read_pss(const char *procroot, int32_t pid, char *buf,
 	return 0;
 }
 
-int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
-		     struct procfs_proc *p)
+static int read_all(const struct pidsrc *c, int want_pss,
+		    struct procfs_proc *out)
 {
 	char buf[PROCFS_BUF];
-	struct procfs_proc out;
 	int ret;
 
-	memset(&out, 0, sizeof out);
-	ret = read_stat(procroot, pid, buf, &out.stat);
+	memset(out, 0, sizeof *out);
+	/* A new process: its directory first, so that every file below is
+	 * of the incarnation the directory pins. */
+	if (c->k && c->k->fd[PROCFS_K_DIR] < 0 && *c->budget > 0) {
+		char path[PROCFS_PATH];
+		int fd = procfs_path(path, sizeof path, c->procroot, c->pid,
+				     NULL);
+		if (fd == 0)
+			fd = text_open(path, O_DIRECTORY);
+		if (fd >= 0 && !kept_take(c, PROCFS_K_DIR, fd))
+			text_close(fd);
+	}
+	ret = read_stat(c, buf, &out->stat);
 	if (ret == 0)
-		ret = read_status(procroot, pid, buf, &out);
+		ret = read_status(c, buf, out);
 	if (ret == 0)
-		ret = read_io(procroot, pid, buf, &out);
+		ret = read_io(c, buf, out);
 	if (ret == 0 && want_pss)
-		ret = read_pss(procroot, pid, buf, &out);
+		ret = read_pss(c, buf, out);
+	return ret;
+}
+
+int procfs_read_proc_kept(const char *procroot, int32_t pid, int want_pss,
+			  struct procfs_proc *p, struct procfs_kept *k,
+			  unsigned *budget)
+{
+	struct pidsrc c = { procroot, pid, k, budget };
+	struct procfs_proc out;
+	int saved = errno, ret;
+
+	ret = read_all(&c, want_pss, &out);
+	if (ret < 0 && kept_any(k)) {
+		/* Kept descriptors of a process that is gone: the pid may
+		 * name a new one now; look again by path. */
+		procfs_kept_close(k, budget);
+		ret = read_all(&c, want_pss, &out);
+	}
+	errno = saved;
 	if (ret < 0)
 		return ret;
 	*p = out;
 	return 0;
+}
+
+int procfs_read_pss_kept(const char *procroot, int32_t pid,
+			 struct procfs_kept *k, uint64_t *pss_kib)
+{
+	struct pidsrc c = { procroot, pid, k, NULL };
+	struct procfs_proc out;
+	char buf[PROCFS_BUF];
+	int saved = errno, ret;
+
+	memset(&out, 0, sizeof out);
+	ret = read_pss(&c, buf, &out);
+	errno = saved;
+	if (ret < 0)
+		return ret;
+	if (!out.has_pss)
+		return -ENODATA;
+	*pss_kib = out.pss_kib;
+	return 0;
+}
+
+int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
+		     struct procfs_proc *p)
+{
+	return procfs_read_proc_kept(procroot, pid, want_pss, p, NULL, NULL);
 }
 
 /* ---- children ---- */
@@ -467,6 +605,7 @@ struct kids {
 	int32_t pid;
 	int32_t *pids;
 	size_t max, n;
+	size_t n0; /* n before this process */
 };
 
 static int kids_add(struct kids *k, int32_t pid)
@@ -526,11 +665,14 @@ static int children_stream(struct kids *k, int fd)
 {
 	char buf[PROCFS_BUF];
 	size_t have = 0, len, upto;
+	off_t off = 0; /* pread from 0: a kept descriptor reads afresh */
 	ssize_t n;
 	int ret;
 
 	for (;;) {
-		n = read(fd, buf + have, sizeof buf - have);
+		n = pread(fd, buf + have, sizeof buf - have, off);
+		if (n > 0)
+			off += n;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -577,21 +719,50 @@ static int task_entry(const char *name, void *ctx)
 	return task_children(ctx, tid);
 }
 
-static int task_dir_open(const char *procroot, int32_t pid)
-{
-	char path[PROCFS_PATH];
-	int ret = procfs_path(path, sizeof path, procroot, pid, "task");
 
-	return ret < 0 ? ret : text_open(path, O_DIRECTORY);
+
+/* The main thread's children file alone (the process has no other
+ * thread), from its kept descriptor.  -EAGAIN: not kept and not keepable,
+ * or it failed (the caller lists the task directory instead). */
+static int kept_children(struct kids *k, const struct pidsrc *c)
+{
+	char tail[64];
+	int fd = c->k->fd[PROCFS_K_CHILDREN], ret;
+
+	if (fd < 0) {
+		if (*c->budget == 0)
+			return -EAGAIN;
+		task_tail(tail, c->pid, "/children");
+		fd = pid_open(c, tail, 0);
+		if (fd < 0)
+			return -EAGAIN;
+		kept_take(c, PROCFS_K_CHILDREN, fd);
+	}
+	ret = children_stream(k, fd);
+	if (ret == 0 || ret == -E2BIG)
+		return ret;
+	kept_drop(c->k, PROCFS_K_CHILDREN, c->budget);
+	k->n = k->n0;
+	return -EAGAIN;
 }
 
-int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
-		    size_t max, size_t *n)
+int procfs_children_kept(const char *procroot, int32_t pid, uint64_t threads,
+			 int32_t *pids, size_t max, size_t *n,
+			 struct procfs_kept *kp, unsigned *budget)
 {
-	struct kids k = { procroot, pid, pids, max, *n };
+	struct kids k = { procroot, pid, pids, max, *n, *n };
+	struct pidsrc c = { procroot, pid, kp, budget };
 	int saved = errno, fd, ret;
 
-	fd = task_dir_open(procroot, pid);
+	if (kp && threads == 1) {
+		ret = kept_children(&k, &c);
+		if (ret != -EAGAIN) {
+			*n = k.n;
+			errno = saved;
+			return ret;
+		}
+	}
+	fd = pid_open(&c, "task", O_DIRECTORY);
 	if (fd < 0) {
 		ret = fd;
 		goto out;
@@ -603,4 +774,10 @@ int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 out:
 	errno = saved;
 	return ret;
+}
+
+int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
+		    size_t max, size_t *n)
+{
+	return procfs_children_kept(procroot, pid, 0, pids, max, n, NULL, NULL);
 }

@@ -91,6 +91,43 @@ struct procfs_proc {
 int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
 		     struct procfs_proc *p);
 
+/* Descriptors of one process kept open between samples, so that a sample
+ * is a pread per file rather than a path walk, an open and a close: the
+ * /proc/PID directory (pinned to that incarnation of the pid: a reused
+ * pid's new process is not reachable through it), stat, status, io, and
+ * the main thread's children file.  -1: not kept.  smaps_rollup is never
+ * kept (it is bound to the address space it was opened on), only opened
+ * through the directory.  Each kept descriptor holds a page of kernel
+ * memory (seq_file), so callers give a budget. */
+enum {
+	PROCFS_K_DIR,
+	PROCFS_K_STAT,
+	PROCFS_K_STATUS,
+	PROCFS_K_IO,
+	PROCFS_K_CHILDREN,
+	PROCFS_SLOTS
+};
+struct procfs_kept {
+	int fd[PROCFS_SLOTS];
+};
+void procfs_kept_init(struct procfs_kept *k);
+/* Close every kept descriptor, giving each back to *budget. */
+void procfs_kept_close(struct procfs_kept *k, unsigned *budget);
+
+/* procfs_read_proc through k: kept descriptors are read with pread, the
+ * missing ones opened and kept while *budget > 0 (each taken from it).
+ * When a kept descriptor fails (the process left; its pid may be reused)
+ * all of k is closed and the files opened again by path, once. */
+int procfs_read_proc_kept(const char *procroot, int32_t pid, int want_pss,
+			  struct procfs_proc *p, struct procfs_kept *k,
+			  unsigned *budget);
+
+/* smaps_rollup's Pss of pid alone, opened through k's directory when kept
+ * (k may be NULL).  0, -ENODATA when unavailable (a zombie, a kernel
+ * thread, no permission), -ENOENT/-ESRCH when the process is gone. */
+int procfs_read_pss_kept(const char *procroot, int32_t pid,
+			 struct procfs_kept *k, uint64_t *pss_kib);
+
 /* Children of pid from every task's children file
  * (<procroot>/PID/task/TID/children), not only the main thread's, so that
  * children forked by other threads are found.  Appended to pids[*n..max),
@@ -102,5 +139,12 @@ int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
  * the pids that fit), -EINVAL for a malformed file (*n unchanged). */
 int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 		    size_t max, size_t *n);
+
+/* procfs_children through k (see procfs_read_proc_kept): a process with
+ * one thread (stat's num_threads) has its main thread's children file read
+ * from a kept descriptor, without listing task/. */
+int procfs_children_kept(const char *procroot, int32_t pid, uint64_t threads,
+			 int32_t *pids, size_t max, size_t *n,
+			 struct procfs_kept *k, unsigned *budget);
 
 #endif

@@ -88,10 +88,11 @@ static int stream_lines(char *buf, size_t *have, size_t size, int *skip,
 static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
 {
 	size_t have = 0;
+	off_t off = 0; /* pread from 0: a kept descriptor reads afresh */
 	int skip = 0, ret;
 
 	for (;;) {
-		ssize_t n = read(fd, buf + have, size - have);
+		ssize_t n = pread(fd, buf + have, size - have, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -99,6 +100,7 @@ static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
 			return -errno;
 		if (n == 0)
 			break;
+		off += n;
 		have += (size_t)n;
 		ret = stream_lines(buf, &have, size, &skip, fn, ctx);
 		if (ret)
@@ -108,21 +110,69 @@ static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
 	return ret < 0 ? ret : 0;
 }
 
-static int stream_file(const char *root, const char *tail, line_fn fn,
-		       void *ctx)
+/* Where the files are: the roots, and the descriptors kept between reads
+ * (k NULL: every file opened and closed each time). */
+struct src {
+	const char *procroot, *sysroot;
+	struct sysstat_kept *k;
+};
+
+/* root/tail opened, or its kept descriptor (opened and kept the first
+ * time).  *owned says the caller closes it. */
+static int src_open(const struct src *c, const char *root, const char *tail,
+		    unsigned slot, int flags, int *owned)
 {
-	char path[PATH_BUF], buf[STREAM_BUF];
+	char path[PATH_BUF];
 	int fd, ret;
 
+	*owned = 0;
+	if (c->k && c->k->fd[slot] >= 0)
+		return c->k->fd[slot];
 	ret = path_join(path, sizeof(path), root, tail);
 	if (ret)
 		return ret;
-	fd = text_open(path, 0);
+	fd = text_open(path, flags);
+	if (fd >= 0 && c->k)
+		c->k->fd[slot] = fd;
+	else
+		*owned = fd >= 0;
+	return fd;
+}
+
+/* Done with a descriptor from src_open; a kept one that failed is closed
+ * (opened afresh next time: /sys/block of a new mount, a net namespace). */
+static void src_done(const struct src *c, unsigned slot, int fd, int owned,
+		     int failed)
+{
+	if (owned) {
+		text_close(fd);
+	} else if (failed && c->k && c->k->fd[slot] == fd) {
+		text_close(fd);
+		c->k->fd[slot] = -1;
+	}
+}
+
+static int stream_file(const struct src *c, const char *tail, unsigned slot,
+		       line_fn fn, void *ctx)
+{
+	char buf[STREAM_BUF];
+	int fd, ret, owned;
+
+	fd = src_open(c, c->procroot, tail, slot, 0, &owned);
 	if (fd < 0)
 		return fd;
 	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);
-	text_close(fd);
+	src_done(c, slot, fd, owned, ret < 0);
 	return ret;
+}
+
+/* A directory from src_open, listed from its start. */
+static int dir_list(int fd, int owned, int (*fn)(const char *name, void *ctx),
+		    void *ctx)
+{
+	if (!owned && lseek(fd, 0, SEEK_SET) != 0)
+		return -errno;
+	return text_dir_each(fd, fn, ctx);
 }
 
 /* Parse count numbers separated by blanks, each ended by a blank or end.
@@ -603,15 +653,16 @@ static int count_numeric(const char *name, void *ctx)
 	return 0;
 }
 
-static int read_procs(const char *procroot, struct sysstat *s)
+static int read_procs(const struct src *c, struct sysstat *s)
 {
 	uint64_t n = 0;
-	int fd = text_open(procroot, O_DIRECTORY), ret;
+	int owned, fd, ret;
 
+	fd = src_open(c, c->procroot, "", SYSSTAT_K_PROC, O_DIRECTORY, &owned);
 	if (fd < 0)
 		return fd;
-	ret = text_dir_each(fd, count_numeric, &n);
-	text_close(fd);
+	ret = dir_list(fd, owned, count_numeric, &n);
+	src_done(c, SYSSTAT_K_PROC, fd, owned, ret != 0);
 	if (ret)
 		return ret;
 	s->procs = n;
@@ -660,100 +711,125 @@ static int disk_table_has(const char *name, void *ctx)
 	return 0;
 }
 
-static int read_disks(const char *procroot, const char *sysroot,
-		      struct sysstat *s)
+static int read_disks(const struct src *c, struct sysstat *s)
 {
 	struct disk_table t;
 	struct disk_acc a;
-	char path[PATH_BUF];
-	int ret;
+	int ret, owned;
 
-	ret = path_join(path, sizeof(path), sysroot, "block");
-	if (ret)
-		return ret;
 	t.n = 0;
 	t.full = 0;
-	t.fd = text_open(path, O_DIRECTORY);
+	t.fd = src_open(c, c->sysroot, "block", SYSSTAT_K_BLOCK, O_DIRECTORY,
+			&owned);
 	if (t.fd < 0)
 		return t.fd;
-	ret = text_dir_each(t.fd, disk_table_add, &t);
+	ret = dir_list(t.fd, owned, disk_table_add, &t);
 	if (ret)
 		goto out;
 	a = (struct disk_acc){disk_table_has, &t, 0, 0};
-	ret = stream_file(procroot, "diskstats", disk_line, &a);
+	ret = stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a);
 	if (ret)
 		goto out;
 	s->disk_read_bytes = a.read;
 	s->disk_write_bytes = a.written;
 out:
-	text_close(t.fd);
+	src_done(c, SYSSTAT_K_BLOCK, t.fd, owned, ret != 0);
 	return ret;
 }
 
 /* ---- the other groups ---- */
 
-static int read_cpu(const char *procroot, struct sysstat *s)
+static int read_cpu(const struct src *c, struct sysstat *s)
 {
 	struct cpu_acc a = {0};
 
 	/* The cpu line comes first: stop there, before the long intr line. */
-	return cpu_store(stream_file(procroot, "stat", cpu_line, &a), &a, s);
+	return cpu_store(stream_file(c, "stat", SYSSTAT_K_STAT, cpu_line, &a),
+			 &a, s);
 }
 
-static int read_meminfo(const char *procroot, struct sysstat *s)
+static int read_meminfo(const struct src *c, struct sysstat *s)
 {
-	char path[PATH_BUF], buf[MEMINFO_BUF];
+	char buf[MEMINFO_BUF];
 	ssize_t n;
-	int ret;
+	int owned, fd;
 
-	ret = path_join(path, sizeof(path), procroot, "meminfo");
-	if (ret)
-		return ret;
-	n = text_read_file(path, buf, sizeof(buf));
+	fd = src_open(c, c->procroot, "meminfo", SYSSTAT_K_MEMINFO, 0, &owned);
+	if (fd < 0)
+		return fd;
+	n = text_pread_file(fd, buf, sizeof(buf));
+	src_done(c, SYSSTAT_K_MEMINFO, fd, owned, n < 0);
 	if (n < 0)
 		return (int)n;
 	return sysstat_parse_meminfo(buf, (size_t)n, s);
 }
 
-static int read_net(const char *procroot, struct sysstat *s)
+static int read_net(const struct src *c, struct sysstat *s)
 {
 	struct net_acc a = {0};
 
-	return net_store(stream_file(procroot, "net/dev", net_line, &a), &a, s);
+	return net_store(stream_file(c, "net/dev", SYSSTAT_K_NETDEV, net_line,
+				     &a), &a, s);
 }
 
-static int read_space(const char *procroot, struct sysstat *s)
+static int read_space(const struct src *c, struct sysstat *s)
 {
 	struct space_acc a;
 	int ret;
 
 	space_init(&a, real_statfs, NULL);
-	ret = stream_file(procroot, "mounts", mount_line, &a);
+	ret = stream_file(c, "mounts", SYSSTAT_K_MOUNTS, mount_line, &a);
 	if (ret)
 		return ret;
 	space_store(&a, s);
 	return 0;
 }
 
+void sysstat_kept_init(struct sysstat_kept *k)
+{
+	unsigned i;
+
+	for (i = 0; i < SYSSTAT_SLOTS; i++)
+		k->fd[i] = -1;
+}
+
+void sysstat_kept_close(struct sysstat_kept *k)
+{
+	unsigned i;
+
+	for (i = 0; i < SYSSTAT_SLOTS; i++)
+		if (k->fd[i] >= 0) {
+			text_close(k->fd[i]);
+			k->fd[i] = -1;
+		}
+}
+
 /* Reentrant: every buffer lives on the caller's stack.  errno is kept, as
  * everything rtrack does inside a host keeps it. */
-int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s)
+int sysstat_read_kept(const char *procroot, const char *sysroot,
+		      struct sysstat *s, struct sysstat_kept *k)
 {
+	const struct src c = { procroot, sysroot, k };
 	int saved = errno;
 
 	memset(s, 0, sizeof(*s));
-	if (read_procs(procroot, s) == 0)
+	if (read_procs(&c, s) == 0)
 		s->ok |= SYSSTAT_PROCS;
-	if (read_cpu(procroot, s) == 0)
+	if (read_cpu(&c, s) == 0)
 		s->ok |= SYSSTAT_CPU;
-	if (read_meminfo(procroot, s) == 0)
+	if (read_meminfo(&c, s) == 0)
 		s->ok |= SYSSTAT_MEM;
-	if (read_disks(procroot, sysroot, s) == 0)
+	if (read_disks(&c, s) == 0)
 		s->ok |= SYSSTAT_DISK;
-	if (read_space(procroot, s) == 0)
+	if (read_space(&c, s) == 0)
 		s->ok |= SYSSTAT_SPACE;
-	if (read_net(procroot, s) == 0)
+	if (read_net(&c, s) == 0)
 		s->ok |= SYSSTAT_NET;
 	errno = saved;
 	return 0;
+}
+
+int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s)
+{
+	return sysstat_read_kept(procroot, sysroot, s, NULL);
 }

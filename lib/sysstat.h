@@ -41,6 +41,29 @@ int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s);
  * cannot be read are left out of s->ok.  Returns 0. */
 int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s);
 
+/* Descriptors kept open between reads (sysstat_read_kept): a pread or a
+ * seek and getdents instead of a path walk, open and close each time. */
+enum {
+	SYSSTAT_K_PROC,      /* <procroot>, listed */
+	SYSSTAT_K_STAT,
+	SYSSTAT_K_MEMINFO,
+	SYSSTAT_K_BLOCK,     /* <sysroot>/block, listed */
+	SYSSTAT_K_DISKSTATS,
+	SYSSTAT_K_MOUNTS,
+	SYSSTAT_K_NETDEV,
+	SYSSTAT_SLOTS
+};
+struct sysstat_kept {
+	int fd[SYSSTAT_SLOTS]; /* -1: not open */
+};
+void sysstat_kept_init(struct sysstat_kept *k);
+void sysstat_kept_close(struct sysstat_kept *k);
+
+/* sysstat_read through k: missing descriptors are opened and kept; one
+ * that fails is closed (opened again next time). */
+int sysstat_read_kept(const char *procroot, const char *sysroot,
+		      struct sysstat *s, struct sysstat_kept *k);
+
 /* Disk space (additions).  The parsers above store into s only on success
  * and leave it untouched on failure.
  *

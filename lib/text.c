@@ -82,10 +82,70 @@ void text_close(int fd)
 		text_fd_hooks.leave();
 }
 
-ssize_t text_read_file(const char *path, char *buf, size_t size)
+int text_openat(int dirfd, const char *name, int flags)
+{
+	int fd, err;
+
+	if (text_fd_hooks.enter)
+		text_fd_hooks.enter();
+	do
+		fd = openat(dirfd, name,
+			    flags | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0600);
+	while (fd < 0 && errno == EINTR);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (text_fd_hooks.leave)
+		text_fd_hooks.leave();
+	return -err;
+}
+
+ssize_t text_pread_file(int fd, char *buf, size_t size)
 {
 	int saved = errno;
 	size_t len = 0;
+	ssize_t ret;
+
+	if (size == 0)
+		return -EOVERFLOW;
+	for (;;) {
+		size_t want = size - 1 - len;
+		ssize_t n = pread(fd, buf + len, want, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		/* Short: the end (text.h), without a read that returns 0. */
+		if ((size_t)n < want)
+			break;
+		if (len == size - 1) {
+			/* Full buffer: only fine if the file ends exactly here. */
+			char probe;
+			do
+				n = pread(fd, &probe, 1, (off_t)len);
+			while (n < 0 && errno == EINTR);
+			if (n != 0) {
+				ret = -EOVERFLOW;
+				goto out;
+			}
+			break;
+		}
+	}
+	buf[len] = '\0';
+	ret = (ssize_t)len;
+out:
+	errno = saved;
+	return ret;
+}
+
+ssize_t text_read_file(const char *path, char *buf, size_t size)
+{
+	int saved = errno;
 	ssize_t ret;
 	int fd;
 
@@ -93,38 +153,11 @@ ssize_t text_read_file(const char *path, char *buf, size_t size)
 		return -EOVERFLOW;
 	fd = text_open(path, 0);
 	if (fd < 0) {
-		ret = fd;
-		goto out;
+		errno = saved;
+		return fd;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out_close;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1) {
-			/* Full buffer: only fine if the file ends exactly here. */
-			char probe;
-			do
-				n = read(fd, &probe, 1);
-			while (n < 0 && errno == EINTR);
-			if (n != 0) {
-				ret = -EOVERFLOW;
-				goto out_close;
-			}
-			break;
-		}
-	}
-	buf[len] = '\0';
-	ret = (ssize_t)len;
-out_close:
+	ret = text_pread_file(fd, buf, size);
 	text_close(fd);
-out:
 	errno = saved;
 	return ret;
 }

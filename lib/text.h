@@ -44,8 +44,22 @@ struct text_fd_hooks {
 };
 extern struct text_fd_hooks text_fd_hooks;
 
-/* Read a whole small file: open(O_RDONLY|O_CLOEXEC), read() until EOF
- * (retrying EINTR), close, NUL-terminate.  Returns the length, -errno, or
+/* As text_open, relative to the directory dirfd (a kept /proc/PID). */
+int text_openat(int dirfd, const char *name, int flags);
+
+/* Read a whole small file from an open descriptor with pread from offset
+ * 0, so that a kept /proc or /sys descriptor gives fresh contents each time
+ * (seq_file restarts at offset 0).  A read shorter than asked is taken as
+ * the end, saving a read that would return 0: true of regular files and
+ * of every file read whole here (single-record seq_files such as stat,
+ * status, io, smaps_rollup, meminfo, fdinfo; sysfs attributes; cmdline),
+ * not of multi-record seq_files (mounts, diskstats, children: a record
+ * that does not fit the kernel's page ends a read early), which are
+ * streamed to a read of 0 instead. */
+ssize_t text_pread_file(int fd, char *buf, size_t size);
+
+/* Read a whole small file: open(O_RDONLY|O_CLOEXEC), text_pread_file
+ * (its end rule), close, NUL-terminate.  Returns the length, -errno, or
  * -EOVERFLOW when the file does not fit in size-1 bytes (the buffer then
  * holds a partial file that must not be used).  errno is preserved. */
 ssize_t text_read_file(const char *path, char *buf, size_t size);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "procfs.h"
 #include "sysstat.h"
@@ -19,8 +20,23 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->nqueue = 0;
 	t->nested = 0;
 	memset(t->index, 0, sizeof(t->index));
+	t->fd_budget = 0;
+	t->sys_keep = 0;
 	t->gpu_on = 0;
 	t->gpu_ready = 0;
+}
+
+void tracker_keep_fds(struct tracker *t, unsigned budget)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nent; i++)
+		procfs_kept_init(&t->ent[i].kept);
+	/* The system's few files first: read every sample, whatever the
+	 * tree. */
+	sysstat_kept_init(&t->sys_kept);
+	t->sys_keep = budget >= SYSSTAT_SLOTS;
+	t->fd_budget = t->sys_keep ? budget - SYSSTAT_SLOTS : budget;
 }
 
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g)
@@ -88,6 +104,7 @@ static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
 			continue;
 		}
 		tracker_leave(t, &t->ent[i].p, gone, ctx);
+		procfs_kept_close(&t->ent[i].kept, &t->fd_budget);
 		t->ent[i] = t->ent[--t->nent];
 	}
 	tracker_reindex(t);
@@ -122,12 +139,12 @@ static void tracker_cmdline(struct tracker *t, int32_t pid, struct rt_proc *p)
 }
 
 /* The entry for this incarnation of pid (a reused pid starts a new one). */
-static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
+static struct tracker_entry *tracker_entry(struct tracker *t, int i,
+					   int32_t pid,
 					   const struct procfs_stat *st,
 					   uint64_t now_ns, tracker_gone_fn gone,
 					   void *ctx)
 {
-	int i = tracker_find(t, pid);
 	struct tracker_entry *e;
 
 	if (i >= 0 && t->ent[i].starttime == st->starttime) {
@@ -149,10 +166,13 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int32_t pid,
 			return NULL;
 		e = &t->ent[t->nent];
 		e->p.pid = (uint32_t)pid;
+		procfs_kept_init(&e->kept);
 		tracker_index_add(t, t->nent++);
 	}
 	memset(&e->p, 0, sizeof(e->p));
 	e->p.pid = (uint32_t)pid;
+	e->pss_read = 0;
+	e->pss_due_ns = 0;
 	e->gen = 0; /* not seen yet in this walk (generations start at 1) */
 	e->starttime = st->starttime;
 	e->comm_hash = st->comm_hash;
@@ -193,6 +213,48 @@ static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp
 	}
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* PSS of a process just read (PSS mode), into pp: smaps_rollup when due
+ * (always without an entry), else the last reading scaled by how its RSS
+ * moved since. */
+static void tracker_pss(struct tracker *t, struct tracker_entry *e,
+			int32_t pid, struct procfs_proc *pp)
+{
+	uint64_t t0 = mono_ns(), t1, rss = pp->status.vmrss_kib;
+	int ret;
+
+	if (e && e->pss_read && t0 < e->pss_due_ns) {
+		pp->has_pss = 1;
+		pp->pss_kib = e->pss_rss_kib ?
+			e->pss_kib * rss / e->pss_rss_kib : rss;
+		if (pp->pss_kib > rss)
+			pp->pss_kib = rss;
+		return;
+	}
+	ret = procfs_read_pss_kept(t->cfg.procroot, pid, e ? &e->kept : NULL,
+				   &pp->pss_kib);
+	pp->has_pss = ret == 0;
+	if (ret == -ENOENT || ret == -ESRCH) {
+		/* Gone since its stat: counted at its RSS this once. */
+		pp->has_pss = pp->status.has_vmrss;
+		pp->pss_kib = rss;
+	}
+	if (!e || ret != 0)
+		return;
+	t1 = mono_ns();
+	e->pss_read = 1;
+	e->pss_kib = pp->pss_kib;
+	e->pss_rss_kib = rss;
+	e->pss_due_ns = t1 + (t1 - t0) * t->cfg.pss_share;
+}
+
 /* Add one process's figures to the tree sums (the seed's rules). */
 static void tracker_add(const struct tracker *t, const struct procfs_proc *pp,
 			struct rt_sample *s)
@@ -226,19 +288,32 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 	t->queue[0] = t->cfg.root_pid;
 	for (i = 0; i < n; i++) {
 		int32_t pid = t->queue[i];
+		int at = tracker_find(t, pid);
+		struct procfs_kept fresh, *k;
+		uint64_t threads;
 		struct procfs_proc pp;
 		struct tracker_entry *e;
 
-		if (procfs_read_proc(t->cfg.procroot, pid,
-				     t->cfg.mem_mode == RT_MEM_PSS, &pp) < 0)
+		/* A process not in the table yet: what its read keeps goes
+		 * to its new entry. */
+		procfs_kept_init(&fresh);
+		k = at >= 0 ? &t->ent[at].kept : &fresh;
+		if (procfs_read_proc_kept(t->cfg.procroot, pid, 0, &pp, k,
+					  &t->fd_budget) < 0)
 			continue; /* vanished between listing and reading */
 		if (i == 0) {
 			t->root_stat = pp.stat;
 			t->root_seen = 1;
 		}
-		e = tracker_entry(t, pid, &pp.stat, now_ns, gone, ctx);
+		e = tracker_entry(t, at, pid, &pp.stat, now_ns, gone, ctx);
+		if (e && at < 0)
+			e->kept = fresh;
+		else if (!e)
+			procfs_kept_close(&fresh, &t->fd_budget);
 		if (e && e->gen == t->gen)
 			continue; /* listed twice: reparented while we walked */
+		if (t->cfg.mem_mode == RT_MEM_PSS)
+			tracker_pss(t, e, pid, &pp);
 		if (e) {
 			tracker_update(e, &pp, t->gen, now_ns);
 			t->nested += e->nspid_n > 0;
@@ -246,9 +321,18 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 			t->overflowed++;
 		}
 		tracker_add(t, &pp, s);
+		threads = pp.stat.num_threads;
+		/* The root with our thread besides its main one (alive: a
+		 * zombie leader's state is 'Z'): its main thread's children
+		 * file says it all. */
+		if (i == 0 && t->cfg.own_tid && threads == 2 &&
+		    pp.stat.state != 'Z')
+			threads = 1;
 		if (t->cfg.children &&
-		    procfs_children(t->cfg.procroot, pid, t->queue,
-				    TRACKER_MAX_PROCS, &n) == -E2BIG)
+		    procfs_children_kept(t->cfg.procroot, pid, threads, t->queue,
+					 TRACKER_MAX_PROCS, &n,
+					 e ? &e->kept : NULL,
+					 &t->fd_budget) == -E2BIG)
 			t->overflowed++;
 	}
 	t->nqueue = n;
@@ -309,7 +393,8 @@ static void tracker_system(struct tracker *t, struct rt_sample *s)
 	unsigned g, f;
 
 	if (t->cfg.system)
-		sysstat_read(t->cfg.procroot, t->cfg.sysroot, &ss);
+		sysstat_read_kept(t->cfg.procroot, t->cfg.sysroot, &ss,
+				  t->sys_keep ? &t->sys_kept : NULL);
 	else
 		ss.ok = 0;
 	s->sys_procs = ss.procs;
@@ -367,6 +452,12 @@ void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
 	for (i = 0; i < t->nent; i++) {
 		t->ent[i].p.flags |= RT_PROC_ALIVE_AT_END;
 		gone(&t->ent[i].p, ctx);
+		procfs_kept_close(&t->ent[i].kept, &t->fd_budget);
+	}
+	if (t->sys_keep) {
+		sysstat_kept_close(&t->sys_kept);
+		t->sys_keep = 0;
+		t->fd_budget += SYSSTAT_SLOTS;
 	}
 	t->nent = 0;
 	memset(t->index, 0, sizeof(t->index));

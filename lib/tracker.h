@@ -16,6 +16,7 @@
 #include "logwrite.h"
 #include "procfs.h"
 #include "sample.h"
+#include "sysstat.h"
 
 #define TRACKER_MAX_PROCS 4096   /* live processes followed at once */
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
@@ -29,6 +30,15 @@ struct tracker_cfg {
 	int mem_mode;           /* enum rt_mem_mode */
 	uint64_t boot_time_ns;
 	uint32_t clk_tck;
+	/* The caller's thread id when it is a thread of the root (the
+	 * sampler; 0 otherwise).  It never makes a process, so its children
+	 * file is never read. */
+	int32_t own_tid;
+	/* PSS mode: a process's smaps_rollup is read again only after
+	 * pss_share times what its last read took (walking a big address
+	 * space's page tables costs milliseconds, under the host's mmap
+	 * lock); between reads its PSS follows its RSS.  0: every sample. */
+	uint32_t pss_share;
 };
 
 /* The GPU step (RTRACK_GPU=auto), apart from tracker_cfg so that callers
@@ -50,6 +60,11 @@ struct tracker_entry {
 	 * first): a GPU driver may report one of those. */
 	uint32_t nspid[PROCFS_NSPID_MAX - 1];
 	uint32_t nspid_n;
+	struct procfs_kept kept; /* its /proc descriptors (tracker_keep_fds) */
+	/* PSS as last read, the RSS then, and when it may be read again
+	 * (CLOCK_MONOTONIC ns; tracker_cfg.pss_share). */
+	uint64_t pss_kib, pss_rss_kib, pss_due_ns;
+	int pss_read;           /* pss_kib holds a reading */
 };
 
 /* Called for each process that left the tree (or, from tracker_finish, for
@@ -67,6 +82,9 @@ struct tracker {
 	int root_seen;          /* root_stat is from the last sample */
 	size_t nqueue;          /* pids walked in the last sample (queue) */
 	uint32_t nested;        /* entries with nspid_n > 0, last sample */
+	unsigned fd_budget;     /* /proc descriptors that may still be kept */
+	int sys_keep;           /* sys_kept in use (tracker_keep_fds) */
+	struct sysstat_kept sys_kept;
 	int gpu_on;             /* tracker_gpu_init was called */
 	int gpu_ready;          /* gpu_init ran (at the first sample) */
 	struct tracker_gpu_cfg gpu_cfg;
@@ -84,6 +102,14 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg);
  * descriptors must live in its descriptor table.  None found: the GPU
  * fields stay missing. */
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g);
+
+/* Keep up to budget /proc descriptors open between samples (procfs.h:
+ * a pread instead of a path walk, open and close per file), or none (0).
+ * Descriptors kept so far are forgotten, not closed: the caller is a new
+ * thread whose descriptor table no longer holds them.  Only for a caller
+ * with a descriptor table of its own: kept descriptors would otherwise
+ * take numbers of the host's. */
+void tracker_keep_fds(struct tracker *t, unsigned budget);
 
 /* Take one sample at wall time now_ns into s (tracker_cpu_ns is left to the
  * caller, flagged missing).  Processes gone since the previous sample are

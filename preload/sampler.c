@@ -20,6 +20,11 @@
 #define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
 #define BATCH_BYTES (64 * 1024)
 #define SAMPLER_STACK (256 * 1024)
+#define FIRST_SAMPLE_NS 20000000ull /* 20 ms, or the interval if shorter */
+#define SAMPLER_KEEP_FDS 256u
+/* A process's smaps_rollup is read again after 200 times what its last
+ * read took: at most 0.5% of the time under its mmap lock (tracker.h). */
+#define SAMPLER_PSS_SHARE 200u /* kept /proc descriptors, at most */
 /* How long exit and exec wait for the sampler: a sample takes milliseconds,
  * but statfs of a dead network mount can hang it; the host must not. */
 #define REQUEST_WAIT_NS 1000000000ull
@@ -190,6 +195,22 @@ static void sampler_end_process(void)
 		exit(0);
 }
 
+/* How many /proc descriptors the tracker keeps open in the private table
+ * (a pread per file instead of open, read, close): the numbers must stay
+ * under RLIMIT_NOFILE (shared with the host: never raised), and each kept
+ * descriptor holds a page of kernel memory charged to the job's cgroup,
+ * so at most SAMPLER_KEEP_FDS (1 MiB). */
+static unsigned sampler_fd_budget(void)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur <= 64)
+		return 0;
+	room = (rl.rlim_cur - 64) / 2; /* the log and the GPU's come first */
+	return room < SAMPLER_KEEP_FDS ? (unsigned)room : SAMPLER_KEEP_FDS;
+}
+
 /* A descriptor table of the sampler's own (unshare CLONE_FILES is per
  * thread), emptied of the host's descriptors at once: the sampler's opens
  * never take a number the host expects (open returns the lowest free
@@ -202,6 +223,8 @@ static void sampler_private_fds(void)
 
 	fdguard_sampler_thread();
 	log_fd = -1; /* a previous thread's table went with it */
+	tracker_keep_fds(&tree, 0);
+	tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		rt.private_fds = 0;
 		return;
@@ -211,6 +234,7 @@ static void sampler_private_fds(void)
 		for (fd = 0; fd < 65536; fd++)
 			syscall(SYS_close, fd);
 	rt.private_fds = 1;
+	tracker_keep_fds(&tree, sampler_fd_budget());
 }
 
 static int sampler_wanted(void)
@@ -294,9 +318,15 @@ static void *sampler_main(void *arg)
 
 	(void)arg;
 	sampler_private_fds();
-	/* Started again after a pause: the pause took a sample just now. */
+	/* Started again after a pause: the pause took a sample just now.
+	 * The first sample waits a moment: a host that is done within it (a
+	 * /bin/true in a loop of a shell script) would otherwise wait at its
+	 * exit for a whole system sample taken for nothing. */
 	if (rt.samples > 0)
 		next_ns += rt.cfg.interval_ns;
+	else
+		next_ns += rt.cfg.interval_ns < FIRST_SAMPLE_NS ?
+				   rt.cfg.interval_ns : FIRST_SAMPLE_NS;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&rt.mu);
 	while (!rt.exit_req) {
@@ -563,6 +593,7 @@ static void sampler_init_tracker(void)
 		.boot_time_ns = rtrack_clock_ns(CLOCK_REALTIME) -
 				rtrack_clock_ns(CLOCK_BOOTTIME),
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
+		.pss_share = SAMPLER_PSS_SHARE,
 	};
 	/* GPU records go into the batch like every other record, flushed
 	 * when it is full (SAMPLER_PUT's rule). */

@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1064,6 +1066,45 @@ static void read_live(void **state)
 	assert_true(b.system_ticks >= a.system_ticks);
 }
 
+/* Kept descriptors give what fresh reads give, stay open between reads
+ * (one per slot), see new contents (pread from 0 regenerates: the cpu
+ * counters move, a new process is counted), and all close. */
+static void read_live_kept(void **state)
+{
+	struct sysstat a, b, c;
+	struct sysstat_kept k;
+	int fds = count_fds(), i;
+	pid_t kids[8];
+
+	(void)state;
+	sysstat_kept_init(&k);
+	assert_int_equal(sysstat_read("/proc", "/sys", &a), 0);
+	assert_int_equal(sysstat_read_kept("/proc", "/sys", &b, &k), 0);
+	assert_int_equal(b.ok, a.ok);
+	assert_int_equal(b.mem_total_kib, a.mem_total_kib);
+	assert_int_equal(b.space_total_bytes, a.space_total_bytes);
+	assert_int_equal(b.disk_read_bytes % 512, 0);
+	assert_true(count_fds() > fds);
+	assert_true(count_fds() <= fds + SYSSTAT_SLOTS);
+	burn_cpu(60 * 1000 * 1000);
+	for (i = 0; i < 8; i++)
+		if ((kids[i] = fork()) == 0) {
+			pause();
+			_exit(0);
+		}
+	assert_int_equal(sysstat_read_kept("/proc", "/sys", &c, &k), 0);
+	assert_int_equal(c.ok, a.ok);
+	assert_true(c.user_ticks > b.user_ticks);
+	assert_true(c.procs >= b.procs + 8 - 2); /* others may have left */
+	assert_true(count_fds() <= fds + SYSSTAT_SLOTS);
+	for (i = 0; i < 8; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	sysstat_kept_close(&k);
+	assert_int_equal(count_fds(), fds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1101,6 +1142,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_many_disks, tree_setup,
 						tree_teardown),
 		cmocka_unit_test(read_live),
+		cmocka_unit_test(read_live_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

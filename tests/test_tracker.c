@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,16 +95,28 @@ static void wait_children(struct tracker *tr, size_t want, struct gone_log *g)
 	}
 }
 
-static void test_live_tree(void **state)
+/* Descriptors open in this process now. */
+static int count_fds(void)
+{
+	char buf[64];
+	int n = 0, fd;
+
+	for (fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	(void)buf;
+	return n;
+}
+
+static void live_tree(unsigned budget)
 {
 	struct tracker_cfg c;
 	struct rt_sample s;
 	struct gone_log g = { 0 };
 	pthread_t th;
 	pid_t b, grand_pipe_child, c_pid;
-	int fds[2];
+	int fds[2], open_before;
 
-	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	b = fork();
 	if (b == 0) {
@@ -123,6 +136,8 @@ static void test_live_tree(void **state)
 
 	cfg_init(&c, "/proc", getpid());
 	tracker_init(&t, &c);
+	open_before = count_fds();
+	tracker_keep_fds(&t, budget);
 	wait_children(&t, 4, &g);
 	tracker_sample(&t, now_ns(), &s, record_gone, &g);
 	assert_int_equal(s.tree_procs, 4);
@@ -160,8 +175,26 @@ static void test_live_tree(void **state)
 	assert_true(g.flags[3] & RT_PROC_ALIVE_AT_END);
 	assert_non_null(strstr(g.cmd[3], "test_tracker"));
 	assert_true(g.hwm[3] > 0);
+	/* Every kept descriptor closed and given back. */
+	assert_int_equal(t.fd_budget, budget);
+	assert_int_equal(count_fds(), open_before);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+static void test_live_tree(void **state)
+{
+	(void)state;
+	live_tree(0);
+}
+
+/* The same with /proc descriptors kept between samples, with room for
+ * all of them and with room for a few only (the rest opened by path). */
+static void test_live_tree_kept(void **state)
+{
+	(void)state;
+	live_tree(64);
+	live_tree(3);
 }
 
 static void test_children_off(void **state)
@@ -229,6 +262,189 @@ static void test_cpu_survives_reap(void **state)
 	assert_int_equal(s3.tree_procs, 1);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* A child forked by a thread that is still running is listed only in that
+ * thread's children file: with kept descriptors the task directory is
+ * still walked while the process has several threads. */
+static pthread_mutex_t hold = PTHREAD_MUTEX_INITIALIZER;
+
+static void *thread_fork_hold(void *arg)
+{
+	*(pid_t *)arg = spawn_sleeper();
+	pthread_mutex_lock(&hold);
+	pthread_mutex_unlock(&hold);
+	return NULL;
+}
+
+static void test_kept_threads(void **state)
+{
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	pthread_t th;
+	pid_t kid = 0, first;
+
+	(void)state;
+	cfg_init(&c, "/proc", getpid());
+	c.system = 0;
+	tracker_init(&t, &c);
+	tracker_keep_fds(&t, 64);
+	first = spawn_sleeper(); /* kept while single-threaded */
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 2);
+	pthread_mutex_lock(&hold);
+	assert_int_equal(pthread_create(&th, NULL, thread_fork_hold, &kid), 0);
+	while (__atomic_load_n(&kid, __ATOMIC_SEQ_CST) == 0)
+		usleep(1000);
+	wait_children(&t, 3, &g);
+	assert_int_equal(s.tree_procs, 2); /* s is the first sample's */
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 3);
+	pthread_mutex_unlock(&hold);
+	pthread_join(th, NULL);
+	kill(kid, SIGKILL);
+	kill(first, SIGKILL);
+	waitpid(kid, NULL, 0);
+	waitpid(first, NULL, 0);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(t.fd_budget, 64);
+}
+
+/* A child sharing the parent's address space (clone CLONE_VM, as vfork
+ * and posix_spawn make) that then execs: its PSS must be read from its
+ * new address space.  smaps_rollup opened before the exec would go on
+ * reading the parent's, which is why it is never kept. */
+static int shared_mm_child(void *arg)
+{
+	int *p = arg;
+	char x;
+	char *const argv[] = { "sleep", "30", NULL };
+
+	if (read(p[0], &x, 1) != 1)
+		_exit(1);
+	execv("/bin/sleep", argv);
+	_exit(127);
+}
+
+static void test_kept_shared_mm_exec(void **state)
+{
+	enum { BIG = 96 << 20 };
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	char *big = malloc(BIG);
+	uint64_t shared_kib;
+	int p[2], i;
+	pid_t kid;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 1, BIG); /* the parent's PSS: about 96 MiB */
+	assert_int_equal(pipe(p), 0);
+	kid = clone(shared_mm_child, stack + sizeof(stack),
+		    CLONE_VM | SIGCHLD, p);
+	assert_true(kid > 0);
+	cfg_init(&c, "/proc", getpid());
+	c.system = 0;
+	tracker_init(&t, &c);
+	tracker_keep_fds(&t, 64);
+	wait_children(&t, 2, &g);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	shared_kib = s.tree_mem_kib; /* one address space, counted twice */
+	assert_true(shared_kib > 2 * (BIG >> 10) * 9 / 10);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	/* Exec'd: the child's comm becomes "sleep". */
+	for (i = 0; i < 500; i++) {
+		char path[64], comm[32] = "";
+		int fd;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)kid);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, comm, sizeof(comm) - 1) < 0)
+				comm[0] = '\0';
+			close(fd);
+		}
+		if (strncmp(comm, "sleep", 5) == 0)
+			break;
+		usleep(2000);
+	}
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 2);
+	assert_true(s.tree_mem_kib < (BIG >> 10) * 13 / 10);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(t.fd_budget, 64);
+	free(big);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* PSS spacing: with pss_share, a process whose smaps_rollup was just read
+ * is not read again before its due time; its PSS follows its RSS. */
+static void test_pss_spacing(void **state)
+{
+	enum { STEP = 64 << 20 };
+	struct tracker_cfg c;
+	struct rt_sample s1, s2, s3;
+	struct gone_log g = { 0 };
+	int go[2], ready[2], i;
+	char x;
+	pid_t kid;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	kid = fork();
+	if (kid == 0) {
+		char *m = malloc(2 * STEP);
+		if (!m)
+			_exit(1);
+		for (i = 0; i < 2; i++) {
+			memset(m + (size_t)i * STEP, 1, STEP);
+			if (write(ready[1], "r", 1) != 1 || read(go[0], &x, 1) != 1)
+				_exit(1);
+		}
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	cfg_init(&c, "/proc", getpid());
+	c.system = 0;
+	c.pss_share = 1000000000u; /* never due again in this test */
+	tracker_init(&t, &c);
+	wait_children(&t, 2, &g);
+	tracker_sample(&t, now_ns(), &s1, record_gone, &g);
+	i = 0;
+	while (t.ent[i].p.pid != (uint32_t)kid)
+		i++;
+	assert_true(t.ent[i].pss_read);
+	uint64_t first = t.ent[i].pss_kib;
+	assert_true(first >= (STEP >> 10) * 9 / 10);
+	/* The child doubles its memory: not read again, but followed. */
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(read(ready[0], &x, 1), 1);
+	tracker_sample(&t, now_ns(), &s2, record_gone, &g);
+	assert_int_equal(t.ent[i].pss_kib, first);
+	assert_true(sample_has(&s2, RT_F_tree_mem_kib));
+	assert_true(s2.tree_mem_kib >= s1.tree_mem_kib + (STEP >> 10) * 9 / 10);
+	assert_true(s2.tree_mem_kib <= s2.tree_rss_kib);
+	/* Every sample reads it with pss_share 0. */
+	t.cfg.pss_share = 0;
+	t.ent[i].pss_due_ns = 0;
+	tracker_sample(&t, now_ns(), &s3, record_gone, &g);
+	assert_true(t.ent[i].pss_kib >= first + (STEP >> 10) * 9 / 10);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	tracker_finish(&t, record_gone, &g);
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
 }
 
 /* ---- a fake /proc ------------------------------------------------------- */
@@ -331,6 +547,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live_tree),
+		cmocka_unit_test(test_live_tree_kept),
+		cmocka_unit_test(test_kept_threads),
+		cmocka_unit_test(test_kept_shared_mm_exec),
+		cmocka_unit_test(test_pss_spacing),
 		cmocka_unit_test(test_children_off),
 		cmocka_unit_test(test_cpu_survives_reap),
 		cmocka_unit_test(test_fake_tree_sums),

@@ -1,15 +1,30 @@
 /* bench_sample.c - what one sample costs: rtrack's tracker_sample on a tree
  * of N sleeping processes (with system stats) against the floor, a bare
- * loop that reads the same procfs files the simplest way (open, read,
- * close each) and parses nothing.  Both run in turn, many rounds, and the
- * medians and their ratio are printed.
+ * loop that reads the same procfs files the cheapest way the kernel allows
+ * and parses nothing:
+ *  - per process, kept descriptors read with pread from offset 0 (a
+ *    seq_file regenerates): the /proc/PID directory, stat, status, io and
+ *    the main thread's children file, with the same descriptor budget as
+ *    the sampler (SAMPLER_KEEP_FDS: kernel memory), then openat on the
+ *    /proc directory for the rest; smaps_rollup opened through the kept
+ *    directory (a kept one would go on reading the address space it was
+ *    opened on);
+ *  - system: kept /proc/stat (first 4 KiB: the cpu line is first),
+ *    meminfo, diskstats, net/dev and mounts read with pread, /proc and
+ *    /sys/block listed with getdents after a seek to 0, statfs and stat of
+ *    each mount point that rtrack measures.
+ * Both run in turn, many rounds, and the medians and their ratio are
+ * printed.  With -p, only rtrack runs (for perf record).
  *
- *   bench_sample NPROCS ROUNDS pss|rss */
+ *   bench_sample [-p] NPROCS ROUNDS pss|rss */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,8 +32,17 @@
 #include "sysstat.h"
 #include "tracker.h"
 
+#define KEEP 256 /* preload/sampler.c SAMPLER_KEEP_FDS */
+
 static struct tracker t;
 static pid_t kids[TRACKER_MAX_PROCS];
+static char buf[65536];
+
+/* The floor's own kept descriptors. */
+static int proc_fd, sys_fd[5], proc_dir, block_dir;
+static int pfd[TRACKER_MAX_PROCS][5]; /* dir, stat, status, io, children */
+static char mnt[64][256];
+static int nmnt;
 
 static double now_us(void)
 {
@@ -33,45 +57,118 @@ static void ignore_gone(const struct rt_proc *p, void *ctx)
 	(void)ctx;
 }
 
-static void slurp(const char *path)
+static void drain_fd(int fd)
 {
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t off = 0;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0)
+		off += n;
+}
+
+static void drain_at(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	drain_fd(fd);
 	close(fd);
 }
 
-/* The floor: the same files, read raw. */
+static void list_dir(int fd)
+{
+	lseek(fd, 0, SEEK_SET);
+	while (syscall(SYS_getdents64, fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void floor_init(int n)
+{
+	static const char *const sys[] = { "/proc/meminfo", "/proc/diskstats",
+					   "/proc/net/dev", "/proc/mounts",
+					   "/proc/stat" };
+	char path[128], *p, *e;
+	size_t k;
+	int i, j, budget = KEEP;
+	ssize_t len;
+
+	proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	proc_dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	block_dir = open("/sys/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (k = 0; k < 5; k++)
+		sys_fd[k] = open(sys[k], O_RDONLY | O_CLOEXEC);
+	for (i = 0; i <= n; i++) {
+		int pid = i == 0 ? getpid() : kids[i - 1];
+		static const char *const f[] = { "stat", "status", "io" };
+		for (j = 0; j < 5; j++)
+			pfd[i][j] = -1;
+		if (budget < 5)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		pfd[i][0] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		for (j = 0; j < 3; j++)
+			pfd[i][j + 1] = openat(pfd[i][0], f[j], O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "task/%d/children", pid);
+		pfd[i][4] = openat(pfd[i][0], path, O_RDONLY | O_CLOEXEC);
+		budget -= 5;
+	}
+	/* The mount points rtrack measures: not under /proc, /sys, /dev,
+	 * /run (sysstat.c's rule). */
+	len = pread(sys_fd[3], buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = '\0';
+	for (p = buf; p && *p && nmnt < 64; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		char *m = strchr(p, ' ');
+		if (!m)
+			break;
+		e = strchr(m + 1, ' ');
+		if (!e || e - m - 1 >= 255)
+			continue;
+		memcpy(mnt[nmnt], m + 1, (size_t)(e - m - 1));
+		mnt[nmnt][e - m - 1] = '\0';
+		if (strncmp(mnt[nmnt], "/proc", 5) && strncmp(mnt[nmnt], "/sys", 4) &&
+		    strncmp(mnt[nmnt], "/dev", 4) && strncmp(mnt[nmnt], "/run", 4))
+			nmnt++;
+	}
+}
+
 static void floor_sample(int n, int pss)
 {
-	static const char *const sys[] = { "/proc/stat", "/proc/meminfo",
-					   "/proc/diskstats", "/proc/net/dev",
-					   "/proc/mounts" };
+	static const char *const f[] = { "stat", "status", "io" };
 	char path[128];
-	int i;
-	size_t k;
+	struct statfs sf;
+	struct stat st;
+	int i, j;
 
 	for (i = 0; i <= n; i++) {
 		int pid = i == 0 ? getpid() : kids[i - 1];
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		slurp(path);
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-		slurp(path);
-		snprintf(path, sizeof(path), "/proc/%d/io", pid);
-		slurp(path);
-		if (pss) {
-			snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-			slurp(path);
+		if (pfd[i][0] >= 0) {
+			for (j = 1; j < 5; j++)
+				drain_fd(pfd[i][j]);
+			if (pss)
+				drain_at(pfd[i][0], "smaps_rollup");
+			continue;
 		}
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-		slurp(path);
+		for (j = 0; j < 3; j++) {
+			snprintf(path, sizeof(path), "%d/%s", pid, f[j]);
+			drain_at(proc_fd, path);
+		}
+		if (pss) {
+			snprintf(path, sizeof(path), "%d/smaps_rollup", pid);
+			drain_at(proc_fd, path);
+		}
+		snprintf(path, sizeof(path), "%d/task/%d/children", pid, pid);
+		drain_at(proc_fd, path);
 	}
-	for (k = 0; k < sizeof(sys) / sizeof(sys[0]); k++)
-		slurp(sys[k]);
+	pread(sys_fd[4], buf, 4096, 0);
+	for (j = 0; j < 4; j++)
+		drain_fd(sys_fd[j]);
+	list_dir(proc_dir);
+	list_dir(block_dir);
+	for (j = 0; j < nmnt; j++) {
+		statfs(mnt[j], &sf);
+		stat(mnt[j], &st);
+	}
 }
 
 static int cmp(const void *a, const void *b)
@@ -82,10 +179,13 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 1;
-	int rounds = argc > 2 ? atoi(argv[2]) : 200;
-	int pss = !(argc > 3 && strcmp(argv[3], "rss") == 0);
-	struct tracker_cfg c = { "/proc", "/sys", 0, 1, 1, pss ? 0 : 1, 0, 100 };
+	int only = argc > 1 && strcmp(argv[1], "-p") == 0;
+	int n = argc > 1 + only ? atoi(argv[1 + only]) : 1;
+	int rounds = argc > 2 + only ? atoi(argv[2 + only]) : 200;
+	int pss = !(argc > 3 + only && strcmp(argv[3 + only], "rss") == 0);
+	struct tracker_cfg c = { .procroot = "/proc", .sysroot = "/sys",
+				 .children = 1, .system = 1,
+				 .mem_mode = pss ? RT_MEM_PSS : RT_MEM_RSS };
 	double *a, *b;
 	struct rt_sample s;
 	int i;
@@ -99,17 +199,20 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 	}
-	usleep(100000);
+	usleep(100000 + 1000 * n);
 	c.root_pid = getpid();
 	c.clk_tck = (unsigned)sysconf(_SC_CLK_TCK);
 	tracker_init(&t, &c);
+	tracker_keep_fds(&t, KEEP);
+	floor_init(n);
 	a = calloc((size_t)rounds, sizeof(double));
 	b = calloc((size_t)rounds, sizeof(double));
 	for (i = 0; i < rounds; i++) {
 		double t0 = now_us();
 		tracker_sample(&t, 0, &s, ignore_gone, NULL);
 		double t1 = now_us();
-		floor_sample(n, pss);
+		if (!only)
+			floor_sample(n, pss);
 		double t2 = now_us();
 		a[i] = t1 - t0;
 		b[i] = t2 - t1;
@@ -119,8 +222,10 @@ int main(int argc, char **argv)
 			(unsigned long long)s.tree_procs, n + 1);
 	qsort(a, (size_t)rounds, sizeof(double), cmp);
 	qsort(b, (size_t)rounds, sizeof(double), cmp);
-	printf("tree=%-5d mem=%s  rtrack %8.1f us/sample  floor %8.1f us  ratio %.2f\n",
-	       n + 1, pss ? "pss" : "rss", a[rounds / 2], b[rounds / 2],
+	printf("tree=%-5d mem=%s  rtrack %9.1f us/sample (%6.2f us/process)  "
+	       "floor %9.1f us  ratio %.2f\n",
+	       n + 1, pss ? "pss" : "rss", a[rounds / 2],
+	       a[rounds / 2] / (n + 1), b[rounds / 2],
 	       a[rounds / 2] / b[rounds / 2]);
 	for (i = 0; i < n; i++)
 		kill(kids[i], SIGKILL);

@@ -20,8 +20,13 @@
  *                                  into "sleep 100 CODE"
  *   workload execl l|p|e SECONDS CODE  the same through execl, execlp or
  *                                  execle
+ *   workload mallocs THREADS MILLIONS MIB  a fixed amount of malloc/free
+ *                                  on THREADS threads over MIB MiB held
+ *                                  resident (benchmarks: the host whose
+ *                                  mmap lock smaps_rollup takes)
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -164,6 +169,66 @@ static int mode_work(long millions)
 	return 0;
 }
 
+struct malloc_job {
+	long pairs;
+	unsigned seed;
+};
+
+/* malloc/free pairs of 16 B to 4 KiB, and one in 64 of 256 KiB, which
+ * M_MMAP_THRESHOLD keeps on mmap/munmap: each takes the mmap lock for
+ * writing, as smaps_rollup takes it for reading. */
+static void *malloc_thread(void *arg)
+{
+	struct malloc_job *j = arg;
+	void *keep[64] = { 0 };
+	unsigned r = j->seed;
+	long i;
+
+	for (i = 0; i < j->pairs; i++) {
+		unsigned k;
+		size_t size;
+
+		r = r * 1103515245u + 12345u;
+		k = r >> 26;
+		size = (r >> 8 & 63) == 0 ? 256 * 1024 : 16 + (r >> 12 & 4095);
+		free(keep[k]);
+		keep[k] = malloc(size);
+		if (keep[k])
+			((volatile char *)keep[k])[0] = 1;
+	}
+	for (i = 0; i < 64; i++)
+		free(keep[i]);
+	return NULL;
+}
+
+static int mode_mallocs(int threads, long millions, long mib)
+{
+	struct malloc_job jobs[64];
+	pthread_t t[64];
+	char *held;
+	int i;
+
+	if (threads < 1 || threads > 64)
+		return 2;
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	held = malloc((size_t)mib << 20);
+	if (mib > 0 && !held)
+		return 1;
+	if (held)
+		memset(held, 1, (size_t)mib << 20);
+	for (i = 0; i < threads; i++) {
+		jobs[i].pairs = millions * 1000000 / threads;
+		jobs[i].seed = (unsigned)i + 1;
+		pthread_create(&t[i], NULL, malloc_thread, &jobs[i]);
+	}
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	free(held);
+	printf("mallocs %ld M on %d threads over %ld MiB\n", millions, threads,
+	       mib);
+	return 0;
+}
+
 static int mode_pthread_exit(double seconds)
 {
 	static double s;
@@ -272,10 +337,12 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "execl") == 0)
 		return mode_execl(argv[2][0], "/proc/self/exe", atof(argv[3]),
 				  argv[4]);
+	if (argc >= 5 && strcmp(argv[1], "mallocs") == 0)
+		return mode_mallocs(atoi(argv[2]), atol(argv[3]), atol(argv[4]));
 	if (argc >= 3 && strcmp(argv[1], "work") == 0)
 		return mode_work(atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "write") == 0)
 		return mode_write(atol(argv[2]));
-	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl ARGS\n");
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|mallocs|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl ARGS\n");
 	return 2;
 }
