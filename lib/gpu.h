@@ -22,6 +22,14 @@
 #define GPU_DRM_MAX_CLIENTS 128 /* DRM clients of the tree followed at once */
 #define GPU_DRM_MAX_ENGINES 8   /* engine names kept per DRM device */
 #define GPU_DRM_MAX_FDS 4096    /* descriptors looked at per process */
+/* The DRM back end remembers, per tracked process, which descriptors are
+ * DRM clients, and reads a process's fd directory only when the process is
+ * new and then every GPU_DRM_RESCAN samples (gpu_drm.c). */
+#define GPU_DRM_PROC_BITS 12
+#define GPU_DRM_PROCS (1u << GPU_DRM_PROC_BITS) /* processes remembered */
+#define GPU_DRM_PROBES 32       /* hash slots tried per process */
+#define GPU_DRM_PROC_FDS 8      /* DRM descriptors remembered per process */
+#define GPU_DRM_RESCAN 8        /* samples between two directory reads */
 #define GPU_PATH_MAX 256
 
 /* What gpu_probe found. */
@@ -85,6 +93,18 @@ struct gpu_drm_client {
 	uint64_t cycles[GPU_DRM_MAX_ENGINES], total[GPU_DRM_MAX_ENGINES];
 };
 
+/* A process of the tree and its DRM descriptors, as its fd directory last
+ * showed them (an open-addressing hash slot, keyed by pid). */
+struct gpu_drm_proc {
+	int32_t pid;
+	uint32_t seen;     /* DRM generation it was last in the tree; a slot
+			    * not seen in this or the previous one is free */
+	uint8_t nfd;
+	uint8_t every;     /* more DRM descriptors than fd[] holds: its
+			    * directory is read every sample */
+	int32_t fd[GPU_DRM_PROC_FDS];
+};
+
 struct gpu {
 	unsigned ndev;
 	struct rt_gpu_dev dev[RT_GPU_MAX_DEVICES];    /* the inventory */
@@ -99,6 +119,7 @@ struct gpu {
 	const char *procroot;
 	struct gpu_drm_dev drm[RT_GPU_MAX_DEVICES]; /* by device index */
 	struct gpu_drm_client client[GPU_DRM_MAX_CLIENTS];
+	struct gpu_drm_proc proc[GPU_DRM_PROCS];
 	uint32_t gen;               /* DRM sample generation */
 	uint64_t prev_ns;           /* time of the previous DRM sample */
 	char fdinfo[8192];         /* one fdinfo file (amdgpu: ~600 bytes) */

@@ -503,6 +503,67 @@ static void drm_engine_update(struct gpu_drm_dev *d, struct gpu_drm_client *c,
 		d->capacity[k] = e->capacity;
 }
 
+/* ---- which descriptors of a process are DRM clients ----
+ *
+ * Reading a process's fd directory (getdents, then a readlink per
+ * descriptor) is the costly part of the step, and most tracked processes
+ * hold no DRM descriptor.  So each process has a slot in g->proc that
+ * remembers its DRM descriptors: the directory is read when the process
+ * first shows in the tree and then every GPU_DRM_RESCAN samples, in a
+ * phase set by its pid so that the reads spread over the samples; in
+ * between, only the fdinfo of the remembered descriptors is read.  That
+ * fdinfo is its own check: a descriptor closed (no fdinfo) or reused for a
+ * file that is no DRM client of a known device drops out at once, and one
+ * reused for another DRM client is that client.  Hence the bound: a DRM
+ * descriptor that a tracked process opens is counted from the first
+ * sample of a new process, else within GPU_DRM_RESCAN samples.
+ *
+ * Slots are keyed by pid alone (the tree gives no start time): a pid that
+ * a new process of the tree took between two samples keeps the old
+ * remembered descriptors, which the fdinfo check above sorts out, and its
+ * other DRM descriptors are found within the same bound.  A process that
+ * finds no slot (GPU_DRM_PROBES taken by live processes) or that holds
+ * more than GPU_DRM_PROC_FDS DRM descriptors has its directory read every
+ * sample: correct, at the old cost. */
+
+static uint32_t drm_prev_gen(uint32_t gen)
+{
+	return gen == 1 ? UINT32_MAX : gen - 1;
+}
+
+/* Slots not seen in this sample or the previous one are free: their
+ * process left the tree.  Freeing lazily may cut a probe chain, which
+ * makes a process behind the cut look new: one extra directory read,
+ * never a missed one. */
+static int drm_proc_live(const struct gpu *g, const struct gpu_drm_proc *p)
+{
+	return p->seen &&
+	       (p->seen == g->gen || p->seen == drm_prev_gen(g->gen));
+}
+
+/* pid's slot: the one it had (*fresh = 0) or a free one, reset (*fresh =
+ * 1); NULL when none of its probes is free. */
+static struct gpu_drm_proc *drm_proc(struct gpu *g, int32_t pid, int *fresh)
+{
+	uint32_t h = ((uint32_t)pid * 2654435761u) >> (32 - GPU_DRM_PROC_BITS);
+	unsigned i;
+
+	for (i = 0; i < GPU_DRM_PROBES; i++) {
+		struct gpu_drm_proc *p = &g->proc[(h + i) % GPU_DRM_PROCS];
+		if (!drm_proc_live(g, p)) {
+			memset(p, 0, sizeof(*p));
+			p->pid = pid;
+			*fresh = 1;
+			return p;
+		}
+		if (p->pid == pid) {
+			*fresh = 0;
+			return p;
+		}
+	}
+	return NULL;
+}
+
 struct drm_scan {
 	struct gpu *g;
 	int32_t pid;
@@ -510,11 +571,13 @@ struct drm_scan {
 	unsigned nfds;
 	uint32_t devs;    /* devices this process holds a client of */
 	unsigned *flags;  /* RT_GPU_F_PROCS_CUT when the client table is full */
+	struct gpu_drm_proc *proc; /* its slot, or NULL */
 };
 
 /* A DRM client of the tree: counted once however many processes and
- * descriptors share it (children inherit DRM descriptors). */
-static void drm_account(struct drm_scan *sc, const struct gpu_fdinfo *f)
+ * descriptors share it (children inherit DRM descriptors).  1 when f is a
+ * client of one of the devices (counted now or before), 0 when not. */
+static int drm_account(struct drm_scan *sc, const struct gpu_fdinfo *f)
 {
 	struct gpu *g = sc->g;
 	int dev = drm_device_of(g, f);
@@ -524,15 +587,15 @@ static void drm_account(struct drm_scan *sc, const struct gpu_fdinfo *f)
 	unsigned i;
 
 	if (dev < 0 || !f->has_client_id)
-		return;
+		return 0;
 	sc->devs |= 1u << dev;
 	c = drm_client(g, (unsigned)dev, f->client_id);
 	if (c && c->gen == g->gen)
-		return;
+		return 1;
 	known = c != NULL;
 	if (!c && !(c = drm_client_new(g, (unsigned)dev, f->client_id))) {
 		*sc->flags |= 1u << dev;
-		return;
+		return 1;
 	}
 	d = &g->drm[dev];
 	d->clients = 1;
@@ -542,46 +605,116 @@ static void drm_account(struct drm_scan *sc, const struct gpu_fdinfo *f)
 	for (i = 0; i < f->neng; i++)
 		drm_engine_update(d, c, &f->eng[i], known);
 	c->gen = g->gen;
+	return 1;
+}
+
+/* Read and count the fdinfo of descriptor `name`; 1 when it is a client
+ * of one of the devices.  Unreadable (closed, not dumpable, gone) or
+ * over-full: 0. */
+static int drm_fdinfo(struct drm_scan *sc, const char *name)
+{
+	char tail[32] = "fdinfo/", path[GPU_PATH_MAX];
+	struct gpu_fdinfo f;
+	ssize_t n;
+
+	if (strlen(name) > sizeof(tail) - 8)
+		return 0;
+	memcpy(tail + 7, name, strlen(name) + 1);
+	if (procfs_path(path, sizeof(path), sc->g->procroot, sc->pid,
+			tail) < 0)
+		return 0;
+	n = text_read_file(path, sc->g->fdinfo, sizeof(sc->g->fdinfo));
+	return n > 0 && gpu_fdinfo_parse(sc->g->fdinfo, (size_t)n, &f) == 0 &&
+	       drm_account(sc, &f);
+}
+
+/* Remember descriptor `name` as a DRM client of the process. */
+static void drm_remember(struct drm_scan *sc, const char *name)
+{
+	struct gpu_drm_proc *p = sc->proc;
+	uint64_t fd;
+	const char *e = name + strlen(name), *end;
+
+	if (!p)
+		return;
+	if (p->nfd == GPU_DRM_PROC_FDS ||
+	    text_parse_u64(name, e, &fd, &end) < 0 || end != e ||
+	    fd > INT32_MAX)
+		p->every = 1;
+	else
+		p->fd[p->nfd++] = (int32_t)fd;
 }
 
 static int drm_fd_each(const char *name, void *ctx)
 {
 	struct drm_scan *sc = ctx;
-	char link[64], tail[32] = "fdinfo/", path[GPU_PATH_MAX];
-	struct gpu_fdinfo f;
+	char link[64];
 	ssize_t n;
 
 	if (name[0] == '.')
 		return 0;
-	if (++sc->nfds > GPU_DRM_MAX_FDS)
+	if (++sc->nfds > GPU_DRM_MAX_FDS) {
+		/* not every descriptor seen: look again next sample */
+		if (sc->proc)
+			sc->proc->every = 1;
 		return 1;
+	}
 	n = readlinkat(sc->dirfd, name, link, sizeof(link) - 1);
-	if (n < 9 || memcmp(link, "/dev/dri/", 9) != 0 ||
-	    strlen(name) > sizeof(tail) - 8)
-		return 0;
-	memcpy(tail + 7, name, strlen(name) + 1);
-	if (procfs_path(path, sizeof(path), sc->g->procroot, sc->pid, tail) < 0)
-		return 0;
-	n = text_read_file(path, sc->g->fdinfo, sizeof(sc->g->fdinfo));
-	/* unreadable (not dumpable, gone) or over-full: skipped */
-	if (n > 0 && gpu_fdinfo_parse(sc->g->fdinfo, (size_t)n, &f) == 0)
-		drm_account(sc, &f);
+	if (n >= 9 && memcmp(link, "/dev/dri/", 9) == 0 &&
+	    drm_fdinfo(sc, name))
+		drm_remember(sc, name);
 	return 0;
+}
+
+/* Read the process's fd directory: every DRM descriptor it holds. */
+static void drm_scan_dir(struct drm_scan *sc)
+{
+	char path[GPU_PATH_MAX];
+
+	if (sc->proc)
+		sc->proc->nfd = sc->proc->every = 0;
+	if (procfs_path(path, sizeof(path), sc->g->procroot, sc->pid,
+			"fd") < 0)
+		return;
+	sc->dirfd = text_open(path, O_DIRECTORY);
+	if (sc->dirfd < 0)
+		return;
+	text_dir_each(sc->dirfd, drm_fd_each, sc);
+	text_close(sc->dirfd);
+}
+
+/* Only the descriptors remembered, those still DRM clients kept. */
+static void drm_read_known(struct drm_scan *sc)
+{
+	struct gpu_drm_proc *p = sc->proc;
+	unsigned i, kept = 0;
+
+	for (i = 0; i < p->nfd; i++) {
+		char name[24];
+
+		name[text_put_u64(name, (uint64_t)p->fd[i])] = '\0';
+		if (drm_fdinfo(sc, name))
+			p->fd[kept++] = p->fd[i];
+	}
+	p->nfd = (uint8_t)kept;
 }
 
 static void drm_process(struct gpu *g, int32_t pid, unsigned *cut)
 {
-	struct drm_scan sc = { g, pid, -1, 0, 0, cut };
-	char path[GPU_PATH_MAX];
+	struct drm_scan sc = { g, pid, -1, 0, 0, cut, NULL };
+	int fresh = 0;
 	unsigned i;
 
-	if (procfs_path(path, sizeof(path), g->procroot, pid, "fd") < 0)
-		return;
-	sc.dirfd = text_open(path, O_DIRECTORY);
-	if (sc.dirfd < 0)
-		return;
-	text_dir_each(sc.dirfd, drm_fd_each, &sc);
-	text_close(sc.dirfd);
+	sc.proc = drm_proc(g, pid, &fresh);
+	if (sc.proc && !fresh && sc.proc->seen == g->gen)
+		return; /* listed twice */
+	if (sc.proc)
+		sc.proc->seen = g->gen;
+	if (!sc.proc || fresh || sc.proc->every ||
+	    (g->gen + (uint32_t)pid) % GPU_DRM_RESCAN == 0)
+		drm_scan_dir(&sc);
+	else
+		drm_read_known(&sc);
 	for (i = g->nnvml; i < g->ndev; i++)
 		if (sc.devs >> i & 1)
 			g->drm[i].procs++;

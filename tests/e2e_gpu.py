@@ -6,16 +6,20 @@ puts the host itself (pid=self: the process that loaded the fake, the
 root) on a fake device; the decoded GPU columns in CSV and JSON must be
 the script's figures.  Without a library, with one that fails to init,
 or with RTRACK_GPU=off, the columns are empty and the host sees nothing.
+The OpenMetrics text of such a run carries the GPU families, and
+Prometheus' backfill (promtool, when installed) takes every line of it.
 
 Usage: e2e_gpu.py CASE   (paths come from RTRACK_PRELOAD, RTRACK_DUMP,
 RTRACK_WORKLOAD and RTRACK_FAKE_NVML, as ctest sets them)."""
 import csv
 import io
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
+import e2e_openmetrics as om  # noqa: E402
 from e2e import WORKLOAD, check, dump, run_case, traced_json  # noqa: E402
 
 FAKE_NVML = os.environ["RTRACK_FAKE_NVML"]
@@ -104,6 +108,52 @@ def case_json_devices(d):
           last["temperature_c"] == 50 and last["sm_clock_mhz"] == 1590,
           f"device 0 sample {last}")
     near(last["process_vram_mib"], 512.0, "process_vram_mib")
+
+
+def om_values(lines, name, labels=""):
+    """The values of family `name` whose labels hold `labels`."""
+    return [float(l.split("} ")[1].split()[0]) for l in lines
+            if l.startswith(name + "{") and labels in l]
+
+
+def case_openmetrics(d):
+    _, log = traced(d)
+    path = os.path.join(d, "out.om")
+    text = om.convert(log, path)
+    lines = om.sample_lines(text)
+    rows = len(csv_rows(log))
+    want = {"rtrack_process_gpu_usage": 0.6,
+            "rtrack_process_gpu_vram_bytes": 512 * MIB,
+            "rtrack_process_gpu_utilized": 1,
+            "rtrack_system_gpu_usage": 1.05,
+            "rtrack_system_gpu_vram_bytes": 3 * GIB,
+            "rtrack_system_gpu_utilized": 2}
+    for name, v in want.items():
+        got = om_values(lines, name)
+        check(len(got) == rows, f"{name}: {len(got)} samples, {rows} rows")
+        for x in got:
+            near(x, v, name)
+    dev0 = 'gpu="0",uuid="GPU-e2e-0"}'
+    dev1 = 'gpu="1",uuid="GPU-e2e-1"}'
+    per_device = [("rtrack_gpu_utilization_ratio", dev0, 0.75),
+                  ("rtrack_gpu_utilization_ratio", dev1, 0.30),
+                  ("rtrack_gpu_memory_used_bytes", dev0, GIB),
+                  ("rtrack_gpu_memory_total_bytes", dev1, 16 * GIB),
+                  ("rtrack_gpu_power_watts", dev0, 70.0),
+                  ("rtrack_gpu_temperature_celsius", dev0, 50),
+                  ("rtrack_gpu_sm_clock_hertz", dev0, 1590e6),
+                  ("rtrack_gpu_process_utilization_ratio", dev0, 0.6),
+                  ("rtrack_gpu_process_vram_bytes", dev0, 512 * MIB),
+                  ("rtrack_gpu_process_vram_bytes", dev1, 0),
+                  ("rtrack_gpu_processes", dev0, 1)]
+    for name, labels, v in per_device:
+        got = om_values(lines, name, labels)
+        check(len(got) >= rows, f"{name}{labels}: {len(got)} samples")
+        near(got[-1], v, f"{name}{labels}")
+    if shutil.which("promtool") is None:
+        raise e2e.Skip("promtool not installed (apt-get install "
+                       "prometheus); the text was checked")
+    om.backfill(text, path, d)
 
 
 def no_gpu(d, j, log, summary="GPU        not sampled"):

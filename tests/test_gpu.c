@@ -744,10 +744,33 @@ static void fdinfo(int pid, int fd, uint64_t client, const char *engines,
 	put(rel, text);
 }
 
-static void drm_sample(struct rt_sample *s, uint64_t now_ns)
+/* A plain descriptor: no DRM client. */
+static void plain_fd(int pid, int fd)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "dp/%d/fd/%d", pid, fd);
+	put_link(rel, "/dev/null");
+	snprintf(rel, sizeof(rel), "dp/%d/fdinfo/%d", pid, fd);
+	put(rel, "pos:\t0\nflags:\t0\n");
+}
+
+/* Descriptor fd closed: the kernel drops both entries. */
+static void close_fd(int pid, int fd)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "dp/%d/fd/%d", pid, fd);
+	drop(rel);
+	snprintf(rel, sizeof(rel), "dp/%d/fdinfo/%d", pid, fd);
+	drop(rel);
+}
+
+/* The tree is the first n of 500, 501, 502. */
+static void drm_sample(struct rt_sample *s, uint64_t now_ns, size_t n)
 {
 	static const int32_t pids[] = { 500, 501, 502 };
-	struct gpu_tree t = { pids, 3, NULL, NULL };
+	struct gpu_tree t = { pids, n, NULL, NULL };
 
 	memset(s, 0, sizeof(*s));
 	gpu_sample(&g, &t, now_ns, s);
@@ -776,7 +799,7 @@ static void test_drm_tree(void **state)
 	assert_string_equal(g.dev[0].name, "amdgpu");
 	assert_string_equal(g.dev[0].id, "0000:03:00.0");
 
-	drm_sample(&s, S(10));
+	drm_sample(&s, S(10), 2);
 	assert_gfield(g.val[0], util_pct, 37);
 	assert_gfield(g.val[0], mem_used_kib, 1048576);
 	assert_gfield(g.val[0], mem_total_kib, 17163091968ull / 1024);
@@ -795,18 +818,18 @@ static void test_drm_tree(void **state)
 	fdinfo(500, 3, 7, "drm-engine-gfx:\t1250000000 ns\n", 1024);
 	fdinfo(501, 4, 7, "drm-engine-gfx:\t1250000000 ns\n", 1024);
 	fdinfo(501, 5, 9, "drm-engine-compute:\t500000000 ns\n", 2048);
-	drm_sample(&s, S(11));
+	drm_sample(&s, S(11), 2);
 	assert_field(s, tree_gpu_util_pct, 50);
 	assert_field(s, tree_gpu_utilized, 1);
 	assert_field(s, tree_gpu_mem_kib, 3072);
 
 	/* Engine time going backwards gives 0, not a wrap; a new client
-	 * is a baseline; client 9 is gone. */
+	 * is a baseline (of 502, new in the tree); client 9 is gone. */
 	fdinfo(500, 3, 7, "drm-engine-gfx:\t1200000000 ns\n", 1024);
 	fdinfo(501, 4, 7, "drm-engine-gfx:\t1200000000 ns\n", 1024);
-	drop("dp/501/fd/5");
+	close_fd(501, 5);
 	fdinfo(502, 7, 11, "drm-engine-gfx:\t9000000000 ns\n", 4096);
-	drm_sample(&s, S(12));
+	drm_sample(&s, S(12), 3);
 	assert_field(s, tree_gpu_util_pct, 0);
 	assert_field(s, tree_gpu_mem_kib, 1024 + 4096);
 	assert_gfield(g.val[0], tree_procs, 3);
@@ -814,8 +837,124 @@ static void test_drm_tree(void **state)
 	/* Client 7 goes on from its larger value; 11 from its baseline. */
 	fdinfo(500, 3, 7, "drm-engine-gfx:\t1350000000 ns\n", 1024);
 	fdinfo(502, 7, 11, "drm-engine-gfx:\t9200000000 ns\n", 4096);
-	drm_sample(&s, S(13));
+	drm_sample(&s, S(13), 3);
 	assert_field(s, tree_gpu_util_pct, 30); /* 100 + 200 ms of gfx */
+}
+
+static void drm_sample_one(struct rt_sample *s, int32_t pid, uint64_t now_ns)
+{
+	struct gpu_tree t = { &pid, 1, NULL, NULL };
+
+	memset(s, 0, sizeof(*s));
+	gpu_sample(&g, &t, now_ns, s);
+}
+
+/* The next sample of pid is not one that reads its fd directory: only
+ * its remembered descriptors are looked at. */
+static uint64_t skip_rescan(int32_t pid, uint64_t now_ns)
+{
+	struct rt_sample s;
+
+	while ((g.gen + 1 + (uint32_t)pid) % GPU_DRM_RESCAN == 0)
+		drm_sample_one(&s, pid, now_ns++);
+	return now_ns;
+}
+
+/* The fd directory of a known process is read every GPU_DRM_RESCAN
+ * samples: a DRM device it opens later is found within that bound, not
+ * at once.  A remembered descriptor is checked every sample: closed or
+ * reused for another file, it is dropped at once. */
+static void test_drm_later_open(void **state)
+{
+	struct gpu_cfg c = { sub("dp"), sub("sys"), "/nonexistent/nvml.so" };
+	struct rt_sample s;
+	uint64_t t = S(1);
+	unsigned i;
+
+	(void)state;
+	fake_sysfs();
+	plain_fd(700, 0);
+	assert_int_equal(gpu_init(&g, &c), 1);
+	drm_sample_one(&s, 700, t++);
+	assert_field(s, tree_gpu_mem_kib, 0);
+	fdinfo(700, 3, 21, "", 2048);
+	fdinfo(700, 4, 22, "", 1024);
+	for (i = 1; i <= GPU_DRM_RESCAN; i++) {
+		drm_sample_one(&s, 700, t++);
+		if (s.tree_gpu_mem_kib)
+			break;
+	}
+	assert_true(i <= GPU_DRM_RESCAN);
+	assert_int_equal((g.gen + 700) % GPU_DRM_RESCAN, 0);
+	assert_field(s, tree_gpu_mem_kib, 3072);
+	assert_gfield(g.val[0], tree_procs, 1);
+
+	t = skip_rescan(700, t);
+	plain_fd(700, 3);
+	drm_sample_one(&s, 700, t++);
+	assert_field(s, tree_gpu_mem_kib, 1024);
+	t = skip_rescan(700, t);
+	close_fd(700, 4);
+	drm_sample_one(&s, 700, t++);
+	assert_field(s, tree_gpu_mem_kib, 0);
+	assert_gfield(g.val[0], tree_procs, 0);
+}
+
+/* More DRM descriptors than a process's slot remembers: its directory is
+ * read every sample, and every client counts. */
+static void test_drm_many_fds(void **state)
+{
+	struct gpu_cfg c = { sub("dp"), sub("sys"), "/nonexistent/nvml.so" };
+	const int n = GPU_DRM_PROC_FDS + 2;
+	struct rt_sample s;
+	uint64_t t = S(1);
+
+	(void)state;
+	fake_sysfs();
+	for (int k = 0; k < n; k++)
+		fdinfo(800, 3 + k, 100 + (uint64_t)k, "", 1024);
+	assert_int_equal(gpu_init(&g, &c), 1);
+	drm_sample_one(&s, 800, t++);
+	assert_field(s, tree_gpu_mem_kib, (uint64_t)n * 1024);
+	t = skip_rescan(800, t);
+	fdinfo(800, 3 + n, 100 + (uint64_t)n, "", 1024);
+	drm_sample_one(&s, 800, t++);
+	assert_field(s, tree_gpu_mem_kib, (uint64_t)(n + 1) * 1024);
+}
+
+/* A tree larger than the slots: the processes without one are read in
+ * full every sample, and nothing is lost. */
+static void test_drm_crowded(void **state)
+{
+	struct gpu_cfg c = { sub("dp"), sub("sys"), "/nonexistent/nvml.so" };
+	static int32_t pids[GPU_DRM_PROCS + 64];
+	const size_t n = sizeof(pids) / sizeof(pids[0]);
+	struct gpu_tree tr_ = { pids, n, NULL, NULL };
+	struct rt_sample s;
+	unsigned i;
+
+	(void)state;
+	fake_sysfs();
+	for (size_t k = 0; k < n; k++)
+		pids[k] = 20000 + (int32_t)k;
+	fdinfo(pids[n - 1], 3, 31, "", 1024);
+	fdinfo(pids[n / 2], 3, 32, "", 2048);
+	assert_int_equal(gpu_init(&g, &c), 1);
+	memset(&s, 0, sizeof(s));
+	gpu_sample(&g, &tr_, S(1), &s);
+	assert_field(s, tree_gpu_mem_kib, 3072);
+	assert_gfield(g.val[0], tree_procs, 2);
+	fdinfo(pids[n - 2], 3, 33, "", 4096);
+	for (i = 1; i <= GPU_DRM_RESCAN; i++) {
+		memset(&s, 0, sizeof(s));
+		gpu_sample(&g, &tr_, S(1 + i), &s);
+		assert_true(s.tree_gpu_mem_kib == 3072 ||
+			    s.tree_gpu_mem_kib == 3072 + 4096);
+		if (s.tree_gpu_mem_kib > 3072)
+			break;
+	}
+	assert_true(i <= GPU_DRM_RESCAN);
+	assert_gfield(g.val[0], tree_procs, 3);
 }
 
 /* Two DRM devices of the tree and xe's cycle counters. */
@@ -888,6 +1027,9 @@ int main(void)
 		T(test_fdinfo_parse),
 		T(test_drm_tree),
 		T(test_drm_cycles),
+		T(test_drm_later_open),
+		T(test_drm_many_fds),
+		T(test_drm_crowded),
 		T(test_drm_none),
 	};
 #undef T

@@ -47,13 +47,16 @@ static void put_header(const char *host, const char *cmdline)
 	assert_int_equal(logwrite_header(&b, &h), 0);
 }
 
-/* A sample of the tree alone (system fields unavailable) at T0 + t. */
+/* A sample of the tree alone (system and GPU fields unavailable, as
+ * RTRACK_SYSTEM=0 on a machine without GPU leaves them) at T0 + t. */
 static void tree_sample(struct rt_sample *x, double t, uint64_t procs,
 			uint64_t u, uint64_t s, uint64_t mem_kib,
 			uint64_t rd, uint64_t wr)
 {
 	memset(x, 0, sizeof(*x));
 	for (unsigned f = RT_F_sys_procs; f <= RT_F_sys_net_sent_bytes; f++)
+		sample_set_missing(x, (enum rt_field)f);
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 		sample_set_missing(x, (enum rt_field)f);
 	x->time_ns = S(T0 + t);
 	x->tree_procs = procs;
@@ -102,12 +105,17 @@ static void fixed_job(const char *host, const char *cmdline)
 /* ---- what promtool's backfill checks ---- */
 
 #define MAX_FAMILIES 64
+#define MAX_SERIES 8     /* label sets per family */
 
 struct om_check {
 	char fams[MAX_FAMILIES][96];
 	size_t nfams;
 	int counter;     /* type of the current family */
-	double last_ts;  /* of its samples so far */
+	/* The current family's series (label sets), each written whole:
+	 * the last one's samples so far. */
+	char series[MAX_SERIES][256];
+	size_t nseries;
+	double last_ts;
 	int have_ts;
 };
 
@@ -128,6 +136,27 @@ static void check_type(struct om_check *k, const char *line)
 	strcpy(k->fams[k->nfams++], name);
 	k->counter = strcmp(type, "counter") == 0;
 	assert_true(k->counter || strcmp(type, "gauge") == 0);
+	k->nseries = 0;
+	k->have_ts = 0;
+}
+
+/* A sample's label set [brace, end]: the current series, or a new one
+ * that the family has not had before (series never interleave). */
+static void check_series(struct om_check *k, const char *brace,
+			 const char *end)
+{
+	size_t n = (size_t)(end - brace) + 1;
+
+	assert_true(n < sizeof(k->series[0]));
+	if (k->nseries && strlen(k->series[k->nseries - 1]) == n &&
+	    memcmp(k->series[k->nseries - 1], brace, n) == 0)
+		return;
+	for (size_t i = 0; i < k->nseries; i++)
+		assert_false(strlen(k->series[i]) == n &&
+			     memcmp(k->series[i], brace, n) == 0);
+	assert_true(k->nseries < MAX_SERIES);
+	memcpy(k->series[k->nseries], brace, n);
+	k->series[k->nseries++][n] = '\0';
 	k->have_ts = 0;
 }
 
@@ -146,7 +175,7 @@ static void check_unit(const struct om_check *k, const char *line)
 }
 
 /* name{labels} value timestamp, in the current family, its time as
- * Prometheus reads it after the previous sample's. */
+ * Prometheus reads it after the previous sample's of its series. */
 static void check_sample(struct om_check *k, const char *line)
 {
 	char want[128];
@@ -159,6 +188,7 @@ static void check_sample(struct om_check *k, const char *line)
 	snprintf(want, sizeof want, "%s%s", cur(k), k->counter ? "_total" : "");
 	assert_int_equal((size_t)(brace - line), strlen(want));
 	assert_memory_equal(line, want, strlen(want));
+	check_series(k, brace, end);
 	v = strtod(end + 1, &p);
 	assert_true(p > end + 1 && *p == ' ' && v >= 0);
 	ts = strtod(p, &p);
@@ -462,6 +492,229 @@ static void test_time_not_increasing(void **state)
 		"# TYPE "));
 }
 
+/* ---- GPU ---- */
+
+/* One device's values in a GPU record; ~0 leaves a value out. */
+static void gpu_vals(struct rt_gpu_values *v, uint64_t util, uint64_t used,
+		     uint64_t total, uint64_t power, uint64_t clock,
+		     uint64_t tutil, uint64_t tmem, uint64_t tprocs)
+{
+	const uint64_t x[RT_GPU_NFIELDS] = {
+		[RT_G_util_pct] = util, [RT_G_mem_used_kib] = used,
+		[RT_G_mem_total_kib] = total, [RT_G_power_mw] = power,
+		[RT_G_temp_c] = ~0ull, [RT_G_sm_clock_mhz] = clock,
+		[RT_G_tree_util_pct] = tutil, [RT_G_tree_mem_kib] = tmem,
+		[RT_G_tree_procs] = tprocs, [RT_G_flags] = 0,
+	};
+
+	memset(v, 0, sizeof(*v));
+	for (unsigned f = 0; f < RT_GPU_NFIELDS; f++) {
+		if (x[f] == ~0ull)
+			v->missing |= (uint64_t)1 << f;
+		else
+			v->v[f] = x[f];
+	}
+}
+
+/* The sample's tree and machine GPU fields. */
+static void gpu_fields(struct rt_sample *x, uint64_t util, uint64_t utilized,
+		       uint64_t used, uint64_t tutil, uint64_t tutilized,
+		       uint64_t tmem)
+{
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
+		x->missing &= ~((uint64_t)1 << f);
+	x->gpu_count = 2;
+	x->sys_gpu_util_pct = util;
+	x->sys_gpu_utilized = utilized;
+	x->sys_gpu_mem_used_kib = used;
+	x->sys_gpu_mem_total_kib = 16777216 + 8388608;
+	x->tree_gpu_util_pct = tutil;
+	x->tree_gpu_utilized = tutilized;
+	x->tree_gpu_mem_kib = tmem;
+}
+
+/* fixed_job's three samples on two devices: an NVML one (whose UUID holds
+ * a quote and a backslash) and a DRM one without clock, temperature
+ * nowhere; each sample's GPU record before it, as the sampler writes
+ * them. */
+static void gpu_job(void)
+{
+	static const double t[] = { 0, 1, 1.5 };
+	/* util, utilized, used, the tree's util, utilized, memory */
+	static const uint64_t f[3][6] = {
+		{ 50, 1, 1572864, 0, 0, 0 },
+		{ 120, 2, 2097152, 40, 1, 524288 },
+		{ 100, 2, 2621440, 25, 1, 262144 },
+	};
+	struct rt_gpu_dev d[2];
+	struct rt_gpu_values v[3][2];
+	static struct rt_gpu_chain chain;
+	struct rt_sample x;
+	const uint64_t N = ~0ull;
+
+	memset(d, 0, sizeof(d));
+	memset(&chain, 0, sizeof(chain));
+	d[0].source = RT_GPU_NVML;
+	snprintf(d[0].name, sizeof d[0].name, "Tesla T4");
+	snprintf(d[0].id, sizeof d[0].id, "GPU-a\"b\\c");
+	d[1].source = RT_GPU_DRM;
+	snprintf(d[1].name, sizeof d[1].name, "amdgpu");
+	snprintf(d[1].id, sizeof d[1].id, "0000:03:00.0");
+	gpu_vals(&v[0][0], 50, 1048576, 16777216, 70123, 1590, 0, 0, 0);
+	gpu_vals(&v[1][0], 75, 1572864, 16777216, 71000, 1590, 40, 524288, 1);
+	gpu_vals(&v[2][0], 60, 2097152, 16777216, 69999, 1410, 25, 262144, 1);
+	gpu_vals(&v[0][1], 0, 524288, 8388608, 30000, N, N, 0, 0);
+	gpu_vals(&v[1][1], 45, 524288, 8388608, N, N, 0, 0, 0);
+	gpu_vals(&v[2][1], 40, 524288, 8388608, 30000, N, 0, 0, 0);
+
+	put_header("n1", "make");
+	assert_int_equal(logwrite_gpu_devices(&b, d, 2), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(logwrite_gpu_values(&b, &chain, v[i], 2), 0);
+		tree_sample(&x, t[i], 1, 0, 0, 1024, 0, 0);
+		gpu_fields(&x, f[i][0], f[i][1], f[i][2], f[i][3], f[i][4],
+			   f[i][5]);
+		put(&x);
+	}
+}
+
+#define G0 "{host=\"n1\",pid=\"100\",job=\"make\",gpu=\"0\"," \
+	   "uuid=\"GPU-a\\\"b\\\\c\"}"
+#define G1 "{host=\"n1\",pid=\"100\",job=\"make\",gpu=\"1\"," \
+	   "bus_id=\"0000:03:00.0\"}"
+
+/* Worked out by hand from gpu_job: the rows' figures (samples 1 and 2)
+ * in GPUs and bytes, then each device's at every sample, ratios from
+ * percent, bytes from KiB, watts from mW, hertz from MHz; what a device
+ * lacks is left out, a family no device has (temperature) too. */
+static const char gpu_golden[] =
+	"# TYPE rtrack_process_gpu_usage gauge\n"
+	"# HELP rtrack_process_gpu_usage GPUs the job's processes kept busy: "
+	"their utilization summed over the devices, 1 for one whole GPU\n"
+	"rtrack_process_gpu_usage" L " 0.4000 1700000001.000\n"
+	"rtrack_process_gpu_usage" L " 0.2500 1700000001.500\n"
+	"# TYPE rtrack_process_gpu_vram_bytes gauge\n"
+	"# UNIT rtrack_process_gpu_vram_bytes bytes\n"
+	"# HELP rtrack_process_gpu_vram_bytes GPU memory held by the job's "
+	"processes, all devices\n"
+	"rtrack_process_gpu_vram_bytes" L " 536870912 1700000001.000\n"
+	"rtrack_process_gpu_vram_bytes" L " 268435456 1700000001.500\n"
+	"# TYPE rtrack_process_gpu_utilized gauge\n"
+	"# HELP rtrack_process_gpu_utilized GPUs the job's processes used "
+	"(utilization above 0)\n"
+	"rtrack_process_gpu_utilized" L " 1 1700000001.000\n"
+	"rtrack_process_gpu_utilized" L " 1 1700000001.500\n"
+	"# TYPE rtrack_system_gpu_usage gauge\n"
+	"# HELP rtrack_system_gpu_usage GPUs busy on the machine: utilization "
+	"summed over the devices, 1 for one whole GPU\n"
+	"rtrack_system_gpu_usage" L " 1.2000 1700000001.000\n"
+	"rtrack_system_gpu_usage" L " 1.0000 1700000001.500\n"
+	"# TYPE rtrack_system_gpu_vram_bytes gauge\n"
+	"# UNIT rtrack_system_gpu_vram_bytes bytes\n"
+	"# HELP rtrack_system_gpu_vram_bytes GPU memory in use on the machine, "
+	"all devices\n"
+	"rtrack_system_gpu_vram_bytes" L " 2147483648 1700000001.000\n"
+	"rtrack_system_gpu_vram_bytes" L " 2684354560 1700000001.500\n"
+	"# TYPE rtrack_system_gpu_utilized gauge\n"
+	"# HELP rtrack_system_gpu_utilized GPUs of the machine with "
+	"utilization above 0\n"
+	"rtrack_system_gpu_utilized" L " 2 1700000001.000\n"
+	"rtrack_system_gpu_utilized" L " 2 1700000001.500\n"
+	"# TYPE rtrack_gpu_utilization_ratio gauge\n"
+	"# UNIT rtrack_gpu_utilization_ratio ratio\n"
+	"# HELP rtrack_gpu_utilization_ratio Utilization of the device over "
+	"the driver's last period\n"
+	"rtrack_gpu_utilization_ratio" G0 " 0.50 1700000000.000\n"
+	"rtrack_gpu_utilization_ratio" G0 " 0.75 1700000001.000\n"
+	"rtrack_gpu_utilization_ratio" G0 " 0.60 1700000001.500\n"
+	"rtrack_gpu_utilization_ratio" G1 " 0.00 1700000000.000\n"
+	"rtrack_gpu_utilization_ratio" G1 " 0.45 1700000001.000\n"
+	"rtrack_gpu_utilization_ratio" G1 " 0.40 1700000001.500\n"
+	"# TYPE rtrack_gpu_memory_used_bytes gauge\n"
+	"# UNIT rtrack_gpu_memory_used_bytes bytes\n"
+	"# HELP rtrack_gpu_memory_used_bytes Memory in use on the device\n"
+	"rtrack_gpu_memory_used_bytes" G0 " 1073741824 1700000000.000\n"
+	"rtrack_gpu_memory_used_bytes" G0 " 1610612736 1700000001.000\n"
+	"rtrack_gpu_memory_used_bytes" G0 " 2147483648 1700000001.500\n"
+	"rtrack_gpu_memory_used_bytes" G1 " 536870912 1700000000.000\n"
+	"rtrack_gpu_memory_used_bytes" G1 " 536870912 1700000001.000\n"
+	"rtrack_gpu_memory_used_bytes" G1 " 536870912 1700000001.500\n"
+	"# TYPE rtrack_gpu_memory_total_bytes gauge\n"
+	"# UNIT rtrack_gpu_memory_total_bytes bytes\n"
+	"# HELP rtrack_gpu_memory_total_bytes Memory of the device\n"
+	"rtrack_gpu_memory_total_bytes" G0 " 17179869184 1700000000.000\n"
+	"rtrack_gpu_memory_total_bytes" G0 " 17179869184 1700000001.000\n"
+	"rtrack_gpu_memory_total_bytes" G0 " 17179869184 1700000001.500\n"
+	"rtrack_gpu_memory_total_bytes" G1 " 8589934592 1700000000.000\n"
+	"rtrack_gpu_memory_total_bytes" G1 " 8589934592 1700000001.000\n"
+	"rtrack_gpu_memory_total_bytes" G1 " 8589934592 1700000001.500\n"
+	"# TYPE rtrack_gpu_power_watts gauge\n"
+	"# UNIT rtrack_gpu_power_watts watts\n"
+	"# HELP rtrack_gpu_power_watts Power draw of the board\n"
+	"rtrack_gpu_power_watts" G0 " 70.123 1700000000.000\n"
+	"rtrack_gpu_power_watts" G0 " 71.000 1700000001.000\n"
+	"rtrack_gpu_power_watts" G0 " 69.999 1700000001.500\n"
+	"rtrack_gpu_power_watts" G1 " 30.000 1700000000.000\n"
+	"rtrack_gpu_power_watts" G1 " 30.000 1700000001.500\n"
+	"# TYPE rtrack_gpu_sm_clock_hertz gauge\n"
+	"# UNIT rtrack_gpu_sm_clock_hertz hertz\n"
+	"# HELP rtrack_gpu_sm_clock_hertz SM (shader) clock of the GPU\n"
+	"rtrack_gpu_sm_clock_hertz" G0 " 1590000000 1700000000.000\n"
+	"rtrack_gpu_sm_clock_hertz" G0 " 1590000000 1700000001.000\n"
+	"rtrack_gpu_sm_clock_hertz" G0 " 1410000000 1700000001.500\n"
+	"# TYPE rtrack_gpu_process_utilization_ratio gauge\n"
+	"# UNIT rtrack_gpu_process_utilization_ratio ratio\n"
+	"# HELP rtrack_gpu_process_utilization_ratio Utilization of the device "
+	"by the job's processes\n"
+	"rtrack_gpu_process_utilization_ratio" G0 " 0.00 1700000000.000\n"
+	"rtrack_gpu_process_utilization_ratio" G0 " 0.40 1700000001.000\n"
+	"rtrack_gpu_process_utilization_ratio" G0 " 0.25 1700000001.500\n"
+	"rtrack_gpu_process_utilization_ratio" G1 " 0.00 1700000001.000\n"
+	"rtrack_gpu_process_utilization_ratio" G1 " 0.00 1700000001.500\n"
+	"# TYPE rtrack_gpu_process_vram_bytes gauge\n"
+	"# UNIT rtrack_gpu_process_vram_bytes bytes\n"
+	"# HELP rtrack_gpu_process_vram_bytes Memory of the device held by the "
+	"job's processes\n"
+	"rtrack_gpu_process_vram_bytes" G0 " 0 1700000000.000\n"
+	"rtrack_gpu_process_vram_bytes" G0 " 536870912 1700000001.000\n"
+	"rtrack_gpu_process_vram_bytes" G0 " 268435456 1700000001.500\n"
+	"rtrack_gpu_process_vram_bytes" G1 " 0 1700000000.000\n"
+	"rtrack_gpu_process_vram_bytes" G1 " 0 1700000001.000\n"
+	"rtrack_gpu_process_vram_bytes" G1 " 0 1700000001.500\n"
+	"# TYPE rtrack_gpu_processes gauge\n"
+	"# HELP rtrack_gpu_processes Processes of the job holding the device\n"
+	"rtrack_gpu_processes" G0 " 0 1700000000.000\n"
+	"rtrack_gpu_processes" G0 " 1 1700000001.000\n"
+	"rtrack_gpu_processes" G0 " 1 1700000001.500\n"
+	"rtrack_gpu_processes" G1 " 0 1700000000.000\n"
+	"rtrack_gpu_processes" G1 " 0 1700000001.000\n"
+	"rtrack_gpu_processes" G1 " 0 1700000001.500\n";
+
+/* The GPU families follow the process disk families and come before the
+ * summary's, whole. */
+static void test_gpu_golden(void **state)
+{
+	const char *out, *from;
+	char *got;
+
+	(void)state;
+	gpu_job();
+	out = render();
+	from = strstr(out, "# TYPE rtrack_process_gpu_usage gauge\n");
+	assert_non_null(from);
+	assert_non_null(strstr(out, "# TYPE rtrack_process_disk_written_bytes "
+				    "counter\n"));
+	assert_true(strstr(out, "# TYPE rtrack_process_disk_written_bytes") <
+		    from);
+	got = strndup(from, strlen(gpu_golden));
+	assert_non_null(got);
+	assert_string_equal(got, gpu_golden);
+	free(got);
+	assert_memory_equal(from + strlen(gpu_golden), "# TYPE rtrack_", 14);
+	assert_null(strstr(from + strlen(gpu_golden), "gpu"));
+	assert_null(strstr(out, "temperature"));
+}
+
 /* A header alone, no sample and no end: nothing but "# EOF". */
 static void test_empty_log(void **state)
 {
@@ -496,6 +749,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_job_label, teardown),
 		cmocka_unit_test_teardown(test_missing_omitted, teardown),
 		cmocka_unit_test_teardown(test_time_not_increasing, teardown),
+		cmocka_unit_test_teardown(test_gpu_golden, teardown),
 		cmocka_unit_test_teardown(test_empty_log, teardown),
 		cmocka_unit_test_teardown(test_write_error, teardown),
 	};

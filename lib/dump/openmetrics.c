@@ -8,7 +8,13 @@
  * time, disk and network bytes) is a counter built by summing the rows'
  * per-interval figures, starting at 0 at the first sample, because
  * Prometheus users take rate() or increase() over whatever window they
- * look at, which a gauge of per-interval amounts cannot give them. */
+ * look at, which a gauge of per-interval amounts cannot give them.
+ *
+ * GPU: the seed's three figures for the job and for the machine (usage in
+ * GPUs, VRAM, GPUs utilized) are gauges like the rows' other levels; each
+ * device's own figures (the log's GPU records, every sample) are gauges
+ * with a gpu label (its index) and, where the log knows it, uuid (NVML)
+ * or bus_id (DRM: the PCI address or platform name). */
 #include "dump.h"
 
 #include <inttypes.h>
@@ -51,6 +57,16 @@ static const struct om_family row_families[] = {
 	{ "rtrack_process_disk_written_bytes", 1, "bytes",
 	  "Bytes the job's processes wrote to storage since the first sample",
 	  { ROW(process_disk_write_bytes), -1 }, 1, 0 },
+	{ "rtrack_process_gpu_usage", 0, "",
+	  "GPUs the job's processes kept busy: their utilization summed over "
+	  "the devices, 1 for one whole GPU", { ROW(process_gpu_usage), -1 },
+	  1, 4 },
+	{ "rtrack_process_gpu_vram_bytes", 0, "bytes",
+	  "GPU memory held by the job's processes, all devices",
+	  { ROW(process_gpu_vram_mib), -1 }, MIB, 0 },
+	{ "rtrack_process_gpu_utilized", 0, "",
+	  "GPUs the job's processes used (utilization above 0)",
+	  { ROW(process_gpu_utilized), -1 }, 1, 0 },
 	{ "rtrack_system_cpu_seconds", 1, "seconds",
 	  "CPU time of the whole machine since the first sample, user, nice "
 	  "and system", { ROW(system_utime), ROW(system_stime) }, 1, 6 },
@@ -91,6 +107,43 @@ static const struct om_family row_families[] = {
 	{ "rtrack_system_network_transmit_bytes", 1, "bytes",
 	  "Bytes sent by the machine since the first sample, loopback "
 	  "excluded", { ROW(system_net_sent_bytes), -1 }, 1, 0 },
+	{ "rtrack_system_gpu_usage", 0, "",
+	  "GPUs busy on the machine: utilization summed over the devices, 1 "
+	  "for one whole GPU", { ROW(system_gpu_usage), -1 }, 1, 4 },
+	{ "rtrack_system_gpu_vram_bytes", 0, "bytes",
+	  "GPU memory in use on the machine, all devices",
+	  { ROW(system_gpu_vram_mib), -1 }, MIB, 0 },
+	{ "rtrack_system_gpu_utilized", 0, "",
+	  "GPUs of the machine with utilization above 0",
+	  { ROW(system_gpu_utilized), -1 }, 1, 0 },
+};
+
+/* Per device, from the log's GPU records: src[0] is an enum rt_gpu_field. */
+#define GPU(f) RT_G_##f
+
+static const struct om_family gpu_families[] = {
+	{ "rtrack_gpu_utilization_ratio", 0, "ratio",
+	  "Utilization of the device over the driver's last period",
+	  { GPU(util_pct), -1 }, 0.01, 2 },
+	{ "rtrack_gpu_memory_used_bytes", 0, "bytes",
+	  "Memory in use on the device", { GPU(mem_used_kib), -1 }, 1024, 0 },
+	{ "rtrack_gpu_memory_total_bytes", 0, "bytes", "Memory of the device",
+	  { GPU(mem_total_kib), -1 }, 1024, 0 },
+	{ "rtrack_gpu_power_watts", 0, "watts", "Power draw of the board",
+	  { GPU(power_mw), -1 }, 0.001, 3 },
+	{ "rtrack_gpu_temperature_celsius", 0, "celsius",
+	  "Temperature of the GPU", { GPU(temp_c), -1 }, 1, 0 },
+	{ "rtrack_gpu_sm_clock_hertz", 0, "hertz",
+	  "SM (shader) clock of the GPU", { GPU(sm_clock_mhz), -1 }, 1e6, 0 },
+	{ "rtrack_gpu_process_utilization_ratio", 0, "ratio",
+	  "Utilization of the device by the job's processes",
+	  { GPU(tree_util_pct), -1 }, 0.01, 2 },
+	{ "rtrack_gpu_process_vram_bytes", 0, "bytes",
+	  "Memory of the device held by the job's processes",
+	  { GPU(tree_mem_kib), -1 }, 1024, 0 },
+	{ "rtrack_gpu_processes", 0, "",
+	  "Processes of the job holding the device",
+	  { GPU(tree_procs), -1 }, 1, 0 },
 };
 
 /* One sample each, at the end of the run. */
@@ -117,6 +170,7 @@ struct om_ctx {
 	const char *job;   /* basename of the cmdline's first word */
 	size_t joblen;
 	size_t nrows;
+	int gpu;           /* the device of the samples written, or -1 */
 };
 
 /* One series as it is written: what Prometheus will read as its last
@@ -153,6 +207,21 @@ static void om_label_value(FILE *out, const char *s, size_t len)
 	}
 }
 
+/* A device's labels: its index, and its id under the name that says
+ * what it is. */
+static void om_gpu_labels(FILE *out, const struct om_ctx *c)
+{
+	const struct rt_gpu_dev *d = &c->log->gpu_devs[c->gpu];
+	size_t len = strnlen(d->id, sizeof d->id);
+
+	fprintf(out, ",gpu=\"%d\"", c->gpu);
+	if (!len || (d->source != RT_GPU_NVML && d->source != RT_GPU_DRM))
+		return;
+	fputs(d->source == RT_GPU_NVML ? ",uuid=\"" : ",bus_id=\"", out);
+	om_label_value(out, d->id, len);
+	putc('"', out);
+}
+
 static void om_labels(FILE *out, const struct om_ctx *c)
 {
 	const struct rt_header *h = &c->log->hdr;
@@ -161,7 +230,10 @@ static void om_labels(FILE *out, const struct om_ctx *c)
 	om_label_value(out, h->host, strnlen(h->host, sizeof h->host));
 	fprintf(out, "\",pid=\"%" PRIu32 "\",job=\"", h->pid);
 	om_label_value(out, c->job, c->joblen);
-	fputs("\"}", out);
+	putc('"', out);
+	if (c->gpu >= 0)
+		om_gpu_labels(out, c);
+	putc('}', out);
 }
 
 /* The job label: the program's name, as basename(1) gives it (trailing
@@ -312,6 +384,53 @@ static void om_row_family(FILE *out, const struct om_ctx *c,
 	}
 }
 
+/* Device dev's value of f in GPU record k, at its sample's time: 0, or
+ * -1 when it has none (a record whose sample never came, a torn tail,
+ * has none either). */
+static int om_gpu_value(const struct om_ctx *c, const struct om_family *f,
+			unsigned dev, size_t k, uint64_t *ns, double *v)
+{
+	const struct rt_log *log = c->log;
+	const struct rt_gpu_sample *gs = &log->gpu_samples[k];
+	const struct rt_gpu_values *g;
+
+	if (gs->sample >= log->nsamples || dev >= gs->n ||
+	    !sample_has(&log->samples[gs->sample], RT_F_time_ns))
+		return -1;
+	g = &log->gpu_vals[gs->first + dev];
+	if (!gpu_has(g, (enum rt_gpu_field)f->src[0]))
+		return -1;
+	*ns = log->samples[gs->sample].time_ns;
+	*v = (double)g->v[f->src[0]] * f->scale;
+	return 0;
+}
+
+/* One family over every device, device by device: each series whole.  A
+ * family no device has a value of is left out. */
+static void om_gpu_family(FILE *out, const struct om_ctx *c,
+			  const struct om_family *f)
+{
+	struct om_ctx dc = *c;
+	int described = 0;
+	uint64_t ns;
+	double v;
+
+	for (unsigned dev = 0; dev < c->log->ngpu_devs; dev++) {
+		struct om_series s = { 0, 0, 0.0 };
+
+		dc.gpu = (int)dev;
+		for (size_t k = 0; k < c->log->ngpu_samples && !ferror(out);
+		     k++) {
+			if (om_gpu_value(c, f, dev, k, &ns, &v) < 0)
+				continue;
+			if (!described)
+				om_descriptor(out, f);
+			described = 1;
+			om_sample(out, &dc, f, &s, ns, v);
+		}
+	}
+}
+
 static void om_summary(FILE *out, const struct om_ctx *c)
 {
 	struct stats_summary sum;
@@ -335,12 +454,14 @@ static void om_summary(FILE *out, const struct om_ctx *c)
 
 int dump_openmetrics(FILE *out, const struct rt_log *log, const char *name)
 {
-	struct om_ctx c = { .log = log, .nrows = stats_nrows(log) };
+	struct om_ctx c = { .log = log, .nrows = stats_nrows(log), .gpu = -1 };
 
 	(void)name;
 	om_job_name(&c);
 	for (size_t i = 0; i < NFAMILIES(row_families) && !ferror(out); i++)
 		om_row_family(out, &c, &row_families[i]);
+	for (size_t i = 0; i < NFAMILIES(gpu_families) && !ferror(out); i++)
+		om_gpu_family(out, &c, &gpu_families[i]);
 	om_summary(out, &c);
 	fputs("# EOF\n", out);
 	return fmt_finish(out);
