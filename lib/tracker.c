@@ -24,6 +24,7 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->sys_keep = 0;
 	t->gpu_on = 0;
 	t->gpu_ready = 0;
+	t->gpu_found = 0;
 }
 
 void tracker_keep_fds(struct tracker *t, unsigned budget)
@@ -365,8 +366,15 @@ static void tracker_gpu(struct tracker *t, uint64_t now_ns,
 	if (!t->gpu_ready) {
 		struct gpu_cfg c = { t->cfg.procroot, t->cfg.sysroot,
 				     t->gpu_cfg.nvml_path };
-		gpu_init(&t->gpu, &c);
+		/* Without a GPU source (the probe's two failed opens) the GPU
+		 * state, hundreds of KiB of tables, is never touched: no
+		 * memory, no time at the first sample. */
+		t->gpu_found = gpu_probe(&c) != 0 && gpu_init(&t->gpu, &c) > 0;
 		t->gpu_ready = 1;
+	}
+	if (!t->gpu_found) {
+		gpu_sample_none(s);
+		return;
 	}
 	gpu_sample(&t->gpu, &tree, now_ns, s);
 	if (t->gpu_cfg.log && gpu_write(&t->gpu, t->gpu_cfg.log) == -ENOSPC &&

@@ -87,6 +87,7 @@ struct tracker {
 	struct sysstat_kept sys_kept;
 	int gpu_on;             /* tracker_gpu_init was called */
 	int gpu_ready;          /* gpu_init ran (at the first sample) */
+	int gpu_found;          /* it found a device */
 	struct tracker_gpu_cfg gpu_cfg;
 	struct gpu gpu;
 	uint16_t index[TRACKER_INDEX_SLOTS]; /* entry + 1, 0 = empty */

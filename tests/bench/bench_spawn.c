@@ -3,21 +3,26 @@
  * that exists, an exit record appended), against /bin/true plain and with
  * an empty preloaded library (the floor of LD_PRELOAD itself).  Variants
  * alternate in rounds so a drifting machine hits them alike; each figure
- * is the median over the rounds of the mean time per process.
+ * is the median over the rounds of the mean time per process, wall and
+ * CPU (every thread of the child, from wait4).  A third reference, the
+ * empty library creating a file as a root creates its log, shows what the
+ * filesystem charges for a new file.
  *
  * Usage: bench_spawn ROUNDS PER_ROUND PRELOAD EMPTY_PRELOAD DIR */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { PLAIN, EMPTY, ROOT, DESC, NVARIANTS };
+enum { PLAIN, EMPTY, CREATE, ROOT, DESC, PASSIVE, NVARIANTS };
 
 static const char *const names[NVARIANTS] = {
-	"plain", "empty preload", "root", "descendant"
+	"plain", "empty preload", "+ a new file", "root", "descendant",
+	"passive desc."
 };
 
 static double now_us(void)
@@ -35,13 +40,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Mean wall time per run of `per` runs of /bin/true with envp. */
-static double round_of(int per, char **envp)
+/* Mean wall time per run of `per` runs of /bin/true with envp; the mean
+ * CPU time (user + system, every thread) per run into *cpu. */
+static double round_of(int per, char **envp, double *cpu)
 {
 	char *argv[] = { "/bin/true", NULL };
-	double t = now_us();
+	double t = now_us(), c = 0;
 
 	for (int i = 0; i < per; i++) {
+		struct rusage ru;
 		pid_t pid;
 		int status;
 
@@ -49,21 +56,28 @@ static double round_of(int per, char **envp)
 			perror("posix_spawn");
 			exit(1);
 		}
-		waitpid(pid, &status, 0);
+		wait4(pid, &status, 0, &ru);
+		c += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 	}
+	*cpu = c / per;
 	return (now_us() - t) / per;
 }
 
 int main(int argc, char **argv)
 {
-	static char pre[4200], empty[4200], out[4200], root[4300];
+	static char pre[4200], empty[4200], out[4200], root[4300], create[4300];
 	char *envs[NVARIANTS][6] = {
 		{ "PATH=/usr/bin:/bin", NULL },
 		{ "PATH=/usr/bin:/bin", empty, NULL },
+		{ "PATH=/usr/bin:/bin", empty, create, NULL },
 		{ "PATH=/usr/bin:/bin", pre, out, "RTRACK_QUIET=1", NULL },
 		{ "PATH=/usr/bin:/bin", pre, root, "RTRACK_QUIET=1", NULL },
+		{ "PATH=/usr/bin:/bin", pre, root, "RTRACK_QUIET=1",
+		  "RTRACK_CHILDREN=0", NULL },
 	};
-	double *t[NVARIANTS], med[NVARIANTS];
+	double *t[NVARIANTS], *c[NVARIANTS], med[NVARIANTS], cmed[NVARIANTS];
+	double dummy;
 	int rounds, per;
 
 	if (argc != 6) {
@@ -76,6 +90,7 @@ int main(int argc, char **argv)
 	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", argv[3]);
 	snprintf(empty, sizeof empty, "LD_PRELOAD=%s", argv[4]);
 	snprintf(out, sizeof out, "RTRACK_OUTPUT=%s/root-%%p.bin", argv[5]);
+	snprintf(create, sizeof create, "RTRACK_BENCH_CREATE=%s", argv[5]);
 	/* This process stands for the root: descendants append to its log
 	 * (the file exists: an exit record never creates one). */
 	snprintf(root, sizeof root, "RTRACK_ROOT=%d:1:0:0:%s/desc.bin",
@@ -90,20 +105,33 @@ int main(int argc, char **argv)
 	}
 	for (int v = 0; v < NVARIANTS; v++) {
 		t[v] = calloc((size_t)rounds, sizeof(double));
-		round_of(per / 4 + 1, envs[v]); /* warm-up */
+		c[v] = calloc((size_t)rounds, sizeof(double));
+		round_of(per / 4 + 1, envs[v], &dummy); /* warm-up */
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int v = 0; v < NVARIANTS; v++)
-			t[v][r] = round_of(per, envs[v]);
+			t[v][r] = round_of(per, envs[v], &c[v][r]);
 	for (int v = 0; v < NVARIANTS; v++) {
 		qsort(t[v], (size_t)rounds, sizeof(double), cmp_double);
+		qsort(c[v], (size_t)rounds, sizeof(double), cmp_double);
 		med[v] = t[v][rounds / 2];
-		printf("%-14s %8.1f us per process (median of %d rounds of %d)\n",
-		       names[v], med[v], rounds, per);
+		cmed[v] = c[v][rounds / 2];
+		printf("%-14s %8.1f us per process, CPU %7.1f us (median of %d "
+		       "rounds of %d)\n", names[v], med[v], cmed[v], rounds, per);
 	}
-	printf("added per root:       %6.1f us (%.1f us over an empty preload)\n",
-	       med[ROOT] - med[PLAIN], med[ROOT] - med[EMPTY]);
-	printf("added per descendant: %6.1f us (%.1f us over an empty preload)\n",
-	       med[DESC] - med[PLAIN], med[DESC] - med[EMPTY]);
+	printf("added per root:       %6.1f us (%.1f us over an empty preload); "
+	       "CPU %.1f us (%.1f)\n", med[ROOT] - med[PLAIN],
+	       med[ROOT] - med[EMPTY], cmed[ROOT] - cmed[PLAIN],
+	       cmed[ROOT] - cmed[EMPTY]);
+	printf("added per root over an empty preload that creates a file like "
+	       "the log: %.1f us; CPU %.1f us\n", med[ROOT] - med[CREATE],
+	       cmed[ROOT] - cmed[CREATE]);
+	printf("of which the exit record (a descendant with RTRACK_CHILDREN=0 "
+	       "writes none): %.1f us; CPU %.1f us\n",
+	       med[DESC] - med[PASSIVE], cmed[DESC] - cmed[PASSIVE]);
+	printf("added per descendant: %6.1f us (%.1f us over an empty preload); "
+	       "CPU %.1f us (%.1f)\n", med[DESC] - med[PLAIN],
+	       med[DESC] - med[EMPTY], cmed[DESC] - cmed[PLAIN],
+	       cmed[DESC] - cmed[EMPTY]);
 	return 0;
 }
