@@ -144,61 +144,68 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 
 /* ---- status, smaps_rollup, io ---- */
 
-/* A missing key is "unavailable"; a malformed one is an error. */
-static int optional_key(const char *buf, size_t len, const char *key,
-			uint64_t *out, int *has)
+/* The blank-separated pids of an "NSpid:" line (after the key, up to
+ * eol), at most PROCFS_NSPID_MAX kept; anything but positive numbers to
+ * the end of the line leaves none. */
+static void parse_nspid(const char *p, const char *eol, struct procfs_status *s)
 {
-	int ret = text_key_u64(buf, len, key, out);
-
-	if (ret == -ENOENT)
-		return 0;
-	if (ret < 0)
-		return -EINVAL;
-	*has = 1;
-	return 0;
-}
-
-/* The blank-separated pids after "NSpid:", at most PROCFS_NSPID_MAX kept;
- * anything but positive numbers to the end of the line leaves none. */
-static void parse_nspid(const char *buf, size_t len, struct procfs_status *s)
-{
-	const char *p = buf, *end = buf + len;
-
-	for (; p < end; p = text_next_line(p, end)) {
-		const char *eol;
-		if ((size_t)(end - p) < 6 || memcmp(p, "NSpid:", 6) != 0)
-			continue;
-		eol = memchr(p, '\n', (size_t)(end - p));
-		eol = eol ? eol : end;
-		for (p = text_skip_blanks(p + 6, eol); p < eol;
-		     p = text_skip_blanks(p, eol)) {
-			uint64_t v;
-			if (text_parse_u64(p, eol, &v, &p) < 0 || v == 0 ||
-			    v > INT32_MAX) {
-				s->nspid_n = 0;
-				return;
-			}
-			if (s->nspid_n < PROCFS_NSPID_MAX)
-				s->nspid[s->nspid_n++] = (uint32_t)v;
+	for (p = text_skip_blanks(p, eol); p < eol; p = text_skip_blanks(p, eol)) {
+		uint64_t v;
+		if (text_parse_u64(p, eol, &v, &p) < 0 || v == 0 ||
+		    v > INT32_MAX) {
+			s->nspid_n = 0;
+			return;
 		}
-		return;
+		if (s->nspid_n < PROCFS_NSPID_MAX)
+			s->nspid[s->nspid_n++] = (uint32_t)v;
 	}
 }
 
+/* One pass over the lines (status is ~1.4 KiB, read for every process
+ * every sample): the first line of each key counts; a missing key is
+ * "unavailable", a malformed number an error. */
 int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 {
 	struct procfs_status out = { 0 };
+	const struct {
+		const char *key;
+		size_t len;
+		uint64_t *v;
+		int *has;
+	} keys[] = {
+		{ "VmRSS:", 6, &out.vmrss_kib, &out.has_vmrss },
+		{ "VmHWM:", 6, &out.vmhwm_kib, &out.has_vmhwm },
+		{ "Seccomp:", 8, &out.seccomp, &out.has_seccomp },
+		{ "Seccomp_filters:", 16, &out.seccomp_filters,
+		  &out.has_seccomp_filters },
+	};
+	const char *p = buf, *end = buf + len, *eol;
+	int nspid = 0;
+	size_t k;
 
-	if (optional_key(buf, len, "VmRSS:", &out.vmrss_kib,
-			 &out.has_vmrss) < 0 ||
-	    optional_key(buf, len, "VmHWM:", &out.vmhwm_kib,
-			 &out.has_vmhwm) < 0 ||
-	    optional_key(buf, len, "Seccomp:", &out.seccomp,
-			 &out.has_seccomp) < 0 ||
-	    optional_key(buf, len, "Seccomp_filters:", &out.seccomp_filters,
-			 &out.has_seccomp_filters) < 0)
-		return -EINVAL;
-	parse_nspid(buf, len, &out);
+	for (; p < end; p = eol < end ? eol + 1 : end) {
+		size_t left = (size_t)(end - p);
+
+		eol = memchr(p, '\n', left);
+		eol = eol ? eol : end;
+		if (*p == 'N' && !nspid && left >= 6 && !memcmp(p, "NSpid:", 6)) {
+			nspid = 1;
+			parse_nspid(p + 6, eol, &out);
+			continue;
+		}
+		if (*p != 'V' && *p != 'S')
+			continue;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (*keys[k].has || left < keys[k].len ||
+			    memcmp(p, keys[k].key, keys[k].len) != 0)
+				continue;
+			if (text_parse_u64(text_skip_blanks(p + keys[k].len, end),
+					   end, keys[k].v, NULL) < 0)
+				return -EINVAL;
+			*keys[k].has = 1;
+			break;
+		}
+	}
 	*s = out;
 	return 0;
 }
