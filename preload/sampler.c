@@ -22,6 +22,7 @@
 #define SAMPLER_STACK (256 * 1024)
 #define FIRST_SAMPLE_NS 20000000ull /* 20 ms, or the interval if shorter */
 #define SAMPLER_KEEP_FDS 256u
+#define SAMPLER_DUTY_INV 5u /* samples take at most 1/5 of the time */
 /* A process's smaps_rollup is read again after 200 times what its last
  * read took: at most 0.5% of the time under its mmap lock (tracker.h). */
 #define SAMPLER_PSS_SHARE 200u /* kept /proc descriptors, at most */
@@ -284,7 +285,10 @@ static void sampler_tick(uint64_t *next_ns)
 
 	pthread_mutex_unlock(&rt.mu);
 	if (now >= *next_ns) {
+		uint64_t cost;
+
 		sampler_take();
+		cost = rtrack_clock_ns(CLOCK_MONOTONIC) - now;
 		/* The leader shows as a zombie once the main thread ended by
 		 * any means, pthread_exit wrapper or not. */
 		if (tree.root_seen && tree.root_stat.state == 'Z')
@@ -293,6 +297,12 @@ static void sampler_tick(uint64_t *next_ns)
 		*next_ns += rt.cfg.interval_ns;
 		if (*next_ns < now)
 			*next_ns = now + rt.cfg.interval_ns;
+		/* Never more than a fifth of a core, whatever the tree and
+		 * the interval asked (1000 processes at 100 Hz would take a
+		 * whole one from the job): a long sample pushes the next
+		 * one back. */
+		if (*next_ns < now + cost * SAMPLER_DUTY_INV)
+			*next_ns = now + cost * SAMPLER_DUTY_INV;
 	}
 	if (gone && sampler_alone())
 		sampler_end_process();
