@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PATH_BUF 512        /* "<root>/net/dev"; roots are short */
@@ -132,7 +133,7 @@ static int src_open(const struct src *c, const char *root, const char *tail,
 	if (ret)
 		return ret;
 	fd = text_open(path, flags);
-	if (fd >= 0 && c->k)
+	if (fd >= 0 && c->k && c->k->keep)
 		c->k->fd[slot] = fd;
 	else
 		*owned = fd >= 0;
@@ -653,11 +654,23 @@ static int count_numeric(const char *name, void *ctx)
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int read_procs(const struct src *c, struct sysstat *s)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, t0 = mono_ns(), t1;
 	int owned, fd, ret;
 
+	if (c->k && c->k->procs_valid && t0 < c->k->procs_due_ns) {
+		s->procs = c->k->procs;
+		return 0;
+	}
 	fd = src_open(c, c->procroot, "", SYSSTAT_K_PROC, O_DIRECTORY, &owned);
 	if (fd < 0)
 		return fd;
@@ -666,6 +679,12 @@ static int read_procs(const struct src *c, struct sysstat *s)
 	if (ret)
 		return ret;
 	s->procs = n;
+	if (c->k) {
+		t1 = mono_ns();
+		c->k->procs = n;
+		c->k->procs_valid = 1;
+		c->k->procs_due_ns = t1 + (t1 - t0) * c->k->procs_share;
+	}
 	return 0;
 }
 
@@ -791,6 +810,10 @@ void sysstat_kept_init(struct sysstat_kept *k)
 
 	for (i = 0; i < SYSSTAT_SLOTS; i++)
 		k->fd[i] = -1;
+	k->keep = 1;
+	k->procs_share = 0;
+	k->procs_valid = 0;
+	k->procs = k->procs_due_ns = 0;
 }
 
 void sysstat_kept_close(struct sysstat_kept *k)

@@ -55,12 +55,21 @@ enum {
 };
 struct sysstat_kept {
 	int fd[SYSSTAT_SLOTS]; /* -1: not open */
+	int keep;              /* keep descriptors (else open/close each) */
+	/* The process count lists /proc, whose cost grows with the
+	 * machine's processes (a dentry made for each): it is listed again
+	 * only after procs_share times what the last listing took, and
+	 * the count carried meanwhile.  0: every read. */
+	uint32_t procs_share;
+	uint64_t procs, procs_due_ns;
+	int procs_valid;
 };
+/* Nothing open, keep 1, procs_share 0, no count. */
 void sysstat_kept_init(struct sysstat_kept *k);
 void sysstat_kept_close(struct sysstat_kept *k);
 
-/* sysstat_read through k: missing descriptors are opened and kept; one
- * that fails is closed (opened again next time). */
+/* sysstat_read through k: missing descriptors are opened and kept (when
+ * k->keep); one that fails is closed (opened again next time). */
 int sysstat_read_kept(const char *procroot, const char *sysroot,
 		      struct sysstat *s, struct sysstat_kept *k);
 

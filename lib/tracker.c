@@ -21,7 +21,9 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->nested = 0;
 	memset(t->index, 0, sizeof(t->index));
 	t->fd_budget = 0;
-	t->sys_keep = 0;
+	sysstat_kept_init(&t->sys_kept);
+	t->sys_kept.keep = 0;
+	t->sys_kept.procs_share = cfg->cost_share;
 	t->gpu_on = 0;
 	t->gpu_ready = 0;
 	t->gpu_found = 0;
@@ -35,9 +37,10 @@ void tracker_keep_fds(struct tracker *t, unsigned budget)
 		procfs_kept_init(&t->ent[i].kept);
 	/* The system's few files first: read every sample, whatever the
 	 * tree. */
-	sysstat_kept_init(&t->sys_kept);
-	t->sys_keep = budget >= SYSSTAT_SLOTS;
-	t->fd_budget = t->sys_keep ? budget - SYSSTAT_SLOTS : budget;
+	for (i = 0; i < SYSSTAT_SLOTS; i++)
+		t->sys_kept.fd[i] = -1;
+	t->sys_kept.keep = budget >= SYSSTAT_SLOTS;
+	t->fd_budget = t->sys_kept.keep ? budget - SYSSTAT_SLOTS : budget;
 }
 
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g)
@@ -253,7 +256,7 @@ static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 	e->pss_read = 1;
 	e->pss_kib = pp->pss_kib;
 	e->pss_rss_kib = rss;
-	e->pss_due_ns = t1 + (t1 - t0) * t->cfg.pss_share;
+	e->pss_due_ns = t1 + (t1 - t0) * t->cfg.cost_share;
 }
 
 /* Add one process's figures to the tree sums (the seed's rules). */
@@ -402,7 +405,7 @@ static void tracker_system(struct tracker *t, struct rt_sample *s)
 
 	if (t->cfg.system)
 		sysstat_read_kept(t->cfg.procroot, t->cfg.sysroot, &ss,
-				  t->sys_keep ? &t->sys_kept : NULL);
+				  &t->sys_kept);
 	else
 		ss.ok = 0;
 	s->sys_procs = ss.procs;
@@ -462,9 +465,9 @@ void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
 		gone(&t->ent[i].p, ctx);
 		procfs_kept_close(&t->ent[i].kept, &t->fd_budget);
 	}
-	if (t->sys_keep) {
+	if (t->sys_kept.keep) {
 		sysstat_kept_close(&t->sys_kept);
-		t->sys_keep = 0;
+		t->sys_kept.keep = 0;
 		t->fd_budget += SYSSTAT_SLOTS;
 	}
 	t->nent = 0;

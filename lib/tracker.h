@@ -34,11 +34,13 @@ struct tracker_cfg {
 	 * sampler; 0 otherwise).  It never makes a process, so its children
 	 * file is never read. */
 	int32_t own_tid;
-	/* PSS mode: a process's smaps_rollup is read again only after
-	 * pss_share times what its last read took (walking a big address
-	 * space's page tables costs milliseconds, under the host's mmap
-	 * lock); between reads its PSS follows its RSS.  0: every sample. */
-	uint32_t pss_share;
+	/* Reads whose cost grows with what they measure are taken again
+	 * only after cost_share times what the last one took: a process's
+	 * smaps_rollup in PSS mode (walking a big address space's page
+	 * tables costs milliseconds, under the host's mmap lock; between
+	 * reads its PSS follows its RSS) and the system's process count (a
+	 * listing of /proc: sysstat.h).  0: every sample. */
+	uint32_t cost_share;
 };
 
 /* The GPU step (RTRACK_GPU=auto), apart from tracker_cfg so that callers
@@ -62,7 +64,7 @@ struct tracker_entry {
 	uint32_t nspid_n;
 	struct procfs_kept kept; /* its /proc descriptors (tracker_keep_fds) */
 	/* PSS as last read, the RSS then, and when it may be read again
-	 * (CLOCK_MONOTONIC ns; tracker_cfg.pss_share). */
+	 * (CLOCK_MONOTONIC ns; tracker_cfg.cost_share). */
 	uint64_t pss_kib, pss_rss_kib, pss_due_ns;
 	int pss_read;           /* pss_kib holds a reading */
 };
@@ -83,8 +85,7 @@ struct tracker {
 	size_t nqueue;          /* pids walked in the last sample (queue) */
 	uint32_t nested;        /* entries with nspid_n > 0, last sample */
 	unsigned fd_budget;     /* /proc descriptors that may still be kept */
-	int sys_keep;           /* sys_kept in use (tracker_keep_fds) */
-	struct sysstat_kept sys_kept;
+	struct sysstat_kept sys_kept; /* keep: tracker_keep_fds */
 	int gpu_on;             /* tracker_gpu_init was called */
 	int gpu_ready;          /* gpu_init ran (at the first sample) */
 	int gpu_found;          /* it found a device */

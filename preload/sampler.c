@@ -21,11 +21,13 @@
 #define BATCH_BYTES (64 * 1024)
 #define SAMPLER_STACK (256 * 1024)
 #define FIRST_SAMPLE_NS 20000000ull /* 20 ms, or the interval if shorter */
-#define SAMPLER_KEEP_FDS 256u
+#define SAMPLER_KEEP_FDS 256u /* kept /proc descriptors, at most */
 #define SAMPLER_DUTY_INV 5u /* samples take at most 1/5 of the time */
-/* A process's smaps_rollup is read again after 200 times what its last
- * read took: at most 0.5% of the time under its mmap lock (tracker.h). */
-#define SAMPLER_PSS_SHARE 200u /* kept /proc descriptors, at most */
+/* A process's smaps_rollup (and the listing of /proc that counts the
+ * machine's processes) is read again after 200 times what the last read
+ * took: at most 0.5% of the time, under the mmap lock for the first
+ * (tracker.h cost_share). */
+#define SAMPLER_COST_SHARE 200u
 /* How long exit and exec wait for the sampler: a sample takes milliseconds,
  * but statfs of a dead network mount can hang it; the host must not. */
 #define REQUEST_WAIT_NS 1000000000ull
@@ -603,7 +605,7 @@ static void sampler_init_tracker(void)
 		.boot_time_ns = rtrack_clock_ns(CLOCK_REALTIME) -
 				rtrack_clock_ns(CLOCK_BOOTTIME),
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
-		.pss_share = SAMPLER_PSS_SHARE,
+		.cost_share = SAMPLER_COST_SHARE,
 	};
 	/* GPU records go into the batch like every other record, flushed
 	 * when it is full (SAMPLER_PUT's rule). */

@@ -1105,6 +1105,38 @@ static void read_live_kept(void **state)
 	assert_int_equal(count_fds(), fds);
 }
 
+/* The process count is carried while the last listing's cost share has
+ * not passed, and listed afresh after it. */
+static void read_procs_spaced(void **state)
+{
+	struct sysstat a, b, c;
+	struct sysstat_kept k;
+	pid_t kids[8];
+	int i;
+
+	(void)state;
+	sysstat_kept_init(&k);
+	k.keep = 0;
+	k.procs_share = 1000000000u;
+	assert_int_equal(sysstat_read_kept("/proc", "/sys", &a, &k), 0);
+	assert_true(a.ok & SYSSTAT_PROCS);
+	for (i = 0; i < 8; i++)
+		if ((kids[i] = fork()) == 0) {
+			pause();
+			_exit(0);
+		}
+	assert_int_equal(sysstat_read_kept("/proc", "/sys", &b, &k), 0);
+	assert_int_equal(b.procs, a.procs); /* carried */
+	assert_true(b.ok & SYSSTAT_PROCS);
+	k.procs_due_ns = 0; /* due now */
+	assert_int_equal(sysstat_read_kept("/proc", "/sys", &c, &k), 0);
+	assert_true(c.procs >= a.procs + 8 - 2);
+	for (i = 0; i < 8; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1143,6 +1175,7 @@ int main(void)
 						tree_teardown),
 		cmocka_unit_test(read_live),
 		cmocka_unit_test(read_live_kept),
+		cmocka_unit_test(read_procs_spaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

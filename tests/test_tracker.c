@@ -384,7 +384,7 @@ static void test_kept_shared_mm_exec(void **state)
 	close(p[1]);
 }
 
-/* PSS spacing: with pss_share, a process whose smaps_rollup was just read
+/* PSS spacing: with cost_share, a process whose smaps_rollup was just read
  * is not read again before its due time; its PSS follows its RSS. */
 static void test_pss_spacing(void **state)
 {
@@ -415,7 +415,7 @@ static void test_pss_spacing(void **state)
 	assert_int_equal(read(ready[0], &x, 1), 1);
 	cfg_init(&c, "/proc", getpid());
 	c.system = 0;
-	c.pss_share = 1000000000u; /* never due again in this test */
+	c.cost_share = 1000000000u; /* never due again in this test */
 	tracker_init(&t, &c);
 	wait_children(&t, 2, &g);
 	tracker_sample(&t, now_ns(), &s1, record_gone, &g);
@@ -433,8 +433,8 @@ static void test_pss_spacing(void **state)
 	assert_true(sample_has(&s2, RT_F_tree_mem_kib));
 	assert_true(s2.tree_mem_kib >= s1.tree_mem_kib + (STEP >> 10) * 9 / 10);
 	assert_true(s2.tree_mem_kib <= s2.tree_rss_kib);
-	/* Every sample reads it with pss_share 0. */
-	t.cfg.pss_share = 0;
+	/* Every sample reads it with cost_share 0. */
+	t.cfg.cost_share = 0;
 	t.ent[i].pss_due_ns = 0;
 	tracker_sample(&t, now_ns(), &s3, record_gone, &g);
 	assert_true(t.ent[i].pss_kib >= first + (STEP >> 10) * 9 / 10);
