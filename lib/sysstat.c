@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -399,6 +400,7 @@ struct zpool {
 struct space_acc {
 	sysstat_statfs_fn statfs_fn;
 	void *ctx;
+	struct sysstat_space_cache *cache; /* filled while parsing, or NULL */
 	uint64_t total, used, free;
 	uint64_t devs[SPACE_MAX_FS];
 	uint64_t srcs[SPACE_MAX_SRC];
@@ -486,11 +488,16 @@ static int space_seen(struct space_acc *a, uint64_t dev, const char *src,
  * free space once per dataset.  Without zpool(8) the pool is summed as:
  * used = sum of the datasets' (blocks - bfree), free = the largest
  * bavail seen (a dataset quota can only lower it). */
-static int space_add_zfs(struct space_acc *a, const char *src,
-			 const char *src_end, const struct sysstat_fs *fs)
+static uint64_t zfs_pool_hash(const char *src, const char *src_end)
 {
 	const char *slash = memchr(src, '/', (size_t)(src_end - src));
-	uint64_t h = hash_bytes(src, slash ? slash : src_end);
+
+	return hash_bytes(src, slash ? slash : src_end);
+}
+
+static int space_add_zfs(struct space_acc *a, uint64_t h,
+			 const struct sysstat_fs *fs)
+{
 	uint64_t used_blocks =
 		fs->blocks > fs->bfree ? fs->blocks - fs->bfree : 0;
 	uint64_t avail = fs->bavail * fs->frsize;
@@ -522,6 +529,27 @@ static void space_add_fs(struct space_acc *a, const struct sysstat_fs *fs)
 	a->used += total > avail ? total - avail : 0;
 }
 
+/* Add the mount point in a->path to the cache being filled; one that does
+ * not fit leaves the cache unusable (parsed every time). */
+static void space_remember(struct space_acc *a, int zfs, uint64_t pool_hash)
+{
+	struct sysstat_space_cache *sc = a->cache;
+	size_t len = strlen(a->path) + 1;
+
+	if (!sc)
+		return;
+	if (sc->n == SYSSTAT_SPACE_CACHE || len > sizeof(sc->paths) - sc->used) {
+		a->cache = NULL; /* stays invalid */
+		return;
+	}
+	memcpy(sc->paths + sc->used, a->path, len);
+	sc->fs[sc->n].path = sc->used;
+	sc->fs[sc->n].zfs = zfs;
+	sc->fs[sc->n].pool_hash = pool_hash;
+	sc->n++;
+	sc->used += (uint32_t)len;
+}
+
 /* Measure one mount and add it unless skipped or counted before. */
 static int space_measure(struct space_acc *a, const char *src,
 			 const char *src_end, int zfs)
@@ -539,8 +567,25 @@ static int space_measure(struct space_acc *a, const char *src,
 	ret = space_seen(a, fs.dev, src, src_end);
 	if (ret)
 		return ret < 0 ? ret : 0;
+	space_remember(a, zfs, zfs ? zfs_pool_hash(src, src_end) : 0);
 	if (zfs)
-		return space_add_zfs(a, src, src_end, &fs);
+		return space_add_zfs(a, zfs_pool_hash(src, src_end), &fs);
+	space_add_fs(a, &fs);
+	return 0;
+}
+
+/* Count one filesystem of the cache: 0, or -1 when it cannot be measured
+ * as at the last parse (the caller parses the mount table again). */
+static int space_add_cached(struct space_acc *a, unsigned i)
+{
+	const struct sysstat_space_cache *sc = a->cache;
+	struct sysstat_fs fs;
+
+	if (a->statfs_fn(sc->paths + sc->fs[i].path, &fs, a->ctx) ||
+	    fs.blocks == 0)
+		return -1;
+	if (sc->fs[i].zfs)
+		return space_add_zfs(a, sc->fs[i].pool_hash, &fs) ? -1 : 0;
 	space_add_fs(a, &fs);
 	return 0;
 }
@@ -606,6 +651,7 @@ static void space_init(struct space_acc *a, sysstat_statfs_fn statfs_fn,
 {
 	a->statfs_fn = statfs_fn;
 	a->ctx = ctx;
+	a->cache = NULL;
 	a->total = a->used = a->free = 0;
 	a->ndevs = a->nsrcs = a->npools = 0;
 }
@@ -791,15 +837,51 @@ static int read_net(const struct src *c, struct sysstat *s)
 				     &a), &a, s);
 }
 
+/* The space from the cache, when the kept mounts descriptor shows no
+ * change of the mount table (poll: POLLPRI once per change) and every
+ * cached filesystem still measures.  0, or -1: parse the table. */
+static int space_from_cache(const struct src *c, struct space_acc *a)
+{
+	struct pollfd pfd;
+	unsigned i;
+
+	if (!c->k || !c->k->space.valid || c->k->fd[SYSSTAT_K_MOUNTS] < 0)
+		return -1;
+	pfd.fd = c->k->fd[SYSSTAT_K_MOUNTS];
+	pfd.events = POLLPRI;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) != 0 || pfd.revents)
+		return -1;
+	a->cache = &c->k->space;
+	for (i = 0; i < c->k->space.n; i++)
+		if (space_add_cached(a, i) < 0)
+			return -1;
+	return 0;
+}
+
 static int read_space(const struct src *c, struct sysstat *s)
 {
 	struct space_acc a;
 	int ret;
 
 	space_init(&a, real_statfs, NULL);
+	if (space_from_cache(c, &a) == 0) {
+		space_store(&a, s);
+		return 0;
+	}
+	space_init(&a, real_statfs, NULL);
+	if (c->k && c->k->keep) {
+		a.cache = &c->k->space;
+		a.cache->valid = 0;
+		a.cache->n = a.cache->used = 0;
+	}
 	ret = stream_file(c, "mounts", SYSSTAT_K_MOUNTS, mount_line, &a);
 	if (ret)
 		return ret;
+	/* Usable when every counted one fit and the table is kept open (its
+	 * poll tells the next change). */
+	if (a.cache && c->k->fd[SYSSTAT_K_MOUNTS] >= 0)
+		a.cache->valid = 1;
 	space_store(&a, s);
 	return 0;
 }
@@ -811,6 +893,7 @@ void sysstat_kept_init(struct sysstat_kept *k)
 	for (i = 0; i < SYSSTAT_SLOTS; i++)
 		k->fd[i] = -1;
 	k->keep = 1;
+	k->space.valid = 0;
 	k->procs_share = 0;
 	k->procs_valid = 0;
 	k->procs = k->procs_due_ns = 0;

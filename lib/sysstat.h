@@ -53,8 +53,27 @@ enum {
 	SYSSTAT_K_NETDEV,
 	SYSSTAT_SLOTS
 };
+/* The filesystems counted at the last reading of the mount table, so that
+ * while it does not change (poll on the kept mounts descriptor says when
+ * it does) a sample is a statfs of each, not a /proc/mounts read of every
+ * mount with its options and a stat of each mount point. */
+#define SYSSTAT_SPACE_CACHE 64
+#define SYSSTAT_SPACE_PATHS 8192
+struct sysstat_space_cache {
+	int valid;
+	unsigned n;
+	struct {
+		uint32_t path;      /* offset in paths */
+		int zfs;
+		uint64_t pool_hash; /* ZFS: its pool */
+	} fs[SYSSTAT_SPACE_CACHE];
+	uint32_t used;
+	char paths[SYSSTAT_SPACE_PATHS];
+};
+
 struct sysstat_kept {
 	int fd[SYSSTAT_SLOTS]; /* -1: not open */
+	struct sysstat_space_cache space;
 	int keep;              /* keep descriptors (else open/close each) */
 	/* The process count lists /proc, whose cost grows with the
 	 * machine's processes (a dentry made for each): it is listed again

@@ -1068,13 +1068,12 @@ static void read_live(void **state)
 
 /* Kept descriptors give what fresh reads give, stay open between reads
  * (one per slot), see new contents (pread from 0 regenerates: the cpu
- * counters move, a new process is counted), and all close. */
+ * counters move), and all close. */
 static void read_live_kept(void **state)
 {
 	struct sysstat a, b, c;
 	struct sysstat_kept k;
-	int fds = count_fds(), i;
-	pid_t kids[8];
+	int fds = count_fds();
 
 	(void)state;
 	sysstat_kept_init(&k);
@@ -1087,20 +1086,16 @@ static void read_live_kept(void **state)
 	assert_true(count_fds() > fds);
 	assert_true(count_fds() <= fds + SYSSTAT_SLOTS);
 	burn_cpu(60 * 1000 * 1000);
-	for (i = 0; i < 8; i++)
-		if ((kids[i] = fork()) == 0) {
-			pause();
-			_exit(0);
-		}
 	assert_int_equal(sysstat_read_kept("/proc", "/sys", &c, &k), 0);
 	assert_int_equal(c.ok, a.ok);
-	assert_true(c.user_ticks > b.user_ticks);
-	assert_true(c.procs >= b.procs + 8 - 2); /* others may have left */
-	assert_true(count_fds() <= fds + SYSSTAT_SLOTS);
-	for (i = 0; i < 8; i++) {
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
+	/* The filesystems were remembered at the first read and measured
+	 * from the cache at the second: the same ones. */
+	if (a.ok & SYSSTAT_SPACE) {
+		assert_true(k.space.valid);
+		assert_int_equal(c.space_total_bytes, a.space_total_bytes);
 	}
+	assert_true(c.user_ticks > b.user_ticks); /* pread from 0: afresh */
+	assert_true(count_fds() <= fds + SYSSTAT_SLOTS);
 	sysstat_kept_close(&k);
 	assert_int_equal(count_fds(), fds);
 }
@@ -1111,8 +1106,6 @@ static void read_procs_spaced(void **state)
 {
 	struct sysstat a, b, c;
 	struct sysstat_kept k;
-	pid_t kids[8];
-	int i;
 
 	(void)state;
 	sysstat_kept_init(&k);
@@ -1120,21 +1113,17 @@ static void read_procs_spaced(void **state)
 	k.procs_share = 1000000000u;
 	assert_int_equal(sysstat_read_kept("/proc", "/sys", &a, &k), 0);
 	assert_true(a.ok & SYSSTAT_PROCS);
-	for (i = 0; i < 8; i++)
-		if ((kids[i] = fork()) == 0) {
-			pause();
-			_exit(0);
-		}
+	assert_true(a.procs >= 1);
+	assert_true(k.procs_valid);
+	/* A count no listing gives: carried while not due. */
+	k.procs = 0;
 	assert_int_equal(sysstat_read_kept("/proc", "/sys", &b, &k), 0);
-	assert_int_equal(b.procs, a.procs); /* carried */
 	assert_true(b.ok & SYSSTAT_PROCS);
-	k.procs_due_ns = 0; /* due now */
+	assert_int_equal(b.procs, 0);
+	k.procs_due_ns = 0; /* due now: listed */
 	assert_int_equal(sysstat_read_kept("/proc", "/sys", &c, &k), 0);
-	assert_true(c.procs >= a.procs + 8 - 2);
-	for (i = 0; i < 8; i++) {
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
+	assert_true(c.procs >= 1);
+	assert_int_equal(k.procs, c.procs);
 }
 
 int main(void)
