@@ -226,8 +226,8 @@ static uint64_t mono_ns(void)
 }
 
 /* PSS of a process just read (PSS mode), into pp: smaps_rollup when due
- * (always without an entry), else the last reading scaled by how its RSS
- * moved since. */
+ * (always without an entry), else the last reading moved by as much as
+ * its RSS moved since. */
 static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 			int32_t pid, struct procfs_proc *pp)
 {
@@ -235,9 +235,11 @@ static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 	int ret;
 
 	if (e && e->pss_read && t0 < e->pss_due_ns) {
+		/* What RSS gained or lost since is taken as private (new
+		 * allocations are): PSS moves by as much, within 0..RSS. */
+		uint64_t pss = e->pss_kib + rss;
 		pp->has_pss = 1;
-		pp->pss_kib = e->pss_rss_kib ?
-			e->pss_kib * rss / e->pss_rss_kib : rss;
+		pp->pss_kib = pss > e->pss_rss_kib ? pss - e->pss_rss_kib : 0;
 		if (pp->pss_kib > rss)
 			pp->pss_kib = rss;
 		return;

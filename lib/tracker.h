@@ -38,7 +38,7 @@ struct tracker_cfg {
 	 * only after cost_share times what the last one took: a process's
 	 * smaps_rollup in PSS mode (walking a big address space's page
 	 * tables costs milliseconds, under the host's mmap lock; between
-	 * reads its PSS follows its RSS) and the system's process count (a
+	 * reads its PSS moves as its RSS does) and the system's process count (a
 	 * listing of /proc: sysstat.h).  0: every sample. */
 	uint32_t cost_share;
 };
