@@ -157,6 +157,13 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int i,
 		 * table shows the image that ran, not the shell before it). */
 		if (e->comm_hash != st->comm_hash) {
 			e->comm_hash = st->comm_hash;
+			e->cmdline_tries = 0;
+			tracker_cmdline(t, pid, &e->p);
+		} else if (!e->p.cmdline[0] &&
+			   e->cmdline_tries < TRACKER_CMDLINE_TRIES) {
+			/* Seen mid-exec: the new comm is set a moment before
+			 * the new arguments are (load_elf_binary). */
+			e->cmdline_tries++;
 			tracker_cmdline(t, pid, &e->p);
 		}
 		return e;
@@ -184,6 +191,7 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int i,
 	e->p.start_ns = t->cfg.boot_time_ns +
 			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);
 	e->p.first_seen_ns = now_ns;
+	e->cmdline_tries = 0;
 	tracker_cmdline(t, pid, &e->p);
 	return e;
 }

@@ -20,6 +20,7 @@
 
 #define TRACKER_MAX_PROCS 4096   /* live processes followed at once */
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
+#define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
 
 struct tracker_cfg {
 	const char *procroot;   /* "/proc" */
@@ -57,6 +58,7 @@ struct tracker_entry {
 	struct rt_proc p;       /* as last seen */
 	uint64_t starttime;     /* stat (22): with the pid, the identity */
 	uint32_t comm_hash;     /* stat (2): a change means an exec */
+	uint32_t cmdline_tries; /* empty cmdline read again, this often */
 	uint32_t gen;           /* sample generation it was last seen in */
 	/* Its pids in the PID namespaces below /proc's (NSpid after the
 	 * first): a GPU driver may report one of those. */

@@ -56,8 +56,9 @@ struct rtrack_state {
 	int exit_value;
 	int pause_req, paused;     /* stop the thread (pause) and start it again */
 	_Atomic int running;       /* the sampler thread exists */
-	int private_fds;           /* the sampler has a descriptor table of
-				    * its own (sampler.c): no guard needed */
+	_Atomic int private_fds;   /* the sampler has a descriptor table of
+				    * its own (sampler.c): no guard needed;
+				    * host threads' closes read it */
 	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
 	int finish_abort;          /* the finisher leaves without exit(0) */
 	sem_t finish_sem;

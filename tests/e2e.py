@@ -63,7 +63,7 @@ def clean_env(extra):
 
 def run(cmd, cwd, extra=None, preload=True, timeout=60):
     env = clean_env(extra or {})
-    # A path: a copy of the library (one another user can read).
+    # preload: a path is a copy of the library (one another user can read).
     pre = ld_preload(preload if isinstance(preload, str) else None,
                      bool(preload))
     if preload or (pre and "LD_PRELOAD" not in env):

@@ -80,8 +80,8 @@ def run(cmd, cwd, extra, preload=True, timeout=TIMEOUT):
     """As e2e.run, plus the wall time, and a hang reported with what the
     host's processes were waiting in (then the whole session is killed)."""
     env = e2e.clean_env(extra)
-    if preload:
-        env["LD_PRELOAD"] = e2e.PRELOAD
+    if e2e.ld_preload(traced=preload):
+        env["LD_PRELOAD"] = e2e.ld_preload(traced=preload)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
@@ -371,8 +371,8 @@ def killer(sig, after):
     seconds, send sig."""
     def runner(cmd, cwd, extra, preload=True):
         env = e2e.clean_env(extra)
-        if preload:
-            env["LD_PRELOAD"] = e2e.PRELOAD
+        if e2e.ld_preload(traced=preload):
+            env["LD_PRELOAD"] = e2e.ld_preload(traced=preload)
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         first = p.stdout.readline()

@@ -272,7 +272,7 @@ static pthread_mutex_t hold = PTHREAD_MUTEX_INITIALIZER;
 
 static void *thread_fork_hold(void *arg)
 {
-	*(pid_t *)arg = spawn_sleeper();
+	__atomic_store_n((pid_t *)arg, spawn_sleeper(), __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&hold);
 	pthread_mutex_unlock(&hold);
 	return NULL;
@@ -318,6 +318,7 @@ static void test_kept_threads(void **state)
  * and posix_spawn make) that then execs: its PSS must be read from its
  * new address space.  smaps_rollup opened before the exec would go on
  * reading the parent's, which is why it is never kept. */
+__attribute__((no_sanitize("address", "thread", "undefined")))
 static int shared_mm_child(void *arg)
 {
 	static char *const argv[] = { "sleep", "30", NULL };
