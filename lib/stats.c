@@ -242,7 +242,6 @@ static void row_system_io(struct interval *iv)
 	row_delta(iv, STATS_C_system_net_sent_bytes, RT_F_sys_net_sent_bytes);
 }
 
-/* No GPU fields are sampled yet: the seed reports 0 without a GPU. */
 /* The GPU columns: the sample that ends the interval, in the seed's
  * units (gpu_usage in GPUs: percent summed over the devices / 100).  A
  * log without GPU (or before 1.2) leaves them unavailable, never 0. */
