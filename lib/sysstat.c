@@ -559,9 +559,12 @@ static int space_measure(struct space_acc *a, const char *src,
 
 	if (mount_skipped(a->path))
 		return 0;
-	/* Unreadable (EACCES, a stale NFS handle): skipped, as by the seed. */
-	if (a->statfs_fn(a->path, &fs, a->ctx))
+	/* Unreadable (EACCES, a stale NFS handle): skipped, as by the seed,
+	 * and the table parsed again next time (it may be readable then). */
+	if (a->statfs_fn(a->path, &fs, a->ctx)) {
+		a->cache = NULL;
 		return 0;
+	}
 	if (fs.blocks == 0)
 		return 0; /* a pseudo filesystem */
 	ret = space_seen(a, fs.dev, src, src_end);
@@ -729,7 +732,10 @@ static int read_procs(const struct src *c, struct sysstat *s)
 		t1 = mono_ns();
 		c->k->procs = n;
 		c->k->procs_valid = 1;
-		c->k->procs_due_ns = t1 + (t1 - t0) * c->k->procs_share;
+		/* At most a minute: the cost is wall time (a stopped job). */
+		c->k->procs_due_ns = t1 + ((t1 - t0) > 60000000000ull / 1000 ?
+						   60000000000ull :
+						   (t1 - t0) * c->k->procs_share);
 	}
 	return 0;
 }

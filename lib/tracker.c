@@ -233,6 +233,17 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* How long a read that took cost_ns waits before the next one: share
+ * times its cost, but never more than a minute (the cost is wall time: a
+ * job stopped with SIGSTOP during the read would otherwise stretch it). */
+static uint64_t cost_wait(uint64_t cost_ns, uint32_t share)
+{
+	uint64_t w = cost_ns * share;
+
+	return cost_ns > TRACKER_COST_WAIT_MAX_NS || w > TRACKER_COST_WAIT_MAX_NS ?
+		       TRACKER_COST_WAIT_MAX_NS : w;
+}
+
 /* PSS of a process just read (PSS mode), into pp: smaps_rollup when due
  * (always without an entry), else the last reading moved by as much as
  * its RSS moved since. */
@@ -266,7 +277,7 @@ static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 	e->pss_read = 1;
 	e->pss_kib = pp->pss_kib;
 	e->pss_rss_kib = rss;
-	e->pss_due_ns = t1 + (t1 - t0) * t->cfg.cost_share;
+	e->pss_due_ns = t1 + cost_wait(t1 - t0, t->cfg.cost_share);
 }
 
 /* Add one process's figures to the tree sums (the seed's rules). */
@@ -313,8 +324,13 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		procfs_kept_init(&fresh);
 		k = at >= 0 ? &t->ent[at].kept : &fresh;
 		if (procfs_read_proc_kept(t->cfg.procroot, pid, 0, &pp, k,
-					  &t->fd_budget) < 0)
-			continue; /* vanished between listing and reading */
+					  &t->fd_budget) < 0) {
+			/* Vanished between listing and reading; what a new
+			 * one's read kept goes back (a known one's goes with
+			 * its entry at the sweep). */
+			procfs_kept_close(&fresh, &t->fd_budget);
+			continue;
+		}
 		if (i == 0) {
 			t->root_stat = pp.stat;
 			t->root_seen = 1;

@@ -21,6 +21,7 @@
 #define TRACKER_MAX_PROCS 4096   /* live processes followed at once */
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
 #define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
+#define TRACKER_COST_WAIT_MAX_NS 60000000000ull /* cost_share's wait, at most */
 
 struct tracker_cfg {
 	const char *procroot;   /* "/proc" */

@@ -287,10 +287,16 @@ static void sampler_tick(uint64_t *next_ns)
 
 	pthread_mutex_unlock(&rt.mu);
 	if (now >= *next_ns) {
-		uint64_t cost;
+		static uint64_t cpu_before;
+		uint64_t cost, cpu;
 
 		sampler_take();
-		cost = rtrack_clock_ns(CLOCK_MONOTONIC) - now;
+		/* The sample's CPU (this thread's clock: it does not run
+		 * while asleep, nor while the job is stopped); a restarted
+		 * thread's clock starts again at 0. */
+		cpu = rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		cost = cpu >= cpu_before ? cpu - cpu_before : cpu;
+		cpu_before = cpu;
 		/* The leader shows as a zombie once the main thread ended by
 		 * any means, pthread_exit wrapper or not. */
 		if (tree.root_seen && tree.root_stat.state == 'Z')
