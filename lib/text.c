@@ -60,19 +60,7 @@ struct text_fd_hooks text_fd_hooks;
 
 int text_open(const char *path, int flags)
 {
-	int fd, err;
-
-	if (text_fd_hooks.enter)
-		text_fd_hooks.enter();
-	do
-		fd = open(path, flags | O_RDONLY | O_CLOEXEC | O_NOCTTY, 0600);
-	while (fd < 0 && errno == EINTR);
-	if (fd >= 0)
-		return fd;
-	err = errno;
-	if (text_fd_hooks.leave)
-		text_fd_hooks.leave();
-	return -err;
+	return text_openat(AT_FDCWD, path, flags);
 }
 
 void text_close(int fd)
