@@ -1,4 +1,5 @@
-/* codec.c - little-endian integers, varints, zigzag and CRC-32 for the log. */
+/* codec.c - little-endian integers, varints, zigzag, bit strings and CRC-32
+ * for the log. */
 #include "codec.h"
 
 #include <string.h>
@@ -130,6 +131,82 @@ void codec_get_str(struct codec_in *in, char *dst, size_t size, size_t max)
 	memcpy(dst, in->p, keep);
 	dst[keep] = '\0';
 	in->p += n;
+}
+
+void codec_bits_put(struct codec_bits_out *o, uint64_t v, unsigned nbits)
+{
+	if (nbits > 32) {
+		codec_bits_put(o, v & 0xffffffffu, 32);
+		v >>= 32;
+		nbits -= 32;
+	}
+	if (nbits < 64)
+		v &= ((uint64_t)1 << nbits) - 1;
+	o->acc |= v << o->n;
+	o->n += nbits;
+	while (o->n >= 8) {
+		if (o->p < o->end)
+			*o->p++ = (uint8_t)o->acc;
+		else
+			o->overflow = 1;
+		o->acc >>= 8;
+		o->n -= 8;
+	}
+}
+
+void codec_bits_end(struct codec_bits_out *o)
+{
+	if (o->n)
+		codec_bits_put(o, 0, 8 - o->n);
+}
+
+void codec_bits_fill_tail(struct codec_bits_in *in)
+{
+	while (in->n <= 55 && in->p < in->end) { /* n stays below 64 */
+		in->acc |= (uint64_t)*in->p++ << in->n;
+		in->n += 8;
+	}
+}
+
+int codec_get_rice_slow(struct codec_bits_in *in, unsigned k, uint64_t *v)
+{
+	unsigned lim, t;
+
+	codec_bits_fill(in, 56);
+	lim = in->n < CODEC_RICE_QMAX ? in->n : CODEC_RICE_QMAX;
+	t = (unsigned)__builtin_ctzll(in->acc | 1u << CODEC_RICE_QMAX);
+
+	if (t < lim) {
+		in->acc >>= t + 1;
+		in->n -= t + 1;
+		*v = (uint64_t)t << k | codec_bits_get(in, k);
+		return 0;
+	}
+	if (lim < CODEC_RICE_QMAX) { /* the input ended first */
+		in->bad = 1;
+		*v = 0;
+		return 0;
+	}
+	in->acc >>= CODEC_RICE_QMAX;
+	in->n -= CODEC_RICE_QMAX;
+	*v = codec_bits_get(in, (unsigned)codec_bits_get56(in, 6) + 1);
+	return 1;
+}
+
+void codec_put_rice(struct codec_bits_out *o, uint64_t u, unsigned k,
+		    int esc, uint64_t w)
+{
+	if (!esc && u >> k < CODEC_RICE_QMAX) {
+		unsigned q = (unsigned)(u >> k);
+		codec_bits_put(o, (uint64_t)1 << q, q + 1);
+		codec_bits_put(o, u, k);
+		return;
+	}
+	/* The escape: QMAX zeros, the bit length less one, the bits. */
+	unsigned len = 64 - (unsigned)__builtin_clzll(w);
+	codec_bits_put(o, 0, CODEC_RICE_QMAX);
+	codec_bits_put(o, len - 1, 6);
+	codec_bits_put(o, w, len);
 }
 
 static const uint32_t crc_table[256] = {

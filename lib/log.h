@@ -6,12 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "sample.h"
 
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 2
+#define RT_LOG_VERSION_MINOR 3
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -24,7 +25,79 @@ enum rt_rec_type {
 	RT_REC_EXIT = 5,  /* 1.1 */
 	RT_REC_EXEC = 6,  /* 1.1 */
 	RT_REC_GPU = 7,   /* 1.2 */
+	RT_REC_SAMPLES = 8, /* 1.3 */
 };
+
+/* ---- The model of a SAMPLES record (FORMAT.md Q, 1.3) ---- */
+
+#define RT_PACK_UCAP ((uint64_t)1 << 59) /* Q8: largest term of m1, m2 */
+
+/* What the writer and the reader of SAMPLES records know of one field of
+ * the chain besides its value (Q7, Q8). */
+struct rt_pack_field {
+	uint64_t delta;  /* D, the last difference */
+	uint64_t delta2; /* the difference before it */
+	uint64_t m1, m2; /* running sums of the first and second differences */
+	uint64_t seen;   /* OR of the values since the record began */
+	uint8_t shift;   /* trailing zero bits the chain's values share */
+	uint8_t k;       /* the record's Rice parameter (Q7) */
+	uint8_t dod;     /* the record's residual: 1 the second difference */
+};
+
+static inline unsigned rt_pack_tz(uint64_t x)
+{
+	return (unsigned)__builtin_ctzll(x | (uint64_t)1 << 63); /* tz(0) 63 */
+}
+
+/* Q5: a field's model at a keyframe whose value is x. */
+static inline void rt_pack_key(struct rt_pack_field *f, uint64_t x)
+{
+	f->delta = f->delta2 = 0;
+	f->m1 = f->m2 = 0;
+	f->seen = x;
+	f->shift = (uint8_t)rt_pack_tz(x);
+	f->k = 0;
+	f->dod = 0;
+}
+
+static inline uint64_t rt_pack_term(uint64_t d)
+{
+	uint64_t u = codec_zigzag(d);
+	return u < RT_PACK_UCAP ? u : RT_PACK_UCAP;
+}
+
+/* Q8: a record that is not a keyframe begins: a field present in the
+ * record before folds that record's last differences and values into its
+ * model (fold); then the record's parameters (Q7). */
+static inline void rt_pack_begin(struct rt_pack_field *f, int fold)
+{
+	uint64_t m;
+	unsigned lg;
+
+	if (fold) {
+		unsigned tz = rt_pack_tz(f->seen);
+		f->m1 = f->m1 - (f->m1 >> 4) + rt_pack_term(f->delta);
+		f->m2 = f->m2 - (f->m2 >> 4) +
+			rt_pack_term(f->delta - f->delta2);
+		if (tz < f->shift)
+			f->shift = (uint8_t)tz;
+		f->seen = 0;
+	}
+	f->dod = f->m2 < f->m1;
+	m = f->dod ? f->m2 : f->m1;
+	/* The bit length of m >> 5 is floor(log2 m) - 4 where m >= 32. */
+	lg = 63 - (unsigned)__builtin_clzll(m | 1);
+	f->k = (uint8_t)(lg > 4u + f->shift ? lg - 4 - f->shift : 0);
+}
+
+/* Q8: after a packed sample whose difference is d and value x. */
+static inline void rt_pack_step(struct rt_pack_field *f, uint64_t d,
+				uint64_t x)
+{
+	f->delta2 = f->delta;
+	f->delta = d;
+	f->seen |= x;
+}
 
 /* Memory mode of tree_mem_kib. */
 enum rt_mem_mode { RT_MEM_PSS = 0, RT_MEM_RSS = 1 };

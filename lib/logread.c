@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,9 +171,21 @@ static int logread_end(struct codec_in *in, struct rt_end *e)
 	return in->bad ? -1 : 0;
 }
 
+/* The chain of SAMPLES records (FORMAT.md Q): every field a writer may
+ * know, those past this reader's included, since their values and models
+ * decide how the next sample's bits read. */
+struct logread_pack {
+	int valid; /* the file's last sample came from a SAMPLES record */
+	uint64_t present; /* the fields present in that record */
+	uint64_t v[64];
+	struct rt_pack_field f[64];
+};
+
 struct logread_state {
 	struct rt_log *log;
 	size_t scap, pcap, xcap, jcap, gvcap, gscap;
+	size_t sfaulted; /* bytes of samples whose pages were asked for */
+	struct logread_pack pack;
 };
 
 /* G2, G3: a new inventory replaces the last one. */
@@ -280,6 +293,150 @@ static int logread_gpu(struct codec_in *in, struct logread_state *st)
 	return 0;
 }
 
+/* A day of samples is hundreds of MiB: their pages are asked for
+ * PREFAULT bytes at a time ahead of the decoder, one call instead of a
+ * page fault each 4 KiB (Linux 5.14; only advice, elsewhere nothing). */
+#define PREFAULT ((size_t)8 << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void logread_prefault(struct logread_state *st)
+{
+	const uintptr_t page = 4096;
+	size_t size = sizeof(struct rt_sample);
+	size_t need = (st->log->nsamples + 1) * size, cap = st->scap * size;
+	uintptr_t base = (uintptr_t)st->log->samples, lo, hi;
+
+	if (need <= st->sfaulted || cap < 2 * PREFAULT)
+		return;
+	lo = (base + need + page - 1) & ~(page - 1);
+	st->sfaulted = need + PREFAULT < cap ? need + PREFAULT : cap;
+	hi = (base + st->sfaulted) & ~(page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
+/* A new element at the end of log->samples; NULL when memory runs out. */
+static struct rt_sample *logread_new_sample(struct logread_state *st)
+{
+	struct rt_log *log = st->log;
+	struct rt_sample *arr = logread_push(log->samples, &log->nsamples,
+					     &st->scap, sizeof(*arr));
+
+	if (!arr)
+		return NULL;
+	if (arr != log->samples)
+		st->sfaulted = 0; /* grown elsewhere: look again */
+	log->samples = arr;
+	logread_prefault(st);
+	return &arr[log->nsamples++];
+}
+
+/* Q4, Q2, Q3: the chain's values as the next sample, missing set. */
+static int logread_emit(struct logread_state *st, uint64_t missing)
+{
+	struct rt_sample *s = logread_new_sample(st);
+
+	if (!s)
+		return -2;
+	memcpy(s->v, st->pack.v, sizeof(s->v));
+	s->missing = missing;
+	return 0;
+}
+
+/* Q6-Q8: one sample's residuals with the record's parameters; the
+ * chain's values move on. */
+static int logread_packed(struct codec_bits_in *in, struct logread_pack *pk,
+			  uint64_t present)
+{
+	/* A copy whose address never escapes stays in registers. */
+	struct codec_bits_in b = *in;
+
+	for (uint64_t m = present; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+		struct rt_pack_field *f = &pk->f[i];
+		uint64_t u, d;
+
+		if (!f->k && b.n && (b.acc & 1)) {
+			/* A residual of 0 (q 0, no bits): idle fields, most
+			 * of a quiet system's. */
+			b.acc >>= 1;
+			b.n--;
+			d = 0;
+		} else if (codec_get_rice(&b, f->k, &u)) {
+			d = codec_unzigzag(u);             /* the escape */
+		} else {
+			d = codec_unzigzag(u) << f->shift;
+		}
+		d += f->dod ? f->delta : 0;
+		pk->v[i] += d;
+		rt_pack_step(f, d, pk->v[i]);
+	}
+	if (!present)
+		codec_bits_get56(&b, 8); /* Q6: the one byte of no field */
+	codec_bits_align(&b);
+	*in = b;
+	return b.bad ? -1 : 0;
+}
+
+/* Q5: the first sample of a keyframe record. */
+static int logread_key(struct codec_in *in, struct logread_pack *pk,
+		       uint64_t present)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		uint64_t x = present >> i & 1 ? codec_get_varint(in) : 0;
+		pk->v[i] = x;
+		rt_pack_key(&pk->f[i], x);
+	}
+	return in->bad ? -1 : 0;
+}
+
+/* Q: a SAMPLES record, one or more samples of the chain. */
+static int logread_samples(struct codec_in *in, struct logread_state *st)
+{
+	struct logread_pack *pk = &st->pack;
+	uint64_t flags = codec_get_varint(in), n = codec_get_varint(in);
+	uint64_t missing = codec_get_varint(in), written, present, shown;
+	struct codec_bits_in bi;
+	int rc, key = (int)(flags & 1);
+
+	if (in->bad || n > 64 || (!key && !pk->valid))
+		return -1;
+	pk->valid = 0;
+	written = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+	present = written & ~missing;
+	/* V2: fields the writer did not know are missing, their value 0. */
+	shown = (missing | ~written) &
+		(RT_SAMPLE_NFIELDS == 64 ? ~(uint64_t)0 :
+		 ((uint64_t)1 << RT_SAMPLE_NFIELDS) - 1);
+	for (unsigned i = (unsigned)n; i < 64; i++)
+		pk->v[i] = 0;
+	if (key) {
+		if (logread_key(in, pk, present) < 0)
+			return -1;
+		if ((rc = logread_emit(st, shown)) < 0)
+			return rc;
+	} else { /* Q8: the fields before and now: the others wait */
+		for (uint64_t m = pk->present | present; m; m &= m - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(m);
+			rt_pack_begin(&pk->f[i], (int)(pk->present >> i & 1));
+		}
+	}
+	pk->present = present;
+	bi = (struct codec_bits_in){ in->p, in->end, 0, 0, 0 };
+	if (!key && codec_bits_done(&bi))
+		return -1; /* Q4: at least one sample */
+	while (!codec_bits_done(&bi)) {
+		if (logread_packed(&bi, pk, present) < 0)
+			return -1;
+		if ((rc = logread_emit(st, shown)) < 0)
+			return rc;
+	}
+	pk->valid = 1;
+	return 0;
+}
+
 /* Append one decoded record of type T to arr/n with decoder fn. */
 #define LOGREAD_APPEND(arr, n, cap, fn)                                       \
 	do {                                                                   \
@@ -302,17 +459,20 @@ static int logread_payload(struct logread_state *st, unsigned type,
 
 	switch (type) {
 	case RT_REC_SAMPLE: {
-		struct rt_sample *arr = logread_push(log->samples, &log->nsamples,
-						     &st->scap, sizeof(*arr));
-		if (!arr)
+		struct rt_sample *s;
+		st->pack.valid = 0; /* Q9: a SAMPLES chain needs a keyframe */
+		s = logread_new_sample(st);
+		if (!s)
 			return -2;
-		log->samples = arr;
-		if (logread_sample(&in, log->nsamples ? &arr[log->nsamples - 1] :
-				   NULL, &arr[log->nsamples]) < 0)
+		if (logread_sample(&in, log->nsamples > 1 ? s - 1 : NULL,
+				   s) < 0) {
+			log->nsamples--;
 			return -1;
-		log->nsamples++;
+		}
 		return 0;
 	}
+	case RT_REC_SAMPLES:
+		return logread_samples(&in, st);
 	case RT_REC_PROC:
 		LOGREAD_APPEND(log->procs, log->nprocs, st->pcap, logread_proc);
 	case RT_REC_EXIT:
@@ -337,7 +497,7 @@ static const char *logread_type_name(unsigned type)
 {
 	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
 					     "PROC", "END", "EXIT", "EXEC",
-					     "GPU" };
+					     "GPU", "SAMPLES" };
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 
@@ -434,7 +594,7 @@ static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen)
 {
-	struct logread_state st = { log, 0, 0, 0, 0, 0, 0 };
+	struct logread_state st = { .log = log };
 	size_t off = RT_LOG_PREAMBLE_LEN;
 
 	memset(log, 0, sizeof(*log));

@@ -26,6 +26,7 @@ int logwrite_preamble(struct logbuf *b)
 	if (o.overflow)
 		return -ENOSPC;
 	b->len += RT_LOG_PREAMBLE_LEN;
+	b->rec_open = 0;
 	return 0;
 }
 
@@ -45,6 +46,7 @@ static int logwrite_frame(struct logbuf *b, uint8_t type,
 	crc = codec_crc32(0, start, (size_t)(o.p - start));
 	codec_put_u32(&o, crc);
 	b->len = (size_t)(o.p - b->mem);
+	b->rec_open = 0; /* a sample after this record starts another */
 	return 0;
 }
 
@@ -95,34 +97,207 @@ static unsigned logwrite_nfields(const struct logbuf *b,
 	return n;
 }
 
-int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
+/* Q10: a SAMPLES record takes samples while its payload is under this
+ * much, so that a torn tail costs a few samples (about 4 at 10 Hz) and the
+ * checksum each new sample recomputes stays short. */
+#define SAMPLES_PAYLOAD_MAX 128
+
+/* The body of one sample: at most 10 bytes a field as a varint (Q5), 86
+ * bits as a residual (Q7: 16 + 6 + 64). */
+#define SAMPLE_BODY_MAX (RT_SAMPLE_NFIELDS * 11 + 1)
+
+/* Q5: the first sample of a keyframe record: the values of the present
+ * fields.  next gets every field's model from them (missing ones: 0). */
+static size_t logwrite_key_body(uint8_t *body, const struct rt_sample *s,
+				uint64_t present, struct rt_pack_field *next)
 {
-	uint8_t scratch[16 + RT_SAMPLE_NFIELDS * CODEC_VARINT_MAX];
+	struct codec_out o = { body, body + SAMPLE_BODY_MAX, 0 };
+
+	for (unsigned i = 0; i < RT_SAMPLE_NFIELDS; i++) {
+		if (present >> i & 1)
+			codec_put_varint(&o, s->v[i]);
+		rt_pack_key(&next[i], present >> i & 1 ? s->v[i] : 0);
+	}
+	return (size_t)(o.p - body);
+}
+
+/* Q6, Q7: a packed sample, each present field's residual against the
+ * chain in b with the record's parameters in next, which then moves on
+ * (Q8). */
+static size_t logwrite_bits_body(uint8_t *body, const struct logbuf *b,
+				 const struct rt_sample *s, uint64_t present,
+				 struct rt_pack_field *next)
+{
+	struct codec_bits_out o = { body, body + SAMPLE_BODY_MAX, 0, 0, 0 };
+
+	for (unsigned i = 0; i < RT_SAMPLE_NFIELDS; i++) {
+		struct rt_pack_field *f = &next[i];
+		uint64_t d = s->v[i] - b->prev.v[i];
+		uint64_t r = f->dod ? d - f->delta : d;
+		uint64_t low = ((uint64_t)1 << f->shift) - 1;
+
+		if (!(present >> i & 1))
+			continue;
+		codec_put_rice(&o, codec_zigzag((uint64_t)((int64_t)r >>
+							    f->shift)),
+			       f->k, (r & low) != 0, codec_zigzag(r));
+		rt_pack_step(f, d, s->v[i]);
+	}
+	codec_bits_end(&o);
+	if (o.p == body) /* Q6: no present field is one zero byte */
+		*o.p++ = 0;
+	return (size_t)(o.p - body);
+}
+
+/* Q1-Q4: a new SAMPLES record of one sample at the end of the batch. */
+static int logwrite_samples_open(struct logbuf *b, int keyframe, unsigned n,
+				 uint64_t missing, const uint8_t *body,
+				 size_t blen)
+{
+	uint8_t scratch[3 * CODEC_VARINT_MAX + SAMPLE_BODY_MAX];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
-	int keyframe = !b->have_prev;
-	unsigned i, n = logwrite_nfields(b, s, keyframe);
-	uint64_t written = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+	size_t off = b->len;
 	int rc;
 
-	codec_put_varint(&o, keyframe ? 1 : 0);          /* S1 */
-	codec_put_varint(&o, n);                         /* S2 */
-	codec_put_varint(&o, s->missing & written);      /* S3 */
-	for (i = 0; i < n; i++) {                        /* S4, S5, S7 */
-		uint64_t base = keyframe ? 0 : b->prev.v[i];
-		uint64_t v = (s->missing >> i & 1) ? base : s->v[i];
-		codec_put_svarint(&o, (int64_t)(v - base));
+	codec_put_varint(&o, keyframe ? 1 : 0);          /* Q1 */
+	codec_put_varint(&o, n);                         /* Q2 */
+	codec_put_varint(&o, missing);                   /* Q3 */
+	codec_put_bytes(&o, body, blen);                 /* Q4 */
+	rc = logwrite_finish(b, RT_REC_SAMPLES, scratch, &o);
+	if (rc == 0) {
+		b->rec_open = 1;
+		b->rec_off = off;
+		b->rec_plen = (size_t)(o.p - scratch);
+		b->rec_n = n;
+		b->rec_missing = missing;
 	}
-	rc = logwrite_finish(b, RT_REC_SAMPLE, scratch, &o);
+	return rc;
+}
+
+static unsigned varint_len(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Q10: the sample joins the SAMPLES record that ends the batch: its body
+ * goes after the payload, the length and the checksum are made anew. */
+static int logwrite_samples_join(struct logbuf *b, const uint8_t *body,
+				 size_t blen)
+{
+	uint8_t *rec = b->mem + b->rec_off;
+	size_t plen = b->rec_plen + blen;
+	unsigned lv = varint_len(b->rec_plen), lv2 = varint_len(plen);
+	size_t total = 1 + lv2 + plen + 4;
+	struct codec_out o;
+
+	if (b->cap - b->rec_off < total)
+		return -ENOSPC;
+	if (lv2 != lv)
+		memmove(rec + 1 + lv2, rec + 1 + lv, b->rec_plen);
+	memcpy(rec + 1 + lv2 + b->rec_plen, body, blen);
+	o = (struct codec_out){ rec + 1, rec + 1 + lv2, 0 };
+	codec_put_varint(&o, plen);
+	o.end = rec + total;
+	o.p = rec + 1 + lv2 + plen;
+	codec_put_u32(&o, codec_crc32(0, rec, 1 + lv2 + plen));
+	b->len = b->rec_off + total;
+	b->rec_plen = plen;
+	return 0;
+}
+
+/* Whether the open SAMPLES record ends the batch. */
+static int logwrite_samples_last(const struct logbuf *b)
+{
+	return b->len == b->rec_off + 1 + varint_len(b->rec_plen) +
+				 b->rec_plen + 4;
+}
+
+/* Whether a sample of layout n, missing may join the open record (Q10). */
+static int logwrite_can_join(const struct logbuf *b, unsigned n,
+			     uint64_t missing)
+{
+	return b->rec_open && logwrite_samples_last(b) && b->rec_n == n &&
+	       b->rec_missing == missing && b->rec_plen < SAMPLES_PAYLOAD_MAX;
+}
+
+int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
+{
+	uint8_t body[SAMPLE_BODY_MAX];
+	struct rt_pack_field next[RT_SAMPLE_NFIELDS];
+	int keyframe = !b->have_prev, join;
+	unsigned i, n = logwrite_nfields(b, s, keyframe);
+	uint64_t written = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
+	uint64_t missing = s->missing & written, present = written & ~missing;
+	size_t blen;
+	int rc;
+
+	join = !keyframe && logwrite_can_join(b, n, missing);
+	memcpy(next, b->pack, sizeof(next));
+	if (keyframe) {
+		blen = logwrite_key_body(body, s, present, next);
+	} else {
+		if (!join) /* Q8: a new record's model and parameters */
+			for (i = 0; i < RT_SAMPLE_NFIELDS; i++)
+				if ((b->chain_present | present) >> i & 1)
+					rt_pack_begin(&next[i],
+						      (int)(b->chain_present >>
+							    i & 1));
+		blen = logwrite_bits_body(body, b, s, present, next);
+	}
+	if (join)
+		rc = logwrite_samples_join(b, body, blen);
+	else
+		rc = logwrite_samples_open(b, keyframe, n, missing, body, blen);
 	if (rc == 0) {
 		/* S7: a missing field keeps the previous value in the chain. */
-		struct rt_sample next = *s;
+		struct rt_sample chain = *s;
 		for (i = 0; i < RT_SAMPLE_NFIELDS; i++)
 			if (s->missing >> i & 1)
-				next.v[i] = keyframe ? 0 : b->prev.v[i];
-		b->prev = next;
+				chain.v[i] = keyframe ? 0 : b->prev.v[i];
+		b->prev = chain;
+		memcpy(b->pack, next, sizeof(next));
+		b->chain_present = present;
 		b->have_prev = 1;
 	}
 	return rc;
+}
+
+static void logwrite_reverse(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		uint8_t t = p[i];
+		p[i] = p[n - 1 - i];
+		p[n - 1 - i] = t;
+	}
+}
+
+/* Q10: a record whose place among the samples means nothing (PROC: the
+ * reader goes by its times) goes in front of the SAMPLES record still open
+ * at the end of the batch, which stays open: a tree whose processes come
+ * and go keeps its samples in a few records. */
+static int logwrite_before_samples(struct logbuf *b, uint8_t type,
+				   uint8_t *scratch, struct codec_out *o)
+{
+	int open = b->rec_open && logwrite_samples_last(b);
+	size_t rec = b->rec_off, end = b->len;
+	int rc = logwrite_finish(b, type, scratch, o);
+
+	if (rc || !open)
+		return rc;
+	/* [rec, end) SAMPLES, [end, len) the new record: swap the two by
+	 * three reversals, in place. */
+	logwrite_reverse(b->mem + rec, end - rec);
+	logwrite_reverse(b->mem + end, b->len - end);
+	logwrite_reverse(b->mem + rec, b->len - rec);
+	b->rec_off = rec + (b->len - end);
+	b->rec_open = 1;
+	return 0;
 }
 
 int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
@@ -144,7 +319,7 @@ int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
 	codec_put_svarint(&o, p->exit_code);       /* C12 */
 	codec_put_str(&o, p->cmdline, sizeof(p->cmdline) - 1); /* C13 */
 	codec_put_varint(&o, p->starttime_ticks);  /* C14 */
-	return logwrite_finish(b, RT_REC_PROC, scratch, &o);
+	return logwrite_before_samples(b, RT_REC_PROC, scratch, &o);
 }
 
 int logwrite_exit(struct logbuf *b, const struct rt_exit *x)

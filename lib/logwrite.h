@@ -14,6 +14,19 @@ struct logbuf {
 	size_t cap, len;
 	struct rt_sample prev; /* last sample encoded: the delta base (S5) */
 	int have_prev;         /* 0 until the first sample: keyframe (S6) */
+	/* The chain's model of each field (FORMAT.md Q8), and the fields
+	 * present in its last SAMPLES record (whose samples the next record
+	 * folds into the model). */
+	struct rt_pack_field pack[RT_SAMPLE_NFIELDS];
+	uint64_t chain_present;
+	/* The SAMPLES record that later samples may join (Q10): at mem +
+	 * rec_off, rec_plen bytes of payload, its layout rec_n and
+	 * rec_missing; open until another record but a PROC (which goes in
+	 * front of it) or logwrite_clear. */
+	int rec_open;
+	size_t rec_off, rec_plen;
+	unsigned rec_n;
+	uint64_t rec_missing;
 };
 
 /* Use mem[0..cap) as the batch buffer; the first sample will be a keyframe. */
@@ -21,7 +34,9 @@ void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap);
 
 /* Append the preamble (F1) / one record to the batch.  Each returns 0, or
  * -ENOSPC when it does not fit, leaving the batch and the delta base as they
- * were (flush, then retry). */
+ * were (flush, then retry).  A sample joins the SAMPLES record that ends
+ * the batch when it can, and a PROC record goes in front of that record
+ * (FORMAT.md Q10); the batch always holds whole, checksummed records. */
 int logwrite_preamble(struct logbuf *b);
 int logwrite_header(struct logbuf *b, const struct rt_header *h);
 int logwrite_sample(struct logbuf *b, const struct rt_sample *s);
@@ -48,8 +63,13 @@ int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
 int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 			const struct rt_gpu_values *v, unsigned n);
 
-/* Forget the batch once it has been written; the delta base is kept. */
-static inline void logwrite_clear(struct logbuf *b) { b->len = 0; }
+/* Forget the batch once it has been written; the delta base is kept (the
+ * next sample starts a SAMPLES record of the next batch). */
+static inline void logwrite_clear(struct logbuf *b)
+{
+	b->len = 0;
+	b->rec_open = 0;
+}
 
 /* Create the log: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so an existing file
  * or a symlink is never overwritten or followed.  Writes the batch (the

@@ -31,6 +31,9 @@ struct dbuf {
 	char buf[4096];
 	uint8_t mem[1024];
 	struct rt_exit x;
+	/* The encoder's state (2 KiB: the sample chain's model, unused
+	 * here) is kept off the stack, which may be a signal's. */
+	struct logbuf b;
 };
 
 /* Read path into d->buf.  Length, or -1. */
@@ -51,7 +54,6 @@ static void descendant_record(struct dbuf *d, const char *path,
 	struct procfs_status st;
 	struct procfs_stat ps;
 	struct rusage ru;
-	struct logbuf b;
 	ssize_t n;
 
 	/* A seccomp filter added inside the job (by this process before an
@@ -91,11 +93,11 @@ static void descendant_record(struct dbuf *d, const char *path,
 			procfs_format_cmdline(d->buf, (size_t)n, d->x.cmdline,
 					      sizeof(d->x.cmdline));
 	}
-	logwrite_init(&b, d->mem, sizeof(d->mem));
+	logwrite_init(&d->b, d->mem, sizeof(d->mem));
 	/* Never creates the log: a root that is gone with its file is not
 	 * written for. */
-	if (logwrite_exit(&b, &d->x) == 0)
-		logfile_append(path, &b);
+	if (logwrite_exit(&d->b, &d->x) == 0)
+		logfile_append(path, &d->b);
 }
 
 /* A vfork()ed child leaving without an exec (its exec failed), or a raw

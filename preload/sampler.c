@@ -419,8 +419,11 @@ static void sampler_takeover(uint32_t kind, int value)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 10;
 	int locked = lock_until(&rt.file_mu, deadline);
-	uint8_t mem[256];
-	struct logbuf b;
+	/* Static: the exit may run on a host's small signal stack, and the
+	 * encoder's state is 2 KiB.  One caller: the exit path that claimed
+	 * the end. */
+	static uint8_t mem[256];
+	static struct logbuf b;
 
 	rt.abandoned = 1;
 	logwrite_init(&b, mem, sizeof(mem));

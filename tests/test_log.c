@@ -152,76 +152,148 @@ static void test_exit_and_exec_record_bytes(void **state)
 	assert_memory_equal(b.mem, want_j, sizeof(want_j));
 }
 
-static void test_sample_keyframe_and_delta_bytes(void **state)
-{
-	static const char *want1 =
-		"0221011d10d00f04000000000000000000000000000000000000000000000000"
-		"000000fa5a0987";
-	static const char *want2 =
-		"0221001d00e807010000000000000000000000000000000000000000000000000"
-		"00000d5d1795f";
-
-	/* 1.2: the GPU fields present, sys_gpu_mem_total_kib missing. */
-	static const char *want3 =
-		"023200258080808020e8070000000000000000000000000000000000000000"
-		"000000000000000004ac02048080800100500280089d6c8ca8";
-	struct logbuf b;
-	struct rt_sample s;
-	char hex[256];
-	size_t i;
-	unsigned f;
-
-	(void)state;
-	assert_int_equal(RT_SAMPLE_NFIELDS, 37);
-	logwrite_init(&b, mem, sizeof(mem));
-	memset(&s, 0, sizeof(s));
-	s.time_ns = 1000;
-	s.tree_procs = 2;
-	s.tree_mem_kib = 777; /* missing: must not be written */
-	sample_set_missing(&s, RT_F_tree_mem_kib);
-	/* Without GPU the trailing GPU fields are left out: the bytes are
-	 * those of a 1.1 sample (S2, V2). */
-	for (f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
-		sample_set_missing(&s, (enum rt_field)f);
-	assert_int_equal(logwrite_sample(&b, &s), 0);
-	for (i = 0; i < b.len; i++)
-		sprintf(hex + 2 * i, "%02x", b.mem[i]);
-	assert_string_equal(hex, want1);
-
-	logwrite_clear(&b);
-	memset(&s, 0, sizeof(s));
-	s.time_ns = 1500;
-	s.tree_procs = 1;
-	for (f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
-		sample_set_missing(&s, (enum rt_field)f);
-	assert_int_equal(logwrite_sample(&b, &s), 0);
-	for (i = 0; i < b.len; i++)
-		sprintf(hex + 2 * i, "%02x", b.mem[i]);
-	assert_string_equal(hex, want2);
-
-	logwrite_clear(&b);
-	memset(&s, 0, sizeof(s));
-	s.time_ns = 2000;
-	s.tree_procs = 1;
-	s.gpu_count = 2;
-	s.sys_gpu_util_pct = 150;
-	s.sys_gpu_utilized = 2;
-	s.sys_gpu_mem_used_kib = 1048576;
-	s.sys_gpu_mem_total_kib = 99; /* missing */
-	sample_set_missing(&s, RT_F_sys_gpu_mem_total_kib);
-	s.tree_gpu_util_pct = 40;
-	s.tree_gpu_utilized = 1;
-	s.tree_gpu_mem_kib = 512;
-	assert_int_equal(logwrite_sample(&b, &s), 0);
-	for (i = 0; i < b.len; i++)
-		sprintf(hex + 2 * i, "%02x", b.mem[i]);
-	assert_string_equal(hex, want3);
-}
-
 static void hex_of(const struct logbuf *b, char *hex)
 {
 	for (size_t i = 0; i < b->len; i++)
 		sprintf(hex + 2 * i, "%02x", b->mem[i]);
+}
+
+/* Append the bytes written as hex to mem at len; the new length. */
+static size_t put_hex(size_t len, const char *hex)
+{
+	for (; hex[0] && hex[1]; hex += 2) {
+		unsigned byte;
+		assert_int_equal(sscanf(hex, "%2x", &byte), 1);
+		mem[len++] = (uint8_t)byte;
+	}
+	return len;
+}
+
+/* A preamble and a header in mem; its length. */
+static size_t put_head(void)
+{
+	struct logbuf b;
+	struct rt_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.clk_tck = 100;
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+	return b.len;
+}
+
+/* 1.0-1.2 SAMPLE records (FORMAT.md S), as 1.2 writers wrote them
+ * (computed independently with Python's zlib.crc32): still read. */
+static void test_sample_records_of_1_2_read(void **state)
+{
+	static const char *key =
+		"0221011d10d00f04000000000000000000000000000000000000000000000000"
+		"000000fa5a0987";
+	static const char *delta =
+		"0221001d00e807010000000000000000000000000000000000000000000000000"
+		"00000d5d1795f";
+	/* 1.2: the GPU fields present, sys_gpu_mem_total_kib missing. */
+	static const char *gpu =
+		"023200258080808020e8070000000000000000000000000000000000000000"
+		"000000000000000004ac02048080800100500280089d6c8ca8";
+	struct rt_log log;
+	char err[200];
+	size_t len = put_hex(put_hex(put_hex(put_head(), key), delta), gpu);
+
+	(void)state;
+	assert_int_equal(RT_SAMPLE_NFIELDS, 37);
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, 3);
+	assert_int_equal(log.samples[0].time_ns, 1000);
+	assert_int_equal(log.samples[0].tree_procs, 2);
+	assert_false(sample_has(&log.samples[0], RT_F_tree_mem_kib));
+	assert_false(sample_has(&log.samples[0], RT_F_gpu_count));
+	assert_true(sample_has(&log.samples[0], RT_F_seen_stime_ticks));
+	assert_int_equal(log.samples[1].time_ns, 1500);
+	assert_int_equal(log.samples[1].tree_procs, 1);
+	assert_true(sample_has(&log.samples[1], RT_F_tree_mem_kib));
+	assert_int_equal(log.samples[2].time_ns, 2000);
+	assert_int_equal(log.samples[2].gpu_count, 2);
+	assert_int_equal(log.samples[2].sys_gpu_util_pct, 150);
+	assert_int_equal(log.samples[2].sys_gpu_mem_used_kib, 1048576);
+	assert_false(sample_has(&log.samples[2], RT_F_sys_gpu_mem_total_kib));
+	assert_int_equal(log.samples[2].tree_gpu_mem_kib, 512);
+	logread_free(&log);
+}
+
+/* A SAMPLES record as the writer makes it, given fields: time, procs,
+ * sys_disk_read_bytes; tree_mem_kib and the GPU fields missing. */
+static void put_sample3(struct logbuf *b, uint64_t time, uint64_t procs,
+			uint64_t disk)
+{
+	struct rt_sample s;
+
+	memset(&s, 0, sizeof(s));
+	s.time_ns = time;
+	s.tree_procs = procs;
+	s.sys_disk_read_bytes = disk;
+	s.tree_mem_kib = 777; /* missing: never written */
+	sample_set_missing(&s, RT_F_tree_mem_kib);
+	/* Trailing missing fields are left out (S9, Q2). */
+	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(&s, (enum rt_field)f);
+	assert_int_equal(logwrite_sample(b, &s), 0);
+}
+
+/* Eight samples (FORMAT.md Q): a keyframe record of four, then, in the
+ * next batch, a record of four that is not a keyframe, whose parameters
+ * come from the model the first one left (Q8).  The bytes come from the
+ * tests' own encoder, written from the text of FORMAT.md Q in Python
+ * (zlib.crc32 for the checksum). */
+static void test_samples_record_bytes(void **state)
+{
+	static const char *want_key =
+		"0847011d10e8070200000000000000000000000000000000000000000000000000"
+		"00000009fa0000c0ffff00000e00f01f00000a2cffff07007000c0ff000009faff"
+		"ff03002802fc07e677b88d";
+	static const char *want_next =
+		"0833001d10000089fdffff03003400e03f0000c9f9ffff03003400e03f000045fa"
+		"ff3f00400300fe03000085faff3f00400300fe030e01c969";
+	uint64_t time[8] = { 1000, 1500, 2100, 2600 };
+	uint64_t disk[8] = { 0, 8192, 8192 + 3 * 4096, 8192 + 3 * 4096 + 513 };
+	struct logbuf b;
+	struct rt_log log;
+	char hex[512], err[200];
+	size_t len;
+
+	(void)state;
+	for (int j = 1; j <= 4; j++) {
+		time[3 + j] = 3100 + 500 * (uint64_t)j + (uint64_t)(j % 3) * 7;
+		disk[3 + j] = disk[3] + 4096 * (uint64_t)j;
+	}
+	logwrite_init(&b, mem, sizeof(mem));
+	for (int i = 0; i < 4; i++)
+		put_sample3(&b, time[i], i ? 1 : 2, disk[i]);
+	hex_of(&b, hex);
+	assert_string_equal(hex, want_key);
+	logwrite_clear(&b);
+	for (int i = 4; i < 8; i++)
+		put_sample3(&b, time[i], 1, disk[i]);
+	hex_of(&b, hex);
+	assert_string_equal(hex, want_next);
+
+	/* ...and they read back. */
+	len = put_hex(put_hex(put_head(), want_key), want_next);
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, 8);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(log.samples[i].time_ns, time[i]);
+		assert_int_equal(log.samples[i].sys_disk_read_bytes, disk[i]);
+		assert_int_equal(log.samples[i].tree_procs, i ? 1 : 2);
+		assert_false(sample_has(&log.samples[i], RT_F_tree_mem_kib));
+		assert_int_equal(log.samples[i].tree_mem_kib, 0);
+		assert_false(sample_has(&log.samples[i], RT_F_tree_gpu_mem_kib));
+		assert_true(sample_has(&log.samples[i], RT_F_seen_utime_ticks));
+	}
+	logread_free(&log);
 }
 
 /* FORMAT.md G, computed independently with Python's zlib.crc32. */
@@ -346,19 +418,27 @@ static void test_gpu_roundtrip(void **state)
 
 static size_t build_log(int nsamples, int with_end);
 
-/* Write one GPU record with payload p into mem at len; the new length. */
-static size_t put_gpu_record(size_t len, const uint8_t *p, size_t n)
+/* Write one record of type with payload p (under 128 bytes) into mem at
+ * len, framed and checksummed; the new length. */
+static size_t put_record(size_t len, uint8_t type, const uint8_t *p,
+			 size_t n)
 {
 	uint8_t *r = mem + len;
 	uint32_t crc;
 
-	r[0] = RT_REC_GPU;
+	r[0] = type;
 	r[1] = (uint8_t)n;
 	memcpy(r + 2, p, n);
 	crc = codec_crc32(0, r, n + 2);
 	for (int i = 0; i < 4; i++)
 		r[n + 2 + i] = (uint8_t)(crc >> (8 * i));
 	return len + n + 6;
+}
+
+/* Write one GPU record with payload p into mem at len; the new length. */
+static size_t put_gpu_record(size_t len, const uint8_t *p, size_t n)
+{
+	return put_record(len, RT_REC_GPU, p, n);
 }
 
 static void test_gpu_hostile(void **state)
@@ -599,7 +679,7 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(err, "not an rtrack log"));
 	mem[8] = 2; /* major version 2 */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "version 2.2 is newer"));
+	assert_non_null(strstr(err, "version 2.3 is newer"));
 	mem[8] = 0; /* major 0 never existed */
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "does not exist"));
@@ -649,17 +729,272 @@ static void test_batch_full_is_atomic(void **state)
 	uint8_t small[64];
 	struct logbuf b;
 	struct rt_sample s;
+	struct rt_pack_field pack[RT_SAMPLE_NFIELDS];
 
 	(void)state;
 	logwrite_init(&b, small, sizeof(small));
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(logwrite_sample(&b, &s), 0);
-	size_t used = b.len;
-	s.time_ns = UINT64_MAX;
-	s.tree_procs = UINT64_MAX;
+	size_t used = b.len, plen = b.rec_plen;
+	memcpy(pack, b.pack, sizeof(pack));
+	/* Every field jumps: an escape each (Q7), far past 64 bytes. */
+	for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++)
+		s.v[f] = UINT64_MAX - f;
 	assert_int_equal(logwrite_sample(&b, &s), -ENOSPC);
 	assert_int_equal(b.len, used);
+	assert_int_equal(b.rec_plen, plen);
 	assert_int_equal(b.prev.time_ns, 0); /* delta base unchanged */
+	assert_memory_equal(b.pack, pack, sizeof(pack));
+	/* Flushed, the same sample goes in: a record of its own. */
+	logwrite_clear(&b);
+	logwrite_init(&b, mem, sizeof(mem));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+}
+
+/* A small deterministic generator for the round trips. */
+static uint64_t rnd_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* Sample i of a chain whose fields move in every way the model meets:
+ * constants, counters with jitter, page multiples that turn odd, levels
+ * that jitter or jump, the whole 64-bit range, fields that come and go. */
+static void rnd_sample(struct rt_sample *s, int i)
+{
+	uint64_t r = rnd();
+
+	for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++) {
+		switch (f % 8) {
+		case 0: break;                                   /* constant */
+		case 1: s->v[f] += 1000 + rnd() % 64; break;     /* counter */
+		case 2: s->v[f] += 4096 * (rnd() % 9); break;    /* pages */
+		case 3: s->v[f] = 5000000 + rnd() % 100000; break; /* level */
+		case 4: s->v[f] = rnd(); break;                  /* noise */
+		case 5: s->v[f] += i % 50 == 49 ? 1 : 512 * (rnd() % 3); break;
+		case 6: s->v[f] = i % 37 == 0 ? rnd() >> (rnd() % 64) : s->v[f];
+			break;                                   /* jumps */
+		case 7: s->v[f] -= rnd() % 1000; break;          /* falls */
+		}
+	}
+	s->time_ns += 100000000 + r % 3000000;
+	s->missing = 0;
+	if (r % 11 == 0)
+		sample_set_missing(s, RT_F_tree_mem_kib);
+	if ((i / 40) % 2) /* GPU fields for a while, then not */
+		for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+			sample_set_missing(s, (enum rt_field)f);
+}
+
+/* Samples written in batches of random length (FORMAT.md Q10) with other
+ * records between some of them read back exactly, values and missing. */
+static void test_samples_roundtrip(void **state)
+{
+	enum { N = 600 };
+	static struct rt_sample want[N];
+	static uint8_t batch[4096];
+	struct rt_sample s;
+	struct logbuf b;
+	struct rt_log log;
+	char err[200];
+	size_t len = put_head();
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 1700000000000000000ull;
+	logwrite_init(&b, batch, sizeof(batch));
+	for (int i = 0; i < N; i++) {
+		rnd_sample(&s, i);
+		if (logwrite_sample(&b, &s) == -ENOSPC) {
+			memcpy(mem + len, b.mem, b.len);
+			len += b.len;
+			logwrite_clear(&b);
+			assert_int_equal(logwrite_sample(&b, &s), 0);
+		}
+		if (rnd() % 13 == 0) { /* the sampler's write */
+			memcpy(mem + len, b.mem, b.len);
+			len += b.len;
+			logwrite_clear(&b);
+		}
+		want[i] = s;
+		for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++)
+			if (s.missing >> f & 1)
+				want[i].v[f] = 0;
+		if (rnd() % 29 == 0) {
+			struct rt_proc p = { .pid = 7, .cmdline = "x" };
+			assert_int_equal(logwrite_proc(&b, &p), 0);
+		}
+	}
+	memcpy(mem + len, b.mem, b.len);
+	len += b.len;
+	assert_true(len < sizeof(mem));
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, N);
+	for (int i = 0; i < N; i++) {
+		struct rt_sample got = log.samples[i];
+		assert_int_equal(got.missing, want[i].missing);
+		for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++)
+			if (got.missing >> f & 1)
+				got.v[f] = 0;
+		assert_memory_equal(got.v, want[i].v, sizeof(got.v));
+	}
+	logread_free(&log);
+}
+
+/* Many samples, in records of every size the writer makes, over many
+ * growths of the reader's array: every value arrives. */
+static void test_samples_many(void **state)
+{
+	enum { N = 50000 };
+	size_t cap = (size_t)N * 160 + 4096, len;
+	uint8_t *buf = malloc(cap);
+	uint64_t *first = malloc(N * sizeof(uint64_t));
+	struct rt_sample s;
+	struct logbuf b;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(first);
+	len = put_head();
+	memcpy(buf, mem, len);
+	memset(&s, 0, sizeof(s));
+	logwrite_init(&b, buf + len, cap - len);
+	for (int i = 0; i < N; i++) {
+		rnd_sample(&s, i);
+		first[i] = s.v[RT_F_tree_utime_ticks];
+		assert_int_equal(logwrite_sample(&b, &s), 0);
+	}
+	assert_int_equal(logread_buf(buf, len + b.len, &log, err, sizeof(err)),
+			 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, N);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(log.samples[i].tree_utime_ticks, first[i]);
+	logread_free(&log);
+	assert_null(log.samples);
+	free(first);
+	free(buf);
+}
+
+/* Which samples share a record (Q10): those of one batch with the same
+ * layout, while the payload is under 128 bytes. */
+static void test_samples_records_join(void **state)
+{
+	struct logbuf b;
+	struct rt_sample s;
+	struct rt_proc p = { .pid = 7 };
+	size_t off;
+
+	(void)state;
+	logwrite_init(&b, mem, sizeof(mem));
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	off = b.rec_off;
+	s.time_ns = 5;
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	assert_int_equal(b.rec_off, off); /* joined */
+	sample_set_missing(&s, RT_F_sys_procs);
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	assert_true(b.rec_off > off);    /* another layout */
+	off = b.rec_off;
+	/* A PROC record goes in front of the open record, which stays open
+	 * and takes the next sample. */
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	assert_int_equal(mem[off], RT_REC_PROC);
+	assert_true(b.rec_off > off);
+	assert_int_equal(mem[b.rec_off], RT_REC_SAMPLES);
+	off = b.rec_off;
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	assert_int_equal(b.rec_off, off);
+	/* Any other record closes it. */
+	assert_int_equal(logwrite_exec(&b, &(struct rt_exec){ .pid = 7 }), 0);
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	assert_true(b.rec_off > off);
+	logwrite_clear(&b);
+	assert_int_equal(logwrite_sample(&b, &s), 0);
+	assert_int_equal(b.rec_off, 0);  /* a new batch */
+	assert_int_equal(mem[0], RT_REC_SAMPLES);
+	assert_int_equal(mem[2] & 1, 0); /* not a keyframe */
+	for (int i = 0; i < 200; i++) {
+		s.time_ns += 1000000007;
+		s.sys_net_recv_bytes += rnd();
+		assert_int_equal(logwrite_sample(&b, &s), 0);
+		assert_true(b.rec_plen < 128 + 11 * RT_SAMPLE_NFIELDS);
+	}
+	assert_true(b.rec_off > 0);      /* full: another record */
+}
+
+/* Damage in SAMPLES records (Q9) is found and located; what came before
+ * it is kept. */
+static void test_samples_hostile(void **state)
+{
+	/* flags, n, missing, then samples.  One field, n = 1. */
+	static const uint8_t key[] = { 1, 1, 0, 5 };          /* value 5 */
+	static const uint8_t key2[] = { 1, 1, 0, 5, 0x01 };   /* then +0 */
+	static const uint8_t more[] = { 0, 1, 0, 0x01 };      /* 1 bit: +0 */
+	static const uint8_t empty[] = { 0, 1, 0 };           /* no sample */
+	static const uint8_t wide[] = { 1, 65, 0 };           /* n > 64 */
+	static const uint8_t cut[] = { 0, 1, 0, 0x00 };       /* 8 zeros */
+	/* 16 zero bits, L - 1 = 0 in 6 bits, then w = 1: the residual -1. */
+	static const uint8_t esc[] = { 0, 1, 0, 0x00, 0x00, 0x40 };
+	static const uint8_t none[] = { 0, 1, 1, 0x00 };      /* all missing */
+	static const uint8_t v12[] = { 1, 1, 0, 10 };         /* SAMPLE */
+	static const struct {
+		const uint8_t *first;
+		size_t nfirst;
+		uint8_t type2;
+		const uint8_t *p;
+		size_t n;
+		int damaged;
+		size_t samples;
+	} cases[] = {
+		{ NULL, 0, 8, more, sizeof(more), 1, 0 },   /* no chain */
+		{ key, sizeof(key), 8, more, sizeof(more), 0, 2 },
+		{ key2, sizeof(key2), 8, empty, sizeof(empty), 1, 2 },
+		{ NULL, 0, 8, wide, sizeof(wide), 1, 0 },
+		{ key, sizeof(key), 8, cut, sizeof(cut), 1, 1 },
+		{ key, sizeof(key), 8, esc, sizeof(esc), 0, 2 },
+		{ key, sizeof(key), 8, none, sizeof(none), 0, 2 },
+		{ v12, sizeof(v12), 2, more, sizeof(more), 1, 1 },
+	};
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t len = put_head(), at;
+		if (cases[c].first)
+			len = put_record(len, cases[c].type2 == 2 ? 2 : 8,
+					 cases[c].first, cases[c].nfirst);
+		at = len;
+		len = put_record(len, RT_REC_SAMPLES, cases[c].p, cases[c].n);
+		assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)),
+				 0);
+		assert_int_equal(log.damaged, cases[c].damaged);
+		if (cases[c].damaged) {
+			assert_int_equal(log.damage_offset, at);
+			assert_non_null(strstr(log.damage, "SAMPLES"));
+		}
+		assert_int_equal(log.nsamples, cases[c].samples);
+		logread_free(&log);
+	}
+	{
+		size_t len = put_record(put_record(put_head(), 8, key,
+						   sizeof(key)),
+					8, esc, sizeof(esc));
+		assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)),
+				 0);
+		assert_int_equal(log.samples[1].time_ns, 4);
+		logread_free(&log);
+	}
 }
 
 static void test_file_create_refuses_existing(void **state)
@@ -702,7 +1037,8 @@ int main(void)
 		cmocka_unit_test(test_gpu_record_bytes),
 		cmocka_unit_test(test_gpu_roundtrip),
 		cmocka_unit_test(test_gpu_hostile),
-		cmocka_unit_test(test_sample_keyframe_and_delta_bytes),
+		cmocka_unit_test(test_sample_records_of_1_2_read),
+		cmocka_unit_test(test_samples_record_bytes),
 		cmocka_unit_test(test_exit_and_exec_record_bytes),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_every_truncation),
@@ -710,6 +1046,10 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_unknown_record_skipped),
 		cmocka_unit_test(test_batch_full_is_atomic),
+		cmocka_unit_test(test_samples_roundtrip),
+		cmocka_unit_test(test_samples_many),
+		cmocka_unit_test(test_samples_records_join),
+		cmocka_unit_test(test_samples_hostile),
 		cmocka_unit_test(test_file_create_refuses_existing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

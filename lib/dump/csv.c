@@ -38,31 +38,85 @@ static void csv_text(FILE *out, const char *s, size_t len)
 	putc('"', out);
 }
 
+/* Rows are put together in one large block and written with one fwrite
+ * each time it fills: per-row stdio calls cost more than the numbers. */
+#define CSV_ROW_MAX (STATS_ROW_NFIELDS * FMT_NUM_MAX)
+#define CSV_BLOCK (256 * 1024)
+
+static char csv_block[CSV_BLOCK + CSV_ROW_MAX + 32];
+
+/* Where each column's last text is: a value that did not change since the
+ * row before (most columns of a real job: the pid, memory and disk totals,
+ * idle counters) is copied from that row, not formatted again.  The copy
+ * reads a row written a while ago, never bytes just stored one by one (a
+ * wide load of those waits for them). */
+struct csv_cell {
+	uint64_t raw; /* the value's bytes */
+	size_t off;   /* its text in csv_block */
+	size_t len;   /* 0: none */
+};
+
+static struct csv_cell csv_cells[STATS_ROW_NFIELDS];
+
+/* The row r at csv_block + at, without the line end; returns its length.
+ * csv_block has room for 32 bytes past the row. */
+static size_t csv_row(size_t at, const struct stats_row *r)
+{
+	char *dst = csv_block + at;
+	size_t len = 0;
+
+	for (unsigned k = 0; k < STATS_ROW_NFIELDS; k++) {
+		const struct stats_field *f = &stats_row_fields[k];
+		struct csv_cell *c = &csv_cells[k];
+		uint64_t raw;
+		size_t n;
+
+		if (k)
+			dst[len++] = ',';
+		if (!(r->present & STATS_BIT(k)))
+			continue;
+		memcpy(&raw, (const char *)r + f->offset, sizeof raw);
+		if (c->len && c->raw == raw) {
+			memmove(dst + len, csv_block + c->off, 32);
+			n = c->len;
+		} else {
+			n = fmt_field_buf(dst + len, f, r, 1);
+			c->raw = raw;
+			c->len = n <= 32 ? n : 0;
+		}
+		c->off = at + len;
+		len += n;
+	}
+	return len;
+}
+
 static void csv_rows(FILE *out, const struct rt_log *log, int tagged)
 {
-	size_t nrows = stats_nrows(log);
+	size_t nrows = stats_nrows(log), used = 0;
 	struct stats_row r;
 
-	/* A row is put together in one buffer and written at once. */
-	char line[STATS_ROW_NFIELDS * FMT_NUM_MAX];
+	memset(csv_cells, 0, sizeof csv_cells);
 
 	for (size_t i = 0; i < nrows && !ferror(out); i++) {
-		size_t len = 0;
-
 		stats_row(log, i, &r);
-		for (unsigned k = 0; k < STATS_ROW_NFIELDS; k++) {
-			if (k)
-				line[len++] = ',';
-			len += fmt_field_buf(line + len, &stats_row_fields[k],
-					     &r, (r.present & STATS_BIT(k)) != 0);
-		}
-		fwrite(line, 1, len, out);
+		used += csv_row(used, &r);
 		if (tagged) {
+			fwrite(csv_block, 1, used, out);
+			used = 0;
+			memset(csv_cells, 0, sizeof csv_cells);
 			putc(',', out);
 			csv_text(out, log->hdr.host, sizeof log->hdr.host);
+			putc('\n', out);
+			continue;
 		}
-		putc('\n', out);
+		csv_block[used++] = '\n';
+		if (used >= CSV_BLOCK) {
+			fwrite(csv_block, 1, used, out);
+			used = 0;
+			memset(csv_cells, 0, sizeof csv_cells);
+		}
 	}
+	fwrite(csv_block, 1, used, out);
 }
 
 int dump_csv(FILE *out, const struct rt_log *log)

@@ -39,33 +39,117 @@ static size_t fmt_real_huge(char *dst, double x, int decimals)
 	return (size_t)n;
 }
 
-/* Decimal digits of v at dst (no NUL); returns how many.  snprintf's
- * generality is most of the time of a day's CSV. */
+/* "00" to "99", two characters each. */
 static const char digit_pairs[] =
 	"00010203040506070809101112131415161718192021222324252627282930313233"
 	"34353637383940414243444546474849505152535455565758596061626364656667"
 	"6869707172737475767778798081828384858687888990919293949596979899";
 
-/* Two digits a division: the CSV of a day is 27 million numbers. */
+/* How many decimal digits v has: from its bit length (log10(2) is about
+ * 1233/4096), corrected by one comparison. */
+static size_t count_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull,
+		10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	size_t n = (bits * 1233) >> 12;
+
+	return n + (v >= pow10[n] || v == 0);
+}
+
+/* The n digits of v (n = count_digits(v)) at dst, written from the end,
+ * four a division: the CSV of a day is 27 million numbers. */
+static void put_digits_n(char *dst, uint64_t v, size_t n)
+{
+	char *p = dst + n;
+
+	while (v >= 10000) {
+		unsigned r = (unsigned)(v % 10000);
+		v /= 10000;
+		p -= 4;
+		memcpy(p, digit_pairs + 2 * (r / 100), 2);
+		memcpy(p + 2, digit_pairs + 2 * (r % 100), 2);
+	}
+	if (v >= 100) {
+		p -= 2;
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(p - 2, digit_pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
+}
+
+/* v / 10^decimals (1..9): a division by a constant is a multiplication,
+ * by a variable it is the slowest instruction of the CSV's loop. */
+static uint64_t div_pow10(uint64_t v, int decimals)
+{
+	switch (decimals) {
+	case 1: return v / 10;
+	case 2: return v / 100;
+	case 3: return v / 1000;
+	case 4: return v / 10000;
+	case 5: return v / 100000;
+	case 6: return v / 1000000;
+	case 7: return v / 10000000;
+	case 8: return v / 100000000;
+	default: return v / 1000000000;
+	}
+}
+
+/* v (< 10^k) as exactly k digits, leading zeros included: the pairs are
+ * independent of each other, so they are worked out side by side. */
+static void put_fixed(char *dst, uint64_t v, unsigned k)
+{
+	unsigned lo, hi;
+
+	if (k & 1) {
+		dst[0] = (char)('0' + v / pow10_u64[k - 1]);
+		v %= pow10_u64[k - 1];
+		dst++;
+		k--;
+	}
+	switch (k) {
+	case 8:
+		hi = (unsigned)(v / 10000);
+		lo = (unsigned)(v % 10000);
+		memcpy(dst, digit_pairs + 2 * (hi / 100), 2);
+		memcpy(dst + 2, digit_pairs + 2 * (hi % 100), 2);
+		memcpy(dst + 4, digit_pairs + 2 * (lo / 100), 2);
+		memcpy(dst + 6, digit_pairs + 2 * (lo % 100), 2);
+		break;
+	case 6:
+		hi = (unsigned)(v / 10000);
+		lo = (unsigned)(v % 10000);
+		memcpy(dst, digit_pairs + 2 * hi, 2);
+		memcpy(dst + 2, digit_pairs + 2 * (lo / 100), 2);
+		memcpy(dst + 4, digit_pairs + 2 * (lo % 100), 2);
+		break;
+	case 4:
+		memcpy(dst, digit_pairs + 2 * (v / 100), 2);
+		memcpy(dst + 2, digit_pairs + 2 * (v % 100), 2);
+		break;
+	case 2:
+		memcpy(dst, digit_pairs + 2 * v, 2);
+		break;
+	}
+}
+
+/* Decimal digits of v at dst (no NUL); returns how many.  snprintf's
+ * generality is most of the time of a day's CSV. */
 static size_t put_digits(char *dst, uint64_t v)
 {
-	char tmp[20];
-	size_t n = sizeof tmp;
+	size_t n = count_digits(v);
 
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-		v /= 100;
-		tmp[--n] = digit_pairs[d + 1];
-		tmp[--n] = digit_pairs[d];
-	}
-	if (v >= 10) {
-		tmp[--n] = digit_pairs[v * 2 + 1];
-		tmp[--n] = digit_pairs[v * 2];
-	} else {
-		tmp[--n] = (char)('0' + v);
-	}
-	memcpy(dst, tmp + n, sizeof tmp - n);
-	return sizeof tmp - n;
+	put_digits_n(dst, v, n);
+	return n;
 }
 
 size_t fmt_real(char dst[FMT_NUM_MAX], double x, int decimals)
@@ -90,12 +174,14 @@ size_t fmt_real(char dst[FMT_NUM_MAX], double x, int decimals)
 	len = 0;
 	if (x < 0 && n)
 		dst[len++] = '-';
-	len += (int)put_digits(dst + len, n / scale);
-	if (decimals > 0) {
-		uint64_t frac = n % scale;
+	if (decimals == 0) {
+		len += (int)put_digits(dst + len, n);
+	} else {
+		uint64_t q = div_pow10(n, decimals);
+
+		len += (int)put_digits(dst + len, q);
 		dst[len++] = '.';
-		for (int i = decimals - 1; i >= 0; i--, frac /= 10)
-			dst[len + i] = (char)('0' + frac % 10);
+		put_fixed(dst + len, n - q * scale, (unsigned)decimals);
 		len += decimals;
 	}
 	dst[len] = '\0';

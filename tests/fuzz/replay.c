@@ -15,12 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_SEEDS 256
 #define MAX_LEN (1 << 20)
 
-static uint8_t *seeds[MAX_SEEDS];
-static size_t seed_len[MAX_SEEDS];
-static int nseeds;
+/* Every seed, each at its own size (a corpus grows to thousands). */
+static uint8_t **seeds;
+static size_t *seed_len;
+static int nseeds, cap_seeds;
 
 static void load(const char *path)
 {
@@ -28,15 +28,24 @@ static void load(const char *path)
 	uint8_t *buf;
 	size_t n;
 
-	if (!f || nseeds == MAX_SEEDS) {
-		if (f)
-			fclose(f);
+	if (!f)
 		return;
+	if (nseeds == cap_seeds) {
+		cap_seeds = cap_seeds ? 2 * cap_seeds : 256;
+		seeds = realloc(seeds, (size_t)cap_seeds * sizeof(*seeds));
+		seed_len = realloc(seed_len,
+				   (size_t)cap_seeds * sizeof(*seed_len));
+		if (!seeds || !seed_len) {
+			fprintf(stderr, "out of memory\n");
+			exit(2);
+		}
 	}
 	buf = malloc(MAX_LEN);
-	n = fread(buf, 1, MAX_LEN, f);
+	n = buf ? fread(buf, 1, MAX_LEN, f) : 0;
 	fclose(f);
-	seeds[nseeds] = buf;
+	if (!buf)
+		return;
+	seeds[nseeds] = realloc(buf, n ? n : 1);
 	seed_len[nseeds++] = n;
 }
 
@@ -141,6 +150,8 @@ int main(int argc, char **argv)
 	free(buf);
 	for (i = 0; i < nseeds; i++)
 		free(seeds[i]);
+	free(seeds);
+	free(seed_len);
 	printf("%d seeds, %ld mutations: no crash\n", nseeds, mutations);
 	return 0;
 }
