@@ -233,3 +233,11 @@ ssize_t text_read_head(const char *path, char *buf, size_t size)
 	buf[size - 1] = '\0';
 	return (ssize_t)size - 1;
 }
+
+void text_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}

@@ -78,4 +78,7 @@ int text_dir_each(int fd, int (*fn)(const char *name, void *ctx), void *ctx);
 /* Decimal digits of v into dst (no NUL); returns the count (at most 20). */
 size_t text_put_u64(char *dst, uint64_t v);
 
+/* Copy src into dst[size] (size at least 1), cut and always terminated. */
+void text_copy(char *dst, size_t size, const char *src);
+
 #endif

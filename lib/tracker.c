@@ -192,7 +192,12 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int i,
 			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);
 	e->p.first_seen_ns = now_ns;
 	e->cmdline_tries = 0;
-	tracker_cmdline(t, pid, &e->p);
+	if (pid == t->cfg.root_pid && t->cfg.root_cmdline &&
+	    t->cfg.root_cmdline[0])
+		text_copy(e->p.cmdline, sizeof(e->p.cmdline),
+			  t->cfg.root_cmdline);
+	else
+		tracker_cmdline(t, pid, &e->p);
 	return e;
 }
 

@@ -43,6 +43,10 @@ struct tracker_cfg {
 	 * reads its PSS moves as its RSS does) and the system's process count (a
 	 * listing of /proc: sysstat.h).  0: every sample. */
 	uint32_t cost_share;
+	/* The root's argv joined as procfs_format_cmdline joins /proc's
+	 * cmdline, when the caller has it (NULL: read from /proc): its first
+	 * PROC record without a read of /proc/PID/cmdline. */
+	const char *root_cmdline;
 };
 
 /* The GPU step (RTRACK_GPU=auto), apart from tracker_cfg so that callers

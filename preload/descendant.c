@@ -84,7 +84,7 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.exit_kind = kind;
 	d->x.exit_value = value;
 	d->x.flags = flags;
-	/* argv as the constructor saw it (a nested root: as /proc has it). */
+	/* argv as the constructor saw it. */
 	if (rt.cmdline[0]) {
 		memcpy(d->x.cmdline, rt.cmdline, sizeof(d->x.cmdline));
 	} else {

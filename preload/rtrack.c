@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -231,15 +232,6 @@ static void rtrack_cmdline(char *dst, size_t size)
 		procfs_format_cmdline(buf, (size_t)len, dst, size);
 }
 
-/* Copy src into dst[size], cut and always terminated. */
-static void str_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* Whether a GPU source is there (RTRACK_GPU=auto): the library loads and
  * lists a device, or a DRM driver publishes usage; nothing stays open. */
 static int rtrack_gpu_found(void)
@@ -247,7 +239,10 @@ static int rtrack_gpu_found(void)
 	struct gpu_cfg g = { "/proc", "/sys",
 			     rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL };
 
-	return rt.cfg.gpu && gpu_probe(&g);
+	if (!rt.cfg.gpu)
+		return 0;
+	rt.gpu_probed = gpu_probe(&g) ? GPU_SOME : GPU_NONE;
+	return rt.gpu_probed == GPU_SOME;
 }
 
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
@@ -256,9 +251,9 @@ static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 
 	memset(h, 0, sizeof(*h));
 	if (uname(&u) == 0) {
-		str_copy(h->host, sizeof(h->host), u.nodename);
-		str_copy(h->kernel, sizeof(h->kernel), u.release);
-		str_copy(h->machine, sizeof(h->machine), u.machine);
+		text_copy(h->host, sizeof(h->host), u.nodename);
+		text_copy(h->kernel, sizeof(h->kernel), u.release);
+		text_copy(h->machine, sizeof(h->machine), u.machine);
 	}
 	h->ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
 	h->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
@@ -379,9 +374,16 @@ static uint64_t rtrack_seccomp(void)
 {
 	char buf[2048];
 	struct procfs_status st;
-	/* The Seccomp lines are in the head. */
-	ssize_t n = text_read_head("/proc/self/status", buf, sizeof(buf));
+	ssize_t n;
 
+	/* No filter (mode 0, most jobs) has nothing to count: prctl says so
+	 * without the kernel generating status (~20 us here).  A process in
+	 * strict mode never gets here (it cannot exec); the sampler calls
+	 * prctl anyway. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0)
+		return 0;
+	/* The Seccomp lines are in the head. */
+	n = text_read_head("/proc/self/status", buf, sizeof(buf));
 	if (n <= 0 || procfs_parse_status(buf, (size_t)n, &st) < 0)
 		return 0;
 	return procfs_seccomp_count(&st);
@@ -450,7 +452,7 @@ static int rtrack_start(int fresh)
 		return sampler_start(NULL);
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	x.pid = (uint32_t)rt.pid;
-	rtrack_cmdline(x.cmdline, sizeof(x.cmdline));
+	memcpy(x.cmdline, rt.cmdline, sizeof(x.cmdline));
 	return sampler_start(&x);
 }
 
@@ -484,6 +486,9 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	}
 	if (fresh && rtrack_open_new() < 0)
 		goto out;
+	/* argv for the root's PROC record (the sampler need not read
+	 * /proc/PID/cmdline), an exec record, and its copies' exit records. */
+	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
 	rtrack_root_string();
 	fdguard_init();
 	/* The role before the thread: it reads it (its closes pass through

@@ -42,8 +42,11 @@ struct rtrack_state {
 	 * added inside the job, and stays passive. */
 	uint64_t root_seccomp;
 	int sandboxed;             /* this process installed a seccomp filter */
-	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start (descendants) */
+	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
 	int forked;                /* a fork()ed copy (no exec since) */
+	/* What the header's GPU probe found: the sampler does not probe
+	 * again (two failed opens on most machines) when it found none. */
+	enum { GPU_UNPROBED, GPU_NONE, GPU_SOME } gpu_probed;
 	struct rt_config cfg;
 	/* The sampler thread and the requests of host threads, under mu:
 	 * each kind has its own flag and completion count (sampler.c). */

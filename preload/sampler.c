@@ -615,6 +615,7 @@ static void sampler_init_tracker(void)
 				rtrack_clock_ns(CLOCK_BOOTTIME),
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
 		.cost_share = SAMPLER_COST_SHARE,
+		.root_cmdline = rt.cmdline,
 	};
 	/* GPU records go into the batch like every other record, flushed
 	 * when it is full (SAMPLER_PUT's rule). */
@@ -624,7 +625,7 @@ static void sampler_init_tracker(void)
 		.flush = sampler_flush,
 	};
 	tracker_init(&tree, &tc);
-	if (rt.cfg.gpu)
+	if (rt.cfg.gpu && rt.gpu_probed != GPU_NONE)
 		tracker_gpu_init(&tree, &gc);
 }
 

@@ -527,6 +527,18 @@ static void test_fake_tree_sums(void **state)
 	assert_int_equal(g.n, 2);
 	assert_string_equal(g.cmd[0], "w --flag");
 
+	/* The root's argv from the caller (the preload has it): its record
+	 * says so, not /proc; the child's still comes from /proc. */
+	c.root_cmdline = "given argv";
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(g.pids[2], 100);
+	assert_string_equal(g.cmd[2], "given argv");
+	assert_string_equal(g.cmd[3], "w --flag");
+	c.root_cmdline = NULL;
+
 	/* RSS mode sums VmRSS; a kernel without smaps_rollup makes PSS
 	 * unavailable rather than 0. */
 	fake_proc(root, 102, 100, "", 0);
