@@ -277,6 +277,12 @@ struct disk_acc {
 	int (*is_disk)(const char *name, void *ctx);
 	void *ctx;
 	uint64_t read, written;
+	/* With a cache (read_disks): the lines' names hashed and counted,
+	 * and each line's kind taken from it (use) or written to it. */
+	struct sysstat_disk_cache *cache;
+	int use;
+	uint32_t lines;
+	uint64_t names_hash;
 };
 
 /* The blank-ended token at *p, NUL-terminated into dst; -EINVAL when it is
@@ -296,6 +302,34 @@ static int take_token(const char **p, const char *end, char *dst,
 	return 0;
 }
 
+static uint64_t hash_bytes(const char *p, const char *end);
+
+/* Whether line a->lines, called name, is a whole disk: from the cache in
+ * use, or asked and noted in the cache being filled. */
+static int disk_kind(struct disk_acc *a, const char *name)
+{
+	struct sysstat_disk_cache *c = a->cache;
+	uint32_t i = a->lines++;
+	int whole;
+
+	if (c) {
+		/* The name and a separator: "sda1" "0" differs from "sda" "10". */
+		a->names_hash = (a->names_hash ^ hash_bytes(name, name + strlen(name))) *
+				1099511628211ull;
+		if (a->use)
+			return i < SYSSTAT_DISK_LINES &&
+			       (c->whole[i / 8] >> (i % 8) & 1);
+	}
+	whole = a->is_disk(name, a->ctx);
+	if (c && i < SYSSTAT_DISK_LINES) {
+		if (whole)
+			c->whole[i / 8] |= (uint8_t)(1u << (i % 8));
+		else
+			c->whole[i / 8] &= (uint8_t)~(1u << (i % 8));
+	}
+	return whole;
+}
+
 static int disk_line(const char *p, const char *end, int cut, void *ctx)
 {
 	struct disk_acc *a = ctx;
@@ -310,7 +344,7 @@ static int disk_line(const char *p, const char *end, int cut, void *ctx)
 	if (parse_u64s(&p, end, v, 2) ||
 	    take_token(&p, end, name, sizeof(name)))
 		return -EINVAL;
-	if (!a->is_disk(name, a->ctx))
+	if (!disk_kind(a, name))
 		return 0; /* a partition: its I/O is already in its disk's */
 	if (parse_u64s(&p, end, v, 7))
 		return -EINVAL;
@@ -326,7 +360,7 @@ int sysstat_parse_diskstats(const char *buf, size_t len,
 			    int (*is_disk)(const char *name, void *ctx),
 			    void *ctx, struct sysstat *s)
 {
-	struct disk_acc a = {is_disk, ctx, 0, 0};
+	struct disk_acc a = {is_disk, ctx, 0, 0, NULL, 0, 0, 0};
 	int ret = each_line(buf, len, disk_line, &a);
 
 	if (ret)
@@ -676,18 +710,33 @@ int sysstat_parse_mounts(const char *buf, size_t len,
 
 /* statfs(2) rather than statvfs(3): on kernels without ST_VALID glibc's
  * statvfs reads /proc/mounts through stdio to fill f_flag. */
-static int real_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+static int real_statfs_counts(const char *path, struct sysstat_fs *fs,
+			       void *ctx)
 {
 	struct statfs sf;
-	struct stat st;
 
 	(void)ctx;
-	if (statfs(path, &sf) < 0 || stat(path, &st) < 0)
+	if (statfs(path, &sf) < 0)
 		return -errno;
 	fs->blocks = sf.f_blocks;
 	fs->bfree = sf.f_bfree;
 	fs->bavail = sf.f_bavail;
 	fs->frsize = (uint64_t)(sf.f_frsize ? sf.f_frsize : sf.f_bsize);
+	fs->dev = 0;
+	return 0;
+}
+
+/* With the st_dev that tells mounts of one filesystem apart at a parse
+ * (the cache holds them told apart: real_statfs_counts does there). */
+static int real_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+{
+	struct stat st;
+	int ret = real_statfs_counts(path, fs, ctx);
+
+	if (ret)
+		return ret;
+	if (stat(path, &st) < 0)
+		return -errno;
 	fs->dev = st.st_dev;
 	return 0;
 }
@@ -782,12 +831,31 @@ static int disk_table_has(const char *name, void *ctx)
 	return 0;
 }
 
+/* The diskstats through the kept line kinds: 0, or -1 when the lines are
+ * not those the kinds were taken of (or it could not be read). */
+static int read_disks_cached(const struct src *c, struct sysstat *s)
+{
+	struct sysstat_disk_cache *dc = &c->k->disks;
+	struct disk_acc a = {NULL, NULL, 0, 0, dc, 1, 0,
+			     14695981039346656037ull};
+
+	if (!dc->valid ||
+	    stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a) ||
+	    a.lines != dc->lines || a.names_hash != dc->names_hash)
+		return -1;
+	s->disk_read_bytes = a.read;
+	s->disk_write_bytes = a.written;
+	return 0;
+}
+
 static int read_disks(const struct src *c, struct sysstat *s)
 {
 	struct disk_table t;
 	struct disk_acc a;
 	int ret, owned;
 
+	if (c->k && c->k->keep && read_disks_cached(c, s) == 0)
+		return 0;
 	t.n = 0;
 	t.full = 0;
 	t.fd = src_open(c, c->sysroot, "block", SYSSTAT_K_BLOCK, O_DIRECTORY,
@@ -797,10 +865,19 @@ static int read_disks(const struct src *c, struct sysstat *s)
 	ret = dir_list(t.fd, owned, disk_table_add, &t);
 	if (ret)
 		goto out;
-	a = (struct disk_acc){disk_table_has, &t, 0, 0};
+	a = (struct disk_acc){disk_table_has, &t, 0, 0,
+			      c->k && c->k->keep ? &c->k->disks : NULL, 0, 0,
+			      14695981039346656037ull};
+	if (a.cache)
+		a.cache->valid = 0;
 	ret = stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a);
 	if (ret)
 		goto out;
+	if (a.cache && a.lines <= SYSSTAT_DISK_LINES) {
+		a.cache->valid = 1;
+		a.cache->lines = a.lines;
+		a.cache->names_hash = a.names_hash;
+	}
 	s->disk_read_bytes = a.read;
 	s->disk_write_bytes = a.written;
 out:
@@ -870,7 +947,7 @@ static int read_space(const struct src *c, struct sysstat *s)
 	struct space_acc a;
 	int ret;
 
-	space_init(&a, real_statfs, NULL);
+	space_init(&a, real_statfs_counts, NULL);
 	if (space_from_cache(c, &a) == 0) {
 		space_store(&a, s);
 		return 0;
@@ -900,6 +977,7 @@ void sysstat_kept_init(struct sysstat_kept *k)
 		k->fd[i] = -1;
 	k->keep = 1;
 	k->space.valid = 0;
+	k->disks.valid = 0;
 	k->procs_share = 0;
 	k->procs_valid = 0;
 	k->procs = k->procs_due_ns = 0;

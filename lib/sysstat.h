@@ -71,9 +71,22 @@ struct sysstat_space_cache {
 	char paths[SYSSTAT_SPACE_PATHS];
 };
 
+/* Which lines of /proc/diskstats are whole disks, as the last listing of
+ * <sysroot>/block said: good while the lines' names are the same, in the
+ * same order (their hash), so the directory is listed again only when a
+ * device comes or goes. */
+#define SYSSTAT_DISK_LINES 256
+struct sysstat_disk_cache {
+	int valid;
+	uint32_t lines;
+	uint64_t names_hash;
+	uint8_t whole[SYSSTAT_DISK_LINES / 8]; /* bit per line: a whole disk */
+};
+
 struct sysstat_kept {
 	int fd[SYSSTAT_SLOTS]; /* -1: not open */
 	struct sysstat_space_cache space;
+	struct sysstat_disk_cache disks;
 	int keep;              /* keep descriptors (else open/close each) */
 	/* The process count lists /proc, whose cost grows with the
 	 * machine's processes (a dentry made for each): it is listed again

@@ -1012,6 +1012,59 @@ static void read_many_disks(void **state)
 	assert_int_equal(s.disk_write_bytes, 16 * 512);
 }
 
+/* Kept: the kinds of diskstats' lines are kept while their names stay the
+ * same, so /sys/block is listed again only when a device comes or goes;
+ * the counters are read fresh every time. */
+static void read_disks_kept(void **state)
+{
+	struct tree *t = *state;
+	struct sysstat_kept k;
+	struct sysstat s;
+	int fds = count_fds();
+
+	fake_full_tree(t);
+	sysstat_kept_init(&k);
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (8 + 2) * 512);
+	assert_true(k.disks.valid);
+	/* vdz shows up in /sys/block, its diskstats line unchanged: the kept
+	 * kinds still say partition-or-hidden (a fresh read counts it). */
+	put(t->sys, "block/vdz", NULL);
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (8 + 2) * 512);
+	assert_int_equal(sysstat_read(t->proc, t->sys, &s), 0);
+	assert_int_equal(s.disk_read_bytes, (8 + 2 + 100) * 512);
+	/* New counters, same names: fresh figures through the kept kinds. */
+	put(t->proc, "diskstats",
+	    "   8       0 sda 10 0 20 0 5 0 16 0 0 0 0 0 0 0 0 0 0\n"
+	    "   8       1 sda1 9 0 6 0 4 0 12 0 0 0 0 0 0 0 0 0 0\n"
+	    "   7       0 loop0 1 0 2 0 0 0 0 0 0 0 0\n"
+	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (20 + 2) * 512);
+	/* A device comes: the names change, /sys/block is listed again. */
+	put(t->proc, "diskstats",
+	    "   8       0 sda 10 0 20 0 5 0 16 0 0 0 0 0 0 0 0 0 0\n"
+	    "   8       1 sda1 9 0 6 0 4 0 12 0 0 0 0 0 0 0 0 0 0\n"
+	    "   8      16 sdb 1 0 4 0 0 0 0 0 0 0 0\n"
+	    "   7       0 loop0 1 0 2 0 0 0 0 0 0 0 0\n"
+	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
+	put(t->sys, "block/sdb", NULL);
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (20 + 4 + 2 + 100) * 512);
+	/* Same count of lines, another name: listed again too. */
+	put(t->proc, "diskstats",
+	    "   8       0 sda 10 0 20 0 5 0 16 0 0 0 0 0 0 0 0 0 0\n"
+	    "   8       1 sda1 9 0 6 0 4 0 12 0 0 0 0 0 0 0 0 0 0\n"
+	    "   8      32 sdc 1 0 8 0 0 0 0 0 0 0 0\n"
+	    "   7       0 loop0 1 0 2 0 0 0 0 0 0 0 0\n"
+	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (20 + 2 + 100) * 512);
+	sysstat_kept_close(&k);
+	assert_int_equal(count_fds(), fds);
+}
+
 /* ---- the live system ---- */
 
 static void burn_cpu(long ns)
@@ -1161,6 +1214,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_long_files, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(read_many_disks, tree_setup,
+						tree_teardown),
+		cmocka_unit_test_setup_teardown(read_disks_kept, tree_setup,
 						tree_teardown),
 		cmocka_unit_test(read_live),
 		cmocka_unit_test(read_live_kept),
