@@ -10,14 +10,16 @@
  *    directory (a kept one would go on reading the address space it was
  *    opened on);
  *  - system: kept /proc/stat (first 4 KiB: the cpu line is first),
- *    meminfo, diskstats, net/dev and mounts read with pread, /proc and
- *    /sys/block listed with getdents after a seek to 0, statfs and stat of
- *    each mount point that rtrack measures.
+ *    meminfo, diskstats and net/dev read with pread, the mount table's
+ *    poll (read again only on a change), /proc listed with getdents after
+ *    a seek to 0, statfs of each mount point that rtrack measures (/sys/block, which tells disks from partitions, is
+ *    listed by neither while diskstats names the same devices).
  * Both run in turn, many rounds, and the medians and their ratio are
  * printed.  With -p, only rtrack runs (for perf record).
  *
  *   bench_sample [-p] NPROCS ROUNDS pss|rss */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +41,7 @@ static pid_t kids[TRACKER_MAX_PROCS];
 static char buf[65536];
 
 /* The floor's own kept descriptors. */
-static int proc_fd, sys_fd[5], proc_dir, block_dir;
+static int proc_fd, sys_fd[5], proc_dir;
 static int pfd[TRACKER_MAX_PROCS][5]; /* dir, stat, status, io, children */
 static char mnt[64][256];
 static int nmnt;
@@ -95,7 +97,6 @@ static void floor_init(int n)
 
 	proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	proc_dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	block_dir = open("/sys/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (k = 0; k < 5; k++)
 		sys_fd[k] = open(sys[k], O_RDONLY | O_CLOEXEC);
 	for (i = 0; i <= n; i++) {
@@ -137,7 +138,7 @@ static void floor_sample(int n, int pss)
 	static const char *const f[] = { "stat", "status", "io" };
 	char path[128];
 	struct statfs sf;
-	struct stat st;
+	struct pollfd pm;
 	int i, j;
 
 	for (i = 0; i <= n; i++) {
@@ -161,14 +162,15 @@ static void floor_sample(int n, int pss)
 		drain_at(proc_fd, path);
 	}
 	pread(sys_fd[4], buf, 4096, 0);
-	for (j = 0; j < 4; j++)
+	for (j = 0; j < 3; j++)
 		drain_fd(sys_fd[j]);
+	/* The mount table is read again only when poll says it changed. */
+	pm.fd = sys_fd[3];
+	pm.events = POLLPRI;
+	poll(&pm, 1, 0);
 	list_dir(proc_dir);
-	list_dir(block_dir);
-	for (j = 0; j < nmnt; j++) {
+	for (j = 0; j < nmnt; j++)
 		statfs(mnt[j], &sf);
-		stat(mnt[j], &st);
-	}
 }
 
 static int cmp(const void *a, const void *b)
