@@ -23,7 +23,10 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->fd_budget = 0;
 	sysstat_kept_init(&t->sys_kept);
 	t->sys_kept.keep = 0;
-	t->sys_kept.procs_share = cfg->cost_share;
+	/* The machine's process count is context, not a figure of the job:
+	 * a fifth of the share (a /proc listing every 1000 times its cost,
+	 * half a second here; it was a tenth of a sample at 100 Hz). */
+	t->sys_kept.procs_share = cfg->cost_share * TRACKER_PROCS_SHARE_X;
 	t->gpu_on = 0;
 	t->gpu_ready = 0;
 	t->gpu_found = 0;

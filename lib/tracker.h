@@ -22,6 +22,7 @@
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
 #define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
 #define TRACKER_COST_WAIT_MAX_NS 60000000000ull /* cost_share's wait, at most */
+#define TRACKER_PROCS_SHARE_X 5 /* the process count waits 5x cost_share */
 
 struct tracker_cfg {
 	const char *procroot;   /* "/proc" */
@@ -40,7 +41,8 @@ struct tracker_cfg {
 	 * only after cost_share times what the last one took: a process's
 	 * smaps_rollup in PSS mode (walking a big address space's page
 	 * tables costs milliseconds, under the host's mmap lock; between
-	 * reads its PSS moves as its RSS does) and the system's process count (a
+	 * reads its PSS moves as its RSS does) and, after
+	 * TRACKER_PROCS_SHARE_X times as long, the system's process count (a
 	 * listing of /proc: sysstat.h).  0: every sample. */
 	uint32_t cost_share;
 	/* The root's argv joined as procfs_format_cmdline joins /proc's
