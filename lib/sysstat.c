@@ -323,9 +323,9 @@ static int disk_kind(struct disk_acc *a, const char *name)
 	whole = a->is_disk(name, a->ctx);
 	if (c && i < SYSSTAT_DISK_LINES) {
 		if (whole)
-			c->whole[i / 8] |= (uint8_t)(1u << (i % 8));
+			c->fill[i / 8] |= (uint8_t)(1u << (i % 8));
 		else
-			c->whole[i / 8] &= (uint8_t)~(1u << (i % 8));
+			c->fill[i / 8] &= (uint8_t)~(1u << (i % 8));
 	}
 	return whole;
 }
@@ -831,6 +831,29 @@ static int disk_table_has(const char *name, void *ctx)
 	return 0;
 }
 
+/* After a listing: the kinds are trusted when the listing before gave the
+ * same for the same lines, else kept as the one to compare the next with. */
+static void disk_cache_confirm(struct sysstat_disk_cache *dc,
+			       const struct disk_acc *a)
+{
+	size_t bytes = (a->lines + 7) / 8;
+
+	if (a->lines > SYSSTAT_DISK_LINES) {
+		dc->filled = 0;
+		return;
+	}
+	if (dc->filled && dc->lines == a->lines &&
+	    dc->names_hash == a->names_hash &&
+	    memcmp(dc->whole, dc->fill, bytes) == 0) {
+		dc->valid = 1;
+		return;
+	}
+	memcpy(dc->whole, dc->fill, bytes);
+	dc->lines = a->lines;
+	dc->names_hash = a->names_hash;
+	dc->filled = 1;
+}
+
 /* The diskstats through the kept line kinds: 0, or -1 when the lines are
  * not those the kinds were taken of (or it could not be read). */
 static int read_disks_cached(const struct src *c, struct sysstat *s)
@@ -868,16 +891,15 @@ static int read_disks(const struct src *c, struct sysstat *s)
 	a = (struct disk_acc){disk_table_has, &t, 0, 0,
 			      c->k && c->k->keep ? &c->k->disks : NULL, 0, 0,
 			      14695981039346656037ull};
-	if (a.cache)
+	if (a.cache) {
 		a.cache->valid = 0;
+		memset(a.cache->fill, 0, sizeof(a.cache->fill));
+	}
 	ret = stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a);
 	if (ret)
 		goto out;
-	if (a.cache && a.lines <= SYSSTAT_DISK_LINES) {
-		a.cache->valid = 1;
-		a.cache->lines = a.lines;
-		a.cache->names_hash = a.names_hash;
-	}
+	if (a.cache)
+		disk_cache_confirm(a.cache, &a);
 	s->disk_read_bytes = a.read;
 	s->disk_write_bytes = a.written;
 out:
@@ -978,6 +1000,7 @@ void sysstat_kept_init(struct sysstat_kept *k)
 	k->keep = 1;
 	k->space.valid = 0;
 	k->disks.valid = 0;
+	k->disks.filled = 0;
 	k->procs_share = 0;
 	k->procs_valid = 0;
 	k->procs = k->procs_due_ns = 0;

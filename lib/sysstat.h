@@ -71,16 +71,19 @@ struct sysstat_space_cache {
 	char paths[SYSSTAT_SPACE_PATHS];
 };
 
-/* Which lines of /proc/diskstats are whole disks, as the last listing of
+/* Which lines of /proc/diskstats are whole disks, as listings of
  * <sysroot>/block said: good while the lines' names are the same, in the
  * same order (their hash), so the directory is listed again only when a
- * device comes or goes. */
+ * device comes or goes.  Trusted once two listings in a row agree: a disk
+ * being added shows in diskstats a moment before its /sys/block entry. */
 #define SYSSTAT_DISK_LINES 256
 struct sysstat_disk_cache {
-	int valid;
+	int valid;             /* whole[] confirmed for lines / names_hash */
+	int filled;            /* whole[] from one listing, not confirmed */
 	uint32_t lines;
 	uint64_t names_hash;
 	uint8_t whole[SYSSTAT_DISK_LINES / 8]; /* bit per line: a whole disk */
+	uint8_t fill[SYSSTAT_DISK_LINES / 8];  /* the listing being made */
 };
 
 struct sysstat_kept {

@@ -16,6 +16,7 @@
  * tracker), encoding in lib/logwrite.c, the thread in sampler.c. */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -81,12 +82,15 @@ static void rtrack_note_stderr(void)
 
 void rtrack_exiting(uint32_t kind, int value)
 {
+	enum rtrack_role root = ROLE_ROOT;
 	int saved = errno;
 
-	if (rt.role == ROLE_ROOT && getpid() == rt.pid) {
-		/* Forked or vforked copies inherit the registration and the
-		 * role: only the root process itself finishes the log. */
-		rt.role = ROLE_NONE;
+	/* Forked or vforked copies inherit the registration and the role:
+	 * only the root process itself finishes the log (the pid first: a
+	 * vfork child shares rt), and only the first of its threads to exit
+	 * (exit in one, _exit in another: one end record, one buffer). */
+	if (getpid() == rt.pid &&
+	    atomic_compare_exchange_strong(&rt.role, &root, ROLE_NONE)) {
 		if (!rt.sandboxed) {
 			sampler_exit(kind, value);
 			if (rt.write_failed)
@@ -139,6 +143,9 @@ static void rtrack_atfork_child(void)
 	rt.role = rt.cfg.children ? ROLE_DESC : ROLE_NONE;
 	rt.pid = getpid();
 	rt.forked = 1;
+	/* Its exit record reads /proc: a forked worker may have renamed
+	 * itself (setproctitle), and argv is its parent's. */
+	rt.cmdline[0] = '\0';
 }
 
 static const char *rtrack_getenv(const char *name, void *ctx)
@@ -204,9 +211,10 @@ static pid_t rtrack_root_env(struct root_env *r)
 static int main_argc;
 static char **main_argv;
 
-/* argv joined by single spaces into dst[size], cut, as
- * procfs_format_cmdline joins /proc's cmdline, which it saves reading;
- * /proc/self/cmdline when argv is not known. */
+/* argv as /proc/self/cmdline would give it (each argument NUL-ended, cut
+ * at RT_STR_MAX), formatted by procfs_format_cmdline as the sampler
+ * formats other processes' (which it saves reading); /proc/self/cmdline
+ * itself when argv is not known. */
 static void rtrack_cmdline(char *dst, size_t size)
 {
 	char buf[RT_STR_MAX];
@@ -214,19 +222,18 @@ static void rtrack_cmdline(char *dst, size_t size)
 	ssize_t len;
 
 	if (main_argv && main_argc > 0) {
-		for (int i = 0; i < main_argc && main_argv[i]; i++) {
-			size_t l = strlen(main_argv[i]);
-			if (i && n < size - 1)
-				dst[n++] = ' ';
-			if (l > size - 1 - n)
-				l = size - 1 - n;
-			memcpy(dst + n, main_argv[i], l);
+		for (int i = 0; i < main_argc && main_argv[i] && n < sizeof(buf);
+		     i++) {
+			size_t l = strlen(main_argv[i]) + 1; /* with its NUL */
+			if (l > sizeof(buf) - n)
+				l = sizeof(buf) - n;
+			memcpy(buf + n, main_argv[i], l);
 			n += l;
 		}
-		dst[n] = '\0';
-		return;
+		len = (ssize_t)n;
+	} else {
+		len = text_read_head("/proc/self/cmdline", buf, sizeof(buf));
 	}
-	len = text_read_head("/proc/self/cmdline", buf, sizeof(buf));
 	dst[0] = '\0';
 	if (len > 0)
 		procfs_format_cmdline(buf, (size_t)len, dst, size);

@@ -490,6 +490,26 @@ def mid_record(data, near):
     return len(data) - 1
 
 
+def case_root_cmdline(d):
+    # The root's argv is formatted as /proc's cmdline of any other process
+    # is: an empty argument is no extra blank, a control byte shows as '?'.
+    _, j, _ = traced_json(d, ["sh", "-c", "exit 0", "", "a\tb"])
+    want = "sh -c exit 0 a?b"
+    check(j["meta"]["cmdline"] == want, f"header cmdline {j['meta']['cmdline']!r}")
+    root = [p for p in j["processes"] if p["pid"] == j["meta"]["pid"]]
+    check(len(root) == 1 and root[0]["cmdline"] == want,
+          f"root process {root}")
+    # A forked worker that renames itself (setproctitle: perl's $0 writes
+    # over argv) is reported by its own name, not the root's argv.
+    d2 = os.path.join(d, "renamed")
+    os.mkdir(d2)
+    _, j, _ = traced_json(d2, ["perl", "-e",
+                               'if (!fork) { $0 = "renamed-worker"; exit 0 } wait'])
+    kids = [p for p in j["processes"] if p["pid"] != j["meta"]["pid"]]
+    check(len(kids) == 1 and kids[0]["cmdline"] == "renamed-worker" and
+          kids[0]["exact"], f"forked worker {kids}")
+
+
 def case_damaged_log(d):
     _, j, log = traced_json(d, [WORKLOAD, "cpu", "1", "0.5"],
                             {"RTRACK_INTERVAL": "0.05"})

@@ -1013,8 +1013,8 @@ static void read_many_disks(void **state)
 }
 
 /* Kept: the kinds of diskstats' lines are kept while their names stay the
- * same, so /sys/block is listed again only when a device comes or goes;
- * the counters are read fresh every time. */
+ * same, so /sys/block is listed again only when a device comes or goes
+ * (trusted once two listings agree); the counters are read fresh. */
 static void read_disks_kept(void **state)
 {
 	struct tree *t = *state;
@@ -1026,9 +1026,12 @@ static void read_disks_kept(void **state)
 	sysstat_kept_init(&k);
 	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
 	assert_int_equal(s.disk_read_bytes, (8 + 2) * 512);
+	assert_false(k.disks.valid); /* one listing: not trusted yet */
+	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+	assert_int_equal(s.disk_read_bytes, (8 + 2) * 512);
 	assert_true(k.disks.valid);
 	/* vdz shows up in /sys/block, its diskstats line unchanged: the kept
-	 * kinds still say partition-or-hidden (a fresh read counts it). */
+	 * kinds still leave it out (a fresh read counts it). */
 	put(t->sys, "block/vdz", NULL);
 	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
 	assert_int_equal(s.disk_read_bytes, (8 + 2) * 512);
@@ -1042,16 +1045,24 @@ static void read_disks_kept(void **state)
 	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
 	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
 	assert_int_equal(s.disk_read_bytes, (20 + 2) * 512);
-	/* A device comes: the names change, /sys/block is listed again. */
+	/* A disk being added: in diskstats a moment before /sys/block.  The
+	 * listing without it is not trusted; once /sys/block has it, it is
+	 * counted, and stays counted through the kept kinds. */
 	put(t->proc, "diskstats",
 	    "   8       0 sda 10 0 20 0 5 0 16 0 0 0 0 0 0 0 0 0 0\n"
 	    "   8       1 sda1 9 0 6 0 4 0 12 0 0 0 0 0 0 0 0 0 0\n"
 	    "   8      16 sdb 1 0 4 0 0 0 0 0 0 0 0\n"
 	    "   7       0 loop0 1 0 2 0 0 0 0 0 0 0 0\n"
 	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
-	put(t->sys, "block/sdb", NULL);
 	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
-	assert_int_equal(s.disk_read_bytes, (20 + 4 + 2 + 100) * 512);
+	assert_int_equal(s.disk_read_bytes, (20 + 2 + 100) * 512);
+	assert_false(k.disks.valid);
+	put(t->sys, "block/sdb", NULL);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
+		assert_int_equal(s.disk_read_bytes, (20 + 4 + 2 + 100) * 512);
+	}
+	assert_true(k.disks.valid);
 	/* Same count of lines, another name: listed again too. */
 	put(t->proc, "diskstats",
 	    "   8       0 sda 10 0 20 0 5 0 16 0 0 0 0 0 0 0 0 0 0\n"
@@ -1061,6 +1072,7 @@ static void read_disks_kept(void **state)
 	    " 254       0 vdz 1 0 100 0 1 0 100 0 0 0 0\n");
 	assert_int_equal(sysstat_read_kept(t->proc, t->sys, &s, &k), 0);
 	assert_int_equal(s.disk_read_bytes, (20 + 2 + 100) * 512);
+	assert_false(k.disks.valid);
 	sysstat_kept_close(&k);
 	assert_int_equal(count_fds(), fds);
 }
