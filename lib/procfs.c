@@ -88,6 +88,9 @@ static int stat_store(int field, const char *s, const char *e,
 	case 17: return parse_u64_exact(s, e, &st->cstime);
 	case 20: return parse_u64_exact(s, e, &st->num_threads);
 	case 22: return parse_u64_exact(s, e, &st->starttime);
+	case 24:
+		st->has_rss = 1;
+		return parse_u64_exact(s, e, &st->rss_pages);
 	default: return 0;
 	}
 }
@@ -130,6 +133,16 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
 		    stat_store(field, tok, tok_end, &out) < 0)
 			return -EINVAL;
+	/* (24) rss: on every kernel, but a stat cut there still parses. */
+	for (; field <= 24; field++)
+		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
+		    stat_store(field, tok, tok_end, &out) < 0)
+			break;
+	if (field <= 24) {
+		out.has_rss = 0;
+		*st = out;
+		return 0;
+	}
 	/* (52) exit_code: only newer kernels have it, and it only means
 	 * something for a zombie. */
 	for (; field <= 52; field++)
@@ -529,7 +542,7 @@ static int read_pss(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 	return 0;
 }
 
-static int read_all(const struct pidsrc *c, int want_pss,
+static int read_all(const struct pidsrc *c, int flags,
 		    struct procfs_proc *out)
 {
 	char buf[PROCFS_BUF];
@@ -548,16 +561,16 @@ static int read_all(const struct pidsrc *c, int want_pss,
 			text_close(fd);
 	}
 	ret = read_stat(c, buf, &out->stat);
-	if (ret == 0)
+	if (ret == 0 && !(flags & PROCFS_READ_NO_STATUS))
 		ret = read_status(c, buf, out);
 	if (ret == 0)
 		ret = read_io(c, buf, out);
-	if (ret == 0 && want_pss)
+	if (ret == 0 && (flags & PROCFS_READ_PSS))
 		ret = read_pss(c, buf, out);
 	return ret;
 }
 
-int procfs_read_proc_kept(const char *procroot, int32_t pid, int want_pss,
+int procfs_read_proc_kept(const char *procroot, int32_t pid, int flags,
 			  struct procfs_proc *p, struct procfs_kept *k,
 			  unsigned *budget)
 {
@@ -565,12 +578,12 @@ int procfs_read_proc_kept(const char *procroot, int32_t pid, int want_pss,
 	struct procfs_proc out;
 	int saved = errno, ret;
 
-	ret = read_all(&c, want_pss, &out);
+	ret = read_all(&c, flags, &out);
 	if (ret < 0 && kept_any(k)) {
 		/* Kept descriptors of a process that is gone: the pid may
 		 * name a new one now; look again by path. */
 		procfs_kept_close(k, budget);
-		ret = read_all(&c, want_pss, &out);
+		ret = read_all(&c, flags, &out);
 	}
 	errno = saved;
 	if (ret < 0)
@@ -598,10 +611,30 @@ int procfs_read_pss_kept(const char *procroot, int32_t pid,
 	return 0;
 }
 
+int procfs_read_status_kept(const char *procroot, int32_t pid,
+			    struct procfs_kept *k, unsigned *budget,
+			    struct procfs_status *st)
+{
+	struct pidsrc c = { procroot, pid, k, budget };
+	struct procfs_proc out;
+	char buf[PROCFS_BUF];
+	int saved = errno, ret;
+
+	memset(&out, 0, sizeof out);
+	ret = read_status(&c, buf, &out);
+	errno = saved;
+	if (ret < 0)
+		return ret;
+	*st = out.status;
+	return 0;
+}
+
 int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
 		     struct procfs_proc *p)
 {
-	return procfs_read_proc_kept(procroot, pid, want_pss, p, NULL, NULL);
+	return procfs_read_proc_kept(procroot, pid,
+				     want_pss ? PROCFS_READ_PSS : 0, p, NULL,
+				     NULL);
 }
 
 /* ---- children ---- */

@@ -24,6 +24,8 @@ struct procfs_stat {
 	uint64_t cstime;    /* (17) */
 	uint64_t num_threads; /* (20) */
 	uint64_t starttime; /* (22) ticks after boot */
+	uint64_t rss_pages; /* (24) resident pages: VmRSS / page size */
+	int has_rss;
 	uint64_t exit_code; /* (52) wait status of a zombie (Linux 3.5+) */
 	int has_exit_code;
 };
@@ -117,10 +119,19 @@ void procfs_kept_close(struct procfs_kept *k, unsigned *budget);
 /* procfs_read_proc through k: kept descriptors are read with pread, the
  * missing ones opened and kept while *budget > 0 (each taken from it).
  * When a kept descriptor fails (the process left; its pid may be reused)
- * all of k is closed and the files opened again by path, once. */
-int procfs_read_proc_kept(const char *procroot, int32_t pid, int want_pss,
+ * all of k is closed and the files opened again by path, once.  flags:
+ * PROCFS_READ_PSS (smaps_rollup too), PROCFS_READ_NO_STATUS (status is
+ * not read: p->status stays empty). */
+#define PROCFS_READ_PSS 1
+#define PROCFS_READ_NO_STATUS 2
+int procfs_read_proc_kept(const char *procroot, int32_t pid, int flags,
 			  struct procfs_proc *p, struct procfs_kept *k,
 			  unsigned *budget);
+
+/* status of pid alone, through k when kept (k may be NULL): 0, or -errno. */
+int procfs_read_status_kept(const char *procroot, int32_t pid,
+			    struct procfs_kept *k, unsigned *budget,
+			    struct procfs_status *st);
 
 /* smaps_rollup's Pss of pid alone, opened through k's directory when kept
  * (k may be NULL).  0, -ENODATA when unavailable (a zombie, a kernel

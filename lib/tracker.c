@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "procfs.h"
 #include "sysstat.h"
@@ -22,6 +23,11 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	memset(t->index, 0, sizeof(t->index));
 	t->fd_budget = 0;
 	sysstat_kept_init(&t->sys_kept);
+	t->status_all = 0;
+	{
+		long pg = sysconf(_SC_PAGESIZE);
+		t->page_kib = pg > 0 ? (uint64_t)pg / 1024 : 4;
+	}
 	t->sys_kept.keep = 0;
 	/* The machine's process count is context, not a figure of the job:
 	 * a fifth of the share (a /proc listing every 1000 times its cost,
@@ -194,6 +200,8 @@ static struct tracker_entry *tracker_entry(struct tracker *t, int i,
 	e->p.start_ns = t->cfg.boot_time_ns +
 			st->starttime * 1000000000ull / (t->cfg.clk_tck ? t->cfg.clk_tck : 100);
 	e->p.first_seen_ns = now_ns;
+	e->status_age = 0;
+	e->status_vm = 0;
 	e->cmdline_tries = 0;
 	if (pid == t->cfg.root_pid && t->cfg.root_cmdline &&
 	    t->cfg.root_cmdline[0])
@@ -288,6 +296,43 @@ static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 	e->pss_due_ns = t1 + cost_wait(t1 - t0, t->cfg.cost_share);
 }
 
+/* A status just read: its age and whether it showed memory. */
+static void tracker_status_read(struct tracker_entry *e,
+				const struct procfs_proc *pp)
+{
+	e->status_age = 0;
+	e->status_vm = pp->status.has_vmrss;
+}
+
+/* Status not read this sample: what it would say, from stat and the
+ * entry.  VmRSS is stat's rss; the peak is at least what was last read
+ * and at least RSS now; NSpid never changes.  A new process behind a
+ * reused pid (or one seen mid-exec without its Vm lines) has it read. */
+static void tracker_status_carry(struct tracker *t, struct tracker_entry *e,
+				 int32_t pid, struct procfs_proc *pp)
+{
+	struct procfs_status *st = &pp->status;
+	uint64_t rss = pp->stat.rss_pages * t->page_kib;
+
+	if (!e || e->gen == 0 || !pp->stat.has_rss || !e->status_vm) {
+		if (procfs_read_status_kept(t->cfg.procroot, pid,
+					    e ? &e->kept : NULL, &t->fd_budget,
+					    st) == 0 && e)
+			tracker_status_read(e, pp);
+		return;
+	}
+	e->status_age++;
+	if (pp->stat.state == 'Z')
+		return; /* a zombie's status has no Vm lines: nothing to carry */
+	st->vmrss_kib = rss;
+	st->has_vmrss = 1;
+	st->vmhwm_kib = e->p.hwm_kib > rss ? e->p.hwm_kib : rss;
+	st->has_vmhwm = 1;
+	st->nspid[0] = (uint32_t)pid;
+	memcpy(st->nspid + 1, e->nspid, sizeof(e->nspid));
+	st->nspid_n = e->nspid_n + 1;
+}
+
 /* Add one process's figures to the tree sums (the seed's rules). */
 static void tracker_add(const struct tracker *t, const struct procfs_proc *pp,
 			struct rt_sample *s)
@@ -323,6 +368,7 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		int32_t pid = t->queue[i];
 		int at = tracker_find(t, pid);
 		struct procfs_kept fresh, *k;
+		int skip_status;
 		uint64_t threads;
 		struct procfs_proc pp;
 		struct tracker_entry *e;
@@ -331,8 +377,11 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		 * to its new entry. */
 		procfs_kept_init(&fresh);
 		k = at >= 0 ? &t->ent[at].kept : &fresh;
-		if (procfs_read_proc_kept(t->cfg.procroot, pid, 0, &pp, k,
-					  &t->fd_budget) < 0) {
+		skip_status = at >= 0 && !t->status_all &&
+			      t->ent[at].status_age + 1 < TRACKER_STATUS_EVERY;
+		if (procfs_read_proc_kept(t->cfg.procroot, pid,
+					  skip_status ? PROCFS_READ_NO_STATUS : 0,
+					  &pp, k, &t->fd_budget) < 0) {
 			/* Vanished between listing and reading; what a new
 			 * one's read kept goes back (a known one's goes with
 			 * its entry at the sweep). */
@@ -350,6 +399,10 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 			procfs_kept_close(&fresh, &t->fd_budget);
 		if (e && e->gen == t->gen)
 			continue; /* listed twice: reparented while we walked */
+		if (skip_status)
+			tracker_status_carry(t, e, pid, &pp);
+		else if (e)
+			tracker_status_read(e, &pp);
 		if (t->cfg.mem_mode == RT_MEM_PSS)
 			tracker_pss(t, e, pid, &pp);
 		if (e) {
@@ -374,6 +427,7 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 			t->overflowed++;
 	}
 	t->nqueue = n;
+	t->status_all = 0;
 }
 
 /* The tracked process a GPU driver means by pid: the pid itself, or one

@@ -23,6 +23,10 @@
 #define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
 #define TRACKER_COST_WAIT_MAX_NS 60000000000ull /* cost_share's wait, at most */
 #define TRACKER_PROCS_SHARE_X 5 /* the process count waits 5x cost_share */
+/* A known process's status (the costliest of its files: ~60% of its
+ * per-sample reads) is read every this many samples; in between its RSS
+ * comes from stat and its peak is at least that (tracker_status_all). */
+#define TRACKER_STATUS_EVERY 8
 
 struct tracker_cfg {
 	const char *procroot;   /* "/proc" */
@@ -76,6 +80,9 @@ struct tracker_entry {
 	 * (CLOCK_MONOTONIC ns; tracker_cfg.cost_share). */
 	uint64_t pss_kib, pss_rss_kib, pss_due_ns;
 	int pss_read;           /* pss_kib holds a reading */
+	/* Samples since its status was read, and what that read had. */
+	uint32_t status_age;
+	int status_vm;          /* it had Vm lines (a process with memory) */
 };
 
 /* Called for each process that left the tree (or, from tracker_finish, for
@@ -93,6 +100,8 @@ struct tracker {
 	int root_seen;          /* root_stat is from the last sample */
 	size_t nqueue;          /* pids walked in the last sample (queue) */
 	uint32_t nested;        /* entries with nspid_n > 0, last sample */
+	uint64_t page_kib;      /* stat's rss unit */
+	int status_all;         /* the next sample reads every status */
 	unsigned fd_budget;     /* /proc descriptors that may still be kept */
 	struct sysstat_kept sys_kept; /* keep: tracker_keep_fds */
 	int gpu_on;             /* tracker_gpu_init was called */
@@ -113,6 +122,14 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg);
  * descriptors must live in its descriptor table.  None found: the GPU
  * fields stay missing. */
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g);
+
+/* The next tracker_sample reads every process's status (the last one of
+ * a job: its peaks exact, not as of up to TRACKER_STATUS_EVERY samples
+ * before). */
+static inline void tracker_status_all(struct tracker *t)
+{
+	t->status_all = 1;
+}
 
 /* Keep up to budget /proc descriptors open between samples (procfs.h:
  * a pread instead of a path walk, open and close per file), or none (0).

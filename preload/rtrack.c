@@ -86,10 +86,11 @@ void rtrack_exiting(uint32_t kind, int value)
 	int saved = errno;
 
 	/* Forked or vforked copies inherit the registration and the role:
-	 * only the root process itself finishes the log (the pid first: a
-	 * vfork child shares rt), and only the first of its threads to exit
-	 * (exit in one, _exit in another: one end record, one buffer). */
-	if (getpid() == rt.pid &&
+	 * only the root process itself finishes the log (the pid before the
+	 * claim: a vfork child shares rt), and only the first of its threads
+	 * to exit (exit in one, _exit in another: one end record, one
+	 * buffer).  The role first: a sandboxed descendant makes no call. */
+	if (rt.role == ROLE_ROOT && getpid() == rt.pid &&
 	    atomic_compare_exchange_strong(&rt.role, &root, ROLE_NONE)) {
 		if (!rt.sandboxed) {
 			sampler_exit(kind, value);

@@ -131,6 +131,7 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 /* The last sample, every process still in the tree, the end record. */
 static void sampler_finish(uint32_t kind, int value)
 {
+	tracker_status_all(&tree); /* the last look: exact peaks */
 	sampler_take();
 	tracker_finish(&tree, sampler_gone, NULL);
 	sampler_end_record(&rt.batch, kind, value,
@@ -269,6 +270,7 @@ static void sampler_sleep_until(uint64_t next_ns)
 static void sampler_do_exec(void)
 {
 	pthread_mutex_unlock(&rt.mu);
+	tracker_status_all(&tree); /* the image leaving: its peak */
 	sampler_take();
 	sampler_flush();
 	pthread_mutex_lock(&rt.mu);
@@ -322,6 +324,7 @@ static void sampler_tick(uint64_t *next_ns)
 static void sampler_do_pause(void)
 {
 	pthread_mutex_unlock(&rt.mu);
+	tracker_status_all(&tree);
 	sampler_take();
 	sampler_flush();
 	pthread_mutex_lock(&rt.mu);

@@ -358,6 +358,8 @@ static void test_stat_captured(void **state)
 	assert_int_equal(st.cstime, 3);
 	assert_int_equal(st.num_threads, 1);
 	assert_int_equal(st.starttime, 41151);
+	assert_int_equal(st.has_rss, 1);
+	assert_int_equal(st.rss_pages, 3363); /* (24) */
 
 	assert_int_equal(parse_stat(stat_zombie, &st), 0);
 	assert_int_equal(st.state, 'Z');
@@ -371,6 +373,19 @@ static void test_stat_captured(void **state)
 	assert_int_equal(parse_stat("7 (sh) Z 1 1 1 0 -1 0 0 0 0 0 3 4 5 6 20 0 "
 				    "1 0 99 0 0\n", &st), 0);
 	assert_int_equal(st.starttime, 99);
+	assert_int_equal(st.has_exit_code, 0);
+
+	/* Cut after (22): what is there parses; no rss. */
+	assert_int_equal(parse_stat("7 (sh) S 1 1 1 0 -1 0 0 0 0 0 3 4 5 6 20 0 "
+				    "1 0 99\n", &st), 0);
+	assert_int_equal(st.starttime, 99);
+	assert_int_equal(st.has_rss, 0);
+	/* A malformed rss: no rss, and no exit code read past it. */
+	assert_int_equal(parse_stat("7 (sh) Z 1 1 1 0 -1 0 0 0 0 0 3 4 5 6 20 0 "
+				    "1 0 99 0 x1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+				    "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+				    "0 768\n", &st), 0);
+	assert_int_equal(st.has_rss, 0);
 	assert_int_equal(st.has_exit_code, 0);
 }
 

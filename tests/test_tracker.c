@@ -570,6 +570,79 @@ static void test_fake_tree_sums(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A known process's status is read every TRACKER_STATUS_EVERY samples (and
+ * when asked: tracker_status_all); in between its RSS is stat's and its
+ * peak at least that. */
+static void put_stat_rss(const char *dir, int pid, uint64_t rss_kib)
+{
+	char stat[512];
+
+	snprintf(stat, sizeof(stat),
+		 "%d (w) S 1 1 1 0 -1 0 0 0 0 0 100 50 20 10 20 0 1 0 500 "
+		 "1000 %llu 0\n", pid,
+		 (unsigned long long)(rss_kib * 1024 / (uint64_t)sysconf(_SC_PAGESIZE)));
+	put(dir, "stat", stat);
+}
+
+static void put_status(const char *dir, uint64_t hwm, uint64_t rss)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "Name:\tw\nVmHWM:\t%llu kB\nVmRSS:\t%llu kB\n",
+		 (unsigned long long)hwm, (unsigned long long)rss);
+	put(dir, "status", text);
+}
+
+static void test_status_spacing(void **state)
+{
+	char root[] = "/tmp/rtrack-status-XXXXXX", dir[300], cmd[400];
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	int i;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	fake_proc(root, 100, 1, "", 0);
+	snprintf(dir, sizeof(dir), "%s/100", root);
+	put_stat_rss(dir, 100, 8000);
+	put_status(dir, 9000, 8000);
+	cfg_init(&c, root, 100);
+	c.system = 0;
+	c.children = 0;
+	c.mem_mode = RT_MEM_RSS;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g); /* first sight: read */
+	assert_int_equal(s.tree_hwm_max_kib, 9000);
+	assert_int_equal(s.tree_rss_kib, 8000);
+	/* A peak between samples shows only in status: not read yet. */
+	put_status(dir, 50000, 8000);
+	tracker_sample(&t, 6, &s, record_gone, &g);
+	assert_int_equal(s.tree_hwm_max_kib, 9000);
+	/* RSS grows past the known peak: stat says so at once. */
+	put_stat_rss(dir, 100, 12000);
+	put_status(dir, 50000, 12000);
+	tracker_sample(&t, 7, &s, record_gone, &g);
+	assert_int_equal(s.tree_rss_kib, 12000);
+	assert_int_equal(s.tree_hwm_max_kib, 12000);
+	/* Asked for (the job's last sample): status read. */
+	tracker_status_all(&t);
+	tracker_sample(&t, 8, &s, record_gone, &g);
+	assert_int_equal(s.tree_hwm_max_kib, 50000);
+	/* Then every TRACKER_STATUS_EVERY samples. */
+	put_status(dir, 60000, 12000);
+	for (i = 1; i < TRACKER_STATUS_EVERY; i++) {
+		tracker_sample(&t, 8 + (uint64_t)i, &s, record_gone, &g);
+		assert_int_equal(s.tree_hwm_max_kib, 50000);
+	}
+	tracker_sample(&t, 8 + (uint64_t)i, &s, record_gone, &g);
+	assert_int_equal(s.tree_hwm_max_kib, 60000);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(g.hwm[0], 60000);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_children_off),
 		cmocka_unit_test(test_cpu_survives_reap),
 		cmocka_unit_test(test_fake_tree_sums),
+		cmocka_unit_test(test_status_spacing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
