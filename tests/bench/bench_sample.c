@@ -3,8 +3,9 @@
  * loop that reads the same procfs files the cheapest way the kernel allows
  * and parses nothing:
  *  - per process, kept descriptors read with pread from offset 0 (a
- *    seq_file regenerates): the /proc/PID directory, stat, status, io and
- *    the main thread's children file, with the same descriptor budget as
+ *    seq_file regenerates): the /proc/PID directory, stat, status (every
+ *    TRACKER_STATUS_EVERY samples, as rtrack), io and the main thread's
+ *    children file, with the same descriptor budget as
  *    the sampler (SAMPLER_KEEP_FDS: kernel memory), then openat on the
  *    /proc directory for the rest; smaps_rollup opened through the kept
  *    directory (a kept one would go on reading the address space it was
@@ -139,18 +140,24 @@ static void floor_sample(int n, int pss)
 	char path[128];
 	struct statfs sf;
 	struct pollfd pm;
+	static unsigned round;
+	/* status every TRACKER_STATUS_EVERY samples, as rtrack reads it */
+	int status = round++ % TRACKER_STATUS_EVERY == 0;
 	int i, j;
 
 	for (i = 0; i <= n; i++) {
 		int pid = i == 0 ? getpid() : kids[i - 1];
 		if (pfd[i][0] >= 0) {
 			for (j = 1; j < 5; j++)
-				drain_fd(pfd[i][j]);
+				if (j != 2 || status)
+					drain_fd(pfd[i][j]);
 			if (pss)
 				drain_at(pfd[i][0], "smaps_rollup");
 			continue;
 		}
 		for (j = 0; j < 3; j++) {
+			if (j == 1 && !status)
+				continue;
 			snprintf(path, sizeof(path), "%d/%s", pid, f[j]);
 			drain_at(proc_fd, path);
 		}
