@@ -764,24 +764,28 @@ static int task_entry(const char *name, void *ctx)
 /* The main thread's children file alone (the process has no other
  * thread), from its kept descriptor.  -EAGAIN: not kept and not keepable,
  * or it failed (the caller lists the task directory instead). */
+/* A one-thread process's children: its main thread's children file, kept
+ * when the budget allows, else opened for this read (no listing of task/
+ * either way).  -EAGAIN: list task/ instead. */
 static int kept_children(struct kids *k, const struct pidsrc *c)
 {
 	char tail[64];
-	int fd = c->k->fd[PROCFS_K_CHILDREN], ret;
+	int fd = c->k ? c->k->fd[PROCFS_K_CHILDREN] : -1, kept = 1, ret;
 
 	if (fd < 0) {
-		if (*c->budget == 0)
-			return -EAGAIN;
 		task_tail(tail, c->pid, "/children");
 		fd = pid_open(c, tail, 0);
 		if (fd < 0)
 			return -EAGAIN;
-		kept_take(c, PROCFS_K_CHILDREN, fd);
+		kept = kept_take(c, PROCFS_K_CHILDREN, fd);
 	}
 	ret = children_stream(k, fd);
+	if (!kept)
+		text_close(fd);
 	if (ret == 0 || ret == -E2BIG)
 		return ret;
-	kept_drop(c->k, PROCFS_K_CHILDREN, c->budget);
+	if (kept)
+		kept_drop(c->k, PROCFS_K_CHILDREN, c->budget);
 	k->n = k->n0;
 	return -EAGAIN;
 }
@@ -794,7 +798,7 @@ int procfs_children_kept(const char *procroot, int32_t pid, uint64_t threads,
 	struct pidsrc c = { procroot, pid, kp, budget };
 	int saved = errno, fd, ret;
 
-	if (kp && threads == 1) {
+	if (threads == 1) {
 		ret = kept_children(&k, &c);
 		if (ret != -EAGAIN) {
 			*n = k.n;

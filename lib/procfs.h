@@ -151,9 +151,10 @@ int procfs_read_pss_kept(const char *procroot, int32_t pid,
 int procfs_children(const char *procroot, int32_t pid, int32_t *pids,
 		    size_t max, size_t *n);
 
-/* procfs_children through k (see procfs_read_proc_kept): a process with
- * one thread (stat's num_threads) has its main thread's children file read
- * from a kept descriptor, without listing task/. */
+/* procfs_children through k (see procfs_read_proc_kept; may be NULL): a
+ * process with one thread (stat's num_threads) has its main thread's
+ * children file read, kept when the budget allows, without listing
+ * task/. */
 int procfs_children_kept(const char *procroot, int32_t pid, uint64_t threads,
 			 int32_t *pids, size_t max, size_t *n,
 			 struct procfs_kept *k, unsigned *budget);
