@@ -592,17 +592,29 @@ int procfs_read_proc_kept(const char *procroot, int32_t pid, int flags,
 	return 0;
 }
 
+/* One file of a process alone (read_pss, read_status) into *out, errno
+ * kept. */
+static int read_one(const struct pidsrc *c,
+		    int (*read)(const struct pidsrc *, char *,
+				struct procfs_proc *),
+		    struct procfs_proc *out)
+{
+	char buf[PROCFS_BUF];
+	int saved = errno, ret;
+
+	memset(out, 0, sizeof *out);
+	ret = read(c, buf, out);
+	errno = saved;
+	return ret;
+}
+
 int procfs_read_pss_kept(const char *procroot, int32_t pid,
 			 struct procfs_kept *k, uint64_t *pss_kib)
 {
 	struct pidsrc c = { procroot, pid, k, NULL };
 	struct procfs_proc out;
-	char buf[PROCFS_BUF];
-	int saved = errno, ret;
+	int ret = read_one(&c, read_pss, &out);
 
-	memset(&out, 0, sizeof out);
-	ret = read_pss(&c, buf, &out);
-	errno = saved;
 	if (ret < 0)
 		return ret;
 	if (!out.has_pss)
@@ -617,12 +629,8 @@ int procfs_read_status_kept(const char *procroot, int32_t pid,
 {
 	struct pidsrc c = { procroot, pid, k, budget };
 	struct procfs_proc out;
-	char buf[PROCFS_BUF];
-	int saved = errno, ret;
+	int ret = read_one(&c, read_status, &out);
 
-	memset(&out, 0, sizeof out);
-	ret = read_status(&c, buf, &out);
-	errno = saved;
 	if (ret < 0)
 		return ret;
 	*st = out.status;
@@ -759,11 +767,6 @@ static int task_entry(const char *name, void *ctx)
 	return task_children(ctx, tid);
 }
 
-
-
-/* The main thread's children file alone (the process has no other
- * thread), from its kept descriptor.  -EAGAIN: not kept and not keepable,
- * or it failed (the caller lists the task directory instead). */
 /* A one-thread process's children: its main thread's children file, kept
  * when the budget allows, else opened for this read (no listing of task/
  * either way).  -EAGAIN: list task/ instead. */
