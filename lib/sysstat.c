@@ -1,6 +1,7 @@
 /* sysstat.c - system-wide counters from /proc and /sys, read through small
  * stack buffers (about 15 KiB at the deepest) with no stdio and no malloc. */
 #include "sysstat.h"
+#include "cost.h"
 #include "text.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PATH_BUF 512        /* "<root>/net/dev"; roots are short */
@@ -752,17 +752,9 @@ static int count_numeric(const char *name, void *ctx)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int read_procs(const struct src *c, struct sysstat *s)
 {
-	uint64_t n = 0, t0 = mono_ns(), t1;
+	uint64_t n = 0, t0 = cost_mono_ns(), t1;
 	int owned, fd, ret;
 
 	if (c->k && c->k->procs_valid && t0 < c->k->procs_due_ns) {
@@ -778,13 +770,11 @@ static int read_procs(const struct src *c, struct sysstat *s)
 		return ret;
 	s->procs = n;
 	if (c->k) {
-		t1 = mono_ns();
+		t1 = cost_mono_ns();
 		c->k->procs = n;
 		c->k->procs_valid = 1;
-		/* At most a minute: the cost is wall time (a stopped job). */
-		c->k->procs_due_ns = t1 + ((t1 - t0) > 60000000000ull / 1000 ?
-						   60000000000ull :
-						   (t1 - t0) * c->k->procs_share);
+		c->k->procs_due_ns = t1 + cost_wait(t1 - t0,
+						    c->k->procs_share);
 	}
 	return 0;
 }

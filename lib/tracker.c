@@ -3,9 +3,9 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "procfs.h"
 #include "sysstat.h"
 #include "text.h"
@@ -241,32 +241,13 @@ static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp
 	}
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* How long a read that took cost_ns waits before the next one: share
- * times its cost, but never more than a minute (the cost is wall time: a
- * job stopped with SIGSTOP during the read would otherwise stretch it). */
-static uint64_t cost_wait(uint64_t cost_ns, uint32_t share)
-{
-	uint64_t w = cost_ns * share;
-
-	return cost_ns > TRACKER_COST_WAIT_MAX_NS || w > TRACKER_COST_WAIT_MAX_NS ?
-		       TRACKER_COST_WAIT_MAX_NS : w;
-}
-
 /* PSS of a process just read (PSS mode), into pp: smaps_rollup when due
  * (always without an entry), else the last reading moved by as much as
  * its RSS moved since. */
 static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 			int32_t pid, struct procfs_proc *pp)
 {
-	uint64_t t0 = mono_ns(), t1, rss = pp->status.vmrss_kib;
+	uint64_t t0 = cost_mono_ns(), t1, rss = pp->status.vmrss_kib;
 	int ret;
 
 	if (e && e->pss_read && t0 < e->pss_due_ns) {
@@ -289,7 +270,7 @@ static void tracker_pss(struct tracker *t, struct tracker_entry *e,
 	}
 	if (!e || ret != 0)
 		return;
-	t1 = mono_ns();
+	t1 = cost_mono_ns();
 	e->pss_read = 1;
 	e->pss_kib = pp->pss_kib;
 	e->pss_rss_kib = rss;

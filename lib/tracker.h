@@ -21,7 +21,6 @@
 #define TRACKER_MAX_PROCS 4096   /* live processes followed at once */
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
 #define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
-#define TRACKER_COST_WAIT_MAX_NS 60000000000ull /* cost_share's wait, at most */
 #define TRACKER_PROCS_SHARE_X 5 /* the process count waits 5x cost_share */
 /* A known process's status (the costliest of its files: ~60% of its
  * per-sample reads) is read every this many samples; in between its RSS
