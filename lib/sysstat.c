@@ -20,6 +20,8 @@
 #define MEMINFO_BUF 4096    /* meminfo is ~1.5 KiB and has a fixed key set */
 #define DISK_MAX 256        /* names kept from <sysroot>/block */
 #define DISK_NAME 32        /* kernel DISK_NAME_LEN, NUL included */
+#define FNV_OFFSET 14695981039346656037ull /* FNV-1a, 64 bits */
+#define FNV_PRIME 1099511628211ull
 #define SPACE_MAX_FS 512    /* filesystems counted, for dedupe by dev */
 #define SPACE_MAX_SRC 128   /* distinct /dev/ sources */
 #define SPACE_MAX_POOLS 32  /* ZFS pools */
@@ -314,8 +316,9 @@ static int disk_kind(struct disk_acc *a, const char *name)
 
 	if (c) {
 		/* The name and a separator: "sda1" "0" differs from "sda" "10". */
-		a->names_hash = (a->names_hash ^ hash_bytes(name, name + strlen(name))) *
-				1099511628211ull;
+		a->names_hash = (a->names_hash ^
+				 hash_bytes(name, name + strlen(name))) *
+				FNV_PRIME;
 		if (a->use)
 			return i < SYSSTAT_DISK_LINES &&
 			       (c->whole[i / 8] >> (i % 8) & 1);
@@ -360,7 +363,7 @@ int sysstat_parse_diskstats(const char *buf, size_t len,
 			    int (*is_disk)(const char *name, void *ctx),
 			    void *ctx, struct sysstat *s)
 {
-	struct disk_acc a = {is_disk, ctx, 0, 0, NULL, 0, 0, 0};
+	struct disk_acc a = { .is_disk = is_disk, .ctx = ctx };
 	int ret = each_line(buf, len, disk_line, &a);
 
 	if (ret)
@@ -446,10 +449,10 @@ struct space_acc {
 /* FNV-1a: sources and pool names are remembered by hash, not by copy. */
 static uint64_t hash_bytes(const char *p, const char *end)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = FNV_OFFSET;
 
 	for (; p < end; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h = (h ^ (unsigned char)*p) * FNV_PRIME;
 	return h;
 }
 
@@ -849,8 +852,8 @@ static void disk_cache_confirm(struct sysstat_disk_cache *dc,
 static int read_disks_cached(const struct src *c, struct sysstat *s)
 {
 	struct sysstat_disk_cache *dc = &c->k->disks;
-	struct disk_acc a = {NULL, NULL, 0, 0, dc, 1, 0,
-			     14695981039346656037ull};
+	struct disk_acc a = { .cache = dc, .use = 1,
+			      .names_hash = FNV_OFFSET };
 
 	if (!dc->valid ||
 	    stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a) ||
@@ -878,9 +881,9 @@ static int read_disks(const struct src *c, struct sysstat *s)
 	ret = dir_list(t.fd, owned, disk_table_add, &t);
 	if (ret)
 		goto out;
-	a = (struct disk_acc){disk_table_has, &t, 0, 0,
-			      c->k && c->k->keep ? &c->k->disks : NULL, 0, 0,
-			      14695981039346656037ull};
+	a = (struct disk_acc){ .is_disk = disk_table_has, .ctx = &t,
+			       .cache = c->k && c->k->keep ? &c->k->disks : NULL,
+			       .names_hash = FNV_OFFSET };
 	if (a.cache) {
 		a.cache->valid = 0;
 		memset(a.cache->fill, 0, sizeof(a.cache->fill));
