@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "sysstat.h"
 
 static const char *const field_names[] = {
 #define RT_FIELD_NAME(name, doc) #name,
@@ -46,20 +47,6 @@ static void logread_damage(struct rt_log *log, uint64_t off, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(log->damage, sizeof(log->damage), fmt, ap);
 	va_end(ap);
-}
-
-/* Grow an array by one element; NULL when memory runs out. */
-static void *logread_push(void *arr, size_t *n, size_t *cap, size_t size)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		void *p = realloc(arr, ncap * size);
-		if (!p)
-			return NULL;
-		arr = p;
-		*cap = ncap;
-	}
-	return arr;
 }
 
 static int logread_header(struct codec_in *in, struct rt_header *h)
@@ -184,9 +171,41 @@ struct logread_pack {
 struct logread_state {
 	struct rt_log *log;
 	size_t scap, pcap, xcap, jcap, gvcap, gscap;
+	/* Bytes the arrays hold together, and at most how many: decoded
+	 * data can be hundreds of times the bytes it came from (a run of
+	 * unchanged samples codes in a few bits each), and past what the
+	 * machine has, Linux's overcommit lets realloc succeed and the
+	 * out-of-memory killer end rtrack-dump (or a neighbour) later. */
+	size_t held, budget;
+	int over_budget;
 	size_t sfaulted; /* bytes of samples whose pages were asked for */
 	struct logread_pack pack;
 };
+
+/* Grow an array by one element, within st's budget (the last growth
+ * before it smaller than doubling); NULL when memory or budget runs out. */
+static void *logread_push(struct logread_state *st, void *arr, size_t *n,
+			  size_t *cap, size_t size)
+{
+	size_t room = st->budget - st->held, ncap;
+	void *p;
+
+	if (*n < *cap)
+		return arr;
+	ncap = *cap ? *cap : 64;
+	if (ncap > room / size)
+		ncap = room / size;
+	if (ncap == 0) {
+		st->over_budget = 1;
+		return NULL;
+	}
+	p = realloc(arr, (*cap + ncap) * size);
+	if (!p)
+		return NULL;
+	*cap += ncap;
+	st->held += ncap * size;
+	return p;
+}
 
 /* G2, G3: a new inventory replaces the last one. */
 static int logread_gpu_devices(struct codec_in *in, struct rt_log *log)
@@ -256,13 +275,13 @@ static int logread_gpu_values(struct codec_in *in, struct logread_state *st)
 	if (in->bad || n > RT_GPU_MAX_DEVICES || n != log->ngpu_devs ||
 	    nf > 64 || (!keyframe && (!log->ngpu_samples || last.n != n)))
 		return -1;
-	gs = logread_push(log->gpu_samples, &log->ngpu_samples, &st->gscap,
+	gs = logread_push(st, log->gpu_samples, &log->ngpu_samples, &st->gscap,
 			  sizeof(*gs));
 	if (!gs)
 		return -2;
 	log->gpu_samples = gs;
 	for (i = 0; i < n; i++) {
-		struct rt_gpu_values *v = logread_push(log->gpu_vals,
+		struct rt_gpu_values *v = logread_push(st, log->gpu_vals,
 						       &log->ngpu_vals,
 						       &st->gvcap, sizeof(*v));
 		if (!v)
@@ -321,7 +340,7 @@ static void logread_prefault(struct logread_state *st)
 static struct rt_sample *logread_new_sample(struct logread_state *st)
 {
 	struct rt_log *log = st->log;
-	struct rt_sample *arr = logread_push(log->samples, &log->nsamples,
+	struct rt_sample *arr = logread_push(st, log->samples, &log->nsamples,
 					     &st->scap, sizeof(*arr));
 
 	if (!arr)
@@ -440,7 +459,8 @@ static int logread_samples(struct codec_in *in, struct logread_state *st)
 /* Append one decoded record of type T to arr/n with decoder fn. */
 #define LOGREAD_APPEND(arr, n, cap, fn)                                       \
 	do {                                                                   \
-		void *grown = logread_push(arr, &(n), &(cap), sizeof(*(arr))); \
+		void *grown = logread_push(st, arr, &(n), &(cap),              \
+					   sizeof(*(arr)));                    \
 		if (!grown)                                                    \
 			return -2;                                             \
 		(arr) = grown;                                                 \
@@ -501,6 +521,8 @@ static const char *logread_type_name(unsigned type)
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 
+static const char torn_tail[] = "truncated record (torn tail)";
+
 /* Frame the record at *off (R1); on success point at its payload. */
 static int logread_frame(const uint8_t *buf, size_t len, size_t off,
 			 unsigned *type, const uint8_t **payload, size_t *plen,
@@ -513,7 +535,7 @@ static int logread_frame(const uint8_t *buf, size_t len, size_t off,
 	*type = buf[off];
 	l = codec_get_varint(&in);
 	if (in.bad) {
-		*why = "truncated record (torn tail)";
+		*why = torn_tail;
 		return -1;
 	}
 	if (l > RT_LOG_MAX_PAYLOAD) {
@@ -522,7 +544,7 @@ static int logread_frame(const uint8_t *buf, size_t len, size_t off,
 	}
 	body = (size_t)(in.p - buf);
 	if (len - body < l + 4) {
-		*why = "truncated record (torn tail)";
+		*why = torn_tail;
 		return -1;
 	}
 	in.p += l;
@@ -594,7 +616,13 @@ static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen)
 {
-	struct logread_state st = { .log = log };
+	return logread_buf_budget(buf, len, SIZE_MAX, log, err, errlen);
+}
+
+int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
+		       struct rt_log *log, char *err, size_t errlen)
+{
+	struct logread_state st = { .log = log, .budget = budget };
 	size_t off = RT_LOG_PREAMBLE_LEN;
 
 	memset(log, 0, sizeof(*log));
@@ -611,9 +639,16 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		if (logread_frame(buf, len, off, &type, &payload, &plen, &next,
 				  &why) < 0) {
 			logread_damage(log, off, "%s", why);
+			log->damage_tail = why == torn_tail;
 			break;
 		}
 		rc = logread_payload(&st, type, payload, plen);
+		if (rc == -2 && st.over_budget) {
+			logread_damage(log, off,
+				       "decoding stopped: the records from here on need more than the %zu MiB of memory available to decode them",
+				       budget >> 20);
+			break;
+		}
 		if (rc == -2) {
 			logread_damage(log, off, "out of memory");
 			break;
@@ -688,7 +723,13 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 	buf = logread_all(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, &len,
 			  err, errlen);
 	if (buf) {
-		rc = logread_buf(buf, len, log, err, errlen);
+		/* Three quarters of the headroom left once the file is in
+		 * memory: the outputs need some too. */
+		uint64_t room = sysstat_mem_headroom("/proc", "/sys") / 4 * 3;
+
+		rc = logread_buf_budget(buf, len,
+					room < SIZE_MAX ? (size_t)room : SIZE_MAX,
+					log, err, errlen);
 		free(buf);
 	}
 out:

@@ -42,6 +42,9 @@ struct rt_log {
 	int damaged;               /* decoding stopped early */
 	uint64_t damage_offset;    /* file offset of the first bad byte */
 	char damage[160];          /* what was wrong there */
+	int damage_tail;           /* it is a cut last record: nothing after
+				    * it was lost (a writer killed mid-write);
+				    * other damage may hide an end record */
 };
 
 /* Decode `len` bytes.  Returns 0 when the header was decoded (the log may
@@ -51,8 +54,16 @@ struct rt_log {
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen);
 
-/* Read and decode a file: as logread_buf, and -1 with strerror text when
- * the file cannot be read. */
+/* As logread_buf, with the decoded arrays held to `budget` bytes
+ * together: past it decoding stops as at damage ("decoding stopped: ...
+ * MiB of memory"), everything before kept. */
+int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
+		       struct rt_log *log, char *err, size_t errlen);
+
+/* Read and decode a file: as logread_buf_budget with the budget three
+ * quarters of the memory the machine and this process's cgroup have free
+ * once the file is read (sysstat_mem_headroom), and -1 with strerror text
+ * when the file cannot be read. */
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen);
 

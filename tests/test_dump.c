@@ -701,7 +701,7 @@ static void test_summary_no_end_damaged_rss(void **state)
 	fx.hdr.mem_mode = RT_MEM_RSS;
 	text = capture(F_SUMMARY, &fx);
 	assert_non_null(strstr(text,
-		"\n  exit       ended without end record (killed or crashed);\n"
+		"\n  exit       not known: no end record before the damage;\n"
 		"             last sample at 2023-11-14T22:13:23Z\n"
 		"  damage     log damaged at offset 4321: record checksum "
 		"mismatch??[2J\n"));
@@ -710,6 +710,11 @@ static void test_summary_no_end_damaged_rss(void **state)
 	assert_non_null(strstr(text, "\n  CPU        1.5 s, mean 0.77 cores,"));
 	assert_null(strchr(text, '\x1b'));
 	assert_true(max_columns(text) <= 80);
+	/* A torn tail is where a killed writer stopped: nothing after it. */
+	fx.damage_tail = 1;
+	text = capture(F_SUMMARY, &fx);
+	assert_non_null(strstr(text,
+		"\n  exit       no end record (killed or crashed);\n"));
 }
 
 static void test_summary_one_sample(void **state)

@@ -636,6 +636,7 @@ static void test_every_truncation(void **state)
 		if (log.damaged) {
 			assert_true(log.damage_offset >= header_end);
 			assert_non_null(strstr(log.damage, "torn tail"));
+			assert_true(log.damage_tail);
 		}
 		logread_free(&log);
 	}
@@ -880,6 +881,20 @@ static void test_samples_many(void **state)
 		assert_int_equal(log.samples[i].tree_utime_ticks, first[i]);
 	logread_free(&log);
 	assert_null(log.samples);
+
+	/* Held to a budget of 1000 samples (the last growth cut to fit it):
+	 * decoding stops there, said like damage, the first 1000 kept. */
+	assert_int_equal(logread_buf_budget(buf, len + b.len,
+					    1000 * sizeof(struct rt_sample),
+					    &log, err, sizeof(err)), 0);
+	assert_true(log.damaged);
+	assert_non_null(strstr(log.damage, "MiB of memory"));
+	assert_true(log.damage_offset > RT_LOG_PREAMBLE_LEN);
+	assert_true(log.damage_offset < len + b.len);
+	assert_int_equal(log.nsamples, 1000);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(log.samples[i].tree_utime_ticks, first[i]);
+	logread_free(&log);
 	free(first);
 	free(buf);
 }

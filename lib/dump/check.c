@@ -17,6 +17,13 @@ static size_t time_steps_back(const struct rt_log *log)
 	return n;
 }
 
+const char *dump_no_end(const struct rt_log *log)
+{
+	if (log->damaged && !log->damage_tail)
+		return "not known: no end record before the damage";
+	return "no end record (killed or crashed)";
+}
+
 int dump_check(FILE *out, const struct rt_log *log, const char *name)
 {
 	size_t dup = log->job.dup_exits, back = time_steps_back(log);
@@ -27,7 +34,7 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name)
 		"%zu exec records, %s", name, bad ? "DAMAGED" : "ok",
 		log->version_major, log->version_minor, log->nsamples,
 		log->nprocs, log->nexits, log->nexecs,
-		log->has_end ? "end record" : "no end record (killed or crashed)");
+		log->has_end ? "end record" : dump_no_end(log));
 	if (log->damaged)
 		fprintf(out, "; damage at offset %llu: %s",
 			(unsigned long long)log->damage_offset, log->damage);

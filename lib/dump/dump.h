@@ -26,6 +26,11 @@ int dump_csv_many(FILE *out, const struct rt_log *logs,
 int dump_json_many(FILE *out, const struct rt_log *logs,
 		   const char *const *names, size_t n);
 
+/* How a log without an end record ended, as the formats say it: "no end
+ * record (killed or crashed)", unless damage before the end may hide one
+ * (damage that is not a torn tail). */
+const char *dump_no_end(const struct rt_log *log);
+
 /* Verify log (read from name): one line; 0 ok, 1 damaged or inconsistent,
  * -1 write error. */
 int dump_check(FILE *out, const struct rt_log *log, const char *name);

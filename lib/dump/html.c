@@ -414,7 +414,7 @@ static void header_exit(FILE *out, const struct rt_log *log)
 	uint32_t kind = log->has_end ? log->end.exit_kind : RT_EXIT_UNKNOWN;
 
 	if (!log->has_end)
-		fputs("no end record (killed or crashed)", out);
+		fputs(dump_no_end(log), out);
 	else if (kind == RT_EXIT_CODE)
 		fprintf(out, "exit code %d", (int)log->end.exit_value);
 	else if (kind == RT_EXIT_SIGNAL)

@@ -117,8 +117,7 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 	uint64_t ns;
 
 	if (!log->has_end) {
-		summary_alert(out, "exit", "ended without end record "
-			      "(killed or crashed);");
+		summary_alert(out, "exit", "%s;", dump_no_end(log));
 		if (stats_end_ns(log, &ns) == 0) {
 			fmt_utc(last, ns);
 			summary_line(out, "", "last sample at %s", last);
