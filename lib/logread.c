@@ -645,8 +645,9 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		rc = logread_payload(&st, type, payload, plen);
 		if (rc == -2 && st.over_budget) {
 			logread_damage(log, off,
-				       "decoding stopped: the records from here on need more than the %zu MiB of memory available to decode them",
+				       "the records from here on need more than the %zu MiB of memory free to decode them",
 				       budget >> 20);
+			log->damage_memory = 1;
 			break;
 		}
 		if (rc == -2) {

@@ -42,6 +42,8 @@ struct rt_log {
 	int damaged;               /* decoding stopped early */
 	uint64_t damage_offset;    /* file offset of the first bad byte */
 	char damage[160];          /* what was wrong there */
+	int damage_memory;         /* not damage: decoding stopped there for
+				    * want of memory (logread_buf_budget) */
 	int damage_tail;           /* it is a cut last record: nothing after
 				    * it was lost (a writer killed mid-write);
 				    * other damage may hide an end record */
@@ -55,8 +57,8 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 		char *err, size_t errlen);
 
 /* As logread_buf, with the decoded arrays held to `budget` bytes
- * together: past it decoding stops as at damage ("decoding stopped: ...
- * MiB of memory"), everything before kept. */
+ * together: past it decoding stops as at damage (damage_memory set),
+ * everything before kept. */
 int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		       struct rt_log *log, char *err, size_t errlen);
 

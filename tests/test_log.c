@@ -889,6 +889,8 @@ static void test_samples_many(void **state)
 					    &log, err, sizeof(err)), 0);
 	assert_true(log.damaged);
 	assert_non_null(strstr(log.damage, "MiB of memory"));
+	assert_true(log.damage_memory);
+	assert_false(log.damage_tail);
 	assert_true(log.damage_offset > RT_LOG_PREAMBLE_LEN);
 	assert_true(log.damage_offset < len + b.len);
 	assert_int_equal(log.nsamples, 1000);

@@ -24,6 +24,11 @@ const char *dump_no_end(const struct rt_log *log)
 	return "no end record (killed or crashed)";
 }
 
+const char *dump_damage_what(const struct rt_log *log)
+{
+	return log->damage_memory ? "not read past" : "damaged at";
+}
+
 int dump_check(FILE *out, const struct rt_log *log, const char *name)
 {
 	size_t dup = log->job.dup_exits, back = time_steps_back(log);
@@ -31,12 +36,13 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name)
 		  (log->has_end && log->end.samples > log->nsamples);
 
 	fprintf(out, "%s: %s: format %u.%u, %zu samples, %zu process, %zu exit, "
-		"%zu exec records, %s", name, bad ? "DAMAGED" : "ok",
+		"%zu exec records, %s", name,
+		!bad ? "ok" : log->damage_memory ? "INCOMPLETE" : "DAMAGED",
 		log->version_major, log->version_minor, log->nsamples,
 		log->nprocs, log->nexits, log->nexecs,
 		log->has_end ? "end record" : dump_no_end(log));
 	if (log->damaged)
-		fprintf(out, "; damage at offset %llu: %s",
+		fprintf(out, "; %s offset %llu: %s", dump_damage_what(log),
 			(unsigned long long)log->damage_offset, log->damage);
 	if (dup > 0)
 		fprintf(out, "; %zu duplicate exit records", dup);

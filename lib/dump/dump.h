@@ -31,6 +31,10 @@ int dump_json_many(FILE *out, const struct rt_log *logs,
  * (damage that is not a torn tail). */
 const char *dump_no_end(const struct rt_log *log);
 
+/* Where decoding stopped, as the formats say it before the offset:
+ * "damaged at", or "not read past" when memory stopped it. */
+const char *dump_damage_what(const struct rt_log *log);
+
 /* Verify log (read from name): one line; 0 ok, 1 damaged or inconsistent,
  * -1 write error. */
 int dump_check(FILE *out, const struct rt_log *log, const char *name);

@@ -127,7 +127,8 @@ int dump_follow(FILE *out, const char *path, int (*stop)(void))
 						"killed by signal" : "exit code",
 					(int)log.end.exit_value);
 			else
-				fprintf(out, "log damaged at offset %llu: %s\n",
+				fprintf(out, "log %s offset %llu: %s\n",
+					dump_damage_what(&log),
 					(unsigned long long)log.damage_offset,
 					log.damage);
 			logread_free(&log);

@@ -427,8 +427,8 @@ static void header_damage(FILE *out, const struct rt_log *log)
 {
 	if (!log->damaged)
 		return;
-	fprintf(out, "<p class=\"warn\">The log is damaged at offset %llu (",
-		(unsigned long long)log->damage_offset);
+	fprintf(out, "<p class=\"warn\">The log is %s offset %llu (",
+		dump_damage_what(log), (unsigned long long)log->damage_offset);
 	html_str(out, log->damage, sizeof log->damage);
 	fputs("): shown up to there.</p>\n", out);
 }

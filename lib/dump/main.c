@@ -298,8 +298,9 @@ static int read_log(const char *path, struct rt_log *log)
 		return 2;
 	}
 	if (log->damaged)
-		fprintf(stderr, "rtrack-dump: %s: damaged at offset %llu: %s; "
+		fprintf(stderr, "rtrack-dump: %s: %s offset %llu: %s; "
 			"showing the %zu samples before it\n", path,
+			dump_damage_what(log),
 			(unsigned long long)log->damage_offset, log->damage,
 			log->nsamples);
 	return 0;

@@ -137,7 +137,8 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 		summary_line(out, "exit", "unknown");
 	}
 	if (log->damaged)
-		summary_alert(out, "damage", "log damaged at offset %llu: %.*s",
+		summary_alert(out, "damage", "log %s offset %llu: %.*s",
+			     dump_damage_what(log),
 			     (unsigned long long)log->damage_offset,
 			     (int)sizeof log->damage, log->damage);
 }
