@@ -6,7 +6,10 @@
  * is the median over the rounds of the mean time per process, wall and
  * CPU (every thread of the child, from wait4).  A third reference, the
  * empty library creating a file as a root creates its log, shows what the
- * filesystem charges for a new file.
+ * filesystem charges for a new file.  Two more, the floors, make the
+ * same system calls as a root and a descendant of rtrack (empty_preload.c)
+ * without parsing or encoding anything: what the kernel charges here for
+ * the work itself, and so what rtrack adds on top of it.
  *
  * Usage: bench_spawn ROUNDS PER_ROUND PRELOAD EMPTY_PRELOAD DIR */
 #include <spawn.h>
@@ -18,11 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { PLAIN, EMPTY, CREATE, ROOT, DESC, PASSIVE, NVARIANTS };
+enum { PLAIN, EMPTY, CREATE, ROOT, DESC, PASSIVE, FLOOR_ROOT, FLOOR_DESC,
+       NVARIANTS };
 
 static const char *const names[NVARIANTS] = {
 	"plain", "empty preload", "+ a new file", "root", "descendant",
-	"passive desc."
+	"passive desc.", "floor: root", "floor: desc."
 };
 
 static double now_us(void)
@@ -66,7 +70,8 @@ static double round_of(int per, char **envp, double *cpu)
 
 int main(int argc, char **argv)
 {
-	static char pre[4200], empty[4200], out[4200], root[4300], create[4300];
+	static char pre[4200], empty[4200], out[4200], root[4300], create[4300],
+		floor_root[4300], floor_desc[4300];
 	char *envs[NVARIANTS][6] = {
 		{ "PATH=/usr/bin:/bin", NULL },
 		{ "PATH=/usr/bin:/bin", empty, NULL },
@@ -75,6 +80,8 @@ int main(int argc, char **argv)
 		{ "PATH=/usr/bin:/bin", pre, root, "RTRACK_QUIET=1", NULL },
 		{ "PATH=/usr/bin:/bin", pre, root, "RTRACK_QUIET=1",
 		  "RTRACK_CHILDREN=0", NULL },
+		{ "PATH=/usr/bin:/bin", empty, floor_root, NULL },
+		{ "PATH=/usr/bin:/bin", empty, floor_desc, NULL },
 	};
 	double *t[NVARIANTS], *c[NVARIANTS], med[NVARIANTS], cmed[NVARIANTS];
 	double dummy;
@@ -91,6 +98,10 @@ int main(int argc, char **argv)
 	snprintf(empty, sizeof empty, "LD_PRELOAD=%s", argv[4]);
 	snprintf(out, sizeof out, "RTRACK_OUTPUT=%s/root-%%p.bin", argv[5]);
 	snprintf(create, sizeof create, "RTRACK_BENCH_CREATE=%s", argv[5]);
+	snprintf(floor_root, sizeof floor_root, "RTRACK_BENCH_FLOOR=root:%s",
+		 argv[5]);
+	snprintf(floor_desc, sizeof floor_desc,
+		 "RTRACK_BENCH_FLOOR=desc:%s/floor-desc.bin", argv[5]);
 	/* This process stands for the root: descendants append to its log
 	 * (the file exists: an exit record never creates one). */
 	snprintf(root, sizeof root, "RTRACK_ROOT=%d:1:0:0:%s/desc.bin",
@@ -99,6 +110,10 @@ int main(int argc, char **argv)
 		char path[4200];
 		FILE *f;
 		snprintf(path, sizeof path, "%s/desc.bin", argv[5]);
+		f = fopen(path, "w");
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof path, "%s/floor-desc.bin", argv[5]);
 		f = fopen(path, "w");
 		if (f)
 			fclose(f);
@@ -133,5 +148,18 @@ int main(int argc, char **argv)
 	       "CPU %.1f us (%.1f)\n", med[DESC] - med[PLAIN],
 	       med[DESC] - med[EMPTY], cmed[DESC] - cmed[PLAIN],
 	       cmed[DESC] - cmed[EMPTY]);
+	/* Against the floors: each over plain, then rtrack's share. */
+	printf("root vs the floor of its system calls: %.1f us vs %.1f us over "
+	       "plain (%.2fx); CPU %.1f vs %.1f us (%.2fx)\n",
+	       med[ROOT] - med[PLAIN], med[FLOOR_ROOT] - med[PLAIN],
+	       (med[ROOT] - med[PLAIN]) / (med[FLOOR_ROOT] - med[PLAIN]),
+	       cmed[ROOT] - cmed[PLAIN], cmed[FLOOR_ROOT] - cmed[PLAIN],
+	       (cmed[ROOT] - cmed[PLAIN]) / (cmed[FLOOR_ROOT] - cmed[PLAIN]));
+	printf("descendant vs the floor: %.1f us vs %.1f us over plain "
+	       "(%.2fx); CPU %.1f vs %.1f us (%.2fx)\n",
+	       med[DESC] - med[PLAIN], med[FLOOR_DESC] - med[PLAIN],
+	       (med[DESC] - med[PLAIN]) / (med[FLOOR_DESC] - med[PLAIN]),
+	       cmed[DESC] - cmed[PLAIN], cmed[FLOOR_DESC] - cmed[PLAIN],
+	       (cmed[DESC] - cmed[PLAIN]) / (cmed[FLOOR_DESC] - cmed[PLAIN]));
 	return 0;
 }
