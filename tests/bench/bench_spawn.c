@@ -68,6 +68,17 @@ static double round_of(int per, char **envp, double *cpu)
 	return (now_us() - t) / per;
 }
 
+/* Variant v and its floor f, each as added to plain /bin/true. */
+static void vs_floor(const char *what, int v, int f, const double *med,
+		     const double *cmed)
+{
+	double w = med[v] - med[PLAIN], fw = med[f] - med[PLAIN];
+	double c = cmed[v] - cmed[PLAIN], fc = cmed[f] - cmed[PLAIN];
+
+	printf("%s: %.1f us vs %.1f us over plain (%.2fx); CPU %.1f vs "
+	       "%.1f us (%.2fx)\n", what, w, fw, w / fw, c, fc, c / fc);
+}
+
 int main(int argc, char **argv)
 {
 	static char pre[4200], empty[4200], out[4200], root[4300], create[4300],
@@ -149,17 +160,8 @@ int main(int argc, char **argv)
 	       med[DESC] - med[EMPTY], cmed[DESC] - cmed[PLAIN],
 	       cmed[DESC] - cmed[EMPTY]);
 	/* Against the floors: each over plain, then rtrack's share. */
-	printf("root vs the floor of its system calls: %.1f us vs %.1f us over "
-	       "plain (%.2fx); CPU %.1f vs %.1f us (%.2fx)\n",
-	       med[ROOT] - med[PLAIN], med[FLOOR_ROOT] - med[PLAIN],
-	       (med[ROOT] - med[PLAIN]) / (med[FLOOR_ROOT] - med[PLAIN]),
-	       cmed[ROOT] - cmed[PLAIN], cmed[FLOOR_ROOT] - cmed[PLAIN],
-	       (cmed[ROOT] - cmed[PLAIN]) / (cmed[FLOOR_ROOT] - cmed[PLAIN]));
-	printf("descendant vs the floor: %.1f us vs %.1f us over plain "
-	       "(%.2fx); CPU %.1f vs %.1f us (%.2fx)\n",
-	       med[DESC] - med[PLAIN], med[FLOOR_DESC] - med[PLAIN],
-	       (med[DESC] - med[PLAIN]) / (med[FLOOR_DESC] - med[PLAIN]),
-	       cmed[DESC] - cmed[PLAIN], cmed[FLOOR_DESC] - cmed[PLAIN],
-	       (cmed[DESC] - cmed[PLAIN]) / (cmed[FLOOR_DESC] - cmed[PLAIN]));
+	vs_floor("root vs the floor of its system calls", ROOT, FLOOR_ROOT,
+		 med, cmed);
+	vs_floor("descendant vs the floor", DESC, FLOOR_DESC, med, cmed);
 	return 0;
 }
