@@ -10,13 +10,10 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +21,8 @@
 #include "gpu_impl.h"
 #include "logread.h"
 #include "tracker.h"
+
+#include "scratch.h"
 
 #define MIB (1024ull * 1024)
 #define GIB (1024ull * MIB)
@@ -49,60 +48,26 @@ static int32_t self_pid;
 
 /* ---- scratch trees ---- */
 
-static void mkdirs(const char *path)
-{
-	char tmp[512];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0)
-			assert_int_equal(errno, EEXIST);
-		*p = '/';
-	}
-}
-
 /* dir/rel holds text (directories made as needed). */
 static void put(const char *rel, const char *text)
 {
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	mkdirs(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	assert_int_equal(scratch_put(dir, rel, text), 0);
 }
 
 /* dir/rel is a symlink to target. */
 static void put_link(const char *rel, const char *target)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	mkdirs(path);
-	unlink(path);
-	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(scratch_link(dir, rel, target), 0);
 }
 
 static void put_dir(const char *rel)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s/", dir, rel);
-	mkdirs(path);
+	assert_int_equal(scratch_put(dir, rel, NULL), 0);
 }
 
 static void drop(const char *rel)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	assert_int_equal(unlink(path), 0);
+	assert_int_equal(scratch_drop(dir, rel), 0);
 }
 
 static char *sub(const char *rel)
@@ -115,20 +80,10 @@ static char *sub(const char *rel)
 	return b;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/rtrack-gpu-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_mkdtemp(dir, sizeof(dir), "rtrack-gpu") < 0)
 		return -1;
 	self_pid = getpid();
 	gpu_release();
@@ -139,7 +94,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	gpu_release();
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return scratch_remove(dir);
 }
 
 /* ---- NVML through the fake ---- */

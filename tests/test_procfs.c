@@ -8,8 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +20,8 @@
 
 #include "procfs.h"
 #include "text.h"
+
+#include "scratch.h"
 
 /* ---- captured text ---- */
 
@@ -231,47 +231,20 @@ struct fake {
 	char root[64];
 };
 
-static void mkdirs(const char *path)
-{
-	char tmp[512];
-	char *p;
-
-	snprintf(tmp, sizeof tmp, "%s", path);
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0)
-			assert_int_equal(errno, EEXIST);
-		*p = '/';
-	}
-}
-
 static void put_n(const struct fake *f, const char *rel, const char *s,
 		  size_t len)
 {
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof path, "%s/%s", f->root, rel);
-	mkdirs(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, s, len), (ssize_t)len);
-	close(fd);
+	assert_int_equal(scratch_put_n(f->root, rel, s, len), 0);
 }
 
 static void put(const struct fake *f, const char *rel, const char *s)
 {
-	put_n(f, rel, s, strlen(s));
+	assert_int_equal(scratch_put(f->root, rel, s), 0);
 }
 
 static void put_dir(const struct fake *f, const char *rel)
 {
-	char path[512];
-
-	snprintf(path, sizeof path, "%s/%s/", f->root, rel);
-	mkdirs(path);
+	assert_int_equal(scratch_put(f->root, rel, NULL), 0);
 }
 
 /* A live process `pid` made of the captured python3 files. */
@@ -291,20 +264,17 @@ static void put_proc(const struct fake *f, int pid)
 
 static void remove_file(const struct fake *f, const char *rel)
 {
-	char path[512];
-
-	snprintf(path, sizeof path, "%s/%s", f->root, rel);
-	assert_int_equal(unlink(path), 0);
+	assert_int_equal(scratch_drop(f->root, rel), 0);
 }
 
+/* Mode 0755: test_read_fake_eacces walks the tree as nobody. */
 static int fake_setup(void **state)
 {
 	struct fake *f = calloc(1, sizeof *f);
 
 	if (!f)
 		return -1;
-	strcpy(f->root, "/tmp/rtrack-procfs-XXXXXX");
-	if (!mkdtemp(f->root) || chmod(f->root, 0755) < 0) {
+	if (scratch_mkdtemp(f->root, sizeof f->root, "rtrack-procfs") < 0) {
 		free(f);
 		return -1;
 	}
@@ -312,19 +282,10 @@ static int fake_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int fake_teardown(void **state)
 {
 	struct fake *f = *state;
-	int ret = nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int ret = scratch_remove(f->root);
 
 	free(f);
 	return ret;

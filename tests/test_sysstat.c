@@ -9,12 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -22,6 +20,8 @@
 #include <unistd.h>
 
 #include "sysstat.h"
+
+#include "scratch.h"
 
 /* Captured on a 2-CPU VM (kernel 6.18, virtio disk vda, eth0). */
 static const char REAL_STAT[] =
@@ -753,40 +753,10 @@ static void mounts_tables_full(void **state)
 
 /* ---- fake /proc and /sys trees for sysstat_read ---- */
 
+/* root/rel holds text; text NULL: root/rel is a directory. */
 static void put(const char *root, const char *rel, const char *text)
 {
-	char path[4096], *slash;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (slash = strchr(path + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*slash = '/';
-	}
-	if (!text) {
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		return;
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rmtree(const char *root)
-{
-	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(scratch_put(root, rel, text), 0);
 }
 
 struct tree {
@@ -799,9 +769,10 @@ static int tree_setup(void **state)
 
 	if (!t)
 		return -1;
-	strcpy(t->root, "/tmp/test_sysstat.XXXXXX");
-	if (!mkdtemp(t->root))
+	if (scratch_mkdtemp(t->root, sizeof(t->root), "rtrack-sysstat") < 0) {
+		free(t);
 		return -1;
+	}
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	snprintf(t->sys, sizeof(t->sys), "%s/sys", t->root);
 	*state = t;
@@ -811,10 +782,10 @@ static int tree_setup(void **state)
 static int tree_teardown(void **state)
 {
 	struct tree *t = *state;
+	int ret = scratch_remove(t->root);
 
-	rmtree(t->root);
 	free(t);
-	return 0;
+	return ret;
 }
 
 static const char FAKE_MEMINFO[] =

@@ -14,13 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tracker.h"
+
+#include "scratch.h"
 
 static struct tracker t;
 
@@ -464,17 +465,11 @@ static void test_pss_spacing(void **state)
 
 /* ---- a fake /proc ------------------------------------------------------- */
 
+/* dir/name holds text (directories made as needed). */
 static void put_n(const char *dir, const char *name, const char *text,
 		  size_t len)
 {
-	char path[1024];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
+	assert_int_equal(scratch_put_n(dir, name, text, len), 0);
 }
 
 static void put(const char *dir, const char *name, const char *text)
@@ -488,11 +483,7 @@ static void fake_proc(const char *root, int pid, int ppid, const char *kids,
 	char dir[256], task[512], stat[512];
 
 	snprintf(dir, sizeof(dir), "%s/%d", root, pid);
-	mkdir(dir, 0755);
-	snprintf(task, sizeof(task), "%s/task", dir);
-	mkdir(task, 0755);
 	snprintf(task, sizeof(task), "%s/task/%d", dir, pid);
-	mkdir(task, 0755);
 	put(task, "children", kids);
 	snprintf(stat, sizeof(stat),
 		 "%d (w (x) y) S %d 1 1 0 -1 0 0 0 0 0 100 50 20 10 20 0 1 0 500 "
@@ -507,13 +498,14 @@ static void fake_proc(const char *root, int pid, int ppid, const char *kids,
 
 static void test_fake_tree_sums(void **state)
 {
-	char root[] = "/tmp/rtrack-fakeproc-XXXXXX";
+	char root[64];
 	struct tracker_cfg c;
 	struct rt_sample s;
 	struct gone_log g = { 0 };
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(scratch_mkdtemp(root, sizeof(root), "rtrack-fakeproc"),
+			 0);
 	fake_proc(root, 100, 1, "101 ", 1);
 	fake_proc(root, 101, 100, "", 1);
 	cfg_init(&c, root, 100);
@@ -565,9 +557,7 @@ static void test_fake_tree_sums(void **state)
 	tracker_sample(&t, 5, &s, record_gone, &g);
 	assert_int_equal(s.tree_procs, 0);
 	assert_false(sample_has(&s, RT_F_tree_utime_ticks));
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(scratch_remove(root), 0);
 }
 
 /* A known process's status is read every TRACKER_STATUS_EVERY samples (and
@@ -595,14 +585,14 @@ static void put_status(const char *dir, uint64_t hwm, uint64_t rss)
 
 static void test_status_spacing(void **state)
 {
-	char root[] = "/tmp/rtrack-status-XXXXXX", dir[300], cmd[400];
+	char root[64], dir[300];
 	struct tracker_cfg c;
 	struct rt_sample s;
 	struct gone_log g = { 0 };
 	int i;
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
+	assert_int_equal(scratch_mkdtemp(root, sizeof(root), "rtrack-status"), 0);
 	fake_proc(root, 100, 1, "", 0);
 	snprintf(dir, sizeof(dir), "%s/100", root);
 	put_stat_rss(dir, 100, 8000);
@@ -639,8 +629,7 @@ static void test_status_spacing(void **state)
 	assert_int_equal(s.tree_hwm_max_kib, 60000);
 	tracker_finish(&t, record_gone, &g);
 	assert_int_equal(g.hwm[0], 60000);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(scratch_remove(root), 0);
 }
 
 int main(void)

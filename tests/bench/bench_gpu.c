@@ -13,19 +13,17 @@
  * largest.
  *
  *   bench_gpu NPROCS ROUNDS real|fake */
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gpu.h"
+#include "scratch.h"
 
 #define MAX_KIDS 4096
 
@@ -47,42 +45,16 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void mkdirs(const char *path)
-{
-	char tmp[512];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			die(tmp);
-		*p = '/';
-	}
-}
-
 static void put(const char *rel, const char *text)
 {
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	mkdirs(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die(path);
-	close(fd);
+	if (scratch_put(dir, rel, text) < 0)
+		die(rel);
 }
 
 static void put_link(const char *rel, const char *target)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	mkdirs(path);
-	if (symlink(target, path) < 0)
-		die(path);
+	if (scratch_link(dir, rel, target) < 0)
+		die(rel);
 }
 
 /* The amdgpu card of tests/test_gpu.c. */
@@ -163,15 +135,6 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int type,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(int argc, char **argv)
 {
 	char procroot[128], sysroot[128];
@@ -185,8 +148,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	real = strcmp(argv[3], "real") == 0;
-	strcpy(dir, "/tmp/rtrack-bench-gpu-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_mkdtemp(dir, sizeof(dir), "rtrack-bench-gpu") < 0)
 		die("mkdtemp");
 	fake_sysfs();
 	snprintf(sysroot, sizeof(sysroot), "%s/sys", dir);
@@ -226,5 +188,5 @@ int main(int argc, char **argv)
 			waitpid(pids[i], NULL, 0);
 		}
 	free(t);
-	return nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) ? 1 : 0;
+	return scratch_remove(dir) ? 1 : 0;
 }
