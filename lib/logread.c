@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "codec.h"
-#include "sysstat.h"
+#include "headroom.h"
 
 static const char *const field_names[] = {
 #define RT_FIELD_NAME(name, doc) #name,
@@ -548,13 +548,13 @@ static int logread_frame(const uint8_t *buf, size_t len, size_t off,
 		return -1;
 	}
 	in.p += l;
+	*next = body + (size_t)l + 4; /* also for a bad checksum: the tail rule */
 	if (codec_get_u32(&in) != codec_crc32_fast(0, buf + off, body + l - off)) {
 		*why = "checksum mismatch";
 		return -1;
 	}
 	*payload = buf + body;
 	*plen = (size_t)l;
-	*next = body + (size_t)l + 4;
 	return 0;
 }
 
@@ -619,11 +619,26 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 	return logread_buf_budget(buf, len, SIZE_MAX, log, err, errlen);
 }
 
+/* Damage at off is the log's tail, where a writer that was killed or
+ * crashed stopped, when nothing whole comes after it: a record cut short
+ * (torn), a last record whose checksum fails (next, its end, is the end
+ * of the file), or zeros to the end (a file system that kept the size of
+ * a file but not its last blocks after a crash). */
+static int logread_is_tail(const uint8_t *buf, size_t len, size_t off,
+			   size_t next, int torn)
+{
+	if (torn || next == len)
+		return 1;
+	while (off < len && buf[off] == 0)
+		off++;
+	return off == len;
+}
+
 int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		       struct rt_log *log, char *err, size_t errlen)
 {
 	struct logread_state st = { .log = log, .budget = budget };
-	size_t off = RT_LOG_PREAMBLE_LEN;
+	size_t off = RT_LOG_PREAMBLE_LEN, kept;
 
 	memset(log, 0, sizeof(*log));
 	if (logread_preamble(buf, len, log, err, errlen) < 0 ||
@@ -636,17 +651,32 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		size_t plen, next;
 		int rc;
 
+		next = len;
 		if (logread_frame(buf, len, off, &type, &payload, &plen, &next,
 				  &why) < 0) {
 			logread_damage(log, off, "%s", why);
-			log->damage_tail = why == torn_tail;
+			log->damage_tail = logread_is_tail(buf, len, off, next,
+							   why == torn_tail);
 			break;
 		}
+		kept = log->nsamples;
 		rc = logread_payload(&st, type, payload, plen);
+		/* A record counts whole or not at all: "the N samples before
+		 * it" are exactly those. */
+		if (rc < 0)
+			log->nsamples = kept;
 		if (rc == -2 && st.over_budget) {
+			char size[32];
+
+			if (budget >= (size_t)1 << 20)
+				snprintf(size, sizeof(size), "%zu MiB",
+					 budget >> 20);
+			else
+				snprintf(size, sizeof(size), "%zu KiB",
+					 budget >> 10);
 			logread_damage(log, off,
-				       "the records from here on need more than the %zu MiB of memory free to decode them",
-				       budget >> 20);
+				       "decoding the rest needs more than the %s of memory it may use",
+				       size);
 			log->damage_memory = 1;
 			break;
 		}
@@ -704,6 +734,8 @@ static uint8_t *logread_all(int fd, size_t guess, size_t *len, char *err,
 	return NULL;
 }
 
+#define LOGREAD_MIN_BUDGET ((uint64_t)64 << 20)
+
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen)
 {
@@ -725,8 +757,14 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 			  err, errlen);
 	if (buf) {
 		/* Three quarters of the headroom left once the file is in
-		 * memory: the outputs need some too. */
-		uint64_t room = sysstat_mem_headroom("/proc", "/sys") / 4 * 3;
+		 * memory (the outputs need some too), and never less than
+		 * LOGREAD_MIN_BUDGET: a group over its limit while the
+		 * kernel reclaims shows none, and a log of a few samples
+		 * always fits. */
+		uint64_t room = headroom_bytes("/proc") / 4 * 3;
+
+		if (room < LOGREAD_MIN_BUDGET)
+			room = LOGREAD_MIN_BUDGET;
 
 		rc = logread_buf_budget(buf, len,
 					room < SIZE_MAX ? (size_t)room : SIZE_MAX,

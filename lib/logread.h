@@ -64,8 +64,8 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 
 /* Read and decode a file: as logread_buf_budget with the budget three
  * quarters of the memory the machine and this process's cgroup have free
- * once the file is read (sysstat_mem_headroom), and -1 with strerror text
- * when the file cannot be read. */
+ * once the file is read (headroom_bytes), at least 64 MiB, and -1 with
+ * strerror text when the file cannot be read. */
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen);
 

@@ -466,33 +466,6 @@ static int has_u64(const uint64_t *v, size_t n, uint64_t x)
 	return 0;
 }
 
-/* proc(5) /proc/mounts escapes ' ', '\t', '\n' and '\\' as \ooo octal.
- * -ENAMETOOLONG when the result does not fit dst (statfs would refuse it
- * anyway), -EINVAL on an escaped NUL. */
-static int mount_unescape(const char *s, const char *end, char *dst,
-			  size_t size)
-{
-	size_t n = 0;
-
-	while (s < end) {
-		char c = *s++;
-
-		if (c == '\\' && end - s >= 3 && s[0] >= '0' && s[0] <= '3' &&
-		    s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7') {
-			c = (char)((s[0] - '0') * 64 + (s[1] - '0') * 8 +
-				   (s[2] - '0'));
-			s += 3;
-		}
-		if (c == '\0')
-			return -EINVAL;
-		if (n + 1 >= size)
-			return -ENAMETOOLONG;
-		dst[n++] = c;
-	}
-	dst[n] = '\0';
-	return 0;
-}
-
 /* The seed's skip list, as mount_point.startswith(("/proc", ...)). */
 static int mount_skipped(const char *path)
 {
@@ -665,7 +638,7 @@ static int mount_line(const char *p, const char *end, int cut, void *ctx)
 	zfs = type_end - type == 3 && memcmp(type, "zfs", 3) == 0;
 	if (zfs && memchr(src, '@', (size_t)(src_end - src)))
 		return 0; /* a snapshot: its data is already in its dataset */
-	ret = mount_unescape(mnt, mnt_end, a->path, sizeof(a->path));
+	ret = text_unescape_octal(mnt, mnt_end, a->path, sizeof(a->path));
 	if (ret)
 		return ret == -ENAMETOOLONG ? 0 : ret;
 	return space_measure(a, src, src_end, zfs);
@@ -1038,136 +1011,4 @@ int sysstat_read_kept(const char *procroot, const char *sysroot,
 int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s)
 {
 	return sysstat_read_kept(procroot, sysroot, s, NULL);
-}
-
-/* ---- memory headroom (rtrack-dump's decoding budget) ---- */
-
-/* The names of a memory controller's two files: limit and usage. */
-struct cgroup_files {
-	const char *dir, *limit, *usage; /* dir: under <sysroot> */
-};
-
-static const struct cgroup_files cgroup_v2 = {
-	"fs/cgroup", "memory.max", "memory.current"
-};
-static const struct cgroup_files cgroup_v1 = {
-	"fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
-};
-
-/* limit - usage of one group's directory; UINT64_MAX when it has no limit
- * (v2's "max"; v1's is a number near 2^63, left as it is) or the files
- * cannot be read. */
-static uint64_t cgroup_room(const char *dir, const struct cgroup_files *f)
-{
-	char path[PATH_MAX], buf[64];
-	uint64_t limit, usage;
-	ssize_t n;
-
-	if (path_join(path, sizeof(path), dir, f->limit) < 0)
-		return UINT64_MAX;
-	n = text_read_head(path, buf, sizeof(buf));
-	if (n <= 0 || text_parse_u64(buf, buf + n, &limit, NULL) < 0)
-		return UINT64_MAX;
-	path_join(path, sizeof(path), dir, f->usage);
-	n = text_read_head(path, buf, sizeof(buf));
-	if (n <= 0 || text_parse_u64(buf, buf + n, &usage, NULL) < 0)
-		return UINT64_MAX;
-	return limit > usage ? limit - usage : 0;
-}
-
-/* The least room from the group at cg ("/a/b", cut in place) up to the
- * mount's root: a limit may be set on any ancestor (a batch system's job
- * above the step the process runs in), and in a cgroup namespace the
- * root shown is the container's own group (the real root has no limit
- * files, which reads as no limit). */
-static uint64_t cgroup_walk(const char *sysroot, char *cg,
-			    const struct cgroup_files *f)
-{
-	char root[PATH_MAX], path[PATH_MAX];
-	uint64_t room = UINT64_MAX;
-
-	if (cg[0] != '/' || path_join(root, sizeof(root), sysroot, f->dir) < 0)
-		return room;
-	for (;;) {
-		uint64_t r;
-		char *slash;
-
-		if (path_join(path, sizeof(path), root, cg + 1) < 0)
-			break;
-		r = cgroup_room(path, f);
-		if (r < room)
-			room = r;
-		if (!cg[1])
-			break;
-		slash = strrchr(cg, '/');
-		if (slash == cg)
-			cg[1] = '\0'; /* "/a" -> "/" */
-		else
-			*slash = '\0';
-	}
-	return room;
-}
-
-/* Is `name` one of the comma-separated controllers in [s, end)? */
-static int has_controller(const char *s, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-
-	while (s < end) {
-		const char *comma = memchr(s, ',', (size_t)(end - s));
-		const char *e = comma ? comma : end;
-
-		if ((size_t)(e - s) == n && memcmp(s, name, n) == 0)
-			return 1;
-		s = e + 1;
-	}
-	return 0;
-}
-
-uint64_t sysstat_mem_headroom(const char *procroot, const char *sysroot)
-{
-	char path[PATH_MAX], buf[4096];
-	uint64_t room = UINT64_MAX;
-	struct sysstat s;
-	ssize_t n;
-	char *line, *next;
-
-	if (path_join(path, sizeof(path), procroot, "meminfo") == 0 &&
-	    (n = text_read_head(path, buf, sizeof(buf))) > 0 &&
-	    sysstat_parse_meminfo(buf, (size_t)n, &s) == 0 &&
-	    s.mem_available_kib < UINT64_MAX / 1024)
-		room = s.mem_available_kib * 1024;
-
-	/* Lines "ID:CONTROLLERS:/path": cgroup v2's is "0::/path", a v1
-	 * memory controller's "N:memory:/path" (or with others, "cpu,memory"
-	 * style); both are followed where they are mounted as usual. */
-	if (path_join(path, sizeof(path), procroot, "self/cgroup") < 0)
-		return room;
-	n = text_read_head(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return room;
-	buf[n] = '\0';
-	for (line = buf; *line; line = next) {
-		char *c1 = strchr(line, ':'), *c2;
-		const struct cgroup_files *f = NULL;
-		uint64_t r;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		if (!c1 || !(c2 = strchr(c1 + 1, ':')))
-			continue;
-		if (c2 == c1 + 1 && c1 - line == 1 && line[0] == '0')
-			f = &cgroup_v2;
-		else if (has_controller(c1 + 1, c2, "memory"))
-			f = &cgroup_v1;
-		if (!f)
-			continue;
-		r = cgroup_walk(sysroot, c2 + 1, f);
-		if (r < room)
-			room = r;
-	}
-	return room;
 }

@@ -41,13 +41,6 @@ int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s);
  * cannot be read are left out of s->ok.  Returns 0. */
 int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s);
 
-/* Bytes this process may still allocate without the system or its
- * control group running out: MemAvailable (<procroot>/meminfo), and the
- * least of limit - usage from its memory cgroup (<procroot>/self/cgroup;
- * v2 under <sysroot>/fs/cgroup, v1 under <sysroot>/fs/cgroup/memory) up to
- * the root's child.  UINT64_MAX when none of it can be read. */
-uint64_t sysstat_mem_headroom(const char *procroot, const char *sysroot);
-
 /* Descriptors kept open between reads (sysstat_read_kept): a pread or a
  * seek and getdents instead of a path walk, open and close each time. */
 enum {

@@ -241,3 +241,27 @@ void text_copy(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
+
+int text_unescape_octal(const char *s, const char *end, char *dst,
+			size_t size)
+{
+	size_t n = 0;
+
+	while (s < end) {
+		char c = *s++;
+
+		if (c == '\\' && end - s >= 3 && s[0] >= '0' && s[0] <= '3' &&
+		    s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7') {
+			c = (char)((s[0] - '0') * 64 + (s[1] - '0') * 8 +
+				   (s[2] - '0'));
+			s += 3;
+		}
+		if (c == '\0')
+			return -EINVAL;
+		if (n + 1 >= size)
+			return -ENAMETOOLONG;
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return 0;
+}

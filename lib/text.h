@@ -78,6 +78,13 @@ int text_dir_each(int fd, int (*fn)(const char *name, void *ctx), void *ctx);
 /* Decimal digits of v into dst (no NUL); returns the count (at most 20). */
 size_t text_put_u64(char *dst, uint64_t v);
 
+/* [s, end) with proc(5)'s \ooo octal escapes (' ', '\t', '\n' and '\\' in
+ * /proc/mounts and mountinfo paths) decoded into dst[size], NUL-ended.
+ * -ENAMETOOLONG when it does not fit (statfs would refuse it anyway),
+ * -EINVAL on an escaped NUL. */
+int text_unescape_octal(const char *s, const char *end, char *dst,
+			size_t size);
+
 /* Copy src into dst[size] (size at least 1), cut and always terminated. */
 void text_copy(char *dst, size_t size, const char *src);
 

@@ -715,6 +715,27 @@ static void test_summary_no_end_damaged_rss(void **state)
 	text = capture(F_SUMMARY, &fx);
 	assert_non_null(strstr(text,
 		"\n  exit       no end record (killed or crashed);\n"));
+	/* Stopped for memory: the rest of the file was not read. */
+	fx.damage_tail = 0;
+	fx.damage_memory = 1;
+	strcpy(fx.damage, "decoding the rest needs more memory");
+	text = capture(F_SUMMARY, &fx);
+	assert_non_null(strstr(text,
+		"\n  exit       not known: the log was not read to its end;\n"));
+	assert_non_null(strstr(text, "\n  damage     log not read past offset "
+				     "4321: decoding the rest"));
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+
+		assert_non_null(out);
+		assert_int_equal(dump_check(out, &fx, "run.bin"), 1);
+		assert_int_equal(fclose(out), 0);
+		assert_non_null(strstr(buf, "run.bin: INCOMPLETE: "));
+		assert_non_null(strstr(buf, "; not read past offset 4321: "));
+		free(buf);
+	}
 }
 
 static void test_summary_one_sample(void **state)

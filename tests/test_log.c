@@ -668,6 +668,63 @@ static void test_every_byte_flip(void **state)
 	}
 }
 
+/* Start of each frame of mem[0..len) (R1) into at[]; their count. */
+static size_t frame_starts(size_t len, size_t *at, size_t max)
+{
+	size_t off = RT_LOG_PREAMBLE_LEN, n = 0;
+
+	while (off < len && n < max) {
+		struct codec_in in = { mem + off + 1, mem + len, 0 };
+		uint64_t l = codec_get_varint(&in);
+
+		assert_false(in.bad);
+		at[n++] = off;
+		off = (size_t)(in.p - mem) + (size_t)l + 4;
+	}
+	return n;
+}
+
+/* Which damage is the tail a killed or crashed writer leaves (damage_tail:
+ * "killed or crashed"), and which may hide the rest of the log. */
+static void test_damage_tail(void **state)
+{
+	size_t len = build_log(4, 1), at[64], n = frame_starts(len, at, 64);
+	size_t last = at[n - 1];
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_true(n >= 4);
+	/* A bad checksum in the last record: the tail. */
+	mem[len - 1] ^= 0x5a;
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_true(log.damaged && log.damage_tail);
+	assert_int_equal(log.damage_offset, last);
+	logread_free(&log);
+	mem[len - 1] ^= 0x5a;
+	/* In a record with others after it: not the tail. */
+	mem[at[n - 2] + 2] ^= 0x5a;
+	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
+	assert_true(log.damaged);
+	assert_false(log.damage_tail);
+	logread_free(&log);
+	mem[at[n - 2] + 2] ^= 0x5a;
+	/* Zeros from a record's start to the end (blocks a crash lost). */
+	memset(mem + last, 0, 300);
+	assert_int_equal(logread_buf(mem, last + 300, &log, err, sizeof(err)),
+			 0);
+	assert_true(log.damaged && log.damage_tail);
+	assert_int_equal(log.damage_offset, last);
+	logread_free(&log);
+	/* ... but not when something other than zeros follows them. */
+	mem[last + 299] = 1;
+	assert_int_equal(logread_buf(mem, last + 300, &log, err, sizeof(err)),
+			 0);
+	assert_true(log.damaged);
+	assert_false(log.damage_tail);
+	logread_free(&log);
+}
+
 static void test_refusals(void **state)
 {
 	struct rt_log log;
@@ -883,19 +940,30 @@ static void test_samples_many(void **state)
 	assert_null(log.samples);
 
 	/* Held to a budget of 1000 samples (the last growth cut to fit it):
-	 * decoding stops there, said like damage, the first 1000 kept. */
+	 * decoding stops at the record that does not fit, said like damage,
+	 * and keeps exactly the samples before that record: those the log
+	 * cut at the damage offset gives. */
 	assert_int_equal(logread_buf_budget(buf, len + b.len,
 					    1000 * sizeof(struct rt_sample),
 					    &log, err, sizeof(err)), 0);
 	assert_true(log.damaged);
-	assert_non_null(strstr(log.damage, "MiB of memory"));
+	assert_non_null(strstr(log.damage, " KiB of memory it may use"));
 	assert_true(log.damage_memory);
 	assert_false(log.damage_tail);
 	assert_true(log.damage_offset > RT_LOG_PREAMBLE_LEN);
 	assert_true(log.damage_offset < len + b.len);
-	assert_int_equal(log.nsamples, 1000);
-	for (int i = 0; i < 1000; i++)
+	assert_true(log.nsamples > 900 && log.nsamples <= 1000);
+	for (size_t i = 0; i < log.nsamples; i++)
 		assert_int_equal(log.samples[i].tree_utime_ticks, first[i]);
+	{
+		struct rt_log cut;
+
+		assert_int_equal(logread_buf(buf, log.damage_offset, &cut, err,
+					     sizeof(err)), 0);
+		assert_false(cut.damaged);
+		assert_int_equal(cut.nsamples, log.nsamples);
+		logread_free(&cut);
+	}
 	logread_free(&log);
 	free(first);
 	free(buf);
@@ -1064,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_record_skipped),
 		cmocka_unit_test(test_batch_full_is_atomic),
 		cmocka_unit_test(test_samples_roundtrip),
+		cmocka_unit_test(test_damage_tail),
 		cmocka_unit_test(test_samples_many),
 		cmocka_unit_test(test_samples_records_join),
 		cmocka_unit_test(test_samples_hostile),

@@ -793,60 +793,6 @@ static const char FAKE_MEMINFO[] =
 	"Buffers: 10 kB\nCached: 200 kB\nActive: 300 kB\nInactive: 250 kB\n"
 	"Active(anon): 1 kB\nSReclaimable: 20 kB\n";
 
-/* What rtrack-dump may allocate: MemAvailable, then the least room under
- * a memory cgroup's limit from the process's group up (a limit on the
- * parent is found; "max" is none), v2 and v1. */
-static void mem_headroom(void **state)
-{
-	const struct tree *t = *state;
-
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == UINT64_MAX);
-	put(t->proc, "meminfo", FAKE_MEMINFO);
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 600 * 1024);
-	put(t->proc, "self/cgroup", "0::/job/step\n");
-	/* The group's files are missing: MemAvailable still. */
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 600 * 1024);
-	put(t->sys, "fs/cgroup/job/step/memory.max", "max\n");
-	put(t->sys, "fs/cgroup/job/step/memory.current", "4096\n");
-	put(t->sys, "fs/cgroup/job/memory.max", "300000\n");
-	put(t->sys, "fs/cgroup/job/memory.current", "100000\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 200000);
-	put(t->sys, "fs/cgroup/job/step/memory.max", "150000\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 150000 - 4096);
-	/* Over its limit (reclaim pending): no room at all. */
-	put(t->sys, "fs/cgroup/job/memory.current", "400000\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 0);
-	/* A v1 system's lines: its memory controller, alone or with
-	 * others; "unlimited" is a number near 2^63. */
-	put(t->proc, "self/cgroup", "12:memory:/job/step\n1:cpu:/job\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 600 * 1024);
-	put(t->sys, "fs/cgroup/memory/job/memory.limit_in_bytes",
-	    "9223372036854771712\n");
-	put(t->sys, "fs/cgroup/memory/job/memory.usage_in_bytes", "5000\n");
-	put(t->sys, "fs/cgroup/memory/job/step/memory.limit_in_bytes",
-	    "105000\n");
-	put(t->sys, "fs/cgroup/memory/job/step/memory.usage_in_bytes",
-	    "5000\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 100000);
-	put(t->proc, "self/cgroup", "3:cpu,memory:/job/step\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 100000);
-	put(t->proc, "self/cgroup", "3:cpu,memoryx:/job/step\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 600 * 1024);
-	/* The mount's root counts too (a cgroup namespace shows the
-	 * container's own group there). */
-	put(t->sys, "fs/cgroup/memory/memory.limit_in_bytes", "50000\n");
-	put(t->sys, "fs/cgroup/memory/memory.usage_in_bytes", "10000\n");
-	put(t->proc, "self/cgroup", "12:memory:/job/step\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 40000);
-	put(t->proc, "self/cgroup", "12:memory:/\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 40000);
-	put(t->sys, "fs/cgroup/memory/memory.limit_in_bytes",
-	    "9223372036854771712\n");
-	/* Hybrid: v1 and v2 lines; the least of both. */
-	put(t->proc, "self/cgroup", "12:memory:/job/step\n0::/job/step\n");
-	assert_true(sysstat_mem_headroom(t->proc, t->sys) == 0);
-}
-
 /* Everything present; sda has 4 KiB hardware sectors. */
 static void fake_full_tree(const struct tree *t)
 {
@@ -1253,8 +1199,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_many_disks, tree_setup,
 						tree_teardown),
 		cmocka_unit_test_setup_teardown(read_disks_kept, tree_setup,
-						tree_teardown),
-		cmocka_unit_test_setup_teardown(mem_headroom, tree_setup,
 						tree_teardown),
 		cmocka_unit_test(read_live),
 		cmocka_unit_test(read_live_kept),

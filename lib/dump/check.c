@@ -19,6 +19,8 @@ static size_t time_steps_back(const struct rt_log *log)
 
 const char *dump_no_end(const struct rt_log *log)
 {
+	if (log->damage_memory)
+		return "not known: the log was not read to its end";
 	if (log->damaged && !log->damage_tail)
 		return "not known: no end record before the damage";
 	return "no end record (killed or crashed)";

@@ -27,8 +27,9 @@ int dump_json_many(FILE *out, const struct rt_log *logs,
 		   const char *const *names, size_t n);
 
 /* How a log without an end record ended, as the formats say it: "no end
- * record (killed or crashed)", unless damage before the end may hide one
- * (damage that is not a torn tail). */
+ * record (killed or crashed)", unless decoding stopped before the end of
+ * the file (for memory, or at damage that is not the log's tail) where an
+ * end record may follow. */
 const char *dump_no_end(const struct rt_log *log);
 
 /* Where decoding stopped, as the formats say it before the offset:

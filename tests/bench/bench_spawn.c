@@ -12,6 +12,7 @@
  * the work itself, and so what rtrack adds on top of it.
  *
  * Usage: bench_spawn ROUNDS PER_ROUND PRELOAD EMPTY_PRELOAD DIR */
+#include <math.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,10 @@ static void vs_floor(const char *what, int v, int f, const double *med,
 	double w = med[v] - med[PLAIN], fw = med[f] - med[PLAIN];
 	double c = cmed[v] - cmed[PLAIN], fc = cmed[f] - cmed[PLAIN];
 
+	/* A floor at or below plain is noise: no ratio then. */
 	printf("%s: %.1f us vs %.1f us over plain (%.2fx); CPU %.1f vs "
-	       "%.1f us (%.2fx)\n", what, w, fw, w / fw, c, fc, c / fc);
+	       "%.1f us (%.2fx)\n", what, w, fw, fw > 0 ? w / fw : NAN, c,
+	       fc, fc > 0 ? c / fc : NAN);
 }
 
 int main(int argc, char **argv)

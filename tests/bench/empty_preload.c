@@ -91,6 +91,11 @@ static void *sample_at_exit(void *arg)
 	return NULL;
 }
 
+static void forget_thread(void)
+{
+	mode = NONE;
+}
+
 __attribute__((constructor)) static void floor_start(void)
 {
 	const char *dir = getenv("RTRACK_BENCH_CREATE");
@@ -122,6 +127,8 @@ __attribute__((constructor)) static void floor_start(void)
 		mode = NONE;
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* A forked child has no such thread to wake and join. */
+	pthread_atfork(NULL, NULL, forget_thread);
 }
 
 __attribute__((destructor)) static void floor_exit(void)

@@ -51,7 +51,14 @@ static void consume(const uint8_t *data, size_t size, size_t budget,
 		return;
 	if (log.damaged && log.damage_offset > size)
 		abort();
-	if (log.nsamples * sizeof(*log.samples) > budget ||
+	/* Every array together within the budget (they are held to it by
+	 * capacity, which is at least their length). */
+	if (log.nsamples * sizeof(*log.samples) +
+		    log.nprocs * sizeof(*log.procs) +
+		    log.nexits * sizeof(*log.exits) +
+		    log.nexecs * sizeof(*log.execs) +
+		    log.ngpu_vals * sizeof(*log.gpu_vals) +
+		    log.ngpu_samples * sizeof(*log.gpu_samples) > budget ||
 	    (log.damage_memory && !log.damaged))
 		abort();
 	if (log.job.nexact > log.job.nprocs)
