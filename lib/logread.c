@@ -619,6 +619,15 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 	return logread_buf_budget(buf, len, SIZE_MAX, log, err, errlen);
 }
 
+/* bytes as "N MiB", or "N KiB" below a MiB. */
+static void logread_size(char *dst, size_t size, size_t bytes)
+{
+	if (bytes >= (size_t)1 << 20)
+		snprintf(dst, size, "%zu MiB", bytes >> 20);
+	else
+		snprintf(dst, size, "%zu KiB", bytes >> 10);
+}
+
 /* Damage at off is the log's tail, where a writer that was killed or
  * crashed stopped, when nothing whole comes after it: a record cut short
  * (torn), a last record whose checksum fails (next, its end, is the end
@@ -668,12 +677,7 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		if (rc == -2 && st.over_budget) {
 			char size[32];
 
-			if (budget >= (size_t)1 << 20)
-				snprintf(size, sizeof(size), "%zu MiB",
-					 budget >> 20);
-			else
-				snprintf(size, sizeof(size), "%zu KiB",
-					 budget >> 10);
+			logread_size(size, sizeof(size), budget);
 			logread_damage(log, off,
 				       "decoding the rest needs more than the %s of memory it may use",
 				       size);
@@ -698,23 +702,34 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 	return 0;
 }
 
-/* Read all of fd, whatever it is (a file, a pipe, /dev/stdin): st_size
- * is only the first guess.  Returns the bytes (caller frees) or NULL. */
-static uint8_t *logread_all(int fd, size_t guess, size_t *len, char *err,
-			    size_t errlen)
+/* Read all of fd, whatever it is (a file, a pipe, /dev/stdin), or its
+ * first max bytes when it holds more (*more set): st_size is only the
+ * first guess.  Returns the bytes (caller frees) or NULL. */
+static uint8_t *logread_all(int fd, size_t guess, size_t max, size_t *len,
+			    int *more, char *err, size_t errlen)
 {
-	size_t cap = guess > 0 ? guess + 1 : 65536;
+	size_t cap = guess > 0 && guess < max ? guess + 1 : 65536;
 	uint8_t *buf = malloc(cap), *p;
 
 	*len = 0;
+	*more = 0;
 	while (buf) {
 		ssize_t n;
 		if (*len == cap) {
-			p = realloc(buf, cap * 2);
+			size_t ncap = cap < max / 2   ? cap * 2
+				      : max < SIZE_MAX ? max + 1
+							: max;
+
+			if (cap > max) { /* a byte past max came: there is more */
+				*len = max;
+				*more = 1;
+				return buf;
+			}
+			p = realloc(buf, ncap);
 			if (!p)
 				break;
 			buf = p;
-			cap *= 2;
+			cap = ncap;
 		}
 		n = read(fd, buf + *len, cap - *len);
 		if (n < 0 && errno == EINTR)
@@ -734,15 +749,34 @@ static uint8_t *logread_all(int fd, size_t guess, size_t *len, char *err,
 	return NULL;
 }
 
+/* What decoding may take: three quarters of the headroom (the outputs need
+ * some too), and never less than LOGREAD_MIN_BUDGET: a group over its
+ * limit while the kernel reclaims shows none, and a log of a few samples
+ * always fits. */
 #define LOGREAD_MIN_BUDGET ((uint64_t)64 << 20)
+
+static size_t logread_room(void)
+{
+	uint64_t room = headroom_bytes("/proc") / 4 * 3;
+
+	if (room < LOGREAD_MIN_BUDGET)
+		room = LOGREAD_MIN_BUDGET;
+	return room < SIZE_MAX ? (size_t)room : SIZE_MAX;
+}
 
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen)
 {
+	return logread_file_budget(path, 0, log, err, errlen);
+}
+
+int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
+			char *err, size_t errlen)
+{
 	struct stat sb;
 	uint8_t *buf;
 	size_t len;
-	int fd, rc = -1;
+	int fd, rc = -1, more;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) < 0) {
@@ -753,22 +787,28 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 		snprintf(err, errlen, "is a directory");
 		goto out;
 	}
-	buf = logread_all(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, &len,
-			  err, errlen);
+	/* The file itself in memory first, as much of it as memory allows
+	 * (a hostile or huge file must not bring the OOM killer either),
+	 * then what is left for decoding it. */
+	buf = logread_all(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0,
+			  budget ? budget : logread_room(), &len, &more, err,
+			  errlen);
 	if (buf) {
-		/* Three quarters of the headroom left once the file is in
-		 * memory (the outputs need some too), and never less than
-		 * LOGREAD_MIN_BUDGET: a group over its limit while the
-		 * kernel reclaims shows none, and a log of a few samples
-		 * always fits. */
-		uint64_t room = headroom_bytes("/proc") / 4 * 3;
+		rc = logread_buf_budget(buf, len, budget ? budget :
+					logread_room(), log, err, errlen);
+		/* Cut at the memory's end, not damaged there: say so, unless
+		 * real damage came first. */
+		if (rc == 0 && more && (!log->damaged || log->damage_tail)) {
+			uint64_t at = log->damaged ? log->damage_offset : len;
+			char size[32];
 
-		if (room < LOGREAD_MIN_BUDGET)
-			room = LOGREAD_MIN_BUDGET;
-
-		rc = logread_buf_budget(buf, len,
-					room < SIZE_MAX ? (size_t)room : SIZE_MAX,
-					log, err, errlen);
+			logread_size(size, sizeof(size), len);
+			logread_damage(log, at,
+				       "the file is larger than the %s of memory rtrack-dump may use",
+				       size);
+			log->damage_memory = 1;
+			log->damage_tail = 0;
+		}
 		free(buf);
 	}
 out:

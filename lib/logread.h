@@ -62,12 +62,18 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		       struct rt_log *log, char *err, size_t errlen);
 
-/* Read and decode a file: as logread_buf_budget with the budget three
- * quarters of the memory the machine and this process's cgroup have free
- * once the file is read (headroom_bytes), at least 64 MiB, and -1 with
- * strerror text when the file cannot be read. */
+/* Read and decode a file: its bytes up to, and then their decoding within,
+ * three quarters of the memory the machine and this process's cgroup have
+ * free (headroom_bytes), at least 64 MiB each; -1 with strerror text when
+ * the file cannot be read. */
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen);
+
+/* As logread_file, with budget bytes for the file and again for decoding
+ * it instead of what the headroom allows (0: that).  A file larger than
+ * the budget is read up to it and stops there as for memory. */
+int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
+			char *err, size_t errlen);
 
 void logread_free(struct rt_log *log);
 

@@ -725,6 +725,58 @@ static void test_damage_tail(void **state)
 	logread_free(&log);
 }
 
+/* A file larger than the memory rtrack-dump may use is read up to it and
+ * stops there as for memory: the samples before kept, the cut not taken
+ * for a torn tail.  Here a 1,000,000-byte record of a type from the
+ * future (skipped, V1) sits after two samples, the budget 512 KiB (the
+ * decoding itself needs some 130 KiB). */
+static void test_file_over_budget(void **state)
+{
+	size_t len = build_log(2, 0), body = 1000000, l, start;
+	char path[] = "/tmp/rtrack-test-log-XXXXXX", err[200];
+	uint8_t *buf = malloc(len + body + 16);
+	struct rt_log log;
+	uint32_t crc;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(buf, mem, len);
+	start = len;
+	buf[len++] = 0x63;
+	for (l = body; l >= 0x80; l >>= 7)
+		buf[len++] = (uint8_t)(l | 0x80);
+	buf[len++] = (uint8_t)l;
+	memset(buf + len, 'x', body);
+	len += body;
+	crc = codec_crc32(0, buf + start, len - start);
+	for (int i = 0; i < 4; i++)
+		buf[len++] = (uint8_t)(crc >> (8 * i));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+
+	assert_int_equal(logread_file_budget(path, 0, &log, err, sizeof(err)),
+			 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, 2);
+	logread_free(&log);
+	assert_int_equal(logread_file_budget(path, 512 << 10, &log, err,
+					     sizeof(err)), 0);
+	assert_true(log.damaged && log.damage_memory);
+	assert_false(log.damage_tail);
+	assert_int_equal(log.damage_offset, start);
+	assert_non_null(strstr(log.damage, "larger than the 512 KiB"));
+	assert_int_equal(log.nsamples, 2);
+	logread_free(&log);
+	unlink(path);
+}
+
 static void test_refusals(void **state)
 {
 	struct rt_log log;
@@ -1133,6 +1185,7 @@ int main(void)
 		cmocka_unit_test(test_batch_full_is_atomic),
 		cmocka_unit_test(test_samples_roundtrip),
 		cmocka_unit_test(test_damage_tail),
+		cmocka_unit_test(test_file_over_budget),
 		cmocka_unit_test(test_samples_many),
 		cmocka_unit_test(test_samples_records_join),
 		cmocka_unit_test(test_samples_hostile),
