@@ -660,7 +660,7 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		size_t plen, next;
 		int rc;
 
-		next = len;
+		next = off; /* logread_frame sets it once the length is known */
 		if (logread_frame(buf, len, off, &type, &payload, &plen, &next,
 				  &why) < 0) {
 			logread_damage(log, off, "%s", why);
@@ -708,7 +708,9 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 static uint8_t *logread_all(int fd, size_t guess, size_t max, size_t *len,
 			    int *more, char *err, size_t errlen)
 {
-	size_t cap = guess > 0 && guess < max ? guess + 1 : 65536;
+	size_t cap = guess > 0 && guess < max ? guess + 1
+		     : max < 65536		 ? max + 1
+						 : 65536;
 	uint8_t *buf = malloc(cap), *p;
 
 	*len = 0;

@@ -663,7 +663,8 @@ void stats_gpu(const struct rt_log *log, unsigned dev, struct stats_gpu *g)
 		const struct rt_gpu_sample *gs = &log->gpu_samples[k];
 		const struct rt_gpu_values *v;
 
-		if (dev >= gs->n)
+		/* as everywhere: a record whose sample never came is out */
+		if (dev >= gs->n || gs->sample >= log->nsamples)
 			continue;
 		v = &log->gpu_vals[gs->first + dev];
 		if (gpu_has(v, RT_G_flags))

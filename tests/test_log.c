@@ -709,6 +709,20 @@ static void test_damage_tail(void **state)
 	assert_false(log.damage_tail);
 	logread_free(&log);
 	mem[at[n - 2] + 2] ^= 0x5a;
+	/* A length over the format's limit with records after it: no cut
+	 * write makes that. */
+	{
+		uint8_t save[4];
+
+		memcpy(save, mem + at[1] + 1, 4);
+		memcpy(mem + at[1] + 1, "\xff\xff\xff\x07", 4);
+		assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)),
+				 0);
+		assert_true(log.damaged);
+		assert_false(log.damage_tail);
+		logread_free(&log);
+		memcpy(mem + at[1] + 1, save, 4);
+	}
 	/* Zeros from a record's start to the end (blocks a crash lost). */
 	memset(mem + last, 0, 300);
 	assert_int_equal(logread_buf(mem, last + 300, &log, err, sizeof(err)),
