@@ -9,8 +9,9 @@
 
 #define CONFIG_PATH_MAX 4096
 
+/* The small fields first: a descendant touches `children` alone, one
+ * page of this struct rather than two (preload/rtrack.h). */
 struct rt_config {
-	char output[CONFIG_PATH_MAX]; /* RTRACK_OUTPUT template, unexpanded */
 	uint64_t interval_ns;         /* RTRACK_INTERVAL */
 	int children;                 /* RTRACK_CHILDREN */
 	int system;                   /* RTRACK_SYSTEM */
@@ -18,6 +19,7 @@ struct rt_config {
 	int gpu;                      /* RTRACK_GPU: 1 auto, 0 off */
 	int quiet;                    /* RTRACK_QUIET */
 	int disable;                  /* RTRACK_DISABLE */
+	char output[CONFIG_PATH_MAX]; /* RTRACK_OUTPUT template, unexpanded */
 	/* RTRACK_TEST_NVML: for tests only, the NVML library to load instead
 	 * of libnvidia-ml.so.1 (a fake); "" when unset. */
 	char nvml_path[CONFIG_PATH_MAX];

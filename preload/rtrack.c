@@ -208,10 +208,6 @@ static pid_t rtrack_root_env(struct root_env *r)
 	return (pid_t)pid;
 }
 
-/* argv as glibc handed it to the constructor. */
-static int main_argc;
-static char **main_argv;
-
 /* argv as /proc/self/cmdline would give it (each argument NUL-ended, cut
  * at RT_STR_MAX), formatted by procfs_format_cmdline as the sampler
  * formats other processes' (which it saves reading); /proc/self/cmdline
@@ -222,13 +218,13 @@ static void rtrack_cmdline(char *dst, size_t size)
 	size_t n = 0;
 	ssize_t len;
 
-	if (main_argv && main_argc > 0) {
-		for (int i = 0; i < main_argc && main_argv[i] && n < sizeof(buf);
+	if (rt.argv && rt.argc > 0) {
+		for (int i = 0; i < rt.argc && rt.argv[i] && n < sizeof(buf);
 		     i++) {
-			size_t l = strlen(main_argv[i]) + 1; /* with its NUL */
+			size_t l = strlen(rt.argv[i]) + 1; /* with its NUL */
 			if (l > sizeof(buf) - n)
 				l = sizeof(buf) - n;
-			memcpy(buf + n, main_argv[i], l);
+			memcpy(buf + n, rt.argv[i], l);
 			n += l;
 		}
 		len = (ssize_t)n;
@@ -469,8 +465,8 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
 	int saved = errno, fresh;
 
-	main_argc = argc;
-	main_argv = argv;
+	rt.argc = argc;
+	rt.argv = argv;
 	rt.pid = getpid();
 	interpose_init();
 	if (getauxval(AT_SECURE))

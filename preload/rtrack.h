@@ -20,6 +20,10 @@
  * process): no thread, one exit record at its exit (descendant.c). */
 enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 
+/* Small fields before big ones, so that a descendant, which touches the
+ * small ones, cmdline, path, root_env and cfg.children, faults in three
+ * pages of this struct rather than five (a page fault is some 3 us of
+ * every process's start here). */
 struct rtrack_state {
 	/* Read by the sampler's interposed closes while a host thread may
 	 * change it (exit, fork): atomic. */
@@ -30,24 +34,26 @@ struct rtrack_state {
 	dev_t err_dev;             /* what fd 2 was at start */
 	ino_t err_ino;
 	int err_known;
-	char path[CONFIG_PATH_MAX]; /* the log, absolute */
-	char root_env[CONFIG_PATH_MAX + 128]; /* "RTRACK_ROOT=pid:start:sc:out:path" */
-	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
-	 * of its own log and a descendant of the outer one: its exit record
-	 * goes there too. */
-	char parent_path[CONFIG_PATH_MAX];
 	uint64_t parent_seccomp;
 	/* The root's seccomp filters (Seccomp_filters, or 1 for a filter on
 	 * a kernel that does not count them): a descendant with more had one
 	 * added inside the job, and stays passive. */
 	uint64_t root_seccomp;
 	int sandboxed;             /* this process installed a seccomp filter */
-	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
 	int forked;                /* a fork()ed copy (no exec since) */
 	/* What the header's GPU probe found: the sampler does not probe
 	 * again (two failed opens on most machines) when it found none. */
 	enum { GPU_UNPROBED, GPU_NONE, GPU_SOME } gpu_probed;
+	int argc;                  /* main's, as glibc hands them to */
+	char **argv;               /* constructors */
+	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
+	char path[CONFIG_PATH_MAX]; /* the log, absolute */
 	struct rt_config cfg;
+	char root_env[CONFIG_PATH_MAX + 128]; /* "RTRACK_ROOT=pid:start:sc:out:path" */
+	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
+	 * of its own log and a descendant of the outer one: its exit record
+	 * goes there too. */
+	char parent_path[CONFIG_PATH_MAX];
 	/* The sampler thread and the requests of host threads, under mu:
 	 * each kind has its own flag and completion count (sampler.c). */
 	pthread_t thread;
