@@ -619,13 +619,18 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 	return logread_buf_budget(buf, len, SIZE_MAX, log, err, errlen);
 }
 
-/* bytes as "N MiB", or "N KiB" below a MiB. */
-static void logread_size(char *dst, size_t size, size_t bytes)
+/* Decoding stopped at off for want of memory, not for damage: "WHAT than
+ * the N MiB (or KiB, below a MiB) of memory rtrack-dump may use". */
+static void logread_stop_memory(struct rt_log *log, uint64_t off,
+				const char *what, size_t bytes)
 {
-	if (bytes >= (size_t)1 << 20)
-		snprintf(dst, size, "%zu MiB", bytes >> 20);
-	else
-		snprintf(dst, size, "%zu KiB", bytes >> 10);
+	int mib = bytes >= (size_t)1 << 20;
+
+	logread_damage(log, off,
+		       "%s than the %zu %s of memory rtrack-dump may use", what,
+		       mib ? bytes >> 20 : bytes >> 10, mib ? "MiB" : "KiB");
+	log->damage_memory = 1;
+	log->damage_tail = 0;
 }
 
 /* Damage at off is the log's tail, where a writer that was killed or
@@ -675,13 +680,9 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		if (rc < 0)
 			log->nsamples = kept;
 		if (rc == -2 && st.over_budget) {
-			char size[32];
-
-			logread_size(size, sizeof(size), budget);
-			logread_damage(log, off,
-				       "decoding the rest needs more than the %s of memory it may use",
-				       size);
-			log->damage_memory = 1;
+			logread_stop_memory(log, off,
+					    "decoding the rest needs more",
+					    budget);
 			break;
 		}
 		if (rc == -2) {
@@ -801,15 +802,9 @@ int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 		/* Cut at the memory's end, not damaged there: say so, unless
 		 * real damage came first. */
 		if (rc == 0 && more && (!log->damaged || log->damage_tail)) {
-			uint64_t at = log->damaged ? log->damage_offset : len;
-			char size[32];
-
-			logread_size(size, sizeof(size), len);
-			logread_damage(log, at,
-				       "the file is larger than the %s of memory rtrack-dump may use",
-				       size);
-			log->damage_memory = 1;
-			log->damage_tail = 0;
+			logread_stop_memory(log, log->damaged ?
+						    log->damage_offset : len,
+					    "the file is larger", len);
 		}
 		free(buf);
 	}
