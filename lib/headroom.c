@@ -149,35 +149,38 @@ static void read_mounts(const char *procroot, struct cg_mem cg[2])
 	fclose(f);
 }
 
-/* A number from dir/name (its first line); -1 when it cannot be read or
- * is not a number (v2's "max": no limit). */
-static int read_u64(const char *dir, const char *name, uint64_t *v)
+/* The head of dir/name into buf[size] (text_read_head); its length, or
+ * -1 when it cannot be read or is empty. */
+static ssize_t read_in(const char *dir, const char *name, char *buf,
+		       size_t size)
 {
-	char path[PATH_MAX], buf[64];
+	char path[PATH_MAX];
 	ssize_t n;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    (int)sizeof(path))
 		return -1;
-	n = text_read_head(path, buf, sizeof(buf));
-	if (n <= 0 || text_parse_u64(buf, buf + n, v, NULL) < 0)
-		return -1;
-	return 0;
+	n = text_read_head(path, buf, size);
+	return n > 0 ? n : -1;
+}
+
+/* A number from dir/name (its first line); -1 when it cannot be read or
+ * is not a number (v2's "max": no limit). */
+static int read_u64(const char *dir, const char *name, uint64_t *v)
+{
+	char buf[64];
+	ssize_t n = read_in(dir, name, buf, sizeof(buf));
+
+	return n > 0 && text_parse_u64(buf, buf + n, v, NULL) == 0 ? 0 : -1;
 }
 
 /* A key of dir/memory.stat ("inactive_file N" lines); -1 when absent. */
 static int read_stat(const char *dir, const char *key, uint64_t *v)
 {
-	char path[PATH_MAX], buf[8192];
-	ssize_t n;
+	char buf[8192];
+	ssize_t n = read_in(dir, "memory.stat", buf, sizeof(buf));
 
-	if (snprintf(path, sizeof(path), "%s/memory.stat", dir) >=
-	    (int)sizeof(path))
-		return -1;
-	n = text_read_head(path, buf, sizeof(buf));
-	if (n <= 0 || text_key_u64(buf, (size_t)n, key, v) < 0)
-		return -1;
-	return 0;
+	return n > 0 && text_key_u64(buf, (size_t)n, key, v) == 0 ? 0 : -1;
 }
 
 static uint64_t room_under(uint64_t limit, uint64_t used)
@@ -237,16 +240,12 @@ uint64_t headroom_bytes(const char *procroot)
 	uint64_t room = UINT64_MAX;
 	char buf[8192];
 	struct sysstat s;
-	FILE *f = open_in(procroot, "meminfo");
+	ssize_t n;
 
-	if (f) {
-		size_t n = fread(buf, 1, sizeof(buf), f);
-
-		if (sysstat_parse_meminfo(buf, n, &s) == 0 &&
-		    s.mem_available_kib < UINT64_MAX / 1024)
-			room = s.mem_available_kib * 1024;
-		fclose(f);
-	}
+	if ((n = read_in(procroot, "meminfo", buf, sizeof(buf))) > 0 &&
+	    sysstat_parse_meminfo(buf, (size_t)n, &s) == 0 &&
+	    s.mem_available_kib < UINT64_MAX / 1024)
+		room = s.mem_available_kib * 1024;
 	memset(cg, 0, sizeof(cg));
 	cg[0].v2 = 1;
 	read_groups(procroot, cg);
