@@ -12,7 +12,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 3
+#define RT_LOG_VERSION_MINOR 4
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -26,6 +26,7 @@ enum rt_rec_type {
 	RT_REC_EXEC = 6,  /* 1.1 */
 	RT_REC_GPU = 7,   /* 1.2 */
 	RT_REC_SAMPLES = 8, /* 1.3 */
+	RT_REC_REAPED = 9,  /* 1.4: written by the rtrack wrapper */
 };
 
 /* ---- The model of a SAMPLES record (FORMAT.md Q, 1.3) ---- */
@@ -168,7 +169,17 @@ struct rt_exec {
 	uint64_t time_ns;
 	uint32_t pid;
 	char cmdline[RT_PROC_CMDLINE_MAX];
+	uint32_t flags;         /* RT_EXEC_F_* (J4) */
 };
+
+/* J4: written by the image leaving, just before its exec call (cmdline:
+ * the call's argv).  An EXEC record without it is the new image's; a
+ * log whose root's last word is a leaving one exec'd an image that
+ * could not load the preload (static, setuid, a scrubbed environment). */
+#define RT_EXEC_F_LEAVING 1u
+/* J4: the root moved to another pid (J2) and the log goes on there: a
+ * daemon() whose parent ended. */
+#define RT_EXEC_F_DAEMON 2u
 
 struct rt_end {
 	uint64_t time_ns;
@@ -180,6 +191,22 @@ struct rt_end {
 	uint64_t tracker_cpu_ns;
 	uint64_t samples;       /* sample records the root wrote */
 };
+
+/* The root as its parent, the rtrack wrapper, reaped it (FORMAT.md W,
+ * 1.4): how it ended and wait4's rusage, whatever its last image was. */
+struct rt_reaped {
+	uint64_t time_ns;       /* wall clock when it was reaped */
+	uint32_t pid;           /* the reaped process: H8, or another run's */
+	uint32_t exit_kind;     /* enum rt_exit_kind */
+	int32_t exit_value;     /* code or signal number */
+	uint64_t utime_us, stime_us; /* own, every image, and waited-for
+				      * descendants (wait4's rusage) */
+	uint64_t maxrss_kib;    /* largest peak RSS of those */
+	uint32_t flags;         /* RT_REAPED_F_* */
+	char comm[16];          /* the last image's name (/proc/PID/comm) */
+};
+
+#define RT_REAPED_F_CORE 1u /* killed by a signal that dumped core */
 
 /* ---- GPU records (FORMAT.md G, 1.2) ---- */
 

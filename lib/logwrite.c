@@ -3,7 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -64,7 +68,10 @@ static int logwrite_finish(struct logbuf *b, uint8_t type, uint8_t *scratch,
 
 int logwrite_header(struct logbuf *b, const struct rt_header *h)
 {
-	uint8_t scratch[PAYLOAD_MAX];
+	/* Static, not on the stack: the header is encoded by a new root's
+	 * constructor, on the host's stack, which may be a few KiB (ulimit
+	 * -s); once per process, by one thread. */
+	static uint8_t scratch[PAYLOAD_MAX];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
 
 	codec_put_str(&o, h->host, sizeof(h->host));          /* H1 */
@@ -345,13 +352,31 @@ int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
 
 int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
 {
-	uint8_t scratch[4 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
+	uint8_t scratch[5 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
 
 	codec_put_varint(&o, x->time_ns);          /* J1 */
 	codec_put_varint(&o, x->pid);              /* J2 */
 	codec_put_str(&o, x->cmdline, sizeof(x->cmdline) - 1); /* J3 */
+	codec_put_varint(&o, x->flags);            /* J4 */
 	return logwrite_finish(b, RT_REC_EXEC, scratch, &o);
+}
+
+int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
+{
+	uint8_t scratch[9 * CODEC_VARINT_MAX + sizeof(r->comm)];
+	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+
+	codec_put_varint(&o, r->time_ns);            /* W1 */
+	codec_put_varint(&o, r->pid);                /* W2 */
+	codec_put_varint(&o, r->exit_kind);          /* W3 */
+	codec_put_svarint(&o, r->exit_value);        /* W4 */
+	codec_put_varint(&o, r->utime_us);           /* W5 */
+	codec_put_varint(&o, r->stime_us);           /* W6 */
+	codec_put_varint(&o, r->maxrss_kib);         /* W7 */
+	codec_put_varint(&o, r->flags);              /* W8 */
+	codec_put_str(&o, r->comm, sizeof(r->comm) - 1); /* W9 */
+	return logwrite_finish(b, RT_REC_REAPED, scratch, &o);
 }
 
 int logwrite_end(struct logbuf *b, const struct rt_end *e)
@@ -464,15 +489,103 @@ static int logfile_write_all(int fd, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-static int logfile_write(const char *path, int flags, const struct logbuf *b)
+/* A write past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, which
+ * kills the host by default: the log is full instead (-EFBIG), no signal.
+ * size is the file's before the write.  Under a finite limit the write
+ * runs with SIGXFSZ blocked (another writer may have appended since the
+ * size was read), and a SIGXFSZ that the write raised is taken back. */
+static int logfile_write_limited(int fd, off_t size, const uint8_t *buf,
+				 size_t len)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t xfsz, old, pending;
+	struct rlimit rl;
+	int rc, had;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return logfile_write_all(fd, buf, len);
+	if (size < 0 || (uint64_t)size + len > (uint64_t)rl.rlim_cur)
+		return -EFBIG;
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	had = sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
+	rc = logfile_write_all(fd, buf, len);
+	if (rc == -EFBIG && !had)
+		sigtimedwait(&xfsz, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* Whether fd is the log that was created (L1 of logwrite.h): a regular
+ * file, and the same one when id is known.  Its size into *size. */
+static int logfile_is_ours(int fd, const struct logfile_id *id, off_t *size)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	*size = sb.st_size;
+	return !id || !id->known ||
+	       ((uint64_t)sb.st_dev == id->dev && (uint64_t)sb.st_ino == id->ino &&
+		(uint32_t)sb.st_uid == id->uid);
+}
+
+/* Open the log to append, never blocking (a FIFO swapped in has no
+ * reader) and never through a symlink: -errno, -ESTALE when it is not
+ * the file created. */
+static int logfile_open_ours(const char *path, int flags,
+			     const struct logfile_id *id, off_t *size)
+{
+	int fd = text_open(path, flags | O_WRONLY | O_APPEND | O_NOFOLLOW |
+					 O_NONBLOCK);
+
+	if (fd >= 0 && !logfile_is_ours(fd, id, size)) {
+		text_close(fd);
+		fd = -ESTALE;
+	}
+	return fd;
+}
+
+int logfile_create(const char *path, const struct logbuf *b,
+		   struct logfile_id *id)
 {
 	int saved = errno, rc, fd;
+	off_t size = 0;
+	struct stat sb;
 
-	fd = text_open(path, flags | O_WRONLY | O_APPEND | O_NOFOLLOW);
+	fd = logfile_open_ours(path, O_CREAT | O_EXCL, NULL, &size);
 	if (fd < 0) {
 		rc = fd;
 	} else {
-		rc = logfile_write_all(fd, b->mem, b->len);
+		rc = logfile_write_limited(fd, 0, b->mem, b->len);
+		if (fstat(fd, &sb) == 0) {
+			id->dev = (uint64_t)sb.st_dev;
+			id->ino = (uint64_t)sb.st_ino;
+			id->uid = (uint32_t)sb.st_uid;
+			id->known = 1;
+		}
+		text_close(fd);
+		if (rc < 0)
+			unlink(path); /* not even the header: no log */
+	}
+	errno = saved;
+	return rc;
+}
+
+int logfile_append(const char *path, const struct logfile_id *id,
+		   const struct logbuf *b)
+{
+	int saved = errno, rc, fd;
+	off_t size = 0;
+
+	if (b->len == 0)
+		return 0;
+	fd = logfile_open_ours(path, 0, id, &size);
+	if (fd < 0) {
+		rc = fd;
+	} else {
+		rc = logfile_write_limited(fd, size, b->mem, b->len);
 		/* A regular file's close reports nothing the write did not. */
 		text_close(fd);
 	}
@@ -480,22 +593,11 @@ static int logfile_write(const char *path, int flags, const struct logbuf *b)
 	return rc;
 }
 
-int logfile_create(const char *path, const struct logbuf *b)
-{
-	return logfile_write(path, O_CREAT | O_EXCL, b);
-}
-
-int logfile_append(const char *path, const struct logbuf *b)
-{
-	if (b->len == 0)
-		return 0;
-	return logfile_write(path, 0, b);
-}
-
-int logfile_open(const char *path)
+int logfile_open(const char *path, const struct logfile_id *id)
 {
 	int saved = errno;
-	int fd = text_open(path, O_WRONLY | O_APPEND | O_NOFOLLOW);
+	off_t size;
+	int fd = logfile_open_ours(path, 0, id, &size);
 
 	errno = saved;
 	return fd;
@@ -504,10 +606,13 @@ int logfile_open(const char *path)
 int logfile_append_fd(int fd, const struct logbuf *b)
 {
 	int saved = errno, rc;
+	struct stat sb;
 
 	if (b->len == 0)
 		return 0;
-	rc = logfile_write_all(fd, b->mem, b->len);
+	rc = fstat(fd, &sb) == 0 ?
+		     logfile_write_limited(fd, sb.st_size, b->mem, b->len) :
+		     -errno;
 	errno = saved;
 	return rc;
 }

@@ -44,6 +44,7 @@ int logwrite_proc(struct logbuf *b, const struct rt_proc *p);
 int logwrite_end(struct logbuf *b, const struct rt_end *e);
 int logwrite_exit(struct logbuf *b, const struct rt_exit *x);
 int logwrite_exec(struct logbuf *b, const struct rt_exec *x);
+int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r);
 
 /* The delta base of GPU VALUES records (FORMAT.md G7).  Kept by whoever
  * samples the GPUs, apart from the batch: a zeroed chain makes the next
@@ -71,22 +72,39 @@ static inline void logwrite_clear(struct logbuf *b)
 	b->rec_open = 0;
 }
 
-/* Create the log: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, so an existing file
- * or a symlink is never overwritten or followed.  Writes the batch (the
- * preamble and header) with one write.  Returns 0 or -errno; errno kept. */
-int logfile_create(const char *path, const struct logbuf *b);
+/* The log file, as rtrack writes it (L1-L3 hold for every function below):
+ * L1. Only into the file that was created: opened with O_NOFOLLOW and
+ *     O_NONBLOCK (a FIFO swapped in never blocks the writer), and written
+ *     only when it is a regular file with the created log's device, inode
+ *     and owner (struct logfile_id, carried to descendants in RTRACK_ROOT);
+ *     anything else is -ESTALE and the record is dropped.
+ * L2. Never a signal in the writing thread: past RLIMIT_FSIZE the log is
+ *     full (-EFBIG), no SIGXFSZ.
+ * L3. One write() per batch on an O_APPEND descriptor (FORMAT.md F3);
+ *     errno kept; 0 or -errno. */
+struct logfile_id {
+	uint64_t dev, ino;
+	uint32_t uid;
+	int known; /* 0: only "a regular file" is checked */
+};
 
-/* Append the batch with one write() on a descriptor opened O_APPEND for
- * this call and closed after it, so a descriptor number the host reused is
- * never written (FORMAT.md F3).  Returns 0 or -errno; errno kept. */
-int logfile_append(const char *path, const struct logbuf *b);
+/* Create the log: O_CREAT|O_EXCL, mode 0600, so an existing file or a
+ * symlink is never overwritten or followed; the batch (the preamble and
+ * header) in one write; *id filled.  A log whose header cannot be written
+ * is removed again. */
+int logfile_create(const char *path, const struct logbuf *b,
+		   struct logfile_id *id);
+
+/* Append the batch on a descriptor opened for this call and closed after
+ * it, so a descriptor number the host reused is never written. */
+int logfile_append(const char *path, const struct logfile_id *id,
+		   const struct logbuf *b);
 
 /* For a writer whose descriptors no other code can close or reuse (the
- * sampler's private descriptor table): open the log once, O_APPEND, and
- * append batches to it, one write() each.  The descriptor keeps working
- * after the host changes its root directory or its user.  -errno on
- * failure; errno kept. */
-int logfile_open(const char *path);
+ * sampler's private descriptor table): open the log once and append
+ * batches to it.  The descriptor keeps working after the host changes its
+ * root directory or its user, or the path is replaced. */
+int logfile_open(const char *path, const struct logfile_id *id);
 int logfile_append_fd(int fd, const struct logbuf *b);
 
 #endif

@@ -48,6 +48,7 @@ static ssize_t self_read(struct dbuf *d, const char *path)
 /* Gather and append this process's record to the log at path.  Touches
  * nothing but d and its own stack. */
 static void descendant_record(struct dbuf *d, const char *path,
+			      const struct logfile_id *id,
 			      uint64_t root_seccomp, uint32_t kind, int value,
 			      uint32_t flags)
 {
@@ -97,7 +98,7 @@ static void descendant_record(struct dbuf *d, const char *path,
 	/* Never creates the log: a root that is gone with its file is not
 	 * written for. */
 	if (logwrite_exit(&d->b, &d->x) == 0)
-		logfile_append(path, &d->b);
+		logfile_append(path, id, &d->b);
 }
 
 /* A vfork()ed child leaving without an exec (its exec failed), or a raw
@@ -111,7 +112,7 @@ static void descendant_vfork_exit(uint32_t kind, int value)
 
 	if (d == MAP_FAILED)
 		return;
-	descendant_record(d, rt.path, rt.root_seccomp, kind, value,
+	descendant_record(d, rt.path, &rt.log_id, rt.root_seccomp, kind, value,
 			  RT_EXIT_F_FORKED);
 	munmap(d, sizeof(*d));
 }
@@ -135,8 +136,8 @@ void descendant_exit(uint32_t kind, int value)
 	if (rt.role != ROLE_DESC || atomic_exchange(&once, 1))
 		return;
 	rt.role = ROLE_NONE;
-	descendant_record(&d, rt.path, rt.root_seccomp, kind, value,
-			  rt.forked ? RT_EXIT_F_FORKED : 0);
+	descendant_record(&d, rt.path, &rt.log_id, rt.root_seccomp, kind,
+			  value, rt.forked ? RT_EXIT_F_FORKED : 0);
 }
 
 void descendant_nested_exit(uint32_t kind, int value)
@@ -144,6 +145,6 @@ void descendant_nested_exit(uint32_t kind, int value)
 	static struct dbuf d;
 
 	if (rt.parent_path[0] && !rt.sandboxed)
-		descendant_record(&d, rt.parent_path, rt.parent_seccomp, kind,
-				  value, 0);
+		descendant_record(&d, rt.parent_path, &rt.parent_log_id,
+				  rt.parent_seccomp, kind, value, 0);
 }

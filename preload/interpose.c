@@ -12,6 +12,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,13 @@ typedef int (*id3_fn)(unsigned, unsigned, unsigned);
 typedef int (*setgroups_fn)(size_t, const gid_t *);
 typedef int (*close_range_fn)(unsigned, unsigned, int);
 typedef void (*closefrom_fn)(int);
+typedef int (*spawn_fn)(pid_t *, const char *,
+			const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+typedef void (*assert_fn)(const char *, const char *, unsigned, const char *);
+typedef void (*assert_perror_fn)(int, const char *, unsigned, const char *);
+typedef int (*daemon_fn)(int, int);
+
 
 static struct {
 	int resolved;
@@ -64,6 +72,12 @@ static struct {
 	setgroups_fn setgroups;
 	close_range_fn close_range;
 	closefrom_fn closefrom;
+	spawn_fn posix_spawn, posix_spawnp;
+	assert_fn assert_fail;
+	assert_perror_fn assert_perror_fail;
+	daemon_fn daemon;
+	exit_fn libc_exit;
+	void *start_main;
 } next;
 
 #define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
@@ -98,6 +112,14 @@ void interpose_init(void)
 	NEXT(closefrom);
 	NEXT(dup2);
 	NEXT(dup3);
+	NEXT(posix_spawn);
+	NEXT(posix_spawnp);
+	next.assert_fail = (assert_fn)dlsym(RTLD_NEXT, "__assert_fail");
+	next.assert_perror_fail =
+		(assert_perror_fn)dlsym(RTLD_NEXT, "__assert_perror_fail");
+	NEXT(daemon);
+	next.libc_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
+	next.start_main = dlsym(RTLD_NEXT, "__libc_start_main");
 	next.resolved = 1;
 }
 
@@ -163,31 +185,45 @@ static int env_has(char *const envp[], const char *prefix, size_t n,
 	return found;
 }
 
-#define ENV_MAX 1024
-
-__attribute__((noinline)) static int
-exec_with_root(const struct exec_call *c, char *const envp[], size_t n)
-{
-	char *env[ENV_MAX + 2]; /* only on this rare path: 8 KiB of stack */
-
-	memcpy(env, envp, n * sizeof(char *));
-	env[n] = rt.root_env;
-	env[n + 1] = NULL;
-	return exec_run(c, env);
-}
+#define ENV_MAX 65536
 
 /* An environment that keeps LD_PRELOAD but lost RTRACK_ROOT (env -i
- * LD_PRELOAD=...) gets it back: the new image must know whose job it is,
- * or it would start a log of its own (as the root: a second log for the
- * same pid). */
-static int exec_env(const struct exec_call *c, char *const envp[])
+ * LD_PRELOAD=..., a posix_spawn with a scrubbed envp) gets it back: the
+ * new image must know whose job it is, or it would start a log of its own
+ * (as the root: a second log for the same pid).  The entries of envp to
+ * copy into a new array of that many + 2, or 0: envp as it is. */
+static size_t env_lacks_root(char *const envp[])
 {
 	size_t n;
 
 	if (!rt.root_env[0] || !env_has(envp, "LD_PRELOAD=", 11, &n) ||
 	    env_has(envp, "RTRACK_ROOT=", 12, &n) || n > ENV_MAX)
-		return exec_run(c, envp);
-	return exec_with_root(c, envp, n);
+		return 0;
+	return n;
+}
+
+/* envp and RTRACK_ROOT into env (n + 2 entries, n from env_lacks_root). */
+static char **env_with_root(char **env, char *const envp[], size_t n)
+{
+	memcpy(env, envp, n * sizeof(char *));
+	env[n] = rt.root_env;
+	env[n + 1] = NULL;
+	return env;
+}
+
+/* The new array on this frame's stack (it lives until the call returns),
+ * sized to the environment: a host's stack may be small. */
+#define ENV_ROOTED(envp)                                                       \
+	__extension__({                                                        \
+		size_t n_ = env_lacks_root(envp);                              \
+		n_ ? env_with_root(alloca((n_ + 2) * sizeof(char *)), envp,   \
+				   n_) :                                       \
+		     (char **)(envp);                                          \
+	})
+
+static int exec_env(const struct exec_call *c, char *const envp[])
+{
+	return exec_run(c, ENV_ROOTED(envp));
 }
 
 /* The root's exec replaces the image and with it the unwritten batch: the
@@ -195,17 +231,17 @@ static int exec_env(const struct exec_call *c, char *const envp[])
  * runs (it continues the log); a failed exec changes nothing. */
 static int exec_any(const struct exec_call *c, char *const envp[])
 {
-	int rc, saved;
+	int rc, saved, held;
 
 	resolve();
 	if (!is_root())
 		return exec_env(c, envp);
 	saved = errno;
-	sampler_exec_begin();
+	held = sampler_exec_begin(c->argv);
 	errno = saved;
 	rc = exec_env(c, envp);
 	saved = errno;
-	sampler_exec_end();
+	sampler_exec_end(held);
 	errno = saved;
 	return rc;
 }
@@ -309,6 +345,32 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	return rc;
 }
 
+/* glibc's posix_spawn (and system, popen) exec in the child past the
+ * interposed exec family: only the environment needs the same care. */
+EXPORT int posix_spawn(pid_t *pid, const char *path,
+		       const posix_spawn_file_actions_t *actions,
+		       const posix_spawnattr_t *attr, char *const argv[],
+		       char *const envp[])
+{
+	resolve();
+	if (!next.posix_spawn)
+		return ENOSYS;
+	return next.posix_spawn(pid, path, actions, attr, argv,
+				ENV_ROOTED(envp));
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			const posix_spawn_file_actions_t *actions,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	resolve();
+	if (!next.posix_spawnp)
+		return ENOSYS;
+	return next.posix_spawnp(pid, file, actions, attr, argv,
+				 ENV_ROOTED(envp));
+}
+
 /* ---- exits that skip on_exit handlers ------------------------------------ */
 
 /* _exit and _Exit skip exit handlers (shells end with them); quick_exit
@@ -343,6 +405,53 @@ EXPORT __attribute__((noreturn)) void quick_exit(int status)
 		syscall(SYS_exit_group, status);
 }
 
+/* A child sharing our memory (vfork, clone(CLONE_VM)) that called exit()
+ * ran the exit handlers, the root's with them: the root's own exit()
+ * ends the log first (there are no handlers left to run after it). */
+EXPORT __attribute__((noreturn)) void exit(int status)
+{
+	resolve();
+	if (rt.handler_taken && is_root())
+		rtrack_exiting(RT_EXIT_CODE, status & 0xff);
+	if (next.libc_exit)
+		next.libc_exit(status);
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
+/* A return from main reaches exit inside libc, past the one above: main
+ * is wrapped, so that its return does the same. */
+typedef int (*main_fn)(int, char **, char **);
+typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void),
+			     void (*)(void), void (*)(void), void *);
+static main_fn host_main;
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+	int rc = host_main(argc, argv, envp);
+
+	if (rt.handler_taken && is_root())
+		rtrack_exiting(RT_EXIT_CODE, rc & 0xff);
+	return rc;
+}
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+		      void (*fini)(void), void (*rtld_fini)(void),
+		      void *stack_end);
+
+EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
+			     void (*init)(void), void (*fini)(void),
+			     void (*rtld_fini)(void), void *stack_end)
+{
+	start_main_fn real;
+
+	resolve();
+	*(void **)&real = next.start_main;
+	host_main = main;
+	return real(main_wrapper, argc, argv, init, fini, rtld_fini,
+		    stack_end);
+}
+
 /* The main thread leaving with pthread_exit: glibc ends the process when
  * its last thread ends, but counts the sampler among them; the sampler
  * watches for being the last one from now on (sampler.c). */
@@ -360,14 +469,47 @@ EXPORT __attribute__((noreturn)) void pthread_exit(void *ret)
 /* abort() ends the process by SIGABRT unless a handler of the host's
  * catches it and never returns: with the default (or ignored: abort
  * resets it) disposition, the end is known now. */
-EXPORT __attribute__((noreturn)) void abort(void)
+static void abort_coming(void)
 {
 	struct sigaction sa;
 
-	resolve();
 	if (sigaction(SIGABRT, NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
 	    (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN))
 		rtrack_exiting(RT_EXIT_SIGNAL, SIGABRT);
+}
+
+/* glibc's, declared by assert.h only without NDEBUG. */
+void __assert_fail(const char *, const char *, unsigned, const char *);
+void __assert_perror_fail(int, const char *, unsigned, const char *);
+
+/* A failed assert() prints its line and calls abort inside libc, past the
+ * interposed one: the end is recorded first (the end line, when not
+ * quiet, comes before the assertion's). */
+EXPORT __attribute__((noreturn)) void
+__assert_fail(const char *expr, const char *file, unsigned line,
+	      const char *fn)
+{
+	resolve();
+	abort_coming();
+	if (next.assert_fail)
+		next.assert_fail(expr, file, line, fn);
+	abort();
+}
+
+EXPORT __attribute__((noreturn)) void
+__assert_perror_fail(int err, const char *file, unsigned line, const char *fn)
+{
+	resolve();
+	abort_coming();
+	if (next.assert_perror_fail)
+		next.assert_perror_fail(err, file, line, fn);
+	abort();
+}
+
+EXPORT __attribute__((noreturn)) void abort(void)
+{
+	resolve();
+	abort_coming();
 	if (next.abort)
 		next.abort();
 	for (;;) {
@@ -375,6 +517,35 @@ EXPORT __attribute__((noreturn)) void abort(void)
 		raise(SIGABRT);
 		syscall(SYS_exit_group, 127);
 	}
+}
+
+/* ---- daemon(): the job goes on in the child --------------------------- */
+
+static int step_out(void);
+static int step_in(int out, int rc);
+
+/* glibc's daemon forks and ends the parent with its own _exit, past ours:
+ * the root's sampler stops (sweeping and flushing) for the fork, and the
+ * child, where the job goes on, continues the log as the root. */
+EXPORT int daemon(int nochdir, int noclose)
+{
+	int out, rc, root, saved;
+
+	resolve();
+	if (!next.daemon) {
+		errno = ENOSYS;
+		return -1;
+	}
+	root = is_root();
+	out = step_out();
+	rc = next.daemon(nochdir, noclose);
+	if (rc == 0 && root) {
+		saved = errno;
+		rtrack_daemon_child();
+		errno = saved;
+		return 0;
+	}
+	return step_in(out, rc);
 }
 
 /* ---- seccomp: from the filter on, stay passive ------------------------ */

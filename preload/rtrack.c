@@ -3,9 +3,10 @@
  * sampler for the root.
  *
  * Roles (DESIGN.md): the first process to load the library is the root; it
- * exports RTRACK_ROOT=<pid>:<starttime>:<seccomp filters>:<output hash>:
- * <log path> so
- * every process that inherits LD_PRELOAD knows it is a descendant.  A
+ * exports RTRACK_ROOT (root_env below: its identity, the log's and its
+ * stderr's) so every process that inherits LD_PRELOAD knows it is a
+ * descendant.  A root that stands aside exports it too, with "-" for the
+ * log: its descendants stand aside silently, and only the root warns.  A
  * descendant starts no thread and writes one exit record at its exit
  * (descendant.c), and so does a fork()ed copy of the root or of a
  * descendant; the root after an exec (same pid and starttime) continues
@@ -14,6 +15,7 @@
  *
  * Orchestration only: parsing lives in lib/ (config, procfs, sysstat,
  * tracker), encoding in lib/logwrite.c, the thread in sampler.c. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -112,6 +114,10 @@ void rtrack_exiting(uint32_t kind, int value)
 static void rtrack_on_exit(int status, void *arg)
 {
 	(void)arg;
+	/* A child that shares our memory runs the list the root's exit will
+	 * find empty. */
+	if (rt.role == ROLE_ROOT && getpid() != rt.pid)
+		rt.handler_taken = 1;
 	rtrack_exiting(RT_EXIT_CODE, status & 0xff); /* what wait() sees */
 }
 
@@ -140,6 +146,7 @@ static void rtrack_atfork_child(void)
 	if (rt.role == ROLE_NONE)
 		return;
 	fdguard_reset();
+	sampler_forget();
 	rt.running = 0;
 	rt.role = rt.cfg.children ? ROLE_DESC : ROLE_NONE;
 	rt.pid = getpid();
@@ -182,30 +189,36 @@ uint64_t rtrack_output_hash(void)
 	return h;
 }
 
-/* What RTRACK_ROOT says. */
+/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<log dev>:<log
+ * ino>:<log uid>:<stderr dev>:<stderr ino>:<path>, path "-" when the root
+ * stood aside.  The numbers in this order: */
+enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
+       RE_ERR_DEV, RE_ERR_INO, RE_N };
+
 struct root_env {
-	uint64_t start, seccomp, output;
-	const char *path;
+	uint64_t v[RE_N];
+	const char *path; /* NULL: the root stood aside */
 };
 
-/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<path>.  Returns
- * the pid (0 when unset or malformed) and the rest in *r. */
+/* Parse RTRACK_ROOT into *r.  Returns the pid (0 when unset or
+ * malformed). */
 static pid_t rtrack_root_env(struct root_env *r)
 {
 	const char *v = getenv("RTRACK_ROOT"), *p, *end;
-	uint64_t pid;
+	int i;
 
 	if (!v)
 		return 0;
 	end = v + strlen(v);
-	if (text_parse_u64(v, end, &pid, &p) < 0 || *p != ':' || pid == 0 ||
-	    pid > INT_MAX || text_parse_u64(p + 1, end, &r->start, &p) < 0 ||
-	    *p != ':' || text_parse_u64(p + 1, end, &r->seccomp, &p) < 0 ||
-	    *p != ':' || text_parse_u64(p + 1, end, &r->output, &p) < 0 ||
-	    *p != ':' || p[1] != '/')
+	for (i = 0, p = v; i < RE_N; i++)
+		if ((i && *p++ != ':') ||
+		    text_parse_u64(p, end, &r->v[i], &p) < 0)
+			return 0;
+	if (*p != ':' || r->v[RE_PID] == 0 || r->v[RE_PID] > INT_MAX ||
+	    (p[1] != '/' && strcmp(p + 1, "-") != 0))
 		return 0;
-	r->path = p + 1;
-	return (pid_t)pid;
+	r->path = p[1] == '/' ? p + 1 : NULL;
+	return (pid_t)r->v[RE_PID];
 }
 
 /* argv as /proc/self/cmdline would give it (each argument NUL-ended, cut
@@ -214,7 +227,10 @@ static pid_t rtrack_root_env(struct root_env *r)
  * itself when argv is not known. */
 static void rtrack_cmdline(char *dst, size_t size)
 {
-	char buf[RT_STR_MAX];
+	/* Static, as the constructor's other buffers: the host's stack may
+	 * be a few KiB (ulimit -s).  Callers: the constructor, and the
+	 * daemon's child, each single-threaded then. */
+	static char buf[RT_STR_MAX];
 	size_t n = 0;
 	ssize_t len;
 
@@ -278,7 +294,7 @@ static void rtrack_header(struct rt_header *h, uint64_t now_ns)
  * changes directory still writes the same file. */
 static int rtrack_path(const struct rt_header *h)
 {
-	char expanded[CONFIG_PATH_MAX];
+	static char expanded[CONFIG_PATH_MAX]; /* static: rtrack_cmdline */
 	size_t len;
 
 	if (config_expand_output(rt.cfg.output, rt.pid, h->host,
@@ -299,30 +315,34 @@ static int rtrack_path(const struct rt_header *h)
 	return 0;
 }
 
-/* "RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<path>" into rt.root_env. */
-static void rtrack_root_string(void)
+/* RTRACK_ROOT (rtrack_root_env) into rt.root_env: the log's path, or "-"
+ * for a root that stands aside. */
+static void rtrack_root_string(int aside)
 {
+	uint64_t v[RE_N] = { (uint64_t)rt.pid, rt.starttime, rt.root_seccomp,
+			     rtrack_output_hash(), rt.log_id.dev,
+			     rt.log_id.ino, rt.log_id.uid,
+			     (uint64_t)rt.err_dev, (uint64_t)rt.err_ino };
 	char *p = rt.root_env;
 
 	memcpy(p, "RTRACK_ROOT=", 12);
 	p += 12;
-	p += text_put_u64(p, (uint64_t)rt.pid);
-	*p++ = ':';
-	p += text_put_u64(p, rt.starttime);
-	*p++ = ':';
-	p += text_put_u64(p, rt.root_seccomp);
-	*p++ = ':';
-	p += text_put_u64(p, rtrack_output_hash());
-	*p++ = ':';
-	strcpy(p, rt.path); /* path < CONFIG_PATH_MAX: fits by the array size */
+	for (int i = 0; i < RE_N; i++) {
+		p += text_put_u64(p, v[i]);
+		*p++ = ':';
+	}
+	/* path < CONFIG_PATH_MAX: fits by the array size */
+	strcpy(p, aside ? "-" : rt.path);
 }
 
-/* Create the log with its header.  0 or -errno. */
+/* Create the log with its header.  0 or -errno.  The buffers are static:
+ * the constructor runs on the host's stack, which may be tiny (ulimit -s),
+ * and only a new root, once per image, gets here. */
 static int rtrack_open_new(void)
 {
-	uint8_t mem[RT_LOG_PREAMBLE_LEN + 6 * 1024];
-	struct rt_header h;
-	struct logbuf b;
+	static uint8_t mem[RT_LOG_PREAMBLE_LEN + 6 * 1024];
+	static struct rt_header h;
+	static struct logbuf b;
 	int rc;
 
 	rtrack_header(&h, rtrack_clock_ns(CLOCK_REALTIME));
@@ -335,10 +355,11 @@ static int rtrack_open_new(void)
 	logwrite_init(&b, mem, sizeof(mem));
 	logwrite_preamble(&b);
 	logwrite_header(&b, &h);
-	rc = logfile_create(rt.path, &b);
+	rc = logfile_create(rt.path, &b, &rt.log_id);
 	if (rc < 0)
 		rtrack_say("cannot create ", rt.path,
 			   rc == -EEXIST ? ": file exists; tracking disabled" :
+			   rc == -EFBIG ? ": the file size limit (ulimit -f) leaves no room; tracking disabled" :
 			   ": tracking disabled");
 	return rc;
 }
@@ -355,18 +376,27 @@ static void rtrack_keep_root_env(void)
 	}
 }
 
+static struct logfile_id rtrack_log_id(const struct root_env *r)
+{
+	struct logfile_id id = { r->v[RE_DEV], r->v[RE_INO],
+				 (uint32_t)r->v[RE_UID], 1 };
+	return id;
+}
+
 /* A descendant: it writes its exit record into the root's log, unless
- * told to stand aside (RTRACK_CHILDREN=0: only the root is tracked). */
-static void rtrack_descendant(uint64_t seccomp, const char *path)
+ * told to stand aside (RTRACK_CHILDREN=0: only the root is tracked), or
+ * its root stood aside (silently: only the root warns). */
+static void rtrack_descendant(const struct root_env *r)
 {
 	const char *c = getenv("RTRACK_CHILDREN"), *d = getenv("RTRACK_DISABLE");
 
 	rtrack_keep_root_env();
 	if ((c && strcmp(c, "0") == 0) || (d && strcmp(d, "1") == 0) ||
-	    strlen(path) >= sizeof(rt.path))
+	    !r->path || strlen(r->path) >= sizeof(rt.path))
 		return;
-	strcpy(rt.path, path);
-	rt.root_seccomp = seccomp;
+	strcpy(rt.path, r->path);
+	rt.log_id = rtrack_log_id(r);
+	rt.root_seccomp = r->v[RE_SECCOMP];
 	rt.cfg.children = 1;
 	rt.role = ROLE_DESC;
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
@@ -394,19 +424,23 @@ static uint64_t rtrack_seccomp(void)
 }
 
 /* Which log this process writes: 1 a new one, 0 the one it continues after
- * an exec, -1 none (a descendant, or a stale RTRACK_ROOT of a process that
- * got the root's pid later), -2 none because /proc/self cannot be read. */
+ * an exec, -1 none (a descendant, a stale RTRACK_ROOT of a process that
+ * got the root's pid later, or a root that stood aside before its exec),
+ * -2 none because /proc/self cannot be read. */
 static int rtrack_role(void)
 {
-	struct root_env r = { 0, 0, 0, NULL };
-	pid_t root = rtrack_root_env(&r);
+	struct root_env r;
+	pid_t root;
 
+	memset(&r, 0, sizeof(r));
+	root = rtrack_root_env(&r);
 	/* Descendants, the common case, decide on the pid alone.  A nested
 	 * run sets an RTRACK_OUTPUT of its own; an environment scrubbed of it
 	 * (env -i, with RTRACK_ROOT handed on) is no nested run. */
 	if (root && root != rt.pid &&
-	    (!getenv("RTRACK_OUTPUT") || r.output == rtrack_output_hash())) {
-		rtrack_descendant(r.seccomp, r.path);
+	    (!getenv("RTRACK_OUTPUT") ||
+	     r.v[RE_OUTPUT] == rtrack_output_hash())) {
+		rtrack_descendant(&r);
 		return -1;
 	}
 	rt.starttime = rtrack_starttime();
@@ -415,24 +449,34 @@ static int rtrack_role(void)
 	if (root && root != rt.pid) {
 		/* A nested run: a log of its own, and its exit record in the
 		 * outer one. */
-		if (strlen(r.path) < sizeof(rt.parent_path))
+		if (r.path && strlen(r.path) < sizeof(rt.parent_path)) {
 			strcpy(rt.parent_path, r.path);
-		rt.parent_seccomp = r.seccomp;
+			rt.parent_log_id = rtrack_log_id(&r);
+		}
+		rt.parent_seccomp = r.v[RE_SECCOMP];
 		root = 0;
 	}
 	if (!root) {
 		rt.root_seccomp = rtrack_seccomp();
 		return 1;
 	}
-	if (r.start != rt.starttime || strlen(r.path) >= sizeof(rt.path)) {
-		rtrack_descendant(r.seccomp, r.path);
+	if (r.v[RE_START] != rt.starttime || !r.path ||
+	    strlen(r.path) >= sizeof(rt.path)) {
+		rtrack_descendant(&r);
 		return -1;
 	}
 	strcpy(rt.path, r.path);
-	rt.root_seccomp = r.seccomp;
+	rt.log_id = rtrack_log_id(&r);
+	rt.root_seccomp = r.v[RE_SECCOMP];
+	/* What the first image's stderr was: the end line goes there or
+	 * nowhere, never into a file an exec'd image redirected it to. */
+	rt.err_dev = (dev_t)r.v[RE_ERR_DEV];
+	rt.err_ino = (ino_t)r.v[RE_ERR_INO];
+	rt.err_known = r.v[RE_ERR_INO] != 0;
 	return 0;
 }
 
+/* 0: track; -1: stand aside after a warning; -2: RTRACK_DISABLE. */
 static int rtrack_configure(void)
 {
 	char err[160];
@@ -444,7 +488,7 @@ static int rtrack_configure(void)
 		return -1;
 	}
 	rt.quiet = rt.cfg.quiet;
-	return rt.cfg.disable ? -1 : 0;
+	return rt.cfg.disable ? -2 : 0;
 }
 
 /* The sampler; after an exec, with the record of it (the new cmdline). */
@@ -460,17 +504,59 @@ static int rtrack_start(int fresh)
 	return sampler_start(&x);
 }
 
+void rtrack_daemon_child(void)
+{
+	rt.pid = getpid();
+	rt.forked = 0;
+	rt.starttime = rtrack_starttime();
+	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
+	rtrack_root_string(0);
+	putenv(rt.root_env); /* static storage: stays valid */
+	rt.role = ROLE_ROOT;
+	if (sampler_daemon() < 0)
+		rt.role = ROLE_NONE;
+}
+
+/* The copy of the library that the dynamic linker finds first owns the
+ * process (exported: rtrack_preload.map); any other copy (LD_PRELOAD
+ * naming two paths, a job traced by another install) stands aside, or two
+ * samplers would write one log. */
+static const char rtrack_self_mark;
+__attribute__((visibility("default"))) const void *const rtrack_preload_copy =
+	&rtrack_self_mark;
+
+static int rtrack_another_copy(void)
+{
+	/* The exported name resolves to the first copy's for every copy:
+	 * what it points at, a static of one copy, tells them apart. */
+	const void *const *first = dlsym(RTLD_DEFAULT, "rtrack_preload_copy");
+
+	return first && *first != &rtrack_self_mark;
+}
+
+/* A new root that stood aside (it warned) still exports RTRACK_ROOT, with
+ * no log: its descendants stand aside silently, each of them not a root
+ * of its own that would warn again, into whatever file its stderr is. */
+static void rtrack_aside(int fresh)
+{
+	if (fresh != 1 && fresh != -2)
+		return;
+	rtrack_root_string(1);
+	putenv(rt.root_env); /* static storage: stays valid */
+}
+
 /* glibc hands constructors argc, argv and envp. */
 __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
-	int saved = errno, fresh;
+	int saved = errno, fresh, rc;
 
 	rt.argc = argc;
 	rt.argv = argv;
 	rt.pid = getpid();
 	interpose_init();
-	if (getauxval(AT_SECURE))
-		goto out; /* setuid and the like: never act with privileges */
+	/* setuid and the like: never act with privileges. */
+	if (getauxval(AT_SECURE) || rtrack_another_copy())
+		goto out;
 	fresh = rtrack_role();
 	if (fresh == -1) {
 		/* A descendant: the root accounts for it. */
@@ -478,22 +564,26 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 			rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
 		goto out;
 	}
-	rtrack_note_stderr();
-	if (rtrack_configure() < 0)
+	if (fresh)
+		rtrack_note_stderr();
+	rc = rtrack_configure();
+	if (rc == -2)
 		goto out;
+	if (rc < 0)
+		goto aside;
 	if (fresh == -2) {
 		/* No /proc (or not ours): nothing could be sampled, and the
 		 * sampler could not tell when the host's threads are gone. */
 		rtrack_say("cannot read /proc/self/stat; tracking disabled",
 			   NULL, NULL);
-		goto out;
+		goto aside;
 	}
 	if (fresh && rtrack_open_new() < 0)
-		goto out;
+		goto aside;
 	/* argv for the root's PROC record (the sampler need not read
 	 * /proc/PID/cmdline), an exec record, and its copies' exit records. */
 	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
-	rtrack_root_string();
+	rtrack_root_string(0);
 	fdguard_init();
 	/* The role before the thread: it reads it (its closes pass through
 	 * the interposed close). */
@@ -505,12 +595,15 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 		fdguard_reset();
 		if (fresh)
 			unlink(rt.path);
-		goto out;
+		goto aside;
 	}
 	if (fresh)
 		putenv(rt.root_env); /* static storage: stays valid */
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	on_exit(rtrack_on_exit, NULL);
+	goto out;
+aside:
+	rtrack_aside(fresh);
 out:
 	errno = saved;
 }

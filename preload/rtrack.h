@@ -20,6 +20,11 @@
  * process): no thread, one exit record at its exit (descendant.c). */
 enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 
+/* What a host thread asks of the sampler (sampler_request): an exec sweep
+ * (flush everything: the image may be replaced), a pause (sweep, flush,
+ * end the thread), the exit (last sample, end record; sticky). */
+enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
+
 /* Small fields before big ones, so that a descendant, which touches the
  * small ones, cmdline, path, root_env and cfg.children, faults in three
  * pages of this struct rather than five (a page fault is some 3 us of
@@ -49,21 +54,28 @@ struct rtrack_state {
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
 	struct rt_config cfg;
-	char root_env[CONFIG_PATH_MAX + 128]; /* "RTRACK_ROOT=pid:start:sc:out:path" */
+	char root_env[CONFIG_PATH_MAX + 256]; /* "RTRACK_ROOT=...", rtrack.c */
+	struct logfile_id log_id;  /* the log the root created */
 	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
 	 * of its own log and a descendant of the outer one: its exit record
 	 * goes there too. */
 	char parent_path[CONFIG_PATH_MAX];
-	/* The sampler thread and the requests of host threads, under mu:
-	 * each kind has its own flag and completion count (sampler.c). */
+	struct logfile_id parent_log_id;
+	/* The sampler thread and the requests of host threads, under mu
+	 * (sampler.c, sampler_request): a host thread raises asked[kind]
+	 * and waits, a bounded time, until served[kind] reaches the value
+	 * it raised it to; the sampler serves every request it finds
+	 * pending, and holds still while exec_holders > 0. */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;         /* wakes the sampler */
 	pthread_cond_t done_cv;    /* wakes the host threads that asked */
-	int exit_req, exit_done;   /* exit: sticky once posted */
-	uint32_t exit_kind;        /* enum rt_exit_kind */
+	unsigned asked[REQ_KINDS];
+	unsigned served[REQ_KINDS];
+	uint32_t exit_kind;        /* enum rt_exit_kind, with REQ_EXIT */
 	int exit_value;
-	int pause_req, paused;     /* stop the thread (pause) and start it again */
+	int exec_holders;          /* host threads inside an exec call */
+	int stopped;               /* the thread left its loop (pause, exit) */
 	_Atomic int running;       /* the sampler thread exists */
 	_Atomic int private_fds;   /* the sampler has a descriptor table of
 				    * its own (sampler.c): no guard needed;
@@ -71,9 +83,12 @@ struct rtrack_state {
 	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
 	int finish_abort;          /* the finisher leaves without exit(0) */
 	sem_t finish_sem;
-	int exec_waiters;          /* host threads inside an exec call */
-	unsigned exec_done;        /* sweeps done for them */
 	int main_gone;             /* the main thread called pthread_exit */
+	/* A child sharing our memory (vfork, clone(CLONE_VM)) called exit():
+	 * it ran, and so used up, the exit handlers (glibc then takes no new
+	 * ones): the root's exit and main's return end the log themselves
+	 * (interpose.c). */
+	_Atomic int handler_taken;
 	/* The log file: the sampler's flushes and a host thread's takeover
 	 * (sampler stuck, END written by the host) exclude each other. */
 	pthread_mutex_t file_mu;
@@ -115,9 +130,24 @@ int sampler_pause(void);
 void sampler_resume(void);
 
 /* Around an exec of the root: the sampler sweeps and flushes, then holds
- * still; sampler_exec_end lets it go on (the exec failed). */
-void sampler_exec_begin(void);
-void sampler_exec_end(void);
+ * still; sampler_exec_end, given what sampler_exec_begin returned, lets it
+ * go on (the exec failed).  A failed exec costs no more than the request
+ * (an exec soon after another finds everything written already). */
+int sampler_exec_begin(char *const argv[]);
+void sampler_exec_end(int held);
+
+/* A fork()ed copy: the sampler's memory is unmapped (it never samples). */
+void sampler_forget(void);
+
+/* In the child of the root's daemon() (single-threaded; the sampler was
+ * paused for the fork): the locks and requests start again, the log goes
+ * on from this pid (an EXEC record, FORMAT.md J4 daemon) and the thread
+ * starts.  0 or -errno. */
+int sampler_daemon(void);
+
+/* daemon() returned in the root's child: the job goes on here, and this
+ * process becomes the root (the parent ended inside libc). */
+void rtrack_daemon_child(void);
 
 /* The root's main thread is calling pthread_exit: once the sampler is the
  * only thread left, it ends the process as glibc would, with exit(0). */

@@ -1,14 +1,17 @@
 /* sampler.c - the root's sampler thread: it takes every sample (the first
  * at once, then on an absolute monotonic cadence), writes every record and
  * every batch, and does the final work at exit, so that nothing heavy runs
- * on a host thread's stack.  Host threads only post requests (exit, exec,
- * main thread gone), each kind with its own flag and completion count, and
- * wait for them a bounded time with cancellation off. */
+ * on a host thread's stack.  Host threads ask it for something (an exec
+ * sweep, a pause, the exit) through one function, sampler_request: a
+ * generation counter per kind, raised by the asker and answered by the
+ * sampler, so a request is never lost between two looks and a host thread
+ * waits a bounded time, with cancellation off, and never for nothing. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -35,8 +38,15 @@
  * the last thread (the host must end then, not an interval later). */
 #define ALONE_POLL_NS 10000000ull
 
-static uint8_t batch_mem[BATCH_BYTES];
-static struct tracker tree;
+/* The sampler's memory (the process table is 3 MiB), mapped by the root
+ * when the sampler starts, never in processes that do not sample: in .bss
+ * it would count against every descendant's RLIMIT_AS.  A fork()ed copy
+ * unmaps it (sampler_forget). */
+struct sampler_mem {
+	struct tracker tree;
+	uint8_t batch[BATCH_BYTES];
+};
+static struct sampler_mem *mem;
 /* The log, kept open in the sampler's private descriptor table (which no
  * host call can reach); -1 until the first flush of each thread. */
 static int log_fd = -1;
@@ -44,9 +54,9 @@ static int log_fd = -1;
 static int sampler_write(void)
 {
 	if (!rt.private_fds)
-		return logfile_append(rt.path, &rt.batch);
+		return logfile_append(rt.path, &rt.log_id, &rt.batch);
 	if (log_fd < 0)
-		log_fd = logfile_open(rt.path);
+		log_fd = logfile_open(rt.path, &rt.log_id);
 	return log_fd < 0 ? log_fd : logfile_append_fd(log_fd, &rt.batch);
 }
 
@@ -80,12 +90,17 @@ static void sampler_gone(const struct rt_proc *p, void *ctx)
 	SAMPLER_PUT(logwrite_proc(&rt.batch, p));
 }
 
+/* Everything sampled since the last exec sweep is on disk: another exec
+ * request is answered at once (a PATH search fails execve after execve). */
+static int swept;
+
 static void sampler_take(void)
 {
 	struct rt_sample s;
 	uint64_t now = rtrack_clock_ns(CLOCK_REALTIME);
 
-	tracker_sample(&tree, now, &s, sampler_gone, NULL);
+	swept = 0;
+	tracker_sample(&mem->tree, now, &s, sampler_gone, NULL);
 	s.tracker_cpu_ns = rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
 	SAMPLER_PUT(logwrite_sample(&rt.batch, &s));
@@ -131,9 +146,9 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 /* The last sample, every process still in the tree, the end record. */
 static void sampler_finish(uint32_t kind, int value)
 {
-	tracker_status_all(&tree); /* the last look: exact peaks */
+	tracker_status_all(&mem->tree); /* the last look: exact peaks */
 	sampler_take();
-	tracker_finish(&tree, sampler_gone, NULL);
+	tracker_finish(&mem->tree, sampler_gone, NULL);
 	sampler_end_record(&rt.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
 	sampler_flush();
@@ -227,8 +242,8 @@ static void sampler_private_fds(void)
 
 	fdguard_sampler_thread();
 	log_fd = -1; /* a previous thread's table went with it */
-	tracker_keep_fds(&tree, 0);
-	tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
+	tracker_keep_fds(&mem->tree, 0);
+	mem->tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		rt.private_fds = 0;
 		return;
@@ -238,12 +253,26 @@ static void sampler_private_fds(void)
 		for (fd = 0; fd < 65536; fd++)
 			syscall(SYS_close, fd);
 	rt.private_fds = 1;
-	tracker_keep_fds(&tree, sampler_fd_budget());
+	tracker_keep_fds(&mem->tree, sampler_fd_budget());
+}
+
+/* A request of kind k not yet answered (mu held). */
+static int sampler_pending(enum sampler_req k)
+{
+	return rt.asked[k] != rt.served[k];
 }
 
 static int sampler_wanted(void)
 {
-	return rt.exit_req || rt.exec_waiters > 0 || rt.pause_req;
+	return sampler_pending(REQ_EXIT) || sampler_pending(REQ_PAUSE) ||
+	       sampler_pending(REQ_EXEC);
+}
+
+/* Answer every request of kind k asked up to generation gen (mu held). */
+static void sampler_answer(enum sampler_req k, unsigned gen)
+{
+	rt.served[k] = gen;
+	pthread_cond_broadcast(&rt.done_cv);
 }
 
 /* Sleep until next_ns, a request, the news that the main thread is gone,
@@ -264,19 +293,35 @@ static void sampler_sleep_until(uint64_t next_ns)
 		;
 }
 
-/* exec: sweep and flush, then hold still while any host thread is inside
- * an exec call (the image may be replaced at any moment).  Called and
- * returns with mu held. */
+/* The exec call asked for (its argv, under mu), and the last one written
+ * as a leaving EXEC record (FORMAT.md J5), the sampler's. */
+static struct rt_exec exec_next, exec_written;
+
+/* exec: sweep, the leaving record, flush (only the record when nothing was
+ * sampled since the last sweep, nothing when it is the same call again: a
+ * PATH search), answer, then hold still while any host thread is inside
+ * an exec call (the image may be replaced at any moment) and nothing else
+ * is asked.  Called and returns with mu held. */
 static void sampler_do_exec(void)
 {
-	pthread_mutex_unlock(&rt.mu);
-	tracker_status_all(&tree); /* the image leaving: its peak */
-	sampler_take();
-	sampler_flush();
-	pthread_mutex_lock(&rt.mu);
-	rt.exec_done++;
-	pthread_cond_broadcast(&rt.done_cv);
-	while (rt.exec_waiters > 0 && !rt.exit_req)
+	unsigned gen = rt.asked[REQ_EXEC];
+	int same = swept && strcmp(exec_next.cmdline, exec_written.cmdline) == 0;
+
+	if (!same) {
+		exec_written = exec_next;
+		pthread_mutex_unlock(&rt.mu);
+		if (!swept) {
+			tracker_status_all(&mem->tree); /* the image leaving: its peak */
+			sampler_take();
+		}
+		exec_written.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
+		SAMPLER_PUT(logwrite_exec(&rt.batch, &exec_written));
+		sampler_flush();
+		swept = 1;
+		pthread_mutex_lock(&rt.mu);
+	}
+	sampler_answer(REQ_EXEC, gen);
+	while (rt.exec_holders > 0 && !sampler_wanted())
 		pthread_cond_wait(&rt.cv, &rt.mu);
 }
 
@@ -301,7 +346,7 @@ static void sampler_tick(uint64_t *next_ns)
 		cpu_before = cpu;
 		/* The leader shows as a zombie once the main thread ended by
 		 * any means, pthread_exit wrapper or not. */
-		if (tree.root_seen && tree.root_stat.state == 'Z')
+		if (mem->tree.root_seen && mem->tree.root_stat.state == 'Z')
 			gone = 1;
 		/* Absolute cadence; ticks missed while busy are skipped. */
 		*next_ns += rt.cfg.interval_ns;
@@ -320,22 +365,25 @@ static void sampler_tick(uint64_t *next_ns)
 	rt.main_gone |= gone;
 }
 
-/* Pause: sweep and flush, say so, and end the thread (mu held). */
+/* Pause: sweep and flush, answer, and end the thread (mu held). */
 static void sampler_do_pause(void)
 {
+	unsigned gen = rt.asked[REQ_PAUSE];
+
 	pthread_mutex_unlock(&rt.mu);
-	tracker_status_all(&tree);
+	tracker_status_all(&mem->tree);
 	sampler_take();
 	sampler_flush();
 	pthread_mutex_lock(&rt.mu);
-	rt.paused = 1;
-	pthread_cond_broadcast(&rt.done_cv);
+	rt.stopped = 1;
+	sampler_answer(REQ_PAUSE, gen);
 	pthread_mutex_unlock(&rt.mu);
 }
 
 static void *sampler_main(void *arg)
 {
 	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
+	unsigned gen;
 
 	(void)arg;
 	sampler_private_fds();
@@ -350,38 +398,38 @@ static void *sampler_main(void *arg)
 				   rt.cfg.interval_ns : FIRST_SAMPLE_NS;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&rt.mu);
-	while (!rt.exit_req) {
-		if (rt.pause_req) {
+	while (!sampler_pending(REQ_EXIT)) {
+		if (sampler_pending(REQ_PAUSE)) {
 			sampler_do_pause();
 			return NULL;
 		}
-		if (rt.exec_waiters > 0) {
+		/* After a failed exec the cadence goes on as it was. */
+		if (sampler_pending(REQ_EXEC)) {
 			sampler_do_exec();
-			next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 			continue;
 		}
 		sampler_tick(&next_ns);
 		sampler_sleep_until(next_ns);
 	}
+	gen = rt.asked[REQ_EXIT];
 	pthread_mutex_unlock(&rt.mu);
 	/* The job ended before the first sample (a run of a millisecond or
 	 * two): its one sample is of the tree alone.  System counters read
 	 * once give no interval, and reading them would be most of the time
 	 * the job's exit waits for. */
 	if (rt.samples == 0)
-		tree.cfg.system = 0;
+		mem->tree.cfg.system = 0;
 	sampler_finish(rt.exit_kind, rt.exit_value);
 	pthread_mutex_lock(&rt.mu);
-	rt.exit_done = 1;
-	pthread_cond_broadcast(&rt.done_cv);
+	rt.stopped = 1;
+	sampler_answer(REQ_EXIT, gen);
 	pthread_mutex_unlock(&rt.mu);
 	return NULL;
 }
 
 /* Take mu within the request bound: a host thread never blocks for good,
  * even on a lock its own interrupted frame holds (a signal handler that
- * exits).  Cancellation is off for the whole request (the caller's). */
-/* A lock with a monotonic deadline, taken with pthread_mutex_timedlock
+ * exits).  A lock with a monotonic deadline, taken with pthread_mutex_timedlock
  * (wall clock: the remaining time converted), which ThreadSanitizer knows;
  * it does not know pthread_mutex_clocklock, and would then report every
  * use of what the lock guards. */
@@ -399,20 +447,63 @@ static int sampler_lock(uint64_t deadline)
 	return lock_until(&rt.mu, deadline);
 }
 
-static void sampler_wait(uint64_t deadline, int (*done)(const void *),
-			 const void *arg)
+/* Whether generation a has reached b (the counters wrap). */
+static int gen_reached(unsigned a, unsigned b)
 {
-	struct timespec ts = ts_of(deadline);
-
-	while (!done(arg) &&
-	       pthread_cond_timedwait(&rt.done_cv, &rt.mu, &ts) != ETIMEDOUT)
-		;
+	return (int)(a - b) >= 0;
 }
 
-static int exit_done(const void *arg)
+/* The one way a host thread asks the sampler for something: raise kind's
+ * generation, wake the sampler, and wait until it answers that generation
+ * (or a later one), it has stopped (a pause or the exit ended its loop
+ * after a sweep: nothing is left unwritten), or the deadline passes.  hold
+ * (REQ_EXEC) also keeps the sampler still after its answer until
+ * sampler_release.  Returns 1 when answered.  A pause not answered in time
+ * is withdrawn (the sampler, stuck, must not end itself later unasked);
+ * an exec or exit request stays, harmless: it is answered when the
+ * sampler comes back.  Cancellation is off for the whole call. */
+static int sampler_request(enum sampler_req kind, int hold, uint64_t deadline)
 {
-	(void)arg;
-	return rt.exit_done;
+	struct timespec ts = ts_of(deadline);
+	int cancel, answered = 0;
+	unsigned gen;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		gen = ++rt.asked[kind];
+		rt.exec_holders += hold;
+		pthread_cond_signal(&rt.cv);
+		while (!(answered = gen_reached(rt.served[kind], gen)) &&
+		       !rt.stopped &&
+		       pthread_cond_timedwait(&rt.done_cv, &rt.mu, &ts) !=
+			       ETIMEDOUT)
+			;
+		if (!answered && kind == REQ_PAUSE)
+			rt.asked[kind]--;
+		pthread_mutex_unlock(&rt.mu);
+	}
+	pthread_setcancelstate(cancel, NULL);
+	return answered;
+}
+
+/* The end of a hold that sampler_request took. */
+static void sampler_release(uint64_t deadline)
+{
+	int cancel;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (sampler_lock(deadline)) {
+		if (rt.exec_holders > 0)
+			rt.exec_holders--;
+		pthread_cond_signal(&rt.cv);
+		pthread_mutex_unlock(&rt.mu);
+	}
+	pthread_setcancelstate(cancel, NULL);
+}
+
+static uint64_t request_deadline(void)
+{
+	return rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
 }
 
 /* The sampler did not finish in time: the end record alone, written by
@@ -425,45 +516,33 @@ static void sampler_takeover(uint32_t kind, int value)
 	/* Static: the exit may run on a host's small signal stack, and the
 	 * encoder's state is 2 KiB.  One caller: the exit path that claimed
 	 * the end. */
-	static uint8_t mem[256];
+	static uint8_t end_mem[256];
 	static struct logbuf b;
 
 	rt.abandoned = 1;
-	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_init(&b, end_mem, sizeof(end_mem));
 	sampler_end_record(&b, kind, value, 0);
 	if (!rt.write_failed)
-		logfile_append(rt.path, &b);
+		logfile_append(rt.path, &rt.log_id, &b);
 	if (locked)
 		pthread_mutex_unlock(&rt.file_mu);
 }
 
 void sampler_exit(uint32_t kind, int value)
 {
-	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	int cancel, done = 0;
+	int cancel;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	/* Read by the sampler once it sees the request (published by mu). */
+	rt.exit_kind = kind;
+	rt.exit_value = value;
 	/* Paused and never restarted: the end record alone, as below. */
-	if (rt.running && sampler_lock(deadline)) {
-		rt.exit_kind = kind;
-		rt.exit_value = value;
-		rt.exit_req = 1;
-		pthread_cond_signal(&rt.cv);
-		sampler_wait(deadline, exit_done, NULL);
-		done = rt.exit_done;
-		pthread_mutex_unlock(&rt.mu);
-	}
-	if (done)
+	if (rt.running && sampler_request(REQ_EXIT, 0, request_deadline())) {
 		pthread_detach(rt.thread); /* it has finished: nothing to join */
-	else
-		sampler_takeover(kind, value);
+		return;
+	}
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	sampler_takeover(kind, value);
 	pthread_setcancelstate(cancel, NULL);
-}
-
-static int pause_done(const void *arg)
-{
-	(void)arg;
-	return rt.paused;
 }
 
 /* pthread_join returns when the thread's tid is cleared, a moment before
@@ -485,6 +564,7 @@ static void sampler_wait_gone(uint64_t threads_before)
  * thread that holds it gets through. */
 static pthread_mutex_t pause_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static int pause_depth;
+static int paused; /* the first pause stopped the thread */
 
 static int sampler_pause_once(void);
 
@@ -505,73 +585,66 @@ int sampler_pause(void)
 
 static int sampler_pause_once(void)
 {
-	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	int cancel, paused = 0;
 	struct procfs_stat st;
 	uint64_t threads = 0;
+	int cancel;
 
 	if (!rt.running)
 		return 0;
 	if (rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
+	/* Not answered: stuck, or stopped for the exit: leave it be. */
+	if (!sampler_request(REQ_PAUSE, 0, request_deadline()))
+		return -1;
+	/* It has left its loop: the join waits for its last steps. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	if (sampler_lock(deadline)) {
-		rt.pause_req = 1;
-		pthread_cond_signal(&rt.cv);
-		sampler_wait(deadline, pause_done, NULL);
-		paused = rt.paused;
-		if (!paused)
-			rt.pause_req = 0; /* stuck: leave it be */
-		pthread_mutex_unlock(&rt.mu);
-	}
-	if (paused) {
-		/* It has left its loop: the join waits for its last steps. */
-		pthread_join(rt.thread, NULL);
-		rt.running = 0;
-		if (threads)
-			sampler_wait_gone(threads);
-	}
+	pthread_join(rt.thread, NULL);
+	rt.running = 0;
+	paused = 1;
+	if (threads)
+		sampler_wait_gone(threads);
 	pthread_setcancelstate(cancel, NULL);
-	return paused ? 0 : -1;
+	return 0;
 }
 
-static int exec_swept(const void *arg)
+/* argv joined by spaces into the leaving record's cmdline (mu held). */
+static void sampler_exec_argv(char *const argv[])
 {
-	return rt.exec_done != *(const unsigned *)arg;
+	char *dst = exec_next.cmdline;
+	size_t n = 0, cap = sizeof(exec_next.cmdline) - 1;
+
+	for (int i = 0; argv && argv[i] && n < cap; i++) {
+		size_t l = strlen(argv[i]);
+		if (i)
+			dst[n++] = ' ';
+		if (l > cap - n)
+			l = cap - n;
+		memcpy(dst + n, argv[i], l);
+		n += l;
+	}
+	dst[n] = '\0';
+	exec_next.pid = (uint32_t)rt.pid;
+	exec_next.flags = RT_EXEC_F_LEAVING;
 }
 
-void sampler_exec_begin(void)
+int sampler_exec_begin(char *const argv[])
 {
-	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	unsigned before;
-	int cancel;
+	uint64_t deadline = request_deadline();
 
 	if (!rt.running)
-		return; /* paused: everything was flushed then */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+		return 0; /* paused: everything was flushed then */
 	if (sampler_lock(deadline)) {
-		before = rt.exec_done;
-		rt.exec_waiters++;
-		pthread_cond_signal(&rt.cv);
-		sampler_wait(deadline, exec_swept, &before);
+		sampler_exec_argv(argv);
 		pthread_mutex_unlock(&rt.mu);
 	}
-	pthread_setcancelstate(cancel, NULL);
+	sampler_request(REQ_EXEC, 1, deadline);
+	return 1;
 }
 
-void sampler_exec_end(void)
+void sampler_exec_end(int held)
 {
-	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	int cancel;
-
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	if (sampler_lock(deadline)) {
-		if (rt.exec_waiters > 0)
-			rt.exec_waiters--;
-		pthread_cond_signal(&rt.cv);
-		pthread_mutex_unlock(&rt.mu);
-	}
-	pthread_setcancelstate(cancel, NULL);
+	if (held)
+		sampler_release(request_deadline());
 }
 
 void sampler_main_gone(void)
@@ -627,9 +700,9 @@ static void sampler_init_tracker(void)
 		.log = &rt.batch,
 		.flush = sampler_flush,
 	};
-	tracker_init(&tree, &tc);
+	tracker_init(&mem->tree, &tc);
 	if (rt.cfg.gpu && rt.gpu_probed != GPU_NONE)
-		tracker_gpu_init(&tree, &gc);
+		tracker_gpu_init(&mem->tree, &gc);
 }
 
 /* The thread, with every signal blocked (it inherits the mask: no signal
@@ -646,6 +719,7 @@ static int sampler_spawn(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
 	rt.running = 1; /* before the thread: it may look at once */
+	rt.stopped = 0;
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -658,10 +732,9 @@ void sampler_resume(void)
 {
 	int saved = errno;
 
-	if (--pause_depth == 0 && !rt.running && rt.paused &&
-	    !rt.sandboxed && rt.role == ROLE_ROOT) {
-		rt.paused = 0;
-		rt.pause_req = 0;
+	if (--pause_depth == 0 && paused && !rt.sandboxed &&
+	    rt.role == ROLE_ROOT) {
+		paused = 0;
 		/* A thread that cannot start again (out of resources): the
 		 * samples so far stay; the end record is written at exit from
 		 * the host thread. */
@@ -671,9 +744,51 @@ void sampler_resume(void)
 	errno = saved;
 }
 
+void sampler_forget(void)
+{
+	if (mem) {
+		munmap(mem, sizeof(*mem));
+		mem = NULL;
+	}
+}
+
+int sampler_daemon(void)
+{
+	static struct rt_exec x;
+	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_t recursive = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+	/* The locks as the fork copied them: maybe held by a thread that
+	 * is not in this process. */
+	pause_mu = recursive;
+	pause_depth = 0;
+	paused = 0;
+	rt.mu = plain;
+	rt.file_mu = plain;
+	memset(rt.asked, 0, sizeof(rt.asked));
+	memset(rt.served, 0, sizeof(rt.served));
+	rt.exec_holders = 0;
+	/* The old thread's private descriptor table went with it. */
+	log_fd = -1;
+	rt.private_fds = 0;
+	swept = 0;
+	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	x.pid = (uint32_t)rt.pid;
+	memcpy(x.cmdline, rt.cmdline, sizeof(x.cmdline));
+	x.flags = RT_EXEC_F_DAEMON;
+	return sampler_start(&x);
+}
+
 int sampler_start(const struct rt_exec *exec)
 {
-	logwrite_init(&rt.batch, batch_mem, sizeof(batch_mem));
+	if (!mem) {
+		void *m = mmap(NULL, sizeof(*mem), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return -ENOMEM;
+		mem = m;
+	}
+	logwrite_init(&rt.batch, mem->batch, sizeof(mem->batch));
 	sampler_init_sync();
 	sampler_init_tracker();
 	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
