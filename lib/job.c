@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "logread.h"
+#include "text.h"
 
 #define NS_PER_S 1000000000ull
 #define US_PER_S 1000000.0
@@ -186,6 +187,131 @@ static void apply_end(const struct rt_log *log, struct job_proc *o)
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT;
 }
 
+/* The sampler thread's CPU in microseconds, which getrusage and wait4 count
+ * as the root's: END's (E10), else the last sample's (field 9). */
+static uint64_t tracker_us_of(const struct rt_log *log)
+{
+	size_t i;
+
+	if (log->has_end)
+		return log->end.tracker_cpu_ns / 1000;
+	for (i = log->nsamples; i-- > 0;)
+		if (sample_has(&log->samples[i], RT_F_tracker_cpu_ns))
+			return log->samples[i].tracker_cpu_ns / 1000;
+	return 0;
+}
+
+static uint32_t root_pid(const struct rt_log *log);
+
+/* A REAPED record of the root the log ends with: not of a root that
+ * moved (a daemon() whose parent the wrapper reaped; the log goes on). */
+static int reaped_root(const struct rt_log *log)
+{
+	return log->has_reaped && log->reaped.pid == root_pid(log);
+}
+
+/* W5, W6 less the sampler's CPU, from system time first (as apply_end). */
+static void reaped_cpu(const struct rt_log *log, uint64_t *u, uint64_t *s)
+{
+	const struct rt_reaped *r = &log->reaped;
+	uint64_t tracker_us = tracker_us_of(log);
+
+	*s = sub_sat(r->stime_us, tracker_us);
+	*u = sub_sat(r->utime_us, sub_sat(tracker_us, r->stime_us));
+}
+
+double job_reaped_cpu_s(const struct rt_log *log)
+{
+	uint64_t u, s;
+
+	if (!reaped_root(log))
+		return -1;
+	reaped_cpu(log, &u, &s);
+	return (double)(u + s) / US_PER_S;
+}
+
+/* Without an END record, the root as the wrapper reaped it (FORMAT.md M):
+ * its status and end, and the CPU of its wait beyond every other row: the
+ * time of an image rtrack never ran in, which no sample or exit record
+ * saw, is the root's own.  The sum of the rows is then at least W5 + W6. */
+static void apply_reaped(const struct rt_log *log, struct job_proc *a,
+			 size_t n, struct job_proc *root)
+{
+	const struct rt_reaped *r = &log->reaped;
+	uint64_t u, s, others_u = 0, others_s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (&a[i] == root)
+			continue;
+		others_u += a[i].utime_us;
+		others_s += a[i].stime_us;
+	}
+	reaped_cpu(log, &u, &s);
+	root->utime_us = max_u64(root->utime_us, sub_sat(u, others_u));
+	root->stime_us = max_u64(root->stime_us, sub_sat(s, others_s));
+	root->end_ns = max_u64(root->end_ns, r->time_ns);
+	root->exit_kind = r->exit_kind;
+	root->exit_value = r->exit_value;
+	root->flags = (root->flags & ~JOB_ALIVE_AT_END) | JOB_REAPED;
+}
+
+/* The kernel's name of a process (comm) as it would be for cmdline's
+ * program: the last path component of its first word, 15 bytes at most. */
+static void comm_of(const char *cmdline, size_t size, char dst[16])
+{
+	size_t n = strnlen(cmdline, size), w = 0, base = 0, i;
+
+	while (w < n && cmdline[w] != ' ')
+		w++;
+	for (i = 0; i < w; i++)
+		if (cmdline[i] == '/')
+			base = i + 1;
+	n = w - base < 15 ? w - base : 15;
+	memcpy(dst, cmdline + base, n);
+	dst[n] = '\0';
+}
+
+/* W9 against the last image rtrack ran in (the last EXEC record's, else
+ * the header's): a process's name changes at an exec, so another name is
+ * an image the library never entered.  Into unseen, or "". */
+static void unseen_image(const struct rt_log *log, char unseen[16])
+{
+	const struct rt_exec *x = NULL;
+	char seen[16];
+	size_t i;
+
+	unseen[0] = '\0';
+	/* Not a leaving record (J4): that names the image about to run. */
+	for (i = log->nexecs; i-- > 0 && !x;)
+		if (!(log->execs[i].flags & RT_EXEC_F_LEAVING))
+			x = &log->execs[i];
+	if (x)
+		comm_of(x->cmdline, sizeof(x->cmdline), seen);
+	else
+		comm_of(log->hdr.cmdline, sizeof(log->hdr.cmdline), seen);
+	if (log->reaped.comm[0] &&
+	    strncmp(seen, log->reaped.comm, sizeof(seen)) != 0)
+		text_copy(unseen, 16, log->reaped.comm);
+}
+
+void job_end_get(const struct rt_log *log, struct job_end *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (log->has_end) {
+		e->by = JOB_END_RECORD;
+		e->exit_kind = log->end.exit_kind;
+		e->exit_value = log->end.exit_value;
+		e->time_ns = log->end.time_ns;
+	} else if (reaped_root(log)) {
+		e->by = JOB_END_REAPED;
+		e->exit_kind = log->reaped.exit_kind;
+		e->exit_value = log->reaped.exit_value;
+		e->time_ns = log->reaped.time_ns;
+		unseen_image(log, e->unseen_image);
+	}
+}
+
 static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,
 			     uint64_t starttime)
 {
@@ -196,23 +322,35 @@ static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,
 	return bsearch(&key, a, n, sizeof(*a), by_key);
 }
 
+/* The root's pid: the header's, or where a daemon() moved it (J4). */
+static uint32_t root_pid(const struct rt_log *log)
+{
+	size_t i;
+
+	for (i = log->nexecs; i-- > 0;)
+		if (log->execs[i].flags & RT_EXEC_F_DAEMON)
+			return log->execs[i].pid;
+	return log->hdr.pid;
+}
+
 /* The root's row: the PROC record written when it ended, or one made from
  * the header (a killed root has none). */
 static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 				 size_t *n)
 {
+	uint32_t pid = root_pid(log);
 	struct job_proc *r = NULL;
 	size_t i;
 
 	for (i = 0; i < *n; i++)
-		if (a[i].pid == log->hdr.pid &&
+		if (a[i].pid == pid &&
 		    (!r || a[i].start_ns < r->start_ns))
 			r = &a[i];
 	if (r)
 		return r;
 	r = &a[(*n)++];
 	memset(r, 0, sizeof(*r));
-	r->pid = log->hdr.pid;
+	r->pid = pid;
 	r->start_ns = log->hdr.start_ns;
 	r->end_ns = log->hdr.start_ns;
 	memcpy(r->cmdline, log->hdr.cmdline, sizeof(r->cmdline) - 1);
@@ -373,6 +511,8 @@ int job_build(const struct rt_log *log, struct job *j)
 	root->flags |= JOB_ROOT;
 	if (log->has_end)
 		apply_end(log, root);
+	else if (reaped_root(log))
+		apply_reaped(log, a, n, root);
 	qsort(a, n, sizeof(*a), by_start);
 	j->procs = a;
 	j->nprocs = n;

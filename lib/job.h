@@ -35,6 +35,8 @@ struct job_proc {
 #define JOB_ALIVE_AT_END 4u /* still running when the root ended */
 #define JOB_ROOT 8u         /* the root process */
 #define JOB_FORKED 16u      /* a fork()ed copy that never exec'd */
+#define JOB_REAPED 32u      /* the root's status, end and CPU past the
+			     * other rows from the wrapper's wait (REAPED) */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */
@@ -54,5 +56,30 @@ struct job {
 int job_build(const struct rt_log *log, struct job *j);
 
 void job_free(struct job *j);
+
+/* How the job ended (FORMAT.md M): the root's END record; else the rtrack
+ * wrapper's REAPED record, written when it reaped the root; else not
+ * known (killed or crashed, or the log was not read to its end). */
+enum job_end_by { JOB_END_NONE = 0, JOB_END_RECORD = 1, JOB_END_REAPED = 2 };
+
+struct job_end {
+	enum job_end_by by;
+	uint32_t exit_kind;    /* enum rt_exit_kind; unknown with NONE */
+	int32_t exit_value;
+	uint64_t time_ns;      /* when; 0 with NONE */
+	/* With REAPED: the name of the root's last image when it is not the
+	 * last one rtrack ran in (the root exec'd a program the library
+	 * cannot enter: static, setuid, a scrubbed environment); else "". */
+	char unseen_image[16];
+};
+
+/* Fill e from log's records.  Allocates nothing, so it holds even where
+ * job_build ran out of memory. */
+void job_end_get(const struct rt_log *log, struct job_end *e);
+
+/* The CPU seconds the wrapper's wait saw (FORMAT.md W5 + W6: the root,
+ * every image, and the descendants it waited for) less the sampler's
+ * own; -1 without a REAPED record. */
+double job_reaped_cpu_s(const struct rt_log *log);
 
 #endif

@@ -158,6 +158,36 @@ static int logread_end(struct codec_in *in, struct rt_end *e)
 	return in->bad ? -1 : 0;
 }
 
+static int logread_reaped(struct codec_in *in, struct rt_reaped *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->time_ns = codec_get_varint(in);                 /* W1 */
+	r->pid = (uint32_t)codec_get_varint(in);           /* W2 */
+	r->exit_kind = (uint32_t)codec_get_varint(in);     /* W3 */
+	r->exit_value = (int32_t)codec_get_svarint(in);    /* W4 */
+	r->utime_us = codec_get_varint(in);                /* W5 */
+	r->stime_us = codec_get_varint(in);                /* W6 */
+	r->maxrss_kib = codec_get_varint(in);              /* W7 */
+	r->flags = (uint32_t)codec_get_varint(in);         /* W8 */
+	codec_get_str(in, r->comm, sizeof(r->comm), RT_STR_MAX); /* W9 */
+	return in->bad ? -1 : 0;
+}
+
+/* W2: a REAPED record names the root it reaped; one of another run (a
+ * log it was not meant for) is ignored, and so is a second one. */
+static int logread_reaped_rec(struct codec_in *in, struct rt_log *log)
+{
+	struct rt_reaped r;
+
+	if (logread_reaped(in, &r) < 0)
+		return -1;
+	if (!log->has_reaped && r.pid == log->hdr.pid) {
+		log->reaped = r;
+		log->has_reaped = 1;
+	}
+	return 0;
+}
+
 /* The chain of SAMPLES records (FORMAT.md Q): every field a writer may
  * know, those past this reader's included, since their values and models
  * decide how the next sample's bits read. */
@@ -506,6 +536,8 @@ static int logread_payload(struct logread_state *st, unsigned type,
 		return 0;
 	case RT_REC_GPU:
 		return logread_gpu(&in, st);
+	case RT_REC_REAPED:
+		return logread_reaped_rec(&in, log);
 	case RT_REC_HEADER:
 		return -1; /* F2: only one, first */
 	default:
@@ -517,7 +549,7 @@ static const char *logread_type_name(unsigned type)
 {
 	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
 					     "PROC", "END", "EXIT", "EXEC",
-					     "GPU", "SAMPLES" };
+					     "GPU", "SAMPLES", "REAPED" };
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 

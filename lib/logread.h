@@ -39,6 +39,9 @@ struct rt_log {
 	struct job job;            /* every process, merged (job.h) */
 	int has_end;               /* an END record was read */
 	struct rt_end end;
+	int has_reaped;            /* a REAPED record of this root was read
+				    * (the wrapper's, FORMAT.md W; 1.4) */
+	struct rt_reaped reaped;
 	int damaged;               /* decoding stopped early */
 	uint64_t damage_offset;    /* file offset of the first bad byte */
 	char damage[160];          /* what was wrong there */

@@ -69,9 +69,11 @@ double stats_clk_tck(const struct rt_log *log)
 int stats_end_ns(const struct rt_log *log, uint64_t *ns)
 {
 	const struct rt_sample *last = log_last(log);
+	struct job_end e;
 
-	if (log->has_end)
-		*ns = log->end.time_ns;
+	job_end_get(log, &e);
+	if (e.by != JOB_END_NONE)
+		*ns = e.time_ns;
 	else if (last && sample_has(last, RT_F_time_ns))
 		*ns = last->time_ns;
 	else
@@ -349,11 +351,12 @@ static void sum_duration(const struct rt_log *log, struct stats_summary *s)
 }
 
 /* Own CPU of every process of the job (job.h: exit records, the root's
- * end record, sampled figures for the rest).  Two other lower bounds cover
+ * end record, sampled figures for the rest).  Other lower bounds cover
  * what that table cannot see: getrusage's totals of the root and its
- * waited-for descendants (a static binary shorter than an interval), and,
+ * waited-for descendants (a static binary shorter than an interval);
  * without an end record, the seen_* counters of the last sample (the
- * killed root's own time).  The largest is the closest to the truth. */
+ * killed root's own time); and the wrapper's wait4 of the root (REAPED),
+ * whatever its images were.  The largest is the closest to the truth. */
 static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 {
 	const struct rt_sample *last = log_last(log);
@@ -361,6 +364,7 @@ static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 	double cpu = log->job.cpu_s;
 	int have = log->job.nprocs > 0 && (log->has_end || log->nprocs ||
 					   log->nexits);
+	double reaped = job_reaped_cpu_s(log);
 
 	if (log->has_end) {
 		uint64_t self = sat_add(e->self_utime_us, e->self_stime_us);
@@ -385,6 +389,10 @@ static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 		cpu = fmax(cpu, ((double)last->tree_utime_ticks +
 				 (double)last->tree_stime_ticks) /
 					stats_clk_tck(log));
+		have = 1;
+	}
+	if (reaped >= 0) {
+		cpu = fmax(cpu, reaped);
 		have = 1;
 	}
 	if (have)
@@ -536,12 +544,14 @@ static void sum_memory(const struct rt_log *log, struct stats_summary *s)
 }
 
 /* The largest peak RSS of any single process: the sampler's VmHWM maxima,
- * every process record, and getrusage's maxrss of the root and of its
- * largest waited-for descendant, which catch peaks between samples. */
+ * every process record, and the maxrss of the root and of its largest
+ * waited-for descendant from getrusage (END) and from the wrapper's wait4
+ * (REAPED, every image of the root), which catch peaks between samples. */
 static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 {
 	uint64_t max = 0;
-	int have = log->nprocs > 0 || log->nexits > 0 || log->has_end;
+	int have = log->nprocs > 0 || log->nexits > 0 || log->has_end ||
+		   log->has_reaped;
 
 	for (size_t i = 0; i < log->nsamples; i++) {
 		const struct rt_sample *x = &log->samples[i];
@@ -559,6 +569,8 @@ static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 		max = log->end.self_maxrss_kib;
 	if (log->has_end && log->end.children_maxrss_kib > max)
 		max = log->end.children_maxrss_kib;
+	if (log->has_reaped && log->reaped.maxrss_kib > max)
+		max = log->reaped.maxrss_kib;
 	if (have)
 		sum_put_d(s, STATS_S_peak_rss_mib, (double)max / KIB_PER_MIB);
 }

@@ -139,7 +139,8 @@ size_t stats_nrows(const struct rt_log *log);
  * says 0). */
 double stats_clk_tck(const struct rt_log *log);
 
-/* When the run ended: the end record's time, else the last sample's.
+/* When the run ended: the end record's time, else the wrapper's (REAPED),
+ * else the last sample's.
  * Returns 0 and stores it in *ns, or -1 (*ns untouched) when the log has
  * neither. */
 int stats_end_ns(const struct rt_log *log, uint64_t *ns);

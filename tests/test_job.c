@@ -271,6 +271,113 @@ static void test_killed_root(void **state)
 	logread_free(&log);
 }
 
+static void put_reaped(double t, int kind, int value, uint64_t u_us,
+		       uint64_t s_us, const char *comm)
+{
+	struct rt_reaped r;
+
+	memset(&r, 0, sizeof(r));
+	r.time_ns = S(T0 + t);
+	r.pid = 100;
+	r.exit_kind = (uint32_t)kind;
+	r.exit_value = value;
+	r.utime_us = u_us;
+	r.stime_us = s_us;
+	r.maxrss_kib = 123456;
+	strcpy(r.comm, comm);
+	assert_int_equal(logwrite_reaped(&b, &r), 0);
+}
+
+/* A root that exec'd an image rtrack cannot enter (a static program): no
+ * END, the sampler gone with the old image.  The wrapper's REAPED record
+ * gives the status and end, and the root's row the CPU of the wait
+ * beyond the other rows (FORMAT.md M). */
+static void test_reaped_root(void **state)
+{
+	const struct job_proc *root;
+	struct stats_summary s;
+	struct job_end e;
+	struct rt_log log;
+	uint64_t end;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit(102, 0.1, 0.5, 300000, 0, 0, "cc -c b.c");
+	put_sample(1, 50, 0);
+	put_reaped(5, RT_EXIT_CODE, 0, 3800000, 100000, "busybox");
+	decode(&log);
+	job_end_get(&log, &e);
+	assert_int_equal(e.by, JOB_END_REAPED);
+	assert_int_equal(e.exit_kind, RT_EXIT_CODE);
+	assert_int_equal(e.exit_value, 0);
+	assert_int_equal(e.time_ns, S(T0 + 5));
+	assert_string_equal(e.unseen_image, "busybox"); /* not "make" */
+	root = find(&log, 100);
+	assert_true(root->flags & JOB_REAPED);
+	assert_false(root->flags & JOB_EXACT);
+	assert_int_equal(root->exit_kind, RT_EXIT_CODE);
+	assert_int_equal(root->utime_us, 3500000); /* 3.8 s less 102's */
+	assert_int_equal(root->stime_us, 100000);
+	assert_int_equal(root->end_ns, S(T0 + 5));
+	assert_near(log.job.cpu_s, 3.9);
+	assert_near(job_reaped_cpu_s(&log), 3.9);
+	stats_summarize(&log, &s);
+	assert_near(s.cpu_seconds, 3.9);
+	assert_near(s.duration_s, 5.0);
+	assert_near(s.peak_rss_mib, 123456 / 1024.0);
+	assert_int_equal(stats_end_ns(&log, &end), 0);
+	assert_int_equal(end, S(T0 + 5));
+	logread_free(&log);
+}
+
+/* A root killed by SIGKILL: no END; the wrapper saw signal 9.  The same
+ * name as the header's program: no image rtrack did not see. */
+static void test_reaped_sigkill(void **state)
+{
+	struct job_end e;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_sample(1, 90, 10);
+	put_reaped(1.5, RT_EXIT_SIGNAL, 9, 950000, 110000, "make");
+	decode(&log);
+	job_end_get(&log, &e);
+	assert_int_equal(e.by, JOB_END_REAPED);
+	assert_int_equal(e.exit_kind, RT_EXIT_SIGNAL);
+	assert_int_equal(e.exit_value, 9);
+	assert_string_equal(e.unseen_image, "");
+	assert_int_equal(find(&log, 100)->exit_kind, RT_EXIT_SIGNAL);
+	assert_int_equal(find(&log, 100)->exit_value, 9);
+	logread_free(&log);
+}
+
+/* END and REAPED: END's status and rows stand; the larger CPU total
+ * wins (the wait's 5 s less the tracker's 10 ms over the rows' 3.64 s). */
+static void test_reaped_with_end(void **state)
+{
+	struct stats_summary s;
+	struct job_end e;
+	struct rt_log log;
+
+	(void)state;
+	full_job(RT_CFG_CHILDREN, 1);
+	put_reaped(2.1, RT_EXIT_CODE, 2, 5000000, 0, "make");
+	decode(&log);
+	job_end_get(&log, &e);
+	assert_int_equal(e.by, JOB_END_RECORD);
+	assert_int_equal(e.exit_value, 2);
+	assert_int_equal(e.time_ns, S(T0 + 2));
+	assert_int_equal(find(&log, 100)->utime_us, 2000000);
+	assert_false(find(&log, 100)->flags & JOB_REAPED);
+	assert_near(log.job.cpu_s, 2.49 + 0.85 + 0.3);
+	stats_summarize(&log, &s);
+	assert_near(s.cpu_seconds, 4.99);
+	logread_free(&log);
+}
+
 /* A process reported twice by the sampler (it left the tree and came
  * back) is one row; a 1.0 PROC record without starttime still matches
  * its exit record (starttime from start_ns and the boot time). */
@@ -339,6 +446,9 @@ int main(void)
 		cmocka_unit_test(test_killed_root),
 		cmocka_unit_test(test_fold_and_old_proc),
 		cmocka_unit_test(test_duplicate_exit),
+		cmocka_unit_test(test_reaped_root),
+		cmocka_unit_test(test_reaped_sigkill),
+		cmocka_unit_test(test_reaped_with_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

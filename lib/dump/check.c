@@ -4,6 +4,8 @@
  * A log without an end record (a killed job) is not damaged. */
 #include "dump.h"
 
+#include <string.h>
+
 /* Sample times never go back within one chain (FORMAT.md S5: only the
  * root writes samples, on a monotonic cadence; the wall clock may be
  * stepped, so this is reported, not an error). */
@@ -26,6 +28,25 @@ const char *dump_no_end(const struct rt_log *log)
 	return "no end record (killed or crashed)";
 }
 
+void dump_exit_words(char *dst, size_t size, const struct job_end *e)
+{
+	const char *by = e->by == JOB_END_REAPED ?
+				 ", seen by the rtrack wrapper" : "";
+	const char *abbrev = sigabbrev_np(e->exit_value);
+
+	if (e->by == JOB_END_NONE)
+		snprintf(dst, size, "%s", "");
+	else if (e->exit_kind == RT_EXIT_CODE)
+		snprintf(dst, size, "exit code %d%s", (int)e->exit_value, by);
+	else if (e->exit_kind == RT_EXIT_SIGNAL && e->by == JOB_END_REAPED)
+		snprintf(dst, size, "killed by signal %d (SIG%s)%s",
+			 (int)e->exit_value, abbrev ? abbrev : "?", by);
+	else if (e->exit_kind == RT_EXIT_SIGNAL)
+		snprintf(dst, size, "killed by signal %d", (int)e->exit_value);
+	else
+		snprintf(dst, size, "exit status unknown%s", by);
+}
+
 const char *dump_damage_what(const struct rt_log *log)
 {
 	return log->damage_memory ? "not read past" : "damaged at";
@@ -36,13 +57,20 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name)
 	size_t dup = log->job.dup_exits, back = time_steps_back(log);
 	int bad = log->damaged || dup != 0 ||
 		  (log->has_end && log->end.samples > log->nsamples);
+	struct job_end e;
+	const char *end;
+
+	job_end_get(log, &e);
+	end = e.by == JOB_END_RECORD   ? "end record"
+	      : e.by == JOB_END_REAPED ? "reaped record, no end record"
+				       : dump_no_end(log);
 
 	fprintf(out, "%s: %s: format %u.%u, %zu samples, %zu process, %zu exit, "
 		"%zu exec records, %s", name,
 		!bad ? "ok" : log->damage_memory ? "INCOMPLETE" : "DAMAGED",
 		log->version_major, log->version_minor, log->nsamples,
 		log->nprocs, log->nexits, log->nexecs,
-		log->has_end ? "end record" : dump_no_end(log));
+		end);
 	if (log->damaged)
 		fprintf(out, "; %s offset %llu: %s", dump_damage_what(log),
 			(unsigned long long)log->damage_offset, log->damage);

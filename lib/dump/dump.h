@@ -32,6 +32,12 @@ int dump_json_many(FILE *out, const struct rt_log *logs,
  * end record may follow. */
 const char *dump_no_end(const struct rt_log *log);
 
+/* How the job ended in words (job_end_get): "exit code 3", "killed by
+ * signal 9 (SIGKILL)", "exit status unknown", followed by ", seen by the
+ * rtrack wrapper" where only its REAPED record says so; "" with
+ * JOB_END_NONE (dump_no_end says that). */
+void dump_exit_words(char *dst, size_t size, const struct job_end *e);
+
 /* Where decoding stopped, as the formats say it before the offset:
  * "damaged at", or "not read past" when memory stopped it. */
 const char *dump_damage_what(const struct rt_log *log);

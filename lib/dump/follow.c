@@ -96,10 +96,11 @@ static int follow_root_gone(const struct rt_log *log)
 int dump_follow(FILE *out, const char *path, int (*stop)(void))
 {
 	size_t shown = 0, lines = 0;
-	int waited = 0;
+	int waited = 0, gone = 0;
 
 	while (!stop()) {
 		struct rt_log log;
+		struct job_end e;
 		char err[256];
 		uint64_t wait_ns;
 
@@ -117,15 +118,24 @@ int dump_follow(FILE *out, const char *path, int (*stop)(void))
 			follow_row(out, &log, shown);
 		}
 		fflush(out);
-		if (log.has_end || log.damaged || follow_root_gone(&log)) {
-			if (!log.has_end && !log.damaged)
+		/* A root reaped by the rtrack wrapper is gone a moment
+		 * before its REAPED record comes: one more look for it. */
+		job_end_get(&log, &e);
+		if (e.by == JOB_END_NONE && !log.damaged &&
+		    follow_root_gone(&log) && !gone++) {
+			logread_free(&log);
+			follow_sleep(200000000ull);
+			continue;
+		}
+		if (e.by != JOB_END_NONE || log.damaged || gone) {
+			char what[128];
+
+			dump_exit_words(what, sizeof what, &e);
+			if (e.by != JOB_END_NONE)
+				fprintf(out, "ended: %s\n", what);
+			else if (!log.damaged)
 				fputs("ended without end record (killed or "
 				      "crashed)\n", out);
-			else if (log.has_end)
-				fprintf(out, "ended: %s %d\n",
-					log.end.exit_kind == RT_EXIT_SIGNAL ?
-						"killed by signal" : "exit code",
-					(int)log.end.exit_value);
 			else
 				fprintf(out, "log %s offset %llu: %s\n",
 					dump_damage_what(&log),

@@ -411,16 +411,12 @@ static void html_head(FILE *out, const struct rt_log *log)
 
 static void header_exit(FILE *out, const struct rt_log *log)
 {
-	uint32_t kind = log->has_end ? log->end.exit_kind : RT_EXIT_UNKNOWN;
+	char what[128];
+	struct job_end e;
 
-	if (!log->has_end)
-		fputs(dump_no_end(log), out);
-	else if (kind == RT_EXIT_CODE)
-		fprintf(out, "exit code %d", (int)log->end.exit_value);
-	else if (kind == RT_EXIT_SIGNAL)
-		fprintf(out, "killed by signal %d", (int)log->end.exit_value);
-	else
-		fputs("exit status unknown", out);
+	job_end_get(log, &e);
+	dump_exit_words(what, sizeof what, &e);
+	fputs(e.by == JOB_END_NONE ? dump_no_end(log) : what, out);
 }
 
 static void header_damage(FILE *out, const struct rt_log *log)

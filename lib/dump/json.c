@@ -92,11 +92,34 @@ static void meta_damage(FILE *out, int *n, const struct rt_log *log)
 	putc('}', out);
 }
 
+/* Who saw the end: "end_record" (the root's END), "wrapper" (only the
+ * rtrack wrapper's wait, REAPED), or null; and the root's last image when
+ * rtrack never ran in it (job.h), else null. */
+static void meta_ended_by(FILE *out, int *n, const struct job_end *e)
+{
+	json_key(out, n, "ended_by");
+	fputs(e->by == JOB_END_RECORD	 ? "\"end_record\""
+	      : e->by == JOB_END_REAPED ? "\"wrapper\""
+					: "null",
+	      out);
+	if (e->unseen_image[0]) {
+		json_str(out, n, "unseen_image", e->unseen_image,
+			 sizeof e->unseen_image);
+	} else {
+		json_key(out, n, "unseen_image");
+		fputs("null", out);
+	}
+}
+
 static void json_meta(FILE *out, const struct rt_log *log)
 {
 	const struct rt_header *h = &log->hdr;
-	uint32_t kind = log->has_end ? log->end.exit_kind : RT_EXIT_UNKNOWN;
+	struct job_end e;
+	uint32_t kind;
 	int n = 0;
+
+	job_end_get(log, &e);
+	kind = e.by != JOB_END_NONE ? e.exit_kind : RT_EXIT_UNKNOWN;
 
 	fputs("\"meta\":{", out);
 	json_u64(out, &n, "pid", h->pid);
@@ -106,10 +129,11 @@ static void json_meta(FILE *out, const struct rt_log *log)
 	meta_end_time(out, &n, log);
 	json_real(out, &n, "interval", (double)h->interval_ns / NS_PER_S, 6);
 	json_i32_or_null(out, &n, "exit_code", kind == RT_EXIT_CODE,
-			 log->end.exit_value);
-	json_bool(out, &n, "complete", log->has_end && !log->damaged);
+			 e.exit_value);
+	json_bool(out, &n, "complete", e.by != JOB_END_NONE && !log->damaged);
 	json_i32_or_null(out, &n, "exit_signal", kind == RT_EXIT_SIGNAL,
-			 log->end.exit_value);
+			 e.exit_value);
+	meta_ended_by(out, &n, &e);
 	json_str(out, &n, "kernel", h->kernel, sizeof h->kernel);
 	json_str(out, &n, "machine", h->machine, sizeof h->machine);
 	json_u64(out, &n, "ncpus", h->ncpus);

@@ -111,12 +111,27 @@ static void summary_header(FILE *out, const struct rt_log *log,
 	summary_line(out, "started", "%s", start);
 }
 
+/* The root's last image was one rtrack never ran in: say so, since its
+ * CPU then comes from the wrapper's wait alone. */
+static void summary_unseen(FILE *out, const struct job_end *e)
+{
+	if (e->by != JOB_END_REAPED || !e->unseen_image[0])
+		return;
+	summary_line(out, "", "the root exec'd %.*s, an image rtrack cannot "
+		     "enter", (int)sizeof e->unseen_image, e->unseen_image);
+	summary_line(out, "", "(static, setuid or no LD_PRELOAD): CPU from the "
+		     "wrapper's wait");
+}
+
 static void summary_exit(FILE *out, const struct rt_log *log)
 {
-	char last[FMT_TIME_MAX];
+	char last[FMT_TIME_MAX], what[128];
+	struct job_end e;
 	uint64_t ns;
 
-	if (!log->has_end) {
+	job_end_get(log, &e);
+	dump_exit_words(what, sizeof what, &e);
+	if (e.by == JOB_END_NONE) {
 		summary_alert(out, "exit", "%s;", dump_no_end(log));
 		if (stats_end_ns(log, &ns) == 0) {
 			fmt_utc(last, ns);
@@ -124,18 +139,17 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 		} else {
 			summary_line(out, "", "no sample recorded");
 		}
-	} else if (log->end.exit_kind == RT_EXIT_CODE &&
-		   log->end.exit_value == 0) {
-		summary_line(out, "exit", "exit code 0");
-	} else if (log->end.exit_kind == RT_EXIT_CODE) {
-		summary_alert(out, "exit", "exit code %d",
-			      (int)log->end.exit_value);
-	} else if (log->end.exit_kind == RT_EXIT_SIGNAL) {
-		summary_alert(out, "exit", "killed by signal %d",
-			      (int)log->end.exit_value);
-	} else {
+	} else if (e.exit_kind == RT_EXIT_CODE && e.exit_value == 0) {
+		summary_line(out, "exit", "%s", what);
+	} else if (e.exit_kind == RT_EXIT_CODE ||
+		   e.exit_kind == RT_EXIT_SIGNAL) {
+		summary_alert(out, "exit", "%s", what);
+	} else if (e.by == JOB_END_RECORD) {
 		summary_line(out, "exit", "unknown");
+	} else {
+		summary_line(out, "exit", "%s", what);
 	}
+	summary_unseen(out, &e);
 	if (log->damaged)
 		summary_alert(out, "damage", "log %s offset %llu: %.*s",
 			     dump_damage_what(log),
@@ -397,12 +411,15 @@ static void put_cell(FILE *out, const char *str, size_t len, size_t w)
 
 static void many_exit(char *dst, size_t size, const struct rt_log *log)
 {
-	if (!log->has_end)
+	struct job_end e;
+
+	job_end_get(log, &e);
+	if (e.by == JOB_END_NONE)
 		snprintf(dst, size, "kill");
-	else if (log->end.exit_kind == RT_EXIT_CODE)
-		snprintf(dst, size, "%d", (int)log->end.exit_value);
-	else if (log->end.exit_kind == RT_EXIT_SIGNAL)
-		snprintf(dst, size, "sig%d", (int)log->end.exit_value);
+	else if (e.exit_kind == RT_EXIT_CODE)
+		snprintf(dst, size, "%d", (int)e.exit_value);
+	else if (e.exit_kind == RT_EXIT_SIGNAL)
+		snprintf(dst, size, "sig%d", (int)e.exit_value);
 	else
 		snprintf(dst, size, "?");
 }
