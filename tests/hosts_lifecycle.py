@@ -436,6 +436,29 @@ def case_exec(d):
     complete(pr, 127)
 
 
+def case_contend(d):
+    # Every kind of request to the sampler at once (sampler.c's
+    # sampler_request): failed execs (each an exec request), setresuid
+    # (a pause and a restart), fork+exec, from 4 threads, sampled every
+    # millisecond; then the exit while two threads keep failing execs.  A
+    # request that waits out its one-second deadline would add seconds: the
+    # traced run may take the plain one's time plus what its pauses cost (a
+    # sample each), never a stall.
+    threads, n = 4, 40
+    pr = Pair(d, "ct", [LIFECYCLE, "contend", str(threads), str(n)],
+              {"RTRACK_INTERVAL": "0.001"})
+    check(pr.traced.out == f"{threads * n} of {threads * n} execs failed with "
+          f"ENOENT\n".encode(), pr.traced.out)
+    complete(pr, 0)
+    budget = pr.plain.wall + 0.9 + 0.005 * threads * n
+    check(pr.traced.wall < budget,
+          f"contended requests stalled: {pr.traced.wall:.2f} s traced, "
+          f"{pr.plain.wall:.2f} s plain (budget {budget:.2f} s)")
+    # Each failed exec's leaving record (J5) is in the log, none taken for
+    # the end.
+    check(pr.j["meta"]["complete"], "log incomplete")
+
+
 # ---- 5. vfork and posix_spawn --------------------------------------------------
 
 def case_spawn(d):

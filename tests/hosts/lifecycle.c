@@ -37,6 +37,12 @@
  *                                        handler that calls _exit)
  *   lifecycle forkexit HOW CODE          a forked child ends by HOW
  *   lifecycle execexit HOW CODE          an exec'd child ends by HOW
+ *   lifecycle contend THREADS N          THREADS threads each make N
+ *                                        rounds of a failed execve, a
+ *                                        setresuid (the sampler pauses), and
+ *                                        every 5th a fork+exec /bin/true;
+ *                                        then two threads fail execve in a
+ *                                        loop while main exits
  *   lifecycle errno                      errno around the wrapped calls
  *   lifecycle errno_start                print errno as main found it
  *
@@ -643,6 +649,72 @@ static int mode_forkloop(int threads, int n)
 	return 0;
 }
 
+/* ---- requests to the sampler under contention ------------------------------ */
+
+struct contender {
+	pthread_t t;
+	int n, failed;
+};
+
+static void *contend_thread(void *arg)
+{
+	struct contender *c = arg;
+	char *const argv[] = { "rtrack-no-such-program", NULL };
+	char *const targv[] = { "/bin/true", NULL };
+
+	for (int i = 0; i < c->n; i++) {
+		if (execve("/nonexistent/rtrack-no-such-program", argv,
+			   environ) < 0 && errno == ENOENT)
+			c->failed++;
+		if (setresuid((uid_t)-1, (uid_t)-1, (uid_t)-1) != 0)
+			c->failed = -100000;
+		if (i % 5 == 0) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				execve("/bin/true", targv, environ);
+				_exit(127);
+			}
+			wait_for(pid);
+		}
+	}
+	return NULL;
+}
+
+static void *failing_forever(void *arg)
+{
+	char *const argv[] = { "rtrack-no-such-program", NULL };
+
+	(void)arg;
+	for (;;)
+		execve("/nonexistent/rtrack-no-such-program", argv, environ);
+	return NULL;
+}
+
+static int mode_contend(int threads, int n)
+{
+	struct contender c[16];
+	pthread_t racer[2];
+	int i, failed = 0;
+
+	if (threads < 1 || threads > 16)
+		return 2;
+	for (i = 0; i < threads; i++) {
+		c[i].n = n;
+		c[i].failed = 0;
+		pthread_create(&c[i].t, NULL, contend_thread, &c[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(c[i].t, NULL);
+		failed += c[i].failed;
+	}
+	say("%d of %d execs failed with ENOENT\n", failed, threads * n);
+	/* The exit races the exec requests of threads that never stop. */
+	for (i = 0; i < 2; i++)
+		pthread_create(&racer[i], NULL, failing_forever, NULL);
+	sleep_s(0.02);
+	exit(0);
+}
+
 /* ---- exit paths ----------------------------------------------------------- */
 
 static int exit_code;
@@ -876,6 +948,8 @@ int main(int argc, char **argv)
 		return mode_childexit(strcmp(argv[1], "execexit") == 0,
 				      argv[2], argv[3]);
 	}
+	if (argc >= 4 && strcmp(argv[1], "contend") == 0)
+		return mode_contend(atoi(argv[2]), atoi(argv[3]));
 	if (argc >= 2 && strcmp(argv[1], "errno") == 0)
 		return mode_errno();
 	fprintf(stderr, "usage: lifecycle MODE ARGS (see lifecycle.c)\n");
