@@ -309,7 +309,23 @@ void job_end_get(const struct rt_log *log, struct job_end *e)
 		e->exit_value = log->reaped.exit_value;
 		e->time_ns = log->reaped.time_ns;
 		unseen_image(log, e->unseen_image);
+	} else if (job_exec_away(log)) {
+		const struct rt_exec *x = job_exec_away(log);
+		comm_of(x->cmdline, sizeof(x->cmdline), e->unseen_image);
 	}
+}
+
+const struct rt_exec *job_exec_away(const struct rt_log *log)
+{
+	const struct rt_exec *x;
+
+	if (log->has_end || !log->nexecs)
+		return NULL;
+	x = &log->execs[log->nexecs - 1];
+	if (!(x->flags & RT_EXEC_F_LEAVING) ||
+	    (log->nsamples && log->samples[log->nsamples - 1].time_ns > x->time_ns))
+		return NULL;
+	return x;
 }
 
 static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,

@@ -77,6 +77,11 @@ struct job_end {
  * job_build ran out of memory. */
 void job_end_get(const struct rt_log *log, struct job_end *e);
 
+/* The root's last word when it was a *leaving* EXEC record (FORMAT.md J5:
+ * nothing sampled after it, no END): the exec of an image the library
+ * cannot enter, whose argv it gives; else NULL. */
+const struct rt_exec *job_exec_away(const struct rt_log *log);
+
 /* The CPU seconds the wrapper's wait saw (FORMAT.md W5 + W6: the root,
  * every image, and the descendants it waited for) less the sampler's
  * own; -1 without a REAPED record. */

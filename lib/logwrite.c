@@ -518,17 +518,23 @@ static int logfile_write_limited(int fd, off_t size, const uint8_t *buf,
 }
 
 /* Whether fd is the log that was created (L1 of logwrite.h): a regular
- * file, and the same one when id is known.  Its size into *size. */
+ * file; when id is known, the same one, starting with the magic (a file
+ * made after the log was deleted may get its inode number).  Its size
+ * into *size. */
 static int logfile_is_ours(int fd, const struct logfile_id *id, off_t *size)
 {
+	uint8_t magic[RT_LOG_MAGIC_LEN];
 	struct stat sb;
 
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return 0;
 	*size = sb.st_size;
-	return !id || !id->known ||
-	       ((uint64_t)sb.st_dev == id->dev && (uint64_t)sb.st_ino == id->ino &&
-		(uint32_t)sb.st_uid == id->uid);
+	if (!id || !id->known)
+		return 1;
+	return (uint64_t)sb.st_dev == id->dev && (uint64_t)sb.st_ino == id->ino &&
+	       (uint32_t)sb.st_uid == id->uid &&
+	       pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	       memcmp(magic, RT_LOG_MAGIC, sizeof(magic)) == 0;
 }
 
 /* Open the log to append, never blocking (a FIFO swapped in has no
@@ -537,7 +543,8 @@ static int logfile_is_ours(int fd, const struct logfile_id *id, off_t *size)
 static int logfile_open_ours(const char *path, int flags,
 			     const struct logfile_id *id, off_t *size)
 {
-	int fd = text_open(path, flags | O_WRONLY | O_APPEND | O_NOFOLLOW |
+	/* Read and write: the magic is read back (logfile_is_ours). */
+	int fd = text_open(path, flags | O_RDWR | O_APPEND | O_NOFOLLOW |
 					 O_NONBLOCK);
 
 	if (fd >= 0 && !logfile_is_ours(fd, id, size)) {

@@ -253,6 +253,10 @@ static void sampler_private_fds(void)
 		for (fd = 0; fd < 65536; fd++)
 			syscall(SYS_close, fd);
 	rt.private_fds = 1;
+	/* Held from the start, not from the first flush: the log's inode
+	 * then stays the log's while the job runs, even where another file
+	 * takes its name (logwrite.h L1). */
+	log_fd = logfile_open(rt.path, &rt.log_id);
 	tracker_keep_fds(&mem->tree, sampler_fd_budget());
 }
 

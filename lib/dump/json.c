@@ -89,17 +89,36 @@ static void meta_damage(FILE *out, int *n, const struct rt_log *log)
 	putc('{', out);
 	json_u64(out, &k, "offset", log->damage_offset);
 	json_str(out, &k, "reason", log->damage, sizeof log->damage);
+	/* FORMAT.md D: every stretch skipped, and what it cost. */
+	json_key(out, &k, "ranges");
+	putc('[', out);
+	for (size_t i = 0; i < log->ndamages; i++) {
+		const struct rt_damage *d = &log->damages[i];
+		int r = 0;
+
+		fputs(i ? ",{" : "{", out);
+		json_u64(out, &r, "start", d->start);
+		json_u64(out, &r, "end", d->end);
+		json_str(out, &r, "reason", d->why, sizeof d->why);
+		putc('}', out);
+	}
+	putc(']', out);
+	json_u64(out, &k, "unchained_sample_records", log->unchained);
 	putc('}', out);
 }
 
 /* Who saw the end: "end_record" (the root's END), "wrapper" (only the
- * rtrack wrapper's wait, REAPED), or null; and the root's last image when
- * rtrack never ran in it (job.h), else null. */
-static void meta_ended_by(FILE *out, int *n, const struct job_end *e)
+ * rtrack wrapper's wait, REAPED), "exec_unenterable" (nobody: the root's
+ * last word was the exec of an image rtrack cannot enter, FORMAT.md J5),
+ * or null; and the root's last image when rtrack never ran in it (job.h),
+ * else null. */
+static void meta_ended_by(FILE *out, int *n, const struct rt_log *log,
+			  const struct job_end *e)
 {
 	json_key(out, n, "ended_by");
 	fputs(e->by == JOB_END_RECORD	 ? "\"end_record\""
 	      : e->by == JOB_END_REAPED ? "\"wrapper\""
+	      : job_exec_away(log)	 ? "\"exec_unenterable\""
 					: "null",
 	      out);
 	if (e->unseen_image[0]) {
@@ -133,7 +152,7 @@ static void json_meta(FILE *out, const struct rt_log *log)
 	json_bool(out, &n, "complete", e.by != JOB_END_NONE && !log->damaged);
 	json_i32_or_null(out, &n, "exit_signal", kind == RT_EXIT_SIGNAL,
 			 e.exit_value);
-	meta_ended_by(out, &n, &e);
+	meta_ended_by(out, &n, log, &e);
 	json_str(out, &n, "kernel", h->kernel, sizeof h->kernel);
 	json_str(out, &n, "machine", h->machine, sizeof h->machine);
 	json_u64(out, &n, "ncpus", h->ncpus);
