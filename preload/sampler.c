@@ -723,7 +723,9 @@ static int sampler_spawn(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
 	rt.running = 1; /* before the thread: it may look at once */
+	pthread_mutex_lock(&rt.mu);
 	rt.stopped = 0;
+	pthread_mutex_unlock(&rt.mu);
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
