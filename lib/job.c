@@ -272,16 +272,22 @@ static void comm_of(const char *cmdline, size_t size, char dst[16])
 	dst[n] = '\0';
 }
 
-/* W9 against the last image rtrack ran in (the last EXEC record's, else
- * the header's): a process's name changes at an exec, so another name is
- * an image the library never entered.  Into unseen, or "". */
+/* The image the root exec'd and the library never entered: the one a
+ * leaving EXEC record names (J5); else, W9 against the last image rtrack
+ * ran in (the last new image's EXEC record, else the header), since a
+ * process's name changes at an exec (one the preload cannot see: a raw
+ * execve system call).  Into unseen, or "". */
 static void unseen_image(const struct rt_log *log, char unseen[16])
 {
-	const struct rt_exec *x = NULL;
+	const struct rt_exec *x = job_exec_away(log);
 	char seen[16];
 	size_t i;
 
 	unseen[0] = '\0';
+	if (x) {
+		comm_of(x->cmdline, sizeof(x->cmdline), unseen);
+		return;
+	}
 	/* Not a leaving record (J4): that names the image about to run. */
 	for (i = log->nexecs; i-- > 0 && !x;)
 		if (!(log->execs[i].flags & RT_EXEC_F_LEAVING))

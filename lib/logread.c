@@ -138,6 +138,8 @@ static int logread_exec(struct codec_in *in, struct rt_exec *x)
 	x->time_ns = codec_get_varint(in);                 /* J1 */
 	x->pid = (uint32_t)codec_get_varint(in);           /* J2 */
 	codec_get_str(in, x->cmdline, sizeof(x->cmdline), RT_STR_MAX); /* J3 */
+	if (in->p < in->end)
+		x->flags = (uint32_t)codec_get_varint(in); /* J4, 1.4 */
 	return in->bad ? -1 : 0;
 }
 

@@ -354,6 +354,40 @@ static void test_reaped_sigkill(void **state)
 	logread_free(&log);
 }
 
+/* A leaving EXEC record (J4, J5) that no sample followed names the image
+ * the root exec'd; one a sample followed was a failed exec. */
+static void test_reaped_leaving(void **state)
+{
+	struct rt_exec x;
+	struct job_end e;
+	struct rt_log log;
+
+	(void)state;
+	memset(&x, 0, sizeof(x));
+	x.pid = 100;
+	x.flags = RT_EXEC_F_LEAVING;
+	strcpy(x.cmdline, "/usr/local/bin/static-tool --fast");
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	x.time_ns = S(T0 + 0.5);
+	assert_int_equal(logwrite_exec(&b, &x), 0);
+	put_reaped(3, RT_EXIT_CODE, 0, 2000000, 0, "make");
+	decode(&log);
+	job_end_get(&log, &e);
+	assert_string_equal(e.unseen_image, "static-tool");
+	logread_free(&log);
+
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	assert_int_equal(logwrite_exec(&b, &x), 0);
+	put_sample(1, 10, 0); /* the exec failed: the image went on */
+	put_reaped(3, RT_EXIT_SIGNAL, 9, 2000000, 0, "make");
+	decode(&log);
+	job_end_get(&log, &e);
+	assert_string_equal(e.unseen_image, "");
+	logread_free(&log);
+}
+
 /* END and REAPED: END's status and rows stand; the larger CPU total
  * wins (the wait's 5 s less the tracker's 10 ms over the rows' 3.64 s). */
 static void test_reaped_with_end(void **state)
@@ -448,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_exit),
 		cmocka_unit_test(test_reaped_root),
 		cmocka_unit_test(test_reaped_sigkill),
+		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
 	};
 

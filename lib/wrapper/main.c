@@ -1,0 +1,445 @@
+/* main.c - the rtrack wrapper: `rtrack [options] -- command` runs the
+ * command with librtrack_preload.so as its parent, waits for it as GNU
+ * time does (wait4), completes its log with what that wait saw (a REAPED
+ * record, lib/FORMAT.md W: the exact exit status and the CPU of images
+ * the library cannot enter), prints the log's summary on stderr, and
+ * exits with the command's status (rtrack(1): scripts/man/rtrack.1).
+ *
+ * The wrapper's settings reach the command alone: it builds the command's
+ * environment and leaves its own as it is, and its helpers (rtrack-dump)
+ * run without the library and without any RTRACK_* variable, so that
+ * inside a tracked job it writes no log of its own.  It is linked
+ * statically where the C library allows (lib/CMakeLists.txt), so that an
+ * LD_PRELOAD of the library in its environment never loads into it.
+ *
+ * Exit status: the command's; 128+N for a command killed by signal N, and
+ * the same SIGINT or SIGQUIT raised again after the summary when the
+ * wrapper got it too; 125 rtrack's own failures; 126/127 a command that
+ * could not be run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "config.h"
+#include "joblog.h"
+#include "log.h"
+#include "spawn.h"
+
+#define EXIT_RTRACK 125 /* rtrack itself failed */
+#define LIB_NAME "librtrack_preload.so"
+#define DEFAULT_OUTPUT "rtrack-%p.bin"
+
+struct wrap_opts {
+	const char *interval, *log, *html; /* NULL or "": not given */
+	int quiet, version;
+	char **argv;                        /* the command */
+};
+
+/* Where the parts are. */
+struct wrap_parts {
+	char self[PATH_MAX], lib[PATH_MAX], dump[PATH_MAX];
+};
+
+static const char usage_line[] =
+	"usage: rtrack [-i SECONDS] [-o LOG] [--html FILE] [-q] [--] "
+	"command [args...]\n";
+
+__attribute__((noreturn, format(printf, 1, 2)))
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rtrack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_RTRACK);
+}
+
+__attribute__((noreturn)) static void bad_usage(void)
+{
+	fputs(usage_line, stderr);
+	exit(EXIT_RTRACK);
+}
+
+static int given(const char *s)
+{
+	return s && *s;
+}
+
+/* -x VALUE, --long VALUE or --long=VALUE at argv[*i] into *out; 0 when
+ * argv[*i] is none of them. */
+static int wrap_value(int argc, char **argv, int *i, const char *s,
+		      const char *l, const char **out)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(l);
+
+	if ((s && strcmp(a, s) == 0) || strcmp(a, l) == 0) {
+		if (*i + 1 >= argc)
+			bad_usage();
+		*out = argv[++*i];
+		return 1;
+	}
+	if (strncmp(a, l, n) == 0 && a[n] == '=') {
+		*out = a + n + 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The options, as the shell wrapper read them: the first word that is
+ * not one starts the command. */
+static void wrap_parse(int argc, char **argv, struct wrap_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (wrap_value(argc, argv, &i, "-i", "--interval", &o->interval) ||
+		    wrap_value(argc, argv, &i, "-o", "--output", &o->log) ||
+		    wrap_value(argc, argv, &i, NULL, "--html", &o->html))
+			continue;
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			o->quiet = 1;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_line, stdout);
+			exit(0);
+		} else if (strcmp(a, "--version") == 0) {
+			o->version = 1;
+		} else if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "rtrack: unknown option '%s'\n", a);
+			bad_usage();
+		} else {
+			break;
+		}
+	}
+	o->argv = argv + i;
+	if (!o->argv[0] && !o->version)
+		bad_usage();
+}
+
+/* dir/name into dst when it is a regular file (and executable with
+ * exec); 0 when it is. */
+static int wrap_part(char *dst, const char *dir, const char *name, int exec)
+{
+	struct stat sb;
+
+	if ((size_t)snprintf(dst, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX ||
+	    stat(dst, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return -1;
+	return !exec || access(dst, X_OK) == 0 ? 0 : -1;
+}
+
+/* path cut to its directory, in place ("/x" to "/"). */
+static void wrap_dirname(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash && slash != path)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+}
+
+/* The parts, from where this program really is: next to it in a build
+ * tree (build/rtrack, build/rtrack-dump, build/librtrack_preload.so);
+ * installed as PREFIX/bin/rtrack, PREFIX/bin/rtrack-dump and
+ * PREFIX/lib/rtrack/ (or PREFIX/lib/) librtrack_preload.so. */
+static void wrap_find_parts(struct wrap_parts *p)
+{
+	char here[PATH_MAX], top[PATH_MAX], dir[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", p->self, sizeof(p->self) - 1);
+
+	if (n <= 0)
+		die("cannot find this program (/proc/self/exe: %s)",
+		    strerror(errno));
+	p->self[n] = '\0';
+	memcpy(here, p->self, (size_t)n + 1);
+	wrap_dirname(here);
+	memcpy(top, here, sizeof top);
+	wrap_dirname(top);
+	snprintf(dir, sizeof dir, "%s/lib/rtrack", top);
+	if (wrap_part(p->lib, here, LIB_NAME, 0) < 0 &&
+	    wrap_part(p->lib, dir, LIB_NAME, 0) < 0) {
+		snprintf(dir, sizeof dir, "%s/lib", top);
+		if (wrap_part(p->lib, dir, LIB_NAME, 0) < 0)
+			die("no " LIB_NAME " in %s/lib/rtrack or %s/lib", top,
+			    top);
+	}
+	if (wrap_part(p->dump, here, "rtrack-dump", 1) < 0)
+		die("no rtrack-dump next to %s", p->self);
+	/* ld.so splits LD_PRELOAD at spaces and colons. */
+	if (strpbrk(p->lib, " \t\n:"))
+		die("LD_PRELOAD cannot hold '%s' (a space or colon in the "
+		    "path); install rtrack elsewhere", p->lib);
+}
+
+/* t with "./" before its last component: the same file under another
+ * name, so that the library, which tells a nested run by an RTRACK_OUTPUT
+ * other than its job's, takes the command for the root of a run of its
+ * own. */
+static const char *wrap_distinct(const char *t, char *buf, size_t size)
+{
+	const char *slash = strrchr(t, '/');
+	int dir = slash ? (int)(slash - t + 1) : 0;
+
+	if ((size_t)snprintf(buf, size, "%.*s./%s", dir, t, t + dir) >= size)
+		return t;
+	return buf;
+}
+
+/* The log's template and what the command's RTRACK_OUTPUT becomes (NULL:
+ * inherited).  Inside a tracked job (RTRACK_ROOT set) the RTRACK_OUTPUT
+ * this program inherited is the outer job's: the run then has its own,
+ * -o or the default, which the outer job's descendants do not share. */
+static const char *wrap_template(const struct wrap_opts *o,
+				 const char **job_output, char *buf,
+				 size_t size)
+{
+	const char *env = getenv("RTRACK_OUTPUT"), *root = getenv("RTRACK_ROOT");
+	const char *t;
+
+	*job_output = NULL;
+	if (!given(o->log) && !given(root))
+		return given(env) ? env : DEFAULT_OUTPUT;
+	t = given(o->log) ? o->log : DEFAULT_OUTPUT;
+	if (given(root) && env && strcmp(env, t) == 0)
+		t = wrap_distinct(t, buf, size);
+	*job_output = t;
+	return t;
+}
+
+/* The library never overwrites a log: with a fixed name, say so before
+ * the job runs rather than after it ran untracked. */
+static void wrap_check_existing(const char *tmpl, const char *host)
+{
+	char path[CONFIG_PATH_MAX];
+
+	if (strstr(tmpl, "%p") || strstr(tmpl, "%t") ||
+	    config_expand_output(tmpl, 0, host, 0, path, sizeof path) < 0 ||
+	    access(path, F_OK) != 0)
+		return;
+	die("%s exists (a log is never overwritten): choose another -o",
+	    path);
+}
+
+/* SIGINT and SIGQUIT (Ctrl-C, Ctrl-\ at a terminal reach the job too):
+ * noted, and raised again after the summary.  One ignored on entry stays
+ * ignored, for the command too, as a shell leaves it. */
+static volatile sig_atomic_t caught;
+
+static void wrap_note(int sig)
+{
+	caught = sig;
+}
+
+static void wrap_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = wrap_note;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	/* Ignored, it would reap the command before wait4 could. */
+	signal(SIGCHLD, SIG_DFL);
+}
+
+static time_t wrap_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+/* The command's end as a shell reports it. */
+static int wrap_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_RTRACK;
+}
+
+static uint64_t wrap_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
+}
+
+/* FORMAT.md W: what the wait saw, appended to the log. */
+static void wrap_reaped(const char *log, const struct stat *st,
+			const struct spawn_result *r)
+{
+	struct rt_reaped rec;
+	int rc;
+
+	memset(&rec, 0, sizeof rec);
+	rec.time_ns = r->reaped_ns;
+	rec.pid = (uint32_t)r->pid;
+	rec.exit_kind = WIFSIGNALED(r->status) ? RT_EXIT_SIGNAL : RT_EXIT_CODE;
+	rec.exit_value = WIFSIGNALED(r->status) ? WTERMSIG(r->status) :
+						   WEXITSTATUS(r->status);
+	rec.utime_us = wrap_us(&r->ru.ru_utime);
+	rec.stime_us = wrap_us(&r->ru.ru_stime);
+	rec.maxrss_kib = (uint64_t)r->ru.ru_maxrss;
+	rec.flags = WIFSIGNALED(r->status) && WCOREDUMP(r->status) ?
+			    RT_REAPED_F_CORE :
+			    0;
+	memcpy(rec.comm, r->comm, sizeof rec.comm);
+	/* A log past RLIMIT_FSIZE is full, not a reason to die. */
+	signal(SIGXFSZ, SIG_IGN);
+	rc = joblog_append_reaped(log, st, &rec);
+	if (rc < 0)
+		fprintf(stderr, "rtrack: %s: cannot add the exit status: %s\n",
+			log, strerror(-rc));
+}
+
+/* The summary on stderr, and the HTML report, by rtrack-dump. */
+static void wrap_outputs(const struct wrap_opts *o,
+			 const struct wrap_parts *p, const char *log,
+			 char **env)
+{
+	char *sum[] = { (char *)p->dump, "--", (char *)log, NULL };
+	char *html[] = { (char *)p->dump, "--format", "html", "-o",
+			 (char *)o->html, "--", (char *)log, NULL };
+	int null, rc;
+
+	if (!o->quiet) {
+		fputc('\n', stderr);
+		spawn_helper(p->dump, sum, env, STDERR_FILENO);
+	}
+	if (!given(o->html))
+		return;
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	rc = spawn_helper(p->dump, html, env, null);
+	if (null >= 0)
+		close(null);
+	if (rc < 0 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
+		fputs("rtrack: no HTML report: rtrack-dump --format html "
+		      "failed\n", stderr);
+}
+
+/* No log: quiet where the library stood aside on request or the command
+ * never ran (126, 127: said why); else say why, where the command's file
+ * tells (a static or set-user-ID program does not load the library). */
+static void wrap_no_log(const struct wrap_opts *o, const char *command,
+			int rc)
+{
+	const char *off = getenv("RTRACK_DISABLE"), *why;
+
+	if (!(off && strcmp(off, "1") == 0) && rc != 126 && rc != 127) {
+		why = command_unenterable(command);
+		if (why)
+			fprintf(stderr, "rtrack: no log from this run: %s is %s, "
+				"which the library cannot enter\n", command, why);
+		else
+			fprintf(stderr, "rtrack: no log from this run (%s)\n",
+				o->quiet ? "run without -q to see why" :
+					   "see the rtrack: line above");
+	}
+	if (given(o->html))
+		fputs("rtrack: no HTML report: no log\n", stderr);
+}
+
+/* Re-raise the SIGINT or SIGQUIT that ended the command when the wrapper
+ * got it too, so that a calling shell or make stops as well; without a
+ * core of the wrapper's. */
+static void wrap_reraise(int rc)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t set;
+	int sig = caught;
+
+	if (!sig || rc != 128 + sig)
+		return;
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+int main(int argc, char **argv)
+{
+	char command[PATH_MAX], alt[CONFIG_PATH_MAX], log[CONFIG_PATH_MAX];
+	struct spawn_job job = { NULL, NULL, NULL, 0 };
+	struct joblog_where where;
+	struct spawn_result res;
+	struct wrap_parts parts;
+	struct wrap_opts o;
+	struct utsname u;
+	struct stat st;
+	char **env;
+	int rc;
+
+	wrap_parse(argc, argv, &o);
+	if (o.version) {
+		printf("rtrack %s (log format %d.%d)\n", RTRACK_VERSION,
+		       RT_LOG_VERSION_MAJOR, RT_LOG_VERSION_MINOR);
+		return 0;
+	}
+	wrap_find_parts(&parts);
+	if (uname(&u) < 0)
+		die("uname: %s", strerror(errno));
+	where.tmpl = wrap_template(&o, &job.output, alt, sizeof alt);
+	where.host = u.nodename;
+	wrap_check_existing(where.tmpl, where.host);
+	/* Not found: say so as a shell would, before anything runs. */
+	if (command_find(o.argv[0], command, sizeof command) < 0) {
+		fprintf(stderr, "rtrack: %s: command not found\n", o.argv[0]);
+		return 127;
+	}
+	job.lib = parts.lib;
+	job.interval = given(o.interval) ? o.interval : NULL;
+	job.quiet = o.quiet;
+	if (!(env = spawn_job_env(&job)))
+		die("out of memory");
+	wrap_signals();
+	where.start_s = wrap_now_s();
+	if ((rc = spawn_job_run(o.argv, env, &res)) < 0)
+		die("cannot run %s: %s", o.argv[0], strerror(-rc));
+	where.end_s = wrap_now_s();
+	spawn_env_free(env);
+	if (res.exec_errno)
+		fprintf(stderr, "rtrack: %s: cannot execute: %s\n", o.argv[0],
+			strerror(res.exec_errno));
+	rc = wrap_status(res.status);
+	where.pid = res.pid;
+	env = spawn_helper_env(parts.lib);
+	if (!res.exec_errno &&
+	    joblog_find(&where, log, sizeof log, &st) == 0) {
+		wrap_reaped(log, &st, &res);
+		if (env)
+			wrap_outputs(&o, &parts, log, env);
+	} else {
+		wrap_no_log(&o, command, rc);
+	}
+	spawn_env_free(env);
+	wrap_reraise(rc);
+	return rc;
+}
