@@ -588,9 +588,16 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	/* The role before the thread: it reads it (its closes pass through
 	 * the interposed close). */
 	rt.role = ROLE_ROOT;
-	if (rtrack_start(fresh) < 0) {
-		/* e.g. a seccomp filter refusing clone3: stand aside silently,
-		 * leaving no empty log behind. */
+	rc = rtrack_start(fresh);
+	if (rc < 0) {
+		/* A seccomp filter refusing clone3 (EPERM, ENOSYS): stand aside
+		 * silently; out of memory or threads (ulimit -v, -u): say so.
+		 * No empty log is left behind. */
+		if (rc == -ENOMEM || rc == -EAGAIN)
+			rtrack_say("cannot start the sampler thread (",
+				   rc == -ENOMEM ? "out of memory: ulimit -v?" :
+						   "out of threads: ulimit -u?",
+				   "); tracking disabled");
 		rt.role = ROLE_NONE;
 		fdguard_reset();
 		if (fresh)
