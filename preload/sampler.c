@@ -460,13 +460,14 @@ static int gen_reached(unsigned a, unsigned b)
 /* The one way a host thread asks the sampler for something: raise kind's
  * generation, wake the sampler, and wait until it answers that generation
  * (or a later one), it has stopped (a pause or the exit ended its loop
- * after a sweep: nothing is left unwritten), or the deadline passes.  hold
- * (REQ_EXEC) also keeps the sampler still after its answer until
- * sampler_release.  Returns 1 when answered.  A pause not answered in time
- * is withdrawn (the sampler, stuck, must not end itself later unasked);
- * an exec or exit request stays, harmless: it is answered when the
- * sampler comes back.  Cancellation is off for the whole call. */
-static int sampler_request(enum sampler_req kind, int hold, uint64_t deadline)
+ * after a sweep: nothing is left unwritten), or the deadline passes.
+ * With held (REQ_EXEC) the request also keeps the sampler still after its
+ * answer until sampler_release; *held says whether it took that hold (not
+ * when the lock could not be had).  Returns 1 when answered.  A pause not
+ * answered in time is withdrawn (the sampler, stuck, must not end itself
+ * later unasked); an exec or exit request stays, harmless: it is answered
+ * when the sampler comes back.  Cancellation is off for the whole call. */
+static int sampler_request(enum sampler_req kind, int *held, uint64_t deadline)
 {
 	struct timespec ts = ts_of(deadline);
 	int cancel, answered = 0;
@@ -475,7 +476,10 @@ static int sampler_request(enum sampler_req kind, int hold, uint64_t deadline)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (sampler_lock(deadline)) {
 		gen = ++rt.asked[kind];
-		rt.exec_holders += hold;
+		if (held) {
+			rt.exec_holders++;
+			*held = 1;
+		}
 		pthread_cond_signal(&rt.cv);
 		while (!(answered = gen_reached(rt.served[kind], gen)) &&
 		       !rt.stopped &&
@@ -540,7 +544,7 @@ void sampler_exit(uint32_t kind, int value)
 	rt.exit_kind = kind;
 	rt.exit_value = value;
 	/* Paused and never restarted: the end record alone, as below. */
-	if (rt.running && sampler_request(REQ_EXIT, 0, request_deadline())) {
+	if (rt.running && sampler_request(REQ_EXIT, NULL, request_deadline())) {
 		pthread_detach(rt.thread); /* it has finished: nothing to join */
 		return;
 	}
@@ -598,7 +602,7 @@ static int sampler_pause_once(void)
 	if (rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
 	/* Not answered: stuck, or stopped for the exit: leave it be. */
-	if (!sampler_request(REQ_PAUSE, 0, request_deadline()))
+	if (!sampler_request(REQ_PAUSE, NULL, request_deadline()))
 		return -1;
 	/* It has left its loop: the join waits for its last steps. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -634,6 +638,7 @@ static void sampler_exec_argv(char *const argv[])
 int sampler_exec_begin(char *const argv[])
 {
 	uint64_t deadline = request_deadline();
+	int held = 0;
 
 	if (!rt.running)
 		return 0; /* paused: everything was flushed then */
@@ -641,8 +646,8 @@ int sampler_exec_begin(char *const argv[])
 		sampler_exec_argv(argv);
 		pthread_mutex_unlock(&rt.mu);
 	}
-	sampler_request(REQ_EXEC, 1, deadline);
-	return 1;
+	sampler_request(REQ_EXEC, &held, deadline);
+	return held;
 }
 
 void sampler_exec_end(int held)
