@@ -18,6 +18,13 @@ rtrack_need_tools() {
 		command -v setpriv >/dev/null || need+=(util-linux)
 		command -v promtool >/dev/null || need+=(prometheus) # backfill test
 		command -v chromium >/dev/null || need+=(chromium) # report_browser
+		# tests/real.py: CPython's own regression tests (Debian ships
+		# them apart from the interpreter) and a Node program.
+		local py
+		py=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) &&
+			[ ! -f "/usr/lib/python$py/test/test_subprocess.py" ] &&
+			need+=("libpython$py-testsuite")
+		command -v node >/dev/null || need+=(nodejs)
 	fi
 	[ ${#need[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
