@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -132,13 +136,15 @@ static void test_exit_and_exec_record_bytes(void **state)
 		0x05, 0x0f, 0x07, 0x01, 0x05, 0x09, 0x64, 0x00, 0x04, 0x00,
 		0x00, 0x02, 0x0c, 0x01, 0x02, 0x61, 0x62, 0xc0, 0x0c, 0x98,
 		0x64 };
-	static const uint8_t want_j[] = { 0x06, 0x05, 0x09, 0x07, 0x02, 0x61,
-					  0x62, 0xc3, 0xaf, 0x68, 0xe2 };
+	/* J4 = 1: a leaving record (1.4). */
+	static const uint8_t want_j[] = { 0x06, 0x06, 0x09, 0x07, 0x02, 0x61,
+					  0x62, 0x01, 0x23, 0x3e, 0x62, 0x96 };
 	struct rt_exit x = { .pid = 7, .ppid = 1, .starttime_ticks = 5,
 			     .end_ns = 9, .utime_us = 100, .hwm_kib = 4,
 			     .exit_kind = RT_EXIT_SIGNAL, .exit_value = 6,
 			     .flags = RT_EXIT_F_FORKED, .cmdline = "ab" };
-	struct rt_exec j = { .time_ns = 9, .pid = 7, .cmdline = "ab" };
+	struct rt_exec j = { .time_ns = 9, .pid = 7, .cmdline = "ab",
+			     .flags = RT_EXEC_F_LEAVING };
 	struct logbuf b;
 
 	(void)state;
@@ -1232,6 +1238,7 @@ static void test_file_create_refuses_existing(void **state)
 {
 	char path[] = "/tmp/rtrack-test-XXXXXX";
 	struct logbuf b;
+	struct logfile_id id;
 	int fd = mkstemp(path);
 
 	(void)state;
@@ -1240,11 +1247,11 @@ static void test_file_create_refuses_existing(void **state)
 	logwrite_init(&b, mem, sizeof(mem));
 	logwrite_preamble(&b);
 	errno = 1234;
-	assert_int_equal(logfile_create(path, &b), -EEXIST);
+	assert_int_equal(logfile_create(path, &b, &id), -EEXIST);
 	assert_int_equal(errno, 1234);
 	unlink(path);
-	assert_int_equal(logfile_create(path, &b), 0);
-	assert_int_equal(logfile_append(path, &b), 0);
+	assert_int_equal(logfile_create(path, &b, &id), 0);
+	assert_int_equal(logfile_append(path, &id, &b), 0);
 	struct rt_log log;
 	char err[100];
 	assert_int_equal(logread_file(path, &log, err, sizeof(err)), -1);
@@ -1252,8 +1259,108 @@ static void test_file_create_refuses_existing(void **state)
 	unlink(path);
 	/* A symlink at the path is never followed. */
 	assert_int_equal(symlink("/tmp/rtrack-target-never", path), 0);
-	assert_int_equal(logfile_create(path, &b), -EEXIST);
+	assert_int_equal(logfile_create(path, &b, &id), -EEXIST);
 	assert_int_equal(access("/tmp/rtrack-target-never", F_OK), -1);
+	unlink(path);
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* logwrite.h L1: a log replaced during the run (deleted, renamed, another
+ * file, a FIFO without a reader, a symlink) is never written, and never
+ * blocks the writer. */
+static void test_file_only_the_created_one(void **state)
+{
+	char dir[] = "/tmp/rtrack-test-XXXXXX", path[64], moved[64];
+	struct logfile_id id;
+	struct logbuf b;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_preamble(&b);
+	assert_int_equal(logfile_create(path, &b, &id), 0);
+	assert_true(id.known);
+	assert_int_equal(logfile_append(path, &id, &b), 0);
+	assert_int_equal(file_size(path), 2 * RT_LOG_PREAMBLE_LEN);
+	/* Renamed, and another file in its place: the other file gets
+	 * nothing, through the path or a descriptor opened on it. */
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(logfile_append(path, &id, &b), -ENOENT);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(logfile_append(path, &id, &b), -ESTALE);
+	assert_int_equal(logfile_open(path, &id), -ESTALE);
+	assert_int_equal(file_size(path), 0);
+	/* Its own file still is: found again where it was renamed back. */
+	assert_int_equal(rename(moved, path), 0);
+	fd = logfile_open(path, &id);
+	assert_true(fd >= 0);
+	assert_int_equal(logfile_append_fd(fd, &b), 0);
+	close(fd);
+	assert_int_equal(file_size(path), 3 * RT_LOG_PREAMBLE_LEN);
+	/* A FIFO without a reader: no block, no write. */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0666), 0);
+	assert_true(logfile_append(path, &id, &b) < 0);
+	unlink(path);
+	/* A symlink to the log itself is not followed. */
+	assert_int_equal(logfile_create(moved, &b, &id), 0);
+	assert_int_equal(symlink(moved, path), 0);
+	assert_int_equal(logfile_append(path, &id, &b), -ELOOP);
+	assert_int_equal(file_size(moved), RT_LOG_PREAMBLE_LEN);
+	unlink(path);
+	unlink(moved);
+	rmdir(dir);
+}
+
+/* logwrite.h L2: under RLIMIT_FSIZE the log is full, and no SIGXFSZ ever
+ * reaches the writer (run in a child: the default action kills). */
+static void test_file_size_limit_no_signal(void **state)
+{
+	char path[] = "/tmp/rtrack-test-XXXXXX";
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 3 * RT_LOG_PREAMBLE_LEN,
+				     3 * RT_LOG_PREAMBLE_LEN };
+		struct logfile_id id;
+		struct logbuf b;
+
+		logwrite_init(&b, mem, sizeof(mem));
+		logwrite_preamble(&b);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+		    logfile_create(path, &b, &id) != 0 ||
+		    logfile_append(path, &id, &b) != 0 ||
+		    logfile_append(path, &id, &b) != 0 ||
+		    logfile_append(path, &id, &b) != -EFBIG)
+			_exit(1);
+		/* The same through a kept descriptor. */
+		fd = open(path, O_WRONLY | O_APPEND);
+		if (fd < 0 || logfile_append_fd(fd, &b) != -EFBIG)
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(file_size(path), 3 * RT_LOG_PREAMBLE_LEN);
 	unlink(path);
 }
 
@@ -1261,6 +1368,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_check_value),
+		cmocka_unit_test(test_file_only_the_created_one),
+		cmocka_unit_test(test_file_size_limit_no_signal),
 		cmocka_unit_test(test_varint_roundtrip_and_bounds),
 		cmocka_unit_test(test_zigzag),
 		cmocka_unit_test(test_out_overflow_writes_nothing),
