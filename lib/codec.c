@@ -302,3 +302,60 @@ uint32_t codec_crc32_fast(uint32_t crc, const void *data, size_t n)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
+
+/* GF(2) polynomials modulo the CRC's, reflected as its register is: bit
+ * 31 is x^0, bit 0 x^31. */
+#define CRC_POLY 0xedb88320u
+
+static uint32_t crc_mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+
+	for (uint32_t m = 1u << 31; m; m >>= 1) {
+		if (a & m)
+			p ^= b;
+		b = b & 1 ? (b >> 1) ^ CRC_POLY : b >> 1;
+	}
+	return p;
+}
+
+/* x^(8 * i * 1024^k) for i < 1024, k < 3: three factors give x^(8n) for
+ * any n below 2^30; larger n take a square for each further bit. */
+static uint32_t crc_pow[3][1024];
+static int crc_pow_ready;
+
+static void crc_pow_init(void)
+{
+	uint32_t step = 1u << 31; /* x^0 */
+
+	for (int k = 0; k < 3; k++) {
+		uint32_t x = 1u << 31;
+
+		for (int i = 0; i < 1024; i++) {
+			crc_pow[k][i] = x;
+			x = k ? crc_mulmod(x, step)
+			      : crc_table[x & 0xff] ^ (x >> 8); /* times x^8 */
+		}
+		step = x; /* x^(8 * 1024^(k + 1)) */
+	}
+	crc_pow_ready = 1;
+}
+
+uint32_t codec_crc32_shift(uint32_t crc, uint64_t n)
+{
+	uint32_t big;
+
+	if (!crc_pow_ready)
+		crc_pow_init();
+	for (int k = 0; k < 3; k++, n >>= 10)
+		if (n & 1023)
+			crc = crc_mulmod(crc_pow[k][n & 1023], crc);
+	if (!n)
+		return crc;
+	/* Past 2^30 bytes: x^(8 * 2^30) squared for each bit above. */
+	big = crc_mulmod(crc_pow[2][1023], crc_pow[2][1]);
+	for (; n; n >>= 1, big = crc_mulmod(big, big))
+		if (n & 1)
+			crc = crc_mulmod(big, crc);
+	return crc;
+}

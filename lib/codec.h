@@ -182,4 +182,11 @@ uint32_t codec_crc32(uint32_t crc, const void *data, size_t n);
  * producer, whose threads write records, uses codec_crc32). */
 uint32_t codec_crc32_fast(uint32_t crc, const void *data, size_t n);
 
+/* crc times x^(8n) modulo the polynomial: the CRC of bytes A followed by n
+ * bytes B is codec_crc32_shift(crc(A), n) ^ crc(B) (zlib's
+ * crc32_combine), so the CRC of any stretch of a buffer follows from two
+ * CRCs of its prefixes in constant time.  Tables made on the first call,
+ * as codec_crc32_fast. */
+uint32_t codec_crc32_shift(uint32_t crc, uint64_t n);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "headroom.h"
+#include "logsync.h"
 
 static const char *const field_names[] = {
 #define RT_FIELD_NAME(name, doc) #name,
@@ -212,7 +213,16 @@ struct logread_state {
 	int over_budget;
 	size_t sfaulted; /* bytes of samples whose pages were asked for */
 	struct logread_pack pack;
+	/* Damage broke the chains (FORMAT.md D3): samples, and GPU values,
+	 * wait for a keyframe. */
+	int lost, gpu_lost;
+	size_t dcap;
+	struct logsync sync;
 };
+
+/* A whole record whose samples or GPU values cannot be decoded: damage
+ * took the sample they are the difference from (D3). */
+#define LOGREAD_UNCHAINED (-3)
 
 /* Grow an array by one element, within st's budget (the last growth
  * before it smaller than doubling); NULL when memory or budget runs out. */
@@ -304,6 +314,9 @@ static int logread_gpu_values(struct codec_in *in, struct logread_state *st)
 
 	if (log->ngpu_samples)
 		last = log->gpu_samples[log->ngpu_samples - 1];
+	/* D3: after damage, only a keyframe of the devices known now. */
+	if (!in->bad && st->gpu_lost && (!keyframe || n != log->ngpu_devs))
+		return LOGREAD_UNCHAINED;
 	if (in->bad || n > RT_GPU_MAX_DEVICES || n != log->ngpu_devs ||
 	    nf > 64 || (!keyframe && (!log->ngpu_samples || last.n != n)))
 		return -1;
@@ -327,6 +340,7 @@ static int logread_gpu_values(struct codec_in *in, struct logread_state *st)
 	gs[log->ngpu_samples] = (struct rt_gpu_sample){
 		log->nsamples, log->ngpu_vals - (size_t)n, (unsigned)n };
 	log->ngpu_samples++;
+	st->gpu_lost = 0;
 	return 0;
 }
 
@@ -452,6 +466,8 @@ static int logread_samples(struct codec_in *in, struct logread_state *st)
 	struct codec_bits_in bi;
 	int rc, key = (int)(flags & 1);
 
+	if (!in->bad && !key && st->lost)
+		return LOGREAD_UNCHAINED; /* D3 */
 	if (in->bad || n > 64 || (!key && !pk->valid))
 		return -1;
 	pk->valid = 0;
@@ -485,6 +501,7 @@ static int logread_samples(struct codec_in *in, struct logread_state *st)
 			return rc;
 	}
 	pk->valid = 1;
+	st->lost = 0;
 	return 0;
 }
 
@@ -502,7 +519,16 @@ static int logread_samples(struct codec_in *in, struct logread_state *st)
 		return 0;                                                      \
 	} while (0)
 
-/* Decode one checksummed payload; -1 means malformed, -2 out of memory. */
+/* S1, Q1: whether a sample record's payload starts a chain. */
+static int logread_is_key(const uint8_t *p, size_t len)
+{
+	struct codec_in in = { p, p + len, 0 };
+
+	return (codec_get_varint(&in) & 1) && !in.bad;
+}
+
+/* Decode one checksummed payload; -1 means malformed, -2 out of memory,
+ * LOGREAD_UNCHAINED a sample record after damage that needs its base. */
 static int logread_payload(struct logread_state *st, unsigned type,
 			   const uint8_t *p, size_t len)
 {
@@ -513,14 +539,18 @@ static int logread_payload(struct logread_state *st, unsigned type,
 	case RT_REC_SAMPLE: {
 		struct rt_sample *s;
 		st->pack.valid = 0; /* Q9: a SAMPLES chain needs a keyframe */
+		if (st->lost && !logread_is_key(p, len))
+			return LOGREAD_UNCHAINED; /* D3 */
 		s = logread_new_sample(st);
 		if (!s)
 			return -2;
-		if (logread_sample(&in, log->nsamples > 1 ? s - 1 : NULL,
+		if (logread_sample(&in, log->nsamples > 1 && !st->lost ? s - 1
+								 : NULL,
 				   s) < 0) {
 			log->nsamples--;
 			return -1;
 		}
+		st->lost = 0;
 		return 0;
 	}
 	case RT_REC_SAMPLES:
@@ -656,13 +686,14 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 /* Decoding stopped at off for want of memory, not for damage: "WHAT than
  * the N MiB (or KiB, below a MiB) of memory rtrack-dump may use". */
 static void logread_stop_memory(struct rt_log *log, uint64_t off,
-				const char *what, size_t bytes)
+				const char *what, size_t bytes, const char *end)
 {
 	int mib = bytes >= (size_t)1 << 20;
 
 	logread_damage(log, off,
-		       "%s than the %zu %s of memory rtrack-dump may use", what,
-		       mib ? bytes >> 20 : bytes >> 10, mib ? "MiB" : "KiB");
+		       "%s than the %zu %s of memory rtrack-dump may use%s",
+		       what, mib ? bytes >> 20 : bytes >> 10,
+		       mib ? "MiB" : "KiB", end);
 	log->damage_memory = 1;
 	log->damage_tail = 0;
 }
@@ -670,66 +701,176 @@ static void logread_stop_memory(struct rt_log *log, uint64_t off,
 /* Damage at off is the log's tail, where a writer that was killed or
  * crashed stopped, when nothing whole comes after it: a record cut short
  * (torn), a last record whose checksum fails (next, its end, is the end
- * of the file), or zeros to the end (a file system that kept the size of
- * a file but not its last blocks after a crash). */
+ * of the file), or zeros from within that record to the end (a file
+ * system that kept the size of a file but not its last blocks after a
+ * crash). */
 static int logread_is_tail(const uint8_t *buf, size_t len, size_t off,
 			   size_t next, int torn)
 {
+	size_t zeros = len;
+
 	if (torn || next == len)
 		return 1;
-	while (off < len && buf[off] == 0)
-		off++;
-	return off == len;
+	while (zeros > off && buf[zeros - 1] == 0)
+		zeros--;
+	return zeros == off || zeros < next;
+}
+
+/* D2: the types a resynchronisation may land on: those this reader
+ * decodes, but the header (F2: only first). */
+static int logread_type_known(unsigned type)
+{
+	return type > RT_REC_HEADER &&
+	       strcmp(logread_type_name(type), "unknown") != 0;
+}
+
+/* Decoding stops at off for want of memory: the budget's, or what malloc
+ * would give (an address-space limit, ulimit -v). */
+static void logread_stop(struct logread_state *st, uint64_t off)
+{
+	struct rt_log *log = st->log;
+
+	if (st->over_budget) {
+		logread_stop_memory(log, off, "decoding the rest needs more",
+				    st->budget, "");
+		return;
+	}
+	logread_damage(log, off, "decoding the rest needs more memory than "
+		       "rtrack-dump could get");
+	log->damage_memory = 1;
+	log->damage_tail = 0;
+}
+
+/* G8: VALUES records wait for the sample after them.  Those waiting for
+ * one that will not be decoded go, and the GPU chain's base with them. */
+static void logread_drop_waiting(struct logread_state *st)
+{
+	struct rt_log *log = st->log;
+
+	while (log->ngpu_samples &&
+	       log->gpu_samples[log->ngpu_samples - 1].sample >= log->nsamples) {
+		log->ngpu_vals = log->gpu_samples[--log->ngpu_samples].first;
+		st->gpu_lost = 1;
+	}
+}
+
+/* D3: damaged bytes may have held samples, GPU values or an inventory:
+ * the chains wait for their next keyframes. */
+static void logread_lose_chains(struct logread_state *st)
+{
+	st->pack.valid = 0;
+	st->lost = 1;
+	st->gpu_lost = 1;
+	logread_drop_waiting(st);
+}
+
+/* D1: the bytes [off, end) are damaged, for why; the first damage is also
+ * the log's damage_offset and damage.  -1 when there is no memory left to
+ * note it (decoding stops there). */
+static int logread_skip(struct logread_state *st, uint64_t off, uint64_t end,
+			const char *why)
+{
+	struct rt_log *log = st->log;
+	struct rt_damage *d = logread_push(st, log->damages, &log->ndamages,
+					   &st->dcap, sizeof(*d));
+
+	if (!d) {
+		logread_stop(st, off);
+		return -1;
+	}
+	log->damages = d;
+	d += log->ndamages++;
+	d->start = off;
+	d->end = end;
+	snprintf(d->why, sizeof(d->why), "%s", why);
+	if (!log->damaged)
+		logread_damage(log, off, "%s", why);
+	logread_lose_chains(st);
+	return 0;
+}
+
+/* D2: the frame at *off does not hold (why; next is its end where its
+ * length was read): decoding goes on at the next whole record, the bytes
+ * before it damaged.  Where nothing whole follows, the damage may be the
+ * tail a killed writer leaves; but only as the log's one damage. */
+static int logread_resync(struct logread_state *st, const uint8_t *buf,
+			  size_t len, size_t *off, size_t next, const char *why)
+{
+	struct rt_log *log = st->log;
+	size_t sync = logsync_next(&st->sync, *off + 1);
+	int torn = why == torn_tail;
+
+	if (sync < len && torn)
+		why = "record cut short";
+	else if (sync == len && buf[*off] == 0 &&
+		 logread_is_tail(buf, len, *off, *off, 0))
+		why = "zeros to the end of the file";
+	if (logread_skip(st, *off, sync, why) < 0)
+		return -1;
+	if (sync == len)
+		log->damage_tail = log->ndamages == 1 &&
+				   logread_is_tail(buf, len, *off, next, torn);
+	*off = sync;
+	return 0;
+}
+
+/* The record at *off, or the damage there: *off moves past it; -1 when
+ * decoding stops for memory. */
+static int logread_next(struct logread_state *st, const uint8_t *buf,
+			size_t len, size_t *off)
+{
+	struct rt_log *log = st->log;
+	size_t kept = log->nsamples, kept_vals = log->ngpu_vals;
+	size_t plen, next = *off; /* logread_frame sets it with the length */
+	const uint8_t *payload;
+	const char *why = NULL;
+	char what[48];
+	unsigned type;
+	int rc;
+
+	if (logread_frame(buf, len, *off, &type, &payload, &plen, &next,
+			  &why) < 0)
+		return logread_resync(st, buf, len, off, next, why);
+	rc = logread_payload(st, type, payload, plen);
+	/* A record counts whole or not at all: "the N samples before it"
+	 * are exactly those. */
+	if (rc < 0) {
+		log->nsamples = kept;
+		log->ngpu_vals = kept_vals;
+	}
+	if (rc == -2) {
+		logread_stop(st, *off);
+		return -1;
+	}
+	if (rc == LOGREAD_UNCHAINED && type == RT_REC_GPU) {
+		log->unchained_gpu++;
+	} else if (rc == LOGREAD_UNCHAINED) {
+		log->unchained++;
+		logread_drop_waiting(st);
+	} else if (rc < 0) {
+		snprintf(what, sizeof(what), "malformed %s record",
+			 logread_type_name(type));
+		if (logread_skip(st, *off, next, what) < 0)
+			return -1;
+	}
+	*off = next;
+	return 0;
 }
 
 int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		       struct rt_log *log, char *err, size_t errlen)
 {
 	struct logread_state st = { .log = log, .budget = budget };
-	size_t off = RT_LOG_PREAMBLE_LEN, kept;
+	size_t off = RT_LOG_PREAMBLE_LEN;
 
 	memset(log, 0, sizeof(*log));
 	if (logread_preamble(buf, len, log, err, errlen) < 0 ||
 	    logread_first(buf, len, log, &off, err, errlen) < 0)
 		return -1;
-	while (off < len) {
-		const uint8_t *payload;
-		const char *why = NULL;
-		unsigned type;
-		size_t plen, next;
-		int rc;
-
-		next = off; /* logread_frame sets it once the length is known */
-		if (logread_frame(buf, len, off, &type, &payload, &plen, &next,
-				  &why) < 0) {
-			logread_damage(log, off, "%s", why);
-			log->damage_tail = logread_is_tail(buf, len, off, next,
-							   why == torn_tail);
-			break;
-		}
-		kept = log->nsamples;
-		rc = logread_payload(&st, type, payload, plen);
-		/* A record counts whole or not at all: "the N samples before
-		 * it" are exactly those. */
-		if (rc < 0)
-			log->nsamples = kept;
-		if (rc == -2 && st.over_budget) {
-			logread_stop_memory(log, off,
-					    "decoding the rest needs more",
-					    budget);
-			break;
-		}
-		if (rc == -2) {
-			logread_damage(log, off, "out of memory");
-			break;
-		}
-		if (rc < 0) {
-			logread_damage(log, off, "malformed %s record",
-				       logread_type_name(type));
-			break;
-		}
-		off = next;
-	}
+	logsync_init(&st.sync, buf, len, logread_type_known);
+	while (off < len && logread_next(&st, buf, len, &off) == 0)
+		;
+	logsync_free(&st.sync);
 	/* The merged process table; without memory for it the records are
 	 * still there, the table is empty. */
 	if (job_build(log, &log->job) < 0 && !log->damaged)
@@ -838,7 +979,7 @@ int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 		if (rc == 0 && more && (!log->damaged || log->damage_tail)) {
 			logread_stop_memory(log, log->damaged ?
 						    log->damage_offset : len,
-					    "the file is larger", len);
+					    "the file is larger", len, "");
 		}
 		free(buf);
 	}
@@ -850,6 +991,9 @@ out:
 
 void logread_free(struct rt_log *log)
 {
+	free(log->damages);
+	log->damages = NULL;
+	log->ndamages = 0;
 	free(log->samples);
 	free(log->procs);
 	free(log->exits);

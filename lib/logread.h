@@ -1,7 +1,7 @@
 /* logread.h - decode an rtrack log (lib/FORMAT.md) into memory.  The reader
  * treats its input as hostile: every read is bounded, unknown record types
- * are skipped, and damage stops decoding at the offset where it was found
- * while everything before it is kept. */
+ * are skipped, and damaged bytes are skipped to the next whole record
+ * (FORMAT.md D), each stretch reported with its offsets. */
 #ifndef RTRACK_LOGREAD_H
 #define RTRACK_LOGREAD_H
 
@@ -17,6 +17,13 @@ struct rt_gpu_sample {
 	size_t sample;  /* index in samples of the SAMPLE it belongs to */
 	size_t first;   /* its devices are gpu_vals[first .. first + n) */
 	unsigned n;
+};
+
+/* A stretch of damaged bytes (FORMAT.md D1): [start, end), end where
+ * whole records start again (D2) or the end of the file. */
+struct rt_damage {
+	uint64_t start, end;
+	char why[48];
 };
 
 struct rt_log {
@@ -42,14 +49,24 @@ struct rt_log {
 	int has_reaped;            /* a REAPED record of this root was read
 				    * (the wrapper's, FORMAT.md W; 1.4) */
 	struct rt_reaped reaped;
-	int damaged;               /* decoding stopped early */
-	uint64_t damage_offset;    /* file offset of the first bad byte */
+	int damaged;               /* damage was found, or decoding stopped
+				    * early (damage_memory) */
+	uint64_t damage_offset;    /* file offset of the first bad byte, or
+				    * where decoding stopped for memory */
 	char damage[160];          /* what was wrong there */
 	int damage_memory;         /* not damage: decoding stopped there for
 				    * want of memory (logread_buf_budget) */
-	int damage_tail;           /* it is a cut last record: nothing after
-				    * it was lost (a writer killed mid-write);
-				    * other damage may hide an end record */
+	int damage_tail;           /* the one damage is a cut last record:
+				    * nothing after it was lost (a writer
+				    * killed mid-write); other damage may
+				    * hide an end record */
+	struct rt_damage *damages; /* every damaged stretch, in file order:
+				    * decoding goes on after each (D2) */
+	size_t ndamages;
+	size_t unchained;          /* whole SAMPLE(S) records after damage
+				    * not decoded: their chain's base was in
+				    * it (D3) */
+	size_t unchained_gpu;      /* the same of GPU VALUES records */
 };
 
 /* Decode `len` bytes.  Returns 0 when the header was decoded (the log may

@@ -564,7 +564,8 @@ static void test_json_damaged_and_signal(void **state)
 	assert_py(json, "[d[\"meta\"][k] for k in (\"exit_code\",\"complete\","
 			"\"exit_signal\",\"damage\")]",
 		  "[null, false, 9, {\"offset\": 1234, \"reason\": "
-		  "\"bad \\\"checksum\\\"\"}]");
+		  "\"bad \\\"checksum\\\"\", \"ranges\": [], "
+		  "\"unchained_sample_records\": 0}]");
 	fx.damaged = 0;
 	fx.end.exit_kind = RT_EXIT_UNKNOWN;
 	json = capture(F_JSON, &fx);
@@ -701,7 +702,8 @@ static void test_summary_no_end_damaged_rss(void **state)
 	fx.hdr.mem_mode = RT_MEM_RSS;
 	text = capture(F_SUMMARY, &fx);
 	assert_non_null(strstr(text,
-		"\n  exit       not known: no end record before the damage;\n"
+		"\n  exit       not known: no end record, but the damage may "
+		"hide one;\n"
 		"             last sample at 2023-11-14T22:13:23Z\n"
 		"  damage     log damaged at offset 4321: record checksum "
 		"mismatch??[2J\n"));

@@ -1,9 +1,12 @@
 /* check.c - rtrack-dump --check: verify a log record by record (every
- * checksum, every payload decodes: logread.c stops at the first damage)
- * and the things that must hold between records, and say so in one line.
+ * checksum, every payload decodes: logread.c reports each damaged stretch
+ * and goes on after it) and the things that must hold between records,
+ * and say so in one line.
  * A log without an end record (a killed job) is not damaged. */
 #include "dump.h"
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Sample times never go back within one chain (FORMAT.md S5: only the
@@ -24,7 +27,8 @@ const char *dump_no_end(const struct rt_log *log)
 	if (log->damage_memory)
 		return "not known: the log was not read to its end";
 	if (log->damaged && !log->damage_tail)
-		return "not known: no end record before the damage";
+		return "not known: no end record, but the damage may "
+		       "hide one";
 	return "no end record (killed or crashed)";
 }
 
@@ -52,6 +56,51 @@ const char *dump_damage_what(const struct rt_log *log)
 	return log->damage_memory ? "not read past" : "damaged at";
 }
 
+__attribute__((format(printf, 4, 5)))
+static void damage_put(char *dst, size_t size, size_t *n, const char *fmt,
+		       ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(dst + *n, size - *n, fmt, ap);
+	va_end(ap);
+	*n = k < 0 ? size : *n + (size_t)k;
+}
+
+void dump_damage_text(char *dst, size_t size, const struct rt_log *log,
+		      size_t max)
+{
+	const struct rt_damage *d = log->damages;
+	uint64_t bytes = 0;
+	size_t n = 0, i;
+
+	dst[0] = '\0';
+	if (!log->ndamages || (log->ndamages == 1 && log->damage_tail &&
+			       !log->damage_memory)) {
+		damage_put(dst, size, &n, "%s offset %llu: %s",
+			   dump_damage_what(log),
+			   (unsigned long long)log->damage_offset, log->damage);
+		return;
+	}
+	damage_put(dst, size, &n, "damaged at offsets");
+	for (i = 0; i < log->ndamages && i < max; i++)
+		damage_put(dst, size, &n, "%s %llu-%llu (%s)", i ? "," : "",
+			   (unsigned long long)d[i].start,
+			   (unsigned long long)d[i].end, d[i].why);
+	for (size_t j = 0; j < log->ndamages; j++)
+		bytes += d[j].end - d[j].start;
+	if (i < log->ndamages)
+		damage_put(dst, size, &n, " and %zu more, %llu bytes in all",
+			   log->ndamages - i, (unsigned long long)bytes);
+	if (log->damage_memory)
+		damage_put(dst, size, &n, "; not read past offset %llu: %s",
+			   (unsigned long long)log->damage_offset, log->damage);
+}
+
 int dump_check(FILE *out, const struct rt_log *log, const char *name)
 {
 	size_t dup = log->job.dup_exits, back = time_steps_back(log);
@@ -71,9 +120,19 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name)
 		log->version_major, log->version_minor, log->nsamples,
 		log->nprocs, log->nexits, log->nexecs,
 		end);
-	if (log->damaged)
-		fprintf(out, "; %s offset %llu: %s", dump_damage_what(log),
-			(unsigned long long)log->damage_offset, log->damage);
+	if (log->damaged) {
+		/* Every stretch: about 80 bytes each. */
+		size_t size = 512 + log->ndamages * 96;
+		char *text = malloc(size);
+
+		if (text) {
+			dump_damage_text(text, size, log, log->ndamages);
+			fprintf(out, "; %s", text);
+		}
+		free(text);
+	}
+	if (log->unchained)
+		fprintf(out, "; %zu " DUMP_UNCHAINED, log->unchained);
 	if (dup > 0)
 		fprintf(out, "; %zu duplicate exit records", dup);
 	if (log->has_end && log->end.samples > log->nsamples)

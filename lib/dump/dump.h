@@ -42,6 +42,20 @@ void dump_exit_words(char *dst, size_t size, const struct job_end *e);
  * "damaged at", or "not read past" when memory stopped it. */
 const char *dump_damage_what(const struct rt_log *log);
 
+/* The damage in one line of text, its first max stretches with their
+ * offsets ("damaged at offsets 2417-2530 (checksum mismatch), ..."), the
+ * rest counted, and where decoding stopped for memory.  A lone torn tail,
+ * or a stop for memory alone, as dump_damage_what and the offset
+ * ("damaged at offset 7000: truncated record (torn tail)").  Cut to fit
+ * size. */
+void dump_damage_text(char *dst, size_t size, const struct rt_log *log,
+		      size_t max);
+
+/* After log->unchained: the sample records damage left undecodable
+ * (FORMAT.md D3). */
+#define DUMP_UNCHAINED "sample records after it not decoded (their chain " \
+		       "broke there)"
+
 /* Verify log (read from name): one line; 0 ok, 1 damaged or inconsistent,
  * -1 write error. */
 int dump_check(FILE *out, const struct rt_log *log, const char *name);

@@ -298,12 +298,18 @@ static int read_log(const char *path, struct rt_log *log)
 		fprintf(stderr, "rtrack-dump: %s: %s\n", path, err);
 		return 2;
 	}
-	if (log->damaged)
-		fprintf(stderr, "rtrack-dump: %s: %s offset %llu: %s; "
-			"showing the %zu samples before it\n", path,
-			dump_damage_what(log),
-			(unsigned long long)log->damage_offset, log->damage,
-			log->nsamples);
+	if (log->damaged) {
+		char text[1024];
+
+		dump_damage_text(text, sizeof(text), log, 4);
+		fprintf(stderr, "rtrack-dump: %s: %s; ", path, text);
+		if (log->unchained)
+			fprintf(stderr, "%zu " DUMP_UNCHAINED "; ",
+				log->unchained);
+		fprintf(stderr, "showing %s%zu samples%s\n",
+			log->damage_memory ? "the " : "", log->nsamples,
+			log->damage_memory ? " before it" : "");
+	}
 	return 0;
 }
 

@@ -150,11 +150,15 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 		summary_line(out, "exit", "%s", what);
 	}
 	summary_unseen(out, &e);
-	if (log->damaged)
-		summary_alert(out, "damage", "log %s offset %llu: %.*s",
-			     dump_damage_what(log),
-			     (unsigned long long)log->damage_offset,
-			     (int)sizeof log->damage, log->damage);
+	if (log->damaged) {
+		char text[1024];
+
+		dump_damage_text(text, sizeof text, log, 1);
+		summary_alert(out, "damage", "log %s", text);
+		if (log->unchained)
+			summary_line(out, "", "%zu " DUMP_UNCHAINED,
+				     log->unchained);
+	}
 }
 
 static void summary_cpu(FILE *out, const struct stats_summary *s)

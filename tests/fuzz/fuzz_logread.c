@@ -2,12 +2,13 @@
  * bytes: it must never crash, hang, leak or read out of bounds, and what
  * it keeps must be consistent.
  *
- * Most mutations break a checksum and stop the reader at the first record;
- * so each input is also decoded with every frame's CRC-32 made right, which
- * takes the mutated payloads into the record decoders, the merge of the
- * process table (job.c), the statistics and every output format; and
- * once more within a small memory budget (logread_buf_budget), which
- * stops it part-way as on a machine without the memory for the log. */
+ * Most mutations break a checksum, and the reader skips to the next whole
+ * record (FORMAT.md D2) without looking inside; so each input is also
+ * decoded with every frame's CRC-32 made right, which takes the mutated
+ * payloads into the record decoders, the merge of the process table
+ * (job.c), the statistics and every output format; and once more within
+ * a small memory budget (logread_buf_budget), which stops it part-way as
+ * on a machine without the memory for the log. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,19 @@ static void consume(const uint8_t *data, size_t size, size_t budget,
 		return;
 	if (log.damaged && log.damage_offset > size)
 		abort();
+	/* The damaged stretches: in order, apart, within the input; the
+	 * first one is the log's damage (unless memory stopped it later);
+	 * a tail is the one damage. */
+	for (size_t i = 0; i < log.ndamages; i++)
+		if (log.damages[i].start >= log.damages[i].end ||
+		    log.damages[i].end > size ||
+		    (i && log.damages[i].start < log.damages[i - 1].end))
+			abort();
+	if ((log.ndamages && !log.damaged) ||
+	    (log.ndamages && !log.damage_memory &&
+	     log.damage_offset != log.damages[0].start) ||
+	    (log.damage_tail && log.ndamages != 1))
+		abort();
 	/* Every array together within the budget (they are held to it by
 	 * capacity, which is at least their length). */
 	if (log.nsamples * sizeof(*log.samples) +
@@ -58,7 +72,8 @@ static void consume(const uint8_t *data, size_t size, size_t budget,
 		    log.nexits * sizeof(*log.exits) +
 		    log.nexecs * sizeof(*log.execs) +
 		    log.ngpu_vals * sizeof(*log.gpu_vals) +
-		    log.ngpu_samples * sizeof(*log.gpu_samples) > budget ||
+		    log.ngpu_samples * sizeof(*log.gpu_samples) +
+		    log.ndamages * sizeof(*log.damages) > budget ||
 	    (log.damage_memory && !log.damaged))
 		abort();
 	if (log.job.nexact > log.job.nprocs)

@@ -1,0 +1,497 @@
+/* test_damage.c - the reader after damage (FORMAT.md D: resynchronisation,
+ * chains, the tail) and on files that are no log, or are too large for
+ * the memory it has: FIFOs, devices, holes, an address-space limit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "logread.h"
+#include "logwrite.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* ---- Logs as the writers make them ---- */
+
+/* A log being written: the file's bytes, the root's batch, and what went
+ * in (to compare with what comes out). */
+struct mk {
+	uint8_t *buf;
+	size_t len, cap;
+	struct logbuf b;
+	uint8_t mem[1 << 16];
+	struct rt_sample s;
+	uint64_t i;          /* samples written */
+	size_t nproc, nexit; /* records written */
+};
+
+static void mk_put(struct mk *m, const uint8_t *p, size_t n)
+{
+	if (m->len + n > m->cap) {
+		m->cap = (m->len + n) * 2;
+		m->buf = realloc(m->buf, m->cap);
+		assert_non_null(m->buf);
+	}
+	memcpy(m->buf + m->len, p, n);
+	m->len += n;
+}
+
+/* The root's write of its batch (F3). */
+static void mk_flush(struct mk *m)
+{
+	mk_put(m, m->b.mem, m->b.len);
+	logwrite_clear(&m->b);
+}
+
+static void mk_init(struct mk *m)
+{
+	struct rt_header h;
+
+	memset(m, 0, sizeof(*m));
+	memset(&h, 0, sizeof(h));
+	strcpy(h.host, "node-1");
+	h.clk_tck = 100;
+	h.pid = 100;
+	h.start_ns = 1700000000000000000ull;
+	h.interval_ns = 100000000;
+	h.flags = RT_CFG_CHILDREN | RT_CFG_SYSTEM;
+	strcpy(h.cmdline, "make -j4");
+	logwrite_init(&m->b, m->mem, sizeof(m->mem));
+	assert_int_equal(logwrite_preamble(&m->b), 0);
+	assert_int_equal(logwrite_header(&m->b, &h), 0);
+	mk_flush(m);
+}
+
+/* Sample i of the chain: every field its own function of i, so that a
+ * value decoded against the wrong base shows. */
+static void mk_value(struct rt_sample *s, uint64_t i)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++)
+		s->v[f] = f * 100000 + i * (f + 3) + (i * i % 7);
+	s->time_ns = 1700000000000000000ull + i * 100000000;
+	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		sample_set_missing(s, (enum rt_field)f);
+}
+
+static void mk_sample(struct mk *m)
+{
+	mk_value(&m->s, m->i++);
+	assert_int_equal(logwrite_sample(&m->b, &m->s), 0);
+}
+
+static void mk_proc(struct mk *m)
+{
+	struct rt_proc p = { .pid = (uint32_t)(1000 + m->nproc), .ppid = 100,
+			     .starttime_ticks = 5 + m->nproc };
+
+	snprintf(p.cmdline, sizeof(p.cmdline), "cc -c f%zu.c", m->nproc++);
+	assert_int_equal(logwrite_proc(&m->b, &p), 0);
+}
+
+/* A descendant's EXIT record: a write of its own (X). */
+static void mk_exit(struct mk *m)
+{
+	struct rt_exit x = { .pid = (uint32_t)(5000 + m->nexit), .ppid = 100,
+			     .starttime_ticks = 9 + m->nexit,
+			     .exit_kind = RT_EXIT_CODE };
+	uint8_t mem[1024];
+	struct logbuf b;
+
+	snprintf(x.cmdline, sizeof(x.cmdline), "ld -o a%zu", m->nexit++);
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+	mk_put(m, b.mem, b.len);
+}
+
+/* The root's exec: its new image starts a new chain (J, Q9). */
+static void mk_exec(struct mk *m)
+{
+	struct rt_exec j = { .time_ns = 77, .pid = 100, .cmdline = "make" };
+
+	assert_int_equal(logwrite_exec(&m->b, &j), 0);
+	mk_flush(m);
+	logwrite_init(&m->b, m->mem, sizeof(m->mem));
+}
+
+static void mk_end(struct mk *m)
+{
+	struct rt_end e = { .time_ns = 1, .exit_kind = RT_EXIT_CODE,
+			    .samples = m->i };
+
+	assert_int_equal(logwrite_end(&m->b, &e), 0);
+	mk_flush(m);
+}
+
+/* One second of the root at 10 Hz: ten samples, two processes leaving,
+ * then three descendants' exits. */
+static void mk_second(struct mk *m)
+{
+	for (int k = 0; k < 10; k++) {
+		mk_sample(m);
+		if (k == 3 || k == 7)
+			mk_proc(m);
+	}
+	mk_flush(m);
+	for (int k = 0; k < 3; k++)
+		mk_exit(m);
+}
+
+/* The frames of buf[0..len) (R1): their starts (and len after the last). */
+static size_t frames(const uint8_t *buf, size_t len, size_t *at, size_t max)
+{
+	size_t off = RT_LOG_PREAMBLE_LEN, n = 0;
+
+	while (off < len && n < max) {
+		struct codec_in in = { buf + off + 1, buf + len, 0 };
+		uint64_t l = codec_get_varint(&in);
+
+		assert_false(in.bad);
+		at[n++] = off;
+		off = (size_t)(in.p - buf) + (size_t)l + 4;
+	}
+	assert_true(n < max);
+	at[n] = len;
+	return n;
+}
+
+/* Records of type among frames [from, to). */
+static size_t count_type(const uint8_t *buf, const size_t *at, size_t from,
+			 size_t to, uint8_t type)
+{
+	size_t n = 0;
+
+	for (size_t f = from; f < to; f++)
+		n += buf[at[f]] == type;
+	return n;
+}
+
+static void assert_sample(const struct rt_sample *got, uint64_t i)
+{
+	struct rt_sample want;
+
+	mk_value(&want, i);
+	assert_int_equal(got->time_ns, want.time_ns);
+	for (unsigned f = 0; f < RT_F_gpu_count; f++)
+		assert_int_equal(got->v[f], want.v[f]);
+}
+
+/* ---- Damage in mid-file ---- */
+
+/* Eight bytes flipped a third into a log: the damaged records are one
+ * stretch, reported with its offsets; every process record after it is
+ * read; the samples after it wait for the chain's next keyframe (the
+ * root's exec), are counted until then and exact after it. */
+static void test_flipped_bytes(void **state)
+{
+	static size_t at[4096];
+	struct mk *m = malloc(sizeof(*m));
+	size_t n, hit, end, exec, flip, after_exec = 0, before;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_non_null(m);
+	mk_init(m);
+	for (int sec = 0; sec < 12; sec++) {
+		if (sec == 8) {
+			mk_exec(m);
+			after_exec = m->i;
+		}
+		mk_second(m);
+	}
+	mk_end(m);
+	n = frames(m->buf, m->len, at, 4096);
+	flip = m->len / 3;
+	for (hit = 0; at[hit + 1] <= flip; hit++)
+		;
+	for (end = hit; at[end] < flip + 8; end++)
+		;
+	for (size_t k = 0; k < 8; k++)
+		m->buf[flip + k] ^= 0xff;
+	/* The samples of the records before the damage. */
+	assert_int_equal(logread_buf(m->buf, at[hit], &log, err, sizeof(err)),
+			 0);
+	before = log.nsamples;
+	logread_free(&log);
+
+	assert_int_equal(logread_buf(m->buf, m->len, &log, err, sizeof(err)),
+			 0);
+	assert_true(log.damaged);
+	assert_false(log.damage_memory);
+	assert_false(log.damage_tail);
+	assert_int_equal(log.ndamages, 1);
+	assert_int_equal(log.damages[0].start, at[hit]);
+	assert_int_equal(log.damages[0].end, at[end]);
+	assert_int_equal(log.damage_offset, at[hit]);
+	/* Every record but the damaged ones. */
+	assert_int_equal(log.nprocs, m->nproc - count_type(m->buf, at, hit, end,
+							   RT_REC_PROC));
+	assert_int_equal(log.nexits, m->nexit - count_type(m->buf, at, hit, end,
+							   RT_REC_EXIT));
+	assert_true(log.nexits > m->nexit / 2);
+	assert_int_equal(log.nexecs, 1);
+	assert_true(log.has_end);
+	/* D3: the SAMPLES records from the damage to the exec are counted,
+	 * not decoded; those after it are exact. */
+	for (exec = end; m->buf[at[exec]] != RT_REC_EXEC; exec++)
+		assert_true(exec < n);
+	assert_true(log.unchained > 0);
+	assert_int_equal(log.unchained,
+			 count_type(m->buf, at, end, exec, RT_REC_SAMPLES));
+	assert_int_equal(log.nsamples, before + (m->i - after_exec));
+	for (size_t k = 0; k < before; k++)
+		assert_sample(&log.samples[k], k);
+	for (size_t k = before; k < log.nsamples; k++)
+		assert_sample(&log.samples[k], after_exec + (k - before));
+	logread_free(&log);
+	free(m->buf);
+	free(m);
+}
+
+/* Where the frame at off ends (R1), or 0 when it does not fit in len. */
+static size_t frame_end(const uint8_t *buf, size_t len, size_t off)
+{
+	struct codec_in in = { buf + off + 1, buf + len, 0 };
+	uint64_t l = codec_get_varint(&in);
+	size_t body = (size_t)(in.p - buf);
+
+	return in.bad || len - body < l + 4 ? 0 : body + (size_t)l + 4;
+}
+
+/* The disk filled: a batch was written in part, then space came back and
+ * descendants' exits and the root's next batches went in whole.  The
+ * records of the batch that are whole are read, the cut one is the
+ * damaged stretch, and everything after it is read: the exits, the
+ * processes, the end record; the samples after it continue a chain whose
+ * last samples were cut, and are counted. */
+static void test_cut_batch(void **state)
+{
+	struct mk *m = malloc(sizeof(*m));
+	size_t cut_from, resume, whole, n, last;
+	struct rt_log log, part;
+	char err[200];
+
+	(void)state;
+	assert_non_null(m);
+	mk_init(m);
+	mk_second(m);
+	/* The batch that meets the full disk: its first 60% written. */
+	for (int k = 0; k < 10; k++) {
+		mk_sample(m);
+		if (k == 3 || k == 7)
+			mk_proc(m);
+	}
+	cut_from = m->len;
+	mk_put(m, m->b.mem, m->b.len * 3 / 5);
+	logwrite_clear(&m->b);
+	resume = m->len;
+	for (int k = 0; k < 4; k++)
+		mk_exit(m);
+	last = m->len;
+	mk_second(m);
+	mk_end(m);
+	for (whole = cut_from; frame_end(m->buf, resume, whole);)
+		whole = frame_end(m->buf, resume, whole);
+	assert_true(whole < resume);
+	/* What the records before the cut hold. */
+	assert_int_equal(logread_buf(m->buf, whole, &part, err, sizeof(err)),
+			 0);
+	assert_false(part.damaged);
+
+	assert_int_equal(logread_buf(m->buf, m->len, &log, err, sizeof(err)),
+			 0);
+	assert_true(log.damaged);
+	assert_false(log.damage_tail);
+	assert_int_equal(log.ndamages, 1);
+	assert_int_equal(log.damages[0].start, whole);
+	assert_int_equal(log.damages[0].end, resume);
+	assert_int_equal(log.nprocs, part.nprocs + 2);
+	assert_int_equal(log.nexits, m->nexit);
+	assert_true(log.has_end);
+	assert_int_equal(log.nsamples, part.nsamples);
+	/* The SAMPLES records of the last second, all after the cut. */
+	for (n = 0; last < m->len; last = frame_end(m->buf, m->len, last))
+		n += m->buf[last] == RT_REC_SAMPLES;
+	assert_true(n > 0);
+	assert_int_equal(log.unchained, n);
+	logread_free(&part);
+	logread_free(&log);
+	free(m->buf);
+	free(m);
+}
+
+/* D4: a torn last record is the tail (killed or crashed) only as the
+ * log's one damage; after mid-file damage the end record may have been
+ * in it. */
+static void test_tail_after_damage(void **state)
+{
+	static size_t at[1024];
+	struct mk *m = malloc(sizeof(*m));
+	struct rt_log log;
+	char err[200];
+	size_t n;
+
+	(void)state;
+	assert_non_null(m);
+	mk_init(m);
+	for (int sec = 0; sec < 4; sec++)
+		mk_second(m);
+	n = frames(m->buf, m->len, at, 1024);
+	/* A torn tail alone. */
+	assert_int_equal(logread_buf(m->buf, m->len - 3, &log, err,
+				     sizeof(err)), 0);
+	assert_true(log.damaged && log.damage_tail);
+	assert_int_equal(log.ndamages, 1);
+	assert_int_equal(log.damages[0].start, at[n - 1]);
+	assert_int_equal(log.damages[0].end, m->len - 3);
+	logread_free(&log);
+	/* And damage before it. */
+	m->buf[at[n / 2] + 2] ^= 0x40;
+	assert_int_equal(logread_buf(m->buf, m->len - 3, &log, err,
+				     sizeof(err)), 0);
+	assert_true(log.damaged);
+	assert_false(log.damage_tail);
+	assert_int_equal(log.ndamages, 2);
+	assert_int_equal(log.damages[0].start, at[n / 2]);
+	assert_int_equal(log.damages[0].end, at[n / 2 + 1]);
+	assert_int_equal(log.damages[1].start, at[n - 1]);
+	logread_free(&log);
+	free(m->buf);
+	free(m);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* D2 is linear: 50 MB of random bytes after a header, and 16 MB where
+ * every fourth byte starts a frame of a known type whose length (about a
+ * MiB) fits, each checksum a MiB to check afresh, are scanned in a
+ * moment; 50 MB without the magic are refused at once. */
+static void test_resync_linear(void **state)
+{
+	size_t big = (size_t)50 << 20, head;
+	uint8_t *buf = malloc(big + 4096);
+	uint64_t r = 88172645463325252ull;
+	struct rt_log log;
+	char err[200];
+	struct mk *m = malloc(sizeof(*m));
+	double t;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(m);
+	mk_init(m);
+	head = m->len;
+	memcpy(buf, m->buf, head);
+	for (size_t i = head; i < head + big; i += 8) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		memcpy(buf + i, &r, 8);
+	}
+	t = now_s();
+	assert_int_equal(logread_buf(buf, head + big, &log, err, sizeof(err)),
+			 0);
+	t = now_s() - t;
+	print_message("50 MB of random bytes: %.2f s\n", t);
+	assert_true(t < 10);
+	assert_true(log.damaged);
+	assert_false(log.damage_tail);
+	assert_int_equal(log.ndamages, 1);
+	assert_int_equal(log.damages[0].start, head);
+	assert_int_equal(log.damages[0].end, head + big);
+	logread_free(&log);
+
+	for (size_t i = head; i + 4 <= head + (16 << 20); i += 4)
+		memcpy(buf + i, "\x08\xff\xff\x3f", 4);
+	t = now_s();
+	assert_int_equal(logread_buf(buf, head + (16 << 20), &log, err,
+				     sizeof(err)), 0);
+	t = now_s() - t;
+	print_message("16 MB of 1 MiB frames every 4 bytes: %.2f s\n", t);
+	assert_true(t < 10);
+	assert_int_equal(log.ndamages, 1);
+	logread_free(&log);
+
+	t = now_s();
+	assert_int_equal(logread_buf(buf + head, big, &log, err, sizeof(err)),
+			 -1);
+	assert_true(now_s() - t < 1);
+	free(buf);
+	free(m->buf);
+	free(m);
+}
+
+/* codec_crc32_shift: the CRC of any stretch from those of two prefixes,
+ * for stretches of every size a frame has and beyond 2^30 bytes. */
+static void test_crc32_shift(void **state)
+{
+	size_t len = (size_t)3 << 20;
+	uint8_t *buf = malloc(len);
+	uint64_t r = 1;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++) {
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		buf[i] = (uint8_t)(r >> 56);
+	}
+	for (int k = 0; k < 200; k++) {
+		size_t a, b;
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		a = (size_t)(r >> 33) % len;
+		b = a + (size_t)(r >> 11) % (k < 100 ? 300 : len - a + 1);
+		if (b > len)
+			b = len;
+		assert_int_equal(codec_crc32_fast(0, buf, b),
+				 codec_crc32_shift(codec_crc32_fast(0, buf, a),
+						   b - a) ^
+					 codec_crc32_fast(0, buf + a, b - a));
+	}
+	/* Past 2^30: the same as two shifts. */
+	assert_int_equal(codec_crc32_shift(0x12345678u, ((uint64_t)1 << 31) + 5),
+			 codec_crc32_shift(codec_crc32_shift(0x12345678u,
+							     (uint64_t)1 << 30),
+					   ((uint64_t)1 << 30) + 5));
+	assert_int_equal(codec_crc32_shift(0xdeadbeefu, 0), 0xdeadbeefu);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32_shift),
+		cmocka_unit_test(test_flipped_bytes),
+		cmocka_unit_test(test_cut_batch),
+		cmocka_unit_test(test_tail_after_damage),
+		cmocka_unit_test(test_resync_linear),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
