@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "sysstat.h"
 #include "text.h"
@@ -234,10 +235,26 @@ static uint64_t walk_up(struct cg_mem *m)
 	return room;
 }
 
+uint64_t headroom_as_bytes(const char *procroot)
+{
+	struct rlimit rl;
+	uint64_t vm_kib = 0;
+	char buf[4096];
+	ssize_t n;
+
+	if (getrlimit(RLIMIT_AS, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	if ((n = read_in(procroot, "self/status", buf, sizeof(buf))) > 0 &&
+	    (text_key_u64(buf, (size_t)n, "VmSize:", &vm_kib) < 0 ||
+	     vm_kib > UINT64_MAX / 1024))
+		vm_kib = 0;
+	return room_under((uint64_t)rl.rlim_cur, vm_kib * 1024);
+}
+
 uint64_t headroom_bytes(const char *procroot)
 {
 	static struct cg_mem cg[2]; /* 16 KiB: not on the stack */
-	uint64_t room = UINT64_MAX;
+	uint64_t room = UINT64_MAX, as;
 	char buf[8192];
 	struct sysstat s;
 	ssize_t n;
@@ -246,6 +263,9 @@ uint64_t headroom_bytes(const char *procroot)
 	    sysstat_parse_meminfo(buf, (size_t)n, &s) == 0 &&
 	    s.mem_available_kib < UINT64_MAX / 1024)
 		room = s.mem_available_kib * 1024;
+	as = headroom_as_bytes(procroot);
+	if (as < room)
+		room = as;
 	memset(cg, 0, sizeof(cg));
 	cg[0].v2 = 1;
 	read_groups(procroot, cg);

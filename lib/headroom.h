@@ -8,6 +8,7 @@
 
 /* Bytes, the least of:
  *  - MemAvailable (<procroot>/meminfo);
+ *  - headroom_as_bytes;
  *  - for the process's memory cgroup (<procroot>/self/cgroup: v2's
  *    "0::/path", or a v1 hierarchy with the memory controller), found
  *    where that hierarchy is mounted (<procroot>/self/mountinfo), and for
@@ -18,5 +19,12 @@
  * UINT64_MAX when none of it can be read.  Uses stdio: not for the
  * sampler thread. */
 uint64_t headroom_bytes(const char *procroot);
+
+/* The address space this process may still map: its RLIMIT_AS (ulimit
+ * -v) less what it maps now (VmSize of <procroot>/self/status; 0 when
+ * that cannot be read).  A limit fails an allocation outright, overcommit
+ * or not, so it bounds what the other figures promise.  UINT64_MAX
+ * without a limit. */
+uint64_t headroom_as_bytes(const char *procroot);
 
 #endif

@@ -654,10 +654,13 @@ static int logread_preamble(const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/* F2: the header record, or -1; LOGREAD_NOT_YET where the bytes end
+ * before it, or inside it. */
 static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 			 size_t *off, char *err, size_t errlen)
 {
-	const char *why = "no header record";
+	static const char none[] = "no header record";
+	const char *why = none;
 	const uint8_t *payload;
 	unsigned type;
 	size_t plen;
@@ -674,7 +677,9 @@ static int logread_first(const uint8_t *buf, size_t len, struct rt_log *log,
 	}
 	snprintf(err, errlen, "unusable header at offset %d: %s",
 		 RT_LOG_PREAMBLE_LEN, why);
-	return -1;
+	return why == none || (why == torn_tail &&
+			       buf[RT_LOG_PREAMBLE_LEN] == RT_REC_HEADER) ?
+		       LOGREAD_NOT_YET : -1;
 }
 
 int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
@@ -857,16 +862,20 @@ static int logread_next(struct logread_state *st, const uint8_t *buf,
 	return 0;
 }
 
-int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
-		       struct rt_log *log, char *err, size_t errlen)
+/* logread_buf_budget, or LOGREAD_NOT_YET where the bytes end before the
+ * header record is whole. */
+static int logread_decode(const uint8_t *buf, size_t len, size_t budget,
+			  struct rt_log *log, char *err, size_t errlen)
 {
 	struct logread_state st = { .log = log, .budget = budget };
 	size_t off = RT_LOG_PREAMBLE_LEN;
+	int rc;
 
 	memset(log, 0, sizeof(*log));
-	if (logread_preamble(buf, len, log, err, errlen) < 0 ||
-	    logread_first(buf, len, log, &off, err, errlen) < 0)
+	if (logread_preamble(buf, len, log, err, errlen) < 0)
 		return -1;
+	if ((rc = logread_first(buf, len, log, &off, err, errlen)) < 0)
+		return rc;
 	logsync_init(&st.sync, buf, len, logread_type_known);
 	while (off < len && logread_next(&st, buf, len, &off) == 0)
 		;
@@ -878,34 +887,46 @@ int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 	return 0;
 }
 
-/* Read all of fd, whatever it is (a file, a pipe, /dev/stdin), or its
- * first max bytes when it holds more (*more set): st_size is only the
- * first guess.  Returns the bytes (caller frees) or NULL. */
-static uint8_t *logread_all(int fd, size_t guess, size_t max, size_t *len,
+int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
+		       struct rt_log *log, char *err, size_t errlen)
+{
+	return logread_decode(buf, len, budget, log, err, errlen) < 0 ? -1 : 0;
+}
+
+/* The bytes of fd after the npre of its preamble, which are in pre: up
+ * to max in all (*more set when there are more) and never past stop (a
+ * trailing hole: zeros, logread_data_end; SIZE_MAX: none).  guess (the
+ * size of a file; 0: not known, a pipe) sizes the buffer at once, within
+ * max: a file larger than that is never asked for whole.  Where the
+ * buffer cannot grow, the read ends there as at max.  Returns the bytes
+ * (caller frees) or NULL with err said. */
+static uint8_t *logread_all(int fd, const uint8_t *pre, size_t npre,
+			    size_t guess, size_t max, size_t stop, size_t *len,
 			    int *more, char *err, size_t errlen)
 {
-	size_t cap = guess > 0 && guess < max ? guess + 1
-		     : max < 65536		 ? max + 1
-						 : 65536;
-	uint8_t *buf = malloc(cap), *p;
+	size_t want = stop <= max ? stop : max + 1; /* the byte past max */
+	size_t cap = guess ? guess + 1 : 65536;
+	uint8_t *buf, *p;
 
-	*len = 0;
+	cap = cap < want ? cap : want;
+	cap = cap > npre ? cap : npre;
+	if (!(buf = malloc(cap)) && cap > 65536)
+		buf = malloc(cap = 65536);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	memcpy(buf, pre, npre);
+	*len = npre;
 	*more = 0;
-	while (buf) {
+	while (*len < want) {
 		ssize_t n;
 		if (*len == cap) {
-			size_t ncap = cap < max / 2   ? cap * 2
-				      : max < SIZE_MAX ? max + 1
-							: max;
-
-			if (cap > max) { /* a byte past max came: there is more */
-				*len = max;
-				*more = 1;
+			size_t ncap = cap < want / 2 ? cap * 2 : want;
+			if (!(p = realloc(buf, ncap))) {
+				*more = 1; /* as far as memory went */
 				return buf;
 			}
-			p = realloc(buf, ncap);
-			if (!p)
-				break;
 			buf = p;
 			cap = ncap;
 		}
@@ -919,26 +940,32 @@ static uint8_t *logread_all(int fd, size_t guess, size_t max, size_t *len,
 			return NULL;
 		}
 		if (n == 0)
-			return buf;
+			break;
 		*len += (size_t)n;
 	}
-	free(buf);
-	snprintf(err, errlen, "out of memory");
-	return NULL;
+	if (*len > max) {
+		*len = max;
+		*more = 1;
+	}
+	return buf;
 }
 
 /* What decoding may take: three quarters of the headroom (the outputs need
  * some too), and never less than LOGREAD_MIN_BUDGET: a group over its
  * limit while the kernel reclaims shows none, and a log of a few samples
- * always fits. */
+ * always fits.  An address-space limit (ulimit -v) is the exception: it
+ * is hard, and no floor goes above it. */
 #define LOGREAD_MIN_BUDGET ((uint64_t)64 << 20)
 
 static size_t logread_room(void)
 {
 	uint64_t room = headroom_bytes("/proc") / 4 * 3;
+	uint64_t as = headroom_as_bytes("/proc") / 4 * 3;
 
 	if (room < LOGREAD_MIN_BUDGET)
 		room = LOGREAD_MIN_BUDGET;
+	if (room > as)
+		room = as;
 	return room < SIZE_MAX ? (size_t)room : SIZE_MAX;
 }
 
@@ -948,44 +975,194 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 	return logread_file_budget(path, 0, log, err, errlen);
 }
 
+/* D5: what is not a regular file, in words. */
+static const char *logread_kind(mode_t mode)
+{
+	return S_ISCHR(mode)    ? "a character device"
+	       : S_ISBLK(mode)  ? "a block device"
+	       : S_ISSOCK(mode) ? "a socket"
+	       : S_ISFIFO(mode) ? "a FIFO"
+				: "neither a file nor a FIFO";
+}
+
+/* path opened for reading (sb its status), or -1.  Only a regular file or a FIFO (a pipe) is
+ * opened: a device is refused before it is opened (/dev/zero never ends),
+ * and a FIFO is opened without waiting for a writer (D5). */
+static int logread_open(const char *path, struct stat *sb, char *err,
+			size_t errlen)
+{
+	int fd;
+
+	if (stat(path, sb) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb->st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode) && !S_ISFIFO(sb->st_mode))
+		goto refuse;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, sb) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISREG(sb->st_mode) || S_ISFIFO(sb->st_mode))
+		return fd;
+	close(fd); /* the path changed under us */
+refuse:
+	snprintf(err, errlen, "not a regular file (%s)",
+		 logread_kind(sb->st_mode));
+	return -1;
+}
+
+/* The first bytes of fd, up to the preamble's 12 (fewer: the file ends),
+ * into pre.  A FIFO is read only while a writer holds it open: one with
+ * none is refused instead of waited for, forever perhaps (D5). */
+static int logread_head(int fd, const struct stat *sb, uint8_t *pre,
+			size_t *npre, char *err, size_t errlen)
+{
+	int fifo = S_ISFIFO(sb->st_mode), flags = fcntl(fd, F_GETFL);
+
+	*npre = 0;
+	while (*npre < RT_LOG_PREAMBLE_LEN) {
+		ssize_t n = read(fd, pre + *npre, RT_LOG_PREAMBLE_LEN - *npre);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && flags >= 0) {
+			fcntl(fd, F_SETFL, flags & ~O_NONBLOCK); /* a writer */
+			flags = -1;
+			continue;
+		}
+		if (n < 0) {
+			snprintf(err, errlen, "read error at offset %zu: %s",
+				 *npre, strerror(errno));
+			return -1;
+		}
+		if (n == 0 && fifo && flags >= 0 && *npre == 0) {
+			snprintf(err, errlen, "not a regular file (a FIFO "
+				 "without a writer)");
+			return -1;
+		}
+		if (n == 0)
+			break;
+		*npre += (size_t)n;
+	}
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return 0;
+}
+
+/* Where the data of a regular file of size bytes ends when a hole runs
+ * from there to its end (a sparse file; a file system that kept a crashed
+ * writer's file size but not its last blocks): zeros, not worth reading
+ * (D1's tail).  size where there is none or the file system cannot say. */
+static size_t logread_data_end(int fd, size_t size)
+{
+	off_t hole = 0;
+
+	for (;;) {
+		off_t data = lseek(fd, hole, SEEK_DATA);
+		if (data < 0)
+			return errno == ENXIO ? (size_t)hole : size;
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole >= size)
+			return size;
+	}
+}
+
+/* The read stopped at len, where the file holds more: decoding is said
+ * to stop there as for memory, the cut record (a torn last stretch) not
+ * taken for damage. */
+static void logread_cut(struct rt_log *log, size_t len, size_t max)
+{
+	struct rt_damage *last = log->ndamages ?
+					 &log->damages[log->ndamages - 1] : NULL;
+	uint64_t at = len;
+
+	if (log->damage_memory)
+		return; /* decoding stopped before */
+	if (last && last->end == len && strcmp(last->why, torn_tail) == 0) {
+		at = last->start;
+		if (--log->ndamages == 0)
+			log->damaged = 0;
+	}
+	logread_stop_memory(log, at, "the file is larger", max, " for it");
+}
+
+/* The bytes [len, size) are a hole to the end of the file: zeros, the
+ * tail of a writer whose blocks a crash lost (logread_is_tail), the last
+ * damaged stretch made to run to the end, or one added. */
+static void logread_hole(struct rt_log *log, size_t len, uint64_t size)
+{
+	struct rt_damage *d;
+
+	if (log->damage_memory)
+		return;
+	if (log->ndamages && log->damages[log->ndamages - 1].end == len) {
+		log->damages[log->ndamages - 1].end = size;
+		return;
+	}
+	d = realloc(log->damages, (log->ndamages + 1) * sizeof(*d));
+	if (!d)
+		return;
+	log->damages = d;
+	d += log->ndamages++;
+	*d = (struct rt_damage){ len, size, "zeros to the end of the file" };
+	if (!log->damaged)
+		logread_damage(log, len, "%s", d->why);
+	log->damage_tail = log->ndamages == 1;
+}
+
+/* A regular file that ends inside a preamble's first bytes (empty, or
+ * part of the magic) may be a log being written. */
+static int logread_partial(const struct stat *sb, const uint8_t *pre,
+			   size_t n)
+{
+	return S_ISREG(sb->st_mode) && n < RT_LOG_PREAMBLE_LEN &&
+	       memcmp(pre, RT_LOG_MAGIC,
+		      n < RT_LOG_MAGIC_LEN ? n : RT_LOG_MAGIC_LEN) == 0;
+}
+
 int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 			char *err, size_t errlen)
 {
+	size_t total = budget ? budget : logread_room(), npre, len;
+	size_t size = 0, data = 0;
+	uint8_t pre[RT_LOG_PREAMBLE_LEN], *buf = NULL;
 	struct stat sb;
-	uint8_t *buf;
-	size_t len;
-	int fd, rc = -1, more;
+	int fd, rc, more;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
+	if ((fd = logread_open(path, &sb, err, errlen)) < 0)
+		return fd;
+	rc = logread_head(fd, &sb, pre, &npre, err, errlen);
+	/* The magic first: /dev/zero or a 2 GiB hole is no log. */
+	if (rc == 0 && logread_preamble(pre, npre, log, err, errlen) < 0)
+		rc = logread_partial(&sb, pre, npre) ? LOGREAD_NOT_YET : -1;
+	if (rc == 0 && S_ISREG(sb.st_mode)) {
+		size = (size_t)sb.st_size;
+		data = logread_data_end(fd, size);
+		lseek(fd, (off_t)npre, SEEK_SET);
 	}
-	if (S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "is a directory");
-		goto out;
-	}
-	/* The file itself in memory first, as much of it as memory allows
-	 * (a hostile or huge file must not bring the OOM killer either),
-	 * then what is left for decoding it. */
-	buf = logread_all(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0,
-			  budget ? budget : logread_room(), &len, &more, err,
-			  errlen);
-	if (buf) {
-		rc = logread_buf_budget(buf, len, budget ? budget :
-					logread_room(), log, err, errlen);
-		/* Cut at the memory's end, not damaged there: say so, unless
-		 * real damage came first. */
-		if (rc == 0 && more && (!log->damaged || log->damage_tail)) {
-			logread_stop_memory(log, log->damaged ?
-						    log->damage_offset : len,
-					    "the file is larger", len, "");
-		}
-		free(buf);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
+	/* The file, at most half the memory rtrack-dump may use, the rest
+	 * for decoding it; all of a live log, which may have grown, but not
+	 * a hole at its end. */
+	if (rc == 0)
+		buf = logread_all(fd, pre, npre, data, total / 2,
+				  data < size ? data : SIZE_MAX, &len, &more,
+				  err, errlen);
+	close(fd);
+	if (!buf)
+		return rc < 0 ? rc : -1;
+	rc = logread_decode(buf, len, total - len, log, err, errlen);
+	if (rc == 0 && more)
+		logread_cut(log, len, total / 2);
+	else if (rc == 0 && data < size)
+		logread_hole(log, len, size);
+	free(buf);
 	return rc;
 }
 

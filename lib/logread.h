@@ -82,16 +82,28 @@ int logread_buf(const uint8_t *buf, size_t len, struct rt_log *log,
 int logread_buf_budget(const uint8_t *buf, size_t len, size_t budget,
 		       struct rt_log *log, char *err, size_t errlen);
 
-/* Read and decode a file: its bytes up to, and then their decoding within,
- * three quarters of the memory the machine and this process's cgroup have
- * free (headroom_bytes), at least 64 MiB each; -1 with strerror text when
- * the file cannot be read. */
+/* logread_file's answer for a file that may yet become a log (--follow
+ * waits for it): it ends before its preamble and header record are whole
+ * (empty, say).  A reason is in err as for -1. */
+#define LOGREAD_NOT_YET (-2)
+
+/* Read and decode a file within three quarters of the memory the machine,
+ * this process's cgroup and its address-space limit leave it
+ * (headroom_bytes; at least 64 MiB, but never past the address-space
+ * limit): the file's bytes, at most half of that, and their decoding, the
+ * rest.  The preamble is read and checked first.  Only a regular file or
+ * a FIFO with a writer (a pipe) is read: anything else is refused without
+ * being read (FORMAT.md D5), a FIFO without a writer without waiting for
+ * one.  A hole that runs to the end of the file is not read: its zeros are
+ * the log's tail.  Returns 0 (see logread_buf), -1 with a one-line reason
+ * (strerror text, "not a regular file (a FIFO)", "not an rtrack log ..."),
+ * or LOGREAD_NOT_YET. */
 int logread_file(const char *path, struct rt_log *log, char *err,
 		 size_t errlen);
 
-/* As logread_file, with budget bytes for the file and again for decoding
- * it instead of what the headroom allows (0: that).  A file larger than
- * the budget is read up to it and stops there as for memory. */
+/* As logread_file, with budget bytes in all instead of what the headroom
+ * allows (0: that).  A file larger than half the budget is read up to
+ * there and stops as for memory. */
 int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 			char *err, size_t errlen);
 

@@ -483,6 +483,254 @@ static void test_crc32_shift(void **state)
 	free(buf);
 }
 
+/* ---- Files that are no log ---- */
+
+/* Run fn in a child within limit seconds: 0 when it exited 0. */
+static int in_child(int (*fn)(void *), void *arg, int limit)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm((unsigned)limit + 1);
+		_exit(fn(arg));
+	}
+	for (int i = 0; i < limit * 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1; /* it hung */
+}
+
+static char tmp[] = "/tmp/rtrack-damage-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmp) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return rmdir(tmp);
+}
+
+static int read_fifo_alone(void *path)
+{
+	struct rt_log log;
+	char err[200];
+
+	return logread_file(path, &log, err, sizeof(err)) == -1 &&
+			       strstr(err, "not a regular file (a FIFO")
+		       ? 0
+		       : 1;
+}
+
+/* A FIFO that no one writes is refused, never waited for; one whose
+ * writer wrote a log (a pipe) is read. */
+static void test_fifo(void **state)
+{
+	char path[64];
+	struct rt_log log;
+	char err[200];
+	struct mk *m = malloc(sizeof(*m));
+	int keep, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(m);
+	snprintf(path, sizeof(path), "%s/fifo", tmp);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(in_child(read_fifo_alone, path, 5), 0);
+
+	/* A writer: a small log (within the pipe's buffer), its end closed
+	 * before the reader comes, the pipe kept by a reader of ours. */
+	mk_init(m);
+	mk_second(m);
+	mk_end(m);
+	assert_true(m->len < 60000);
+	keep = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(keep >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY);
+		_exit(fd >= 0 && write(fd, m->buf, m->len) == (ssize_t)m->len ?
+			      0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	assert_int_equal(logread_file(path, &log, err, sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_int_equal(log.nsamples, 10);
+	assert_true(log.has_end);
+	logread_free(&log);
+	close(keep);
+	unlink(path);
+	free(m->buf);
+	free(m);
+}
+
+/* A device is refused before it is read: /dev/zero never ends. */
+static void test_dev_zero(void **state)
+{
+	struct rt_log log;
+	char err[200];
+	double t = now_s();
+
+	(void)state;
+	assert_int_equal(logread_file_budget("/dev/zero", 64 << 20, &log, err,
+					     sizeof(err)), -1);
+	assert_string_equal(err, "not a regular file (a character device)");
+	assert_true(now_s() - t < 1);
+}
+
+/* Peak RSS of this process in KiB. */
+static long maxrss_kib(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* A 2 GiB hole alone: no magic, refused after 12 bytes, the peak RSS
+ * (the child's, from the parent's at the fork) not raised. */
+static int read_hole(void *path)
+{
+	long before = maxrss_kib();
+	struct rt_log log;
+	char err[200];
+
+	if (logread_file(path, &log, err, sizeof(err)) != -1 ||
+	    !strstr(err, "not an rtrack log"))
+		return 1;
+	return maxrss_kib() - before < 64 * 1024 ? 0 : 2;
+}
+
+/* A log with a hole after it to 2 GiB (a crash that kept the size): the
+ * log, and the zeros as its tail, without reading them. */
+static int read_log_and_hole(void *path)
+{
+	long before = maxrss_kib();
+	struct rt_log log;
+	char err[200];
+	int ok;
+
+	if (logread_file(path, &log, err, sizeof(err)) != 0)
+		return 1;
+	ok = log.nsamples == 20 && log.damage_tail && log.ndamages == 1 &&
+	     log.damages[0].end == (uint64_t)2 << 30 && !log.has_end;
+	logread_free(&log);
+	if (!ok)
+		return 2;
+	return maxrss_kib() - before < 64 * 1024 ? 0 : 3;
+}
+
+static void test_sparse(void **state)
+{
+	char path[64];
+	struct mk *m = malloc(sizeof(*m));
+	int fd;
+
+	(void)state;
+	assert_non_null(m);
+	snprintf(path, sizeof(path), "%s/sparse", tmp);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)2 << 30), 0);
+	assert_int_equal(in_child(read_hole, path, 5), 0);
+
+	mk_init(m);
+	mk_second(m);
+	mk_second(m);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(write(fd, m->buf, m->len), (ssize_t)m->len);
+	assert_int_equal(ftruncate(fd, (off_t)2 << 30), 0);
+	close(fd);
+	assert_int_equal(in_child(read_log_and_hole, path, 5), 0);
+	unlink(path);
+	free(m->buf);
+	free(m);
+}
+
+/* What this process maps now (VmSize), in bytes. */
+static uint64_t vm_size(void)
+{
+	char line[256];
+	unsigned long long kib = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %llu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib * 1024;
+}
+
+#define BIG_SAMPLES 400000
+
+/* Under ulimit -v, 64 MiB above what the process maps: the part of the log
+ * that fits, stopped as for memory, never "out of memory" with nothing. */
+static int read_under_limit(void *path)
+{
+	struct rlimit rl;
+	struct rt_log log;
+	char err[200];
+	int rc;
+
+	rl.rlim_cur = rl.rlim_max = vm_size() + ((rlim_t)64 << 20);
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		return 1;
+	if ((rc = logread_file(path, &log, err, sizeof(err))) != 0) {
+		fprintf(stderr, "logread_file: %d %s\n", rc, err);
+		return 2;
+	}
+	rc = log.damaged && log.damage_memory && !log.damage_tail &&
+	     log.ndamages == 0 && log.nsamples > 10000 &&
+	     log.nsamples < BIG_SAMPLES && strstr(log.damage, "memory");
+	if (!rc)
+		fprintf(stderr, "%zu samples, %s\n", log.nsamples, log.damage);
+	logread_free(&log);
+	return rc ? 0 : 3;
+}
+
+static void test_address_space_limit(void **state)
+{
+	char path[64];
+	struct mk *m;
+	int fd;
+
+	(void)state;
+#ifdef UNDER_ASAN
+	skip(); /* its shadow memory is far above any such limit */
+#endif
+	m = malloc(sizeof(*m));
+	assert_non_null(m);
+	snprintf(path, sizeof(path), "%s/big", tmp);
+	mk_init(m);
+	for (int i = 0; i < BIG_SAMPLES; i++) {
+		mk_sample(m);
+		if (i % 10 == 9)
+			mk_flush(m);
+	}
+	mk_end(m);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, m->buf, m->len), (ssize_t)m->len);
+	close(fd);
+	free(m->buf);
+	free(m);
+	assert_int_equal(in_child(read_under_limit, path, 8), 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,7 +739,11 @@ int main(void)
 		cmocka_unit_test(test_cut_batch),
 		cmocka_unit_test(test_tail_after_damage),
 		cmocka_unit_test(test_resync_linear),
+		cmocka_unit_test(test_fifo),
+		cmocka_unit_test(test_dev_zero),
+		cmocka_unit_test(test_sparse),
+		cmocka_unit_test(test_address_space_limit),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "headroom.h"
 #include "scratch.h"
@@ -189,6 +192,40 @@ static void escaped_mount_point(void **state)
 	assert_true(headroom_bytes(proc) == 50000);
 }
 
+/* An address-space limit (ulimit -v) less what is mapped (VmSize) bounds
+ * the headroom, whatever MemAvailable says: in a child, where the limit
+ * can be set and the test's own mappings stay as they are. */
+static void address_space(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	put("proc/meminfo", MEMINFO);
+	put("proc/self/status", "Name:\tx\nVmPeak:\t 9000 kB\n"
+	    "VmSize:\t    4000 kB\nVmRSS:\t 100 kB\n");
+	assert_true(headroom_as_bytes(proc) == UINT64_MAX);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { (rlim_t)1 << 30, (rlim_t)1 << 30 };
+		int ok = setrlimit(RLIMIT_AS, &rl) == 0 &&
+			 headroom_as_bytes(proc) == (1u << 30) - 4000 * 1024 &&
+			 headroom_bytes(proc) == 600 * 1024;
+		/* Below MemAvailable's 600 KiB: the limit decides. */
+		rl.rlim_cur = 4000 * 1024 + 1000;
+		ok = ok && setrlimit(RLIMIT_AS, &rl) == 0 &&
+		     headroom_bytes(proc) == 1000;
+		/* Over the limit already: no room. */
+		rl.rlim_cur = 1000;
+		ok = ok && setrlimit(RLIMIT_AS, &rl) == 0 &&
+		     headroom_bytes(proc) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mount_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(escaped_mount_point, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(address_space, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

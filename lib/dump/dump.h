@@ -62,7 +62,9 @@ int dump_check(FILE *out, const struct rt_log *log, const char *name);
 
 /* Watch the log at path grow: one line per new sample until its end
  * record, until its root is gone, or until stop() says so (checked at
- * least every second). */
+ * least every second).  A file that does not exist yet, or ends before its
+ * header, is waited for; -2, said on stderr, for what will never be a log
+ * to follow (not a regular file, not a log, a newer format). */
 int dump_follow(FILE *out, const char *path, int (*stop)(void));
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -93,19 +94,62 @@ static int follow_root_gone(const struct rt_log *log)
 	       errno == ESRCH;
 }
 
+/* The file is not there (yet). */
+static int follow_absent(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) < 0 && errno == ENOENT;
+}
+
+/* How the log ended, with its damage: damage before the end is no reason
+ * to stop (decoding goes on after it, FORMAT.md D2), nor is a torn tail
+ * while the job lives (a write in progress). */
+static void follow_end(FILE *out, const struct rt_log *log,
+		       const struct job_end *e)
+{
+	char what[1024];
+
+	if (log->damaged) {
+		dump_damage_text(what, sizeof what, log, 4);
+		fprintf(out, "log %s\n", what);
+	}
+	dump_exit_words(what, sizeof what, e);
+	if (e->by != JOB_END_NONE)
+		fprintf(out, "ended: %s\n", what);
+	else if (!log->damaged || log->damage_tail)
+		fputs("ended without end record (killed or crashed)\n", out);
+	else
+		fprintf(out, "ended: %s\n", dump_no_end(log));
+}
+
 int dump_follow(FILE *out, const char *path, int (*stop)(void))
 {
 	size_t shown = 0, lines = 0;
-	int waited = 0, gone = 0;
+	int waited = 0, gone = 0, rc;
+	struct stat sb;
 
+	/* A FIFO is read once: --follow watches a file grow.  (A device
+	 * logread_file refuses.) */
+	if (stat(path, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		fprintf(stderr, "rtrack-dump: %s: not a regular file (a FIFO): "
+			"--follow watches a log file as it grows\n", path);
+		return -2;
+	}
 	while (!stop()) {
 		struct rt_log log;
 		struct job_end e;
 		char err[256];
 		uint64_t wait_ns;
 
-		if (logread_file(path, &log, err, sizeof err) < 0) {
-			/* The job may not have started yet: say so once. */
+		if ((rc = logread_file(path, &log, err, sizeof err)) < 0) {
+			/* The job may not have started yet: say so once.
+			 * Anything else will never be a log. */
+			if (rc != LOGREAD_NOT_YET && !follow_absent(path)) {
+				fprintf(stderr, "rtrack-dump: %s: %s\n", path,
+					err);
+				return -2;
+			}
 			if (!waited++)
 				fprintf(stderr, "rtrack-dump: %s: %s; waiting\n",
 					path, err);
@@ -121,26 +165,15 @@ int dump_follow(FILE *out, const char *path, int (*stop)(void))
 		/* A root reaped by the rtrack wrapper is gone a moment
 		 * before its REAPED record comes: one more look for it. */
 		job_end_get(&log, &e);
-		if (e.by == JOB_END_NONE && !log.damaged &&
+		if (e.by == JOB_END_NONE && !log.damage_memory &&
 		    follow_root_gone(&log) && !gone++) {
 			logread_free(&log);
 			follow_sleep(200000000ull);
 			continue;
 		}
-		if (e.by != JOB_END_NONE || log.damaged || gone) {
-			char what[128];
-
-			dump_exit_words(what, sizeof what, &e);
-			if (e.by != JOB_END_NONE)
-				fprintf(out, "ended: %s\n", what);
-			else if (!log.damaged)
-				fputs("ended without end record (killed or "
-				      "crashed)\n", out);
-			else
-				fprintf(out, "log %s offset %llu: %s\n",
-					dump_damage_what(&log),
-					(unsigned long long)log.damage_offset,
-					log.damage);
+		/* Stopped for memory, the rest cannot be shown. */
+		if (e.by != JOB_END_NONE || log.damage_memory || gone) {
+			follow_end(out, &log, &e);
 			logread_free(&log);
 			break;
 		}

@@ -90,8 +90,9 @@ static const char usage[] =
 	"Several logs (a job's ranks, runs of one job; a directory: every log\n"
 	"in it) give one summary with a row each and the totals; csv rows get\n"
 	"a host column, json an array.\n"
-	"Exit status: 0 shown (a damaged log is shown up to the damage, with a\n"
-	"warning; --check: 1), 2 unusable input or bad arguments.\n";
+	"Exit status: 0 shown (a damaged log without its damaged bytes, with a\n"
+	"warning; --check: 1), 2 unusable input (not a log; not a regular file\n"
+	"or a pipe) or bad arguments.\n";
 
 struct args {
 	int follow, check;
@@ -387,6 +388,7 @@ static int follow_stop(void)
 static int follow(FILE *out, const struct args *a)
 {
 	struct sigaction sa;
+	int rc;
 
 	if (a->nlogs != 1) {
 		fprintf(stderr, "rtrack-dump: --follow takes one log\n");
@@ -396,7 +398,8 @@ static int follow(FILE *out, const struct args *a)
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return dump_follow(out, a->logs[0], follow_stop) < 0 ? 1 : 0;
+	rc = dump_follow(out, a->logs[0], follow_stop);
+	return rc == -2 ? 2 : rc < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
