@@ -448,6 +448,60 @@ static void test_resync_linear(void **state)
 	free(m);
 }
 
+/* Fifty stretches of garbage of up to 70 KB, each followed by a PROC
+ * record of some 600 bytes (checked through two prefix CRCs, not
+ * directly) and an EXIT record: each stretch is found exactly, every
+ * record after it read, the scan's checkpoints carried from one stretch
+ * to the next or started afresh as the gaps require. */
+static void test_resync_long_records(void **state)
+{
+	struct mk *m = malloc(sizeof(*m));
+	uint64_t r = 0x9e3779b97f4a7c15ull, starts[50], ends[50];
+	size_t nd = 0;
+	struct rt_log log;
+	char err[200];
+	uint8_t junk[70000];
+
+	(void)state;
+	assert_non_null(m);
+	mk_init(m);
+	for (int k = 0; k < 50; k++) {
+		struct rt_proc p = { .pid = (uint32_t)(100 + k), .ppid = 1 };
+		size_t n;
+
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		n = k % 5 == 4 ? 0 : (size_t)(r >> 33) % sizeof(junk);
+		for (size_t i = 0; i < n; i++) {
+			r = r * 6364136223846793005ull + 1;
+			junk[i] = (uint8_t)(r >> 56);
+		}
+		if (n) {
+			starts[nd] = m->len;
+			ends[nd++] = m->len + n;
+			mk_put(m, junk, n);
+		}
+		memset(p.cmdline, 'a' + k % 26, RT_PROC_CMDLINE_MAX - 1);
+		assert_int_equal(logwrite_proc(&m->b, &p), 0);
+		assert_true(m->b.len > 500);
+		mk_flush(m);
+		mk_exit(m);
+	}
+	assert_int_equal(logread_buf(m->buf, m->len, &log, err, sizeof(err)),
+			 0);
+	assert_int_equal(log.nprocs, 50);
+	assert_int_equal(log.nexits, 50);
+	assert_int_equal(log.ndamages, nd);
+	for (size_t i = 0; i < nd; i++) {
+		assert_int_equal(log.damages[i].start, starts[i]);
+		assert_int_equal(log.damages[i].end, ends[i]);
+	}
+	for (int k = 0; k < 50; k++)
+		assert_int_equal(log.procs[k].pid, 100 + k);
+	logread_free(&log);
+	free(m->buf);
+	free(m);
+}
+
 /* codec_crc32_shift: the CRC of any stretch from those of two prefixes,
  * for stretches of every size a frame has and beyond 2^30 bytes. */
 static void test_crc32_shift(void **state)
@@ -739,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_cut_batch),
 		cmocka_unit_test(test_tail_after_damage),
 		cmocka_unit_test(test_resync_linear),
+		cmocka_unit_test(test_resync_long_records),
 		cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_dev_zero),
 		cmocka_unit_test(test_sparse),
