@@ -24,11 +24,22 @@ static size_t time_steps_back(const struct rt_log *log)
 
 const char *dump_no_end(const struct rt_log *log)
 {
+	static char away[RT_PROC_CMDLINE_MAX + 160];
+	const struct rt_exec *x = job_exec_away(log);
+
 	if (log->damage_memory)
 		return "not known: the log was not read to its end";
 	if (log->damaged && !log->damage_tail)
 		return "not known: no end record, but the damage may "
 		       "hide one";
+	if (x) {
+		snprintf(away, sizeof(away),
+			 "not known: exec'd %s, which rtrack cannot enter "
+			 "(static, setuid or without LD_PRELOAD; run it under "
+			 "the rtrack wrapper to record its end)",
+			 x->cmdline);
+		return away;
+	}
 	return "no end record (killed or crashed)";
 }
 
