@@ -335,26 +335,31 @@ static void rtrack_root_string(int aside)
 	strcpy(p, aside ? "-" : rt.path);
 }
 
-/* Create the log with its header.  0 or -errno.  The buffers are static:
- * the constructor runs on the host's stack, which may be tiny (ulimit -s),
- * and only a new root, once per image, gets here. */
+/* Create the log with its header.  0 or -errno.  Not on the stack: the
+ * constructor runs on the host's, which may be tiny (ulimit -s); the
+ * header and its bytes go in the sampler's batch memory, which the root
+ * maps anyway (only a new root, once per image, gets here). */
 static int rtrack_open_new(void)
 {
-	static uint8_t mem[RT_LOG_PREAMBLE_LEN + 6 * 1024];
-	static struct rt_header h;
 	static struct logbuf b;
+	struct rt_header *hp;
+	size_t size;
+	uint8_t *scratch = sampler_scratch(&size);
 	int rc;
 
-	rtrack_header(&h, rtrack_clock_ns(CLOCK_REALTIME));
-	rc = rtrack_path(&h);
+	if (!scratch || size < 2 * sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
+		return -ENOMEM;
+	hp = (struct rt_header *)(void *)(scratch + size / 2);
+	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
+	rc = rtrack_path(hp);
 	if (rc < 0) {
 		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
 			   "' cannot be expanded (use %p, %h, %t, %%); tracking disabled");
 		return rc;
 	}
-	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_init(&b, scratch, size / 2);
 	logwrite_preamble(&b);
-	logwrite_header(&b, &h);
+	logwrite_header(&b, hp);
 	rc = logfile_create(rt.path, &b, &rt.log_id);
 	if (rc < 0)
 		rtrack_say("cannot create ", rt.path,

@@ -136,6 +136,11 @@ void sampler_resume(void);
 int sampler_exec_begin(char *const argv[]);
 void sampler_exec_end(int held);
 
+/* The sampler's batch memory (mapped on first use, the root only), as
+ * scratch for the constructor before the sampler starts: pages the batch
+ * touches anyway.  NULL when it cannot be mapped; *size its bytes. */
+void *sampler_scratch(size_t *size);
+
 /* A fork()ed copy: the sampler's memory is unmapped (it never samples). */
 void sampler_forget(void);
 

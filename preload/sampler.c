@@ -790,15 +790,25 @@ int sampler_daemon(void)
 	return sampler_start(&x);
 }
 
-int sampler_start(const struct rt_exec *exec)
+void *sampler_scratch(size_t *size)
 {
 	if (!mem) {
 		void *m = mmap(NULL, sizeof(*mem), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
-			return -ENOMEM;
+			return NULL;
 		mem = m;
 	}
+	*size = sizeof(mem->batch);
+	return mem->batch;
+}
+
+int sampler_start(const struct rt_exec *exec)
+{
+	size_t size;
+
+	if (!sampler_scratch(&size))
+		return -ENOMEM;
 	logwrite_init(&rt.batch, mem->batch, sizeof(mem->batch));
 	sampler_init_sync();
 	sampler_init_tracker();

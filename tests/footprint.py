@@ -127,11 +127,11 @@ def steady_host(d, traced, seconds=3.0, at=1.5, look=None):
 
 
 def case_rss(d):
-    # Medians of five runs each, alternated: the plain host's resident
+    # Medians of nine runs each, alternated: the plain host's resident
     # libc pages vary by a few hundred KiB from run to run (fault-around),
     # the traced host's hardly.
     runs = [(steady_host(d, True, 1.3, 1.0)[0],
-             steady_host(d, False, 1.3, 1.0)[0]) for _ in range(5)]
+             steady_host(d, False, 1.3, 1.0)[0]) for _ in range(9)]
 
     def median(vals):
         return sorted(vals)[len(vals) // 2]
