@@ -57,6 +57,34 @@ class Run:
         self.rc, self.out, self.err, self.cpu = rc, out, err, cpu
 
 
+def descendants(root, with_root=False):
+    """(pid, ppid, state, wchan, cmdline) of root's live descendants (and
+    of root first, with_root), for the report of a hang."""
+    procs = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{name}/stat").read()
+            rest = stat[stat.rindex(")") + 2:].split()
+            wchan = open(f"/proc/{name}/wchan").read()
+            cmd = open(f"/proc/{name}/cmdline", "rb").read()
+        except OSError:
+            continue
+        procs[int(name)] = (int(rest[1]), rest[0], wchan,
+                            cmd.replace(b"\0", b" ").decode(errors="replace"))
+    out, todo = [], [root]
+    if with_root and root in procs:
+        out.append((root,) + procs[root])
+    while todo:
+        p = todo.pop()
+        for pid, (ppid, st, wchan, cmd) in procs.items():
+            if ppid == p:
+                out.append((pid, ppid, st, wchan, cmd))
+                todo.append(pid)
+    return out
+
+
 def clean_env(extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RTRACK_")}
     env.pop("LD_PRELOAD", None)

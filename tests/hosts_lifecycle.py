@@ -51,29 +51,7 @@ def want_near(value, target, rel, what):
         FAILS.append(str(e))
 
 
-def descendants(root):
-    """(pid, ppid, state, wchan, cmdline) of root's live descendants."""
-    procs = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{name}/stat").read()
-            rest = stat[stat.rindex(")") + 2:].split()
-            wchan = open(f"/proc/{name}/wchan").read()
-            cmd = open(f"/proc/{name}/cmdline", "rb").read()
-        except OSError:
-            continue
-        procs[int(name)] = (int(rest[1]), rest[0], wchan,
-                            cmd.replace(b"\0", b" ").decode(errors="replace"))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        for pid, (ppid, st, wchan, cmd) in procs.items():
-            if ppid == p:
-                out.append((pid, ppid, st, wchan, cmd))
-                todo.append(pid)
-    return out
+descendants = e2e.descendants
 
 
 def run(cmd, cwd, extra, preload=True, timeout=TIMEOUT):

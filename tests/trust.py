@@ -55,29 +55,10 @@ class Result:
 
 
 def live_descendants(root):
-    """'pid state wchan cmdline' of root's live descendants (for a hang)."""
-    procs = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            st = open(f"/proc/{name}/stat").read()
-            rest = st[st.rindex(")") + 2:].split()
-            wchan = open(f"/proc/{name}/wchan").read()
-            cmd = open(f"/proc/{name}/cmdline", "rb").read()
-        except OSError:
-            continue
-        procs[int(name)] = (int(rest[1]), rest[0], wchan,
-                            cmd.replace(b"\0", b" ").decode(errors="replace"))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        for pid, (ppid, st, wchan, cmd) in procs.items():
-            if ppid == p or (pid == root and p == root):
-                if pid != p:
-                    todo.append(pid)
-                out.append(f"{pid} {st} {wchan} {cmd[:120]}")
-    return out
+    """'pid state wchan cmdline' of root and its live descendants (for a
+    hang)."""
+    return [f"{pid} {st} {wchan} {cmd[:120]}"
+            for pid, _, st, wchan, cmd in e2e.descendants(root, True)]
 
 
 def preexec(limits=None, uid=None, norandom=False):
