@@ -8,6 +8,7 @@
  * waits a bounded time, with cancellation off, and never for nothing. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
@@ -384,12 +385,25 @@ static void sampler_do_pause(void)
 	pthread_mutex_unlock(&rt.mu);
 }
 
+/* gcc 12's AddressSanitizer keeps its allocator's locks unheld across
+ * fork(), and a new thread's start inside ASan allocates (ASan's
+ * pthread_getattr_np): a host forking in that instant leaves its child's
+ * allocator locked for good (hosts_exitpaths_fork hung so).  glibc's malloc
+ * is fork-safe and our thread allocates nothing, so only the sanitized test
+ * build makes sampler_spawn wait until the thread has begun. */
+#ifdef __SANITIZE_ADDRESS__
+static atomic_int began;
+#endif
+
 static void *sampler_main(void *arg)
 {
 	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 	unsigned gen;
 
 	(void)arg;
+#ifdef __SANITIZE_ADDRESS__
+	atomic_store(&began, 1);
+#endif
 	sampler_private_fds();
 	/* Started again after a pause: the pause took a sample just now.
 	 * The first sample waits a moment: a host that is done within it (a
@@ -731,7 +745,14 @@ static int sampler_spawn(void)
 	pthread_mutex_lock(&rt.mu);
 	rt.stopped = 0;
 	pthread_mutex_unlock(&rt.mu);
+#ifdef __SANITIZE_ADDRESS__
+	atomic_store(&began, 0);
+#endif
 	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
+#ifdef __SANITIZE_ADDRESS__
+	while (rc == 0 && !atomic_load(&began))
+		sched_yield();
+#endif
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
