@@ -237,7 +237,8 @@ int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
 {
 	uint8_t body[SAMPLE_BODY_MAX];
 	struct rt_pack_field next[RT_SAMPLE_NFIELDS];
-	int keyframe = !b->have_prev, join;
+	int keyframe = !b->have_prev || b->since_key >= LOGWRITE_KEY_EVERY;
+	int join;
 	unsigned i, n = logwrite_nfields(b, s, keyframe);
 	uint64_t written = n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 	uint64_t missing = s->missing & written, present = written & ~missing;
@@ -271,6 +272,7 @@ int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
 		memcpy(b->pack, next, sizeof(next));
 		b->chain_present = present;
 		b->have_prev = 1;
+		b->since_key = keyframe ? 1 : b->since_key + 1;
 	}
 	return rc;
 }
@@ -451,7 +453,8 @@ int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
 	static const struct rt_gpu_values zero;
 	struct rt_gpu_values next[RT_GPU_MAX_DEVICES];
-	int keyframe = !c->have_prev || c->n != n;
+	int keyframe = !c->have_prev || c->n != n ||
+		       c->since_key >= LOGWRITE_KEY_EVERY;
 	unsigned i;
 	int rc;
 
@@ -469,6 +472,7 @@ int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 		memcpy(c->prev, next, n * sizeof(next[0]));
 		c->n = n;
 		c->have_prev = 1;
+		c->since_key = keyframe ? 1 : c->since_key + 1;
 	}
 	return rc;
 }

@@ -14,6 +14,7 @@ struct logbuf {
 	size_t cap, len;
 	struct rt_sample prev; /* last sample encoded: the delta base (S5) */
 	int have_prev;         /* 0 until the first sample: keyframe (S6) */
+	unsigned since_key;    /* samples since the last keyframe */
 	/* The chain's model of each field (FORMAT.md Q8), and the fields
 	 * present in its last SAMPLES record (whose samples the next record
 	 * folds into the model). */
@@ -28,6 +29,12 @@ struct logbuf {
 	unsigned rec_n;
 	uint64_t rec_missing;
 };
+
+/* A chain of deltas restarts with a keyframe at least every this many
+ * samples (and GPU VALUES records), so that damage in the middle of a log
+ * costs the samples up to the next keyframe, not all the rest: a reader
+ * can decode nothing of a chain whose base it lost. */
+#define LOGWRITE_KEY_EVERY 512
 
 /* Use mem[0..cap) as the batch buffer; the first sample will be a keyframe. */
 void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap);
@@ -53,6 +60,7 @@ struct rt_gpu_chain {
 	struct rt_gpu_values prev[RT_GPU_MAX_DEVICES];
 	unsigned n;    /* devices in prev */
 	int have_prev; /* 0 until the first VALUES record */
+	unsigned since_key; /* VALUES records since the last keyframe */
 };
 
 /* GPU records (FORMAT.md G): the device inventory, and the n devices'

@@ -269,6 +269,56 @@ static void test_flipped_bytes(void **state)
 	free(m);
 }
 
+/* A long chain without an exec, damaged a third in: the writer's periodic
+ * keyframes (LOGWRITE_KEY_EVERY) bound what is lost to the samples up to
+ * the next one, and every sample from there on is exact. */
+static void test_keyframe_bounds_loss(void **state)
+{
+	static size_t at[8192];
+	struct mk *m = malloc(sizeof(*m));
+	size_t n, hit, flip, before, resumed;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_non_null(m);
+	mk_init(m);
+	for (int sec = 0; sec < 300; sec++) /* 3000 samples at 10 Hz */
+		mk_second(m);
+	mk_end(m);
+	n = frames(m->buf, m->len, at, 8192);
+	assert_true(n < 8192);
+	flip = m->len / 3;
+	for (hit = 0; at[hit + 1] <= flip; hit++)
+		;
+	m->buf[flip] ^= 0xff;
+	assert_int_equal(logread_buf(m->buf, at[hit], &log, err, sizeof(err)),
+			 0);
+	before = log.nsamples;
+	logread_free(&log);
+
+	assert_int_equal(logread_buf(m->buf, m->len, &log, err, sizeof(err)),
+			 0);
+	assert_int_equal(log.ndamages, 1);
+	assert_true(log.unchained > 0);
+	assert_true(log.nsamples > before);
+	resumed = (size_t)((log.samples[before].time_ns -
+			    1700000000000000000ull) / 100000000);
+	/* The next keyframe after the damaged record, at most one period of
+	 * samples after the last sample decoded before it. */
+	assert_int_equal(resumed % LOGWRITE_KEY_EVERY, 0);
+	assert_true(resumed > before);
+	assert_true(resumed - before <= LOGWRITE_KEY_EVERY);
+	assert_int_equal(log.nsamples, before + (m->i - resumed));
+	for (size_t k = 0; k < before; k++)
+		assert_sample(&log.samples[k], k);
+	for (size_t k = before; k < log.nsamples; k++)
+		assert_sample(&log.samples[k], resumed + (k - before));
+	logread_free(&log);
+	free(m->buf);
+	free(m);
+}
+
 /* Where the frame at off ends (R1), or 0 when it does not fit in len. */
 static size_t frame_end(const uint8_t *buf, size_t len, size_t off)
 {
@@ -790,6 +840,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_shift),
 		cmocka_unit_test(test_flipped_bytes),
+		cmocka_unit_test(test_keyframe_bounds_loss),
 		cmocka_unit_test(test_cut_batch),
 		cmocka_unit_test(test_tail_after_damage),
 		cmocka_unit_test(test_resync_linear),
