@@ -37,3 +37,15 @@ rtrack_add_py_cases(limits.py limits_
 foreach(c ${RTRACK_LIMIT_CASES})
   set_property(TEST limits_${c} APPEND PROPERTY LABELS limits)
 endforeach()
+
+# hostile.py: conditions a pass over hostile hosts found (label
+# integration): tiny thread stacks with big environments, raw system
+# calls, a relative LD_PRELOAD, SIGCHLD through the wrapper, mlockall.
+add_executable(hostile hosts/hostile.c)
+target_link_libraries(hostile PRIVATE pthread)
+set_target_properties(hostile PROPERTIES
+    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+rtrack_add_py_cases(hostile.py hostile_
+    ";RTRACK_HOSTILE=$<TARGET_FILE:hostile>;RTRACK_WRAPPER=$<TARGET_FILE:rtrack_wrapper>"
+    env_small_thread raw_namespaces raw_seccomp relative_preload
+    wrapper_sigchld mlock python_fork_warning)

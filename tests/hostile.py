@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Hostile conditions: one case per way a job behaved differently under
+the preload in a pass over hostile conditions (tiny thread stacks with big
+environments, raw system calls that libc wrappers would have shown
+rtrack, a relative LD_PRELOAD, an ignored SIGCHLD through the wrapper,
+mlockall under RLIMIT_MEMLOCK, Python's fork warning).  Each runs the host
+with and without the preload (trust.Pair) and must see no difference.
+
+Usage: hostile.py CASE   (RTRACK_PRELOAD, RTRACK_DUMP, RTRACK_HOSTILE and
+RTRACK_WRAPPER come from ctest)."""
+import glob
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e  # noqa: E402
+import trust  # noqa: E402
+from e2e import PRELOAD, check  # noqa: E402
+from trust import Pair, Each, mkdir, NOBODY  # noqa: E402
+
+HOSTILE = os.environ.get("RTRACK_HOSTILE", "")
+WRAPPER = os.environ.get("RTRACK_WRAPPER", "")
+Skip = e2e.Skip
+
+
+def need(path, what):
+    if not path or not os.path.exists(path):
+        raise Skip(f"{what} not built")
+
+
+def case_env_small_thread(d):
+    # An exec (or posix_spawn) from a thread with a 16-32 KiB stack, with
+    # an environment that kept LD_PRELOAD but not RTRACK_ROOT: the
+    # interposed exec copies the environment onto the caller's stack
+    # (alloca, 8 bytes an entry) and the child died of SIGSEGV where the
+    # bare exec works.  Past 65536 entries the copy is skipped and the
+    # child becomes a root of its own (a second log, a second line).
+    need(HOSTILE, "hostile host")
+    each = Each()
+    for how, n, kib in (("exec", 2000, 16), ("exec", 6000, 32),
+                        ("spawn", 6000, 16), ("exec", 70000, 64)):
+        each(f"{how} {n} entries on {kib} KiB", Pair, d,
+             f"{how}-{n}-{kib}", [HOSTILE, "envexec", how, str(n), str(kib)],
+             {"RTRACK_INTERVAL": "0.05"})
+    each.done()
+
+
+def case_raw_namespaces(d):
+    # syscall(SYS_unshare, CLONE_NEWUSER) and syscall(SYS_setns, mnt):
+    # the libc wrappers step the sampler out, the raw calls (through the
+    # interposed syscall(), which only watches for seccomp) failed EINVAL.
+    need(HOSTILE, "hostile host")
+    each = Each()
+    for mode in ("rawunshare", "rawsetns"):
+        bare = trust.go([HOSTILE, mode], d, preload=False)
+        if b": ok" not in bare.out:
+            print(f"not judged: {mode} fails bare: {bare.describe()}")
+            continue
+        each(mode, Pair, d, mode, [HOSTILE, mode])
+    each.done()
+
+
+def case_raw_seccomp(d):
+    # A filter installed with a raw syscall instruction (no libc wrapper
+    # for rtrack to see) that kills on openat: the descendant's exit
+    # record opens /proc/self/status to look for a filter, and dies of
+    # SIGSYS; with TSYNC the root's sampler does at its next sample.
+    need(HOSTILE, "hostile host")
+    each = Each()
+    each("descendant", Pair, d, "desc",
+         ["sh", "-c", f"{HOSTILE} rawseccomp; echo rc=$?"])
+    each("root, tsync", Pair, d, "root", [HOSTILE, "rawseccomp", "tsync"],
+         {"RTRACK_INTERVAL": "0.02"})
+    each.done()
+
+
+def case_relative_preload(d):
+    # README's first example is LD_PRELOAD=build/librtrack_preload.so: a
+    # job that changes directory and starts a program got ld.so's
+    # "ERROR: ld.so: object ... cannot be preloaded" in its stderr, once
+    # per process.
+    cmd = ["sh", "-c", "cd /; /bin/true; echo done"]
+    pr = Pair(d, "rel", cmd, preload=False)  # for the directories
+    rel = os.path.relpath(PRELOAD, pr.tdir)
+    t = trust.go(cmd, pr.tdir, {"RTRACK_OUTPUT":
+                                os.path.join(pr.ldir, "r-%p.bin")},
+                 preload=rel)
+    check((t.rc, t.out) == (pr.plain.rc, pr.plain.out), t.describe())
+    check(e2e.without_rtrack(t.err) == pr.plain.err,
+          f"LD_PRELOAD={rel}: stderr {t.err!r}, plain {pr.plain.err!r}")
+
+
+def case_wrapper_sigchld(d):
+    # The wrapper set SIGCHLD to SIG_DFL for itself (wait4 needs it) and
+    # the command inherited that: a command started with SIGCHLD ignored
+    # (a parent that ignores it, nohup-like launchers) ran with it caught
+    # by default instead.
+    need(HOSTILE, "hostile host")
+    need(WRAPPER, "rtrack wrapper")
+
+    def ign():
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    cmds = {"bare": [HOSTILE, "sigign"],
+            "wrapped": [WRAPPER, "-q", "-o", os.path.join(d, "w-%p.bin"),
+                        "--", HOSTILE, "sigign"]}
+    out = {k: subprocess.run(c, preexec_fn=ign, capture_output=True,
+                             env=e2e.clean_env({}), timeout=30).stdout
+           for k, c in cmds.items()}
+    check(out["bare"] == out["wrapped"],
+          f"SigIgn bare {out['bare']!r}, under the wrapper {out['wrapped']!r}")
+
+
+def case_mlock(d):
+    # mlockall(MCL_CURRENT) locks every mapping: the root's 3 MiB process
+    # table and the sampler's stack (never touched by the host) count
+    # against RLIMIT_MEMLOCK, so a host well under it bare got ENOMEM, and
+    # one that fits has 3.7 MiB more resident.
+    need(HOSTILE, "hostile host")
+    if os.geteuid() != 0:
+        raise Skip("needs root to run as nobody under a lower limit")
+    os.chmod(d, 0o755)
+    each = Each()
+    for mib in (4, 5):
+        lim = {resource.RLIMIT_MEMLOCK: mib << 20}
+        each(f"RLIMIT_MEMLOCK {mib} MiB", Pair, d, f"lock{mib}",
+             [HOSTILE, "mlockall"], limits=lim, uid=NOBODY)
+    each.done()
+
+
+def case_python_fork_warning(d):
+    # CPython 3.12+ counts the process's threads (/proc/self/stat) at
+    # os.fork() and warns on stderr when there is more than one: every
+    # Python root that forks printed a DeprecationWarning under rtrack.
+    py = None
+    for c in sorted(glob.glob("/root/.pyenv/versions/3.1[2-9]*/bin/python3")) + [
+            shutil.which(n) for n in ("python3.12", "python3.13", "python3")]:
+        try:
+            r = subprocess.run([c, "-c", "import sys; print(sys.version_info >= (3, 12))"],
+                               capture_output=True, timeout=30)
+        except (OSError, TypeError, subprocess.TimeoutExpired):
+            continue
+        if r.stdout.strip() == b"True":
+            py = c
+            break
+    if not py:
+        raise Skip("no python >= 3.12")
+    code = ("import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\n"
+            "os.waitpid(pid, 0)\nprint('forked')\n")
+    Pair(d, "py", [py, "-c", code], {"RTRACK_INTERVAL": "0.05"})
+
+
+if __name__ == "__main__":
+    e2e.run_case(globals(), "hostile")
