@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -477,22 +476,6 @@ int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 	return rc;
 }
 
-/* Write all of buf: a regular file takes it in one write() unless the disk
- * fills or a signal interrupts; the loop covers those. */
-static int logfile_write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* A write past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, which
  * kills the host by default: the log is full instead (-EFBIG), no signal.
  * size is the file's before the write.  Under a finite limit the write
@@ -501,24 +484,13 @@ static int logfile_write_all(int fd, const uint8_t *buf, size_t len)
 static int logfile_write_limited(int fd, off_t size, const uint8_t *buf,
 				 size_t len)
 {
-	struct timespec zero = { 0, 0 };
-	sigset_t xfsz, old, pending;
 	struct rlimit rl;
-	int rc, had;
 
 	if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return logfile_write_all(fd, buf, len);
+		return text_write_all(fd, buf, len);
 	if (size < 0 || (uint64_t)size + len > (uint64_t)rl.rlim_cur)
 		return -EFBIG;
-	sigemptyset(&xfsz);
-	sigaddset(&xfsz, SIGXFSZ);
-	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
-	had = sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
-	rc = logfile_write_all(fd, buf, len);
-	if (rc == -EFBIG && !had)
-		sigtimedwait(&xfsz, NULL, &zero);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	return text_write_nosignal(fd, buf, len, SIGXFSZ);
 }
 
 /* Whether fd is the log that was created (L1 of logwrite.h): a regular

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -264,4 +266,37 @@ int text_unescape_octal(const char *s, const char *end, char *dst,
 	}
 	dst[n] = '\0';
 	return 0;
+}
+
+int text_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t one, old, pending;
+	int rc, had;
+
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	pthread_sigmask(SIG_BLOCK, &one, &old);
+	had = sigpending(&pending) == 0 && sigismember(&pending, sig);
+	rc = text_write_all(fd, buf, len);
+	if (!had && rc == (sig == SIGPIPE ? -EPIPE : -EFBIG))
+		sigtimedwait(&one, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

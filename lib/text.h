@@ -27,6 +27,16 @@ const char *text_next_line(const char *s, const char *end);
  * with key, -EINVAL when the number is malformed. */
 int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
 
+/* Write all of buf to fd (a write interrupted by a signal goes on).
+ * Returns 0 or -errno (-EIO for a write of nothing). */
+int text_write_all(int fd, const void *buf, size_t len);
+
+/* text_write_all with sig (SIGPIPE or SIGXFSZ) blocked in the calling
+ * thread, and a sig that this write raised taken back (one pending before
+ * stays): a write of ours into a closed pipe or past RLIMIT_FSIZE returns
+ * -EPIPE or -EFBIG instead of killing its host. */
+int text_write_nosignal(int fd, const void *buf, size_t len, int sig);
+
 /* open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|flags, 0600), retried on EINTR.
  * Returns the descriptor or -errno (errno itself is changed on failure).
  * Every descriptor the library opens comes from here and goes back

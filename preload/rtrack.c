@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -57,6 +58,8 @@ static int rtrack_stderr_same(void)
 	return sb.st_dev == rt.err_dev && sb.st_ino == rt.err_ino;
 }
 
+/* A closed pipe on stderr (`job 2>&1 | head`) answers with EPIPE, not
+ * SIGPIPE: the line is lost, never the host. */
 void rtrack_say(const char *a, const char *b, const char *c)
 {
 	const char *parts[] = { "rtrack: ", a, b, c, "\n" };
@@ -66,7 +69,8 @@ void rtrack_say(const char *a, const char *b, const char *c)
 	if (!rt.quiet && rtrack_stderr_same())
 		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 			if (parts[i] &&
-			    write(STDERR_FILENO, parts[i], strlen(parts[i])) < 0)
+			    text_write_nosignal(STDERR_FILENO, parts[i],
+						strlen(parts[i]), SIGPIPE) < 0)
 				break;
 	errno = saved;
 }

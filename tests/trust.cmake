@@ -14,7 +14,7 @@ set_target_properties(trust PROPERTIES
 rtrack_add_py_cases(trust.py trust_ ";RTRACK_TRUST=$<TARGET_FILE:trust>"
     exec_path exec_threads exec_loop sigxfsz
     log_deleted log_swapped log_renamed log_fifo log_other_user
-    warn_once warn_job_files small_stack spawn_env two_copies
+    warn_once warn_job_files stderr_closed_pipe small_stack spawn_env two_copies
     assert daemon clone_vm image_change footprint)
 
 # real.py: software written elsewhere, with and without the preload

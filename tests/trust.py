@@ -561,6 +561,29 @@ def case_warn_job_files(d):
     warn_pairs(d, WARN_JOB)
 
 
+def case_stderr_closed_pipe(d):
+    # `job 2>&1 | head -1`: head is gone when the root exits, and the
+    # root's one line ("log written to ...") met a closed pipe: SIGPIPE
+    # killed the job at its exit (141 where it exits 3 bare).
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        got = {}
+        for traced in (False, True):
+            env = e2e.clean_env({"RTRACK_OUTPUT":
+                                 os.path.join(d, "pipe-%p.bin")})
+            if traced:
+                env["LD_PRELOAD"] = PRELOAD
+            got[traced] = subprocess.run(
+                ["sh", "-c", "echo out; exit 3"], cwd=d, env=env,
+                stdout=subprocess.DEVNULL, stderr=w, timeout=30).returncode
+    finally:
+        os.close(w)
+    check(got[True] == got[False] == 3,
+          f"stderr a closed pipe: exit {got[True]} traced, {got[False]} plain")
+    check(len(glob.glob(os.path.join(d, "pipe-*.bin"))) == 1, "no log")
+
+
 # ---- 5. small stacks ---------------------------------------------------------
 
 def edge(pred, lo, hi):
