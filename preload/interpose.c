@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -82,6 +83,8 @@ static struct {
 
 #define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
 
+static void env_note_preload(void);
+
 void interpose_init(void)
 {
 	next.execve = (execve_fn)dlsym(RTLD_NEXT, "execve");
@@ -120,6 +123,7 @@ void interpose_init(void)
 	NEXT(daemon);
 	next.libc_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
 	next.start_main = dlsym(RTLD_NEXT, "__libc_start_main");
+	env_note_preload();
 	next.resolved = 1;
 }
 
@@ -172,58 +176,153 @@ static int exec_run(const struct exec_call *c, char *const envp[])
 	return (int)syscall(SYS_execve, c->path, c->argv, envp);
 }
 
-static int env_has(char *const envp[], const char *prefix, size_t n,
-		   size_t *count)
+/* ---- the environment of a new image -------------------------------------- */
+
+/* Our LD_PRELOAD entry when it is relative (build/librtrack_preload.so, as
+ * README's first example has it): ld.so resolves it from the directory a
+ * process starts in, so a job that changes directory and starts a program
+ * got ld.so's "cannot be preloaded" error in its stderr, once a process,
+ * and the program untracked.  The whole "LD_PRELOAD=..." entry this image
+ * started with, and the same with our entry made absolute (from the start
+ * directory, where ld.so found it); a new image whose LD_PRELOAD is still
+ * preload_was gets preload_abs. */
+static const char *preload_was;
+static char preload_abs[sizeof("LD_PRELOAD=") + 2 * CONFIG_PATH_MAX];
+
+static void env_note_preload(void)
 {
+	const size_t key = sizeof("LD_PRELOAD=") - 1;
+	const char *v = getenv("LD_PRELOAD"), *p, *e;
+	char cwd[CONFIG_PATH_MAX];
+	size_t len, clen;
+	Dl_info info;
+
+	if (!v || !dladdr((void *)env_note_preload, &info) ||
+	    !info.dli_fname || info.dli_fname[0] == '/' ||
+	    !strchr(info.dli_fname, '/'))
+		return; /* absolute, or a bare name ld.so searches for */
+	len = strlen(info.dli_fname);
+	/* ld.so separates the entries with spaces and colons. */
+	for (p = v; *p; p = e) {
+		p += strspn(p, " :");
+		e = p + strcspn(p, " :");
+		if ((size_t)(e - p) == len && memcmp(p, info.dli_fname, len) == 0)
+			break;
+	}
+	if (!*p || !getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return;
+	clen = strlen(cwd);
+	if (key + (size_t)(p - v) + clen + 1 + strlen(p) >= sizeof(preload_abs))
+		return;
+	memcpy(preload_abs, v - key, key + (size_t)(p - v));
+	memcpy(preload_abs + key + (p - v), cwd, clen);
+	preload_abs[key + (size_t)(p - v) + clen] = '/';
+	strcpy(preload_abs + key + (size_t)(p - v) + clen + 1, p);
+	preload_was = v - key; /* getenv's value follows its "NAME=" */
+}
+
+/* What a new image's environment needs from us: RTRACK_ROOT back in one
+ * that keeps LD_PRELOAD but lost it (env -i LD_PRELOAD=..., a posix_spawn
+ * with a scrubbed envp: the new image must know whose job it is, or it
+ * would start a log of its own), and preload_abs for preload_was.  The
+ * pointers a copy takes (the entries, one added, the NULL), or 0: envp
+ * as it is. */
+static size_t env_needs(char *const envp[])
+{
+	int preload = 0, root = 0, swap = 0;
 	size_t i;
-	int found = 0;
 
-	for (i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], prefix, n) == 0)
-			found = 1;
-	*count = i;
-	return found;
+	for (i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+			swap |= !preload && preload_was &&
+				strcmp(envp[i], preload_was) == 0;
+			preload = 1;
+		} else if (strncmp(envp[i], "RTRACK_ROOT=", 12) == 0) {
+			root = 1;
+		}
+	}
+	return swap || (preload && !root && rt.root_env[0]) ? i + 2 : 0;
 }
 
-#define ENV_MAX 65536
-
-/* An environment that keeps LD_PRELOAD but lost RTRACK_ROOT (env -i
- * LD_PRELOAD=..., a posix_spawn with a scrubbed envp) gets it back: the
- * new image must know whose job it is, or it would start a log of its own
- * (as the root: a second log for the same pid).  The entries of envp to
- * copy into a new array of that many + 2, or 0: envp as it is. */
-static size_t env_lacks_root(char *const envp[])
+/* envp into env as env_needs asked. */
+static char **env_fill(char **env, char *const envp[])
 {
-	size_t n;
+	int preload = 0, root = 0;
+	size_t i;
 
-	if (!rt.root_env[0] || !env_has(envp, "LD_PRELOAD=", 11, &n) ||
-	    env_has(envp, "RTRACK_ROOT=", 12, &n) || n > ENV_MAX)
-		return 0;
-	return n;
-}
-
-/* envp and RTRACK_ROOT into env (n + 2 entries, n from env_lacks_root). */
-static char **env_with_root(char **env, char *const envp[], size_t n)
-{
-	memcpy(env, envp, n * sizeof(char *));
-	env[n] = rt.root_env;
-	env[n + 1] = NULL;
+	for (i = 0; envp[i]; i++) {
+		env[i] = envp[i];
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+			if (!preload && preload_was &&
+			    strcmp(envp[i], preload_was) == 0)
+				env[i] = preload_abs;
+			preload = 1;
+		} else if (strncmp(envp[i], "RTRACK_ROOT=", 12) == 0) {
+			root = 1;
+		}
+	}
+	if (preload && !root && rt.root_env[0])
+		env[i++] = rt.root_env;
+	env[i] = NULL;
 	return env;
 }
 
-/* The new array on this frame's stack (it lives until the call returns),
- * sized to the environment: a host's stack may be small. */
-#define ENV_ROOTED(envp)                                                       \
-	__extension__({                                                        \
-		size_t n_ = env_lacks_root(envp);                              \
-		n_ ? env_with_root(alloca((n_ + 2) * sizeof(char *)), envp,   \
-				   n_) :                                       \
-		     (char **)(envp);                                          \
-	})
+/* The environment handed to a new image: envp, or a copy (env_needs). */
+struct env_new {
+	char **env;
+	size_t mapped; /* bytes of a mapping of its own, env_done unmaps */
+};
+
+#define ENV_ON_STACK 128 /* pointers */
+
+/* A copy of up to ENV_ON_STACK pointers goes on the caller's stack, a
+ * larger one in a mapping (a host thread's stack may be 16 KiB and an
+ * environment 100,000 entries), except in a vfork child: its mapping would
+ * stay in the parent after the exec, so its copy is on the stack it
+ * borrowed, as glibc's own exec would put it. */
+#define ENV_PREPARE(e, envp)                                                   \
+	do {                                                                   \
+		size_t w_ = env_needs(envp);                                   \
+		(e)->env = (char **)(envp);                                    \
+		(e)->mapped = 0;                                               \
+		if (w_ && (w_ <= ENV_ON_STACK || getpid() != rt.pid))          \
+			(e)->env = env_fill(alloca(w_ * sizeof(char *)),       \
+					    envp);                             \
+		else if (w_)                                                   \
+			env_map(e, envp, w_);                                  \
+	} while (0)
+
+static void env_map(struct env_new *e, char *const envp[], size_t want)
+{
+	size_t len = want * sizeof(char *);
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return; /* envp as it is: the exec itself is the host's */
+	e->env = env_fill(m, envp);
+	e->mapped = len;
+}
+
+/* After an exec that failed, or a spawn: errno stays the call's. */
+static void env_done(struct env_new *e)
+{
+	int saved = errno;
+
+	if (e->mapped)
+		munmap(e->env, e->mapped);
+	errno = saved;
+}
 
 static int exec_env(const struct exec_call *c, char *const envp[])
 {
-	return exec_run(c, ENV_ROOTED(envp));
+	struct env_new e;
+	int rc;
+
+	ENV_PREPARE(&e, envp);
+	rc = exec_run(c, e.env);
+	env_done(&e);
+	return rc;
 }
 
 /* The root's exec replaces the image and with it the unwritten batch: the
@@ -352,11 +451,16 @@ EXPORT int posix_spawn(pid_t *pid, const char *path,
 		       const posix_spawnattr_t *attr, char *const argv[],
 		       char *const envp[])
 {
+	struct env_new e;
+	int rc;
+
 	resolve();
 	if (!next.posix_spawn)
 		return ENOSYS;
-	return next.posix_spawn(pid, path, actions, attr, argv,
-				ENV_ROOTED(envp));
+	ENV_PREPARE(&e, envp);
+	rc = next.posix_spawn(pid, path, actions, attr, argv, e.env);
+	env_done(&e);
+	return rc;
 }
 
 EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -364,11 +468,16 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
+	struct env_new e;
+	int rc;
+
 	resolve();
 	if (!next.posix_spawnp)
 		return ENOSYS;
-	return next.posix_spawnp(pid, file, actions, attr, argv,
-				 ENV_ROOTED(envp));
+	ENV_PREPARE(&e, envp);
+	rc = next.posix_spawnp(pid, file, actions, attr, argv, e.env);
+	env_done(&e);
+	return rc;
 }
 
 /* ---- exits that skip on_exit handlers ------------------------------------ */
