@@ -633,6 +633,15 @@ EXPORT __attribute__((noreturn)) void abort(void)
 static int step_out(void);
 static int step_in(int out, int rc);
 
+/* What unshare refuses (EINVAL) in a process with a second thread: a new
+ * user namespace, and the parts threads share (a mount namespace unshares
+ * the filesystem context too). */
+static int unshare_needs_alone(long flags)
+{
+	return (flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS | CLONE_VM |
+			 CLONE_SIGHAND | CLONE_THREAD)) != 0;
+}
+
 /* glibc's daemon forks and ends the parent with its own _exit, past ours:
  * the root's sampler stops (sweeping and flushing) for the fork, and the
  * child, where the job goes on, continues the log as the root. */
@@ -707,10 +716,19 @@ EXPORT long syscall(long nr, ...)
 				   a[0] == SECCOMP_SET_MODE_FILTER)) ||
 	    (nr == SYS_prctl && a[0] == PR_SET_SECCOMP))
 		seccomp_coming();
-	if (next.syscall)
-		return next.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	errno = ENOSYS;
-	return -1;
+	if (!next.syscall) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* The raw forms of the calls a second thread breaks (below); the
+	 * sampler's own unshare(CLONE_FILES) passes here too. */
+	if ((nr == SYS_unshare && unshare_needs_alone(a[0])) ||
+	    nr == SYS_setns) {
+		int out = step_out();
+		long rc = next.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		return step_in(out, rc);
+	}
+	return next.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* ---- calls a second thread breaks: the sampler steps out -------------- */
@@ -752,7 +770,15 @@ static int step_in(int out, int rc)
 		return step_in(out_, rc_);                                     \
 	} while (0)
 
-EXPORT int unshare(int flags) { STEP_OUT_CALL(unshare, SYS_unshare, flags); }
+EXPORT int unshare(int flags)
+{
+	if (!unshare_needs_alone(flags)) {
+		resolve();
+		return next.unshare ? next.unshare(flags)
+				    : (int)syscall(SYS_unshare, flags);
+	}
+	STEP_OUT_CALL(unshare, SYS_unshare, flags);
+}
 EXPORT int setns(int fd, int nstype)
 {
 	STEP_OUT_CALL(setns, SYS_setns, fd, nstype);

@@ -98,7 +98,7 @@ void rtrack_exiting(uint32_t kind, int value)
 	 * buffer).  The role first: a sandboxed descendant makes no call. */
 	if (rt.role == ROLE_ROOT && getpid() == rt.pid &&
 	    atomic_compare_exchange_strong(&rt.role, &root, ROLE_NONE)) {
-		if (!rt.sandboxed) {
+		if (!rt.sandboxed && !rtrack_filtered()) {
 			sampler_exit(kind, value);
 			if (rt.write_failed)
 				rtrack_say("cannot write ", rt.path,
@@ -123,6 +123,16 @@ static void rtrack_on_exit(int status, void *arg)
 	if (rt.role == ROLE_ROOT && getpid() != rt.pid)
 		rt.handler_taken = 1;
 	rtrack_exiting(RT_EXIT_CODE, status & 0xff); /* what wait() sees */
+}
+
+int rtrack_filtered(void)
+{
+	static atomic_int seen;
+
+	if (!atomic_load(&seen) && rt.root_seccomp == 0 &&
+	    prctl(PR_GET_SECCOMP, 0, 0, 0, 0) > 0)
+		atomic_store(&seen, 1);
+	return atomic_load(&seen);
 }
 
 void rtrack_sandboxed(void)

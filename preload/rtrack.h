@@ -176,6 +176,13 @@ uint64_t rtrack_output_hash(void);
 /* The process installs a seccomp filter: from now on rtrack makes no
  * system call it can avoid (the root's sampler stops for good). */
 void rtrack_sandboxed(void);
+/* Whether a seccomp filter that none of our wrappers saw has appeared
+ * since the root started (installed by a raw system call; with TSYNC it
+ * covers the sampler too): any open might kill the host, so from then on
+ * the root makes no call but futex and prctl.  Asked with
+ * prctl(PR_GET_SECCOMP), which no filter we know of forbids; once seen,
+ * for good.  A root that started under a filter cannot tell (0). */
+int rtrack_filtered(void);
 
 /* The sampler stopped for good: a finisher waiting for it (pthread_exit
  * of the main thread) ends its own thread instead, so the process ends

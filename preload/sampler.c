@@ -65,6 +65,8 @@ static void sampler_flush(void)
 {
 	int rc = 0;
 
+	if (rtrack_filtered())
+		return;
 	pthread_mutex_lock(&rt.file_mu);
 	if (!rt.write_failed && !rt.abandoned)
 		rc = sampler_write();
@@ -147,6 +149,8 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 /* The last sample, every process still in the tree, the end record. */
 static void sampler_finish(uint32_t kind, int value)
 {
+	if (rtrack_filtered())
+		return;
 	tracker_status_all(&mem->tree); /* the last look: exact peaks */
 	sampler_take();
 	tracker_finish(&mem->tree, sampler_gone, NULL);
@@ -257,7 +261,8 @@ static void sampler_private_fds(void)
 	/* Held from the start, not from the first flush: the log's inode
 	 * then stays the log's while the job runs, even where another file
 	 * takes its name (logwrite.h L1). */
-	log_fd = logfile_open(rt.path, &rt.log_id);
+	if (!rtrack_filtered())
+		log_fd = logfile_open(rt.path, &rt.log_id);
 	tracker_keep_fds(&mem->tree, sampler_fd_budget());
 }
 
@@ -315,7 +320,7 @@ static void sampler_do_exec(void)
 	if (!same) {
 		exec_written = exec_next;
 		pthread_mutex_unlock(&rt.mu);
-		if (!swept) {
+		if (!swept && !rtrack_filtered()) {
 			tracker_status_all(&mem->tree); /* the image leaving: its peak */
 			sampler_take();
 		}
@@ -342,7 +347,8 @@ static void sampler_tick(uint64_t *next_ns)
 		static uint64_t cpu_before;
 		uint64_t cost, cpu;
 
-		sampler_take();
+		if (!rtrack_filtered())
+			sampler_take();
 		/* The sample's CPU (this thread's clock: it does not run
 		 * while asleep, nor while the job is stopped); a restarted
 		 * thread's clock starts again at 0. */
@@ -376,9 +382,11 @@ static void sampler_do_pause(void)
 	unsigned gen = rt.asked[REQ_PAUSE];
 
 	pthread_mutex_unlock(&rt.mu);
-	tracker_status_all(&mem->tree);
-	sampler_take();
-	sampler_flush();
+	if (!rtrack_filtered()) {
+		tracker_status_all(&mem->tree);
+		sampler_take();
+		sampler_flush();
+	}
 	pthread_mutex_lock(&rt.mu);
 	rt.stopped = 1;
 	sampler_answer(REQ_PAUSE, gen);

@@ -9,7 +9,6 @@
  *   hostile rawsetns     syscall(SYS_setns, own mnt ns, CLONE_NEWNS)
  *   hostile rawseccomp [tsync]  a filter installed by a raw syscall
  *       instruction that kills on openat; then sleep 0.2 s and exit 0
- *   hostile mlockall     mlockall(MCL_CURRENT); print the result
  *   hostile sigign       print SigIgn of /proc/self/status */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -149,11 +147,6 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "rawseccomp") == 0)
 		return mode_rawseccomp(argc > 2);
-	if (argc == 2 && strcmp(argv[1], "mlockall") == 0) {
-		r = mlockall(MCL_CURRENT);
-		printf("mlockall: %s\n", r == 0 ? "ok" : strerror(errno));
-		return 0;
-	}
 	if (argc == 2 && strcmp(argv[1], "sigign") == 0) {
 		char line[256];
 		FILE *f = fopen("/proc/self/status", "r");
