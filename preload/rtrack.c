@@ -366,9 +366,15 @@ static int rtrack_open_new(void)
 	hp = (struct rt_header *)(void *)(scratch + size / 2);
 	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
 	rc = rtrack_path(hp);
-	if (rc < 0) {
+	if (rc == -EINVAL) {
 		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
 			   "' cannot be expanded (use %p, %h, %t, %%); tracking disabled");
+		return rc;
+	}
+	if (rc < 0) {
+		/* A relative path in a directory that is gone or too deep. */
+		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
+			   "' is relative and the current directory cannot be read (deleted?); tracking disabled");
 		return rc;
 	}
 	logwrite_init(&b, scratch, size / 2);
