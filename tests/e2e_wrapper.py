@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
@@ -254,6 +255,138 @@ def case_no_log(d):
     # RTRACK_DISABLE=1: silently no log.
     r = wrapped(["--", "true"], d, extra={"RTRACK_DISABLE": "1"})
     check(r.rc == 0 and not logs(d) and not r.err, f"{r.rc} {r.err}")
+
+
+def case_bad_options(d):
+    # Options the library would refuse are rtrack's bad usage: 125 before
+    # the command runs, not a run without a log.
+    bad = [["-i", "0"], ["-i", "nan"], ["-i", "1e9"], ["-i", "abc"],
+           ["-o", os.path.join(d, "missing", "x.bin")], ["-o", "a%x.bin"],
+           ["--html", os.path.join(d, "missing", "r.html")]]
+    for opts in bad:
+        ran = os.path.join(d, "ran")
+        r = wrapped(opts + ["--", "touch", ran], d)
+        check(r.rc == 125 and not os.path.exists(ran),
+              f"{opts}: status {r.rc}, command ran: {os.path.exists(ran)}"
+              f"\n{r.err}")
+
+
+CATCHER = ("import signal, sys, time\n"
+           "def h(s, f):\n"
+           "    print('got', s, flush=True); time.sleep(0.5); sys.exit(3)\n"
+           "signal.signal(signal.SIG{0}, h)\n"
+           "print('ready', flush=True); time.sleep(10); sys.exit(9)\n")
+
+
+def signalled(cmd, d, sig, group):
+    p = subprocess.Popen(cmd, cwd=d, env=env_of(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    check(p.stdout.readline() == b"ready\n", f"{cmd}: not ready")
+    (os.killpg if group else os.kill)(p.pid, sig)
+    p.wait(timeout=20)
+    # The wrapper ends after its command (the pipe closed: none left).
+    out = p.stdout.read()
+    p.stderr.read()
+    return p.returncode, out
+
+
+def case_term_signals(d):
+    # SIGTERM, SIGHUP, SIGUSR1 to the wrapper's process group (timeout(1),
+    # kill 0, a batch system's job stop) or to the wrapper alone (kill
+    # PID, docker stop): the command gets it once and the wrapper ends
+    # after it with its status, the REAPED record in the log.
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):
+        cmd = [sys.executable, "-c", CATCHER.format(sig.name[3:])]
+        for group in (True, False):
+            sub = os.path.join(d, f"{sig.name}-{group}")
+            os.mkdir(sub)
+            bare = signalled(cmd, sub, sig, group)
+            w = signalled([WRAPPER, "-q", "--"] + cmd, sub, sig, group)
+            check(w == (3, bare[1]) and bare[0] == 3,
+                  f"{sig.name} group={group}: wrapped {w}, bare {bare}")
+            j = js(one(sub))
+            check(j["meta"]["ended_by"] in ("end_record", "wrapper") and
+                  j["meta"]["exit_code"] == 3, f"{sig.name}: {j['meta']}")
+
+
+def case_self_stop(d):
+    # A command that stops itself (kill -STOP $$, an editor's suspend):
+    # bare, its parent (a shell) sees it stopped and gets control back;
+    # wrapped, the wrapper must stop too, and go on when continued.
+    cmd = ["sh", "-c", "kill -STOP $$; exit 4"]
+    for argv in (cmd, [WRAPPER, "-q", "--"] + cmd):
+        p = subprocess.Popen(argv, cwd=d, env=env_of(),
+                             start_new_session=True)
+        stopped = False
+        for _ in range(100):
+            pid, st = os.waitpid(p.pid, os.WNOHANG | os.WUNTRACED)
+            if pid and os.WIFSTOPPED(st):
+                stopped = True
+                break
+            time.sleep(0.05)
+        os.killpg(p.pid, signal.SIGCONT)
+        if not stopped:
+            os.killpg(p.pid, signal.SIGKILL)
+        _, st = os.waitpid(p.pid, 0)
+        check(stopped, f"{argv}: its parent never saw it stopped")
+        check(os.WIFEXITED(st) and os.WEXITSTATUS(st) == 4,
+              f"{argv}: status {st:#x}")
+
+
+def case_sigint_handled(d):
+    # Ctrl-C reaches wrapper and command; a command that handles it and
+    # exits 130 exited: the wrapper must not turn that into a death by
+    # SIGINT (a calling bash script goes on after an exit, stops after a
+    # signal death).
+    script = ("trap 'exit 130' INT; sleep 5 & wait")
+    for argv in (["sh", "-c", script], [WRAPPER, "-q", "--", "sh", "-c",
+                                        script]):
+        p = subprocess.Popen(argv, cwd=d, env=env_of(),
+                             start_new_session=True)
+        time.sleep(0.5)
+        os.killpg(p.pid, signal.SIGINT)
+        check(p.wait(timeout=20) == 130, f"{argv}: status {p.returncode}")
+
+
+def case_summary_epipe(d):
+    # The summary's stderr a pipe whose reader is gone (`rtrack -- make
+    # 2>&1 | head`): the exit status is still the command's, not SIGPIPE.
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([WRAPPER, "--", "sh", "-c", "exit 3"], cwd=d,
+                           env=env_of(), stderr=w, timeout=60)
+    finally:
+        os.close(w)
+    check(p.returncode == 3, f"status {p.returncode}")
+
+
+def case_path_not_executable(d):
+    # A name found in PATH but not executable: 126 (Permission denied) as
+    # env(1), timeout(1), nice(1) and bash say, not "command not found".
+    bindir = os.path.join(d, "bin")
+    os.mkdir(bindir)
+    with open(os.path.join(bindir, "rtrack-noexec"), "w") as f:
+        f.write("echo x\n")
+    extra = {"PATH": bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
+    bare = run(["env", "rtrack-noexec"], d, extra=extra)
+    r = wrapped(["-q", "--", "rtrack-noexec"], d, extra=extra)
+    check(r.rc == bare.rc == 126, f"wrapped {r.rc}, env {bare.rc}\n{r.err}")
+
+
+def case_sigchld_ignored(d):
+    # Dispositions the command inherits are the caller's: SIGCHLD ignored
+    # stays ignored across the wrapper (exec keeps SIG_IGN), as bare.
+    def sigign(argv):
+        code = ("import signal, subprocess, sys\n"
+                "signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
+                "print(subprocess.run(sys.argv[1:], stdout=subprocess.PIPE,"
+                " text=True).stdout, end='')\n")
+        r = run([sys.executable, "-c", code] + argv, d)
+        return r.out
+    cmd = ["grep", "^SigIgn", "/proc/self/status"]
+    bare, w = sigign(cmd), sigign([WRAPPER, "-q", "--"] + cmd)
+    check(w == bare, f"wrapped {w!r}, bare {bare!r}")
 
 
 if __name__ == "__main__":
