@@ -242,6 +242,50 @@ static void wrap_check_existing(const char *tmpl, const char *host)
 	    path);
 }
 
+/* The file an option names: not "", in a directory this user can create
+ * files in ("." for a bare name).  path is value expanded. */
+static void wrap_check_file(const char *opt, const char *value,
+			    const char *path)
+{
+	char dir[CONFIG_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (!*value)
+		die("%s '': an empty file name", opt);
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s",
+			 (int)(slash - path) + (slash == path), path);
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		die("%s '%s': no directory %s", opt, value, dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		die("%s '%s': cannot create files in %s: %s", opt, value, dir,
+		    strerror(errno));
+}
+
+/* What the library (or rtrack-dump) would refuse only once the command
+ * runs, and then run it untracked or lose the report: refused before it
+ * starts, with config.c's own parsers and bounds. */
+static void wrap_check_opts(const struct wrap_opts *o, const char *host)
+{
+	char path[CONFIG_PATH_MAX] = "";
+	uint64_t ns;
+
+	if (o->interval && config_parse_seconds(o->interval, &ns) < 0)
+		die("-i '%s': not a number of seconds from 0.001 to 86400",
+		    o->interval);
+	if (given(o->log) && config_expand_output(o->log, 0, host, 0, path,
+						  sizeof path) < 0)
+		die("-o '%s': not a log name (escapes: %%p %%h %%t %%%%)",
+		    o->log);
+	if (o->log)
+		wrap_check_file("-o", o->log, path);
+	if (o->html)
+		wrap_check_file("--html", o->html, o->html);
+}
+
 /* SIGINT and SIGQUIT (Ctrl-C, Ctrl-\ at a terminal reach the job too):
  * noted, and raised again after the summary.  One ignored on entry stays
  * ignored, for the command too, as a shell leaves it. */
@@ -408,6 +452,7 @@ int main(int argc, char **argv)
 		die("uname: %s", strerror(errno));
 	where.tmpl = wrap_template(&o, &job.output, alt, sizeof alt);
 	where.host = u.nodename;
+	wrap_check_opts(&o, where.host);
 	wrap_check_existing(where.tmpl, where.host);
 	/* Not found: say so as a shell would, before anything runs. */
 	if (command_find(o.argv[0], command, sizeof command) < 0) {
