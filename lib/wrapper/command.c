@@ -3,6 +3,7 @@
 #include "command.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,26 +12,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* 0 when path is a regular file this user may execute, -EACCES when it
+ * is one but not executable, -ENOENT else. */
 static int command_runnable(const char *path)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	       access(path, X_OK) == 0;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return -ENOENT;
+	return access(path, X_OK) == 0 ? 0 : -EACCES;
 }
 
 int command_find(const char *name, char *dst, size_t size)
 {
 	const char *path = getenv("PATH"), *p, *end;
+	int rc, found = -ENOENT;
 
 	if (strchr(name, '/')) {
 		if (access(name, F_OK) != 0 ||
 		    (size_t)snprintf(dst, size, "%s", name) >= size)
-			return -1;
+			return -ENOENT;
 		return 0;
 	}
 	if (!*name)
-		return -1;
+		return -ENOENT;
 	/* An unset PATH is searched as glibc's execvp searches it. */
 	for (p = path ? path : "/bin:/usr/bin"; ; p = end + 1) {
 		size_t n;
@@ -40,10 +45,16 @@ int command_find(const char *name, char *dst, size_t size)
 		/* An empty entry is the working directory (POSIX). */
 		if ((size_t)snprintf(dst, size, "%.*s%s%s", (int)n, p,
 				     n ? "/" : "", name) < size &&
-		    command_runnable(dst))
-			return 0;
+		    (rc = command_runnable(dst)) != -ENOENT) {
+			if (rc == 0)
+				return 0;
+			/* Not executable: execvp and bash go on searching
+			 * but report EACCES ("Permission denied", 126)
+			 * when nothing later runs. */
+			found = rc;
+		}
 		if (!end)
-			return -1;
+			return found;
 	}
 }
 

@@ -8,8 +8,10 @@
 
 /* The file `name` runs: name itself when it holds a '/' and exists, else
  * the first regular, executable file of that name in PATH (bash's `type
- * -P`), into dst.  0, or -1 when there is none (the shell's "command not
- * found"; dst is then undefined). */
+ * -P`), into dst.  0; -EACCES when PATH holds only a regular file of
+ * that name that is not executable (the shell's "Permission denied",
+ * 126); -ENOENT when there is none (its "command not found", 127).  dst
+ * is undefined on failure. */
 int command_find(const char *name, char *dst, size_t size);
 
 /* Why the library cannot enter the program at path, in words ("a static

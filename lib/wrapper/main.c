@@ -455,9 +455,11 @@ int main(int argc, char **argv)
 	wrap_check_opts(&o, where.host);
 	wrap_check_existing(where.tmpl, where.host);
 	/* Not found: say so as a shell would, before anything runs. */
-	if (command_find(o.argv[0], command, sizeof command) < 0) {
-		fprintf(stderr, "rtrack: %s: command not found\n", o.argv[0]);
-		return 127;
+	if ((rc = command_find(o.argv[0], command, sizeof command)) < 0) {
+		fprintf(stderr, "rtrack: %s: %s\n", o.argv[0],
+			rc == -EACCES ? "cannot execute: Permission denied" :
+					"command not found");
+		return rc == -EACCES ? 126 : 127;
 	}
 	job.lib = parts.lib;
 	job.interval = given(o.interval) ? o.interval : NULL;
