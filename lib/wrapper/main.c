@@ -12,10 +12,12 @@
  * statically where the C library allows (lib/CMakeLists.txt), so that an
  * LD_PRELOAD of the library in its environment never loads into it.
  *
- * Exit status: the command's; 128+N for a command killed by signal N, and
- * the same SIGINT or SIGQUIT raised again after the summary when the
- * wrapper got it too; 125 rtrack's own failures; 126/127 a command that
- * could not be run. */
+ * Signals sent to the wrapper reach the command once (relay.h), and the
+ * wrapper outlives it to write the REAPED record.
+ *
+ * Exit status: the command's; 128+N for a command killed by signal N, or
+ * that signal raised again after the summary when the wrapper got it too;
+ * 125 rtrack's own failures; 126/127 a command that could not be run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +37,7 @@
 #include "config.h"
 #include "joblog.h"
 #include "log.h"
+#include "relay.h"
 #include "spawn.h"
 
 #define EXIT_RTRACK 125 /* rtrack itself failed */
@@ -286,33 +289,6 @@ static void wrap_check_opts(const struct wrap_opts *o, const char *host)
 		wrap_check_file("--html", o->html, o->html);
 }
 
-/* SIGINT and SIGQUIT (Ctrl-C, Ctrl-\ at a terminal reach the job too):
- * noted, and raised again after the summary.  One ignored on entry stays
- * ignored, for the command too, as a shell leaves it. */
-static volatile sig_atomic_t caught;
-
-static void wrap_note(int sig)
-{
-	caught = sig;
-}
-
-static void wrap_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGQUIT };
-	struct sigaction sa, old;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = wrap_note;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-	/* Ignored, it would reap the command before wait4 could. */
-	signal(SIGCHLD, SIG_DFL);
-}
-
 static time_t wrap_now_s(void)
 {
 	struct timespec ts;
@@ -409,25 +385,6 @@ static void wrap_no_log(const struct wrap_opts *o, const char *command,
 		fputs("rtrack: no HTML report: no log\n", stderr);
 }
 
-/* Re-raise the SIGINT or SIGQUIT that ended the command when the wrapper
- * got it too, so that a calling shell or make stops as well; without a
- * core of the wrapper's. */
-static void wrap_reraise(int rc)
-{
-	struct rlimit none = { 0, 0 };
-	sigset_t set;
-	int sig = caught;
-
-	if (!sig || rc != 128 + sig)
-		return;
-	setrlimit(RLIMIT_CORE, &none);
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	raise(sig);
-}
-
 int main(int argc, char **argv)
 {
 	char command[PATH_MAX], alt[CONFIG_PATH_MAX], log[CONFIG_PATH_MAX];
@@ -466,7 +423,7 @@ int main(int argc, char **argv)
 	job.quiet = o.quiet;
 	if (!(env = spawn_job_env(&job)))
 		die("out of memory");
-	wrap_signals();
+	relay_setup();
 	where.start_s = wrap_now_s();
 	if ((rc = spawn_job_run(o.argv, env, &res)) < 0)
 		die("cannot run %s: %s", o.argv[0], strerror(-rc));
@@ -487,6 +444,6 @@ int main(int argc, char **argv)
 		wrap_no_log(&o, command, rc);
 	}
 	spawn_env_free(env);
-	wrap_reraise(rc);
+	relay_reraise(res.status);
 	return rc;
 }

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "relay.h"
+
 extern char **environ;
 
 #define LIB_NAME "librtrack_preload.so"
@@ -192,6 +194,8 @@ static int spawn_wait(pid_t pid, struct spawn_result *r)
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
 		if (errno != EINTR)
 			break;
+	/* A zombie's pid is not reused: no signal is relayed past here. */
+	relay_stop();
 	spawn_comm(pid, r->comm);
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->reaped_ns = (uint64_t)now.tv_sec * 1000000000ull +
@@ -208,6 +212,7 @@ __attribute__((noreturn)) static void spawn_exec(char *const argv[],
 {
 	int e;
 
+	relay_child();
 	execvpe(argv[0], argv, env);
 	e = errno;
 	while (write(fd, &e, sizeof e) < 0 && errno == EINTR)
@@ -235,6 +240,7 @@ int spawn_job_run(char *const argv[], char *const env[],
 		close(fds[0]);
 		spawn_exec(argv, env, fds[1]);
 	}
+	relay_start(r->pid);
 	close(fds[1]);
 	/* The pipe closes at a successful exec: nothing to read. */
 	while ((n = read(fds[0], &e, sizeof e)) < 0 && errno == EINTR)

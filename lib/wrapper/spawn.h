@@ -46,7 +46,9 @@ char **spawn_helper_env(const char *lib);
 void spawn_env_free(char **env);
 
 /* Run argv[0] (searched in PATH as execvp does) with argv and env, and
- * wait for it.  Its name is read while it is a zombie, before the reap.
+ * wait for it; after relay_setup (relay.h): the command gets the caller's
+ * signal dispositions and mask, and signals are relayed to it while it
+ * runs.  Its name is read while it is a zombie, before the reap.
  * A failed exec is r->exec_errno, the status then 127 (ENOENT) or 126 as
  * a shell gives it.  0, or -errno when no process could be started. */
 int spawn_job_run(char *const argv[], char *const env[],
