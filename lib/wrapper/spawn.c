@@ -184,6 +184,38 @@ static void spawn_comm(pid_t pid, char comm[16])
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
+/* Whether pid is stopped now, its stop not yet taken by a wait. */
+static int spawn_is_stopped(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	return waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG | WNOWAIT) ==
+		       0 && si.si_pid == pid;
+}
+
+/* pid stopped by sig (kill -STOP $$, an editor's suspend): bare, its
+ * parent shell would see it stopped and get the terminal back, so the
+ * wrapper stops too, by sig where that stops it; continued, it continues
+ * pid unless the SIGCONT reached pid as well (fg continues the whole
+ * group).  A stop of the whole group (Ctrl-Z) stopped the wrapper by
+ * itself: the SIGCONT that woke it woke pid, and its stop is then past. */
+static void spawn_stopped(pid_t pid, int sig)
+{
+	struct sigaction sa;
+	siginfo_t si;
+
+	if (!spawn_is_stopped(pid))
+		return;
+	if (sigaction(sig, NULL, &sa) < 0 || sa.sa_handler != SIG_DFL)
+		sig = SIGSTOP;
+	raise(sig);
+	if (!spawn_is_stopped(pid))
+		return;
+	waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG);
+	kill(pid, SIGCONT);
+}
+
 /* Wait for pid to end without reaping it (its name is still there), then
  * reap it with wait4, whose rusage is what GNU time reports. */
 static int spawn_wait(pid_t pid, struct spawn_result *r)
@@ -191,9 +223,17 @@ static int spawn_wait(pid_t pid, struct spawn_result *r)
 	struct timespec now;
 	siginfo_t si;
 
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
-		if (errno != EINTR)
+	for (;;) {
+		if (waitid(P_PID, (id_t)pid, &si,
+			   WEXITED | WSTOPPED | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
+		}
+		if (si.si_code != CLD_STOPPED)
+			break;
+		spawn_stopped(pid, si.si_status);
+	}
 	/* A zombie's pid is not reused: no signal is relayed past here. */
 	relay_stop();
 	spawn_comm(pid, r->comm);
