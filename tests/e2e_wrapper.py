@@ -389,5 +389,14 @@ def case_sigchld_ignored(d):
     check(w == bare, f"wrapped {w!r}, bare {bare!r}")
 
 
+def case_nested_self(d):
+    # rtrack -- rtrack -- cmd: the inner rtrack writes the log and says
+    # what there is to say; the outer one, whose command is a static
+    # program (itself), must not add "no log from this run".
+    r = wrapped(["-q", "--", WRAPPER, "-q", "--", "sh", "-c", "exit 2"], d)
+    check(r.rc == 2 and "no log" not in r.err and logs(d),
+          f"{r.rc} {logs(d)}\n{r.err}")
+
+
 if __name__ == "__main__":
     run_case(globals(), "wrapper")

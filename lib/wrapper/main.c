@@ -363,15 +363,27 @@ static void wrap_outputs(const struct wrap_opts *o,
 		      "failed\n", stderr);
 }
 
-/* No log: quiet where the library stood aside on request or the command
- * never ran (126, 127: said why); else say why, where the command's file
- * tells (a static or set-user-ID program does not load the library). */
+/* Whether path is this program (the same file as /proc/self/exe). */
+static int wrap_is_self(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* No log: quiet where the library stood aside on request, the command
+ * never ran (126, 127: said why) or is rtrack itself (rtrack -- rtrack:
+ * the inner one writes the log and says what it has to); else say why,
+ * where the command's file tells (a static or set-user-ID program does
+ * not load the library). */
 static void wrap_no_log(const struct wrap_opts *o, const char *command,
 			int rc)
 {
 	const char *off = getenv("RTRACK_DISABLE"), *why;
 
-	if (!(off && strcmp(off, "1") == 0) && rc != 126 && rc != 127) {
+	if (!(off && strcmp(off, "1") == 0) && rc != 126 && rc != 127 &&
+	    !wrap_is_self(command)) {
 		why = command_unenterable(command);
 		if (why)
 			fprintf(stderr, "rtrack: no log from this run: %s is %s, "
