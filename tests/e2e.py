@@ -12,6 +12,7 @@ import glob
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -573,6 +574,13 @@ def case_damaged_log(d):
     open(fl, "wb").write(flipped)
     p = dump(fl, "csv")
     check("offset" in p.stderr.decode(), "flip not reported")
+    # The report names the stretch skipped and shows what follows it (it
+    # said "shown up to there" of damage in the middle).
+    html = dump(fl, "html").stdout.decode()
+    warn = re.search(r'<p class="warn">The log is damaged at offsets? '
+                     r'[0-9]+[^<]*; showing ([0-9]+) samples', html)
+    check(warn and "shown up to there" not in html,
+          f"report's damage line: {html[:2000]}")
 
 
 def case_dump_errors(d):

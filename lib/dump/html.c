@@ -419,14 +419,22 @@ static void header_exit(FILE *out, const struct rt_log *log)
 	fputs(e.by == JOB_END_NONE ? dump_no_end(log) : what, out);
 }
 
+/* The summary's damage line: every stretch skipped (mid-file damage is
+ * skipped and what follows shown), not only the first. */
 static void header_damage(FILE *out, const struct rt_log *log)
 {
+	char text[1024];
+
 	if (!log->damaged)
 		return;
-	fprintf(out, "<p class=\"warn\">The log is %s offset %llu (",
-		dump_damage_what(log), (unsigned long long)log->damage_offset);
-	html_str(out, log->damage, sizeof log->damage);
-	fputs("): shown up to there.</p>\n", out);
+	dump_damage_text(text, sizeof text, log, 4);
+	fputs("<p class=\"warn\">The log is ", out);
+	html_str(out, text, sizeof text);
+	if (log->unchained)
+		fprintf(out, "; %zu " DUMP_UNCHAINED, log->unchained);
+	fprintf(out, "; showing %s%zu samples%s.</p>\n",
+		log->damage_memory ? "the " : "", log->nsamples,
+		log->damage_memory ? " before it" : "");
 }
 
 /* host (Linux release machine, N CPUs) · pid · started · ran · exit */
