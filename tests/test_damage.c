@@ -196,6 +196,22 @@ static void assert_sample(const struct rt_sample *got, uint64_t i)
 		assert_int_equal(got->v[f], want.v[f]);
 }
 
+/* The samples of log: the first `before` exact, then those of m from
+ * sample `from` to its last (the chain taken up again at a keyframe);
+ * frees log and m. */
+static void assert_resumed(struct rt_log *log, struct mk *m, size_t before,
+			   uint64_t from)
+{
+	assert_int_equal(log->nsamples, before + (m->i - from));
+	for (size_t k = 0; k < before; k++)
+		assert_sample(&log->samples[k], k);
+	for (size_t k = before; k < log->nsamples; k++)
+		assert_sample(&log->samples[k], from + (k - before));
+	logread_free(log);
+	free(m->buf);
+	free(m);
+}
+
 /* ---- Damage in mid-file ---- */
 
 /* Eight bytes flipped a third into a log: the damaged records are one
@@ -259,14 +275,7 @@ static void test_flipped_bytes(void **state)
 	assert_true(log.unchained > 0);
 	assert_int_equal(log.unchained,
 			 count_type(m->buf, at, end, exec, RT_REC_SAMPLES));
-	assert_int_equal(log.nsamples, before + (m->i - after_exec));
-	for (size_t k = 0; k < before; k++)
-		assert_sample(&log.samples[k], k);
-	for (size_t k = before; k < log.nsamples; k++)
-		assert_sample(&log.samples[k], after_exec + (k - before));
-	logread_free(&log);
-	free(m->buf);
-	free(m);
+	assert_resumed(&log, m, before, after_exec);
 }
 
 /* A long chain without an exec, damaged a third in: the writer's periodic
@@ -309,14 +318,7 @@ static void test_keyframe_bounds_loss(void **state)
 	assert_int_equal(resumed % LOGWRITE_KEY_EVERY, 0);
 	assert_true(resumed > before);
 	assert_true(resumed - before <= LOGWRITE_KEY_EVERY);
-	assert_int_equal(log.nsamples, before + (m->i - resumed));
-	for (size_t k = 0; k < before; k++)
-		assert_sample(&log.samples[k], k);
-	for (size_t k = before; k < log.nsamples; k++)
-		assert_sample(&log.samples[k], resumed + (k - before));
-	logread_free(&log);
-	free(m->buf);
-	free(m);
+	assert_resumed(&log, m, before, resumed);
 }
 
 /* Where the frame at off ends (R1), or 0 when it does not fit in len. */
