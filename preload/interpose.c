@@ -83,8 +83,6 @@ static struct {
 
 #define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
 
-static void env_note_preload(void);
-
 void interpose_init(void)
 {
 	next.execve = (execve_fn)dlsym(RTLD_NEXT, "execve");
@@ -123,7 +121,6 @@ void interpose_init(void)
 	NEXT(daemon);
 	next.libc_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
 	next.start_main = dlsym(RTLD_NEXT, "__libc_start_main");
-	env_note_preload();
 	next.resolved = 1;
 }
 
@@ -178,91 +175,34 @@ static int exec_run(const struct exec_call *c, char *const envp[])
 
 /* ---- the environment of a new image -------------------------------------- */
 
-/* Our LD_PRELOAD entry when it is relative (build/librtrack_preload.so, as
- * README's first example has it): ld.so resolves it from the directory a
- * process starts in, so a job that changes directory and starts a program
- * got ld.so's "cannot be preloaded" error in its stderr, once a process,
- * and the program untracked.  The whole "LD_PRELOAD=..." entry this image
- * started with, and the same with our entry made absolute (from the start
- * directory, where ld.so found it); a new image whose LD_PRELOAD is still
- * preload_was gets preload_abs. */
-static const char *preload_was;
-static char preload_abs[sizeof("LD_PRELOAD=") + 2 * CONFIG_PATH_MAX];
-
-static void env_note_preload(void)
-{
-	const size_t key = sizeof("LD_PRELOAD=") - 1;
-	const char *v = getenv("LD_PRELOAD"), *p, *e;
-	char cwd[CONFIG_PATH_MAX];
-	size_t len, clen;
-	Dl_info info;
-
-	if (!v || !dladdr((void *)env_note_preload, &info) ||
-	    !info.dli_fname || info.dli_fname[0] == '/' ||
-	    !strchr(info.dli_fname, '/'))
-		return; /* absolute, or a bare name ld.so searches for */
-	len = strlen(info.dli_fname);
-	/* ld.so separates the entries with spaces and colons. */
-	for (p = v; *p; p = e) {
-		p += strspn(p, " :");
-		e = p + strcspn(p, " :");
-		if ((size_t)(e - p) == len && memcmp(p, info.dli_fname, len) == 0)
-			break;
-	}
-	if (!*p || !getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		return;
-	clen = strlen(cwd);
-	if (key + (size_t)(p - v) + clen + 1 + strlen(p) >= sizeof(preload_abs))
-		return;
-	memcpy(preload_abs, v - key, key + (size_t)(p - v));
-	memcpy(preload_abs + key + (p - v), cwd, clen);
-	preload_abs[key + (size_t)(p - v) + clen] = '/';
-	strcpy(preload_abs + key + (size_t)(p - v) + clen + 1, p);
-	preload_was = v - key; /* getenv's value follows its "NAME=" */
-}
-
-/* What a new image's environment needs from us: RTRACK_ROOT back in one
- * that keeps LD_PRELOAD but lost it (env -i LD_PRELOAD=..., a posix_spawn
- * with a scrubbed envp: the new image must know whose job it is, or it
- * would start a log of its own), and preload_abs for preload_was.  The
- * pointers a copy takes (the entries, one added, the NULL), or 0: envp
- * as it is. */
+/* An environment that keeps LD_PRELOAD but lost RTRACK_ROOT (env -i
+ * LD_PRELOAD=..., a posix_spawn with a scrubbed envp) gets it back: the
+ * new image must know whose job it is, or it would start a log of its own
+ * (as the root: a second log for the same pid).  The pointers the copy
+ * takes (the entries, RTRACK_ROOT, the NULL), or 0: envp as it is. */
 static size_t env_needs(char *const envp[])
-{
-	int preload = 0, root = 0, swap = 0;
-	size_t i;
-
-	for (i = 0; envp && envp[i]; i++) {
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
-			swap |= !preload && preload_was &&
-				strcmp(envp[i], preload_was) == 0;
-			preload = 1;
-		} else if (strncmp(envp[i], "RTRACK_ROOT=", 12) == 0) {
-			root = 1;
-		}
-	}
-	return swap || (preload && !root && rt.root_env[0]) ? i + 2 : 0;
-}
-
-/* envp into env as env_needs asked. */
-static char **env_fill(char **env, char *const envp[])
 {
 	int preload = 0, root = 0;
 	size_t i;
 
-	for (i = 0; envp[i]; i++) {
-		env[i] = envp[i];
-		if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
-			if (!preload && preload_was &&
-			    strcmp(envp[i], preload_was) == 0)
-				env[i] = preload_abs;
-			preload = 1;
-		} else if (strncmp(envp[i], "RTRACK_ROOT=", 12) == 0) {
-			root = 1;
-		}
+	if (!rt.root_env[0])
+		return 0;
+	for (i = 0; envp && envp[i]; i++) {
+		preload |= strncmp(envp[i], "LD_PRELOAD=", 11) == 0;
+		root |= strncmp(envp[i], "RTRACK_ROOT=", 12) == 0;
 	}
-	if (preload && !root && rt.root_env[0])
-		env[i++] = rt.root_env;
+	return preload && !root ? i + 2 : 0;
+}
+
+/* envp and RTRACK_ROOT into env, at most want pointers in all (another
+ * thread's setenv may have grown envp since env_needs counted it). */
+static char **env_fill(char **env, char *const envp[], size_t want)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < want && envp[i]; i++)
+		env[i] = envp[i];
+	env[i++] = rt.root_env;
 	env[i] = NULL;
 	return env;
 }
@@ -287,7 +227,7 @@ struct env_new {
 		(e)->mapped = 0;                                               \
 		if (w_ && (w_ <= ENV_ON_STACK || getpid() != rt.pid))          \
 			(e)->env = env_fill(alloca(w_ * sizeof(char *)),       \
-					    envp);                             \
+					    envp, w_);                         \
 		else if (w_)                                                   \
 			env_map(e, envp, w_);                                  \
 	} while (0)
@@ -295,12 +235,14 @@ struct env_new {
 static void env_map(struct env_new *e, char *const envp[], size_t want)
 {
 	size_t len = want * sizeof(char *);
+	int saved = errno;
 	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	errno = saved;
 	if (m == MAP_FAILED)
 		return; /* envp as it is: the exec itself is the host's */
-	e->env = env_fill(m, envp);
+	e->env = env_fill(m, envp, want);
 	e->mapped = len;
 }
 
@@ -444,8 +386,9 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	return rc;
 }
 
-/* glibc's posix_spawn (and system, popen) exec in the child past the
- * interposed exec family: only the environment needs the same care. */
+/* glibc's posix_spawn execs in the child past the interposed exec family:
+ * only the environment needs the same care.  (system and popen reach it
+ * inside libc, with environ, which carries RTRACK_ROOT already.) */
 EXPORT int posix_spawn(pid_t *pid, const char *path,
 		       const posix_spawn_file_actions_t *actions,
 		       const posix_spawnattr_t *attr, char *const argv[],

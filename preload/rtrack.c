@@ -157,13 +157,15 @@ void rtrack_sandboxed(void)
  * counters were copied mid-flight); it is a descendant of the job. */
 static void rtrack_atfork_child(void)
 {
+	/* In every process, whatever its role: interpose.c tells a vfork
+	 * child (which runs no atfork handler) by getpid() != rt.pid. */
+	rt.pid = getpid();
 	if (rt.role == ROLE_NONE)
 		return;
 	fdguard_reset();
 	sampler_forget();
 	rt.running = 0;
 	rt.role = rt.cfg.children ? ROLE_DESC : ROLE_NONE;
-	rt.pid = getpid();
 	rt.forked = 1;
 	/* Its exit record reads /proc: a forked worker may have renamed
 	 * itself (setproctitle), and argv is its parent's. */
@@ -424,7 +426,6 @@ static void rtrack_descendant(const struct root_env *r)
 	rt.root_seccomp = r->v[RE_SECCOMP];
 	rt.cfg.children = 1;
 	rt.role = ROLE_DESC;
-	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	on_exit(rtrack_on_exit, NULL);
 }
 
@@ -570,6 +571,50 @@ static void rtrack_aside(int fresh)
 	putenv(rt.root_env); /* static storage: stays valid */
 }
 
+/* Our LD_PRELOAD entry when it is relative (build/librtrack_preload.so,
+ * as README's first example has it) is made absolute, from the directory
+ * the process starts in, where ld.so found it: a job that changes
+ * directory and starts a program got ld.so's "cannot be preloaded" error
+ * in its stderr, once a program, and the program untracked.  In environ
+ * itself (an entry replaced in place, static storage: no allocation), so
+ * that system(), popen() and every copy the host makes carry it.  Not
+ * when the directory holds a space or a colon, which LD_PRELOAD cannot
+ * express. */
+static void rtrack_preload_absolute(void)
+{
+	static char entry[sizeof("LD_PRELOAD=") + 2 * CONFIG_PATH_MAX];
+	const size_t key = sizeof("LD_PRELOAD=") - 1;
+	const char *v = getenv("LD_PRELOAD"), *p, *e;
+	char cwd[CONFIG_PATH_MAX];
+	size_t len, head, clen;
+	Dl_info info;
+
+	if (!v || !dladdr((void *)rtrack_preload_absolute, &info) ||
+	    !info.dli_fname || info.dli_fname[0] == '/' ||
+	    !strchr(info.dli_fname, '/'))
+		return; /* absolute, or a bare name ld.so searches for */
+	len = strlen(info.dli_fname);
+	/* ld.so separates the entries with spaces and colons. */
+	for (p = v; *p; p = e) {
+		p += strspn(p, " :");
+		e = p + strcspn(p, " :");
+		if ((size_t)(e - p) == len && memcmp(p, info.dli_fname, len) == 0)
+			break;
+	}
+	if (!*p || !getcwd(cwd, sizeof(cwd)) || cwd[0] != '/' ||
+	    cwd[strcspn(cwd, " :")])
+		return;
+	head = key + (size_t)(p - v);
+	clen = strlen(cwd);
+	if (head + clen + 1 + strlen(p) >= sizeof(entry))
+		return;
+	memcpy(entry, v - key, head); /* getenv's value follows "NAME=" */
+	memcpy(entry + head, cwd, clen);
+	entry[head + clen] = '/';
+	strcpy(entry + head + clen + 1, p);
+	putenv(entry);
+}
+
 /* glibc hands constructors argc, argv and envp. */
 __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
@@ -578,10 +623,12 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	rt.argc = argc;
 	rt.argv = argv;
 	rt.pid = getpid();
+	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();
 	/* setuid and the like: never act with privileges. */
 	if (getauxval(AT_SECURE) || rtrack_another_copy())
 		goto out;
+	rtrack_preload_absolute();
 	fresh = rtrack_role();
 	if (fresh == -1) {
 		/* A descendant: the root accounts for it. */
@@ -631,7 +678,6 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	}
 	if (fresh)
 		putenv(rt.root_env); /* static storage: stays valid */
-	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	on_exit(rtrack_on_exit, NULL);
 	goto out;
 aside:

@@ -84,9 +84,25 @@ def case_relative_preload(d):
     # README's first example is LD_PRELOAD=build/librtrack_preload.so: a
     # job that changes directory and starts a program got ld.so's
     # "ERROR: ld.so: object ... cannot be preloaded" in its stderr, once
-    # per process.
-    cmd = ["sh", "-c", "cd /; /bin/true; echo done"]
-    pr = Pair(d, "rel", cmd, preload=False)  # for the directories
+    # per process: by exec, and by system() (glibc's own posix_spawn,
+    # which no interposed function sees).  A start directory with a space
+    # (which LD_PRELOAD cannot express) must not make it worse.
+    # Deep enough that the relative path (../../..) resolves nowhere.
+    far = os.path.join(d, "far", "a", "b", "c", "d")
+    os.makedirs(far)
+    jobs = {"exec": ["sh", "-c", f"cd {far}; /bin/true; echo done"],
+            "system": [sys.executable, "-c", f"import os; os.chdir('{far}'); "
+                       "os.system('/bin/true'); print('done')"],
+            "space": ["sh", "-c", "/bin/true; echo done"]}
+    each = Each()
+    for name, cmd in jobs.items():
+        each(name, relative_pair, d, name, cmd)
+    each.done()
+
+
+def relative_pair(d, name, cmd):
+    pr = Pair(d, f"rel {name}" if name == "space" else f"rel-{name}", cmd,
+              preload=False)  # for the directories
     rel = os.path.relpath(PRELOAD, pr.tdir)
     t = trust.go(cmd, pr.tdir, {"RTRACK_OUTPUT":
                                 os.path.join(pr.ldir, "r-%p.bin")},
@@ -94,6 +110,11 @@ def case_relative_preload(d):
     check((t.rc, t.out) == (pr.plain.rc, pr.plain.out), t.describe())
     check(e2e.without_rtrack(t.err) == pr.plain.err,
           f"LD_PRELOAD={rel}: stderr {t.err!r}, plain {pr.plain.err!r}")
+    logs = glob.glob(os.path.join(pr.ldir, "r-*.bin"))
+    check(len(logs) == 1, f"LD_PRELOAD={rel}: logs {logs}")
+    procs = trust.dump_json(logs[0])["processes"]
+    check(any("true" in p.get("cmdline", "") for p in procs),
+          f"LD_PRELOAD={rel}: /bin/true untracked: {procs}")
 
 
 def case_wrapper_sigchld(d):
