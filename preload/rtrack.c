@@ -533,6 +533,10 @@ static int rtrack_start(int fresh)
 void rtrack_daemon_child(void)
 {
 	rt.pid = getpid();
+	if (rtrack_filtered()) {
+		rt.role = ROLE_NONE; /* its reads of /proc could be fatal */
+		return;
+	}
 	rt.forked = 0;
 	rt.starttime = rtrack_starttime();
 	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));

@@ -370,7 +370,7 @@ static void sampler_tick(uint64_t *next_ns)
 		if (*next_ns < now + cost * SAMPLER_DUTY_INV)
 			*next_ns = now + cost * SAMPLER_DUTY_INV;
 	}
-	if (gone && sampler_alone())
+	if (gone && !rtrack_filtered() && sampler_alone())
 		sampler_end_process();
 	pthread_mutex_lock(&rt.mu);
 	rt.main_gone |= gone;
@@ -425,6 +425,16 @@ static void *sampler_main(void *arg)
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&rt.mu);
 	while (!sampler_pending(REQ_EXIT)) {
+		/* Under a filter it cannot see into (rtrack.h): the thread
+		 * ends, or it would keep alive a process whose main thread
+		 * left (it could not look whether it is alone), and every
+		 * request finds it stopped. */
+		if (rtrack_filtered()) {
+			rt.stopped = 1;
+			pthread_cond_broadcast(&rt.done_cv);
+			pthread_mutex_unlock(&rt.mu);
+			return NULL;
+		}
 		if (sampler_pending(REQ_PAUSE)) {
 			sampler_do_pause();
 			return NULL;
@@ -621,7 +631,7 @@ static int sampler_pause_once(void)
 
 	if (!rt.running)
 		return 0;
-	if (rtrack_self_stat(&st) == 0)
+	if (!rtrack_filtered() && rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
 	/* Not answered: stuck, or stopped for the exit: leave it be. */
 	if (!sampler_request(REQ_PAUSE, NULL, request_deadline()))
@@ -773,7 +783,7 @@ void sampler_resume(void)
 	int saved = errno;
 
 	if (--pause_depth == 0 && paused && !rt.sandboxed &&
-	    rt.role == ROLE_ROOT) {
+	    !rtrack_filtered() && rt.role == ROLE_ROOT) {
 		paused = 0;
 		/* A thread that cannot start again (out of resources): the
 		 * samples so far stay; the end record is written at exit from

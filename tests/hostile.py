@@ -77,6 +77,14 @@ def case_raw_seccomp(d):
          ["sh", "-c", f"{HOSTILE} rawseccomp; echo rc=$?"])
     each("root, tsync", Pair, d, "root", [HOSTILE, "rawseccomp", "tsync"],
          {"RTRACK_INTERVAL": "0.02"})
+    # After it, a call the sampler steps out for (its thread count was
+    # read from /proc), and a main thread leaving by pthread_exit under
+    # TSYNC (the sampler looked in /proc whether it was alone).
+    each("root, setuid", Pair, d, "setuid",
+         [HOSTILE, "rawseccomp", "-", "setuid"], {"RTRACK_INTERVAL": "0.02"})
+    each("root, tsync, pthread_exit", Pair, d, "pexit",
+         [HOSTILE, "rawseccomp", "tsync", "pthread_exit"],
+         {"RTRACK_INTERVAL": "0.02"})
     each.done()
 
 

@@ -107,7 +107,19 @@ static long raw5(long n, long a, long b, long c, long d, long e)
 	return r;
 }
 
-static int mode_rawseccomp(int tsync)
+static void *main_left(void *arg)
+{
+	(void)arg;
+	usleep(100000);
+	printf("alone\n");
+	fflush(stdout);
+	return NULL;
+}
+
+/* A raw filter killing openat, with TSYNC or not, then `then`: nothing,
+ * setuid to oneself (the sampler steps out), or the main thread leaving
+ * with pthread_exit while another thread ends the process. */
+static int mode_rawseccomp(int tsync, const char *then)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -124,6 +136,13 @@ static int mode_rawseccomp(int tsync)
 		 tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0, (long)&p, 0, 0);
 	printf("filter: %ld\n", r);
 	fflush(stdout);
+	if (strcmp(then, "setuid") == 0) {
+		printf("setuid: %d\n", setuid(getuid()));
+	} else if (strcmp(then, "pthread_exit") == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, main_left, NULL);
+		pthread_exit(NULL);
+	}
 	usleep(200000);
 	return 0;
 }
@@ -146,7 +165,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "rawseccomp") == 0)
-		return mode_rawseccomp(argc > 2);
+		return mode_rawseccomp(argc > 2 && strcmp(argv[2], "tsync") == 0,
+				       argc > 3 ? argv[3] : "");
 	if (argc == 2 && strcmp(argv[1], "sigign") == 0) {
 		char line[256];
 		FILE *f = fopen("/proc/self/status", "r");
