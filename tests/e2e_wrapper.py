@@ -309,6 +309,31 @@ def case_term_signals(d):
                   j["meta"]["exit_code"] == 3, f"{sig.name}: {j['meta']}")
 
 
+def case_witness_stopped(d):
+    # The wrapper's witness (lib/wrapper/relay.c) stopped by a kill -STOP
+    # of it alone (pkill -STOP, a suspend that stops every pid in turn):
+    # a SIGTERM to the wrapper still reaches the command, once, and the
+    # wrapper ends with its status; it hung waiting for the witness.
+    cmd = [WRAPPER, "-q", "--", sys.executable, "-c", CATCHER.format("TERM")]
+    p = subprocess.Popen(cmd, cwd=d, env=env_of(), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        check(p.stdout.readline() == b"ready\n", "not ready")
+        witness = [int(x) for x in subprocess.run(
+            ["pgrep", "-s", str(p.pid), "-x", "rtrack-witness"],
+            capture_output=True).stdout.split()]
+        check(len(witness) == 1, f"witness: {witness}")
+        os.kill(witness[0], signal.SIGSTOP)
+        os.kill(p.pid, signal.SIGTERM)
+        rc = p.wait(timeout=20)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    out = p.stdout.read()
+    check((rc, out) == (3, b"got 15\n"), f"status {rc}, output {out!r}")
+
+
 def case_self_stop(d):
     # A command that stops itself (kill -STOP $$, an editor's suspend):
     # bare, its parent (a shell) sees it stopped and gets control back;

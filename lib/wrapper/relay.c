@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -56,14 +57,32 @@ static int relay_is_relayed(int sig)
 	return sig >= SIGRTMIN && sig <= SIGRTMAX;
 }
 
-/* Whether sig also reached the witness, taking it there. */
+/* The witness gone quiet (stopped: SIGSTOP to every process, pkill -STOP):
+ * it is asked nothing more, and every signal is relayed from then on, as
+ * without it; an answer that comes late is never taken for another's. */
+static void relay_witness_drop(void)
+{
+	close(relay_req);
+	close(relay_ans);
+	relay_req = relay_ans = -1;
+}
+
+/* Whether sig also reached the witness, taking it there.  Its answer
+ * comes within its own wait (5 ms) unless it is stopped. */
 static int relay_witness_saw(int sig)
 {
+	struct pollfd p = { relay_ans, POLLIN, 0 };
 	unsigned char c = (unsigned char)sig;
+	int n;
 
-	if (relay_req < 0 || write(relay_req, &c, 1) != 1 ||
-	    read(relay_ans, &c, 1) != 1)
+	if (relay_req < 0 || write(relay_req, &c, 1) != 1)
 		return 0;
+	while ((n = poll(&p, 1, 200)) < 0 && errno == EINTR)
+		;
+	if (n != 1 || read(relay_ans, &c, 1) != 1) {
+		relay_witness_drop();
+		return 0;
+	}
 	return c;
 }
 
@@ -78,6 +97,7 @@ __attribute__((noreturn)) static void relay_witness(int req, int ans)
 	int lo = req < ans ? req : ans, hi = req ^ ans ^ lo;
 	unsigned char c;
 	sigset_t one;
+	int r;
 
 	prctl(PR_SET_NAME, "rtrack-witness");
 	/* Ctrl-Z stops the job, not the witness, whose stop would hold the
@@ -94,7 +114,11 @@ __attribute__((noreturn)) static void relay_witness(int req, int ans)
 	while (read(req, &c, 1) == 1) {
 		sigemptyset(&one);
 		sigaddset(&one, c);
-		c = sigtimedwait(&one, NULL, &wait) == c;
+		/* A stop and continue interrupts the wait: wait again. */
+		while ((r = sigtimedwait(&one, NULL, &wait)) < 0 &&
+		       errno == EINTR)
+			;
+		c = r == c;
 		if (write(ans, &c, 1) != 1)
 			break;
 	}
@@ -209,9 +233,8 @@ void relay_stop(void)
 	sigprocmask(SIG_BLOCK, &relay_set, NULL);
 	relay_pid = 0;
 	if (relay_witness_pid > 0) {
-		close(relay_req);
-		close(relay_ans);
-		relay_req = relay_ans = -1;
+		if (relay_req >= 0)
+			relay_witness_drop();
 		kill(relay_witness_pid, SIGKILL);
 		while (waitpid(relay_witness_pid, NULL, 0) < 0 &&
 		       errno == EINTR)
