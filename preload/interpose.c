@@ -576,9 +576,12 @@ EXPORT __attribute__((noreturn)) void abort(void)
 static int step_out(void);
 static int step_in(int out, int rc);
 
-/* What unshare refuses (EINVAL) in a process with a second thread: a new
- * user namespace, and the parts threads share (a mount namespace unshares
- * the filesystem context too). */
+/* The unshare calls the sampler steps out for: what unshare refuses
+ * (EINVAL) in a process with a second thread (a new user namespace, the
+ * memory, the signal handlers, the thread group), and a new mount
+ * namespace or filesystem context, which a thread may unshare alone but
+ * which the sampler should then share: it starts again from the host's
+ * thread after the call.  CLONE_FILES and the like need nothing. */
 static int unshare_needs_alone(long flags)
 {
 	return (flags & (CLONE_NEWUSER | CLONE_NEWNS | CLONE_FS | CLONE_VM |
