@@ -2,6 +2,7 @@
  * records (job.h). */
 #include "job.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,6 +506,60 @@ static int apply_exits(const struct rt_log *log, struct job *j,
 	return 0;
 }
 
+/* The CPU of the rows whose parent is pid, started from `from` on: what
+ * wait4's rusage of pid holds besides its own, as far as the log knows. */
+static void children_cpu(const struct job_proc *a, size_t n, uint32_t pid,
+			 uint64_t from, uint64_t *u, uint64_t *s)
+{
+	*u = *s = 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].ppid == pid && a[i].start_ns >= from &&
+		    !(a[i].flags & JOB_ROOT)) {
+			*u += a[i].utime_us;
+			*s += a[i].stime_us;
+		}
+}
+
+/* A child that a process of the job reaped after a signal killed it (W,
+ * W8 bit 1; 1.5): the row of it, the latest with that pid and parent
+ * started before the reap, gets its end, its signal and wait4's CPU less
+ * that of its own children's rows; one the sampler never saw gets a row
+ * of its own, its start unknown (the reap's time).  A process that wrote
+ * its own exit record (its abort()) or was reaped once already keeps
+ * what it has. */
+static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
+		       size_t *n)
+{
+	struct job_proc *o = NULL;
+	uint64_t u, s;
+
+	for (size_t i = 0; i < *n; i++)
+		if (a[i].pid == r->pid && (!a[i].ppid || a[i].ppid == r->ppid) &&
+		    a[i].start_ns <= r->time_ns &&
+		    (!o || a[i].start_ns >= o->start_ns))
+			o = &a[i];
+	if (o && (o->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
+		return;
+	if (!o) {
+		o = &a[(*n)++];
+		memset(o, 0, sizeof(*o));
+		o->pid = r->pid;
+		o->start_ns = r->time_ns;
+		snprintf(o->cmdline, sizeof(o->cmdline),
+			 "(a child of %u, never seen)", (unsigned)r->ppid);
+	}
+	children_cpu(a, *n, r->pid, o->start_ns, &u, &s);
+	o->ppid = r->ppid;
+	o->end_ns = r->time_ns;
+	o->utime_us = max_u64(o->utime_us, sub_sat(r->utime_us, u));
+	o->stime_us = max_u64(o->stime_us, sub_sat(r->stime_us, s));
+	if (!u && !s) /* ru_maxrss is of its waited-for children too */
+		o->hwm_kib = max_u64(o->hwm_kib, r->maxrss_kib);
+	o->exit_kind = r->exit_kind;
+	o->exit_value = r->exit_value;
+	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_KILLED;
+}
+
 int job_build(const struct rt_log *log, struct job *j)
 {
 	struct job_proc *a, *root;
@@ -512,7 +567,7 @@ int job_build(const struct rt_log *log, struct job *j)
 
 	memset(j, 0, sizeof(*j));
 	/* Room for every record and the root's row made from the header. */
-	a = calloc(log->nprocs + log->nexits + 1, sizeof(*a));
+	a = calloc(log->nprocs + log->nexits + log->nreaps + 1, sizeof(*a));
 	if (!a || alloc_tails(log, j) < 0) {
 		free(a);
 		job_free(j);
@@ -531,6 +586,9 @@ int job_build(const struct rt_log *log, struct job *j)
 	}
 	root = root_row(log, a, &n);
 	root->flags |= JOB_ROOT;
+	if (log->hdr.flags & RT_CFG_CHILDREN)
+		for (i = 0; i < log->nreaps; i++)
+			apply_reap(&log->reaps[i], a, &n);
 	if (log->has_end)
 		apply_end(log, root);
 	else if (reaped_root(log))
@@ -542,6 +600,8 @@ int job_build(const struct rt_log *log, struct job *j)
 		j->cpu_s += (double)(a[i].utime_us + a[i].stime_us) / US_PER_S;
 		if (a[i].flags & JOB_EXACT)
 			j->nexact++;
+		else if (a[i].flags & JOB_KILLED)
+			j->nkilled++;
 	}
 	return 0;
 }

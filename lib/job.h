@@ -37,11 +37,15 @@ struct job_proc {
 #define JOB_FORKED 16u      /* a fork()ed copy that never exec'd */
 #define JOB_REAPED 32u      /* the root's status, end and CPU past the
 			     * other rows from the wrapper's wait (REAPED) */
+#define JOB_KILLED 64u      /* killed by a signal: its status, end and
+			     * CPU from its parent's wait (REAPED, W8
+			     * bit 1); its start unknown when not sampled */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */
 	size_t nprocs;
 	size_t nexact;           /* with JOB_EXACT */
+	size_t nkilled;          /* with JOB_KILLED */
 	/* Per interval (row i: sample i to i + 1): CPU seconds from exit
 	 * records past what the samples saw.  NULL when the log has no
 	 * rows or its samples lack the seen_* counters (format 1.0). */

@@ -12,7 +12,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 4
+#define RT_LOG_VERSION_MINOR 5
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -192,8 +192,10 @@ struct rt_end {
 	uint64_t samples;       /* sample records the root wrote */
 };
 
-/* The root as its parent, the rtrack wrapper, reaped it (FORMAT.md W,
- * 1.4): how it ended and wait4's rusage, whatever its last image was. */
+/* A process as its parent reaped it (FORMAT.md W): the root, by the
+ * rtrack wrapper (1.4): how it ended and wait4's rusage, whatever its last
+ * image was; or (1.5) a child a process of the job reaped that a signal
+ * killed, which wrote no EXIT record of its own. */
 struct rt_reaped {
 	uint64_t time_ns;       /* wall clock when it was reaped */
 	uint32_t pid;           /* the reaped process: H8, or another run's */
@@ -204,9 +206,11 @@ struct rt_reaped {
 	uint64_t maxrss_kib;    /* largest peak RSS of those */
 	uint32_t flags;         /* RT_REAPED_F_* */
 	char comm[16];          /* the last image's name (/proc/PID/comm) */
+	uint32_t ppid;          /* who reaped it (1.5; 0 before) */
 };
 
-#define RT_REAPED_F_CORE 1u /* killed by a signal that dumped core */
+#define RT_REAPED_F_CORE 1u  /* killed by a signal that dumped core */
+#define RT_REAPED_F_CHILD 2u /* a child reaped by a process of the job */
 
 /* ---- GPU records (FORMAT.md G, 1.2) ---- */
 

@@ -173,22 +173,9 @@ static int logread_reaped(struct codec_in *in, struct rt_reaped *r)
 	r->maxrss_kib = codec_get_varint(in);              /* W7 */
 	r->flags = (uint32_t)codec_get_varint(in);         /* W8 */
 	codec_get_str(in, r->comm, sizeof(r->comm), RT_STR_MAX); /* W9 */
+	if (in->p < in->end) /* 1.5 */
+		r->ppid = (uint32_t)codec_get_varint(in);  /* W10 */
 	return in->bad ? -1 : 0;
-}
-
-/* W2: a REAPED record names the root it reaped; one of another run (a
- * log it was not meant for) is ignored, and so is a second one. */
-static int logread_reaped_rec(struct codec_in *in, struct rt_log *log)
-{
-	struct rt_reaped r;
-
-	if (logread_reaped(in, &r) < 0)
-		return -1;
-	if (!log->has_reaped && r.pid == log->hdr.pid) {
-		log->reaped = r;
-		log->has_reaped = 1;
-	}
-	return 0;
 }
 
 /* The chain of SAMPLES records (FORMAT.md Q): every field a writer may
@@ -203,7 +190,7 @@ struct logread_pack {
 
 struct logread_state {
 	struct rt_log *log;
-	size_t scap, pcap, xcap, jcap, gvcap, gscap;
+	size_t scap, pcap, xcap, jcap, wcap, gvcap, gscap;
 	/* Bytes the arrays hold together, and at most how many: decoded
 	 * data can be hundreds of times the bytes it came from (a run of
 	 * unchanged samples codes in a few bits each), and past what the
@@ -505,6 +492,33 @@ static int logread_samples(struct codec_in *in, struct logread_state *st)
 	return 0;
 }
 
+/* W2: a REAPED record names the root it reaped; one of another run (a
+ * log it was not meant for) is ignored, and so is a second one.  W8 bit
+ * 1: a child a process of the job reaped, kept in log->reaps. */
+static int logread_reaped_rec(struct codec_in *in, struct logread_state *st)
+{
+	struct rt_log *log = st->log;
+	struct rt_reaped r;
+
+	if (logread_reaped(in, &r) < 0)
+		return -1;
+	if (r.flags & RT_REAPED_F_CHILD) {
+		struct rt_reaped *grown = logread_push(st, log->reaps,
+						       &log->nreaps, &st->wcap,
+						       sizeof(r));
+		if (!grown)
+			return -2;
+		log->reaps = grown;
+		log->reaps[log->nreaps++] = r;
+		return 0;
+	}
+	if (!log->has_reaped && r.pid == log->hdr.pid) {
+		log->reaped = r;
+		log->has_reaped = 1;
+	}
+	return 0;
+}
+
 /* Append one decoded record of type T to arr/n with decoder fn. */
 #define LOGREAD_APPEND(arr, n, cap, fn)                                       \
 	do {                                                                   \
@@ -569,7 +583,7 @@ static int logread_payload(struct logread_state *st, unsigned type,
 	case RT_REC_GPU:
 		return logread_gpu(&in, st);
 	case RT_REC_REAPED:
-		return logread_reaped_rec(&in, log);
+		return logread_reaped_rec(&in, st);
 	case RT_REC_HEADER:
 		return -1; /* F2: only one, first */
 	default:
@@ -1175,6 +1189,7 @@ void logread_free(struct rt_log *log)
 	free(log->procs);
 	free(log->exits);
 	free(log->execs);
+	free(log->reaps);
 	free(log->gpu_vals);
 	free(log->gpu_samples);
 	job_free(&log->job);
@@ -1182,6 +1197,8 @@ void logread_free(struct rt_log *log)
 	log->procs = NULL;
 	log->exits = NULL;
 	log->execs = NULL;
+	log->reaps = NULL;
+	log->nreaps = 0;
 	log->gpu_vals = NULL;
 	log->gpu_samples = NULL;
 	log->nsamples = log->nprocs = log->nexits = log->nexecs = 0;

@@ -37,6 +37,10 @@ struct rt_log {
 	size_t nexits;
 	struct rt_exec *execs;     /* the root's execs, file order */
 	size_t nexecs;
+	struct rt_reaped *reaps;   /* children killed by a signal, as the
+				    * process of the job that reaped them
+				    * saw them (W8 bit 1, 1.5), file order */
+	size_t nreaps;
 	struct rt_gpu_dev gpu_devs[RT_GPU_MAX_DEVICES]; /* last inventory */
 	unsigned ngpu_devs;
 	struct rt_gpu_values *gpu_vals; /* absolute, every record's devices */

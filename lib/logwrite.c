@@ -365,7 +365,7 @@ int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
 
 int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
 {
-	uint8_t scratch[9 * CODEC_VARINT_MAX + sizeof(r->comm)];
+	uint8_t scratch[10 * CODEC_VARINT_MAX + sizeof(r->comm)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
 
 	codec_put_varint(&o, r->time_ns);            /* W1 */
@@ -377,6 +377,7 @@ int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
 	codec_put_varint(&o, r->maxrss_kib);         /* W7 */
 	codec_put_varint(&o, r->flags);              /* W8 */
 	codec_put_str(&o, r->comm, sizeof(r->comm) - 1); /* W9 */
+	codec_put_varint(&o, r->ppid);               /* W10 */
 	return logwrite_finish(b, RT_REC_REAPED, scratch, &o);
 }
 

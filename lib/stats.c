@@ -599,7 +599,7 @@ void stats_summarize(const struct rt_log *log, struct stats_summary *s)
 	sum_put_u(s, STATS_S_processes_seen, log->job.nprocs);
 	sum_put_u(s, STATS_S_processes_exact, log->job.nexact);
 	sum_put_u(s, STATS_S_processes_sampled_only,
-		  log->job.nprocs - log->job.nexact);
+		  log->job.nprocs - log->job.nexact - log->job.nkilled);
 	sum_mem_total(log, s);
 	sum_tracker(log, s);
 }

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -146,6 +147,33 @@ void descendant_exit(uint32_t kind, int value)
 	rt.role = ROLE_NONE;
 	descendant_record(&d, rt.path, &rt.log_id, rt.root_seccomp, kind,
 			  value, rt.forked ? RT_EXIT_F_FORKED : 0);
+}
+
+void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
+{
+	uint8_t mem[256];
+	struct rt_reaped r;
+	struct logbuf b;
+	int saved = errno;
+
+	if ((rt.role != ROLE_ROOT && rt.role != ROLE_DESC) || rt.sandboxed ||
+	    !rt.cfg.children || !rt.path[0] || getpid() != rt.pid ||
+	    rtrack_filtered())
+		return;
+	memset(&r, 0, sizeof(r));
+	r.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	r.pid = (uint32_t)pid;
+	r.ppid = (uint32_t)rt.pid;
+	r.exit_kind = RT_EXIT_SIGNAL;
+	r.exit_value = WTERMSIG(status);
+	r.utime_us = tv_us(ru->ru_utime);
+	r.stime_us = tv_us(ru->ru_stime);
+	r.maxrss_kib = (uint64_t)ru->ru_maxrss;
+	r.flags = RT_REAPED_F_CHILD | (WCOREDUMP(status) ? RT_REAPED_F_CORE : 0);
+	logwrite_init(&b, mem, sizeof(mem));
+	if (logwrite_reaped(&b, &r) == 0)
+		logfile_append(rt.path, &rt.log_id, &b);
+	errno = saved;
 }
 
 void descendant_nested_exit(uint32_t kind, int value)

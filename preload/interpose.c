@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rtrack.h"
@@ -79,6 +81,7 @@ static struct {
 	daemon_fn daemon;
 	exit_fn libc_exit;
 	void *start_main;
+	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 } next;
 
 #define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
@@ -115,6 +118,7 @@ void interpose_init(void)
 	NEXT(dup3);
 	NEXT(posix_spawn);
 	NEXT(posix_spawnp);
+	NEXT(wait4);
 	next.assert_fail = (assert_fn)dlsym(RTLD_NEXT, "__assert_fail");
 	next.assert_perror_fail =
 		(assert_perror_fn)dlsym(RTLD_NEXT, "__assert_perror_fail");
@@ -421,6 +425,47 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 	rc = next.posix_spawnp(pid, file, actions, attr, argv, e.env);
 	env_done(&e);
 	return rc;
+}
+
+/* ---- reaping ------------------------------------------------------------ */
+
+/* A child that a signal killed (a pool's terminate(), the OOM killer)
+ * wrote no exit record: the parent that reaps it writes one for it
+ * (descendant.c), from wait4's status and rusage.  Every wait of the
+ * family goes through wait4, as glibc's own do; waitid is not seen. */
+static pid_t reap(pid_t pid, int *st, int options, struct rusage *ru)
+{
+	struct rusage own;
+	int status = 0;
+	pid_t r;
+
+	resolve();
+	if (!next.wait4) {
+		errno = ENOSYS;
+		return -1;
+	}
+	r = next.wait4(pid, &status, options, ru ? ru : &own);
+	if (r > 0) {
+		if (st)
+			*st = status;
+		if (WIFSIGNALED(status))
+			descendant_reaped(r, status, ru ? ru : &own);
+	}
+	return r;
+}
+
+EXPORT pid_t wait(int *st) { return reap(-1, st, 0, NULL); }
+EXPORT pid_t waitpid(pid_t pid, int *st, int options)
+{
+	return reap(pid, st, options, NULL);
+}
+EXPORT pid_t wait3(int *st, int options, struct rusage *ru)
+{
+	return reap(-1, st, options, ru);
+}
+EXPORT pid_t wait4(pid_t pid, int *st, int options, struct rusage *ru)
+{
+	return reap(pid, st, options, ru);
 }
 
 /* ---- exits that skip on_exit handlers ------------------------------------ */

@@ -168,6 +168,12 @@ void descendant_exit(uint32_t kind, int value);
 
 /* A nested root's exit record into the outer log (descendant.c). */
 void descendant_nested_exit(uint32_t kind, int value);
+/* A child this process reaped (wait4's pid, status and rusage) that a
+ * signal killed: it wrote no exit record of its own, so this process
+ * appends a REAPED record for it (FORMAT.md W, bit 1 of W8).  Keeps
+ * errno; touches nothing global (a SIGCHLD handler may call wait). */
+struct rusage;
+void descendant_reaped(pid_t pid, int status, const struct rusage *ru);
 
 /* FNV-1a of RTRACK_OUTPUT as this process sees it ("" when unset): a
  * descendant whose value differs from its root's is a nested run. */

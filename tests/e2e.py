@@ -734,6 +734,7 @@ def case_exports(d):
                   "syscall unshare setns setuid setgid seteuid setegid "
                   "setreuid setregid setresuid setresgid setgroups close "
                   "close_range closefrom dup2 dup3 posix_spawn posix_spawnp "
+                  "wait waitpid wait3 wait4 "
                   "__assert_fail __assert_perror_fail daemon exit "
                   "__libc_start_main rtrack_preload_copy".split())
     check(names == want, f"exports {names}")

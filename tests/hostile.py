@@ -145,5 +145,35 @@ def case_wrapper_sigchld(d):
           f"SigIgn bare {out['bare']!r}, under the wrapper {out['wrapped']!r}")
 
 
+def case_killed_children(d):
+    # Children a signal killed write no exit record; one killed within an
+    # interval had no row at all, though its parent reaped it: the
+    # workers Python's multiprocessing.Pool ends with terminate() (its
+    # with block), a shell's `kill $p; wait $p`.  The parent's wait writes
+    # a REAPED record for it (FORMAT.md W8 bit 1): a row with its signal.
+    pool = ("import multiprocessing as mp\n"
+            "with mp.get_context('fork').Pool(4) as p:\n"
+            "    print(sum(p.map(abs, range(100))))\n")
+    each = Each()
+    for name, cmd, want in (
+            ("shell", ["sh", "-c", "sleep 5 & p=$!; sleep 0.2; kill $p; "
+                       "wait $p; echo $?"], 1),
+            ("pool", [sys.executable, "-c", pool], 0)):
+        each(name, killed_pair, d, name, cmd, want)
+    each.done()
+
+
+def killed_pair(d, name, cmd, at_least):
+    pr = Pair(d, f"killed-{name}", cmd, {"RTRACK_INTERVAL": "1"})
+    j = trust.dump_json(pr.log())
+    killed = [p for p in j["processes"] if p["exit_signal"] == 15]
+    check(len(killed) >= at_least, f"{name}: killed rows {killed}")
+    # The pool: its four workers, each with a row, none "sampled only".
+    if name == "pool":
+        check(j["summary"]["processes_seen"] == 5 and
+              j["summary"]["processes_sampled_only"] == 0,
+              f"pool: {j['summary']}, rows {j['processes']}")
+
+
 if __name__ == "__main__":
     e2e.run_case(globals(), "hostile")

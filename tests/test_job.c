@@ -415,6 +415,76 @@ static void test_reaped_with_end(void **state)
 /* A process reported twice by the sampler (it left the tree and came
  * back) is one row; a 1.0 PROC record without starttime still matches
  * its exit record (starttime from start_ns and the boot time). */
+/* A child a process of the job reaped after a signal killed it (W8 bit 1).
+ * ppid and the figures as the parent's wait4 gave them. */
+static void put_killed(uint32_t pid, uint32_t ppid, double t, int sig,
+		       uint64_t u_us, uint64_t s_us)
+{
+	struct rt_reaped r;
+
+	memset(&r, 0, sizeof(r));
+	r.time_ns = S(T0 + t);
+	r.pid = pid;
+	r.ppid = ppid;
+	r.exit_kind = RT_EXIT_SIGNAL;
+	r.exit_value = sig;
+	r.utime_us = u_us;
+	r.stime_us = s_us;
+	r.maxrss_kib = 5000;
+	r.flags = RT_REAPED_F_CHILD;
+	assert_int_equal(logwrite_reaped(&b, &r), 0);
+}
+
+/* Killed children: 101, sampled, gets its end, signal and wait4's CPU
+ * (more than the samples saw); 103, never sampled, a row of its own; 102,
+ * which wrote its own exit record (an abort()), keeps it; a reap of
+ * another parent's 101 matches nothing of 101's.  The summary counts the
+ * killed apart from the sampled-only. */
+static void test_killed_children(void **state)
+{
+	const struct job_proc *p;
+	struct stats_summary s;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit(102, 0.1, 0.5, 300000, 0, 0, "cc -c b.c");
+	put_killed(102, 100, 0.6, 6, 999000, 0);
+	put_sample(1, 150, 20);
+	put_proc(101, 0.2, 1, 50, 10, 0, "python3 worker");
+	put_killed(101, 100, 1.2, 15, 800000, 120000);
+	put_killed(103, 100, 1.4, 9, 40000, 5000);
+	put_sample(2, 250, 40);
+	put_proc(100, 0, 2, 200, 30, RT_PROC_ALIVE_AT_END, "make -j2");
+	put_end();
+	decode(&log);
+	assert_int_equal(log.nreaps, 3);
+	p = find(&log, 101);
+	assert_non_null(p);
+	assert_int_equal(p->exit_kind, RT_EXIT_SIGNAL);
+	assert_int_equal(p->exit_value, 15);
+	assert_int_equal(p->end_ns, S(T0 + 1.2));
+	assert_int_equal(p->utime_us, 800000);
+	assert_int_equal(p->stime_us, 120000);
+	assert_true(p->flags & JOB_KILLED);
+	assert_string_equal(p->cmdline, "python3 worker");
+	p = find(&log, 103);
+	assert_non_null(p);
+	assert_int_equal(p->exit_value, 9);
+	assert_int_equal(p->ppid, 100);
+	assert_int_equal(p->utime_us + p->stime_us, 45000);
+	assert_string_equal(p->cmdline, "(a child of 100, never seen)");
+	p = find(&log, 102);
+	assert_int_equal(p->exit_kind, RT_EXIT_CODE);
+	assert_int_equal(p->utime_us, 300000);
+	assert_int_equal(log.job.nkilled, 2);
+	stats_summarize(&log, &s);
+	assert_int_equal(s.processes_sampled_only, 0);
+	assert_int_equal(s.processes_seen, 4);
+	logread_free(&log);
+}
+
 static void test_fold_and_old_proc(void **state)
 {
 	const struct job_proc *p;
@@ -484,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_reaped_sigkill),
 		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
+		cmocka_unit_test(test_killed_children),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,13 +158,14 @@ static void test_exit_and_exec_record_bytes(void **state)
 	assert_memory_equal(b.mem, want_j, sizeof(want_j));
 }
 
-/* Computed independently with Python's zlib.crc32 (FORMAT.md W). */
+/* Computed independently with Python's zlib.crc32 (FORMAT.md W; 1.5:
+ * W10, the ppid, last). */
 static void test_reaped_record_bytes(void **state)
 {
 	static const uint8_t want[] = {
-		0x09, 0x12, 0x09, 0x07, 0x02, 0x12, 0xac, 0x02, 0x05, 0x80,
+		0x09, 0x13, 0x09, 0x07, 0x02, 0x12, 0xac, 0x02, 0x05, 0x80,
 		0x08, 0x00, 0x07, 0x62, 0x75, 0x73, 0x79, 0x62, 0x6f, 0x78,
-		0x38, 0xb9, 0xcf, 0xc9 };
+		0x00, 0xec, 0xa3, 0xae, 0x9f };
 	struct rt_reaped r = { .time_ns = 9, .pid = 7,
 			       .exit_kind = RT_EXIT_SIGNAL, .exit_value = 9,
 			       .utime_us = 300, .stime_us = 5,
@@ -176,6 +177,36 @@ static void test_reaped_record_bytes(void **state)
 	assert_int_equal(logwrite_reaped(&b, &r), 0);
 	assert_int_equal(b.len, sizeof(want));
 	assert_memory_equal(b.mem, want, sizeof(want));
+}
+
+/* A 1.4 REAPED record (no W10) still reads, its ppid 0. */
+static void test_reaped_record_14(void **state)
+{
+	static const uint8_t v14[] = {
+		0x09, 0x12, 0x09, 0x07, 0x02, 0x12, 0xac, 0x02, 0x05, 0x80,
+		0x08, 0x00, 0x07, 0x62, 0x75, 0x73, 0x79, 0x62, 0x6f, 0x78,
+		0x38, 0xb9, 0xcf, 0xc9 };
+	struct rt_header h;
+	struct rt_log log;
+	struct logbuf b;
+	char err[200];
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.pid = 7;
+	h.clk_tck = 100;
+	logwrite_init(&b, mem, sizeof(mem));
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
+	memcpy(mem + b.len, v14, sizeof(v14));
+	assert_int_equal(logread_buf(mem, b.len + sizeof(v14), &log, err,
+				     sizeof(err)), 0);
+	assert_false(log.damaged);
+	assert_true(log.has_reaped);
+	assert_int_equal(log.reaped.maxrss_kib, 1024);
+	assert_int_equal(log.reaped.ppid, 0);
+	assert_string_equal(log.reaped.comm, "busybox");
+	logread_free(&log);
 }
 
 /* A REAPED record read back: the one of the log's root is kept, one of
@@ -1382,6 +1413,7 @@ int main(void)
 		cmocka_unit_test(test_samples_record_bytes),
 		cmocka_unit_test(test_exit_and_exec_record_bytes),
 		cmocka_unit_test(test_reaped_record_bytes),
+		cmocka_unit_test(test_reaped_record_14),
 		cmocka_unit_test(test_reaped_roundtrip),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_every_truncation),

@@ -343,14 +343,22 @@ static void summary_duration(FILE *out, const struct stats_summary *s)
 
 static void summary_counts(FILE *out, const struct rt_log *log)
 {
+	const struct job *j = &log->job;
 	char every[FMT_HUMAN_MAX];
 
 	fmt_seconds(every, (double)log->hdr.interval_ns / 1e9);
 	summary_line(out, "samples", "%zu, every %s", log->nsamples, every);
-	summary_line(out, "processes",
-		     "%zu seen, %zu with an exit record, %zu seen only by sampling",
-		     log->job.nprocs, log->job.nexact,
-		     log->job.nprocs - log->job.nexact);
+	if (j->nkilled)
+		summary_line(out, "processes",
+			     "%zu seen, %zu with an exit record, %zu killed, "
+			     "%zu seen only by sampling",
+			     j->nprocs, j->nexact, j->nkilled,
+			     j->nprocs - j->nexact - j->nkilled);
+	else
+		summary_line(out, "processes",
+			     "%zu seen, %zu with an exit record, %zu seen only "
+			     "by sampling",
+			     j->nprocs, j->nexact, j->nprocs - j->nexact);
 }
 
 static void summary_recommend(FILE *out, const struct stats_summary *s)
