@@ -271,21 +271,32 @@ static void test_killed_root(void **state)
 	logread_free(&log);
 }
 
-static void put_reaped(double t, int kind, int value, uint64_t u_us,
-		       uint64_t s_us, const char *comm)
+/* A REAPED record of pid at T0 + t: the wrapper's of the root (ppid 0),
+ * or (RT_REAPED_F_CHILD) a child reaped by ppid. */
+static void put_reaped_of(uint32_t pid, uint32_t ppid, uint32_t flags,
+			  double t, int kind, int value, uint64_t u_us,
+			  uint64_t s_us, uint64_t maxrss_kib, const char *comm)
 {
 	struct rt_reaped r;
 
 	memset(&r, 0, sizeof(r));
 	r.time_ns = S(T0 + t);
-	r.pid = 100;
+	r.pid = pid;
+	r.ppid = ppid;
+	r.flags = flags;
 	r.exit_kind = (uint32_t)kind;
 	r.exit_value = value;
 	r.utime_us = u_us;
 	r.stime_us = s_us;
-	r.maxrss_kib = 123456;
+	r.maxrss_kib = maxrss_kib;
 	strcpy(r.comm, comm);
 	assert_int_equal(logwrite_reaped(&b, &r), 0);
+}
+
+static void put_reaped(double t, int kind, int value, uint64_t u_us,
+		       uint64_t s_us, const char *comm)
+{
+	put_reaped_of(100, 0, 0, t, kind, value, u_us, s_us, 123456, comm);
 }
 
 /* A root that exec'd an image rtrack cannot enter (a static program): no
@@ -415,24 +426,13 @@ static void test_reaped_with_end(void **state)
 /* A process reported twice by the sampler (it left the tree and came
  * back) is one row; a 1.0 PROC record without starttime still matches
  * its exit record (starttime from start_ns and the boot time). */
-/* A child a process of the job reaped after a signal killed it (W8 bit 1).
- * ppid and the figures as the parent's wait4 gave them. */
+/* A child a process of the job reaped after a signal killed it (W8 bit 1),
+ * the figures as the parent's wait4 gave them. */
 static void put_killed(uint32_t pid, uint32_t ppid, double t, int sig,
 		       uint64_t u_us, uint64_t s_us)
 {
-	struct rt_reaped r;
-
-	memset(&r, 0, sizeof(r));
-	r.time_ns = S(T0 + t);
-	r.pid = pid;
-	r.ppid = ppid;
-	r.exit_kind = RT_EXIT_SIGNAL;
-	r.exit_value = sig;
-	r.utime_us = u_us;
-	r.stime_us = s_us;
-	r.maxrss_kib = 5000;
-	r.flags = RT_REAPED_F_CHILD;
-	assert_int_equal(logwrite_reaped(&b, &r), 0);
+	put_reaped_of(pid, ppid, RT_REAPED_F_CHILD, t, RT_EXIT_SIGNAL, sig,
+		      u_us, s_us, 5000, "");
 }
 
 /* Killed children: 101, sampled, gets its end, signal and wait4's CPU

@@ -179,6 +179,19 @@ static void test_reaped_record_bytes(void **state)
 	assert_memory_equal(b.mem, want, sizeof(want));
 }
 
+/* A log in mem of a root of pid: the preamble and a header. */
+static void start_log(struct logbuf *b, uint32_t pid)
+{
+	struct rt_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.pid = pid;
+	h.clk_tck = 100;
+	logwrite_init(b, mem, sizeof(mem));
+	assert_int_equal(logwrite_preamble(b), 0);
+	assert_int_equal(logwrite_header(b, &h), 0);
+}
+
 /* A 1.4 REAPED record (no W10) still reads, its ppid 0. */
 static void test_reaped_record_14(void **state)
 {
@@ -186,18 +199,12 @@ static void test_reaped_record_14(void **state)
 		0x09, 0x12, 0x09, 0x07, 0x02, 0x12, 0xac, 0x02, 0x05, 0x80,
 		0x08, 0x00, 0x07, 0x62, 0x75, 0x73, 0x79, 0x62, 0x6f, 0x78,
 		0x38, 0xb9, 0xcf, 0xc9 };
-	struct rt_header h;
 	struct rt_log log;
 	struct logbuf b;
 	char err[200];
 
 	(void)state;
-	memset(&h, 0, sizeof(h));
-	h.pid = 7;
-	h.clk_tck = 100;
-	logwrite_init(&b, mem, sizeof(mem));
-	assert_int_equal(logwrite_preamble(&b), 0);
-	assert_int_equal(logwrite_header(&b, &h), 0);
+	start_log(&b, 7);
 	memcpy(mem + b.len, v14, sizeof(v14));
 	assert_int_equal(logread_buf(mem, b.len + sizeof(v14), &log, err,
 				     sizeof(err)), 0);
@@ -218,18 +225,12 @@ static void test_reaped_roundtrip(void **state)
 			       .utime_us = 3800000, .stime_us = 20000,
 			       .maxrss_kib = 2048, .flags = RT_REAPED_F_CORE,
 			       .comm = "a-name-of-15-by" };
-	struct rt_header h;
 	struct rt_log log;
 	struct logbuf b;
 	char err[200];
 
 	(void)state;
-	memset(&h, 0, sizeof(h));
-	h.pid = 42;
-	h.clk_tck = 100;
-	logwrite_init(&b, mem, sizeof(mem));
-	assert_int_equal(logwrite_preamble(&b), 0);
-	assert_int_equal(logwrite_header(&b, &h), 0);
+	start_log(&b, 42);
 	r.pid = 43;
 	assert_int_equal(logwrite_reaped(&b, &r), 0); /* another run's */
 	r.pid = 42;
