@@ -437,9 +437,8 @@ static void put_killed(uint32_t pid, uint32_t ppid, double t, int sig,
 
 /* Killed children: 101, sampled, gets its end, signal and wait4's CPU
  * (more than the samples saw); 103, never sampled, a row of its own; 102,
- * which wrote its own exit record (an abort()), keeps it; a reap of
- * another parent's 101 matches nothing of 101's.  The summary counts the
- * killed apart from the sampled-only. */
+ * which wrote its own exit record (an abort()), keeps it.  The summary
+ * counts the killed apart from the sampled-only. */
 static void test_killed_children(void **state)
 {
 	const struct job_proc *p;
