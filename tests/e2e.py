@@ -391,6 +391,12 @@ def case_follow(d):
                      "RTRACK_INTERVAL": "0.2", "RTRACK_QUIET": "1"})
     job = subprocess.Popen([WORKLOAD, "cpu", "1", "2.5"], cwd=d, env=env,
                            stdout=subprocess.DEVNULL)
+    # Followed once it exists (a sanitized host takes a while to start:
+    # rtrack-dump refuses a missing file).
+    for _ in range(200):
+        if os.path.exists(out) or job.poll() is not None:
+            break
+        time.sleep(0.02)
     p = subprocess.run([DUMP, "--follow", out], capture_output=True,
                        text=True, timeout=30)
     job.wait(timeout=30)
