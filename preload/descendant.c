@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +65,7 @@ static void descendant_record(struct dbuf *d, const char *path,
 	 * wrapper of ours saw, would kill the host at the open below.  (In
 	 * strict mode prctl kills, as the open would: our wrappers see that
 	 * mode set, and a raw call setting it leaves nothing to try.) */
-	if (root_seccomp == 0 && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) > 0)
+	if (rtrack_filter_since(root_seccomp))
 		return;
 	n = self_read(d, "/proc/self/status");
 	if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||

@@ -763,12 +763,13 @@ static int step_in(int out, int rc)
 
 EXPORT int unshare(int flags)
 {
-	if (!unshare_needs_alone(flags)) {
-		resolve();
-		return next.unshare ? next.unshare(flags)
-				    : (int)syscall(SYS_unshare, flags);
-	}
-	STEP_OUT_CALL(unshare, SYS_unshare, flags);
+	int out, rc;
+
+	resolve();
+	out = unshare_needs_alone(flags) && step_out();
+	rc = next.unshare ? next.unshare(flags)
+			  : (int)syscall(SYS_unshare, flags);
+	return step_in(out, rc);
 }
 EXPORT int setns(int fd, int nstype)
 {

@@ -125,12 +125,16 @@ static void rtrack_on_exit(int status, void *arg)
 	rtrack_exiting(RT_EXIT_CODE, status & 0xff); /* what wait() sees */
 }
 
+int rtrack_filter_since(uint64_t seccomp_at_start)
+{
+	return seccomp_at_start == 0 && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) > 0;
+}
+
 int rtrack_filtered(void)
 {
 	static atomic_int seen;
 
-	if (!atomic_load(&seen) && rt.root_seccomp == 0 &&
-	    prctl(PR_GET_SECCOMP, 0, 0, 0, 0) > 0)
+	if (!atomic_load(&seen) && rtrack_filter_since(rt.root_seccomp))
 		atomic_store(&seen, 1);
 	return atomic_load(&seen);
 }

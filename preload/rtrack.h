@@ -189,6 +189,9 @@ void rtrack_sandboxed(void);
  * prctl(PR_GET_SECCOMP), which no filter we know of forbids; once seen,
  * for good.  A root that started under a filter cannot tell (0). */
 int rtrack_filtered(void);
+/* The check itself, against a root's filter count at its start: 1 when
+ * that was none and the process is under a filter now. */
+int rtrack_filter_since(uint64_t seccomp_at_start);
 
 /* The sampler stopped for good: a finisher waiting for it (pthread_exit
  * of the main thread) ends its own thread instead, so the process ends

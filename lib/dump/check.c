@@ -112,6 +112,20 @@ void dump_damage_text(char *dst, size_t size, const struct rt_log *log,
 			   (unsigned long long)log->damage_offset, log->damage);
 }
 
+void dump_damage_shown(char *dst, size_t size, const struct rt_log *log)
+{
+	size_t n;
+
+	dump_damage_text(dst, size, log, 4);
+	n = strlen(dst);
+	if (log->unchained)
+		damage_put(dst, size, &n, "; %zu " DUMP_UNCHAINED,
+			   log->unchained);
+	damage_put(dst, size, &n, "; showing %s%zu samples%s",
+		   log->damage_memory ? "the " : "", log->nsamples,
+		   log->damage_memory ? " before it" : "");
+}
+
 int dump_check(FILE *out, const struct rt_log *log, const char *name)
 {
 	size_t dup = log->job.dup_exits, back = time_steps_back(log);

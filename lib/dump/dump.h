@@ -51,6 +51,11 @@ const char *dump_damage_what(const struct rt_log *log);
 void dump_damage_text(char *dst, size_t size, const struct rt_log *log,
 		      size_t max);
 
+/* The whole damage line of rtrack-dump's warning and the HTML report:
+ * dump_damage_text of the first 4 stretches, the sample records left
+ * undecodable, and how many samples are shown.  Cut to fit size. */
+void dump_damage_shown(char *dst, size_t size, const struct rt_log *log);
+
 /* After log->unchained: the sample records damage left undecodable
  * (FORMAT.md D3). */
 #define DUMP_UNCHAINED "sample records after it not decoded (their chain " \

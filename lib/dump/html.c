@@ -419,22 +419,18 @@ static void header_exit(FILE *out, const struct rt_log *log)
 	fputs(e.by == JOB_END_NONE ? dump_no_end(log) : what, out);
 }
 
-/* The summary's damage line: every stretch skipped (mid-file damage is
- * skipped and what follows shown), not only the first. */
+/* rtrack-dump's damage warning: every stretch skipped (mid-file damage
+ * is skipped and what follows shown), not only the first. */
 static void header_damage(FILE *out, const struct rt_log *log)
 {
 	char text[1024];
 
 	if (!log->damaged)
 		return;
-	dump_damage_text(text, sizeof text, log, 4);
+	dump_damage_shown(text, sizeof text, log);
 	fputs("<p class=\"warn\">The log is ", out);
 	html_str(out, text, sizeof text);
-	if (log->unchained)
-		fprintf(out, "; %zu " DUMP_UNCHAINED, log->unchained);
-	fprintf(out, "; showing %s%zu samples%s.</p>\n",
-		log->damage_memory ? "the " : "", log->nsamples,
-		log->damage_memory ? " before it" : "");
+	fputs(".</p>\n", out);
 }
 
 /* host (Linux release machine, N CPUs) · pid · started · ran · exit */

@@ -302,14 +302,8 @@ static int read_log(const char *path, struct rt_log *log)
 	if (log->damaged) {
 		char text[1024];
 
-		dump_damage_text(text, sizeof(text), log, 4);
-		fprintf(stderr, "rtrack-dump: %s: %s; ", path, text);
-		if (log->unchained)
-			fprintf(stderr, "%zu " DUMP_UNCHAINED "; ",
-				log->unchained);
-		fprintf(stderr, "showing %s%zu samples%s\n",
-			log->damage_memory ? "the " : "", log->nsamples,
-			log->damage_memory ? " before it" : "");
+		dump_damage_shown(text, sizeof(text), log);
+		fprintf(stderr, "rtrack-dump: %s: %s\n", path, text);
 	}
 	return 0;
 }

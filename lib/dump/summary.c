@@ -344,21 +344,17 @@ static void summary_duration(FILE *out, const struct stats_summary *s)
 static void summary_counts(FILE *out, const struct rt_log *log)
 {
 	const struct job *j = &log->job;
-	char every[FMT_HUMAN_MAX];
+	char every[FMT_HUMAN_MAX], killed[40] = "";
 
 	fmt_seconds(every, (double)log->hdr.interval_ns / 1e9);
 	summary_line(out, "samples", "%zu, every %s", log->nsamples, every);
 	if (j->nkilled)
-		summary_line(out, "processes",
-			     "%zu seen, %zu with an exit record, %zu killed, "
-			     "%zu seen only by sampling",
-			     j->nprocs, j->nexact, j->nkilled,
-			     j->nprocs - j->nexact - j->nkilled);
-	else
-		summary_line(out, "processes",
-			     "%zu seen, %zu with an exit record, %zu seen only "
-			     "by sampling",
-			     j->nprocs, j->nexact, j->nprocs - j->nexact);
+		snprintf(killed, sizeof killed, "%zu killed, ", j->nkilled);
+	summary_line(out, "processes",
+		     "%zu seen, %zu with an exit record, %s%zu seen only by "
+		     "sampling",
+		     j->nprocs, j->nexact, killed,
+		     j->nprocs - j->nexact - j->nkilled);
 }
 
 static void summary_recommend(FILE *out, const struct stats_summary *s)
