@@ -65,8 +65,6 @@ static void sampler_flush(void)
 {
 	int rc = 0;
 
-	if (rtrack_filtered())
-		return;
 	pthread_mutex_lock(&rt.file_mu);
 	if (!rt.write_failed && !rt.abandoned)
 		rc = sampler_write();
@@ -320,7 +318,7 @@ static void sampler_do_exec(void)
 	if (!same) {
 		exec_written = exec_next;
 		pthread_mutex_unlock(&rt.mu);
-		if (!swept && !rtrack_filtered()) {
+		if (!swept) {
 			tracker_status_all(&mem->tree); /* the image leaving: its peak */
 			sampler_take();
 		}
@@ -347,8 +345,7 @@ static void sampler_tick(uint64_t *next_ns)
 		static uint64_t cpu_before;
 		uint64_t cost, cpu;
 
-		if (!rtrack_filtered())
-			sampler_take();
+		sampler_take();
 		/* The sample's CPU (this thread's clock: it does not run
 		 * while asleep, nor while the job is stopped); a restarted
 		 * thread's clock starts again at 0. */
@@ -370,7 +367,7 @@ static void sampler_tick(uint64_t *next_ns)
 		if (*next_ns < now + cost * SAMPLER_DUTY_INV)
 			*next_ns = now + cost * SAMPLER_DUTY_INV;
 	}
-	if (gone && !rtrack_filtered() && sampler_alone())
+	if (gone && sampler_alone())
 		sampler_end_process();
 	pthread_mutex_lock(&rt.mu);
 	rt.main_gone |= gone;
@@ -382,11 +379,9 @@ static void sampler_do_pause(void)
 	unsigned gen = rt.asked[REQ_PAUSE];
 
 	pthread_mutex_unlock(&rt.mu);
-	if (!rtrack_filtered()) {
-		tracker_status_all(&mem->tree);
-		sampler_take();
-		sampler_flush();
-	}
+	tracker_status_all(&mem->tree);
+	sampler_take();
+	sampler_flush();
 	pthread_mutex_lock(&rt.mu);
 	rt.stopped = 1;
 	sampler_answer(REQ_PAUSE, gen);
@@ -428,7 +423,9 @@ static void *sampler_main(void *arg)
 		/* Under a filter it cannot see into (rtrack.h): the thread
 		 * ends, or it would keep alive a process whose main thread
 		 * left (it could not look whether it is alone), and every
-		 * request finds it stopped. */
+		 * request finds it stopped.  Asked once a turn, before any
+		 * pause, exec sweep or sample of the turn reads or writes;
+		 * the exit's last look (sampler_finish) asks for itself. */
 		if (rtrack_filtered()) {
 			rt.stopped = 1;
 			pthread_cond_broadcast(&rt.done_cv);
