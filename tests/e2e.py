@@ -74,15 +74,15 @@ def descendants(root, with_root=False):
             continue
         procs[int(name)] = (int(rest[1]), rest[0], wchan,
                             cmd.replace(b"\0", b" ").decode(errors="replace"))
-    out, todo = [], [root]
+    out, pending = [], [root]
     if with_root and root in procs:
         out.append((root,) + procs[root])
-    while todo:
-        p = todo.pop()
+    while pending:
+        p = pending.pop()
         for pid, (ppid, st, wchan, cmd) in procs.items():
             if ppid == p:
                 out.append((pid, ppid, st, wchan, cmd))
-                todo.append(pid)
+                pending.append(pid)
     return out
 
 
