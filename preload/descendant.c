@@ -1,5 +1,5 @@
 /* descendant.c - a descendant's one act: at its exit, one exit record
- * (lib/FORMAT.md X) appended to the root's log with a single write on a
+ * (lib/format/FORMAT.md X) appended to the root's log with a single write on a
  * descriptor opened O_APPEND for it, so that records of hundreds of
  * processes never interleave and a descriptor number the host reused is
  * never written.  Own figures, exact: getrusage(RUSAGE_SELF) for CPU

@@ -14,7 +14,7 @@
  * aside; the host's errno, fds, signals and exit status are untouched.
  *
  * Orchestration only: parsing lives in lib/ (config, procfs, sysstat,
- * tracker), encoding in lib/logwrite.c, the thread in sampler.c. */
+ * tracker), encoding in lib/inhost/logwrite.c, the thread in sampler.c. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>

@@ -203,7 +203,7 @@ void sampler_release_finisher(void);
  * between begin and end until the sampler has none open, and the sampler
  * opens none meanwhile, so the host never closes, or gets the number of,
  * a descriptor of the sampler's.  fdguard_init installs the sampler side
- * (lib/text.h hooks). */
+ * (lib/inhost/text.h hooks). */
 void fdguard_init(void);
 void fdguard_reset(void);
 void fdguard_sampler_thread(void); /* called by the sampler thread */

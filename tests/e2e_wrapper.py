@@ -2,7 +2,7 @@
 """End-to-end tests of the rtrack wrapper (lib/wrapper/): the job's parent,
 which sets the library and its options in the command's environment alone,
 waits for the command as GNU time does and appends what that wait saw to
-the log (a REAPED record, lib/FORMAT.md W).
+the log (a REAPED record, lib/format/FORMAT.md W).
 
 Each case compares with the command run bare where the wrapper promises
 the same (exit status, signals, output), and reads the log with

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -114,6 +115,31 @@ static void test_malformed_named(void **state)
 	}
 }
 
+/* The message is built without stdio (config.c runs inside the host): its
+ * exact text, a long value cut at 64 bytes, and a short buffer cut and
+ * still terminated. */
+static void test_error_text(void **state)
+{
+	char value[100], want[200], err[200], small[12];
+	const char *env[] = { "RTRACK_MEMORY", "uss", NULL };
+	struct rt_config c;
+
+	(void)state;
+	assert_int_equal(config_parse(&c, fake_get, env, err, sizeof(err)), -1);
+	assert_string_equal(err, "RTRACK_MEMORY='uss' is not valid (pss or rss)");
+	memset(value, 'x', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	env[1] = value;
+	assert_int_equal(config_parse(&c, fake_get, env, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "RTRACK_MEMORY='%.64s' is not valid "
+		 "(pss or rss)", value);
+	assert_string_equal(err, want);
+	memset(small, '#', sizeof(small));
+	assert_int_equal(config_parse(&c, fake_get, env, small,
+				      sizeof(small)), -1);
+	assert_string_equal(small, "RTRACK_MEMO");
+}
+
 static void test_empty_means_default(void **state)
 {
 	const char *env[] = { "RTRACK_INTERVAL", "", "RTRACK_OUTPUT", "",
@@ -149,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_error_text),
 		cmocka_unit_test(test_all_set),
 		cmocka_unit_test(test_seconds),
 		cmocka_unit_test(test_malformed_named),

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dump/dump.h"
-#include "dump/fmt.h"
+#include "dump.h"
+#include "fmt.h"
 #include "stats.h"
 
 #define T0 1700000000ull /* 2023-11-14T22:13:20Z */

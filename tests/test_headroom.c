@@ -1,4 +1,4 @@
-/* test_headroom.c - the memory rtrack-dump may take (lib/headroom.c), on
+/* test_headroom.c - the memory rtrack-dump may take (lib/model/headroom.c), on
  * fake /proc trees whose mountinfo points at fake cgroup hierarchies. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dump/dump.h"
+#include "dump.h"
 #include "logread.h"
 #include "logwrite.h"
 #include "stats.h"

@@ -1,4 +1,4 @@
-/* test_job.c - unit tests of lib/job.c: logs written with the real writer
+/* test_job.c - unit tests of lib/model/job.c: logs written with the real writer
  * (sampled PROC records, descendants' EXIT records, the root's END),
  * decoded by the real reader, and the merged process table and the
  * per-interval CPU checked against figures worked out by hand. */

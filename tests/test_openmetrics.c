@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dump/dump.h"
-#include "dump/fmt.h"
+#include "dump.h"
+#include "fmt.h"
 #include "logread.h"
 #include "logwrite.h"
 

@@ -1,4 +1,4 @@
-/* test_stats.c - unit tests of lib/stats.c: rows, summary and sizing
+/* test_stats.c - unit tests of lib/model/stats.c: rows, summary and sizing
  * recommendation computed from hand-built logs, checked against values
  * worked out by hand. */
 #include <stdarg.h>

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../stats.h"
+#include "stats.h"
 
 #define FMT_NUM_MAX 336 /* fmt_real / fmt_u64 output, NUL included */
 #define FMT_HUMAN_MAX 32 /* fmt_bytes / fmt_seconds output, NUL included */

@@ -1,5 +1,5 @@
 /* main.c - rtrack-dump: read logs, print them in the chosen format.  Only
- * arguments and files here; decoding is lib/logread.c, formats lib/dump/. */
+ * arguments and files here; decoding is lib/model/logread.c, formats lib/dump/. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* processes.c - rtrack-dump --format processes: the job's process tree,
- * one row per process (lib/job.h), children under their parent, with when
+ * one row per process (lib/model/job.h), children under their parent, with when
  * each started and how long it ran, its own CPU, peak RSS, I/O and how it
  * ended.  The command line is indented by depth and cut to the terminal's
  * width when the output is a terminal. */

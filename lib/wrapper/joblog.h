@@ -1,6 +1,6 @@
 /* joblog.h - the log of the job the rtrack wrapper ran: found where the
  * library put it, and completed with the wrapper's REAPED record
- * (lib/FORMAT.md W): how the root ended and what wait4 saw of it. */
+ * (lib/format/FORMAT.md W): how the root ended and what wait4 saw of it. */
 #ifndef RTRACK_WRAPPER_JOBLOG_H
 #define RTRACK_WRAPPER_JOBLOG_H
 

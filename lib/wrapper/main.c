@@ -1,7 +1,7 @@
 /* main.c - the rtrack wrapper: `rtrack [options] -- command` runs the
  * command with librtrack_preload.so as its parent, waits for it as GNU
  * time does (wait4), completes its log with what that wait saw (a REAPED
- * record, lib/FORMAT.md W: the exact exit status and the CPU of images
+ * record, lib/format/FORMAT.md W: the exact exit status and the CPU of images
  * the library cannot enter), prints the log's summary on stderr, and
  * exits with the command's status (rtrack(1): scripts/man/rtrack.1).
  *

@@ -1,4 +1,4 @@
-/* fuzz_fdinfo.c - the DRM fdinfo parser (lib/gpu_drm.c) on hostile text:
+/* fuzz_fdinfo.c - the DRM fdinfo parser (lib/inhost/gpu_drm.c) on hostile text:
  * /proc/PID/fdinfo/N of any process of the tree is read by the sampler. */
 #include <stdint.h>
 #include <string.h>

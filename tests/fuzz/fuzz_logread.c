@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "dump/dump.h"
+#include "dump.h"
 #include "logread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

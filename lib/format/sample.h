@@ -2,8 +2,8 @@
  * the sampler takes it and as the log stores it.
  *
  * The field list below is the single source of truth: the struct, the log
- * encoder/decoder (lib/logwrite.c, lib/logread.c) and the field names are all
- * generated from it.  Fields are only ever appended (lib/FORMAT.md, rule V2):
+ * encoder/decoder (lib/inhost/logwrite.c, lib/model/logread.c) and the field names are all
+ * generated from it.  Fields are only ever appended (lib/format/FORMAT.md, rule V2):
  * a field's index is its position in this list and never changes.
  *
  * Every value is an unsigned 64-bit integer in the unit its name says;

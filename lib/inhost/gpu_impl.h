@@ -1,4 +1,4 @@
-/* gpu_impl.h - what lib/gpu.c shares with its back ends (gpu_nvml.c,
+/* gpu_impl.h - what lib/inhost/gpu.c shares with its back ends (gpu_nvml.c,
  * gpu_drm.c), and what the tests and the fuzz target reach into.  Not the
  * library's contract: gpu.h is. */
 #ifndef RTRACK_GPU_IMPL_H

@@ -1,4 +1,4 @@
-/* logwrite.h - encode log records (lib/FORMAT.md) into a caller-owned
+/* logwrite.h - encode log records (lib/format/FORMAT.md) into a caller-owned
  * buffer, and move whole batches of them to the log file.  No malloc, no
  * stdio: the sampler thread calls it inside any host. */
 #ifndef RTRACK_LOGWRITE_H

@@ -244,6 +244,17 @@ void text_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+char *text_append(char *at, char *end, const char *src, size_t max)
+{
+	size_t n = strnlen(src, max), room = (size_t)(end - at) - 1;
+
+	if (n > room)
+		n = room;
+	memcpy(at, src, n);
+	at[n] = '\0';
+	return at + n;
+}
+
 int text_unescape_octal(const char *s, const char *end, char *dst,
 			size_t size)
 {

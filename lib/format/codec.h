@@ -1,4 +1,4 @@
-/* codec.h - the byte-level primitives of the log format (lib/FORMAT.md
+/* codec.h - the byte-level primitives of the log format (lib/format/FORMAT.md
  * section P): little-endian integers, bounded varints, zigzag, bit strings
  * and their Rice code, CRC-32.
  * Shared by the writer and the reader so both follow one definition. */

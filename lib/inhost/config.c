@@ -1,7 +1,7 @@
 /* config.c - strict parsing of the RTRACK_* variables. */
 #include "config.h"
 
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
@@ -57,8 +57,18 @@ static int config_word(const char *v, const char *w0, const char *w1, int *out)
 static int config_bad(char *err, size_t errlen, const char *name,
 		      const char *value, const char *expect)
 {
-	snprintf(err, errlen, "%s='%.64s' is not valid (%s)", name, value,
-		 expect);
+	char *at = err, *end = err + errlen;
+
+	/* No stdio inside the host: the parts one by one, as
+	 * "%s='%.64s' is not valid (%s)" would print them. */
+	if (errlen == 0)
+		return -1;
+	at = text_append(at, end, name, SIZE_MAX);
+	at = text_append(at, end, "='", SIZE_MAX);
+	at = text_append(at, end, value, 64);
+	at = text_append(at, end, "' is not valid (", SIZE_MAX);
+	at = text_append(at, end, expect, SIZE_MAX);
+	text_append(at, end, ")", SIZE_MAX);
 	return -1;
 }
 

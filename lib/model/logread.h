@@ -1,4 +1,4 @@
-/* logread.h - decode an rtrack log (lib/FORMAT.md) into memory.  The reader
+/* logread.h - decode an rtrack log (lib/format/FORMAT.md) into memory.  The reader
  * treats its input as hostile: every read is bounded, unknown record types
  * are skipped, and damaged bytes are skipped to the next whole record
  * (FORMAT.md D), each stretch reported with its offsets. */

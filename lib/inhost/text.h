@@ -98,4 +98,9 @@ int text_unescape_octal(const char *s, const char *end, char *dst,
 /* Copy src into dst[size] (size at least 1), cut and always terminated. */
 void text_copy(char *dst, size_t size, const char *src);
 
+/* Appends at most max bytes of src at `at`, never past end - 1, and ends
+ * the text there with a NUL; returns where the next append goes (end - 1
+ * once full).  Builds a message without stdio.  Needs at < end. */
+char *text_append(char *at, char *end, const char *src, size_t max);
+
 #endif

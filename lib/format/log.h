@@ -1,4 +1,4 @@
-/* log.h - the records of an rtrack log (lib/FORMAT.md) as C structs, shared
+/* log.h - the records of an rtrack log (lib/format/FORMAT.md) as C structs, shared
  * by the writer (logwrite.c) and the reader (logread.c). */
 #ifndef RTRACK_LOG_H
 #define RTRACK_LOG_H
