@@ -45,6 +45,7 @@
  * unmaps it (sampler_forget). */
 struct sampler_mem {
 	struct tracker tree;
+	struct rt_gpu_chain gpu_chain; /* the GPU records' delta base */
 	uint8_t batch[BATCH_BYTES];
 };
 static struct sampler_mem *mem;
@@ -75,20 +76,18 @@ static void sampler_flush(void)
 		rt.write_failed = 1; /* stop writing; said at exit (rtrack.c) */
 }
 
-/* Append a record, flushing first when the batch is full (the call is
- * repeated: a refused record leaves the batch as it was). */
-#define SAMPLER_PUT(call)                                                     \
-	do {                                                                   \
-		if ((call) == -ENOSPC) {                                       \
-			sampler_flush();                                       \
-			(void)(call);                                          \
-		}                                                              \
-	} while (0)
+/* The batch's "flush when full" (logwrite_on_full): every record the
+ * sampler appends goes in after a flush when the batch has no room. */
+static void sampler_batch_full(void *ctx)
+{
+	(void)ctx;
+	sampler_flush();
+}
 
 static void sampler_gone(const struct rt_proc *p, void *ctx)
 {
 	(void)ctx;
-	SAMPLER_PUT(logwrite_proc(&rt.batch, p));
+	(void)logwrite_proc(&rt.batch, p);
 }
 
 /* Everything sampled since the last exec sweep is on disk: another exec
@@ -99,12 +98,16 @@ static void sampler_take(void)
 {
 	struct rt_sample s;
 	uint64_t now = rtrack_clock_ns(CLOCK_REALTIME);
+	const struct gpu *g;
 
 	swept = 0;
 	tracker_sample(&mem->tree, now, &s, sampler_gone, NULL);
+	if ((g = tracker_gpus(&mem->tree)))
+		(void)logwrite_gpu(&rt.batch, &mem->gpu_chain, g->dev, g->val,
+				   g->ndev);
 	s.tracker_cpu_ns = rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
-	SAMPLER_PUT(logwrite_sample(&rt.batch, &s));
+	(void)logwrite_sample(&rt.batch, &s);
 	rt.samples++;
 	if (now - rt.last_flush_ns >= FLUSH_PERIOD_NS)
 		sampler_flush();
@@ -138,10 +141,7 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 	e.children_maxrss_kib = (uint64_t)kids.ru_maxrss;
 	e.tracker_cpu_ns = tracker_cpu_ns;
 	e.samples = rt.samples;
-	if (logwrite_end(b, &e) == -ENOSPC && b == &rt.batch) {
-		sampler_flush();
-		logwrite_end(b, &e);
-	}
+	(void)logwrite_end(b, &e);
 }
 
 /* The last sample, every process still in the tree, the end record. */
@@ -323,7 +323,7 @@ static void sampler_do_exec(void)
 			sampler_take();
 		}
 		exec_written.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
-		SAMPLER_PUT(logwrite_exec(&rt.batch, &exec_written));
+		(void)logwrite_exec(&rt.batch, &exec_written);
 		sampler_flush();
 		swept = 1;
 		pthread_mutex_lock(&rt.mu);
@@ -731,14 +731,12 @@ static void sampler_init_tracker(void)
 		.cost_share = SAMPLER_COST_SHARE,
 		.root_cmdline = rt.cmdline,
 	};
-	/* GPU records go into the batch like every other record, flushed
-	 * when it is full (SAMPLER_PUT's rule). */
 	struct tracker_gpu_cfg gc = {
 		.nvml_path = rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL,
-		.log = &rt.batch,
-		.flush = sampler_flush,
 	};
+
 	tracker_init(&mem->tree, &tc);
+	memset(&mem->gpu_chain, 0, sizeof(mem->gpu_chain));
 	if (rt.cfg.gpu && rt.gpu_probed != GPU_NONE)
 		tracker_gpu_init(&mem->tree, &gc);
 }
@@ -846,6 +844,7 @@ int sampler_start(const struct rt_exec *exec)
 	if (!sampler_scratch(&size))
 		return -ENOMEM;
 	logwrite_init(&rt.batch, mem->batch, sizeof(mem->batch));
+	logwrite_on_full(&rt.batch, sampler_batch_full, NULL);
 	sampler_init_sync();
 	sampler_init_tracker();
 	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);

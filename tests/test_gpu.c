@@ -20,6 +20,7 @@
 #include "gpu.h"
 #include "gpu_impl.h"
 #include "logread.h"
+#include "logwrite.h"
 #include "tracker.h"
 
 #include "scratch.h"
@@ -251,7 +252,7 @@ static void assert_no_gpu(const struct gpu_cfg *c, unsigned probe)
 	sample_self(&s, S(1));
 	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
 		assert_false(sample_has(&s, (enum rt_field)f));
-	assert_int_equal(gpu_write(&g, NULL), 0);
+	assert_int_equal(g.ndev, 0);
 }
 
 /* A library that fails to init, none at all, or no device: no GPU. */
@@ -477,7 +478,7 @@ static void tracker_on(const char *procroot, int32_t root_pid,
 		       const char *lib)
 {
 	struct tracker_cfg c;
-	struct tracker_gpu_cfg gc = { lib, NULL, NULL };
+	struct tracker_gpu_cfg gc = { lib };
 
 	memset(&c, 0, sizeof(c));
 	c.procroot = procroot;
@@ -538,9 +539,24 @@ static void test_tracker_gpu_off(void **state)
 
 static uint8_t mem[1 << 16];
 
+/* The sampler's "flush when full" (logwrite_on_full): the batch written
+ * out to `out` and emptied. */
+static uint8_t out[1 << 16];
+static size_t out_len;
+
+static void empty_into_out(void *ctx)
+{
+	struct logbuf *b = ctx;
+
+	memcpy(out + out_len, b->mem, b->len);
+	out_len += b->len;
+	logwrite_clear(b);
+}
+
 static void test_gpu_write_records(void **state)
 {
 	struct gpu_cfg c = nvml_cfg(FAKE_NVML);
+	struct rt_gpu_chain chain;
 	struct rt_header h;
 	struct rt_sample s;
 	struct rt_log log;
@@ -553,23 +569,33 @@ static void test_gpu_write_records(void **state)
 	assert_int_equal(gpu_init(&g, &c), 2);
 	/* A full batch: refused whole, then written after the flush, the
 	 * inventory only once. */
+	memset(&chain, 0, sizeof(chain));
 	logwrite_init(&b, small, sizeof(small));
 	sample_self(&s, S(1));
-	assert_int_equal(gpu_write(&g, &b), -ENOSPC);
-	assert_false(g.chain.have_prev);
+	assert_int_equal(logwrite_gpu(&b, &chain, g.dev, g.val, g.ndev),
+			 -ENOSPC);
+	assert_false(chain.have_prev);
+	assert_false(chain.devices_written);
 
+	/* A batch too small for three samples' records, emptied when full:
+	 * every record reaches `out` whole, in order. */
 	memset(&h, 0, sizeof(h));
 	h.flags = RT_CFG_GPU;
-	logwrite_init(&b, mem, sizeof(mem));
-	logwrite_preamble(&b);
-	logwrite_header(&b, &h);
+	out_len = 0;
+	logwrite_init(&b, mem, 160);
+	logwrite_on_full(&b, empty_into_out, &b);
+	assert_int_equal(logwrite_preamble(&b), 0);
+	assert_int_equal(logwrite_header(&b, &h), 0);
 	for (int i = 1; i <= 3; i++) {
 		sample_self(&s, S(i));
 		s.time_ns = S(i);
-		assert_int_equal(gpu_write(&g, &b), 0);
+		assert_int_equal(logwrite_gpu(&b, &chain, g.dev, g.val, g.ndev),
+				 0);
 		assert_int_equal(logwrite_sample(&b, &s), 0);
 	}
-	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof(err)), 0);
+	assert_true(out_len > 0); /* it was full at least once */
+	empty_into_out(&b);
+	assert_int_equal(logread_buf(out, out_len, &log, err, sizeof(err)), 0);
 	assert_false(log.damaged);
 	assert_int_equal(log.ngpu_devs, 2);
 	assert_string_equal(log.gpu_devs[1].id, "GPU-bbbb");

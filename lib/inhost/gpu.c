@@ -148,18 +148,3 @@ void gpu_sample(struct gpu *g, const struct gpu_tree *t, uint64_t now_ns,
 	gpu_drm_sample(g, &tree, now_ns);
 	gpu_sum(g, s);
 }
-
-int gpu_write(struct gpu *g, struct logbuf *b)
-{
-	int rc;
-
-	if (!g->ndev)
-		return 0;
-	if (!g->inventory_written) {
-		rc = logwrite_gpu_devices(b, g->dev, g->ndev);
-		if (rc < 0)
-			return rc;
-		g->inventory_written = 1;
-	}
-	return logwrite_gpu_values(b, &g->chain, g->val, g->ndev);
-}

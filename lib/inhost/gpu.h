@@ -15,7 +15,6 @@
 #include <stdint.h>
 
 #include "log.h"
-#include "logwrite.h"
 #include "sample.h"
 
 #define GPU_MAX_PROCS 256       /* process entries read per device and list */
@@ -123,8 +122,6 @@ struct gpu {
 	uint32_t gen;               /* DRM sample generation */
 	uint64_t prev_ns;           /* time of the previous DRM sample */
 	char fdinfo[8192];         /* one fdinfo file (amdgpu: ~600 bytes) */
-	struct rt_gpu_chain chain;  /* the log's delta base (gpu_write) */
-	int inventory_written;
 };
 
 /* Whether this machine seems to have a GPU source, for the log's header:
@@ -149,12 +146,6 @@ unsigned gpu_init(struct gpu *g, const struct gpu_cfg *cfg);
  * so their values stay missing. */
 void gpu_sample(struct gpu *g, const struct gpu_tree *t, uint64_t now_ns,
 		struct rt_sample *s);
-
-/* Append this sample's GPU records to b (FORMAT.md G): the inventory
- * before the first values, then the values of gpu_sample.  0, nothing to
- * write (no device), or -ENOSPC: flush b and call again (what went in
- * stays in). */
-int gpu_write(struct gpu *g, struct logbuf *b);
 
 /* Mark every GPU field of s missing (GPU sampling off or no device). */
 void gpu_sample_none(struct rt_sample *s);

@@ -19,7 +19,24 @@ void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap)
 	b->cap = cap;
 }
 
-int logwrite_preamble(struct logbuf *b)
+void logwrite_on_full(struct logbuf *b, void (*empty)(void *ctx), void *ctx)
+{
+	b->empty = empty;
+	b->empty_ctx = ctx;
+}
+
+/* A record refused for want of room leaves the batch as it was (every
+ * put_* below), so it goes in again once the batch's owner has emptied it:
+ * the one place where "flush when full" is done. */
+static int logwrite_room(struct logbuf *b)
+{
+	if (!b->empty)
+		return 0;
+	b->empty(b->empty_ctx);
+	return 1;
+}
+
+static int put_preamble(struct logbuf *b)
 {
 	struct codec_out o = { b->mem + b->len, b->mem + b->cap, 0 };
 
@@ -65,7 +82,7 @@ static int logwrite_finish(struct logbuf *b, uint8_t type, uint8_t *scratch,
 	return logwrite_frame(b, type, scratch, (size_t)(o->p - scratch));
 }
 
-int logwrite_header(struct logbuf *b, const struct rt_header *h)
+static int put_header(struct logbuf *b, const struct rt_header *h)
 {
 	/* Static, not on the stack: the header is encoded by a new root's
 	 * constructor, on the host's stack, which may be a few KiB (ulimit
@@ -232,7 +249,7 @@ static int logwrite_can_join(const struct logbuf *b, unsigned n,
 	       b->rec_missing == missing && b->rec_plen < SAMPLES_PAYLOAD_MAX;
 }
 
-int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
+static int put_sample(struct logbuf *b, const struct rt_sample *s)
 {
 	uint8_t body[SAMPLE_BODY_MAX];
 	struct rt_pack_field next[RT_SAMPLE_NFIELDS];
@@ -308,7 +325,7 @@ static int logwrite_before_samples(struct logbuf *b, uint8_t type,
 	return 0;
 }
 
-int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
+static int put_proc(struct logbuf *b, const struct rt_proc *p)
 {
 	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(p->cmdline)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
@@ -330,7 +347,7 @@ int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
 	return logwrite_before_samples(b, RT_REC_PROC, scratch, &o);
 }
 
-int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
+static int put_exit(struct logbuf *b, const struct rt_exit *x)
 {
 	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
@@ -351,7 +368,7 @@ int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
 	return logwrite_finish(b, RT_REC_EXIT, scratch, &o);
 }
 
-int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
+static int put_exec(struct logbuf *b, const struct rt_exec *x)
 {
 	uint8_t scratch[5 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
@@ -363,7 +380,7 @@ int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
 	return logwrite_finish(b, RT_REC_EXEC, scratch, &o);
 }
 
-int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
+static int put_reaped(struct logbuf *b, const struct rt_reaped *r)
 {
 	uint8_t scratch[10 * CODEC_VARINT_MAX + sizeof(r->comm)];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
@@ -381,7 +398,7 @@ int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
 	return logwrite_finish(b, RT_REC_REAPED, scratch, &o);
 }
 
-int logwrite_end(struct logbuf *b, const struct rt_end *e)
+static int put_end(struct logbuf *b, const struct rt_end *e)
 {
 	uint8_t scratch[12 * CODEC_VARINT_MAX];
 	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
@@ -400,8 +417,8 @@ int logwrite_end(struct logbuf *b, const struct rt_end *e)
 	return logwrite_finish(b, RT_REC_END, scratch, &o);
 }
 
-int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
-			 unsigned n)
+static int put_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
+			   unsigned n)
 {
 	uint8_t scratch[8 + RT_GPU_MAX_DEVICES *
 			(4 + 2 * (2 + RT_GPU_STR_MAX))];
@@ -445,8 +462,8 @@ static void logwrite_gpu_dev(struct codec_out *o,
 					  (int64_t)(next->v[i] - prev->v[i]));
 }
 
-int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
-			const struct rt_gpu_values *v, unsigned n)
+static int put_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
+			  const struct rt_gpu_values *v, unsigned n)
 {
 	uint8_t scratch[32 + RT_GPU_MAX_DEVICES *
 			(2 + RT_GPU_NFIELDS) * CODEC_VARINT_MAX];
@@ -475,6 +492,99 @@ int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 		c->since_key = keyframe ? 1 : c->since_key + 1;
 	}
 	return rc;
+}
+
+/* ---- the records, each tried again after logwrite_room ---- */
+
+int logwrite_preamble(struct logbuf *b)
+{
+	int rc = put_preamble(b);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_preamble(b) : rc;
+}
+
+int logwrite_header(struct logbuf *b, const struct rt_header *h)
+{
+	int rc = put_header(b, h);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_header(b, h) : rc;
+}
+
+int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
+{
+	int rc = put_sample(b, s);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_sample(b, s) : rc;
+}
+
+int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
+{
+	int rc = put_proc(b, p);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_proc(b, p) : rc;
+}
+
+int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
+{
+	int rc = put_exit(b, x);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_exit(b, x) : rc;
+}
+
+int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
+{
+	int rc = put_exec(b, x);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_exec(b, x) : rc;
+}
+
+int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
+{
+	int rc = put_reaped(b, r);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_reaped(b, r) : rc;
+}
+
+int logwrite_end(struct logbuf *b, const struct rt_end *e)
+{
+	int rc = put_end(b, e);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_end(b, e) : rc;
+}
+
+int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
+			 unsigned n)
+{
+	int rc = put_gpu_devices(b, d, n);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_gpu_devices(b, d, n)
+						 : rc;
+}
+
+int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
+			const struct rt_gpu_values *v, unsigned n)
+{
+	int rc = put_gpu_values(b, c, v, n);
+
+	return rc == -ENOSPC && logwrite_room(b) ? put_gpu_values(b, c, v, n)
+						 : rc;
+}
+
+int logwrite_gpu(struct logbuf *b, struct rt_gpu_chain *c,
+		 const struct rt_gpu_dev *d, const struct rt_gpu_values *v,
+		 unsigned n)
+{
+	int rc;
+
+	if (!n)
+		return 0;
+	if (!c->devices_written) {
+		rc = logwrite_gpu_devices(b, d, n);
+		if (rc < 0)
+			return rc;
+		c->devices_written = 1;
+	}
+	return logwrite_gpu_values(b, c, v, n);
 }
 
 /* A write past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, which

@@ -28,6 +28,9 @@ struct logbuf {
 	size_t rec_off, rec_plen;
 	unsigned rec_n;
 	uint64_t rec_missing;
+	/* logwrite_on_full: how the owner empties the batch; NULL: never. */
+	void (*empty)(void *ctx);
+	void *empty_ctx;
 };
 
 /* A chain of deltas restarts with a keyframe at least every this many
@@ -39,9 +42,15 @@ struct logbuf {
 /* Use mem[0..cap) as the batch buffer; the first sample will be a keyframe. */
 void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap);
 
+/* "Flush when full": a record that does not fit calls empty(ctx), which
+ * must write the batch out and logwrite_clear it (whether the write
+ * worked or not), and goes in again.  Without it a full batch refuses
+ * the record with -ENOSPC. */
+void logwrite_on_full(struct logbuf *b, void (*empty)(void *ctx), void *ctx);
+
 /* Append the preamble (F1) / one record to the batch.  Each returns 0, or
- * -ENOSPC when it does not fit, leaving the batch and the delta base as they
- * were (flush, then retry).  A sample joins the SAMPLES record that ends
+ * -ENOSPC when it does not fit even in an emptied batch (or there is no
+ * logwrite_on_full), leaving the batch and the delta base as they were.  A sample joins the SAMPLES record that ends
  * the batch when it can, and a PROC record goes in front of that record
  * (FORMAT.md Q10); the batch always holds whole, checksummed records. */
 int logwrite_preamble(struct logbuf *b);
@@ -54,13 +63,15 @@ int logwrite_exec(struct logbuf *b, const struct rt_exec *x);
 int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r);
 
 /* The delta base of GPU VALUES records (FORMAT.md G7).  Kept by whoever
- * samples the GPUs, apart from the batch: a zeroed chain makes the next
- * VALUES record a keyframe, as a fresh process image needs. */
+ * writes the GPU records, apart from the batch: a zeroed chain writes the
+ * inventory again and makes the next VALUES record a keyframe, as a fresh
+ * process image needs. */
 struct rt_gpu_chain {
 	struct rt_gpu_values prev[RT_GPU_MAX_DEVICES];
 	unsigned n;    /* devices in prev */
 	int have_prev; /* 0 until the first VALUES record */
 	unsigned since_key; /* VALUES records since the last keyframe */
+	int devices_written; /* the DEVICES record went in (logwrite_gpu) */
 };
 
 /* GPU records (FORMAT.md G): the device inventory, and the n devices'
@@ -71,6 +82,13 @@ int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
 			 unsigned n);
 int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 			const struct rt_gpu_values *v, unsigned n);
+
+/* One sample's GPU records for n devices (0: none, nothing written): the
+ * inventory d before the first values (once per chain c), then the
+ * values v.  0, or the first error of the two calls. */
+int logwrite_gpu(struct logbuf *b, struct rt_gpu_chain *c,
+		 const struct rt_gpu_dev *d, const struct rt_gpu_values *v,
+		 unsigned n);
 
 /* Forget the batch once it has been written; the delta base is kept (the
  * next sample starts a SAMPLES record of the next batch). */

@@ -428,8 +428,8 @@ static int32_t tracker_resolve(const void *ctx, uint32_t pid)
 	return -1;
 }
 
-/* The GPU step: the sample's GPU fields, and the GPU records into the
- * log's batch, flushed first when it is full (as the sampler does). */
+/* The GPU step: the sample's GPU fields (the records are the caller's:
+ * tracker_gpus). */
 static void tracker_gpu(struct tracker *t, uint64_t now_ns,
 			struct rt_sample *s)
 {
@@ -449,11 +449,11 @@ static void tracker_gpu(struct tracker *t, uint64_t now_ns,
 		return;
 	}
 	gpu_sample(&t->gpu, &tree, now_ns, s);
-	if (t->gpu_cfg.log && gpu_write(&t->gpu, t->gpu_cfg.log) == -ENOSPC &&
-	    t->gpu_cfg.flush) {
-		t->gpu_cfg.flush();
-		(void)gpu_write(&t->gpu, t->gpu_cfg.log);
-	}
+}
+
+const struct gpu *tracker_gpus(const struct tracker *t)
+{
+	return t->gpu_on && t->gpu_ready && t->gpu_found ? &t->gpu : NULL;
 }
 
 static void tracker_system(struct tracker *t, struct rt_sample *s)

@@ -13,7 +13,6 @@
 
 #include "gpu.h"
 #include "log.h"
-#include "logwrite.h"
 #include "procfs.h"
 #include "sample.h"
 #include "sysstat.h"
@@ -58,10 +57,6 @@ struct tracker_cfg {
  * that fill that one by position keep compiling. */
 struct tracker_gpu_cfg {
 	const char *nvml_path;  /* NULL: libnvidia-ml.so.1 (tests: a fake) */
-	/* Where the GPU records go (FORMAT.md G), and how to empty it when
-	 * full; NULL: none written (the sample fields still are). */
-	struct logbuf *log;
-	void (*flush)(void);
 };
 
 struct tracker_entry {
@@ -121,6 +116,11 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg);
  * descriptors must live in its descriptor table.  None found: the GPU
  * fields stay missing. */
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g);
+
+/* The GPUs the last tracker_sample read, for their log records
+ * (logwrite_gpu: the inventory in dev, the values in val); NULL while
+ * none was found. */
+const struct gpu *tracker_gpus(const struct tracker *t);
 
 /* The next tracker_sample reads every process's status (the last one of
  * a job: its peaks exact, not as of up to TRACKER_STATUS_EVERY samples
