@@ -187,8 +187,13 @@ def case_cpu_threads(d):
          "cpu_seconds vs parent's rusage")
     ncpu = os.cpu_count()
     near(s["cpu_seconds"], min(2, ncpu) * 1.5, 0.35, "cpu_seconds vs burned")
-    check(1.0 <= s["cpu_usage_max"] <= ncpu + 0.25,
-          f"cpu_usage_max {s['cpu_usage_max']}")
+    # What the threads got of the machine depends on its load (two cores
+    # busy elsewhere leave them about one): the busiest interval is at
+    # least the run's mean, which is the CPU over the run's duration.
+    near(s["cpu_usage_mean"], s["cpu_seconds"] / s["duration_s"], 0.05,
+         "cpu_usage_mean vs cpu_seconds / duration_s")
+    check(s["cpu_usage_mean"] <= s["cpu_usage_max"] <= ncpu + 0.25,
+          f"cpu_usage_max {s['cpu_usage_max']} (mean {s['cpu_usage_mean']})")
     check(s["samples"] >= 6, f"samples {s['samples']}")
     check(s["tracker_cpu_seconds"] < 0.1 * s["cpu_seconds"], "tracker too costly")
     rows = j["samples"]

@@ -30,8 +30,8 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	}
 	t->sys_kept.keep = 0;
 	/* The machine's process count is context, not a figure of the job:
-	 * a fifth of the share (a /proc listing every 1000 times its cost,
-	 * half a second here; it was a tenth of a sample at 100 Hz). */
+	 * a listing of /proc, which costs as much as a large job's whole
+	 * sample, is taken TRACKER_PROCS_SHARE_X times less often. */
 	t->sys_kept.procs_share = cfg->cost_share * TRACKER_PROCS_SHARE_X;
 	t->gpu_on = 0;
 	t->gpu_ready = 0;

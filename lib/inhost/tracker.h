@@ -21,9 +21,9 @@
 #define TRACKER_INDEX_SLOTS 8192 /* hash slots, a power of two > 2x above */
 #define TRACKER_CMDLINE_TRIES 3  /* samples an empty cmdline is read again */
 #define TRACKER_PROCS_SHARE_X 5 /* the process count waits 5x cost_share */
-/* A known process's status (the costliest of its files: ~60% of its
- * per-sample reads) is read every this many samples; in between its RSS
- * comes from stat and its peak is at least that (tracker_status_all). */
+/* A known process's status (the costliest of its files) is read every
+ * this many samples; in between its RSS comes from stat and its peak is
+ * at least that (tracker_status_all). */
 #define TRACKER_STATUS_EVERY 8
 
 struct tracker_cfg {
