@@ -496,79 +496,30 @@ static int put_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
 
 /* ---- the records, each tried again after logwrite_room ---- */
 
-int logwrite_preamble(struct logbuf *b)
-{
-	int rc = put_preamble(b);
+/* logwrite_NAME(PARAMS): put_NAME(ARGS), and once more after the batch's
+ * owner emptied it when it had no room. */
+#define LOGWRITE_RETRIED(name, params, args)                                 \
+	int logwrite_##name params                                            \
+	{                                                                     \
+		int rc = put_##name args;                                     \
+                                                                              \
+		return rc == -ENOSPC && logwrite_room(b) ? put_##name args    \
+							 : rc;                \
+	}
 
-	return rc == -ENOSPC && logwrite_room(b) ? put_preamble(b) : rc;
-}
-
-int logwrite_header(struct logbuf *b, const struct rt_header *h)
-{
-	int rc = put_header(b, h);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_header(b, h) : rc;
-}
-
-int logwrite_sample(struct logbuf *b, const struct rt_sample *s)
-{
-	int rc = put_sample(b, s);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_sample(b, s) : rc;
-}
-
-int logwrite_proc(struct logbuf *b, const struct rt_proc *p)
-{
-	int rc = put_proc(b, p);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_proc(b, p) : rc;
-}
-
-int logwrite_exit(struct logbuf *b, const struct rt_exit *x)
-{
-	int rc = put_exit(b, x);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_exit(b, x) : rc;
-}
-
-int logwrite_exec(struct logbuf *b, const struct rt_exec *x)
-{
-	int rc = put_exec(b, x);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_exec(b, x) : rc;
-}
-
-int logwrite_reaped(struct logbuf *b, const struct rt_reaped *r)
-{
-	int rc = put_reaped(b, r);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_reaped(b, r) : rc;
-}
-
-int logwrite_end(struct logbuf *b, const struct rt_end *e)
-{
-	int rc = put_end(b, e);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_end(b, e) : rc;
-}
-
-int logwrite_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
-			 unsigned n)
-{
-	int rc = put_gpu_devices(b, d, n);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_gpu_devices(b, d, n)
-						 : rc;
-}
-
-int logwrite_gpu_values(struct logbuf *b, struct rt_gpu_chain *c,
-			const struct rt_gpu_values *v, unsigned n)
-{
-	int rc = put_gpu_values(b, c, v, n);
-
-	return rc == -ENOSPC && logwrite_room(b) ? put_gpu_values(b, c, v, n)
-						 : rc;
-}
+LOGWRITE_RETRIED(preamble, (struct logbuf *b), (b))
+LOGWRITE_RETRIED(header, (struct logbuf *b, const struct rt_header *h), (b, h))
+LOGWRITE_RETRIED(sample, (struct logbuf *b, const struct rt_sample *s), (b, s))
+LOGWRITE_RETRIED(proc, (struct logbuf *b, const struct rt_proc *p), (b, p))
+LOGWRITE_RETRIED(exit, (struct logbuf *b, const struct rt_exit *x), (b, x))
+LOGWRITE_RETRIED(exec, (struct logbuf *b, const struct rt_exec *x), (b, x))
+LOGWRITE_RETRIED(reaped, (struct logbuf *b, const struct rt_reaped *r), (b, r))
+LOGWRITE_RETRIED(end, (struct logbuf *b, const struct rt_end *e), (b, e))
+LOGWRITE_RETRIED(gpu_devices, (struct logbuf *b, const struct rt_gpu_dev *d,
+			       unsigned n), (b, d, n))
+LOGWRITE_RETRIED(gpu_values, (struct logbuf *b, struct rt_gpu_chain *c,
+			      const struct rt_gpu_values *v, unsigned n),
+		 (b, c, v, n))
 
 int logwrite_gpu(struct logbuf *b, struct rt_gpu_chain *c,
 		 const struct rt_gpu_dev *d, const struct rt_gpu_values *v,
