@@ -212,6 +212,74 @@ struct rt_reaped {
 #define RT_REAPED_F_CORE 1u  /* killed by a signal that dumped core */
 #define RT_REAPED_F_CHILD 2u /* a child reaped by a process of the job */
 
+/* The fields of the fixed-layout records in payload order, one list per
+ * record, from which logwrite.c's encoders and logread.c's decoders are
+ * both made: X(field, kind), kind one of
+ *   U    a varint (FORMAT.md P2)       S    a zigzag varint (P3)
+ *   STR  a string (P4), cut at the field's size
+ *   OPT  a varint a later version added: 0 when the record ends first */
+#define RT_PROC_FIELDS(X)                                                     \
+	X(pid, U)                /* C1 */                                    \
+	X(ppid, U)               /* C2 */                                    \
+	X(start_ns, U)           /* C3 */                                    \
+	X(first_seen_ns, U)      /* C4 */                                    \
+	X(last_seen_ns, U)       /* C5 */                                    \
+	X(utime_ticks, U)        /* C6 */                                    \
+	X(stime_ticks, U)        /* C7 */                                    \
+	X(hwm_kib, U)            /* C8 */                                    \
+	X(read_bytes, U)         /* C9 */                                    \
+	X(write_bytes, U)        /* C10 */                                   \
+	X(flags, U)              /* C11 */                                   \
+	X(exit_code, S)          /* C12 */                                   \
+	X(cmdline, STR)          /* C13 */                                   \
+	X(starttime_ticks, OPT)  /* C14, 1.1 */
+
+#define RT_EXIT_FIELDS(X)                                                     \
+	X(pid, U)                /* X1 */                                    \
+	X(ppid, U)               /* X2 */                                    \
+	X(starttime_ticks, U)    /* X3 */                                    \
+	X(end_ns, U)             /* X4 */                                    \
+	X(utime_us, U)           /* X5 */                                    \
+	X(stime_us, U)           /* X6 */                                    \
+	X(hwm_kib, U)            /* X7 */                                    \
+	X(read_bytes, U)         /* X8 */                                    \
+	X(write_bytes, U)        /* X9 */                                    \
+	X(exit_kind, U)          /* X10 */                                   \
+	X(exit_value, S)         /* X11 */                                   \
+	X(flags, U)              /* X12 */                                   \
+	X(cmdline, STR)          /* X13 */
+
+#define RT_EXEC_FIELDS(X)                                                     \
+	X(time_ns, U)            /* J1 */                                    \
+	X(pid, U)                /* J2 */                                    \
+	X(cmdline, STR)          /* J3 */                                    \
+	X(flags, OPT)            /* J4, 1.4 */
+
+#define RT_END_FIELDS(X)                                                      \
+	X(time_ns, U)            /* E1 */                                    \
+	X(exit_kind, U)          /* E2 */                                    \
+	X(exit_value, S)         /* E3 */                                    \
+	X(self_utime_us, U)      /* E4 */                                    \
+	X(self_stime_us, U)      /* E5 */                                    \
+	X(children_utime_us, U)  /* E6 */                                    \
+	X(children_stime_us, U)  /* E7 */                                    \
+	X(self_maxrss_kib, U)    /* E8 */                                    \
+	X(children_maxrss_kib, U) /* E9 */                                   \
+	X(tracker_cpu_ns, U)     /* E10 */                                   \
+	X(samples, U)            /* E11 */
+
+#define RT_REAPED_FIELDS(X)                                                   \
+	X(time_ns, U)            /* W1 */                                    \
+	X(pid, U)                /* W2 */                                    \
+	X(exit_kind, U)          /* W3 */                                    \
+	X(exit_value, S)         /* W4 */                                    \
+	X(utime_us, U)           /* W5 */                                    \
+	X(stime_us, U)           /* W6 */                                    \
+	X(maxrss_kib, U)         /* W7 */                                    \
+	X(flags, U)              /* W8 */                                    \
+	X(comm, STR)             /* W9 */                                    \
+	X(ppid, OPT)             /* W10, 1.5 */
+
 /* ---- GPU records (FORMAT.md G, 1.2) ---- */
 
 #define RT_GPU_MAX_DEVICES 16

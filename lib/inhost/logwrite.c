@@ -325,97 +325,36 @@ static int logwrite_before_samples(struct logbuf *b, uint8_t type,
 	return 0;
 }
 
-static int put_proc(struct logbuf *b, const struct rt_proc *p)
-{
-	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(p->cmdline)];
-	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
+/* The fixed-layout records, encoded from their field lists (log.h): the
+ * most a field takes, and how it is put. */
+#define FIELD_MAX_U(r, f) CODEC_VARINT_MAX
+#define FIELD_MAX_S(r, f) CODEC_VARINT_MAX
+#define FIELD_MAX_OPT(r, f) CODEC_VARINT_MAX
+#define FIELD_MAX_STR(r, f) (CODEC_VARINT_MAX + sizeof((r)->f))
+#define FIELD_PUT_U(o, r, f) codec_put_varint(o, (r)->f)
+#define FIELD_PUT_S(o, r, f) codec_put_svarint(o, (r)->f)
+#define FIELD_PUT_OPT(o, r, f) codec_put_varint(o, (r)->f)
+#define FIELD_PUT_STR(o, r, f) codec_put_str(o, (r)->f, sizeof((r)->f) - 1)
+#define FIELD_MAX(f, kind) FIELD_MAX_##kind(r, f) +
+#define FIELD_PUT(f, kind) FIELD_PUT_##kind(&o, r, f);
 
-	codec_put_varint(&o, p->pid);              /* C1 */
-	codec_put_varint(&o, p->ppid);             /* C2 */
-	codec_put_varint(&o, p->start_ns);         /* C3 */
-	codec_put_varint(&o, p->first_seen_ns);    /* C4 */
-	codec_put_varint(&o, p->last_seen_ns);     /* C5 */
-	codec_put_varint(&o, p->utime_ticks);      /* C6 */
-	codec_put_varint(&o, p->stime_ticks);      /* C7 */
-	codec_put_varint(&o, p->hwm_kib);          /* C8 */
-	codec_put_varint(&o, p->read_bytes);       /* C9 */
-	codec_put_varint(&o, p->write_bytes);      /* C10 */
-	codec_put_varint(&o, p->flags);            /* C11 */
-	codec_put_svarint(&o, p->exit_code);       /* C12 */
-	codec_put_str(&o, p->cmdline, sizeof(p->cmdline) - 1); /* C13 */
-	codec_put_varint(&o, p->starttime_ticks);  /* C14 */
-	return logwrite_before_samples(b, RT_REC_PROC, scratch, &o);
-}
+/* put_NAME(b, r): the record's payload from FIELDS, framed by FRAME. */
+#define PUT_RECORD(name, type, fields, frame, rec)                            \
+	static int put_##name(struct logbuf *b, const struct type *r)         \
+	{                                                                     \
+		uint8_t scratch[fields(FIELD_MAX) 0];                         \
+		struct codec_out o = { scratch, scratch + sizeof(scratch), 0 }; \
+                                                                              \
+		fields(FIELD_PUT)                                             \
+		return frame(b, rec, scratch, &o);                            \
+	}
 
-static int put_exit(struct logbuf *b, const struct rt_exit *x)
-{
-	uint8_t scratch[16 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
-	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
-
-	codec_put_varint(&o, x->pid);              /* X1 */
-	codec_put_varint(&o, x->ppid);             /* X2 */
-	codec_put_varint(&o, x->starttime_ticks);  /* X3 */
-	codec_put_varint(&o, x->end_ns);           /* X4 */
-	codec_put_varint(&o, x->utime_us);         /* X5 */
-	codec_put_varint(&o, x->stime_us);         /* X6 */
-	codec_put_varint(&o, x->hwm_kib);          /* X7 */
-	codec_put_varint(&o, x->read_bytes);       /* X8 */
-	codec_put_varint(&o, x->write_bytes);      /* X9 */
-	codec_put_varint(&o, x->exit_kind);        /* X10 */
-	codec_put_svarint(&o, x->exit_value);      /* X11 */
-	codec_put_varint(&o, x->flags);            /* X12 */
-	codec_put_str(&o, x->cmdline, sizeof(x->cmdline) - 1); /* X13 */
-	return logwrite_finish(b, RT_REC_EXIT, scratch, &o);
-}
-
-static int put_exec(struct logbuf *b, const struct rt_exec *x)
-{
-	uint8_t scratch[5 * CODEC_VARINT_MAX + sizeof(x->cmdline)];
-	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
-
-	codec_put_varint(&o, x->time_ns);          /* J1 */
-	codec_put_varint(&o, x->pid);              /* J2 */
-	codec_put_str(&o, x->cmdline, sizeof(x->cmdline) - 1); /* J3 */
-	codec_put_varint(&o, x->flags);            /* J4 */
-	return logwrite_finish(b, RT_REC_EXEC, scratch, &o);
-}
-
-static int put_reaped(struct logbuf *b, const struct rt_reaped *r)
-{
-	uint8_t scratch[10 * CODEC_VARINT_MAX + sizeof(r->comm)];
-	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
-
-	codec_put_varint(&o, r->time_ns);            /* W1 */
-	codec_put_varint(&o, r->pid);                /* W2 */
-	codec_put_varint(&o, r->exit_kind);          /* W3 */
-	codec_put_svarint(&o, r->exit_value);        /* W4 */
-	codec_put_varint(&o, r->utime_us);           /* W5 */
-	codec_put_varint(&o, r->stime_us);           /* W6 */
-	codec_put_varint(&o, r->maxrss_kib);         /* W7 */
-	codec_put_varint(&o, r->flags);              /* W8 */
-	codec_put_str(&o, r->comm, sizeof(r->comm) - 1); /* W9 */
-	codec_put_varint(&o, r->ppid);               /* W10 */
-	return logwrite_finish(b, RT_REC_REAPED, scratch, &o);
-}
-
-static int put_end(struct logbuf *b, const struct rt_end *e)
-{
-	uint8_t scratch[12 * CODEC_VARINT_MAX];
-	struct codec_out o = { scratch, scratch + sizeof(scratch), 0 };
-
-	codec_put_varint(&o, e->time_ns);            /* E1 */
-	codec_put_varint(&o, e->exit_kind);          /* E2 */
-	codec_put_svarint(&o, e->exit_value);        /* E3 */
-	codec_put_varint(&o, e->self_utime_us);      /* E4 */
-	codec_put_varint(&o, e->self_stime_us);      /* E5 */
-	codec_put_varint(&o, e->children_utime_us);  /* E6 */
-	codec_put_varint(&o, e->children_stime_us);  /* E7 */
-	codec_put_varint(&o, e->self_maxrss_kib);    /* E8 */
-	codec_put_varint(&o, e->children_maxrss_kib); /* E9 */
-	codec_put_varint(&o, e->tracker_cpu_ns);     /* E10 */
-	codec_put_varint(&o, e->samples);            /* E11 */
-	return logwrite_finish(b, RT_REC_END, scratch, &o);
-}
+PUT_RECORD(proc, rt_proc, RT_PROC_FIELDS, logwrite_before_samples, RT_REC_PROC)
+PUT_RECORD(exit, rt_exit, RT_EXIT_FIELDS, logwrite_finish, RT_REC_EXIT)
+PUT_RECORD(exec, rt_exec, RT_EXEC_FIELDS, logwrite_finish, RT_REC_EXEC)
+PUT_RECORD(reaped, rt_reaped, RT_REAPED_FIELDS, logwrite_finish,
+	   RT_REC_REAPED)
+PUT_RECORD(end, rt_end, RT_END_FIELDS, logwrite_finish, RT_REC_END)
 
 static int put_gpu_devices(struct logbuf *b, const struct rt_gpu_dev *d,
 			   unsigned n)

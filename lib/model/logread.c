@@ -94,89 +94,31 @@ static int logread_sample(struct codec_in *in, const struct rt_sample *prev,
 	return in->bad ? -1 : 0;
 }
 
-static int logread_proc(struct codec_in *in, struct rt_proc *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->pid = (uint32_t)codec_get_varint(in);           /* C1 */
-	p->ppid = (uint32_t)codec_get_varint(in);          /* C2 */
-	p->start_ns = codec_get_varint(in);                /* C3 */
-	p->first_seen_ns = codec_get_varint(in);           /* C4 */
-	p->last_seen_ns = codec_get_varint(in);            /* C5 */
-	p->utime_ticks = codec_get_varint(in);             /* C6 */
-	p->stime_ticks = codec_get_varint(in);             /* C7 */
-	p->hwm_kib = codec_get_varint(in);                 /* C8 */
-	p->read_bytes = codec_get_varint(in);              /* C9 */
-	p->write_bytes = codec_get_varint(in);             /* C10 */
-	p->flags = (uint32_t)codec_get_varint(in);         /* C11 */
-	p->exit_code = (int32_t)codec_get_svarint(in);     /* C12 */
-	codec_get_str(in, p->cmdline, sizeof(p->cmdline), RT_STR_MAX); /* C13 */
-	p->starttime_ticks = codec_get_varint_or(in, 0);   /* C14, 1.1 */
-	return in->bad ? -1 : 0;
-}
+/* The fixed-layout records, decoded from their field lists (log.h), each
+ * value cast to its field's type; a record without OPT's field is from
+ * the version before it. */
+#define FIELD_GET_U(in, r, f) (r)->f = (__typeof__((r)->f))codec_get_varint(in)
+#define FIELD_GET_S(in, r, f) (r)->f = (__typeof__((r)->f))codec_get_svarint(in)
+#define FIELD_GET_OPT(in, r, f)                                               \
+	(r)->f = (__typeof__((r)->f))codec_get_varint_or(in, 0)
+#define FIELD_GET_STR(in, r, f)                                               \
+	codec_get_str(in, (r)->f, sizeof((r)->f), RT_STR_MAX)
+#define FIELD_GET(f, kind) FIELD_GET_##kind(in, r, f);
 
-static int logread_exit(struct codec_in *in, struct rt_exit *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->pid = (uint32_t)codec_get_varint(in);           /* X1 */
-	x->ppid = (uint32_t)codec_get_varint(in);          /* X2 */
-	x->starttime_ticks = codec_get_varint(in);         /* X3 */
-	x->end_ns = codec_get_varint(in);                  /* X4 */
-	x->utime_us = codec_get_varint(in);                /* X5 */
-	x->stime_us = codec_get_varint(in);                /* X6 */
-	x->hwm_kib = codec_get_varint(in);                 /* X7 */
-	x->read_bytes = codec_get_varint(in);              /* X8 */
-	x->write_bytes = codec_get_varint(in);             /* X9 */
-	x->exit_kind = (uint32_t)codec_get_varint(in);     /* X10 */
-	x->exit_value = (int32_t)codec_get_svarint(in);    /* X11 */
-	x->flags = (uint32_t)codec_get_varint(in);         /* X12 */
-	codec_get_str(in, x->cmdline, sizeof(x->cmdline), RT_STR_MAX); /* X13 */
-	return in->bad ? -1 : 0;
-}
+/* logread_NAME(in, r): the record's fields, 0 or -1 when it is cut. */
+#define GET_RECORD(name, type, fields)                                        \
+	static int logread_##name(struct codec_in *in, struct type *r)       \
+	{                                                                     \
+		memset(r, 0, sizeof(*r));                                     \
+		fields(FIELD_GET)                                             \
+		return in->bad ? -1 : 0;                                      \
+	}
 
-static int logread_exec(struct codec_in *in, struct rt_exec *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->time_ns = codec_get_varint(in);                 /* J1 */
-	x->pid = (uint32_t)codec_get_varint(in);           /* J2 */
-	codec_get_str(in, x->cmdline, sizeof(x->cmdline), RT_STR_MAX); /* J3 */
-	if (in->p < in->end)
-		x->flags = (uint32_t)codec_get_varint(in); /* J4, 1.4 */
-	return in->bad ? -1 : 0;
-}
-
-static int logread_end(struct codec_in *in, struct rt_end *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->time_ns = codec_get_varint(in);                 /* E1 */
-	e->exit_kind = (uint32_t)codec_get_varint(in);     /* E2 */
-	e->exit_value = (int32_t)codec_get_svarint(in);    /* E3 */
-	e->self_utime_us = codec_get_varint(in);           /* E4 */
-	e->self_stime_us = codec_get_varint(in);           /* E5 */
-	e->children_utime_us = codec_get_varint(in);       /* E6 */
-	e->children_stime_us = codec_get_varint(in);       /* E7 */
-	e->self_maxrss_kib = codec_get_varint(in);         /* E8 */
-	e->children_maxrss_kib = codec_get_varint(in);     /* E9 */
-	e->tracker_cpu_ns = codec_get_varint(in);          /* E10 */
-	e->samples = codec_get_varint(in);                 /* E11 */
-	return in->bad ? -1 : 0;
-}
-
-static int logread_reaped(struct codec_in *in, struct rt_reaped *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->time_ns = codec_get_varint(in);                 /* W1 */
-	r->pid = (uint32_t)codec_get_varint(in);           /* W2 */
-	r->exit_kind = (uint32_t)codec_get_varint(in);     /* W3 */
-	r->exit_value = (int32_t)codec_get_svarint(in);    /* W4 */
-	r->utime_us = codec_get_varint(in);                /* W5 */
-	r->stime_us = codec_get_varint(in);                /* W6 */
-	r->maxrss_kib = codec_get_varint(in);              /* W7 */
-	r->flags = (uint32_t)codec_get_varint(in);         /* W8 */
-	codec_get_str(in, r->comm, sizeof(r->comm), RT_STR_MAX); /* W9 */
-	if (in->p < in->end) /* 1.5 */
-		r->ppid = (uint32_t)codec_get_varint(in);  /* W10 */
-	return in->bad ? -1 : 0;
-}
+GET_RECORD(proc, rt_proc, RT_PROC_FIELDS)
+GET_RECORD(exit, rt_exit, RT_EXIT_FIELDS)
+GET_RECORD(exec, rt_exec, RT_EXEC_FIELDS)
+GET_RECORD(end, rt_end, RT_END_FIELDS)
+GET_RECORD(reaped, rt_reaped, RT_REAPED_FIELDS)
 
 /* The chain of SAMPLES records (FORMAT.md Q): every field a writer may
  * know, those past this reader's included, since their values and models
