@@ -476,6 +476,8 @@ def case_csv_columns(d):
     text = dump(log, "csv").stdout.decode()
     rows = list(csv.reader(io.StringIO(text)))
     check(rows[0] == CSV_COLUMNS, f"header {rows[0]}")
+    missing = set(rows[0]) - man_words("CSV")
+    check(not missing, f"rtrack-dump(1) CSV lacks {sorted(missing)}")
     check(len(rows) - 1 == j["summary"]["samples"] - 1, "row count")
     for row in rows[1:]:
         rec = dict(zip(rows[0], row))
@@ -489,6 +491,39 @@ def case_csv_columns(d):
     out = os.path.join(d, "out.csv")
     p = subprocess.run([DUMP, "--format=csv", "-o", out, log], capture_output=True)
     check(p.returncode == 0 and open(out).read() == text, "-o FILE differs")
+
+
+def man_words(section):
+    """Every name rtrack-dump(1)'s section (CSV, JSON) sets in bold: the
+    contract the page gives users, which the output must not outgrow."""
+    page = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "..", "scripts", "man", "rtrack-dump.1")).read()
+    m = re.search(r"^\.SH " + section + r"\n(.*?)(?=^\.SH )", page, re.S | re.M)
+    check(m, f"rtrack-dump(1) has no {section} section")
+    words = set()
+    for line in m.group(1).replace("\\-", "-").splitlines():
+        if line.startswith((".B ", ".BR ")):
+            words |= set(re.findall(r"[A-Za-z_]\w*", line.split(" ", 1)[1]))
+    return words
+
+
+def json_keys(v, path="", out=None):
+    """Every key of a decoded JSON value, with where it was first seen."""
+    out = {} if out is None else out
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.setdefault(k, path + "." + k)
+            json_keys(x, path + "." + k, out)
+    elif isinstance(v, list):
+        for x in v:
+            json_keys(x, path + "[]", out)
+    return out
+
+
+def undocumented_keys(j):
+    """Keys of rtrack-dump's JSON j that rtrack-dump(1) does not give."""
+    known = man_words("JSON") | man_words("CSV")
+    return {p for k, p in json_keys(j).items() if k not in known}
 
 
 def case_json_contract(d):
@@ -513,6 +548,10 @@ def case_json_contract(d):
     m = j["meta"]
     check(m["start_time"] <= m["end_time"] and m["interval"] == 0.1, "meta times")
     check(m["hostname"] == os.uname().nodename, "hostname")
+    # Every key of the output is in the man page (a new key without its
+    # documentation fails here).
+    missing = undocumented_keys(j)
+    check(not missing, f"rtrack-dump(1) JSON lacks {sorted(missing)}")
 
 
 def mid_record(data, near):
@@ -585,6 +624,11 @@ def case_damaged_log(d):
     open(fl, "wb").write(flipped)
     p = dump(fl, "csv")
     check("offset" in p.stderr.decode(), "flip not reported")
+    jf = json.loads(dump(fl, "json").stdout)
+    check(jf["meta"]["damage"] and jf["meta"]["damage"]["ranges"],
+          f"damage in JSON: {jf['meta']['damage']}")
+    missing = undocumented_keys(jf)
+    check(not missing, f"rtrack-dump(1) JSON lacks {sorted(missing)}")
     # The report names the stretch skipped and shows what follows it (it
     # said "shown up to there" of damage in the middle).
     html = dump(fl, "html").stdout.decode()
@@ -607,6 +651,17 @@ def case_dump_errors(d):
     dump(empty, "json", expect_rc=2)
     p = subprocess.run([DUMP, "--format", "xml", empty], capture_output=True)
     check(p.returncode == 2 and b"xml" in p.stderr, "bad format flag")
+    # An -o FILE that cannot be created is a bad argument (rtrack-dump(1)
+    # EXIT STATUS): 2, one line naming it.
+    run_dir = os.path.join(d, "run")
+    os.mkdir(run_dir)
+    _, _, log = traced_json(run_dir, ["true"])
+    out = os.path.join(d, "missing", "x.csv")
+    p = subprocess.run([DUMP, "--format", "csv", "-o", out, log],
+                       capture_output=True)
+    e = p.stderr.decode().strip().splitlines()
+    check(p.returncode == 2 and len(e) == 1 and out in e[0],
+          f"-o in a missing directory: {p.returncode} {e}")
 
 
 def case_interval(d):

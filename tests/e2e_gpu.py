@@ -108,6 +108,8 @@ def case_json_devices(d):
           last["temperature_c"] == 50 and last["sm_clock_mhz"] == 1590,
           f"device 0 sample {last}")
     near(last["process_vram_mib"], 512.0, "process_vram_mib")
+    missing = e2e.undocumented_keys(j)
+    check(not missing, f"rtrack-dump(1) JSON lacks {sorted(missing)}")
 
 
 def om_values(lines, name, labels=""):

@@ -70,11 +70,14 @@ static const struct format formats[] = {
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
+/* --help: every option parse_args takes and every format of formats[]
+ * (e2e_docs.py checks them against the code and rtrack-dump(1)). */
 static const char usage[] =
-	"usage: rtrack-dump [--format FMT] [-o FILE] LOG|DIR...\n"
+	"usage: rtrack-dump [--format FMT] [-o FILE] [--] LOG|DIR...\n"
 	"       rtrack-dump --follow LOG\n"
 	"       rtrack-dump --check LOG|DIR...\n"
-	"Decode rtrack logs written by librtrack_preload.so.\n"
+	"Decode rtrack logs written by librtrack_preload.so (or the rtrack\n"
+	"wrapper); a directory stands for every log in it.\n"
 	"  -f, --format FMT  summary (default), processes (the process tree),\n"
 	"                    csv (the seed's combined metrics, one row per\n"
 	"                    interval), json, openmetrics (samples for\n"
@@ -86,13 +89,24 @@ static const char usage[] =
 	"      --check       verify every record of each log: one line each,\n"
 	"                    exit 1 when one is damaged (or needs more\n"
 	"                    memory to decode than is free)\n"
-	"  -h, --help        this text;  --version  the version\n"
-	"Several logs (a job's ranks, runs of one job; a directory: every log\n"
-	"in it) give one summary with a row each and the totals; csv rows get\n"
-	"a host column, json an array.\n"
+	"  -h, --help        this text\n"
+	"      --version     the version and the log format's version\n"
+	"      --            end of the options: what follows are logs\n"
+	"Values go as -f csv or --format=csv.\n"
+	"Several logs (a job's ranks, runs of one job) give one summary with a\n"
+	"row each and the totals, a process tree each, csv rows with a host\n"
+	"column, a json array; html and openmetrics take one log.\n"
 	"Exit status: 0 shown (a damaged log without its damaged bytes, with a\n"
-	"warning; --check: 1), 2 unusable input (not a log; not a regular file\n"
-	"or a pipe) or bad arguments.\n";
+	"warning); 1 the output failed while being written, or --check found\n"
+	"a log not ok; 2 unusable input (missing, not a log, a newer format,\n"
+	"not a regular file or a pipe, a directory without a log) or bad\n"
+	"arguments (an -o FILE that cannot be created among them).\n"
+	"Examples:\n"
+	"  rtrack-dump rtrack-4242.bin\n"
+	"  rtrack-dump runs/            (every log in runs/: a row each)\n"
+	"  rtrack-dump --format csv -o job.csv rtrack-4242.bin\n"
+	"  rtrack-dump --format json rtrack-4242.bin | jq .summary.peak_rss_mib\n"
+	"The formats' columns and keys, the exit statuses: rtrack-dump(1).\n";
 
 struct args {
 	int follow, check;

@@ -59,6 +59,51 @@ static const char usage_line[] =
 	"usage: rtrack [-i SECONDS] [-o LOG] [--html FILE] [-q] [--] "
 	"command [args...]\n";
 
+/* --help: every option wrap_parse takes, the RTRACK_* variables
+ * config.c reads (but the test-only one) and the exit statuses, as
+ * rtrack(1) gives them (e2e_docs.py checks the three agree). */
+static const char help_text[] =
+	"Run command with librtrack_preload.so, which records the CPU, memory,\n"
+	"disk, network and GPU of the command and all its descendants into a\n"
+	"log; at its end print the log's summary on stderr, like time(1).\n"
+	"\n"
+	"Options:\n"
+	"  -i, --interval SECONDS  sample every SECONDS, 0.001 to 86400 (default 1;\n"
+	"                          sets RTRACK_INTERVAL)\n"
+	"  -o, --output LOG        write the log to LOG: %p pid, %h host, %t start\n"
+	"                          time, %% a percent sign (default rtrack-%p.bin;\n"
+	"                          sets RTRACK_OUTPUT); never overwrites a file\n"
+	"      --html FILE         also write a self-contained HTML report to FILE\n"
+	"  -q, --quiet             no summary, no line from the library (sets\n"
+	"                          RTRACK_QUIET=1); rtrack's own errors still show\n"
+	"  -h, --help              this text\n"
+	"      --version           the version and the log format's version\n"
+	"      --                  end of the options: what follows is the command\n"
+	"Values go as -i 0.5 or --interval=0.5; the first word that is not an\n"
+	"option starts the command.\n"
+	"\n"
+	"Environment, default in parentheses (the command inherits it):\n"
+	"  RTRACK_OUTPUT    the log's path, escapes as -o (default rtrack-%p.bin\n"
+	"                   in the working directory)\n"
+	"  RTRACK_INTERVAL  sampling interval in seconds, 0.001 to 86400 (1)\n"
+	"  RTRACK_CHILDREN  0: track the command's first process alone (1)\n"
+	"  RTRACK_SYSTEM    0: no system-wide CPU, memory, disk, network (1)\n"
+	"  RTRACK_MEMORY    pss or rss: how process memory is counted (pss)\n"
+	"  RTRACK_GPU       auto or off: read NVIDIA and DRM GPUs or not (auto)\n"
+	"  RTRACK_QUIET     1: no line from the library on stderr (0)\n"
+	"  RTRACK_DISABLE   1: the library stands aside, no log (0)\n"
+	"A malformed value: one warning, and the command runs untracked.\n"
+	"\n"
+	"Exit status: the command's (128+N when signal N killed it); 125 rtrack's\n"
+	"own failure (a bad option or value, refused before the command runs;\n"
+	"the log exists); 126 the command cannot be executed; 127 not found.\n"
+	"\n"
+	"Examples:\n"
+	"  rtrack -i 0.1 -- sh -c 'seq 3000000 | sort -n | tail -1'\n"
+	"  rtrack -q -o 'train-%h-%t.bin' --html train.html -- python3 train.py\n"
+	"\n"
+	"The log: rtrack-dump(1).  Everything above in full: rtrack(1).\n";
+
 __attribute__((noreturn, format(printf, 1, 2)))
 static void die(const char *fmt, ...)
 {
@@ -75,6 +120,8 @@ static void die(const char *fmt, ...)
 __attribute__((noreturn)) static void bad_usage(void)
 {
 	fputs(usage_line, stderr);
+	fputs("rtrack --help: the options, the RTRACK_* variables, examples\n",
+	      stderr);
 	exit(EXIT_RTRACK);
 }
 
@@ -122,6 +169,7 @@ static void wrap_parse(int argc, char **argv, struct wrap_opts *o)
 			o->quiet = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_line, stdout);
+			fputs(help_text, stdout);
 			exit(0);
 		} else if (strcmp(a, "--version") == 0) {
 			o->version = 1;
