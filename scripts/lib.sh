@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/test and scripts/rtrack: make sure the build tools are
 # there; on Debian as root install them, elsewhere say in one line what to
 # install.  Usage: rtrack_need_tools test|run
@@ -28,7 +29,8 @@ rtrack_need_tools() {
 	fi
 	[ ${#need[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "rtrack: installing ${need[*]}" >&2
+		echo "rtrack: installing ${need[*]} (apt-get update, then" \
+			"apt-get install: a minute or more)" >&2
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -qq >/dev/null
 		apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
