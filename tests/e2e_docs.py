@@ -3,9 +3,9 @@
 of rtrack and rtrack-dump names every option their parsers take (the
 string literals of wrap_parse and parse_args) and every format, and only
 those; the man pages' OPTIONS give the same options, rtrack(1) every
-RTRACK_* variable lib/config.c reads (but the test-only one) and
+RTRACK_* variable lib/inhost/config.c reads (but the test-only one) and
 rtrack-dump(1) every CSV column, JSON key and OpenMetrics family the code
-names (lib/stats.h, lib/dump/json.c, lib/dump/openmetrics.c), and no name
+names (lib/model/stats.h, lib/dump/json.c, lib/dump/openmetrics.c), and no name
 the code does not have.  The keys of a real run's output are checked
 against the page by e2e.py's csv_columns and json_contract.
 
@@ -120,7 +120,7 @@ def formats():
 
 
 def config_vars():
-    return set(re.findall(r'get\("(RTRACK_\w+)"', source("lib/config.c"))) - TEST_ONLY
+    return set(re.findall(r'get\("(RTRACK_\w+)"', source("lib/inhost/config.c"))) - TEST_ONLY
 
 
 def case_help_wrapper(d):
@@ -159,7 +159,7 @@ def case_man_options(d):
     # The environment: every variable config.c reads, and RTRACK_ROOT.
     env = {t.split()[1] for t in man_tags(man_section(man("rtrack.1"), "ENVIRONMENT"))}
     same("RTRACK_* variables", config_vars() | {"RTRACK_ROOT"}, env,
-         "lib/config.c", "rtrack(1)")
+         "lib/inhost/config.c", "rtrack(1)")
     # Exit statuses: each one --help gives is in the page.
     for page, prog in (("rtrack.1", WRAPPER), ("rtrack-dump.1", DUMP)):
         codes = {t.split()[1] for t in man_tags(man_section(man(page), "EXIT STATUS"))}
@@ -169,7 +169,7 @@ def case_man_options(d):
 
 
 def stats_names(macro):
-    text = source("lib/stats.h")
+    text = source("lib/model/stats.h")
     body = text[text.index("#define " + macro + "(X)"):]
     body = body[:body.index("\n\n")]
     return re.findall(r"X\((\w+),", body)
