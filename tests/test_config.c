@@ -171,6 +171,26 @@ static void test_expand_output(void **state)
 	assert_int_equal(config_expand_output("%p", 1234567, "h", 0, dst, 7), -1);
 }
 
+/* A host name with a '/' (sethostname allows one) or a control byte stays
+ * one path component: %h must not send the log into another directory. */
+static void test_expand_host_unsafe(void **state)
+{
+	char dst[64];
+
+	(void)state;
+	assert_int_equal(config_expand_output("/tmp/r-%h.bin", 1, "a/../b", 0,
+					      dst, sizeof(dst)), 0);
+	assert_string_equal(dst, "/tmp/r-a_.._b.bin");
+	assert_int_equal(config_expand_output("%h", 1, "x\ny\x7f", 0, dst,
+					      sizeof(dst)), 0);
+	assert_string_equal(dst, "x_y_");
+	/* The template's own '/' are kept. */
+	assert_int_equal(config_expand_output("d/%h/x", 1, "n1", 0, dst,
+					      sizeof(dst)), 0);
+	assert_string_equal(dst, "d/n1/x");
+	assert_int_equal(config_expand_output("%h", 1, "abc", 0, dst, 3), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_named),
 		cmocka_unit_test(test_empty_means_default),
 		cmocka_unit_test(test_expand_output),
+		cmocka_unit_test(test_expand_host_unsafe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -125,6 +125,23 @@ static int config_append(char *dst, size_t size, size_t *len, const char *s,
 	return 0;
 }
 
+/* The host name as one path component: a '/' (a name set with
+ * sethostname can hold one) or a control byte becomes '_', so that %h
+ * never adds a directory or a line break to the log's path. */
+static int config_append_host(char *dst, size_t size, size_t *len,
+			      const char *host)
+{
+	int rc = 0;
+
+	for (; *host && rc == 0; host++) {
+		unsigned char c = (unsigned char)*host;
+		rc = config_append(dst, size, len,
+				   c == '/' || c < 0x20 || c == 0x7f ? "_" : host,
+				   1);
+	}
+	return rc;
+}
+
 int config_expand_output(const char *tmpl, int32_t pid, const char *host,
 			 uint64_t start_s, char *dst, size_t size)
 {
@@ -146,7 +163,7 @@ int config_expand_output(const char *tmpl, int32_t pid, const char *host,
 					   text_put_u64(num, (uint64_t)pid));
 			break;
 		case 'h':
-			rc = config_append(dst, size, &len, host, strlen(host));
+			rc = config_append_host(dst, size, &len, host);
 			break;
 		case 't':
 			rc = config_append(dst, size, &len, num,

@@ -40,7 +40,8 @@ int config_parse(struct rt_config *c, config_getenv_fn get, void *ctx,
 int config_parse_seconds(const char *s, uint64_t *ns);
 
 /* Expand %p (pid), %h (host), %t (start time, unix seconds) and %% in tmpl.
- * Returns 0, or -1 for an unknown % sequence or a result that does not fit
+ * A '/' or control byte of host comes out as '_': %h is one path
+ * component, whatever the host is called.  Returns 0, or -1 for an unknown % sequence or a result that does not fit
  * in size bytes. */
 int config_expand_output(const char *tmpl, int32_t pid, const char *host,
 			 uint64_t start_s, char *dst, size_t size);
