@@ -388,6 +388,33 @@ def case_processes_tree(d):
           f"indentation {indent}: {lines}")
 
 
+def case_report_private(d):
+    # rtrack-dump -o holds the job's command lines, as the 0600 log does:
+    # created 0600 under umask 000 too.  An existing file is truncated and
+    # keeps the mode its owner gave it.
+    _, _, log = traced_json(d, [WORKLOAD, "sleep", "10", "0"])
+    old = os.umask(0)
+    try:
+        for fmt in ("html", "csv", "summary"):
+            out = os.path.join(d, f"r.{fmt}")
+            p = subprocess.run([DUMP, "--format", fmt, "-o", out, log],
+                               capture_output=True, timeout=60)
+            check(p.returncode == 0, p.stderr)
+            mode = os.stat(out).st_mode & 0o777
+            check(mode == 0o600, f"-o {fmt}: mode {mode:o}")
+        shared = os.path.join(d, "shared.csv")
+        with open(shared, "w") as f:
+            f.write("x" * 1000000)
+        os.chmod(shared, 0o644)
+        subprocess.run([DUMP, "--format", "csv", "-o", shared, log],
+                       check=True, timeout=60)
+    finally:
+        os.umask(old)
+    check(os.stat(shared).st_mode & 0o777 == 0o644, "existing file's mode")
+    check(os.path.getsize(shared) < 1000000 and
+          open(shared).read().startswith("timestamp,"), "not truncated")
+
+
 def case_follow(d):
     # --follow shows a running job's samples as they come, and stops at
     # its end record.

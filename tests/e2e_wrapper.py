@@ -257,6 +257,20 @@ def case_no_log(d):
     check(r.rc == 0 and not logs(d) and not r.err, f"{r.rc} {r.err}")
 
 
+def case_html_private(d):
+    # The --html report holds the command lines of the 0600 log: 0600 too,
+    # under umask 000.
+    old = os.umask(0)
+    try:
+        r = wrapped(["-q", "-o", "h.bin", "--html", "h.html", "--", "true"], d)
+    finally:
+        os.umask(old)
+    check(r.rc == 0 and not r.err, f"{r.rc} {r.err}")
+    for name in ("h.bin", "h.html"):
+        mode = os.stat(os.path.join(d, name)).st_mode & 0o777
+        check(mode == 0o600, f"{name}: mode {mode:o}")
+
+
 def case_bad_options(d):
     # Options the library would refuse are rtrack's bad usage: 125 before
     # the command runs, not a run without a log.

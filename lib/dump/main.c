@@ -379,6 +379,27 @@ static int show(FILE *out, const struct format *f, char **paths, size_t n)
 	return status;
 }
 
+/* The -o file, truncated as fopen's "w" does.  A new one is created 0600,
+ * whatever the umask: it holds the job's command lines, as the log does
+ * (0600).  An existing one keeps its mode and owner: its owner chose them
+ * (a report shared on purpose), and it may be a device (-o /dev/null) that
+ * no chmod should touch.  NULL with errno set on failure. */
+static FILE *open_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (!(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
@@ -432,7 +453,7 @@ int main(int argc, char **argv)
 			a.fmt->name);
 		return 2;
 	}
-	if (a.out && !(out = fopen(a.out, "w"))) {
+	if (a.out && !(out = open_output(a.out))) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", a.out, strerror(errno));
 		return 2;
 	}
