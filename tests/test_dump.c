@@ -636,6 +636,31 @@ static void test_processes_tree(void **state)
 	assert_null(strchr(text, '\r'));
 }
 
+/* A child forked within the root's first tick whose recorded start_ns
+ * reads before the root's (two boot-time estimates): under the root all
+ * the same, placed by pid and ppid, not printed above it unindented. */
+static void test_processes_child_first(void **state)
+{
+	struct rt_proc procs[2] = {
+		{ .pid = 777, .ppid = 1, .start_ns = S(T0) + 3000000,
+		  .starttime_ticks = 4200, .last_seen_ns = S(T0 + 3),
+		  .flags = RT_PROC_ALIVE_AT_END, .cmdline = "sh -c cd" },
+		{ .pid = 778, .ppid = 777, .start_ns = S(T0),
+		  .starttime_ticks = 4200, .last_seen_ns = S(T0 + 0.5),
+		  .flags = RT_PROC_EXITED, .cmdline = "dirname ./run.sh" },
+	};
+	struct rt_log log = fx;
+	const char *text, *root;
+
+	(void)state;
+	log.procs = procs;
+	log.nprocs = 2;
+	text = capture(F_PROCESSES, &log);
+	root = strstr(text, "  sh -c cd\n");
+	assert_non_null(root);
+	assert_non_null(strstr(root, "~  dirname ./run.sh\n"));
+}
+
 /* ---- summary ---- */
 
 static const char summary_text[] =
@@ -961,6 +986,7 @@ int main(void)
 		T(test_json_escaping),
 		T(test_json_unterminated_string),
 		T(test_processes_tree),
+		T(test_processes_child_first),
 		T(test_summary_exact),
 		T(test_summary_no_end_damaged_rss),
 		T(test_summary_one_sample),

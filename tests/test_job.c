@@ -60,8 +60,10 @@ static void put_sample(double t, uint64_t u, uint64_t s)
 	assert_int_equal(logwrite_sample(&b, &x), 0);
 }
 
-static void put_proc(uint32_t pid, double start, double last, uint64_t u,
-		     uint64_t s, uint32_t flags, const char *cmd)
+/* A PROC record of a child of the root, for the caller to change. */
+static struct rt_proc proc_rec(uint32_t pid, double start, double last,
+			       uint64_t u, uint64_t s, uint32_t flags,
+			       const char *cmd)
 {
 	struct rt_proc p;
 
@@ -77,11 +79,21 @@ static void put_proc(uint32_t pid, double start, double last, uint64_t u,
 	p.hwm_kib = 9000;
 	p.flags = flags;
 	strcpy(p.cmdline, cmd);
+	return p;
+}
+
+static void put_proc(uint32_t pid, double start, double last, uint64_t u,
+		     uint64_t s, uint32_t flags, const char *cmd)
+{
+	struct rt_proc p = proc_rec(pid, start, last, u, s, flags, cmd);
+
 	assert_int_equal(logwrite_proc(&b, &p), 0);
 }
 
-static void put_exit(uint32_t pid, double start, double end, uint64_t u_us,
-		     uint64_t s_us, int code, const char *cmd)
+/* An EXIT record of a child of the root, for the caller to change. */
+static struct rt_exit exit_rec(uint32_t pid, double start, double end,
+			       uint64_t u_us, uint64_t s_us, int code,
+			       const char *cmd)
 {
 	struct rt_exit x;
 
@@ -98,6 +110,14 @@ static void put_exit(uint32_t pid, double start, double end, uint64_t u_us,
 	x.exit_kind = RT_EXIT_CODE;
 	x.exit_value = code;
 	strcpy(x.cmdline, cmd);
+	return x;
+}
+
+static void put_exit(uint32_t pid, double start, double end, uint64_t u_us,
+		     uint64_t s_us, int code, const char *cmd)
+{
+	struct rt_exit x = exit_rec(pid, start, end, u_us, s_us, code, cmd);
+
 	assert_int_equal(logwrite_exit(&b, &x), 0);
 }
 
@@ -540,6 +560,139 @@ static void test_duplicate_exit(void **state)
 	logread_free(&log);
 }
 
+/* An exit record of pid, child of ppid, with its /proc/self/io figures. */
+static void put_exit_io(uint32_t pid, uint32_t ppid, double start,
+			double end, uint64_t rd, uint64_t wr)
+{
+	struct rt_exit x = exit_rec(pid, start, end, 0, 0, 0, "io");
+
+	x.ppid = ppid;
+	x.read_bytes = rd;
+	x.write_bytes = wr;
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+}
+
+/* The root's PROC record, last seen at T0 + last, started late_ns past
+ * the tick it started in, with its I/O; then its END. */
+static void put_root_io(double last, uint64_t late_ns, uint64_t rd,
+			uint64_t wr)
+{
+	struct rt_proc p = proc_rec(100, 0, last, 0, 0, RT_PROC_ALIVE_AT_END,
+				    "sh -c ...");
+
+	p.ppid = 1;
+	p.start_ns += late_ns;
+	p.read_bytes = rd;
+	p.write_bytes = wr;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	put_end();
+}
+
+static size_t row_index(const struct rt_log *log, const struct job_proc *p)
+{
+	return (size_t)(p - log->job.procs);
+}
+
+/* Parents by pid and ppid: `sh -c 'cd "$(dirname "$0")"; ...'` forks
+ * dirname within the tick the root started in, and the root's start_ns
+ * (through the sampler's boot-time estimate) reads 3 ms later than the
+ * child's (through the header's): dirname sorts first, yet is the root's
+ * child.  A reused pid (two rows of 105) is told apart by start time;
+ * a ppid not in the table is no parent. */
+static void test_parents(void **state)
+{
+	const struct job_proc *root, *c;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit(101, 0, 0.01, 0, 0, 0, "dirname ./run.sh");
+	put_exit_io(105, 100, 0.1, 0.3, 0, 0);
+	put_exit_io(107, 105, 0.2, 0.25, 0, 0);
+	put_exit_io(105, 100, 0.6, 0.9, 0, 0);
+	put_exit_io(106, 105, 0.7, 0.8, 0, 0);
+	put_exit_io(108, 999, 0.7, 0.8, 0, 0);
+	put_sample(1, 0, 0);
+	put_root_io(1, 3000000, 0, 0);
+	decode(&log);
+	root = find(&log, 100);
+	c = find(&log, 101);
+	assert_true(c < root); /* the table is in start_ns order */
+	assert_int_equal(c->parent, row_index(&log, root) + 1);
+	assert_int_equal(root->parent, 0);
+	for (size_t i = 0; i < log.job.nprocs; i++) {
+		const struct job_proc *x = &log.job.procs[i];
+		const struct job_proc *up = x->parent ?
+			&log.job.procs[x->parent - 1] : NULL;
+		if (x->pid == 107 || x->pid == 106)
+			assert_int_equal(up->start_ns,
+					 x->pid == 107 ? S(T0 + 0.1) :
+							 S(T0 + 0.6));
+		if (x->pid == 105)
+			assert_ptr_equal(up, root);
+		if (x->pid == 108)
+			assert_null(up);
+	}
+	logread_free(&log);
+}
+
+/* Own I/O: /proc/PID/io holds the I/O of the children a process waited
+ * for (theirs holding their own children's), as wait4's rusage holds
+ * their CPU.  Root 100 waited for 101 (which waited for 201) and for 104;
+ * 102 is still running at the end and 103 ended after the root: neither
+ * is in the root's figure.  109's parent is gone (reparented): its own. */
+static void test_own_io(void **state)
+{
+	uint64_t rd = 0, wr = 0;
+	struct rt_proc p;
+	struct rt_log log;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit_io(201, 101, 0.3, 1.0, 100, 500);
+	put_exit_io(101, 100, 0.2, 1.5, 300, 2000);
+	put_exit_io(104, 100, 0.4, 0.5, 0, 40);
+	put_exit_io(109, 1, 0.4, 0.5, 7, 7);
+	put_sample(1, 0, 0);
+	p = proc_rec(102, 0.5, 2, 0, 0, RT_PROC_ALIVE_AT_END, "daemon");
+	p.write_bytes = 700;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	put_root_io(2, 0, 1000, 5040);
+	put_exit_io(103, 100, 0.5, 2.5, 9, 9);
+	decode(&log);
+	assert_int_equal(find(&log, 100)->read_bytes, 700);
+	assert_int_equal(find(&log, 100)->write_bytes, 3000);
+	assert_int_equal(find(&log, 101)->read_bytes, 200);
+	assert_int_equal(find(&log, 101)->write_bytes, 1500);
+	assert_int_equal(find(&log, 201)->write_bytes, 500);
+	assert_int_equal(find(&log, 104)->write_bytes, 40);
+	assert_int_equal(find(&log, 102)->write_bytes, 700);
+	assert_int_equal(find(&log, 103)->write_bytes, 9);
+	assert_int_equal(find(&log, 109)->read_bytes, 7);
+	/* Every byte once: the root's tree, the daemon, 103 and 109. */
+	for (size_t i = 0; i < log.job.nprocs; i++) {
+		rd += log.job.procs[i].read_bytes;
+		wr += log.job.procs[i].write_bytes;
+	}
+	assert_int_equal(rd, 1000 + 9 + 7);
+	assert_int_equal(wr, 5040 + 700 + 9 + 7);
+	logread_free(&log);
+
+	/* Children's figures past the parent's (hostile, or a child the
+	 * parent never waited for): 0, never a wrap. */
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit_io(101, 100, 0.2, 0.5, 0, UINT64_MAX);
+	put_exit_io(102, 100, 0.2, 0.5, 0, 5);
+	put_sample(1, 0, 0);
+	put_root_io(1, 0, 0, 10);
+	decode(&log);
+	assert_int_equal(find(&log, 100)->write_bytes, 0);
+	logread_free(&log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +707,8 @@ int main(void)
 		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
 		cmocka_unit_test(test_killed_children),
+		cmocka_unit_test(test_parents),
+		cmocka_unit_test(test_own_io),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,6 @@
 
 struct tree {
 	const struct rt_log *log;
-	size_t *parent;       /* index + 1; 0: none in the table */
 	size_t *first, *next; /* first child, next sibling (index + 1; 0 none) */
 	unsigned char *shown;
 	size_t width;         /* output columns, 0: no limit */
@@ -106,51 +105,6 @@ static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
 	putc('\n', out);
 }
 
-static const struct job_proc *sort_base;
-
-static int by_pid_start(const void *a, const void *b)
-{
-	const struct job_proc *x = &sort_base[*(const size_t *)a];
-	const struct job_proc *y = &sort_base[*(const size_t *)b];
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
-}
-
-/* Parent of each row: the latest row with the child's ppid that started
- * no later than the child (pids are reused).  Sorted by (pid, start), one
- * binary search each. */
-static int find_parents(struct tree *t)
-{
-	const struct job_proc *p = t->log->job.procs;
-	size_t n = t->log->job.nprocs, *ord = malloc((n ? n : 1) * sizeof(size_t));
-
-	if (!ord)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		ord[i] = i;
-	sort_base = p;
-	qsort(ord, n, sizeof(*ord), by_pid_start);
-	for (size_t i = 0; i < n; i++) {
-		size_t lo = 0, hi = n, best = 0;
-		while (lo < hi) { /* first row past (ppid, child's start) */
-			size_t mid = lo + (hi - lo) / 2;
-			const struct job_proc *m = &p[ord[mid]];
-			if (m->pid < p[i].ppid ||
-			    (m->pid == p[i].ppid && m->start_ns <= p[i].start_ns))
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo > 0 && p[ord[lo - 1]].pid == p[i].ppid && ord[lo - 1] != i)
-			best = ord[lo - 1] + 1;
-		t->parent[i] = best;
-	}
-	free(ord);
-	return 0;
-}
-
 /* Rows in the tree, depth first, children in start order (the table is
  * already in start order).  Iterative: a hostile log's loops and depths
  * cannot exhaust the stack; each row is shown once. */
@@ -183,17 +137,17 @@ static void walk(struct tree *t, size_t top)
 	}
 }
 
+/* Each row's children (job.h: its parent by pid and ppid), in table
+ * order. */
 static int link_tree(struct tree *t)
 {
 	size_t n = t->log->job.nprocs, *last;
 
-	if (find_parents(t) < 0)
-		return -1;
 	last = calloc(n ? n : 1, sizeof(*last));
 	if (!last)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t p = t->parent[i];
+		size_t p = t->log->job.procs[i].parent;
 		if (!p)
 			continue;
 		if (last[p - 1])
@@ -209,20 +163,18 @@ static int link_tree(struct tree *t)
 int dump_processes(FILE *out, const struct rt_log *log)
 {
 	size_t n = log->job.nprocs;
-	struct tree t = { log, NULL, NULL, NULL, NULL, fmt_term_width(out),
-			  out };
+	struct tree t = { log, NULL, NULL, NULL, fmt_term_width(out), out };
 	int rc = -1;
 
-	t.parent = calloc(n ? n : 1, sizeof(size_t));
 	t.first = calloc(n ? n : 1, sizeof(size_t));
 	t.next = calloc(n ? n : 1, sizeof(size_t));
 	t.shown = calloc(n ? n : 1, 1);
-	if (t.parent && t.first && t.next && t.shown && link_tree(&t) == 0) {
+	if (t.first && t.next && t.shown && link_tree(&t) == 0) {
 		row_header(out);
 		/* Roots first (the job's root leads: it started first), then
 		 * anything a loop left unshown. */
 		for (size_t i = 0; i < n; i++)
-			if (!t.parent[i])
+			if (!log->job.procs[i].parent)
 				walk(&t, i);
 		for (size_t i = 0; i < n; i++)
 			if (!t.shown[i])
@@ -234,7 +186,6 @@ int dump_processes(FILE *out, const struct rt_log *log)
 	} else {
 		errno = ENOMEM;
 	}
-	free(t.parent);
 	free(t.first);
 	free(t.next);
 	free(t.shown);

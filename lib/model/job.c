@@ -560,6 +560,104 @@ static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_KILLED;
 }
 
+/* The rows in key order, as indexes into the table, for the parent
+ * search: qsort has no context argument. */
+static const struct job_proc *key_base;
+
+static int by_key_at(const void *a, const void *b)
+{
+	return by_key(&key_base[*(const size_t *)a],
+		      &key_base[*(const size_t *)b]);
+}
+
+/* The parent of row i, index + 1 (0: not in the table): the row whose pid
+ * is i's ppid.  Of several (a pid reused), the latest started no later
+ * than i, in stat's clock ticks (both counted by the kernel from boot;
+ * start_ns comes through two boot-time estimates that may disagree by a
+ * tick); with none, the earliest: a child never starts before its parent,
+ * so the log's clocks are off. */
+static size_t parent_of(const struct job_proc *a, const size_t *ord,
+			size_t n, size_t i)
+{
+	size_t lo = 0, hi = n, k;
+
+	while (lo < hi) { /* first row past (ppid, i's start) */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct job_proc *m = &a[ord[mid]];
+		if (m->pid < a[i].ppid ||
+		    (m->pid == a[i].ppid &&
+		     m->starttime_ticks <= a[i].starttime_ticks))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && a[ord[lo - 1]].pid == a[i].ppid)
+		k = lo - 1;
+	else if (lo < n && a[ord[lo]].pid == a[i].ppid)
+		k = lo;
+	else
+		return 0;
+	return ord[k] == i ? 0 : ord[k] + 1;
+}
+
+/* Every row's parent; 0, or -1 when memory ran out. */
+static int link_parents(struct job_proc *a, size_t n)
+{
+	size_t *ord = malloc((n ? n : 1) * sizeof(*ord));
+
+	if (!ord)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	key_base = a;
+	qsort(ord, n, sizeof(*ord), by_key_at);
+	for (size_t i = 0; i < n; i++)
+		a[i].parent = parent_of(a, ord, n, i);
+	free(ord);
+	return 0;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* Whether c's I/O is in its parent p's figure: /proc/PID/io adds a
+ * child's (its own and its waited-for children's) when the parent waits
+ * for it, as wait4's rusage adds the CPU.  The log has no record of the
+ * wait: a child that ended before p's figure was taken (p's end, or its
+ * last sample) is taken as waited for. */
+static int io_in_parent(const struct job_proc *c, const struct job_proc *p)
+{
+	return !(c->flags & (JOB_ROOT | JOB_ALIVE_AT_END)) &&
+	       c->end_ns <= p->end_ns;
+}
+
+/* Each row's own I/O: its figure less its waited-for children's figures,
+ * which hold their own children's (FORMAT.md M).  The rows then add up to
+ * the I/O of the job once.  0, or -1 when memory ran out. */
+static int own_io(struct job_proc *a, size_t n)
+{
+	uint64_t *kids = calloc(2 * (n ? n : 1), sizeof(*kids));
+
+	if (!kids)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t p = a[i].parent;
+		if (!p || !io_in_parent(&a[i], &a[p - 1]))
+			continue;
+		kids[2 * (p - 1)] = add_sat(kids[2 * (p - 1)], a[i].read_bytes);
+		kids[2 * (p - 1) + 1] = add_sat(kids[2 * (p - 1) + 1],
+						a[i].write_bytes);
+	}
+	for (size_t i = 0; i < n; i++) {
+		a[i].read_bytes = sub_sat(a[i].read_bytes, kids[2 * i]);
+		a[i].write_bytes = sub_sat(a[i].write_bytes, kids[2 * i + 1]);
+	}
+	free(kids);
+	return 0;
+}
+
 int job_build(const struct rt_log *log, struct job *j)
 {
 	struct job_proc *a, *root;
@@ -596,6 +694,10 @@ int job_build(const struct rt_log *log, struct job *j)
 	qsort(a, n, sizeof(*a), by_start);
 	j->procs = a;
 	j->nprocs = n;
+	if (link_parents(a, n) < 0 || own_io(a, n) < 0) {
+		job_free(j);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		j->cpu_s += (double)(a[i].utime_us + a[i].stime_us) / US_PER_S;
 		if (a[i].flags & JOB_EXACT)

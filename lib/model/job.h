@@ -23,7 +23,11 @@ struct job_proc {
 	uint64_t start_ns, end_ns; /* end: exit, or last seen alive */
 	uint64_t utime_us, stime_us; /* own CPU, children excluded */
 	uint64_t hwm_kib;        /* peak RSS */
+	/* Own I/O: /proc/PID/io counts that of the children it waited for
+	 * too, as wait4's rusage does their CPU; job_build takes off what
+	 * each child row that ended before this one's figure holds. */
 	uint64_t read_bytes, write_bytes;
+	size_t parent;           /* its parent's row, index + 1; 0: none */
 	uint32_t exit_kind;      /* enum rt_exit_kind */
 	int32_t exit_value;
 	uint32_t flags;          /* JOB_* */
