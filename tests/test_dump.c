@@ -679,7 +679,7 @@ static const char summary_text[] =
 	"  disk       read 4.0 KiB, written 123 B\n"
 	"  network    received 1000 B, sent 10 B (whole system)\n"
 	"  GPU        not sampled (no GPU found)\n"
-	"  samples    3, every 1.0 s\n"
+	"  samples    3 every 1.0 s, so 2 intervals: the csv and json rows\n"
 	"  processes  4 seen, 1 with an exit record, 3 seen only by sampling\n"
 	"  top CPU         1.0 s  train --epochs 3\n"
 	"                 150 ms  sleep 1\n"
@@ -777,7 +777,8 @@ static void test_summary_one_sample(void **state)
 	assert_non_null(strstr(text, "\n  CPU        0 ms, mean n/a cores, "
 				     "max n/a cores\n"));
 	assert_non_null(strstr(text, "\n  disk       read n/a, written n/a\n"));
-	assert_non_null(strstr(text, "\n  samples    1, every 1.0 s\n"));
+	assert_non_null(strstr(text, "\n  samples    1 every 1.0 s, so 0 "
+				     "intervals: the csv and json rows\n"));
 	assert_non_null(strstr(text, "\n  tracker    0 ms CPU\n"));
 	assert_non_null(strstr(text, "last sample at 2023-11-14T22:13:21Z\n"));
 }

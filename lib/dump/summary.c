@@ -346,8 +346,13 @@ static void summary_counts(FILE *out, const struct rt_log *log)
 	const struct job *j = &log->job;
 	char every[FMT_HUMAN_MAX], killed[40] = "";
 
+	/* The csv and json rows are the intervals between samples (the
+	 * first sample is the baseline of the first row's deltas): one
+	 * fewer, which says so rather than look like a lost row. */
 	fmt_seconds(every, (double)log->hdr.interval_ns / 1e9);
-	summary_line(out, "samples", "%zu, every %s", log->nsamples, every);
+	summary_line(out, "samples", "%zu every %s, so %zu interval%s: the csv "
+		     "and json rows", log->nsamples, every, stats_nrows(log),
+		     stats_nrows(log) == 1 ? "" : "s");
 	if (j->nkilled)
 		snprintf(killed, sizeof killed, "%zu killed, ", j->nkilled);
 	summary_line(out, "processes",
