@@ -415,13 +415,14 @@ def case_report_private(d):
           open(shared).read().startswith("timestamp,"), "not truncated")
 
 
-def case_follow(d):
-    # --follow shows a running job's samples as they come, and stops at
-    # its end record.
+def follow_job(d, interval, seconds, args=()):
+    """rtrack-dump --follow [args] of a one-thread CPU job that runs for
+    seconds, sampled every interval: (its lines, its sample lines, the
+    log)."""
     out = os.path.join(d, "f.bin")
     env = clean_env({"LD_PRELOAD": ld_preload(), "RTRACK_OUTPUT": out,
-                     "RTRACK_INTERVAL": "0.2", "RTRACK_QUIET": "1"})
-    job = subprocess.Popen([WORKLOAD, "cpu", "1", "2.5"], cwd=d, env=env,
+                     "RTRACK_INTERVAL": interval, "RTRACK_QUIET": "1"})
+    job = subprocess.Popen([WORKLOAD, "cpu", "1", seconds], cwd=d, env=env,
                            stdout=subprocess.DEVNULL)
     # Followed once it exists (a sanitized host takes a while to start:
     # rtrack-dump refuses a missing file).
@@ -429,17 +430,48 @@ def case_follow(d):
         if os.path.exists(out) or job.poll() is not None:
             break
         time.sleep(0.02)
-    p = subprocess.run([DUMP, "--follow", out], capture_output=True,
+    p = subprocess.run([DUMP, "--follow", *args, out], capture_output=True,
                        text=True, timeout=30)
     job.wait(timeout=30)
     lines = p.stdout.splitlines()
     check(p.returncode == 0, p.stderr)
-    check(lines[-1] == "ended: exit code 0", lines[-1:])
-    rows = [l for l in lines if l.split() and l.split()[0][0].isdigit()]
+    # How it ended, then the summary's key lines.
+    end = lines.index("ended: exit code 0")
+    labels = [l.split()[0] for l in lines[end + 1:] if l.startswith("  ")
+              and not l.startswith("   ")]
+    check(labels == ["duration", "CPU", "memory", "disk", "network", "GPU",
+                     "samples", "processes", "recommend"], lines[end:])
+    rows = [l for l in lines[:end] if l.split() and l.split()[0][0].isdigit()]
+    return lines, rows, out
+
+
+def case_follow(d):
+    # --follow shows a running job's samples as they come, and stops at
+    # its end record with the summary's key lines.
+    lines, rows, _ = follow_job(d, "0.2", "2.5")
     check(len(rows) >= 8, f"{len(rows)} sample lines: {lines}")
     # One busy thread: never more than a core (less on a busy machine).
     check(all(0 < float(r.split()[2]) <= 1.3 for r in rows[1:-1]
               if r.split()[2] != "-"), f"cores: {rows}")
+
+
+def case_follow_every(d):
+    # --every N: the 1st sample line of every N, at 50 Hz; a bad N is one
+    # line and exit 2, before anything is read.
+    lines, rows, log = follow_job(d, "0.02", "1.5", ["--every", "10"])
+    n = len(dump_json(log)["samples"])
+    check(n >= 20 and len(rows) == (n + 9) // 10,
+          f"{len(rows)} lines of {n} samples: {lines}")
+    check(sum(l.split()[0] == "TIME" for l in lines) == 1, lines)
+    for bad in (["--every", "0"], ["--every", "x"], ["--every=-1"],
+                ["--every", "1000001"], ["--every", "2k"], ["--every"],
+                ["--every", "3", "--format", "csv"]):
+        follow = [] if "--format" in bad else ["--follow"]
+        p = subprocess.run([DUMP, *follow, *bad, log], capture_output=True,
+                           text=True, timeout=30)
+        check(p.returncode == 2 and not p.stdout and
+              len(p.stderr.splitlines()) == 1, f"{bad}: {p.returncode} "
+              f"{p.stdout!r} {p.stderr!r}")
 
 
 def check_log(log):

@@ -9,6 +9,10 @@
 #include "logread.h"
 
 int dump_summary(FILE *out, const struct rt_log *log, const char *name);
+/* The summary's key lines (duration, CPU, memory, disk and network, GPU,
+ * samples and processes, recommendation) without its header, exit line,
+ * sparklines and top lists: what --follow adds when the job ends. */
+int dump_summary_key(FILE *out, const struct rt_log *log);
 int dump_csv(FILE *out, const struct rt_log *log);
 int dump_json(FILE *out, const struct rt_log *log);
 int dump_html(FILE *out, const struct rt_log *log, const char *name);
@@ -65,11 +69,14 @@ void dump_damage_shown(char *dst, size_t size, const struct rt_log *log);
  * -1 write error. */
 int dump_check(FILE *out, const struct rt_log *log, const char *name);
 
-/* Watch the log at path grow: one line per new sample until its end
- * record, until its root is gone, or until stop() says so (checked at
- * least every second).  A file that does not exist yet, or ends before its
- * header, is waited for; -2, said on stderr, for what will never be a log
- * to follow (not a regular file, not a log, a newer format). */
-int dump_follow(FILE *out, const char *path, int (*stop)(void));
+/* Watch the log at path grow: a line per `every`th new sample (the 1st,
+ * the every+1st, ...; every >= 1) until its end record or until its root
+ * is gone, then how it ended and the summary's key lines; or until stop()
+ * says so (checked at least every second).  A file that does not exist
+ * yet, or ends before its header, is waited for; -2, said on stderr, for
+ * what will never be a log to follow (not a regular file, not a log, a
+ * newer format). */
+int dump_follow(FILE *out, const char *path, size_t every,
+		int (*stop)(void));
 
 #endif

@@ -1,7 +1,8 @@
 /* follow.c - rtrack-dump --follow LOG: watch a running job the way people
  * watch one with top, without a second tracker: one line per new sample
- * as the log grows (the root flushes at least every second), a header
- * every screenful, until the end record arrives (or Ctrl-C). */
+ * (or per Nth, --every N) as the log grows (the root flushes at least
+ * every second), a header every screenful, until the end record arrives
+ * (then the summary's key lines) or Ctrl-C. */
 #include "dump.h"
 
 #include <errno.h>
@@ -121,9 +122,11 @@ static void follow_end(FILE *out, const struct rt_log *log,
 		fputs("ended without end record (killed or crashed)\n", out);
 	else
 		fprintf(out, "ended: %s\n", dump_no_end(log));
+	dump_summary_key(out, log);
 }
 
-int dump_follow(FILE *out, const char *path, int (*stop)(void))
+int dump_follow(FILE *out, const char *path, size_t every,
+		int (*stop)(void))
 {
 	size_t shown = 0, lines = 0;
 	int waited = 0, gone = 0, rc;
@@ -157,6 +160,8 @@ int dump_follow(FILE *out, const char *path, int (*stop)(void))
 			continue;
 		}
 		for (; shown < stats_nrows(&log) && !stop(); shown++) {
+			if (shown % every != 0)
+				continue;
 			if (lines++ % HEADER_EVERY == 0)
 				follow_header(out);
 			follow_row(out, &log, shown);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "../text.h"
 
 #ifndef RTRACK_VERSION
 #define RTRACK_VERSION "0"
@@ -86,6 +87,7 @@ static const char usage[] =
 	"  -o, --output FILE write to FILE instead of standard output\n"
 	"  -F, --follow      watch a running job's log: a line per new\n"
 	"                    sample until the job ends (or Ctrl-C)\n"
+	"      --every N     with --follow: a line per Nth sample\n"
 	"      --check       verify every record of each log: one line each,\n"
 	"                    exit 1 when one is damaged (or needs more\n"
 	"                    memory to decode than is free)\n"
@@ -110,6 +112,7 @@ static const char usage[] =
 
 struct args {
 	int follow, check;
+	size_t every;         /* --every: 0 not given */
 	const struct format *fmt;
 	const char *out;
 	char **logs;
@@ -145,6 +148,26 @@ static const char *opt_value(int argc, char **argv, int *i, const char *arg)
 	if (eq && arg[1] == '-')
 		return eq + 1;
 	return *i + 1 < argc ? argv[++*i] : NULL;
+}
+
+#define EVERY_MAX 1000000
+
+/* --every N: a whole number from 1 to EVERY_MAX into a->every; -1, said
+ * in one line, otherwise. */
+static int parse_every(const char *v, struct args *a)
+{
+	const char *end = v ? v + strlen(v) : NULL, *p;
+	uint64_t n;
+
+	if (!v || text_parse_u64(v, end, &n, &p) < 0 || p != end || n < 1 ||
+	    n > EVERY_MAX) {
+		fprintf(stderr, "rtrack-dump: --every takes a whole number of "
+			"samples from 1 to %d, not '%s'\n", EVERY_MAX,
+			v ? v : "");
+		return -1;
+	}
+	a->every = (size_t)n;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -189,6 +212,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 					"(%s)\n", v ? v : "", names);
 				return -1;
 			}
+		} else if (strcmp(arg, "--every") == 0 ||
+			   strncmp(arg, "--every=", 8) == 0) {
+			if (parse_every(opt_value(argc, argv, &i, arg), a) < 0)
+				return -1;
 		} else if (strcmp(arg, "-o") == 0 || strncmp(arg, "--output", 8) == 0) {
 			if (!(a->out = opt_value(argc, argv, &i, arg))) {
 				fprintf(stderr, "rtrack-dump: -o needs a file\n");
@@ -203,6 +230,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->nlogs == 0) {
 		fputs(usage, stderr);
+		return -1;
+	}
+	if (a->every && !a->follow) {
+		fputs("rtrack-dump: --every goes with --follow\n", stderr);
 		return -1;
 	}
 	return 0;
@@ -427,7 +458,7 @@ static int follow(FILE *out, const struct args *a)
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rc = dump_follow(out, a->logs[0], follow_stop);
+	rc = dump_follow(out, a->logs[0], a->every ? a->every : 1, follow_stop);
 	return rc == -2 ? 2 : rc < 0 ? 1 : 0;
 }
 

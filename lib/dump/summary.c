@@ -387,26 +387,45 @@ static void summary_recommend(FILE *out, const struct stats_summary *s)
 		summary_line(out, "", "partly CPU-bound, partly waiting");
 }
 
-int dump_summary(FILE *out, const struct rt_log *log, const char *name)
+/* The summary's lines after its header; the key ones alone (no exit,
+ * sparklines, top lists or tracker cost) unless full. */
+static void summary_body(FILE *out, const struct rt_log *log, int full)
 {
 	struct stats_summary s;
 
-	colour = fmt_colour(out);
 	stats_summarize(log, &s);
-	summary_header(out, log, name);
 	summary_duration(out, &s);
-	summary_exit(out, log);
+	if (full)
+		summary_exit(out, log);
 	summary_cpu(out, &s);
-	summary_spark(out, log, spark_cpu);
+	if (full)
+		summary_spark(out, log, spark_cpu);
 	summary_memory(out, log, &s);
-	summary_spark(out, log, spark_mem);
+	if (full)
+		summary_spark(out, log, spark_mem);
 	summary_io(out, &s);
 	summary_gpu(out, log, &s);
 	summary_counts(out, log);
-	summary_top(out, log, 1);
-	summary_top(out, log, 0);
-	summary_tracker(out, &s);
+	if (full) {
+		summary_top(out, log, 1);
+		summary_top(out, log, 0);
+		summary_tracker(out, &s);
+	}
 	summary_recommend(out, &s);
+}
+
+int dump_summary(FILE *out, const struct rt_log *log, const char *name)
+{
+	colour = fmt_colour(out);
+	summary_header(out, log, name);
+	summary_body(out, log, 1);
+	return fmt_finish(out);
+}
+
+int dump_summary_key(FILE *out, const struct rt_log *log)
+{
+	colour = fmt_colour(out);
+	summary_body(out, log, 0);
 	return fmt_finish(out);
 }
 
