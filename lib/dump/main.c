@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "dump.h"
-#include "../text.h"
+#include "text.h"
 
 #ifndef RTRACK_VERSION
 #define RTRACK_VERSION "0"
