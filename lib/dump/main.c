@@ -75,7 +75,7 @@ static const struct format formats[] = {
  * (e2e_docs.py checks them against the code and rtrack-dump(1)). */
 static const char usage[] =
 	"usage: rtrack-dump [--format FMT] [-o FILE] [--] LOG|DIR...\n"
-	"       rtrack-dump --follow LOG\n"
+	"       rtrack-dump --follow [--every N] LOG\n"
 	"       rtrack-dump --check LOG|DIR...\n"
 	"Decode rtrack logs written by librtrack_preload.so (or the rtrack\n"
 	"wrapper); a directory stands for every log in it.\n"
