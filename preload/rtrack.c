@@ -202,11 +202,8 @@ static uint64_t rtrack_starttime(void)
 uint64_t rtrack_output_hash(void)
 {
 	const char *v = getenv("RTRACK_OUTPUT");
-	uint64_t h = 14695981039346656037ull;
 
-	for (; v && *v; v++)
-		h = (h ^ (uint8_t)*v) * 1099511628211ull;
-	return h;
+	return text_hash(TEXT_HASH_SEED, v, v ? v + strlen(v) : v);
 }
 
 /* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<log dev>:<log

@@ -1149,6 +1149,28 @@ static void test_read_head(void **state)
 	unlink(path);
 }
 
+/* text_join: "dir/name", in place when dir is dst, dst untouched when the
+ * whole does not fit.  text_hash: FNV-1a's published 64-bit values, and a
+ * hash continued over two pieces is the hash of both. */
+static void test_join_hash(void **state)
+{
+	char dst[16] = "/sys";
+	const char *ab = "ab";
+
+	(void)state;
+	assert_int_equal(text_join(dst, sizeof dst, dst, "class"), 0);
+	assert_string_equal(dst, "/sys/class");
+	assert_int_equal(text_join(dst, 10, "/sys", "block"), -ENAMETOOLONG);
+	assert_string_equal(dst, "/sys/class");
+	assert_int_equal(text_join(dst, 11, "/sys", "block"), 0);
+	assert_string_equal(dst, "/sys/block");
+	assert_true(text_hash(TEXT_HASH_SEED, ab, ab) == TEXT_HASH_SEED);
+	assert_true(text_hash(TEXT_HASH_SEED, ab, ab + 1) ==
+		    0xaf63dc4c8601ec8cull);
+	assert_true(text_hash(text_hash(TEXT_HASH_SEED, ab, ab + 1), ab + 1,
+			      ab + 2) == text_hash(TEXT_HASH_SEED, ab, ab + 2));
+}
+
 /* A child forked by the main thread and one forked by another thread,
  * which only that thread's children file lists. */
 static void test_real_children(void **state)
@@ -1267,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_cmdline_cut),
 		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_join_hash),
 		FAKE_TEST(test_read_fake),
 		FAKE_TEST(test_read_fake_missing),
 		FAKE_TEST(test_read_fake_zombie),

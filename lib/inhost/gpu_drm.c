@@ -21,17 +21,6 @@ static const char *const drm_drivers[] = {
 	"etnaviv",
 };
 
-int gpu_path(char *dst, size_t size, const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la + lb >= size)
-		return -1;
-	memcpy(dst, a, la);
-	memcpy(dst + la, b, lb + 1);
-	return 0;
-}
-
 /* ---- fdinfo parsing ---- */
 
 /* Copy [s, e) into dst[size], cut, terminated. */
@@ -264,7 +253,7 @@ static void drm_list_cards(const char *sysroot, struct drm_cards *c)
 	int fd;
 
 	c->n = 0;
-	if (gpu_path(path, sizeof(path), sysroot, "/class/drm") < 0)
+	if (text_join(path, sizeof(path), sysroot, "class/drm") < 0)
 		return;
 	fd = text_open(path, O_DIRECTORY);
 	if (fd < 0)
@@ -278,14 +267,14 @@ static void drm_list_cards(const char *sysroot, struct drm_cards *c)
 static int drm_card(const char *sysroot, unsigned num, char *dir,
 		    char *pdev, size_t pdev_size, char *driver, size_t drv_size)
 {
-	char name[32] = "/class/drm/card", path[GPU_PATH_MAX];
+	char name[32] = "class/drm/card", path[GPU_PATH_MAX];
 	size_t n = strlen(name);
 
 	name[n + text_put_u64(name + n, num)] = '\0';
-	if (gpu_path(path, sizeof(path), sysroot, name) < 0 ||
-	    gpu_path(dir, GPU_PATH_MAX, path, "/device") < 0 ||
+	if (text_join(path, sizeof(path), sysroot, name) < 0 ||
+	    text_join(dir, GPU_PATH_MAX, path, "device") < 0 ||
 	    drm_link_name(dir, pdev, pdev_size) < 0 ||
-	    gpu_path(path, sizeof(path), dir, "/driver") < 0 ||
+	    text_join(path, sizeof(path), dir, "driver") < 0 ||
 	    drm_link_name(path, driver, drv_size) < 0)
 		return -1;
 	return drm_known(driver) ? 0 : -1;
@@ -310,8 +299,7 @@ static int drm_hwmon_each(const char *name, void *ctx)
 
 	if (strncmp(name, "hwmon", 5) != 0)
 		return 0;
-	return gpu_path(dst + strlen(dst), GPU_PATH_MAX - strlen(dst), "/",
-			name) == 0 ? 1 : 0;
+	return text_join(dst, GPU_PATH_MAX, dst, name) == 0 ? 1 : 0;
 }
 
 /* The device's first hwmon directory (power, temperature), or "". */
@@ -319,7 +307,7 @@ static void drm_hwmon(const char *dir, char *hwmon)
 {
 	int fd;
 
-	if (gpu_path(hwmon, GPU_PATH_MAX, dir, "/hwmon") < 0) {
+	if (text_join(hwmon, GPU_PATH_MAX, dir, "hwmon") < 0) {
 		hwmon[0] = '\0';
 		return;
 	}
@@ -371,7 +359,7 @@ static int drm_read_u64(const char *dir, const char *name, uint64_t *out)
 	const char *p, *end;
 	ssize_t n;
 
-	if (!dir[0] || gpu_path(path, sizeof(path), dir, name) < 0)
+	if (!dir[0] || text_join(path, sizeof(path), dir, name) < 0)
 		return -1;
 	n = text_read_file(path, buf, sizeof(buf));
 	if (n <= 0)
@@ -387,17 +375,17 @@ static void drm_sysfs(const struct gpu_drm_dev *d, struct rt_gpu_values *v)
 	uint64_t x;
 
 	/* amdgpu; may fail (EPERM) while the GPU resets */
-	if (drm_read_u64(d->dir, "/gpu_busy_percent", &x) == 0 && x <= 100)
+	if (drm_read_u64(d->dir, "gpu_busy_percent", &x) == 0 && x <= 100)
 		gpu_put(v, RT_G_util_pct, x);
-	if (drm_read_u64(d->dir, "/mem_info_vram_used", &x) == 0)
+	if (drm_read_u64(d->dir, "mem_info_vram_used", &x) == 0)
 		gpu_put(v, RT_G_mem_used_kib, x / 1024);
-	if (drm_read_u64(d->dir, "/mem_info_vram_total", &x) == 0)
+	if (drm_read_u64(d->dir, "mem_info_vram_total", &x) == 0)
 		gpu_put(v, RT_G_mem_total_kib, x / 1024);
 	/* hwmon: microwatts and millidegrees */
-	if (drm_read_u64(d->hwmon, "/power1_average", &x) == 0 ||
-	    drm_read_u64(d->hwmon, "/power1_input", &x) == 0)
+	if (drm_read_u64(d->hwmon, "power1_average", &x) == 0 ||
+	    drm_read_u64(d->hwmon, "power1_input", &x) == 0)
 		gpu_put(v, RT_G_power_mw, x / 1000);
-	if (drm_read_u64(d->hwmon, "/temp1_input", &x) == 0)
+	if (drm_read_u64(d->hwmon, "temp1_input", &x) == 0)
 		gpu_put(v, RT_G_temp_c, x / 1000);
 }
 

@@ -30,10 +30,6 @@ static inline void gpu_put(struct rt_gpu_values *v, enum rt_gpu_field f,
 	v->missing &= ~((uint64_t)1 << f);
 }
 
-/* "a" + "b" into dst[size]; -1 (dst then unusable) when it does not fit.
- * No stdio on the sampler thread. */
-int gpu_path(char *dst, size_t size, const char *a, const char *b);
-
 /* ---- DRM fdinfo (kernel Documentation/gpu/drm-usage-stats.rst) ---- */
 
 #define GPU_FDINFO_NS 1u     /* drm-engine-<e>: ns busy */

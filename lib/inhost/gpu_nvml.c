@@ -208,7 +208,7 @@ static int nvml_driver(const char *procroot)
 	char path[GPU_PATH_MAX];
 	int fd, found;
 
-	if (gpu_path(path, sizeof(path), procroot, "/driver/nvidia/gpus") < 0)
+	if (text_join(path, sizeof(path), procroot, "driver/nvidia/gpus") < 0)
 		return 0;
 	fd = text_open(path, O_DIRECTORY);
 	if (fd < 0)
@@ -272,7 +272,7 @@ static int nvml_pidns_nested(const char *procroot)
 	char path[GPU_PATH_MAX], link[64];
 	ssize_t n;
 
-	if (gpu_path(path, sizeof(path), procroot, "/self/ns/pid") < 0)
+	if (text_join(path, sizeof(path), procroot, "self/ns/pid") < 0)
 		return 0;
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n <= 0)

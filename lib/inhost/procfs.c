@@ -125,10 +125,8 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 	p = stat_comm_end(p + 1, end);
 	if (!p)
 		return -EINVAL;
-	/* FNV-1a of comm. */
-	out.comm_hash = 2166136261u;
-	for (; tok < p; tok++)
-		out.comm_hash = (out.comm_hash ^ (uint8_t)*tok) * 16777619u;
+	/* Only compared with the last one: 32 bits of the hash do. */
+	out.comm_hash = (uint32_t)text_hash(TEXT_HASH_SEED, tok, p);
 	for (p++, field = 3; field <= 22; field++)
 		if (stat_token(&p, end, &tok, &tok_end) < 0 ||
 		    stat_store(field, tok, tok_end, &out) < 0)
@@ -343,27 +341,18 @@ size_t procfs_format_cmdline(const char *buf, size_t len, char *dst,
 int procfs_path(char *dst, size_t size, const char *procroot, int32_t pid,
 		const char *tail)
 {
-	char num[20];
-	size_t rlen = strlen(procroot), nlen, tlen, need;
+	char num[21];
 
 	if (pid < 0)
 		return -EINVAL;
-	nlen = text_put_u64(num, (uint64_t)pid);
-	tlen = tail ? strlen(tail) : 0; /* NULL tail: the pid directory */
-	if (rlen >= size || tlen >= size)
+	num[text_put_u64(num, (uint64_t)pid)] = '\0';
+	/* NULL tail: the pid directory.  Measured first: dst is left
+	 * untouched when the whole does not fit. */
+	if (strlen(procroot) + strlen(num) + (tail ? strlen(tail) + 1 : 0) +
+		    2 > size)
 		return -ENAMETOOLONG;
-	need = rlen + 1 + nlen + (tail ? 1 + tlen : 0) + 1;
-	if (need > size)
-		return -ENAMETOOLONG;
-	memcpy(dst, procroot, rlen);
-	dst[rlen] = '/';
-	memcpy(dst + rlen + 1, num, nlen);
-	if (tail) {
-		dst[rlen + 1 + nlen] = '/';
-		memcpy(dst + rlen + 2 + nlen, tail, tlen);
-	}
-	dst[need - 1] = '\0';
-	return 0;
+	text_join(dst, size, procroot, num);
+	return tail ? text_join(dst, size, dst, tail) : 0;
 }
 
 /* Where one process's files are read from: its kept descriptors (k, NULL

@@ -20,8 +20,6 @@
 #define MEMINFO_BUF 4096    /* meminfo is ~1.5 KiB and has a fixed key set */
 #define DISK_MAX 256        /* names kept from <sysroot>/block */
 #define DISK_NAME 32        /* kernel DISK_NAME_LEN, NUL included */
-#define FNV_OFFSET 14695981039346656037ull /* FNV-1a, 64 bits */
-#define FNV_PRIME 1099511628211ull
 #define SPACE_MAX_FS 512    /* filesystems counted, for dedupe by dev */
 #define SPACE_MAX_SRC 128   /* distinct /dev/ sources */
 #define SPACE_MAX_POOLS 32  /* ZFS pools */
@@ -30,19 +28,6 @@
 /* A line handler: 0 to go on, 1 to stop early, -errno to fail.  cut says
  * the line was longer than the read buffer and only its head is given. */
 typedef int (*line_fn)(const char *line, const char *end, int cut, void *ctx);
-
-static int path_join(char *dst, size_t size, const char *root,
-		     const char *tail)
-{
-	size_t a = strlen(root), b = strlen(tail);
-
-	if (a + b + 2 > size)
-		return -ENAMETOOLONG;
-	memcpy(dst, root, a);
-	dst[a] = '/';
-	memcpy(dst + a + 1, tail, b + 1);
-	return 0;
-}
 
 /* Give each line of captured text (without its '\n') to fn. */
 static int each_line(const char *buf, size_t len, line_fn fn, void *ctx)
@@ -132,7 +117,7 @@ static int src_open(const struct src *c, const char *root, const char *tail,
 	*owned = 0;
 	if (c->k && c->k->fd[slot] >= 0)
 		return c->k->fd[slot];
-	ret = path_join(path, sizeof(path), root, tail);
+	ret = text_join(path, sizeof(path), root, tail);
 	if (ret)
 		return ret;
 	fd = text_open(path, flags);
@@ -304,8 +289,6 @@ static int take_token(const char **p, const char *end, char *dst,
 	return 0;
 }
 
-static uint64_t hash_bytes(const char *p, const char *end);
-
 /* Whether line a->lines, called name, is a whole disk: from the cache in
  * use, or asked and noted in the cache being filled. */
 static int disk_kind(struct disk_acc *a, const char *name)
@@ -315,10 +298,9 @@ static int disk_kind(struct disk_acc *a, const char *name)
 	int whole;
 
 	if (c) {
-		/* The name and a separator: "sda1" "0" differs from "sda" "10". */
-		a->names_hash = (a->names_hash ^
-				 hash_bytes(name, name + strlen(name))) *
-				FNV_PRIME;
+		/* The name and its NUL: "sda1" "0" differs from "sda" "10". */
+		a->names_hash = text_hash(a->names_hash, name,
+					  name + strlen(name) + 1);
 		if (a->use)
 			return i < SYSSTAT_DISK_LINES &&
 			       (c->whole[i / 8] >> (i % 8) & 1);
@@ -446,14 +428,10 @@ struct space_acc {
 	char path[PATH_MAX];
 };
 
-/* FNV-1a: sources and pool names are remembered by hash, not by copy. */
+/* Sources and pool names are remembered by hash, not by copy. */
 static uint64_t hash_bytes(const char *p, const char *end)
 {
-	uint64_t h = FNV_OFFSET;
-
-	for (; p < end; p++)
-		h = (h ^ (unsigned char)*p) * FNV_PRIME;
-	return h;
+	return text_hash(TEXT_HASH_SEED, p, end);
 }
 
 static int has_u64(const uint64_t *v, size_t n, uint64_t x)
@@ -826,7 +804,7 @@ static int read_disks_cached(const struct src *c, struct sysstat *s)
 {
 	struct sysstat_disk_cache *dc = &c->k->disks;
 	struct disk_acc a = { .cache = dc, .use = 1,
-			      .names_hash = FNV_OFFSET };
+			      .names_hash = TEXT_HASH_SEED };
 
 	if (!dc->valid ||
 	    stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a) ||
@@ -856,7 +834,7 @@ static int read_disks(const struct src *c, struct sysstat *s)
 		goto out;
 	a = (struct disk_acc){ .is_disk = disk_table_has, .ctx = &t,
 			       .cache = c->k && c->k->keep ? &c->k->disks : NULL,
-			       .names_hash = FNV_OFFSET };
+			       .names_hash = TEXT_HASH_SEED };
 	if (a.cache) {
 		a.cache->valid = 0;
 		memset(a.cache->fill, 0, sizeof(a.cache->fill));

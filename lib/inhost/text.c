@@ -311,3 +311,22 @@ int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
+
+uint64_t text_hash(uint64_t h, const char *s, const char *end)
+{
+	for (; s < end; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull; /* FNV prime */
+	return h;
+}
+
+int text_join(char *dst, size_t size, const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+
+	if (a + b + 2 > size)
+		return -ENAMETOOLONG;
+	memmove(dst, dir, a);
+	dst[a] = '/';
+	memcpy(dst + a + 1, name, b + 1);
+	return 0;
+}

@@ -95,6 +95,16 @@ size_t text_put_u64(char *dst, uint64_t v);
 int text_unescape_octal(const char *s, const char *end, char *dst,
 			size_t size);
 
+/* FNV-1a (64 bits) of [s, end), continued from h: TEXT_HASH_SEED for a
+ * new hash, or an earlier result to hash several pieces as one.  For
+ * telling names apart cheaply, never for security. */
+#define TEXT_HASH_SEED 14695981039346656037ull
+uint64_t text_hash(uint64_t h, const char *s, const char *end);
+
+/* "dir/name" into dst[size]; dir may be dst itself (a component appended
+ * in place).  0, or -ENAMETOOLONG when it does not fit (dst untouched). */
+int text_join(char *dst, size_t size, const char *dir, const char *name);
+
 /* Copy src into dst[size] (size at least 1), cut and always terminated. */
 void text_copy(char *dst, size_t size, const char *src);
 
