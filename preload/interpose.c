@@ -27,104 +27,73 @@
 
 extern char **environ;
 
-typedef int (*execve_fn)(const char *, char *const[], char *const[]);
-typedef int (*execvp_fn)(const char *, char *const[]);
-typedef int (*fexecve_fn)(int, char *const[], char *const[]);
-typedef int (*execveat_fn)(int, const char *, char *const[], char *const[],
-			   int);
-typedef void (*exit_fn)(int);
-typedef void (*pthread_exit_fn)(void *);
-typedef void (*abort_fn)(void);
-typedef int (*prctl_fn)(int, unsigned long, unsigned long, unsigned long,
-			unsigned long);
-typedef long (*syscall_fn)(long, long, long, long, long, long, long);
-typedef int (*int_fn)(int);
-typedef int (*int2_fn)(int, int);
-typedef int (*int3_fn)(int, int, int);
-typedef int (*id1_fn)(unsigned);
-typedef int (*id2_fn)(unsigned, unsigned);
-typedef int (*id3_fn)(unsigned, unsigned, unsigned);
-typedef int (*setgroups_fn)(size_t, const gid_t *);
-typedef int (*close_range_fn)(unsigned, unsigned, int);
-typedef void (*closefrom_fn)(int);
-typedef int (*spawn_fn)(pid_t *, const char *,
-			const posix_spawn_file_actions_t *,
-			const posix_spawnattr_t *, char *const[], char *const[]);
-typedef void (*assert_fn)(const char *, const char *, unsigned, const char *);
-typedef void (*assert_perror_fn)(int, const char *, unsigned, const char *);
-typedef int (*daemon_fn)(int, int);
+/* Declared here for a libc whose headers lack them: the first three came
+ * with glibc 2.34, assert.h declares the two __assert ones only without
+ * NDEBUG, and __libc_start_main is for crt1.o alone. */
+int execveat(int, const char *, char *const[], char *const[], int);
+int close_range(unsigned, unsigned, int);
+void closefrom(int);
+void __assert_fail(const char *, const char *, unsigned, const char *);
+void __assert_perror_fail(int, const char *, unsigned, const char *);
+typedef int (*main_fn)(int, char **, char **);
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+		      void (*fini)(void), void (*rtld_fini)(void),
+		      void *stack_end);
 
+/* Every function whose next definition (another preload's, or libc's) is
+ * called, one line each, as heaptrack's HOOK lines: next.NAME is a pointer
+ * of NAME's own type, resolved by NAME.  What the library exports is
+ * preload/rtrack_preload.map: these, and the wrappers with no next of
+ * their own (execv, execl*, wait, waitpid, wait3). */
+#define INTERPOSED(X)                                                          \
+	X(execve)                                                              \
+	X(execvpe)                                                             \
+	X(execvp)                                                              \
+	X(fexecve)                                                             \
+	X(execveat)                                                            \
+	X(posix_spawn)                                                         \
+	X(posix_spawnp)                                                        \
+	X(wait4)                                                               \
+	X(exit)                                                                \
+	X(_exit)                                                               \
+	X(_Exit)                                                               \
+	X(quick_exit)                                                          \
+	X(pthread_exit)                                                        \
+	X(abort)                                                               \
+	X(__assert_fail)                                                       \
+	X(__assert_perror_fail)                                                \
+	X(__libc_start_main)                                                   \
+	X(daemon)                                                              \
+	X(prctl)                                                               \
+	X(syscall)                                                             \
+	X(unshare)                                                             \
+	X(setns)                                                               \
+	X(setuid)                                                              \
+	X(setgid)                                                              \
+	X(seteuid)                                                             \
+	X(setegid)                                                             \
+	X(setreuid)                                                            \
+	X(setregid)                                                            \
+	X(setresuid)                                                           \
+	X(setresgid)                                                           \
+	X(setgroups)                                                           \
+	X(close)                                                               \
+	X(close_range)                                                         \
+	X(closefrom)                                                           \
+	X(dup2)                                                                \
+	X(dup3)
+
+#define NEXT_FIELD(name) __typeof__(&name) name;
+#define NEXT_RESOLVE(name) *(void **)&next.name = dlsym(RTLD_NEXT, #name);
 
 static struct {
 	int resolved;
-	execve_fn execve, execvpe;
-	execvp_fn execvp;
-	fexecve_fn fexecve;
-	execveat_fn execveat;
-	exit_fn exit, Exit, quick_exit;
-	pthread_exit_fn pthread_exit;
-	abort_fn abort;
-	prctl_fn prctl;
-	syscall_fn syscall;
-	int_fn unshare, close;
-	int2_fn setns, dup2;
-	int3_fn dup3;
-	id1_fn setuid, setgid, seteuid, setegid;
-	id2_fn setreuid, setregid;
-	id3_fn setresuid, setresgid;
-	setgroups_fn setgroups;
-	close_range_fn close_range;
-	closefrom_fn closefrom;
-	spawn_fn posix_spawn, posix_spawnp;
-	assert_fn assert_fail;
-	assert_perror_fn assert_perror_fail;
-	daemon_fn daemon;
-	exit_fn libc_exit;
-	void *start_main;
-	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
+	INTERPOSED(NEXT_FIELD)
 } next;
-
-#define NEXT(name) (*(void **)&next.name = dlsym(RTLD_NEXT, #name))
 
 void interpose_init(void)
 {
-	next.execve = (execve_fn)dlsym(RTLD_NEXT, "execve");
-	next.execvpe = (execve_fn)dlsym(RTLD_NEXT, "execvpe");
-	next.execvp = (execvp_fn)dlsym(RTLD_NEXT, "execvp");
-	next.fexecve = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
-	next.execveat = (execveat_fn)dlsym(RTLD_NEXT, "execveat");
-	next.exit = (exit_fn)dlsym(RTLD_NEXT, "_exit");
-	next.Exit = (exit_fn)dlsym(RTLD_NEXT, "_Exit");
-	next.quick_exit = (exit_fn)dlsym(RTLD_NEXT, "quick_exit");
-	next.pthread_exit = (pthread_exit_fn)dlsym(RTLD_NEXT, "pthread_exit");
-	NEXT(abort);
-	NEXT(prctl);
-	NEXT(syscall);
-	NEXT(unshare);
-	NEXT(setns);
-	NEXT(setuid);
-	NEXT(setgid);
-	NEXT(seteuid);
-	NEXT(setegid);
-	NEXT(setreuid);
-	NEXT(setregid);
-	NEXT(setresuid);
-	NEXT(setresgid);
-	NEXT(setgroups);
-	NEXT(close);
-	NEXT(close_range);
-	NEXT(closefrom);
-	NEXT(dup2);
-	NEXT(dup3);
-	NEXT(posix_spawn);
-	NEXT(posix_spawnp);
-	NEXT(wait4);
-	next.assert_fail = (assert_fn)dlsym(RTLD_NEXT, "__assert_fail");
-	next.assert_perror_fail =
-		(assert_perror_fn)dlsym(RTLD_NEXT, "__assert_perror_fail");
-	NEXT(daemon);
-	next.libc_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
-	next.start_main = dlsym(RTLD_NEXT, "__libc_start_main");
+	INTERPOSED(NEXT_RESOLVE)
 	next.resolved = 1;
 }
 
@@ -471,8 +440,10 @@ EXPORT pid_t wait4(pid_t pid, int *st, int options, struct rusage *ru)
 /* ---- exits that skip on_exit handlers ------------------------------------ */
 
 /* _exit and _Exit skip exit handlers (shells end with them); quick_exit
- * runs only at_quick_exit handlers and reaches _exit inside libc. */
-__attribute__((noreturn)) static void exit_via(exit_fn fn, int status)
+ * runs only at_quick_exit handlers and reaches _exit inside libc: all
+ * three end the log here, then call the next definition. */
+__attribute__((noreturn)) static void exit_via(__typeof__(&_exit) fn,
+					       int status)
 {
 	resolve();
 	rtrack_exiting(RT_EXIT_CODE, status & 0xff);
@@ -484,22 +455,17 @@ __attribute__((noreturn)) static void exit_via(exit_fn fn, int status)
 
 EXPORT __attribute__((noreturn)) void _exit(int status)
 {
-	exit_via(next.exit, status);
+	exit_via(next._exit, status);
 }
 
 EXPORT __attribute__((noreturn)) void _Exit(int status)
 {
-	exit_via(next.Exit, status);
+	exit_via(next._Exit, status);
 }
 
 EXPORT __attribute__((noreturn)) void quick_exit(int status)
 {
-	resolve();
-	rtrack_exiting(RT_EXIT_CODE, status & 0xff);
-	if (next.quick_exit)
-		next.quick_exit(status);
-	for (;;)
-		syscall(SYS_exit_group, status);
+	exit_via(next.quick_exit, status);
 }
 
 /* A child sharing our memory (vfork, clone(CLONE_VM)) that called exit()
@@ -510,17 +476,14 @@ EXPORT __attribute__((noreturn)) void exit(int status)
 	resolve();
 	if (rt.handler_taken && is_root())
 		rtrack_exiting(RT_EXIT_CODE, status & 0xff);
-	if (next.libc_exit)
-		next.libc_exit(status);
+	if (next.exit)
+		next.exit(status);
 	for (;;)
 		syscall(SYS_exit_group, status);
 }
 
 /* A return from main reaches exit inside libc, past the one above: main
  * is wrapped, so that its return does the same. */
-typedef int (*main_fn)(int, char **, char **);
-typedef int (*start_main_fn)(main_fn, int, char **, void (*)(void),
-			     void (*)(void), void (*)(void), void *);
 static main_fn host_main;
 
 static int main_wrapper(int argc, char **argv, char **envp)
@@ -532,20 +495,13 @@ static int main_wrapper(int argc, char **argv, char **envp)
 	return rc;
 }
 
-int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
-		      void (*fini)(void), void (*rtld_fini)(void),
-		      void *stack_end);
-
 EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
 			     void (*init)(void), void (*fini)(void),
 			     void (*rtld_fini)(void), void *stack_end)
 {
-	start_main_fn real;
-
 	resolve();
-	*(void **)&real = next.start_main;
 	host_main = main;
-	return real(main_wrapper, argc, argv, init, fini, rtld_fini,
+	return next.__libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini,
 		    stack_end);
 }
 
@@ -575,10 +531,6 @@ static void abort_coming(void)
 		rtrack_exiting(RT_EXIT_SIGNAL, SIGABRT);
 }
 
-/* glibc's, declared by assert.h only without NDEBUG. */
-void __assert_fail(const char *, const char *, unsigned, const char *);
-void __assert_perror_fail(int, const char *, unsigned, const char *);
-
 /* A failed assert() prints its line and calls abort inside libc, past the
  * interposed one: the end is recorded first (the end line, when not
  * quiet, comes before the assertion's). */
@@ -588,8 +540,8 @@ __assert_fail(const char *expr, const char *file, unsigned line,
 {
 	resolve();
 	abort_coming();
-	if (next.assert_fail)
-		next.assert_fail(expr, file, line, fn);
+	if (next.__assert_fail)
+		next.__assert_fail(expr, file, line, fn);
 	abort();
 }
 
@@ -598,8 +550,8 @@ __assert_perror_fail(int err, const char *file, unsigned line, const char *fn)
 {
 	resolve();
 	abort_coming();
-	if (next.assert_perror_fail)
-		next.assert_perror_fail(err, file, line, fn);
+	if (next.__assert_perror_fail)
+		next.__assert_perror_fail(err, file, line, fn);
 	abort();
 }
 
