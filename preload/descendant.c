@@ -22,11 +22,6 @@
 #include "rtrack.h"
 #include "text.h"
 
-static uint64_t tv_us(struct timeval tv)
-{
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
 /* The record's buffers: two pages, aligned so that they span no third. */
 struct __attribute__((aligned(4096))) dbuf {
 	char buf[4096];

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -104,6 +105,12 @@ struct rtrack_state {
 extern struct rtrack_state rt;
 
 uint64_t rtrack_clock_ns(clockid_t id);
+
+/* A getrusage time in microseconds, as the records carry it. */
+static inline uint64_t tv_us(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
 
 /* This process's /proc/self/stat, without stdio.  0 or -1. */
 int rtrack_self_stat(struct procfs_stat *st);

@@ -113,11 +113,6 @@ static void sampler_take(void)
 		sampler_flush();
 }
 
-static uint64_t tv_us(struct timeval tv)
-{
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
 /* The end record (FORMAT.md E) into b; tracker_cpu_ns from the caller. */
 static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 			       uint64_t tracker_cpu_ns)
