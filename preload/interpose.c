@@ -161,8 +161,10 @@ static size_t env_needs(char *const envp[])
 	if (!rt.root_env[0])
 		return 0;
 	for (i = 0; envp && envp[i]; i++) {
-		preload |= strncmp(envp[i], "LD_PRELOAD=", 11) == 0;
-		root |= strncmp(envp[i], "RTRACK_ROOT=", 12) == 0;
+		preload |= strncmp(envp[i], "LD_PRELOAD=",
+				   sizeof("LD_PRELOAD=") - 1) == 0;
+		root |= strncmp(envp[i], ROOT_ENV_PREFIX,
+				ROOT_ENV_PREFIX_LEN) == 0;
 	}
 	return preload && !root ? i + 2 : 0;
 }

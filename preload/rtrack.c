@@ -342,8 +342,8 @@ static void rtrack_root_string(int aside)
 			     (uint64_t)rt.err_dev, (uint64_t)rt.err_ino };
 	char *p = rt.root_env;
 
-	memcpy(p, "RTRACK_ROOT=", 12);
-	p += 12;
+	memcpy(p, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
+	p += ROOT_ENV_PREFIX_LEN;
 	for (int i = 0; i < RE_N; i++) {
 		p += text_put_u64(p, v[i]);
 		*p++ = ':';
@@ -398,9 +398,9 @@ static void rtrack_keep_root_env(void)
 {
 	const char *v = getenv("RTRACK_ROOT");
 
-	if (v && strlen(v) + 13 <= sizeof(rt.root_env)) {
-		memcpy(rt.root_env, "RTRACK_ROOT=", 12);
-		strcpy(rt.root_env + 12, v);
+	if (v && ROOT_ENV_PREFIX_LEN + strlen(v) < sizeof(rt.root_env)) {
+		memcpy(rt.root_env, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
+		strcpy(rt.root_env + ROOT_ENV_PREFIX_LEN, v);
 	}
 }
 
@@ -450,11 +450,17 @@ static uint64_t rtrack_seccomp(void)
 	return procfs_seccomp_count(&st);
 }
 
-/* Which log this process writes: 1 a new one, 0 the one it continues after
- * an exec, -1 none (a descendant, a stale RTRACK_ROOT of a process that
- * got the root's pid later, or a root that stood aside before its exec),
- * -2 none because /proc/self cannot be read. */
-static int rtrack_role(void)
+/* Which log this process writes, as rtrack_role finds it. */
+enum role_found {
+	FOUND_NEW_LOG,  /* a new root: a log of its own */
+	FOUND_EXEC_LOG, /* the root after an exec: the log it continues */
+	/* None: a descendant, a stale RTRACK_ROOT of a process that got the
+	 * root's pid later, or a root that stood aside before its exec. */
+	FOUND_NO_LOG,
+	FOUND_NO_PROC,  /* none: /proc/self cannot be read */
+};
+
+static enum role_found rtrack_role(void)
 {
 	struct root_env r;
 	pid_t root;
@@ -468,11 +474,11 @@ static int rtrack_role(void)
 	    (!getenv("RTRACK_OUTPUT") ||
 	     r.v[RE_OUTPUT] == rtrack_output_hash())) {
 		rtrack_descendant(&r);
-		return -1;
+		return FOUND_NO_LOG;
 	}
 	rt.starttime = rtrack_starttime();
 	if (rt.starttime == 0)
-		return -2;
+		return FOUND_NO_PROC;
 	if (root && root != rt.pid) {
 		/* A nested run: a log of its own, and its exit record in the
 		 * outer one. */
@@ -485,12 +491,12 @@ static int rtrack_role(void)
 	}
 	if (!root) {
 		rt.root_seccomp = rtrack_seccomp();
-		return 1;
+		return FOUND_NEW_LOG;
 	}
 	if (r.v[RE_START] != rt.starttime || !r.path ||
 	    strlen(r.path) >= sizeof(rt.path)) {
 		rtrack_descendant(&r);
-		return -1;
+		return FOUND_NO_LOG;
 	}
 	strcpy(rt.path, r.path);
 	rt.log_id = rtrack_log_id(&r);
@@ -500,7 +506,7 @@ static int rtrack_role(void)
 	rt.err_dev = (dev_t)r.v[RE_ERR_DEV];
 	rt.err_ino = (ino_t)r.v[RE_ERR_INO];
 	rt.err_known = r.v[RE_ERR_INO] != 0;
-	return 0;
+	return FOUND_EXEC_LOG;
 }
 
 /* 0: track; -1: stand aside after a warning; -2: RTRACK_DISABLE. */
@@ -519,11 +525,11 @@ static int rtrack_configure(void)
 }
 
 /* The sampler; after an exec, with the record of it (the new cmdline). */
-static int rtrack_start(int fresh)
+static int rtrack_start(enum role_found found)
 {
 	static struct rt_exec x;
 
-	if (fresh)
+	if (found == FOUND_NEW_LOG)
 		return sampler_start(NULL);
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	x.pid = (uint32_t)rt.pid;
@@ -568,9 +574,9 @@ static int rtrack_another_copy(void)
 /* A new root that stood aside (it warned) still exports RTRACK_ROOT, with
  * no log: its descendants stand aside silently, each of them not a root
  * of its own that would warn again, into whatever file its stderr is. */
-static void rtrack_aside(int fresh)
+static void rtrack_aside(enum role_found found)
 {
-	if (fresh != 1 && fresh != -2)
+	if (found != FOUND_NEW_LOG && found != FOUND_NO_PROC)
 		return;
 	rtrack_root_string(1);
 	putenv(rt.root_env); /* static storage: stays valid */
@@ -623,7 +629,8 @@ static void rtrack_preload_absolute(void)
 /* glibc hands constructors argc, argv and envp. */
 __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
-	int saved = errno, fresh, rc;
+	enum role_found found;
+	int saved = errno, rc;
 
 	rt.argc = argc;
 	rt.argv = argv;
@@ -634,28 +641,28 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	if (getauxval(AT_SECURE) || rtrack_another_copy())
 		goto out;
 	rtrack_preload_absolute();
-	fresh = rtrack_role();
-	if (fresh == -1) {
+	found = rtrack_role();
+	if (found == FOUND_NO_LOG) {
 		/* A descendant: the root accounts for it. */
 		if (rt.role == ROLE_DESC)
 			rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
 		goto out;
 	}
-	if (fresh)
+	if (found != FOUND_EXEC_LOG)
 		rtrack_note_stderr();
 	rc = rtrack_configure();
 	if (rc == -2)
 		goto out;
 	if (rc < 0)
 		goto aside;
-	if (fresh == -2) {
+	if (found == FOUND_NO_PROC) {
 		/* No /proc (or not ours): nothing could be sampled, and the
 		 * sampler could not tell when the host's threads are gone. */
 		rtrack_say("cannot read /proc/self/stat; tracking disabled",
 			   NULL, NULL);
 		goto aside;
 	}
-	if (fresh && rtrack_open_new() < 0)
+	if (found == FOUND_NEW_LOG && rtrack_open_new() < 0)
 		goto aside;
 	/* argv for the root's PROC record (the sampler need not read
 	 * /proc/PID/cmdline), an exec record, and its copies' exit records. */
@@ -665,7 +672,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	/* The role before the thread: it reads it (its closes pass through
 	 * the interposed close). */
 	rt.role = ROLE_ROOT;
-	rc = rtrack_start(fresh);
+	rc = rtrack_start(found);
 	if (rc < 0) {
 		/* A seccomp filter refusing clone3 (EPERM, ENOSYS): stand aside
 		 * silently; out of memory or threads (ulimit -v, -u): say so.
@@ -677,16 +684,16 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 				   "); tracking disabled");
 		rt.role = ROLE_NONE;
 		fdguard_reset();
-		if (fresh)
+		if (found == FOUND_NEW_LOG)
 			unlink(rt.path);
 		goto aside;
 	}
-	if (fresh)
+	if (found == FOUND_NEW_LOG)
 		putenv(rt.root_env); /* static storage: stays valid */
 	on_exit(rtrack_on_exit, NULL);
 	goto out;
 aside:
-	rtrack_aside(fresh);
+	rtrack_aside(found);
 out:
 	errno = saved;
 }

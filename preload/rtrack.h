@@ -21,6 +21,11 @@
  * process): no thread, one exit record at its exit (descendant.c). */
 enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 
+/* The environment entry by which every process of a job knows its root
+ * (rtrack.c root_env), and the length of its name with the '='. */
+#define ROOT_ENV_PREFIX "RTRACK_ROOT="
+#define ROOT_ENV_PREFIX_LEN (sizeof(ROOT_ENV_PREFIX) - 1)
+
 /* What a host thread asks of the sampler (sampler_request): an exec sweep
  * (flush everything: the image may be replaced), a pause (sweep, flush,
  * end the thread), the exit (last sample, end record; sticky). */
