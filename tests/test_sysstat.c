@@ -454,7 +454,7 @@ static void netdev_bad(void **state)
 
 struct fake_mount {
 	const char *path;
-	struct sysstat_fs fs;
+	struct diskspace_fs fs;
 	int err;
 };
 
@@ -465,7 +465,7 @@ struct fake_fs {
 	size_t nasked;
 };
 
-static int fake_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+static int fake_statfs(const char *path, struct diskspace_fs *fs, void *ctx)
 {
 	struct fake_fs *f = ctx;
 	size_t i;
@@ -497,7 +497,7 @@ static void mounts_real(void **state)
 
 	(void)state;
 	poison(&s);
-	assert_int_equal(sysstat_parse_mounts(REAL_MOUNTS, strlen(REAL_MOUNTS),
+	assert_int_equal(diskspace_parse_mounts(REAL_MOUNTS, strlen(REAL_MOUNTS),
 					      fake_statfs, &f, &s),
 			 0);
 	/* /proc, /sys/..., /dev/... are never even measured. */
@@ -535,7 +535,7 @@ static void mounts_seed_prefixes(void **state)
 
 	(void)state;
 	assert_int_equal(
-		sysstat_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
+		diskspace_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
 	assert_int_equal(f.nasked, 1);
 	assert_string_equal(f.asked[0], "/srv");
 	assert_int_equal(s.space_total_bytes, 10 * 1024);
@@ -561,7 +561,7 @@ static void mounts_octal_escapes(void **state)
 
 	(void)state;
 	assert_int_equal(
-		sysstat_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
+		diskspace_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
 	assert_int_equal(f.nasked, 4);
 	assert_int_equal(s.space_total_bytes, 15);
 	assert_int_equal(s.space_used_bytes, 15);
@@ -595,7 +595,7 @@ static void mounts_counted_once(void **state)
 
 	(void)state;
 	assert_int_equal(
-		sysstat_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
+		diskspace_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
 	assert_int_equal(s.space_total_bytes,
 			 (100ull + 30 + 1000 + 10 + 20 + 5) * 4096);
 	assert_int_equal(s.space_free_bytes,
@@ -633,7 +633,7 @@ static void mounts_zfs_pool_once(void **state)
 
 	(void)state;
 	assert_int_equal(
-		sysstat_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
+		diskspace_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
 	for (i = 0; i < f.nasked; i++)
 		assert_string_not_equal(f.asked[i], "/home/.zfs/snapshot/snap");
 	/* rpool: used 100 + 1 + 50 + 10, free 1000; tank: 7 + 3;
@@ -661,7 +661,7 @@ static void mounts_pseudo_and_unreadable(void **state)
 
 	(void)state;
 	assert_int_equal(
-		sysstat_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
+		diskspace_parse_mounts(t, strlen(t), fake_statfs, &f, &s), 0);
 	assert_int_equal(f.nasked, 4);
 	assert_int_equal(s.space_total_bytes, 8 * 4096);
 	assert_int_equal(s.space_free_bytes, 1 * 4096);
@@ -684,7 +684,7 @@ static void mounts_path_longer_than_path_max(void **state)
 	memset(t + n, 'a', 5000);
 	n += 5000;
 	n += (size_t)sprintf(t + n, " ext4 rw 0 0\n/dev/sda1 /ok ext4 rw 0 0\n");
-	assert_int_equal(sysstat_parse_mounts(t, n, fake_statfs, &f, &s), 0);
+	assert_int_equal(diskspace_parse_mounts(t, n, fake_statfs, &f, &s), 0);
 	assert_int_equal(f.nasked, 1); /* statfs could not take it anyway */
 	assert_int_equal(s.space_total_bytes, 8);
 	free(t);
@@ -708,7 +708,7 @@ static void mounts_bad(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		poison(&s);
-		assert_int_equal(sysstat_parse_mounts(bad[i], strlen(bad[i]),
+		assert_int_equal(diskspace_parse_mounts(bad[i], strlen(bad[i]),
 						      fake_statfs, &f, &s),
 				 -EINVAL);
 		assert_true(is_poisoned(&s));
@@ -716,10 +716,10 @@ static void mounts_bad(void **state)
 }
 
 /* A statfs where the path "/m<N>" names dev N. */
-static int numbered_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+static int numbered_statfs(const char *path, struct diskspace_fs *fs, void *ctx)
 {
 	(void)ctx;
-	*fs = (struct sysstat_fs){4, 2, 2, 1, strtoull(path + 2, NULL, 10)};
+	*fs = (struct diskspace_fs){4, 2, 2, 1, strtoull(path + 2, NULL, 10)};
 	return 0;
 }
 
@@ -735,18 +735,18 @@ static void mounts_tables_full(void **state)
 	for (i = 0; i < 512; i++)
 		n += (size_t)sprintf(t + n, "tmpfs /m%d tmpfs rw 0 0\n", i);
 	assert_int_equal(
-		sysstat_parse_mounts(t, n, numbered_statfs, NULL, &s), 0);
+		diskspace_parse_mounts(t, n, numbered_statfs, NULL, &s), 0);
 	assert_int_equal(s.space_total_bytes, 512 * 4);
 	/* One filesystem more than the table holds: unavailable, not cut. */
 	n += (size_t)sprintf(t + n, "tmpfs /m%d tmpfs rw 0 0\n", 512);
 	poison(&s);
-	assert_int_equal(sysstat_parse_mounts(t, n, numbered_statfs, NULL, &s),
+	assert_int_equal(diskspace_parse_mounts(t, n, numbered_statfs, NULL, &s),
 			 -ENOSPC);
 	assert_true(is_poisoned(&s));
 	/* Too many ZFS pools. */
 	for (n = 0, i = 0; i < 33; i++)
 		n += (size_t)sprintf(t + n, "pool%d /m%d zfs rw 0 0\n", i, i);
-	assert_int_equal(sysstat_parse_mounts(t, n, numbered_statfs, NULL, &s),
+	assert_int_equal(diskspace_parse_mounts(t, n, numbered_statfs, NULL, &s),
 			 -ENOSPC);
 	free(t);
 }

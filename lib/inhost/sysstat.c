@@ -1,6 +1,7 @@
 /* sysstat.c - system-wide counters from /proc and /sys, read through small
  * stack buffers (about 15 KiB at the deepest) with no stdio and no malloc. */
 #include "sysstat.h"
+#include "sysstat_impl.h"
 #include "cost.h"
 #include "text.h"
 
@@ -15,22 +16,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#define PATH_BUF 512        /* "<root>/net/dev"; roots are short */
-#define STREAM_BUF 4096     /* longest line handled whole */
 #define MEMINFO_BUF 4096    /* meminfo is ~1.5 KiB and has a fixed key set */
 #define DISK_MAX 256        /* names kept from <sysroot>/block */
 #define DISK_NAME 32        /* kernel DISK_NAME_LEN, NUL included */
-#define SPACE_MAX_FS 512    /* filesystems counted, for dedupe by dev */
-#define SPACE_MAX_SRC 128   /* distinct /dev/ sources */
-#define SPACE_MAX_POOLS 32  /* ZFS pools */
 #define SECTOR 512          /* diskstats unit, see disk_line */
 
-/* A line handler: 0 to go on, 1 to stop early, -errno to fail.  cut says
- * the line was longer than the read buffer and only its head is given. */
-typedef int (*line_fn)(const char *line, const char *end, int cut, void *ctx);
-
-/* Give each line of captured text (without its '\n') to fn. */
-static int each_line(const char *buf, size_t len, line_fn fn, void *ctx)
+int sysstat_each_line(const char *buf, size_t len, sysstat_line_fn fn,
+		      void *ctx)
 {
 	const char *p = buf, *end = buf + len;
 
@@ -50,7 +42,7 @@ static int each_line(const char *buf, size_t len, line_fn fn, void *ctx)
  * rest to the front.  A line that fills buf alone is handed over cut, once,
  * and its tail is dropped (*skip) up to its '\n'. */
 static int stream_lines(char *buf, size_t *have, size_t size, int *skip,
-			line_fn fn, void *ctx)
+			sysstat_line_fn fn, void *ctx)
 {
 	char *p = buf, *end = buf + *have, *nl;
 	int ret;
@@ -74,7 +66,8 @@ static int stream_lines(char *buf, size_t *have, size_t size, int *skip,
 
 /* Feed every line of a file of any length to fn through buf, so that a
  * host with thousands of mounts or interfaces needs no bigger buffer. */
-static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
+static int stream_fd(int fd, char *buf, size_t size, sysstat_line_fn fn,
+		     void *ctx)
 {
 	size_t have = 0;
 	off_t off = 0; /* pread from 0: a kept descriptor reads afresh */
@@ -99,17 +92,8 @@ static int stream_fd(int fd, char *buf, size_t size, line_fn fn, void *ctx)
 	return ret < 0 ? ret : 0;
 }
 
-/* Where the files are: the roots, and the descriptors kept between reads
- * (k NULL: every file opened and closed each time). */
-struct src {
-	const char *procroot, *sysroot;
-	struct sysstat_kept *k;
-};
-
-/* root/tail opened, or its kept descriptor (opened and kept the first
- * time).  *owned says the caller closes it. */
-static int src_open(const struct src *c, const char *root, const char *tail,
-		    unsigned slot, int flags, int *owned)
+int sysstat_src_open(const struct sysstat_src *c, const char *root,
+		     const char *tail, unsigned slot, int flags, int *owned)
 {
 	char path[PATH_BUF];
 	int fd, ret;
@@ -128,10 +112,8 @@ static int src_open(const struct src *c, const char *root, const char *tail,
 	return fd;
 }
 
-/* Done with a descriptor from src_open; a kept one that failed is closed
- * (opened afresh next time: /sys/block of a new mount, a net namespace). */
-static void src_done(const struct src *c, unsigned slot, int fd, int owned,
-		     int failed)
+void sysstat_src_done(const struct sysstat_src *c, unsigned slot, int fd,
+		      int owned, int failed)
 {
 	if (owned) {
 		text_close(fd);
@@ -141,21 +123,21 @@ static void src_done(const struct src *c, unsigned slot, int fd, int owned,
 	}
 }
 
-static int stream_file(const struct src *c, const char *tail, unsigned slot,
-		       line_fn fn, void *ctx)
+int sysstat_stream_file(const struct sysstat_src *c, const char *tail,
+			unsigned slot, sysstat_line_fn fn, void *ctx)
 {
 	char buf[STREAM_BUF];
 	int fd, ret, owned;
 
-	fd = src_open(c, c->procroot, tail, slot, 0, &owned);
+	fd = sysstat_src_open(c, c->procroot, tail, slot, 0, &owned);
 	if (fd < 0)
 		return fd;
 	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);
-	src_done(c, slot, fd, owned, ret < 0);
+	sysstat_src_done(c, slot, fd, owned, ret < 0);
 	return ret;
 }
 
-/* A directory from src_open, listed from its start. */
+/* A directory from sysstat_src_open, listed from its start. */
 static int dir_list(int fd, int owned, int (*fn)(const char *name, void *ctx),
 		    void *ctx)
 {
@@ -224,7 +206,7 @@ int sysstat_parse_cpu(const char *buf, size_t len, struct sysstat *s)
 {
 	struct cpu_acc a = {0};
 
-	return cpu_store(each_line(buf, len, cpu_line, &a), &a, s);
+	return cpu_store(sysstat_each_line(buf, len, cpu_line, &a), &a, s);
 }
 
 /* ---- meminfo ---- */
@@ -346,7 +328,7 @@ int sysstat_parse_diskstats(const char *buf, size_t len,
 			    void *ctx, struct sysstat *s)
 {
 	struct disk_acc a = { .is_disk = is_disk, .ctx = ctx };
-	int ret = each_line(buf, len, disk_line, &a);
+	int ret = sysstat_each_line(buf, len, disk_line, &a);
 
 	if (ret)
 		return -EINVAL;
@@ -406,293 +388,8 @@ int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s)
 {
 	struct net_acc a = {0};
 
-	return net_store(each_line(buf, len, net_line, &a) ? -EINVAL : 0, &a,
+	return net_store(sysstat_each_line(buf, len, net_line, &a) ? -EINVAL : 0, &a,
 			 s);
-}
-
-/* ---- mounts ---- */
-
-struct zpool {
-	uint64_t name_hash, used, free;
-};
-
-struct space_acc {
-	sysstat_statfs_fn statfs_fn;
-	void *ctx;
-	struct sysstat_space_cache *cache; /* filled while parsing, or NULL */
-	uint64_t total, used, free;
-	uint64_t devs[SPACE_MAX_FS];
-	uint64_t srcs[SPACE_MAX_SRC];
-	struct zpool pools[SPACE_MAX_POOLS];
-	size_t ndevs, nsrcs, npools;
-	char path[PATH_MAX];
-};
-
-/* Sources and pool names are remembered by hash, not by copy. */
-static uint64_t hash_bytes(const char *p, const char *end)
-{
-	return text_hash(TEXT_HASH_SEED, p, end);
-}
-
-static int has_u64(const uint64_t *v, size_t n, uint64_t x)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] == x)
-			return 1;
-	return 0;
-}
-
-/* The seed's skip list, as mount_point.startswith(("/proc", ...)). */
-static int mount_skipped(const char *path)
-{
-	return strncmp(path, "/proc", 5) == 0 || strncmp(path, "/sys", 4) == 0 ||
-	       strncmp(path, "/dev", 4) == 0 || strncmp(path, "/run", 4) == 0;
-}
-
-/* Remember a counted filesystem by dev and, for a /dev/ source, by source
- * (btrfs subvolumes of one device have distinct devs but one space).
- * Returns 1 when it was counted before, 0 when new, -ENOSPC when full. */
-static int space_seen(struct space_acc *a, uint64_t dev, const char *src,
-		      const char *src_end)
-{
-	int by_src = src_end - src > 5 && memcmp(src, "/dev/", 5) == 0;
-	uint64_t h = by_src ? hash_bytes(src, src_end) : 0;
-
-	if (has_u64(a->devs, a->ndevs, dev) ||
-	    (by_src && has_u64(a->srcs, a->nsrcs, h)))
-		return 1;
-	if (a->ndevs == SPACE_MAX_FS || (by_src && a->nsrcs == SPACE_MAX_SRC))
-		return -ENOSPC;
-	a->devs[a->ndevs++] = dev;
-	if (by_src)
-		a->srcs[a->nsrcs++] = h;
-	return 0;
-}
-
-/* ZFS datasets of one pool share its free space, and each reports
- * blocks = own used + pool available, so adding them up would count the
- * free space once per dataset.  Without zpool(8) the pool is summed as:
- * used = sum of the datasets' (blocks - bfree), free = the largest
- * bavail seen (a dataset quota can only lower it). */
-static uint64_t zfs_pool_hash(const char *src, const char *src_end)
-{
-	const char *slash = memchr(src, '/', (size_t)(src_end - src));
-
-	return hash_bytes(src, slash ? slash : src_end);
-}
-
-static int space_add_zfs(struct space_acc *a, uint64_t h,
-			 const struct sysstat_fs *fs)
-{
-	uint64_t used_blocks =
-		fs->blocks > fs->bfree ? fs->blocks - fs->bfree : 0;
-	uint64_t avail = fs->bavail * fs->frsize;
-	struct zpool *p = a->pools;
-
-	while (p < a->pools + a->npools && p->name_hash != h)
-		p++;
-	if (p == a->pools + a->npools) {
-		if (a->npools == SPACE_MAX_POOLS)
-			return -ENOSPC;
-		*p = (struct zpool){h, 0, 0};
-		a->npools++;
-	}
-	p->used += used_blocks * fs->frsize;
-	if (avail > p->free)
-		p->free = avail;
-	return 0;
-}
-
-static void space_add_fs(struct space_acc *a, const struct sysstat_fs *fs)
-{
-	uint64_t total = fs->blocks * fs->frsize;
-	uint64_t avail = fs->bavail * fs->frsize;
-
-	/* The seed's free is what users may still write (bavail), so blocks
-	 * reserved for root show as used. */
-	a->total += total;
-	a->free += avail;
-	a->used += total > avail ? total - avail : 0;
-}
-
-/* Add the mount point in a->path to the cache being filled; one that does
- * not fit leaves the cache unusable (parsed every time). */
-static void space_remember(struct space_acc *a, int zfs, uint64_t pool_hash)
-{
-	struct sysstat_space_cache *sc = a->cache;
-	size_t len = strlen(a->path) + 1;
-
-	if (!sc)
-		return;
-	if (sc->n == SYSSTAT_SPACE_CACHE || len > sizeof(sc->paths) - sc->used) {
-		a->cache = NULL; /* stays invalid */
-		return;
-	}
-	memcpy(sc->paths + sc->used, a->path, len);
-	sc->fs[sc->n].path = sc->used;
-	sc->fs[sc->n].zfs = zfs;
-	sc->fs[sc->n].pool_hash = pool_hash;
-	sc->n++;
-	sc->used += (uint32_t)len;
-}
-
-/* Measure one mount and add it unless skipped or counted before. */
-static int space_measure(struct space_acc *a, const char *src,
-			 const char *src_end, int zfs)
-{
-	struct sysstat_fs fs;
-	int ret;
-
-	if (mount_skipped(a->path))
-		return 0;
-	/* Unreadable (EACCES, a stale NFS handle): skipped, as by the seed,
-	 * and the table parsed again next time (it may be readable then). */
-	if (a->statfs_fn(a->path, &fs, a->ctx)) {
-		a->cache = NULL;
-		return 0;
-	}
-	if (fs.blocks == 0)
-		return 0; /* a pseudo filesystem */
-	ret = space_seen(a, fs.dev, src, src_end);
-	if (ret)
-		return ret < 0 ? ret : 0;
-	space_remember(a, zfs, zfs ? zfs_pool_hash(src, src_end) : 0);
-	if (zfs)
-		return space_add_zfs(a, zfs_pool_hash(src, src_end), &fs);
-	space_add_fs(a, &fs);
-	return 0;
-}
-
-/* Count one filesystem of the cache: 0, or -1 when it cannot be measured
- * as at the last parse (the caller parses the mount table again). */
-static int space_add_cached(struct space_acc *a, unsigned i)
-{
-	const struct sysstat_space_cache *sc = a->cache;
-	struct sysstat_fs fs;
-
-	if (a->statfs_fn(sc->paths + sc->fs[i].path, &fs, a->ctx) ||
-	    fs.blocks == 0)
-		return -1;
-	if (sc->fs[i].zfs)
-		return space_add_zfs(a, sc->fs[i].pool_hash, &fs) ? -1 : 0;
-	space_add_fs(a, &fs);
-	return 0;
-}
-
-/* Blank-ended field at *p; -EINVAL when empty or when no blank follows (a
- * cut line that stops inside the fields we need). */
-static int mount_field(const char **p, const char *end, const char **f,
-		       const char **f_end)
-{
-	const char *q = *p;
-
-	while (q < end && *q != ' ' && *q != '\t')
-		q++;
-	if (q == *p || q == end)
-		return -EINVAL;
-	*f = *p;
-	*f_end = q;
-	*p = q + 1;
-	return 0;
-}
-
-/* "device mountpoint fstype options 0 0"; only the first three matter, so
- * a cut line (huge overlay options) is fine when they are whole. */
-static int mount_line(const char *p, const char *end, int cut, void *ctx)
-{
-	struct space_acc *a = ctx;
-	const char *src, *src_end, *mnt, *mnt_end, *type, *type_end;
-	int ret, zfs;
-
-	(void)cut;
-	if (text_skip_blanks(p, end) == end)
-		return 0;
-	if (mount_field(&p, end, &src, &src_end) ||
-	    mount_field(&p, end, &mnt, &mnt_end) ||
-	    mount_field(&p, end, &type, &type_end))
-		return -EINVAL;
-	zfs = type_end - type == 3 && memcmp(type, "zfs", 3) == 0;
-	if (zfs && memchr(src, '@', (size_t)(src_end - src)))
-		return 0; /* a snapshot: its data is already in its dataset */
-	ret = text_unescape_octal(mnt, mnt_end, a->path, sizeof(a->path));
-	if (ret)
-		return ret == -ENAMETOOLONG ? 0 : ret;
-	return space_measure(a, src, src_end, zfs);
-}
-
-static void space_store(const struct space_acc *a, struct sysstat *s)
-{
-	size_t i;
-
-	s->space_total_bytes = a->total;
-	s->space_used_bytes = a->used;
-	s->space_free_bytes = a->free;
-	for (i = 0; i < a->npools; i++) {
-		s->space_used_bytes += a->pools[i].used;
-		s->space_free_bytes += a->pools[i].free;
-		s->space_total_bytes += a->pools[i].used + a->pools[i].free;
-	}
-}
-
-/* The tables are left uninitialised: only their first n entries are read. */
-static void space_init(struct space_acc *a, sysstat_statfs_fn statfs_fn,
-		       void *ctx)
-{
-	a->statfs_fn = statfs_fn;
-	a->ctx = ctx;
-	a->cache = NULL;
-	a->total = a->used = a->free = 0;
-	a->ndevs = a->nsrcs = a->npools = 0;
-}
-
-int sysstat_parse_mounts(const char *buf, size_t len,
-			 sysstat_statfs_fn statfs_fn, void *ctx,
-			 struct sysstat *s)
-{
-	struct space_acc a;
-	int ret;
-
-	space_init(&a, statfs_fn, ctx);
-	ret = each_line(buf, len, mount_line, &a);
-	if (ret)
-		return ret;
-	space_store(&a, s);
-	return 0;
-}
-
-/* statfs(2) rather than statvfs(3): on kernels without ST_VALID glibc's
- * statvfs reads /proc/mounts through stdio to fill f_flag. */
-static int real_statfs_counts(const char *path, struct sysstat_fs *fs,
-			       void *ctx)
-{
-	struct statfs sf;
-
-	(void)ctx;
-	if (statfs(path, &sf) < 0)
-		return -errno;
-	fs->blocks = sf.f_blocks;
-	fs->bfree = sf.f_bfree;
-	fs->bavail = sf.f_bavail;
-	fs->frsize = (uint64_t)(sf.f_frsize ? sf.f_frsize : sf.f_bsize);
-	fs->dev = 0;
-	return 0;
-}
-
-/* With the st_dev that tells mounts of one filesystem apart at a parse
- * (the cache holds them told apart: real_statfs_counts does there). */
-static int real_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
-{
-	struct stat st;
-	int ret = real_statfs_counts(path, fs, ctx);
-
-	if (ret)
-		return ret;
-	if (stat(path, &st) < 0)
-		return -errno;
-	fs->dev = st.st_dev;
-	return 0;
 }
 
 static int count_numeric(const char *name, void *ctx)
@@ -706,7 +403,7 @@ static int count_numeric(const char *name, void *ctx)
 	return 0;
 }
 
-static int read_procs(const struct src *c, struct sysstat *s)
+static int read_procs(const struct sysstat_src *c, struct sysstat *s)
 {
 	uint64_t n = 0, t0 = cost_mono_ns(), t1;
 	int owned, fd, ret;
@@ -715,11 +412,11 @@ static int read_procs(const struct src *c, struct sysstat *s)
 		s->procs = c->k->procs;
 		return 0;
 	}
-	fd = src_open(c, c->procroot, "", SYSSTAT_K_PROC, O_DIRECTORY, &owned);
+	fd = sysstat_src_open(c, c->procroot, "", SYSSTAT_K_PROC, O_DIRECTORY, &owned);
 	if (fd < 0)
 		return fd;
 	ret = dir_list(fd, owned, count_numeric, &n);
-	src_done(c, SYSSTAT_K_PROC, fd, owned, ret != 0);
+	sysstat_src_done(c, SYSSTAT_K_PROC, fd, owned, ret != 0);
 	if (ret)
 		return ret;
 	s->procs = n;
@@ -800,14 +497,14 @@ static void disk_cache_confirm(struct sysstat_disk_cache *dc,
 
 /* The diskstats through the kept line kinds: 0, or -1 when the lines are
  * not those the kinds were taken of (or it could not be read). */
-static int read_disks_cached(const struct src *c, struct sysstat *s)
+static int read_disks_cached(const struct sysstat_src *c, struct sysstat *s)
 {
 	struct sysstat_disk_cache *dc = &c->k->disks;
 	struct disk_acc a = { .cache = dc, .use = 1,
 			      .names_hash = TEXT_HASH_SEED };
 
 	if (!dc->valid ||
-	    stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a) ||
+	    sysstat_stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a) ||
 	    a.lines != dc->lines || a.names_hash != dc->names_hash)
 		return -1;
 	s->disk_read_bytes = a.read;
@@ -815,7 +512,7 @@ static int read_disks_cached(const struct src *c, struct sysstat *s)
 	return 0;
 }
 
-static int read_disks(const struct src *c, struct sysstat *s)
+static int read_disks(const struct sysstat_src *c, struct sysstat *s)
 {
 	struct disk_table t;
 	struct disk_acc a;
@@ -825,7 +522,7 @@ static int read_disks(const struct src *c, struct sysstat *s)
 		return 0;
 	t.n = 0;
 	t.full = 0;
-	t.fd = src_open(c, c->sysroot, "block", SYSSTAT_K_BLOCK, O_DIRECTORY,
+	t.fd = sysstat_src_open(c, c->sysroot, "block", SYSSTAT_K_BLOCK, O_DIRECTORY,
 			&owned);
 	if (t.fd < 0)
 		return t.fd;
@@ -839,7 +536,7 @@ static int read_disks(const struct src *c, struct sysstat *s)
 		a.cache->valid = 0;
 		memset(a.cache->fill, 0, sizeof(a.cache->fill));
 	}
-	ret = stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a);
+	ret = sysstat_stream_file(c, "diskstats", SYSSTAT_K_DISKSTATS, disk_line, &a);
 	if (ret)
 		goto out;
 	if (a.cache)
@@ -847,92 +544,43 @@ static int read_disks(const struct src *c, struct sysstat *s)
 	s->disk_read_bytes = a.read;
 	s->disk_write_bytes = a.written;
 out:
-	src_done(c, SYSSTAT_K_BLOCK, t.fd, owned, ret != 0);
+	sysstat_src_done(c, SYSSTAT_K_BLOCK, t.fd, owned, ret != 0);
 	return ret;
 }
 
 /* ---- the other groups ---- */
 
-static int read_cpu(const struct src *c, struct sysstat *s)
+static int read_cpu(const struct sysstat_src *c, struct sysstat *s)
 {
 	struct cpu_acc a = {0};
 
 	/* The cpu line comes first: stop there, before the long intr line. */
-	return cpu_store(stream_file(c, "stat", SYSSTAT_K_STAT, cpu_line, &a),
+	return cpu_store(sysstat_stream_file(c, "stat", SYSSTAT_K_STAT, cpu_line, &a),
 			 &a, s);
 }
 
-static int read_meminfo(const struct src *c, struct sysstat *s)
+static int read_meminfo(const struct sysstat_src *c, struct sysstat *s)
 {
 	char buf[MEMINFO_BUF];
 	ssize_t n;
 	int owned, fd;
 
-	fd = src_open(c, c->procroot, "meminfo", SYSSTAT_K_MEMINFO, 0, &owned);
+	fd = sysstat_src_open(c, c->procroot, "meminfo", SYSSTAT_K_MEMINFO, 0, &owned);
 	if (fd < 0)
 		return fd;
 	n = text_pread_file(fd, buf, sizeof(buf));
-	src_done(c, SYSSTAT_K_MEMINFO, fd, owned, n < 0);
+	sysstat_src_done(c, SYSSTAT_K_MEMINFO, fd, owned, n < 0);
 	if (n < 0)
 		return (int)n;
 	return sysstat_parse_meminfo(buf, (size_t)n, s);
 }
 
-static int read_net(const struct src *c, struct sysstat *s)
+static int read_net(const struct sysstat_src *c, struct sysstat *s)
 {
 	struct net_acc a = {0};
 
-	return net_store(stream_file(c, "net/dev", SYSSTAT_K_NETDEV, net_line,
+	return net_store(sysstat_stream_file(c, "net/dev", SYSSTAT_K_NETDEV, net_line,
 				     &a), &a, s);
-}
-
-/* The space from the cache, when the kept mounts descriptor shows no
- * change of the mount table (poll: POLLPRI once per change) and every
- * cached filesystem still measures.  0, or -1: parse the table. */
-static int space_from_cache(const struct src *c, struct space_acc *a)
-{
-	struct pollfd pfd;
-	unsigned i;
-
-	if (!c->k || !c->k->space.valid || c->k->fd[SYSSTAT_K_MOUNTS] < 0)
-		return -1;
-	pfd.fd = c->k->fd[SYSSTAT_K_MOUNTS];
-	pfd.events = POLLPRI;
-	pfd.revents = 0;
-	if (poll(&pfd, 1, 0) != 0 || pfd.revents)
-		return -1;
-	a->cache = &c->k->space;
-	for (i = 0; i < c->k->space.n; i++)
-		if (space_add_cached(a, i) < 0)
-			return -1;
-	return 0;
-}
-
-static int read_space(const struct src *c, struct sysstat *s)
-{
-	struct space_acc a;
-	int ret;
-
-	space_init(&a, real_statfs_counts, NULL);
-	if (space_from_cache(c, &a) == 0) {
-		space_store(&a, s);
-		return 0;
-	}
-	space_init(&a, real_statfs, NULL);
-	if (c->k && c->k->keep) {
-		a.cache = &c->k->space;
-		a.cache->valid = 0;
-		a.cache->n = a.cache->used = 0;
-	}
-	ret = stream_file(c, "mounts", SYSSTAT_K_MOUNTS, mount_line, &a);
-	if (ret)
-		return ret;
-	/* Usable when every counted one fit and the table is kept open (its
-	 * poll tells the next change). */
-	if (a.cache && c->k->fd[SYSSTAT_K_MOUNTS] >= 0)
-		a.cache->valid = 1;
-	space_store(&a, s);
-	return 0;
 }
 
 void sysstat_kept_init(struct sysstat_kept *k)
@@ -966,7 +614,7 @@ void sysstat_kept_close(struct sysstat_kept *k)
 int sysstat_read_kept(const char *procroot, const char *sysroot,
 		      struct sysstat *s, struct sysstat_kept *k)
 {
-	const struct src c = { procroot, sysroot, k };
+	const struct sysstat_src c = { procroot, sysroot, k };
 	int saved = errno;
 
 	memset(s, 0, sizeof(*s));
@@ -978,7 +626,7 @@ int sysstat_read_kept(const char *procroot, const char *sysroot,
 		s->ok |= SYSSTAT_MEM;
 	if (read_disks(&c, s) == 0)
 		s->ok |= SYSSTAT_DISK;
-	if (read_space(&c, s) == 0)
+	if (diskspace_read(&c, s) == 0)
 		s->ok |= SYSSTAT_SPACE;
 	if (read_net(&c, s) == 0)
 		s->ok |= SYSSTAT_NET;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diskspace.h"
+
 struct sysstat {
 	uint64_t procs;                     /* numeric entries of /proc */
 	uint64_t user_ticks, system_ticks;  /* cpu line: user+nice, system */
@@ -36,9 +38,9 @@ int sysstat_parse_diskstats(const char *buf, size_t len,
 			    void *ctx, struct sysstat *s);
 int sysstat_parse_netdev(const char *buf, size_t len, struct sysstat *s);
 
-/* Read everything under procroot ("/proc") and sysroot ("/sys"); mounts are
- * taken from <procroot>/mounts and measured with statvfs.  Groups that
- * cannot be read are left out of s->ok.  Returns 0. */
+/* Read everything under procroot ("/proc") and sysroot ("/sys"); the disk
+ * space from <procroot>/mounts, measured with statfs (diskspace.h).  Groups
+ * that cannot be read are left out of s->ok.  Returns 0. */
 int sysstat_read(const char *procroot, const char *sysroot, struct sysstat *s);
 
 /* Descriptors kept open between reads (sysstat_read_kept): a pread or a
@@ -53,24 +55,6 @@ enum {
 	SYSSTAT_K_NETDEV,
 	SYSSTAT_SLOTS
 };
-/* The filesystems counted at the last reading of the mount table, so that
- * while it does not change (poll on the kept mounts descriptor says when
- * it does) a sample is a statfs of each, not a /proc/mounts read of every
- * mount with its options and a stat of each mount point. */
-#define SYSSTAT_SPACE_CACHE 64
-#define SYSSTAT_SPACE_PATHS 8192
-struct sysstat_space_cache {
-	int valid;
-	unsigned n;
-	struct {
-		uint32_t path;      /* offset in paths */
-		int zfs;
-		uint64_t pool_hash; /* ZFS: its pool */
-	} fs[SYSSTAT_SPACE_CACHE];
-	uint32_t used;
-	char paths[SYSSTAT_SPACE_PATHS];
-};
-
 /* Which lines of /proc/diskstats are whole disks, as listings of
  * <sysroot>/block said: good while the lines' names are the same, in the
  * same order (their hash), so the directory is listed again only when a
@@ -88,7 +72,7 @@ struct sysstat_disk_cache {
 
 struct sysstat_kept {
 	int fd[SYSSTAT_SLOTS]; /* -1: not open */
-	struct sysstat_space_cache space;
+	struct diskspace_cache space;
 	struct sysstat_disk_cache disks;
 	int keep;              /* keep descriptors (else open/close each) */
 	/* The process count lists /proc, whose cost grows with the
@@ -107,31 +91,5 @@ void sysstat_kept_close(struct sysstat_kept *k);
  * k->keep); one that fails is closed (opened again next time). */
 int sysstat_read_kept(const char *procroot, const char *sysroot,
 		      struct sysstat *s, struct sysstat_kept *k);
-
-/* Disk space (additions).  The parsers above store into s only on success
- * and leave it untouched on failure.
- *
- * What sysstat_parse_mounts needs of one mount point: statfs(2) counts in
- * units of frsize, and the st_dev of the mount point, which is the same for
- * every mount of one filesystem (bind mounts, a device mounted twice). */
-struct sysstat_fs {
-	uint64_t blocks, bfree, bavail, frsize;
-	uint64_t dev;
-};
-
-/* Measure the mount point path; 0, or -errno to skip that mount. */
-typedef int (*sysstat_statfs_fn)(const char *path, struct sysstat_fs *fs,
-				 void *ctx);
-
-/* Sum the disk space of /proc/mounts text into s->space_*, the seed's way:
- * mount points under /proc, /sys, /dev and /run (plain prefix match) and
- * filesystems with no blocks are skipped; each filesystem counts once (by
- * dev, and by source for mounts of one /dev/ block device such as btrfs
- * subvolumes); ZFS datasets count once per pool (see sysstat.c).  Returns
- * 0, -EINVAL on a malformed line, or -ENOSPC when more filesystems or
- * pools are mounted than the fixed tables hold. */
-int sysstat_parse_mounts(const char *buf, size_t len,
-			 sysstat_statfs_fn statfs_fn, void *ctx,
-			 struct sysstat *s);
 
 #endif

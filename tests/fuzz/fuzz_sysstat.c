@@ -12,7 +12,7 @@ static int any_disk(const char *name, void *ctx)
 	return name[0] != 'p';
 }
 
-static int fake_statfs(const char *path, struct sysstat_fs *fs, void *ctx)
+static int fake_statfs(const char *path, struct diskspace_fs *fs, void *ctx)
 {
 	(void)ctx;
 	memset(fs, 0, sizeof(*fs));
@@ -33,6 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sysstat_parse_meminfo(buf, size, &s);
 	sysstat_parse_diskstats(buf, size, any_disk, NULL, &s);
 	sysstat_parse_netdev(buf, size, &s);
-	sysstat_parse_mounts(buf, size, fake_statfs, NULL, &s);
+	diskspace_parse_mounts(buf, size, fake_statfs, NULL, &s);
 	return 0;
 }
