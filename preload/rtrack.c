@@ -438,7 +438,7 @@ static uint64_t rtrack_seccomp(void)
 	ssize_t n;
 
 	/* No filter (mode 0, most jobs) has nothing to count: prctl says so
-	 * without the kernel generating status (~20 us here).  A process in
+	 * without the kernel generating status (README).  A process in
 	 * strict mode never gets here (it cannot exec); the sampler calls
 	 * prctl anyway. */
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0)
@@ -584,9 +584,9 @@ static void rtrack_aside(enum role_found found)
 
 /* Our LD_PRELOAD entry when it is relative (build/librtrack_preload.so,
  * as README's first example has it) is made absolute, from the directory
- * the process starts in, where ld.so found it: a job that changes
- * directory and starts a program got ld.so's "cannot be preloaded" error
- * in its stderr, once a program, and the program untracked.  In environ
+ * the process starts in, where ld.so found it: otherwise a program the
+ * job starts from another directory gets ld.so's "cannot be preloaded"
+ * error in its stderr and goes untracked.  In environ
  * itself (an entry replaced in place, static storage: no allocation), so
  * that system(), popen() and every copy the host makes carry it.  Not
  * when the directory holds a space or a colon, which LD_PRELOAD cannot

@@ -32,9 +32,9 @@ enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
 enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
 
 /* Small fields before big ones, so that a descendant, which touches the
- * small ones, cmdline, path, root_env and cfg.children, faults in three
- * pages of this struct rather than five (a page fault is some 3 us of
- * every process's start here). */
+ * small ones, cmdline, path, root_env and cfg.children, faults in few
+ * pages of this struct: each is a page fault at every process's start
+ * (README has the cost). */
 struct rtrack_state {
 	/* Read by the sampler's interposed closes while a host thread may
 	 * change it (exit, fork): atomic. */

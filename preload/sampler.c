@@ -383,10 +383,10 @@ static void sampler_do_pause(void)
 	pthread_mutex_unlock(&rt.mu);
 }
 
-/* gcc 12's AddressSanitizer keeps its allocator's locks unheld across
+/* AddressSanitizer (gcc 12) keeps its allocator's locks unheld across
  * fork(), and a new thread's start inside ASan allocates (ASan's
  * pthread_getattr_np): a host forking in that instant leaves its child's
- * allocator locked for good (hosts_exitpaths_fork hung so).  glibc's malloc
+ * allocator locked for good.  glibc's malloc
  * is fork-safe and our thread allocates nothing, so only the sanitized test
  * build makes sampler_spawn wait until the thread has begun. */
 #ifdef __SANITIZE_ADDRESS__
