@@ -34,8 +34,18 @@
 #include "rtrack.h"
 #include "text.h"
 
-struct rtrack_state rt = { .mu = PTHREAD_MUTEX_INITIALIZER,
-			    .file_mu = PTHREAD_MUTEX_INITIALIZER };
+struct rtrack_state rt = { .file_mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* What only this file reads: the start's. */
+static struct {
+	int argc;                  /* main's, as glibc hands them to */
+	char **argv;               /* constructors */
+	int quiet;
+	dev_t err_dev;             /* what fd 2 was at start */
+	ino_t err_ino;
+	int err_known;
+	uint64_t starttime;        /* own stat (22): with pid, the identity */
+} self;
 
 uint64_t rtrack_clock_ns(clockid_t id)
 {
@@ -53,9 +63,9 @@ static int rtrack_stderr_same(void)
 {
 	struct stat sb;
 
-	if (!rt.err_known || fstat(STDERR_FILENO, &sb) < 0)
+	if (!self.err_known || fstat(STDERR_FILENO, &sb) < 0)
 		return 0;
-	return sb.st_dev == rt.err_dev && sb.st_ino == rt.err_ino;
+	return sb.st_dev == self.err_dev && sb.st_ino == self.err_ino;
 }
 
 /* A closed pipe on stderr (`job 2>&1 | head`) answers with EPIPE, not
@@ -66,7 +76,7 @@ void rtrack_say(const char *a, const char *b, const char *c)
 	int saved = errno;
 	size_t i;
 
-	if (!rt.quiet && rtrack_stderr_same())
+	if (!self.quiet && rtrack_stderr_same())
 		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 			if (parts[i] &&
 			    text_write_nosignal(STDERR_FILENO, parts[i],
@@ -80,9 +90,9 @@ static void rtrack_note_stderr(void)
 	struct stat sb;
 
 	if (fstat(STDERR_FILENO, &sb) == 0) {
-		rt.err_dev = sb.st_dev;
-		rt.err_ino = sb.st_ino;
-		rt.err_known = 1;
+		self.err_dev = sb.st_dev;
+		self.err_ino = sb.st_ino;
+		self.err_known = 1;
 	}
 }
 
@@ -251,13 +261,13 @@ static void rtrack_cmdline(char *dst, size_t size)
 	size_t n = 0;
 	ssize_t len;
 
-	if (rt.argv && rt.argc > 0) {
-		for (int i = 0; i < rt.argc && rt.argv[i] && n < sizeof(buf);
+	if (self.argv && self.argc > 0) {
+		for (int i = 0; i < self.argc && self.argv[i] && n < sizeof(buf);
 		     i++) {
-			size_t l = strlen(rt.argv[i]) + 1; /* with its NUL */
+			size_t l = strlen(self.argv[i]) + 1; /* with its NUL */
 			if (l > sizeof(buf) - n)
 				l = sizeof(buf) - n;
-			memcpy(buf + n, rt.argv[i], l);
+			memcpy(buf + n, self.argv[i], l);
 			n += l;
 		}
 		len = (ssize_t)n;
@@ -336,10 +346,10 @@ static int rtrack_path(const struct rt_header *h)
  * for a root that stands aside. */
 static void rtrack_root_string(int aside)
 {
-	uint64_t v[RE_N] = { (uint64_t)rt.pid, rt.starttime, rt.root_seccomp,
+	uint64_t v[RE_N] = { (uint64_t)rt.pid, self.starttime, rt.root_seccomp,
 			     rtrack_output_hash(), rt.log_id.dev,
 			     rt.log_id.ino, rt.log_id.uid,
-			     (uint64_t)rt.err_dev, (uint64_t)rt.err_ino };
+			     (uint64_t)self.err_dev, (uint64_t)self.err_ino };
 	char *p = rt.root_env;
 
 	memcpy(p, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
@@ -476,8 +486,8 @@ static enum role_found rtrack_role(void)
 		rtrack_descendant(&r);
 		return FOUND_NO_LOG;
 	}
-	rt.starttime = rtrack_starttime();
-	if (rt.starttime == 0)
+	self.starttime = rtrack_starttime();
+	if (self.starttime == 0)
 		return FOUND_NO_PROC;
 	if (root && root != rt.pid) {
 		/* A nested run: a log of its own, and its exit record in the
@@ -493,7 +503,7 @@ static enum role_found rtrack_role(void)
 		rt.root_seccomp = rtrack_seccomp();
 		return FOUND_NEW_LOG;
 	}
-	if (r.v[RE_START] != rt.starttime || !r.path ||
+	if (r.v[RE_START] != self.starttime || !r.path ||
 	    strlen(r.path) >= sizeof(rt.path)) {
 		rtrack_descendant(&r);
 		return FOUND_NO_LOG;
@@ -503,9 +513,9 @@ static enum role_found rtrack_role(void)
 	rt.root_seccomp = r.v[RE_SECCOMP];
 	/* What the first image's stderr was: the end line goes there or
 	 * nowhere, never into a file an exec'd image redirected it to. */
-	rt.err_dev = (dev_t)r.v[RE_ERR_DEV];
-	rt.err_ino = (ino_t)r.v[RE_ERR_INO];
-	rt.err_known = r.v[RE_ERR_INO] != 0;
+	self.err_dev = (dev_t)r.v[RE_ERR_DEV];
+	self.err_ino = (ino_t)r.v[RE_ERR_INO];
+	self.err_known = r.v[RE_ERR_INO] != 0;
 	return FOUND_EXEC_LOG;
 }
 
@@ -516,11 +526,11 @@ static int rtrack_configure(void)
 
 	if (config_parse(&rt.cfg, rtrack_getenv, NULL, err, sizeof(err)) < 0) {
 		const char *q = getenv("RTRACK_QUIET");
-		rt.quiet = q && strcmp(q, "1") == 0;
+		self.quiet = q && strcmp(q, "1") == 0;
 		rtrack_say(err, "; tracking disabled", NULL);
 		return -1;
 	}
-	rt.quiet = rt.cfg.quiet;
+	self.quiet = rt.cfg.quiet;
 	return rt.cfg.disable ? -2 : 0;
 }
 
@@ -545,7 +555,7 @@ void rtrack_daemon_child(void)
 		return;
 	}
 	rt.forked = 0;
-	rt.starttime = rtrack_starttime();
+	self.starttime = rtrack_starttime();
 	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
 	rtrack_root_string(0);
 	putenv(rt.root_env); /* static storage: stays valid */
@@ -632,8 +642,8 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	enum role_found found;
 	int saved = errno, rc;
 
-	rt.argc = argc;
-	rt.argv = argv;
+	self.argc = argc;
+	self.argv = argv;
 	rt.pid = getpid();
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();

@@ -1,12 +1,12 @@
-/* rtrack.h - the state the producer's three modules share: rtrack.c (roles,
- * constructor, the log's creation), sampler.c (the thread and everything it
- * writes) and interpose.c (the functions the library deliberately replaces).
- * Private to preload/: nothing here is exported from the .so. */
+/* rtrack.h - the state and functions the producer's files share: rtrack.c
+ * (roles, constructor, the log's creation), sampler.c (the thread and
+ * everything it writes), descendant.c (exit records), interpose.c (the
+ * functions the library deliberately replaces) and fdguard.c.  Private to
+ * preload/: nothing here is exported from the .so. */
 #ifndef RTRACK_PRELOAD_H
 #define RTRACK_PRELOAD_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdint.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -31,20 +31,18 @@ enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
  * end the thread), the exit (last sample, end record; sticky). */
 enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
 
-/* Small fields before big ones, so that a descendant, which touches the
- * small ones, cmdline, path, root_env and cfg.children, faults in few
- * pages of this struct: each is a page fault at every process's start
+/* What more than one of the preload's files reads or writes.  What one
+ * file alone touches is private to it: the sampler thread's and its
+ * requests' state in sampler.c, the start's (argv, stderr, starttime,
+ * quiet) in rtrack.c.  Small fields before big ones: a descendant touches
+ * the small ones, cmdline, path, root_env and cfg.children, and each page
+ * of this struct it touches is a page fault at every process's start
  * (README has the cost). */
 struct rtrack_state {
 	/* Read by the sampler's interposed closes while a host thread may
 	 * change it (exit, fork): atomic. */
 	_Atomic enum rtrack_role role;
 	pid_t pid;
-	uint64_t starttime;        /* own stat (22): with pid, the identity */
-	int quiet;
-	dev_t err_dev;             /* what fd 2 was at start */
-	ino_t err_ino;
-	int err_known;
 	uint64_t parent_seccomp;
 	/* The root's seccomp filters (Seccomp_filters, or 1 for a filter on
 	 * a kernel that does not count them): a descendant with more had one
@@ -55,8 +53,17 @@ struct rtrack_state {
 	/* What the header's GPU probe found: the sampler does not probe
 	 * again (two failed opens on most machines) when it found none. */
 	enum { GPU_UNPROBED, GPU_NONE, GPU_SOME } gpu_probed;
-	int argc;                  /* main's, as glibc hands them to */
-	char **argv;               /* constructors */
+	_Atomic int running;       /* the sampler thread exists */
+	_Atomic int private_fds;   /* the sampler has a descriptor table of
+				    * its own (sampler.c): no guard needed;
+				    * host threads' closes read it */
+	/* A child sharing our memory (vfork, clone(CLONE_VM)) called exit():
+	 * it ran, and so used up, the exit handlers (glibc then takes no new
+	 * ones): the root's exit and main's return end the log themselves
+	 * (interpose.c). */
+	_Atomic int handler_taken;
+	int write_failed;          /* the sampler stopped writing the log:
+				    * said at exit (rtrack.c) */
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
 	struct rt_config cfg;
@@ -67,43 +74,14 @@ struct rtrack_state {
 	 * goes there too. */
 	char parent_path[CONFIG_PATH_MAX];
 	struct logfile_id parent_log_id;
-	/* The sampler thread and the requests of host threads, under mu
-	 * (sampler.c, sampler_request): a host thread raises asked[kind]
-	 * and waits, a bounded time, until served[kind] reaches the value
-	 * it raised it to; the sampler serves every request it finds
-	 * pending, and holds still while exec_holders > 0. */
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;         /* wakes the sampler */
-	pthread_cond_t done_cv;    /* wakes the host threads that asked */
-	unsigned asked[REQ_KINDS];
-	unsigned served[REQ_KINDS];
-	uint32_t exit_kind;        /* enum rt_exit_kind, with REQ_EXIT */
-	int exit_value;
-	int exec_holders;          /* host threads inside an exec call */
-	int stopped;               /* the thread left its loop (pause, exit) */
-	_Atomic int running;       /* the sampler thread exists */
-	_Atomic int private_fds;   /* the sampler has a descriptor table of
-				    * its own (sampler.c): no guard needed;
-				    * host threads' closes read it */
-	int finisher_ready;        /* pthread_exit: see sampler_main_gone */
-	int finish_abort;          /* the finisher leaves without exit(0) */
-	sem_t finish_sem;
-	int main_gone;             /* the main thread called pthread_exit */
-	/* A child sharing our memory (vfork, clone(CLONE_VM)) called exit():
-	 * it ran, and so used up, the exit handlers (glibc then takes no new
-	 * ones): the root's exit and main's return end the log themselves
-	 * (interpose.c). */
-	_Atomic int handler_taken;
-	/* The log file: the sampler's flushes and a host thread's takeover
-	 * (sampler stuck, END written by the host) exclude each other. */
+	/* The sampler's log buffer and file lock, here only until the lines
+	 * that write records move with them (sampler.c): the log file's
+	 * flushes and a host thread's takeover (sampler stuck, END written by
+	 * the host) exclude each other. */
 	pthread_mutex_t file_mu;
 	int abandoned;             /* the host wrote END: the sampler stops */
-	sigset_t host_mask;        /* the signal mask the host started with */
-	/* Owned by the sampler thread alone. */
 	uint64_t samples;
 	uint64_t last_flush_ns;
-	int write_failed;
 	struct logbuf batch;
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -38,6 +39,31 @@
 /* Once the main thread is gone, how often the sampler looks whether it is
  * the last thread (the host must end then, not an interval later). */
 #define ALONE_POLL_NS 10000000ull
+
+/* The sampler thread and the requests of host threads, under mu
+ * (sampler_request): a host thread raises asked[kind] and waits, a
+ * bounded time, until served[kind] reaches the value it raised it to; the
+ * sampler serves every request it finds pending, and holds still while
+ * exec_holders > 0. */
+static struct {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;         /* wakes the sampler */
+	pthread_cond_t done_cv;    /* wakes the host threads that asked */
+	unsigned asked[REQ_KINDS];
+	unsigned served[REQ_KINDS];
+	uint32_t exit_kind;        /* enum rt_exit_kind, with REQ_EXIT */
+	int exit_value;
+	int exec_holders;          /* host threads inside an exec call */
+	int stopped;               /* the thread left its loop (pause, exit) */
+	int main_gone;             /* the main thread called pthread_exit */
+	/* The finisher (sampler_main_gone): a thread that ends the process
+	 * with exit(0) once the sampler is the last one left. */
+	int finisher_ready;
+	int finish_abort;          /* the finisher leaves without exit(0) */
+	sem_t finish_sem;
+	sigset_t host_mask;        /* the signal mask the host started with */
+} sam = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* The sampler's memory (the process table is 3 MiB), mapped by the root
  * when the sampler starts, never in processes that do not sample: in .bss
@@ -166,7 +192,7 @@ static int sampler_alone(void)
 	struct procfs_stat st;
 
 	return rtrack_self_stat(&st) == 0 &&
-	       st.num_threads <= 2u + (unsigned)rt.finisher_ready;
+	       st.num_threads <= 2u + (unsigned)sam.finisher_ready;
 }
 
 /* Runs exit(0) as glibc would have on the last host thread, on a thread of
@@ -178,19 +204,19 @@ static int sampler_alone(void)
 static void *sampler_finisher(void *arg)
 {
 	(void)arg;
-	pthread_sigmask(SIG_SETMASK, &rt.host_mask, NULL);
-	while (sem_wait(&rt.finish_sem) != 0)
+	pthread_sigmask(SIG_SETMASK, &sam.host_mask, NULL);
+	while (sem_wait(&sam.finish_sem) != 0)
 		;
-	if (rt.finish_abort)
+	if (sam.finish_abort)
 		return NULL;
 	exit(0);
 }
 
 void sampler_release_finisher(void)
 {
-	if (rt.finisher_ready && !rt.finish_abort) {
-		rt.finish_abort = 1;
-		sem_post(&rt.finish_sem);
+	if (sam.finisher_ready && !sam.finish_abort) {
+		sam.finish_abort = 1;
+		sem_post(&sam.finish_sem);
 	}
 }
 
@@ -201,13 +227,13 @@ static void sampler_end_process(void)
 
 	if (started++)
 		return; /* the finisher is already running the exit handlers */
-	if (rt.finisher_ready) {
-		sem_post(&rt.finish_sem);
+	if (sam.finisher_ready) {
+		sem_post(&sam.finish_sem);
 		return;
 	}
 	/* The main thread ended without pthread_exit (a raw exit system
 	 * call): a finisher of our own, the last resort. */
-	sem_post(&rt.finish_sem);
+	sem_post(&sam.finish_sem);
 	if (pthread_create(&t, NULL, sampler_finisher, NULL) != 0)
 		exit(0);
 }
@@ -262,7 +288,7 @@ static void sampler_private_fds(void)
 /* A request of kind k not yet answered (mu held). */
 static int sampler_pending(enum sampler_req k)
 {
-	return rt.asked[k] != rt.served[k];
+	return sam.asked[k] != sam.served[k];
 }
 
 static int sampler_wanted(void)
@@ -274,15 +300,15 @@ static int sampler_wanted(void)
 /* Answer every request of kind k asked up to generation gen (mu held). */
 static void sampler_answer(enum sampler_req k, unsigned gen)
 {
-	rt.served[k] = gen;
-	pthread_cond_broadcast(&rt.done_cv);
+	sam.served[k] = gen;
+	pthread_cond_broadcast(&sam.done_cv);
 }
 
 /* Sleep until next_ns, a request, the news that the main thread is gone,
  * or (once it is) the next poll. */
 static void sampler_sleep_until(uint64_t next_ns)
 {
-	int gone = rt.main_gone;
+	int gone = sam.main_gone;
 	struct timespec ts;
 
 	if (gone) {
@@ -291,8 +317,8 @@ static void sampler_sleep_until(uint64_t next_ns)
 			next_ns = poll;
 	}
 	ts = ts_of(next_ns);
-	while (!sampler_wanted() && rt.main_gone == gone &&
-	       pthread_cond_timedwait(&rt.cv, &rt.mu, &ts) != ETIMEDOUT)
+	while (!sampler_wanted() && sam.main_gone == gone &&
+	       pthread_cond_timedwait(&sam.cv, &sam.mu, &ts) != ETIMEDOUT)
 		;
 }
 
@@ -307,12 +333,12 @@ static struct rt_exec exec_next, exec_written;
  * is asked.  Called and returns with mu held. */
 static void sampler_do_exec(void)
 {
-	unsigned gen = rt.asked[REQ_EXEC];
+	unsigned gen = sam.asked[REQ_EXEC];
 	int same = swept && strcmp(exec_next.cmdline, exec_written.cmdline) == 0;
 
 	if (!same) {
 		exec_written = exec_next;
-		pthread_mutex_unlock(&rt.mu);
+		pthread_mutex_unlock(&sam.mu);
 		if (!swept) {
 			tracker_status_all(&mem->tree); /* the image leaving: its peak */
 			sampler_take();
@@ -321,11 +347,11 @@ static void sampler_do_exec(void)
 		(void)logwrite_exec(&rt.batch, &exec_written);
 		sampler_flush();
 		swept = 1;
-		pthread_mutex_lock(&rt.mu);
+		pthread_mutex_lock(&sam.mu);
 	}
 	sampler_answer(REQ_EXEC, gen);
-	while (rt.exec_holders > 0 && !sampler_wanted())
-		pthread_cond_wait(&rt.cv, &rt.mu);
+	while (sam.exec_holders > 0 && !sampler_wanted())
+		pthread_cond_wait(&sam.cv, &sam.mu);
 }
 
 /* Time for a sample (mu held); returns with mu held, or ends the process
@@ -333,9 +359,9 @@ static void sampler_do_exec(void)
 static void sampler_tick(uint64_t *next_ns)
 {
 	uint64_t now = rtrack_clock_ns(CLOCK_MONOTONIC);
-	int gone = rt.main_gone;
+	int gone = sam.main_gone;
 
-	pthread_mutex_unlock(&rt.mu);
+	pthread_mutex_unlock(&sam.mu);
 	if (now >= *next_ns) {
 		static uint64_t cpu_before;
 		uint64_t cost, cpu;
@@ -364,23 +390,23 @@ static void sampler_tick(uint64_t *next_ns)
 	}
 	if (gone && sampler_alone())
 		sampler_end_process();
-	pthread_mutex_lock(&rt.mu);
-	rt.main_gone |= gone;
+	pthread_mutex_lock(&sam.mu);
+	sam.main_gone |= gone;
 }
 
 /* Pause: sweep and flush, answer, and end the thread (mu held). */
 static void sampler_do_pause(void)
 {
-	unsigned gen = rt.asked[REQ_PAUSE];
+	unsigned gen = sam.asked[REQ_PAUSE];
 
-	pthread_mutex_unlock(&rt.mu);
+	pthread_mutex_unlock(&sam.mu);
 	tracker_status_all(&mem->tree);
 	sampler_take();
 	sampler_flush();
-	pthread_mutex_lock(&rt.mu);
-	rt.stopped = 1;
+	pthread_mutex_lock(&sam.mu);
+	sam.stopped = 1;
 	sampler_answer(REQ_PAUSE, gen);
-	pthread_mutex_unlock(&rt.mu);
+	pthread_mutex_unlock(&sam.mu);
 }
 
 /* AddressSanitizer (gcc 12) keeps its allocator's locks unheld across
@@ -413,7 +439,7 @@ static void *sampler_main(void *arg)
 		next_ns += rt.cfg.interval_ns < FIRST_SAMPLE_NS ?
 				   rt.cfg.interval_ns : FIRST_SAMPLE_NS;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
-	pthread_mutex_lock(&rt.mu);
+	pthread_mutex_lock(&sam.mu);
 	while (!sampler_pending(REQ_EXIT)) {
 		/* Under a filter it cannot see into (rtrack.h): the thread
 		 * ends, or it would keep alive a process whose main thread
@@ -422,9 +448,9 @@ static void *sampler_main(void *arg)
 		 * pause, exec sweep or sample of the turn reads or writes;
 		 * the exit's last look (sampler_finish) asks for itself. */
 		if (rtrack_filtered()) {
-			rt.stopped = 1;
-			pthread_cond_broadcast(&rt.done_cv);
-			pthread_mutex_unlock(&rt.mu);
+			sam.stopped = 1;
+			pthread_cond_broadcast(&sam.done_cv);
+			pthread_mutex_unlock(&sam.mu);
 			return NULL;
 		}
 		if (sampler_pending(REQ_PAUSE)) {
@@ -439,19 +465,19 @@ static void *sampler_main(void *arg)
 		sampler_tick(&next_ns);
 		sampler_sleep_until(next_ns);
 	}
-	gen = rt.asked[REQ_EXIT];
-	pthread_mutex_unlock(&rt.mu);
+	gen = sam.asked[REQ_EXIT];
+	pthread_mutex_unlock(&sam.mu);
 	/* The job ended before the first sample (a run of a millisecond or
 	 * two): its one sample is of the tree alone.  System counters read
 	 * once give no interval, and reading them would be most of the time
 	 * the job's exit waits for. */
 	if (rt.samples == 0)
 		mem->tree.cfg.system = 0;
-	sampler_finish(rt.exit_kind, rt.exit_value);
-	pthread_mutex_lock(&rt.mu);
-	rt.stopped = 1;
+	sampler_finish(sam.exit_kind, sam.exit_value);
+	pthread_mutex_lock(&sam.mu);
+	sam.stopped = 1;
 	sampler_answer(REQ_EXIT, gen);
-	pthread_mutex_unlock(&rt.mu);
+	pthread_mutex_unlock(&sam.mu);
 	return NULL;
 }
 
@@ -472,7 +498,7 @@ static int lock_until(pthread_mutex_t *m, uint64_t deadline)
 
 static int sampler_lock(uint64_t deadline)
 {
-	return lock_until(&rt.mu, deadline);
+	return lock_until(&sam.mu, deadline);
 }
 
 /* Whether generation a has reached b (the counters wrap). */
@@ -499,20 +525,20 @@ static int sampler_request(enum sampler_req kind, int *held, uint64_t deadline)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (sampler_lock(deadline)) {
-		gen = ++rt.asked[kind];
+		gen = ++sam.asked[kind];
 		if (held) {
-			rt.exec_holders++;
+			sam.exec_holders++;
 			*held = 1;
 		}
-		pthread_cond_signal(&rt.cv);
-		while (!(answered = gen_reached(rt.served[kind], gen)) &&
-		       !rt.stopped &&
-		       pthread_cond_timedwait(&rt.done_cv, &rt.mu, &ts) !=
+		pthread_cond_signal(&sam.cv);
+		while (!(answered = gen_reached(sam.served[kind], gen)) &&
+		       !sam.stopped &&
+		       pthread_cond_timedwait(&sam.done_cv, &sam.mu, &ts) !=
 			       ETIMEDOUT)
 			;
 		if (!answered && kind == REQ_PAUSE)
-			rt.asked[kind]--;
-		pthread_mutex_unlock(&rt.mu);
+			sam.asked[kind]--;
+		pthread_mutex_unlock(&sam.mu);
 	}
 	pthread_setcancelstate(cancel, NULL);
 	return answered;
@@ -525,10 +551,10 @@ static void sampler_release(uint64_t deadline)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (sampler_lock(deadline)) {
-		if (rt.exec_holders > 0)
-			rt.exec_holders--;
-		pthread_cond_signal(&rt.cv);
-		pthread_mutex_unlock(&rt.mu);
+		if (sam.exec_holders > 0)
+			sam.exec_holders--;
+		pthread_cond_signal(&sam.cv);
+		pthread_mutex_unlock(&sam.mu);
 	}
 	pthread_setcancelstate(cancel, NULL);
 }
@@ -565,11 +591,11 @@ void sampler_exit(uint32_t kind, int value)
 	int cancel;
 
 	/* Read by the sampler once it sees the request (published by mu). */
-	rt.exit_kind = kind;
-	rt.exit_value = value;
+	sam.exit_kind = kind;
+	sam.exit_value = value;
 	/* Paused and never restarted: the end record alone, as below. */
 	if (rt.running && sampler_request(REQ_EXIT, NULL, request_deadline())) {
-		pthread_detach(rt.thread); /* it has finished: nothing to join */
+		pthread_detach(sam.thread); /* it has finished: nothing to join */
 		return;
 	}
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
@@ -630,7 +656,7 @@ static int sampler_pause_once(void)
 		return -1;
 	/* It has left its loop: the join waits for its last steps. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	pthread_join(rt.thread, NULL);
+	pthread_join(sam.thread, NULL);
 	rt.running = 0;
 	paused = 1;
 	if (threads)
@@ -668,7 +694,7 @@ int sampler_exec_begin(char *const argv[])
 		return 0; /* paused: everything was flushed then */
 	if (sampler_lock(deadline)) {
 		sampler_exec_argv(argv);
-		pthread_mutex_unlock(&rt.mu);
+		pthread_mutex_unlock(&sam.mu);
 	}
 	sampler_request(REQ_EXEC, &held, deadline);
 	return held;
@@ -689,13 +715,13 @@ void sampler_main_gone(void)
 	 * its last thread, as without rtrack. */
 	if (!rt.running || rt.sandboxed)
 		return;
-	if (!rt.finisher_ready &&
+	if (!sam.finisher_ready &&
 	    pthread_create(&t, NULL, sampler_finisher, NULL) == 0)
-		rt.finisher_ready = 1;
+		sam.finisher_ready = 1;
 	if (sampler_lock(deadline)) {
-		rt.main_gone = 1;
-		pthread_cond_signal(&rt.cv);
-		pthread_mutex_unlock(&rt.mu);
+		sam.main_gone = 1;
+		pthread_cond_signal(&sam.cv);
+		pthread_mutex_unlock(&sam.mu);
 	}
 }
 
@@ -703,11 +729,11 @@ static void sampler_init_sync(void)
 {
 	pthread_condattr_t ca;
 
-	sem_init(&rt.finish_sem, 0, 0);
+	sem_init(&sam.finish_sem, 0, 0);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&rt.cv, &ca);
-	pthread_cond_init(&rt.done_cv, &ca);
+	pthread_cond_init(&sam.cv, &ca);
+	pthread_cond_init(&sam.done_cv, &ca);
 	pthread_condattr_destroy(&ca);
 }
 
@@ -746,17 +772,17 @@ static int sampler_spawn(void)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rt.host_mask = old;
+	sam.host_mask = old;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
 	rt.running = 1; /* before the thread: it may look at once */
-	pthread_mutex_lock(&rt.mu);
-	rt.stopped = 0;
-	pthread_mutex_unlock(&rt.mu);
+	pthread_mutex_lock(&sam.mu);
+	sam.stopped = 0;
+	pthread_mutex_unlock(&sam.mu);
 #ifdef __SANITIZE_ADDRESS__
 	atomic_store(&began, 0);
 #endif
-	rc = pthread_create(&rt.thread, &attr, sampler_main, NULL);
+	rc = pthread_create(&sam.thread, &attr, sampler_main, NULL);
 #ifdef __SANITIZE_ADDRESS__
 	while (rc == 0 && !atomic_load(&began))
 		sched_yield();
@@ -803,11 +829,11 @@ int sampler_daemon(void)
 	pause_mu = recursive;
 	pause_depth = 0;
 	paused = 0;
-	rt.mu = plain;
+	sam.mu = plain;
 	rt.file_mu = plain;
-	memset(rt.asked, 0, sizeof(rt.asked));
-	memset(rt.served, 0, sizeof(rt.served));
-	rt.exec_holders = 0;
+	memset(sam.asked, 0, sizeof(sam.asked));
+	memset(sam.served, 0, sizeof(sam.served));
+	sam.exec_holders = 0;
 	/* The old thread's private descriptor table went with it. */
 	log_fd = -1;
 	rt.private_fds = 0;
