@@ -7,7 +7,7 @@
  * image that is exiting; ru_maxrss would carry an earlier image's), /proc
  * self io, and how it ended.
  *
- * Everything lives on this stack; the only state read is rt's, which a
+ * Everything lives on this stack; the only state read is pre's, which a
  * vfork child shares with its parent and therefore never gets here (the
  * pid check). */
 #include <errno.h>
@@ -89,8 +89,8 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.exit_value = value;
 	d->x.flags = flags;
 	/* argv as the constructor saw it. */
-	if (rt.cmdline[0]) {
-		memcpy(d->x.cmdline, rt.cmdline, sizeof(d->x.cmdline));
+	if (pre.cmdline[0]) {
+		memcpy(d->x.cmdline, pre.cmdline, sizeof(d->x.cmdline));
 	} else {
 		n = self_read(d, "/proc/self/cmdline");
 		if (n > 0)
@@ -115,7 +115,7 @@ static void descendant_vfork_exit(uint32_t kind, int value)
 
 	if (d == MAP_FAILED)
 		return;
-	descendant_record(d, rt.path, &rt.log_id, rt.root_seccomp, kind, value,
+	descendant_record(d, pre.path, &pre.log_id, pre.root_seccomp, kind, value,
 			  RT_EXIT_F_FORKED);
 	munmap(d, sizeof(*d));
 }
@@ -128,19 +128,19 @@ void descendant_exit(uint32_t kind, int value)
 	static atomic_int once;
 	pid_t pid;
 
-	if (rt.role == ROLE_NONE || rt.sandboxed || !rt.cfg.children ||
-	    !rt.path[0])
+	if (pre.role == ROLE_NONE || pre.sandboxed || !pre.cfg.children ||
+	    !pre.path[0])
 		return;
 	pid = getpid();
-	if (pid != rt.pid) {
+	if (pid != pre.pid) {
 		descendant_vfork_exit(kind, value);
 		return;
 	}
-	if (rt.role != ROLE_DESC || atomic_exchange(&once, 1))
+	if (pre.role != ROLE_DESC || atomic_exchange(&once, 1))
 		return;
-	rt.role = ROLE_NONE;
-	descendant_record(&d, rt.path, &rt.log_id, rt.root_seccomp, kind,
-			  value, rt.forked ? RT_EXIT_F_FORKED : 0);
+	pre.role = ROLE_NONE;
+	descendant_record(&d, pre.path, &pre.log_id, pre.root_seccomp, kind,
+			  value, pre.forked ? RT_EXIT_F_FORKED : 0);
 }
 
 void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
@@ -150,14 +150,14 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
 	struct logbuf b;
 	int saved = errno;
 
-	if ((rt.role != ROLE_ROOT && rt.role != ROLE_DESC) || rt.sandboxed ||
-	    !rt.cfg.children || !rt.path[0] || getpid() != rt.pid ||
+	if ((pre.role != ROLE_ROOT && pre.role != ROLE_DESC) || pre.sandboxed ||
+	    !pre.cfg.children || !pre.path[0] || getpid() != pre.pid ||
 	    rtrack_filtered())
 		return;
 	memset(&r, 0, sizeof(r));
 	r.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	r.pid = (uint32_t)pid;
-	r.ppid = (uint32_t)rt.pid;
+	r.ppid = (uint32_t)pre.pid;
 	r.exit_kind = RT_EXIT_SIGNAL;
 	r.exit_value = WTERMSIG(status);
 	r.utime_us = tv_us(ru->ru_utime);
@@ -166,7 +166,7 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
 	r.flags = RT_REAPED_F_CHILD | (WCOREDUMP(status) ? RT_REAPED_F_CORE : 0);
 	logwrite_init(&b, mem, sizeof(mem));
 	if (logwrite_reaped(&b, &r) == 0)
-		logfile_append(rt.path, &rt.log_id, &b);
+		logfile_append(pre.path, &pre.log_id, &b);
 	errno = saved;
 }
 
@@ -174,7 +174,7 @@ void descendant_nested_exit(uint32_t kind, int value)
 {
 	static struct dbuf d;
 
-	if (rt.parent_path[0] && !rt.sandboxed)
-		descendant_record(&d, rt.parent_path, &rt.parent_log_id,
-				  rt.parent_seccomp, kind, value, 0);
+	if (pre.parent_path[0] && !pre.sandboxed)
+		descendant_record(&d, pre.parent_path, &pre.parent_log_id,
+				  pre.parent_seccomp, kind, value, 0);
 }

@@ -39,7 +39,7 @@ int fdguard_on_sampler(void)
 
 static void fdguard_enter(void)
 {
-	if (!on_sampler || rt.private_fds)
+	if (!on_sampler || pre.private_fds)
 		return; /* no number of ours is in the host's table */
 	if (depth++ > 0)
 		return; /* already inside: every host closer is waiting */
@@ -55,7 +55,7 @@ static void fdguard_enter(void)
 
 static void fdguard_leave(void)
 {
-	if (!on_sampler || rt.private_fds)
+	if (!on_sampler || pre.private_fds)
 		return;
 	if (--depth == 0)
 		atomic_store(&window, 0);

@@ -106,7 +106,7 @@ static void resolve(void)
 
 static int is_root(void)
 {
-	return rt.role == ROLE_ROOT && getpid() == rt.pid;
+	return pre.role == ROLE_ROOT && getpid() == pre.pid;
 }
 
 /* ---- the exec family -------------------------------------------------- */
@@ -158,7 +158,7 @@ static size_t env_needs(char *const envp[])
 	int preload = 0, root = 0;
 	size_t i;
 
-	if (!rt.root_env[0])
+	if (!pre.root_env[0])
 		return 0;
 	for (i = 0; envp && envp[i]; i++) {
 		preload |= strncmp(envp[i], "LD_PRELOAD=",
@@ -177,7 +177,7 @@ static char **env_fill(char **env, char *const envp[], size_t want)
 
 	for (i = 0; i + 2 < want && envp[i]; i++)
 		env[i] = envp[i];
-	env[i++] = rt.root_env;
+	env[i++] = pre.root_env;
 	env[i] = NULL;
 	return env;
 }
@@ -200,7 +200,7 @@ struct env_new {
 		size_t w_ = env_needs(envp);                                   \
 		(e)->env = (char **)(envp);                                    \
 		(e)->mapped = 0;                                               \
-		if (w_ && (w_ <= ENV_ON_STACK || getpid() != rt.pid))          \
+		if (w_ && (w_ <= ENV_ON_STACK || getpid() != pre.pid))          \
 			(e)->env = env_fill(alloca(w_ * sizeof(char *)),       \
 					    envp, w_);                         \
 		else if (w_)                                                   \
@@ -286,7 +286,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 EXPORT int execvp(const char *file, char *const argv[])
 {
 	resolve();
-	if (!is_root() && !rt.root_env[0] && next.execvp)
+	if (!is_root() && !pre.root_env[0] && next.execvp)
 		return next.execvp(file, argv);
 	return execvpe(file, argv, environ);
 }
@@ -476,7 +476,7 @@ EXPORT __attribute__((noreturn)) void quick_exit(int status)
 EXPORT __attribute__((noreturn)) void exit(int status)
 {
 	resolve();
-	if (rt.handler_taken && is_root())
+	if (pre.handler_taken && is_root())
 		rtrack_exiting(RT_EXIT_CODE, status & 0xff);
 	if (next.exit)
 		next.exit(status);
@@ -492,7 +492,7 @@ static int main_wrapper(int argc, char **argv, char **envp)
 {
 	int rc = host_main(argc, argv, envp);
 
-	if (rt.handler_taken && is_root())
+	if (pre.handler_taken && is_root())
 		rtrack_exiting(RT_EXIT_CODE, rc & 0xff);
 	return rc;
 }
@@ -513,7 +513,7 @@ EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
 EXPORT __attribute__((noreturn)) void pthread_exit(void *ret)
 {
 	resolve();
-	if (is_root() && (pid_t)syscall(SYS_gettid) == rt.pid)
+	if (is_root() && (pid_t)syscall(SYS_gettid) == pre.pid)
 		sampler_main_gone();
 	if (next.pthread_exit)
 		next.pthread_exit(ret);
@@ -793,8 +793,8 @@ static int guarded(void)
 	 * host's flags.  A raw fork()/clone() child (no atfork handler ran)
 	 * has our role but not our sampler: its counters were copied
 	 * mid-flight. */
-	return !fdguard_on_sampler() && rt.role == ROLE_ROOT && rt.running &&
-	       !rt.private_fds && getpid() == rt.pid;
+	return !fdguard_on_sampler() && pre.role == ROLE_ROOT && pre.running &&
+	       !pre.private_fds && getpid() == pre.pid;
 }
 
 /* Runs between fdguard_host_begin and _end when the sampler exists;

@@ -34,7 +34,7 @@
 #include "rtrack.h"
 #include "text.h"
 
-struct rtrack_state rt = { .file_mu = PTHREAD_MUTEX_INITIALIZER };
+struct preload_state pre;
 
 /* What only this file reads: the start's. */
 static struct {
@@ -103,18 +103,18 @@ void rtrack_exiting(uint32_t kind, int value)
 
 	/* Forked or vforked copies inherit the registration and the role:
 	 * only the root process itself finishes the log (the pid before the
-	 * claim: a vfork child shares rt), and only the first of its threads
+	 * claim: a vfork child shares pre), and only the first of its threads
 	 * to exit (exit in one, _exit in another: one end record, one
 	 * buffer).  The role first: a sandboxed descendant makes no call. */
-	if (rt.role == ROLE_ROOT && getpid() == rt.pid &&
-	    atomic_compare_exchange_strong(&rt.role, &root, ROLE_NONE)) {
-		if (!rt.sandboxed && !rtrack_filtered()) {
+	if (pre.role == ROLE_ROOT && getpid() == pre.pid &&
+	    atomic_compare_exchange_strong(&pre.role, &root, ROLE_NONE)) {
+		if (!pre.sandboxed && !rtrack_filtered()) {
 			sampler_exit(kind, value);
-			if (rt.write_failed)
-				rtrack_say("cannot write ", rt.path,
+			if (pre.write_failed)
+				rtrack_say("cannot write ", pre.path,
 					   ": tracking stopped");
 			else
-				rtrack_say("log written to ", rt.path, NULL);
+				rtrack_say("log written to ", pre.path, NULL);
 			descendant_nested_exit(kind, value);
 		}
 	} else {
@@ -130,8 +130,8 @@ static void rtrack_on_exit(int status, void *arg)
 	(void)arg;
 	/* A child that shares our memory runs the list the root's exit will
 	 * find empty. */
-	if (rt.role == ROLE_ROOT && getpid() != rt.pid)
-		rt.handler_taken = 1;
+	if (pre.role == ROLE_ROOT && getpid() != pre.pid)
+		pre.handler_taken = 1;
 	rtrack_exiting(RT_EXIT_CODE, status & 0xff); /* what wait() sees */
 }
 
@@ -144,7 +144,7 @@ int rtrack_filtered(void)
 {
 	static atomic_int seen;
 
-	if (!atomic_load(&seen) && rtrack_filter_since(rt.root_seccomp))
+	if (!atomic_load(&seen) && rtrack_filter_since(pre.root_seccomp))
 		atomic_store(&seen, 1);
 	return atomic_load(&seen);
 }
@@ -153,10 +153,10 @@ void rtrack_sandboxed(void)
 {
 	/* A vfork child shares our memory: its flag would silence the parent
 	 * (its exec'd image finds the filter in /proc/self/status). */
-	if (rt.role == ROLE_NONE || getpid() != rt.pid)
+	if (pre.role == ROLE_NONE || getpid() != pre.pid)
 		return;
-	rt.sandboxed = 1;
-	if (rt.role != ROLE_ROOT)
+	pre.sandboxed = 1;
+	if (pre.role != ROLE_ROOT)
 		return;
 	/* The filter may cover the sampler thread too (TSYNC) and kill the
 	 * host at its next open: it stops for good, its samples flushed (the
@@ -172,18 +172,18 @@ void rtrack_sandboxed(void)
 static void rtrack_atfork_child(void)
 {
 	/* In every process, whatever its role: interpose.c tells a vfork
-	 * child (which runs no atfork handler) by getpid() != rt.pid. */
-	rt.pid = getpid();
-	if (rt.role == ROLE_NONE)
+	 * child (which runs no atfork handler) by getpid() != pre.pid. */
+	pre.pid = getpid();
+	if (pre.role == ROLE_NONE)
 		return;
 	fdguard_reset();
 	sampler_forget();
-	rt.running = 0;
-	rt.role = rt.cfg.children ? ROLE_DESC : ROLE_NONE;
-	rt.forked = 1;
+	pre.running = 0;
+	pre.role = pre.cfg.children ? ROLE_DESC : ROLE_NONE;
+	pre.forked = 1;
 	/* Its exit record reads /proc: a forked worker may have renamed
 	 * itself (setproctitle), and argv is its parent's. */
-	rt.cmdline[0] = '\0';
+	pre.cmdline[0] = '\0';
 }
 
 static const char *rtrack_getenv(const char *name, void *ctx)
@@ -284,12 +284,12 @@ static void rtrack_cmdline(char *dst, size_t size)
 static int rtrack_gpu_found(void)
 {
 	struct gpu_cfg g = { "/proc", "/sys",
-			     rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL };
+			     pre.cfg.nvml_path[0] ? pre.cfg.nvml_path : NULL };
 
-	if (!rt.cfg.gpu)
+	if (!pre.cfg.gpu)
 		return 0;
-	rt.gpu_probed = gpu_probe(&g) ? GPU_SOME : GPU_NONE;
-	return rt.gpu_probed == GPU_SOME;
+	pre.gpu_probed = gpu_probe(&g) ? GPU_SOME : GPU_NONE;
+	return pre.gpu_probed == GPU_SOME;
 }
 
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
@@ -307,13 +307,13 @@ static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
 	/* stat's starttime counts from boot on the boot-time clock. */
 	h->boot_time_ns = now_ns - rtrack_clock_ns(CLOCK_BOOTTIME);
-	h->pid = (uint32_t)rt.pid;
+	h->pid = (uint32_t)pre.pid;
 	h->start_ns = now_ns;
-	h->interval_ns = rt.cfg.interval_ns;
-	h->flags = (rt.cfg.children ? RT_CFG_CHILDREN : 0) |
-		   (rt.cfg.system ? RT_CFG_SYSTEM : 0) |
+	h->interval_ns = pre.cfg.interval_ns;
+	h->flags = (pre.cfg.children ? RT_CFG_CHILDREN : 0) |
+		   (pre.cfg.system ? RT_CFG_SYSTEM : 0) |
 		   (rtrack_gpu_found() ? RT_CFG_GPU : 0);
-	h->mem_mode = (uint32_t)rt.cfg.mem_mode;
+	h->mem_mode = (uint32_t)pre.cfg.mem_mode;
 	rtrack_cmdline(h->cmdline, sizeof(h->cmdline));
 }
 
@@ -324,33 +324,33 @@ static int rtrack_path(const struct rt_header *h)
 	static char expanded[CONFIG_PATH_MAX]; /* static: rtrack_cmdline */
 	size_t len;
 
-	if (config_expand_output(rt.cfg.output, rt.pid, h->host,
+	if (config_expand_output(pre.cfg.output, pre.pid, h->host,
 				 h->start_ns / 1000000000ull, expanded,
 				 sizeof(expanded)) < 0)
 		return -EINVAL;
 	if (expanded[0] == '/') {
-		strcpy(rt.path, expanded);
+		strcpy(pre.path, expanded);
 		return 0;
 	}
-	if (!getcwd(rt.path, sizeof(rt.path)))
+	if (!getcwd(pre.path, sizeof(pre.path)))
 		return -errno;
-	len = strlen(rt.path);
-	if (len + 1 + strlen(expanded) >= sizeof(rt.path))
+	len = strlen(pre.path);
+	if (len + 1 + strlen(expanded) >= sizeof(pre.path))
 		return -ENAMETOOLONG;
-	rt.path[len] = '/';
-	strcpy(rt.path + len + 1, expanded);
+	pre.path[len] = '/';
+	strcpy(pre.path + len + 1, expanded);
 	return 0;
 }
 
-/* RTRACK_ROOT (rtrack_root_env) into rt.root_env: the log's path, or "-"
+/* RTRACK_ROOT (rtrack_root_env) into pre.root_env: the log's path, or "-"
  * for a root that stands aside. */
 static void rtrack_root_string(int aside)
 {
-	uint64_t v[RE_N] = { (uint64_t)rt.pid, self.starttime, rt.root_seccomp,
-			     rtrack_output_hash(), rt.log_id.dev,
-			     rt.log_id.ino, rt.log_id.uid,
+	uint64_t v[RE_N] = { (uint64_t)pre.pid, self.starttime, pre.root_seccomp,
+			     rtrack_output_hash(), pre.log_id.dev,
+			     pre.log_id.ino, pre.log_id.uid,
 			     (uint64_t)self.err_dev, (uint64_t)self.err_ino };
-	char *p = rt.root_env;
+	char *p = pre.root_env;
 
 	memcpy(p, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
 	p += ROOT_ENV_PREFIX_LEN;
@@ -359,7 +359,7 @@ static void rtrack_root_string(int aside)
 		*p++ = ':';
 	}
 	/* path < CONFIG_PATH_MAX: fits by the array size */
-	strcpy(p, aside ? "-" : rt.path);
+	strcpy(p, aside ? "-" : pre.path);
 }
 
 /* Create the log with its header.  0 or -errno.  Not on the stack: the
@@ -380,22 +380,22 @@ static int rtrack_open_new(void)
 	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
 	rc = rtrack_path(hp);
 	if (rc == -EINVAL) {
-		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
+		rtrack_say("RTRACK_OUTPUT='", pre.cfg.output,
 			   "' cannot be expanded (use %p, %h, %t, %%); tracking disabled");
 		return rc;
 	}
 	if (rc < 0) {
 		/* A relative path in a directory that is gone or too deep. */
-		rtrack_say("RTRACK_OUTPUT='", rt.cfg.output,
+		rtrack_say("RTRACK_OUTPUT='", pre.cfg.output,
 			   "' is relative and the current directory cannot be read (deleted?); tracking disabled");
 		return rc;
 	}
 	logwrite_init(&b, scratch, size / 2);
 	logwrite_preamble(&b);
 	logwrite_header(&b, hp);
-	rc = logfile_create(rt.path, &b, &rt.log_id);
+	rc = logfile_create(pre.path, &b, &pre.log_id);
 	if (rc < 0)
-		rtrack_say("cannot create ", rt.path,
+		rtrack_say("cannot create ", pre.path,
 			   rc == -EEXIST ? ": file exists; tracking disabled" :
 			   rc == -EFBIG ? ": the file size limit (ulimit -f) leaves no room; tracking disabled" :
 			   ": tracking disabled");
@@ -408,9 +408,9 @@ static void rtrack_keep_root_env(void)
 {
 	const char *v = getenv("RTRACK_ROOT");
 
-	if (v && ROOT_ENV_PREFIX_LEN + strlen(v) < sizeof(rt.root_env)) {
-		memcpy(rt.root_env, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
-		strcpy(rt.root_env + ROOT_ENV_PREFIX_LEN, v);
+	if (v && ROOT_ENV_PREFIX_LEN + strlen(v) < sizeof(pre.root_env)) {
+		memcpy(pre.root_env, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
+		strcpy(pre.root_env + ROOT_ENV_PREFIX_LEN, v);
 	}
 }
 
@@ -430,13 +430,13 @@ static void rtrack_descendant(const struct root_env *r)
 
 	rtrack_keep_root_env();
 	if ((c && strcmp(c, "0") == 0) || (d && strcmp(d, "1") == 0) ||
-	    !r->path || strlen(r->path) >= sizeof(rt.path))
+	    !r->path || strlen(r->path) >= sizeof(pre.path))
 		return;
-	strcpy(rt.path, r->path);
-	rt.log_id = rtrack_log_id(r);
-	rt.root_seccomp = r->v[RE_SECCOMP];
-	rt.cfg.children = 1;
-	rt.role = ROLE_DESC;
+	strcpy(pre.path, r->path);
+	pre.log_id = rtrack_log_id(r);
+	pre.root_seccomp = r->v[RE_SECCOMP];
+	pre.cfg.children = 1;
+	pre.role = ROLE_DESC;
 	on_exit(rtrack_on_exit, NULL);
 }
 
@@ -480,7 +480,7 @@ static enum role_found rtrack_role(void)
 	/* Descendants, the common case, decide on the pid alone.  A nested
 	 * run sets an RTRACK_OUTPUT of its own; an environment scrubbed of it
 	 * (env -i, with RTRACK_ROOT handed on) is no nested run. */
-	if (root && root != rt.pid &&
+	if (root && root != pre.pid &&
 	    (!getenv("RTRACK_OUTPUT") ||
 	     r.v[RE_OUTPUT] == rtrack_output_hash())) {
 		rtrack_descendant(&r);
@@ -489,28 +489,28 @@ static enum role_found rtrack_role(void)
 	self.starttime = rtrack_starttime();
 	if (self.starttime == 0)
 		return FOUND_NO_PROC;
-	if (root && root != rt.pid) {
+	if (root && root != pre.pid) {
 		/* A nested run: a log of its own, and its exit record in the
 		 * outer one. */
-		if (r.path && strlen(r.path) < sizeof(rt.parent_path)) {
-			strcpy(rt.parent_path, r.path);
-			rt.parent_log_id = rtrack_log_id(&r);
+		if (r.path && strlen(r.path) < sizeof(pre.parent_path)) {
+			strcpy(pre.parent_path, r.path);
+			pre.parent_log_id = rtrack_log_id(&r);
 		}
-		rt.parent_seccomp = r.v[RE_SECCOMP];
+		pre.parent_seccomp = r.v[RE_SECCOMP];
 		root = 0;
 	}
 	if (!root) {
-		rt.root_seccomp = rtrack_seccomp();
+		pre.root_seccomp = rtrack_seccomp();
 		return FOUND_NEW_LOG;
 	}
 	if (r.v[RE_START] != self.starttime || !r.path ||
-	    strlen(r.path) >= sizeof(rt.path)) {
+	    strlen(r.path) >= sizeof(pre.path)) {
 		rtrack_descendant(&r);
 		return FOUND_NO_LOG;
 	}
-	strcpy(rt.path, r.path);
-	rt.log_id = rtrack_log_id(&r);
-	rt.root_seccomp = r.v[RE_SECCOMP];
+	strcpy(pre.path, r.path);
+	pre.log_id = rtrack_log_id(&r);
+	pre.root_seccomp = r.v[RE_SECCOMP];
 	/* What the first image's stderr was: the end line goes there or
 	 * nowhere, never into a file an exec'd image redirected it to. */
 	self.err_dev = (dev_t)r.v[RE_ERR_DEV];
@@ -524,14 +524,14 @@ static int rtrack_configure(void)
 {
 	char err[160];
 
-	if (config_parse(&rt.cfg, rtrack_getenv, NULL, err, sizeof(err)) < 0) {
+	if (config_parse(&pre.cfg, rtrack_getenv, NULL, err, sizeof(err)) < 0) {
 		const char *q = getenv("RTRACK_QUIET");
 		self.quiet = q && strcmp(q, "1") == 0;
 		rtrack_say(err, "; tracking disabled", NULL);
 		return -1;
 	}
-	self.quiet = rt.cfg.quiet;
-	return rt.cfg.disable ? -2 : 0;
+	self.quiet = pre.cfg.quiet;
+	return pre.cfg.disable ? -2 : 0;
 }
 
 /* The sampler; after an exec, with the record of it (the new cmdline). */
@@ -542,26 +542,26 @@ static int rtrack_start(enum role_found found)
 	if (found == FOUND_NEW_LOG)
 		return sampler_start(NULL);
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	x.pid = (uint32_t)rt.pid;
-	memcpy(x.cmdline, rt.cmdline, sizeof(x.cmdline));
+	x.pid = (uint32_t)pre.pid;
+	memcpy(x.cmdline, pre.cmdline, sizeof(x.cmdline));
 	return sampler_start(&x);
 }
 
 void rtrack_daemon_child(void)
 {
-	rt.pid = getpid();
+	pre.pid = getpid();
 	if (rtrack_filtered()) {
-		rt.role = ROLE_NONE; /* its reads of /proc could be fatal */
+		pre.role = ROLE_NONE; /* its reads of /proc could be fatal */
 		return;
 	}
-	rt.forked = 0;
+	pre.forked = 0;
 	self.starttime = rtrack_starttime();
-	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
+	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	rtrack_root_string(0);
-	putenv(rt.root_env); /* static storage: stays valid */
-	rt.role = ROLE_ROOT;
+	putenv(pre.root_env); /* static storage: stays valid */
+	pre.role = ROLE_ROOT;
 	if (sampler_daemon() < 0)
-		rt.role = ROLE_NONE;
+		pre.role = ROLE_NONE;
 }
 
 /* The copy of the library that the dynamic linker finds first owns the
@@ -589,7 +589,7 @@ static void rtrack_aside(enum role_found found)
 	if (found != FOUND_NEW_LOG && found != FOUND_NO_PROC)
 		return;
 	rtrack_root_string(1);
-	putenv(rt.root_env); /* static storage: stays valid */
+	putenv(pre.root_env); /* static storage: stays valid */
 }
 
 /* Our LD_PRELOAD entry when it is relative (build/librtrack_preload.so,
@@ -644,7 +644,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 
 	self.argc = argc;
 	self.argv = argv;
-	rt.pid = getpid();
+	pre.pid = getpid();
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();
 	/* setuid and the like: never act with privileges. */
@@ -654,8 +654,8 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	found = rtrack_role();
 	if (found == FOUND_NO_LOG) {
 		/* A descendant: the root accounts for it. */
-		if (rt.role == ROLE_DESC)
-			rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
+		if (pre.role == ROLE_DESC)
+			rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 		goto out;
 	}
 	if (found != FOUND_EXEC_LOG)
@@ -676,12 +676,12 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 		goto aside;
 	/* argv for the root's PROC record (the sampler need not read
 	 * /proc/PID/cmdline), an exec record, and its copies' exit records. */
-	rtrack_cmdline(rt.cmdline, sizeof(rt.cmdline));
+	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	rtrack_root_string(0);
 	fdguard_init();
 	/* The role before the thread: it reads it (its closes pass through
 	 * the interposed close). */
-	rt.role = ROLE_ROOT;
+	pre.role = ROLE_ROOT;
 	rc = rtrack_start(found);
 	if (rc < 0) {
 		/* A seccomp filter refusing clone3 (EPERM, ENOSYS): stand aside
@@ -692,14 +692,14 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 				   rc == -ENOMEM ? "out of memory: ulimit -v?" :
 						   "out of threads: ulimit -u?",
 				   "); tracking disabled");
-		rt.role = ROLE_NONE;
+		pre.role = ROLE_NONE;
 		fdguard_reset();
 		if (found == FOUND_NEW_LOG)
-			unlink(rt.path);
+			unlink(pre.path);
 		goto aside;
 	}
 	if (found == FOUND_NEW_LOG)
-		putenv(rt.root_env); /* static storage: stays valid */
+		putenv(pre.root_env); /* static storage: stays valid */
 	on_exit(rtrack_on_exit, NULL);
 	goto out;
 aside:

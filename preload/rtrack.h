@@ -31,14 +31,16 @@ enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
  * end the thread), the exit (last sample, end record; sticky). */
 enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
 
-/* What more than one of the preload's files reads or writes.  What one
+/* pre: the preload's state, so named apart from the log format's rt_*
+ * types (rt_proc, rt_config...), which both sides of the format share.
+ * What more than one of the preload's files reads or writes.  What one
  * file alone touches is private to it: the sampler thread's and its
  * requests' state in sampler.c, the start's (argv, stderr, starttime,
  * quiet) in rtrack.c.  Small fields before big ones: a descendant touches
  * the small ones, cmdline, path, root_env and cfg.children, and each page
  * of this struct it touches is a page fault at every process's start
  * (README has the cost). */
-struct rtrack_state {
+struct preload_state {
 	/* Read by the sampler's interposed closes while a host thread may
 	 * change it (exit, fork): atomic. */
 	_Atomic enum rtrack_role role;
@@ -74,18 +76,9 @@ struct rtrack_state {
 	 * goes there too. */
 	char parent_path[CONFIG_PATH_MAX];
 	struct logfile_id parent_log_id;
-	/* The sampler's log buffer and file lock, here only until the lines
-	 * that write records move with them (sampler.c): the log file's
-	 * flushes and a host thread's takeover (sampler stuck, END written by
-	 * the host) exclude each other. */
-	pthread_mutex_t file_mu;
-	int abandoned;             /* the host wrote END: the sampler stops */
-	uint64_t samples;
-	uint64_t last_flush_ns;
-	struct logbuf batch;
 };
 
-extern struct rtrack_state rt;
+extern struct preload_state pre;
 
 uint64_t rtrack_clock_ns(clockid_t id);
 

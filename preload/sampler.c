@@ -63,7 +63,16 @@ static struct {
 	int finish_abort;          /* the finisher leaves without exit(0) */
 	sem_t finish_sem;
 	sigset_t host_mask;        /* the signal mask the host started with */
-} sam = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	/* The log file: the sampler's flushes and a host thread's takeover
+	 * (sampler stuck, END written by the host) exclude each other. */
+	pthread_mutex_t file_mu;
+	int abandoned;             /* the host wrote END: the sampler stops */
+	/* Owned by the sampler thread alone. */
+	uint64_t samples;
+	uint64_t last_flush_ns;
+	struct logbuf batch;
+} sam = { .mu = PTHREAD_MUTEX_INITIALIZER,
+	  .file_mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* The sampler's memory (the process table is 3 MiB), mapped by the root
  * when the sampler starts, never in processes that do not sample: in .bss
@@ -81,25 +90,25 @@ static int log_fd = -1;
 
 static int sampler_write(void)
 {
-	if (!rt.private_fds)
-		return logfile_append(rt.path, &rt.log_id, &rt.batch);
+	if (!pre.private_fds)
+		return logfile_append(pre.path, &pre.log_id, &sam.batch);
 	if (log_fd < 0)
-		log_fd = logfile_open(rt.path, &rt.log_id);
-	return log_fd < 0 ? log_fd : logfile_append_fd(log_fd, &rt.batch);
+		log_fd = logfile_open(pre.path, &pre.log_id);
+	return log_fd < 0 ? log_fd : logfile_append_fd(log_fd, &sam.batch);
 }
 
 static void sampler_flush(void)
 {
 	int rc = 0;
 
-	pthread_mutex_lock(&rt.file_mu);
-	if (!rt.write_failed && !rt.abandoned)
+	pthread_mutex_lock(&sam.file_mu);
+	if (!pre.write_failed && !sam.abandoned)
 		rc = sampler_write();
-	pthread_mutex_unlock(&rt.file_mu);
-	logwrite_clear(&rt.batch);
-	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	pthread_mutex_unlock(&sam.file_mu);
+	logwrite_clear(&sam.batch);
+	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	if (rc < 0)
-		rt.write_failed = 1; /* stop writing; said at exit (rtrack.c) */
+		pre.write_failed = 1; /* stop writing; said at exit (rtrack.c) */
 }
 
 /* The batch's "flush when full" (logwrite_on_full): every record the
@@ -113,7 +122,7 @@ static void sampler_batch_full(void *ctx)
 static void sampler_gone(const struct rt_proc *p, void *ctx)
 {
 	(void)ctx;
-	(void)logwrite_proc(&rt.batch, p);
+	(void)logwrite_proc(&sam.batch, p);
 }
 
 /* Everything sampled since the last exec sweep is on disk: another exec
@@ -129,13 +138,13 @@ static void sampler_take(void)
 	swept = 0;
 	tracker_sample(&mem->tree, now, &s, sampler_gone, NULL);
 	if ((g = tracker_gpus(&mem->tree)))
-		(void)logwrite_gpu(&rt.batch, &mem->gpu_chain, g->dev, g->val,
+		(void)logwrite_gpu(&sam.batch, &mem->gpu_chain, g->dev, g->val,
 				   g->ndev);
 	s.tracker_cpu_ns = rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
-	(void)logwrite_sample(&rt.batch, &s);
-	rt.samples++;
-	if (now - rt.last_flush_ns >= FLUSH_PERIOD_NS)
+	(void)logwrite_sample(&sam.batch, &s);
+	sam.samples++;
+	if (now - sam.last_flush_ns >= FLUSH_PERIOD_NS)
 		sampler_flush();
 }
 
@@ -161,7 +170,7 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 	e.self_maxrss_kib = (uint64_t)self.ru_maxrss;
 	e.children_maxrss_kib = (uint64_t)kids.ru_maxrss;
 	e.tracker_cpu_ns = tracker_cpu_ns;
-	e.samples = rt.samples;
+	e.samples = sam.samples;
 	(void)logwrite_end(b, &e);
 }
 
@@ -173,7 +182,7 @@ static void sampler_finish(uint32_t kind, int value)
 	tracker_status_all(&mem->tree); /* the last look: exact peaks */
 	sampler_take();
 	tracker_finish(&mem->tree, sampler_gone, NULL);
-	sampler_end_record(&rt.batch, kind, value,
+	sampler_end_record(&sam.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
 	sampler_flush();
 }
@@ -269,19 +278,19 @@ static void sampler_private_fds(void)
 	tracker_keep_fds(&mem->tree, 0);
 	mem->tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
-		rt.private_fds = 0;
+		pre.private_fds = 0;
 		return;
 	}
 	/* Copies of the host's descriptors would keep its pipes open. */
 	if (syscall(SYS_close_range, 0, ~0u, 0) != 0)
 		for (fd = 0; fd < 65536; fd++)
 			syscall(SYS_close, fd);
-	rt.private_fds = 1;
+	pre.private_fds = 1;
 	/* Held from the start, not from the first flush: the log's inode
 	 * then stays the log's while the job runs, even where another file
 	 * takes its name (logwrite.h L1). */
 	if (!rtrack_filtered())
-		log_fd = logfile_open(rt.path, &rt.log_id);
+		log_fd = logfile_open(pre.path, &pre.log_id);
 	tracker_keep_fds(&mem->tree, sampler_fd_budget());
 }
 
@@ -344,7 +353,7 @@ static void sampler_do_exec(void)
 			sampler_take();
 		}
 		exec_written.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
-		(void)logwrite_exec(&rt.batch, &exec_written);
+		(void)logwrite_exec(&sam.batch, &exec_written);
 		sampler_flush();
 		swept = 1;
 		pthread_mutex_lock(&sam.mu);
@@ -378,9 +387,9 @@ static void sampler_tick(uint64_t *next_ns)
 		if (mem->tree.root_seen && mem->tree.root_stat.state == 'Z')
 			gone = 1;
 		/* Absolute cadence; ticks missed while busy are skipped. */
-		*next_ns += rt.cfg.interval_ns;
+		*next_ns += pre.cfg.interval_ns;
 		if (*next_ns < now)
-			*next_ns = now + rt.cfg.interval_ns;
+			*next_ns = now + pre.cfg.interval_ns;
 		/* Never more than a fifth of a core, whatever the tree and
 		 * the interval asked (1000 processes at 100 Hz would take a
 		 * whole one from the job): a long sample pushes the next
@@ -433,11 +442,11 @@ static void *sampler_main(void *arg)
 	 * The first sample waits a moment: a host that is done within it (a
 	 * /bin/true in a loop of a shell script) would otherwise wait at its
 	 * exit for a whole system sample taken for nothing. */
-	if (rt.samples > 0)
-		next_ns += rt.cfg.interval_ns;
+	if (sam.samples > 0)
+		next_ns += pre.cfg.interval_ns;
 	else
-		next_ns += rt.cfg.interval_ns < FIRST_SAMPLE_NS ?
-				   rt.cfg.interval_ns : FIRST_SAMPLE_NS;
+		next_ns += pre.cfg.interval_ns < FIRST_SAMPLE_NS ?
+				   pre.cfg.interval_ns : FIRST_SAMPLE_NS;
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&sam.mu);
 	while (!sampler_pending(REQ_EXIT)) {
@@ -471,7 +480,7 @@ static void *sampler_main(void *arg)
 	 * two): its one sample is of the tree alone.  System counters read
 	 * once give no interval, and reading them would be most of the time
 	 * the job's exit waits for. */
-	if (rt.samples == 0)
+	if (sam.samples == 0)
 		mem->tree.cfg.system = 0;
 	sampler_finish(sam.exit_kind, sam.exit_value);
 	pthread_mutex_lock(&sam.mu);
@@ -570,20 +579,20 @@ static uint64_t request_deadline(void)
 static void sampler_takeover(uint32_t kind, int value)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS / 10;
-	int locked = lock_until(&rt.file_mu, deadline);
+	int locked = lock_until(&sam.file_mu, deadline);
 	/* Static: the exit may run on a host's small signal stack, and the
 	 * encoder's state is 2 KiB.  One caller: the exit path that claimed
 	 * the end. */
 	static uint8_t end_mem[256];
 	static struct logbuf b;
 
-	rt.abandoned = 1;
+	sam.abandoned = 1;
 	logwrite_init(&b, end_mem, sizeof(end_mem));
 	sampler_end_record(&b, kind, value, 0);
-	if (!rt.write_failed)
-		logfile_append(rt.path, &rt.log_id, &b);
+	if (!pre.write_failed)
+		logfile_append(pre.path, &pre.log_id, &b);
 	if (locked)
-		pthread_mutex_unlock(&rt.file_mu);
+		pthread_mutex_unlock(&sam.file_mu);
 }
 
 void sampler_exit(uint32_t kind, int value)
@@ -594,7 +603,7 @@ void sampler_exit(uint32_t kind, int value)
 	sam.exit_kind = kind;
 	sam.exit_value = value;
 	/* Paused and never restarted: the end record alone, as below. */
-	if (rt.running && sampler_request(REQ_EXIT, NULL, request_deadline())) {
+	if (pre.running && sampler_request(REQ_EXIT, NULL, request_deadline())) {
 		pthread_detach(sam.thread); /* it has finished: nothing to join */
 		return;
 	}
@@ -647,7 +656,7 @@ static int sampler_pause_once(void)
 	uint64_t threads = 0;
 	int cancel;
 
-	if (!rt.running)
+	if (!pre.running)
 		return 0;
 	if (!rtrack_filtered() && rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
@@ -657,7 +666,7 @@ static int sampler_pause_once(void)
 	/* It has left its loop: the join waits for its last steps. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_join(sam.thread, NULL);
-	rt.running = 0;
+	pre.running = 0;
 	paused = 1;
 	if (threads)
 		sampler_wait_gone(threads);
@@ -681,7 +690,7 @@ static void sampler_exec_argv(char *const argv[])
 		n += l;
 	}
 	dst[n] = '\0';
-	exec_next.pid = (uint32_t)rt.pid;
+	exec_next.pid = (uint32_t)pre.pid;
 	exec_next.flags = RT_EXEC_F_LEAVING;
 }
 
@@ -690,7 +699,7 @@ int sampler_exec_begin(char *const argv[])
 	uint64_t deadline = request_deadline();
 	int held = 0;
 
-	if (!rt.running)
+	if (!pre.running)
 		return 0; /* paused: everything was flushed then */
 	if (sampler_lock(deadline)) {
 		sampler_exec_argv(argv);
@@ -713,7 +722,7 @@ void sampler_main_gone(void)
 
 	/* Without a sampler (stopped for good) glibc ends the process with
 	 * its last thread, as without rtrack. */
-	if (!rt.running || rt.sandboxed)
+	if (!pre.running || pre.sandboxed)
 		return;
 	if (!sam.finisher_ready &&
 	    pthread_create(&t, NULL, sampler_finisher, NULL) == 0)
@@ -742,23 +751,23 @@ static void sampler_init_tracker(void)
 	struct tracker_cfg tc = {
 		.procroot = "/proc",
 		.sysroot = "/sys",
-		.root_pid = rt.pid,
-		.children = rt.cfg.children,
-		.system = rt.cfg.system,
-		.mem_mode = rt.cfg.mem_mode,
+		.root_pid = pre.pid,
+		.children = pre.cfg.children,
+		.system = pre.cfg.system,
+		.mem_mode = pre.cfg.mem_mode,
 		.boot_time_ns = rtrack_clock_ns(CLOCK_REALTIME) -
 				rtrack_clock_ns(CLOCK_BOOTTIME),
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
 		.cost_share = SAMPLER_COST_SHARE,
-		.root_cmdline = rt.cmdline,
+		.root_cmdline = pre.cmdline,
 	};
 	struct tracker_gpu_cfg gc = {
-		.nvml_path = rt.cfg.nvml_path[0] ? rt.cfg.nvml_path : NULL,
+		.nvml_path = pre.cfg.nvml_path[0] ? pre.cfg.nvml_path : NULL,
 	};
 
 	tracker_init(&mem->tree, &tc);
 	memset(&mem->gpu_chain, 0, sizeof(mem->gpu_chain));
-	if (rt.cfg.gpu && rt.gpu_probed != GPU_NONE)
+	if (pre.cfg.gpu && pre.gpu_probed != GPU_NONE)
 		tracker_gpu_init(&mem->tree, &gc);
 }
 
@@ -775,7 +784,7 @@ static int sampler_spawn(void)
 	sam.host_mask = old;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, SAMPLER_STACK);
-	rt.running = 1; /* before the thread: it may look at once */
+	pre.running = 1; /* before the thread: it may look at once */
 	pthread_mutex_lock(&sam.mu);
 	sam.stopped = 0;
 	pthread_mutex_unlock(&sam.mu);
@@ -790,7 +799,7 @@ static int sampler_spawn(void)
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
-		rt.running = 0;
+		pre.running = 0;
 	return -rc;
 }
 
@@ -798,8 +807,8 @@ void sampler_resume(void)
 {
 	int saved = errno;
 
-	if (--pause_depth == 0 && paused && !rt.sandboxed &&
-	    !rtrack_filtered() && rt.role == ROLE_ROOT) {
+	if (--pause_depth == 0 && paused && !pre.sandboxed &&
+	    !rtrack_filtered() && pre.role == ROLE_ROOT) {
 		paused = 0;
 		/* A thread that cannot start again (out of resources): the
 		 * samples so far stay; the end record is written at exit from
@@ -830,17 +839,17 @@ int sampler_daemon(void)
 	pause_depth = 0;
 	paused = 0;
 	sam.mu = plain;
-	rt.file_mu = plain;
+	sam.file_mu = plain;
 	memset(sam.asked, 0, sizeof(sam.asked));
 	memset(sam.served, 0, sizeof(sam.served));
 	sam.exec_holders = 0;
 	/* The old thread's private descriptor table went with it. */
 	log_fd = -1;
-	rt.private_fds = 0;
+	pre.private_fds = 0;
 	swept = 0;
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	x.pid = (uint32_t)rt.pid;
-	memcpy(x.cmdline, rt.cmdline, sizeof(x.cmdline));
+	x.pid = (uint32_t)pre.pid;
+	memcpy(x.cmdline, pre.cmdline, sizeof(x.cmdline));
 	x.flags = RT_EXEC_F_DAEMON;
 	return sampler_start(&x);
 }
@@ -864,12 +873,12 @@ int sampler_start(const struct rt_exec *exec)
 
 	if (!sampler_scratch(&size))
 		return -ENOMEM;
-	logwrite_init(&rt.batch, mem->batch, sizeof(mem->batch));
-	logwrite_on_full(&rt.batch, sampler_batch_full, NULL);
+	logwrite_init(&sam.batch, mem->batch, sizeof(mem->batch));
+	logwrite_on_full(&sam.batch, sampler_batch_full, NULL);
 	sampler_init_sync();
 	sampler_init_tracker();
-	rt.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	if (exec)
-		logwrite_exec(&rt.batch, exec);
+		logwrite_exec(&sam.batch, exec);
 	return sampler_spawn();
 }
