@@ -178,27 +178,28 @@ enum format { F_CSV, F_JSON, F_SUMMARY, F_PROCESSES };
 /* Output of one format for log, NUL-terminated (owned by teardown). */
 static const char *capture(enum format f, const struct rt_log *fixture)
 {
-	struct rt_log copy = *fixture, *log = &copy;
+	struct run run = { .log = *fixture };
 	size_t len = 0;
 	FILE *out;
 	int rc;
 
-	/* The decoder builds the process table; the fixture is made by hand. */
-	assert_int_equal(job_build(log, &log->job), 0);
+	/* The reader builds the process table (run.c); the fixture is made
+	 * by hand. */
+	assert_int_equal(job_build(&run.log, &run.job), 0);
 
 	free(out_buf);
 	out_buf = NULL;
 	out = open_memstream(&out_buf, &len);
 	assert_non_null(out);
 	if (f == F_CSV)
-		rc = dump_csv(out, log);
+		rc = dump_csv(out, &run);
 	else if (f == F_JSON)
-		rc = dump_json(out, log);
+		rc = dump_json(out, &run);
 	else if (f == F_PROCESSES)
-		rc = dump_processes(out, log);
+		rc = dump_processes(out, &run);
 	else
-		rc = dump_summary(out, log, "run.bin");
-	job_free(&log->job);
+		rc = dump_summary(out, &run, "run.bin");
+	job_free(&run.job);
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(rc, 0);
 	assert_int_equal(strlen(out_buf), len); /* no NUL byte inside */
@@ -752,12 +753,13 @@ static void test_summary_no_end_damaged_rss(void **state)
 	assert_non_null(strstr(text, "\n  damage     log not read past offset "
 				     "4321: decoding the rest"));
 	{
+		struct run run = { .log = fx };
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *out = open_memstream(&buf, &len);
 
 		assert_non_null(out);
-		assert_int_equal(dump_check(out, &fx, "run.bin"), 1);
+		assert_int_equal(dump_check(out, &run, "run.bin"), 1);
 		assert_int_equal(fclose(out), 0);
 		assert_non_null(strstr(buf, "run.bin: INCOMPLETE: "));
 		assert_non_null(strstr(buf, "; not read past offset 4321: "));
@@ -809,21 +811,22 @@ static void test_summary_hostile_and_long(void **state)
 
 static void test_write_error(void **state)
 {
+	struct run run = { .log = fx };
 	FILE *full = fopen("/dev/full", "w");
 
 	(void)state;
 	if (!full)
 		skip();
 	errno = 0;
-	assert_int_equal(dump_csv(full, &fx), -1);
+	assert_int_equal(dump_csv(full, &run), -1);
 	assert_int_equal(errno, ENOSPC);
 	clearerr(full);
 	errno = 0;
-	assert_int_equal(dump_json(full, &fx), -1);
+	assert_int_equal(dump_json(full, &run), -1);
 	assert_int_equal(errno, ENOSPC);
 	clearerr(full);
 	errno = 0;
-	assert_int_equal(dump_summary(full, &fx, "x"), -1);
+	assert_int_equal(dump_summary(full, &run, "x"), -1);
 	assert_int_equal(errno, ENOSPC);
 	fclose(full);
 }

@@ -18,7 +18,7 @@
 #include <strings.h>
 
 #include "dump.h"
-#include "logread.h"
+#include "run.h"
 #include "logwrite.h"
 #include "stats.h"
 
@@ -125,18 +125,18 @@ static void typical_job(void)
 }
 
 /* Decode what was written and render it; the page is NUL-terminated. */
-static const char *render(struct rt_log *log)
+static const char *render(struct run *run)
 {
 	char err[160];
 	size_t len = 0;
 	FILE *out;
 
-	assert_int_equal(logread_buf(mem, b.len, log, err, sizeof err), 0);
+	assert_int_equal(run_read_buf(mem, b.len, run, err, sizeof err), 0);
 	free(page);
 	page = NULL;
 	out = open_memstream(&page, &len);
 	assert_non_null(out);
-	assert_int_equal(dump_html(out, log, "run<1>.bin"), 0);
+	assert_int_equal(dump_html(out, run, "run<1>.bin"), 0);
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(strlen(page), len); /* no NUL inside */
 	return page;
@@ -233,13 +233,13 @@ static void check_lengths(const char *data, size_t nrows)
 
 static void test_structure(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	const char *html;
 	char *data;
 
 	(void)state;
 	typical_job();
-	html = render(&log);
+	html = render(&run);
 	assert_int_equal(strncmp(html, "<!DOCTYPE html>\n", 16), 0);
 	assert_non_null(strstr(html, "<meta charset=\"utf-8\">"));
 	assert_string_equal(html + strlen(html) - 8, "</html>\n");
@@ -251,18 +251,18 @@ static void test_structure(void **state)
 	check_lengths(data, 3);
 	assert_non_null(strstr(data, "\"x\":[1.000,2.000,4.000]"));
 	free(data);
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* Unmeasured values are null, never 0; rates are per second. */
 static void test_gaps_and_rates(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	char *data, got[256];
 
 	(void)state;
 	typical_job();
-	data = data_of(render(&log));
+	data = data_of(render(&run));
 	series_of(data, "memory", 0, got, sizeof got);
 	assert_string_equal(got, "[20.000,null,40.000]");
 	series_of(data, "disk", 0, got, sizeof got);
@@ -274,18 +274,18 @@ static void test_gaps_and_rates(void **state)
 	series_of(data, "gpu", 1, got, sizeof got);
 	assert_string_equal(got, "[0.0000,0.0000,0.0000]");
 	free(data);
-	logread_free(&log);
+	run_free(&run);
 }
 
 static void test_hostile_text(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	const char *html;
 	char *data;
 
 	(void)state;
 	typical_job();
-	html = render(&log);
+	html = render(&run);
 	/* Title, header, and the process rows of the root and of 101. */
 	assert_int_equal(count(html, HOSTILE_HTML), 4);
 	assert_non_null(strstr(html, "<td class=\"cmd\">" HOSTILE_HTML "</td>"));
@@ -300,7 +300,7 @@ static void test_hostile_text(void **state)
 	assert_null(strchr(data, '<'));
 	assert_non_null(strstr(data, "\"cmdline\":" HOSTILE_JSON));
 	free(data);
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* 1 when offset i of s lies inside a comment that opened before it. */
@@ -322,12 +322,12 @@ static int in_comment(const char *s, size_t i)
 static void test_self_contained(void **state)
 {
 	static const char *const schemes[] = { "http://", "https://" };
-	struct rt_log log;
+	struct run run;
 	const char *html;
 
 	(void)state;
 	typical_job();
-	html = render(&log);
+	html = render(&run);
 	for (size_t k = 0; k < 2; k++)
 		for (const char *p = html; (p = strstr(p, schemes[k])); p++)
 			assert_true(in_comment(html, (size_t)(p - html)));
@@ -337,17 +337,17 @@ static void test_self_contained(void **state)
 	assert_non_null(strstr(html, "default-src 'none'"));
 	assert_non_null(strstr(html, "The MIT License")); /* uPlot's notice */
 	assert_non_null(strstr(html, "var uPlot="));
-	logread_free(&log);
+	run_free(&run);
 }
 
 static void test_tables(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	const char *html;
 
 	(void)state;
 	typical_job();
-	html = render(&log);
+	html = render(&run);
 	for (unsigned i = 0; i < STATS_SUMMARY_NFIELDS; i++) {
 		char cell[96];
 
@@ -357,45 +357,45 @@ static void test_tables(void **state)
 	}
 	assert_non_null(strstr(html, "<h2>Recommendation</h2>"));
 	assert_non_null(strstr(html, "<b>1</b> core, <b>128 MiB</b> memory"));
-	assert_int_equal(count(html, "<td class=\"cmd\">"), log.job.nprocs);
+	assert_int_equal(count(html, "<td class=\"cmd\">"), run.job.nprocs);
 	assert_non_null(strstr(html, "<h2>Processes (2)</h2>"));
 	assert_non_null(strstr(html, "exit code 0"));
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* A run too short for an interval: no rows, empty arrays, same page. */
 static void test_no_rows(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	char *data;
 
 	(void)state;
 	put_header("true");
 	put_sample(0, 0, 1024, 0, 0, 0);
-	data = data_of(render(&log));
+	data = data_of(render(&run));
 	assert_int_equal(count(page, "<div class=\"chart\""), NCHARTS);
 	check_lengths(data, 0);
 	assert_non_null(strstr(page, "no end record"));
 	free(data);
-	logread_free(&log);
+	run_free(&run);
 }
 
 static void test_write_error(void **state)
 {
 	FILE *full = fopen("/dev/full", "w");
-	struct rt_log log;
+	struct run run;
 	char err[160];
 
 	(void)state;
 	if (!full)
 		skip();
 	typical_job();
-	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof err), 0);
+	assert_int_equal(run_read_buf(mem, b.len, &run, err, sizeof err), 0);
 	errno = 0;
-	assert_int_equal(dump_html(full, &log, NULL), -1);
+	assert_int_equal(dump_html(full, &run, NULL), -1);
 	assert_int_not_equal(errno, 0);
 	fclose(full);
-	logread_free(&log);
+	run_free(&run);
 }
 
 int main(void)

@@ -13,7 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "logread.h"
+#include "run.h"
 #include "logwrite.h"
 #include "stats.h"
 
@@ -136,19 +136,19 @@ static void put_end(void)
 	assert_int_equal(logwrite_end(&b, &e), 0);
 }
 
-static void decode(struct rt_log *log)
+static void decode(struct run *run)
 {
 	char err[160];
 
-	assert_int_equal(logread_buf(mem, b.len, log, err, sizeof(err)), 0);
-	assert_false(log->damaged);
+	assert_int_equal(run_read_buf(mem, b.len, run, err, sizeof(err)), 0);
+	assert_false(run->log.damaged);
 }
 
-static const struct job_proc *find(const struct rt_log *log, uint32_t pid)
+static const struct job_proc *find(const struct job *j, uint32_t pid)
 {
-	for (size_t i = 0; i < log->job.nprocs; i++)
-		if (log->job.procs[i].pid == pid)
-			return &log->job.procs[i];
+	for (size_t i = 0; i < j->nprocs; i++)
+		if (j->procs[i].pid == pid)
+			return &j->procs[i];
 	return NULL;
 }
 
@@ -174,19 +174,19 @@ static void full_job(uint32_t flags, int with_end)
 static void test_merge(void **state)
 {
 	const struct job_proc *root, *a, *c;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	full_job(RT_CFG_CHILDREN, 1);
-	decode(&log);
-	assert_int_equal(log.nexits, 2);
-	assert_int_equal(log.job.nprocs, 3);
-	assert_int_equal(log.job.nexact, 3);
+	decode(&run);
+	assert_int_equal(run.log.nexits, 2);
+	assert_int_equal(run.job.nprocs, 3);
+	assert_int_equal(run.job.nexact, 3);
 	/* Ordered by start: the root, then 102 (T0+0.1), then 101. */
-	assert_int_equal(log.job.procs[0].pid, 100);
-	assert_int_equal(log.job.procs[1].pid, 102);
-	assert_int_equal(log.job.procs[2].pid, 101);
-	root = find(&log, 100);
+	assert_int_equal(run.job.procs[0].pid, 100);
+	assert_int_equal(run.job.procs[1].pid, 102);
+	assert_int_equal(run.job.procs[2].pid, 101);
+	root = find(&run.job, 100);
 	assert_true(root->flags & JOB_ROOT);
 	assert_true(root->flags & JOB_EXACT);
 	assert_false(root->flags & JOB_ALIVE_AT_END);
@@ -195,7 +195,7 @@ static void test_merge(void **state)
 	assert_int_equal(root->stime_us, 490000);
 	assert_int_equal(root->exit_value, 2);
 	assert_int_equal(root->hwm_kib, 9000); /* sampled VmHWM > maxrss */
-	a = find(&log, 101);
+	a = find(&run.job, 101);
 	assert_true((a->flags & (JOB_SAMPLED | JOB_EXACT)) ==
 		    (JOB_SAMPLED | JOB_EXACT));
 	assert_int_equal(a->utime_us, 700000);
@@ -206,58 +206,58 @@ static void test_merge(void **state)
 	assert_int_equal(a->hwm_kib, 9000); /* the earlier image's peak */
 	assert_int_equal(a->read_bytes, 11);
 	assert_string_equal(a->cmdline, "cc -c a.c"); /* the image that ended */
-	c = find(&log, 102);
+	c = find(&run.job, 102);
 	assert_false(c->flags & JOB_SAMPLED);
 	assert_int_equal(c->start_ns, S(T0 + 0.1));
 	assert_int_equal(c->hwm_kib, 4000);
-	assert_near(log.job.cpu_s, 2.49 + 0.85 + 0.3);
-	logread_free(&log);
+	assert_near(run.job.cpu_s, 2.49 + 0.85 + 0.3);
+	run_free(&run);
 }
 
 static void test_tails_in_rows(void **state)
 {
 	struct stats_summary s;
 	struct stats_row r;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	full_job(RT_CFG_CHILDREN, 1);
-	decode(&log);
-	assert_int_equal(log.job.nrows, 2);
-	assert_near(log.job.tail_utime_s[0], 0.3);
-	assert_near(log.job.tail_stime_s[0], 0.0);
-	assert_near(log.job.tail_utime_s[1], 0.2);
-	assert_near(log.job.tail_stime_s[1], 0.05);
+	decode(&run);
+	assert_int_equal(run.job.nrows, 2);
+	assert_near(run.job.tail_utime_s[0], 0.3);
+	assert_near(run.job.tail_stime_s[0], 0.0);
+	assert_near(run.job.tail_utime_s[1], 0.2);
+	assert_near(run.job.tail_stime_s[1], 0.05);
 	/* Row 0: 1.5 s of seen user ticks + 0.3 s of 102. */
-	stats_row(&log, 0, &r);
+	stats_row(&run, 0, &r);
 	assert_near(r.process_utime, 1.8);
 	assert_near(r.process_stime, 0.2);
 	assert_near(r.process_cpu_usage, 2.0);
-	stats_row(&log, 1, &r);
+	stats_row(&run, 1, &r);
 	assert_near(r.process_utime, 1.2);
 	assert_near(r.process_stime, 0.25);
-	stats_summarize(&log, &s);
+	stats_summarize(&run, &s);
 	assert_near(s.cpu_seconds, 2.49 + 0.85 + 0.3);
 	assert_int_equal(s.processes_seen, 3);
 	assert_int_equal(s.processes_exact, 3);
 	assert_int_equal(s.processes_sampled_only, 0);
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* RTRACK_CHILDREN=0: exit records (of a descendant that did not know)
  * are not the job's. */
 static void test_children_off(void **state)
 {
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	full_job(0, 1);
-	decode(&log);
-	assert_int_equal(log.job.dup_exits, 0);
-	assert_null(find(&log, 102));
-	assert_false(find(&log, 101)->flags & JOB_EXACT);
-	assert_near(log.job.tail_utime_s[0], 0.0);
-	logread_free(&log);
+	decode(&run);
+	assert_int_equal(run.job.dup_exits, 0);
+	assert_null(find(&run.job, 102));
+	assert_false(find(&run.job, 101)->flags & JOB_EXACT);
+	assert_near(run.job.tail_utime_s[0], 0.0);
+	run_free(&run);
 }
 
 /* A killed root: no END, no PROC for processes alive at the kill.  An
@@ -267,7 +267,7 @@ static void test_killed_root(void **state)
 {
 	const struct job_proc *root;
 	struct stats_summary s;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -276,19 +276,19 @@ static void test_killed_root(void **state)
 	put_exit(103, 0.5, 1.5, 400000, 0, 0, "sleep");
 	put_exit(104, 1.2, 1.8, 100000, 0, 0, "true");
 	put_sample(2, 200, 0);
-	decode(&log);
-	root = find(&log, 100);
+	decode(&run);
+	root = find(&run.job, 100);
 	assert_non_null(root);
 	assert_true(root->flags & JOB_ROOT);
 	assert_false(root->flags & JOB_EXACT);
 	assert_string_equal(root->cmdline, "make -j2");
-	assert_near(log.job.tail_utime_s[1], 0.0);
+	assert_near(run.job.tail_utime_s[1], 0.0);
 	/* Both records are in the table all the same. */
-	assert_true(find(&log, 103)->flags & JOB_EXACT);
-	stats_summarize(&log, &s);
+	assert_true(find(&run.job, 103)->flags & JOB_EXACT);
+	stats_summarize(&run, &s);
 	/* The larger of the table (0.5 s) and seen + tails (2.0 s). */
 	assert_near(s.cpu_seconds, 2.0);
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* A REAPED record of pid at T0 + t: the wrapper's of the root (ppid 0),
@@ -328,7 +328,7 @@ static void test_reaped_root(void **state)
 	const struct job_proc *root;
 	struct stats_summary s;
 	struct job_end e;
-	struct rt_log log;
+	struct run run;
 	uint64_t end;
 
 	(void)state;
@@ -337,29 +337,29 @@ static void test_reaped_root(void **state)
 	put_exit(102, 0.1, 0.5, 300000, 0, 0, "cc -c b.c");
 	put_sample(1, 50, 0);
 	put_reaped(5, RT_EXIT_CODE, 0, 3800000, 100000, "busybox");
-	decode(&log);
-	job_end_get(&log, &e);
+	decode(&run);
+	job_end_get(&run.log, &e);
 	assert_int_equal(e.by, JOB_END_REAPED);
 	assert_int_equal(e.exit_kind, RT_EXIT_CODE);
 	assert_int_equal(e.exit_value, 0);
 	assert_int_equal(e.time_ns, S(T0 + 5));
 	assert_string_equal(e.unseen_image, "busybox"); /* not "make" */
-	root = find(&log, 100);
+	root = find(&run.job, 100);
 	assert_true(root->flags & JOB_REAPED);
 	assert_false(root->flags & JOB_EXACT);
 	assert_int_equal(root->exit_kind, RT_EXIT_CODE);
 	assert_int_equal(root->utime_us, 3500000); /* 3.8 s less 102's */
 	assert_int_equal(root->stime_us, 100000);
 	assert_int_equal(root->end_ns, S(T0 + 5));
-	assert_near(log.job.cpu_s, 3.9);
-	assert_near(job_reaped_cpu_s(&log), 3.9);
-	stats_summarize(&log, &s);
+	assert_near(run.job.cpu_s, 3.9);
+	assert_near(job_reaped_cpu_s(&run.log), 3.9);
+	stats_summarize(&run, &s);
 	assert_near(s.cpu_seconds, 3.9);
 	assert_near(s.duration_s, 5.0);
 	assert_near(s.peak_rss_mib, 123456 / 1024.0);
-	assert_int_equal(stats_end_ns(&log, &end), 0);
+	assert_int_equal(stats_end_ns(&run.log, &end), 0);
 	assert_int_equal(end, S(T0 + 5));
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* A root killed by SIGKILL: no END; the wrapper saw signal 9.  The same
@@ -367,22 +367,22 @@ static void test_reaped_root(void **state)
 static void test_reaped_sigkill(void **state)
 {
 	struct job_end e;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
 	put_sample(0, 0, 0);
 	put_sample(1, 90, 10);
 	put_reaped(1.5, RT_EXIT_SIGNAL, 9, 950000, 110000, "make");
-	decode(&log);
-	job_end_get(&log, &e);
+	decode(&run);
+	job_end_get(&run.log, &e);
 	assert_int_equal(e.by, JOB_END_REAPED);
 	assert_int_equal(e.exit_kind, RT_EXIT_SIGNAL);
 	assert_int_equal(e.exit_value, 9);
 	assert_string_equal(e.unseen_image, "");
-	assert_int_equal(find(&log, 100)->exit_kind, RT_EXIT_SIGNAL);
-	assert_int_equal(find(&log, 100)->exit_value, 9);
-	logread_free(&log);
+	assert_int_equal(find(&run.job, 100)->exit_kind, RT_EXIT_SIGNAL);
+	assert_int_equal(find(&run.job, 100)->exit_value, 9);
+	run_free(&run);
 }
 
 /* A leaving EXEC record (J4, J5) that no sample followed names the image
@@ -391,7 +391,7 @@ static void test_reaped_leaving(void **state)
 {
 	struct rt_exec x;
 	struct job_end e;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	memset(&x, 0, sizeof(x));
@@ -403,20 +403,20 @@ static void test_reaped_leaving(void **state)
 	x.time_ns = S(T0 + 0.5);
 	assert_int_equal(logwrite_exec(&b, &x), 0);
 	put_reaped(3, RT_EXIT_CODE, 0, 2000000, 0, "make");
-	decode(&log);
-	job_end_get(&log, &e);
+	decode(&run);
+	job_end_get(&run.log, &e);
 	assert_string_equal(e.unseen_image, "static-tool");
-	logread_free(&log);
+	run_free(&run);
 
 	put_header(RT_CFG_CHILDREN);
 	put_sample(0, 0, 0);
 	assert_int_equal(logwrite_exec(&b, &x), 0);
 	put_sample(1, 10, 0); /* the exec failed: the image went on */
 	put_reaped(3, RT_EXIT_SIGNAL, 9, 2000000, 0, "make");
-	decode(&log);
-	job_end_get(&log, &e);
+	decode(&run);
+	job_end_get(&run.log, &e);
 	assert_string_equal(e.unseen_image, "");
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* END and REAPED: END's status and rows stand; the larger CPU total
@@ -425,22 +425,22 @@ static void test_reaped_with_end(void **state)
 {
 	struct stats_summary s;
 	struct job_end e;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	full_job(RT_CFG_CHILDREN, 1);
 	put_reaped(2.1, RT_EXIT_CODE, 2, 5000000, 0, "make");
-	decode(&log);
-	job_end_get(&log, &e);
+	decode(&run);
+	job_end_get(&run.log, &e);
 	assert_int_equal(e.by, JOB_END_RECORD);
 	assert_int_equal(e.exit_value, 2);
 	assert_int_equal(e.time_ns, S(T0 + 2));
-	assert_int_equal(find(&log, 100)->utime_us, 2000000);
-	assert_false(find(&log, 100)->flags & JOB_REAPED);
-	assert_near(log.job.cpu_s, 2.49 + 0.85 + 0.3);
-	stats_summarize(&log, &s);
+	assert_int_equal(find(&run.job, 100)->utime_us, 2000000);
+	assert_false(find(&run.job, 100)->flags & JOB_REAPED);
+	assert_near(run.job.cpu_s, 2.49 + 0.85 + 0.3);
+	stats_summarize(&run, &s);
 	assert_near(s.cpu_seconds, 4.99);
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* A process reported twice by the sampler (it left the tree and came
@@ -463,7 +463,7 @@ static void test_killed_children(void **state)
 {
 	const struct job_proc *p;
 	struct stats_summary s;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -477,9 +477,9 @@ static void test_killed_children(void **state)
 	put_sample(2, 250, 40);
 	put_proc(100, 0, 2, 200, 30, RT_PROC_ALIVE_AT_END, "make -j2");
 	put_end();
-	decode(&log);
-	assert_int_equal(log.nreaps, 3);
-	p = find(&log, 101);
+	decode(&run);
+	assert_int_equal(run.log.nreaps, 3);
+	p = find(&run.job, 101);
 	assert_non_null(p);
 	assert_int_equal(p->exit_kind, RT_EXIT_SIGNAL);
 	assert_int_equal(p->exit_value, 15);
@@ -488,27 +488,27 @@ static void test_killed_children(void **state)
 	assert_int_equal(p->stime_us, 120000);
 	assert_true(p->flags & JOB_KILLED);
 	assert_string_equal(p->cmdline, "python3 worker");
-	p = find(&log, 103);
+	p = find(&run.job, 103);
 	assert_non_null(p);
 	assert_int_equal(p->exit_value, 9);
 	assert_int_equal(p->ppid, 100);
 	assert_int_equal(p->utime_us + p->stime_us, 45000);
 	assert_string_equal(p->cmdline, "(a child of 100, never seen)");
-	p = find(&log, 102);
+	p = find(&run.job, 102);
 	assert_int_equal(p->exit_kind, RT_EXIT_CODE);
 	assert_int_equal(p->utime_us, 300000);
-	assert_int_equal(log.job.nkilled, 2);
-	stats_summarize(&log, &s);
+	assert_int_equal(run.job.nkilled, 2);
+	stats_summarize(&run, &s);
 	assert_int_equal(s.processes_sampled_only, 0);
 	assert_int_equal(s.processes_seen, 4);
-	logread_free(&log);
+	run_free(&run);
 }
 
 static void test_fold_and_old_proc(void **state)
 {
 	const struct job_proc *p;
 	struct rt_proc old;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -522,23 +522,23 @@ static void test_fold_and_old_proc(void **state)
 	assert_int_equal(logwrite_proc(&b, &old), 0);
 	put_exit(106, 0.3, 0.9, 90000, 0, 0, "b");
 	put_sample(1, 40, 3);
-	decode(&log);
-	p = find(&log, 105);
+	decode(&run);
+	p = find(&run.job, 105);
 	assert_int_equal(p->utime_us, 300000);
 	assert_int_equal(p->end_ns, S(T0 + 1.0));
-	p = find(&log, 106);
+	p = find(&run.job, 106);
 	assert_true((p->flags & (JOB_SAMPLED | JOB_EXACT)) ==
 		    (JOB_SAMPLED | JOB_EXACT));
-	assert_int_equal(log.job.nprocs, 3); /* 105, 106 and the root */
-	assert_near(log.job.tail_utime_s[0], 0.04); /* 0.09 - 5 ticks */
-	logread_free(&log);
+	assert_int_equal(run.job.nprocs, 3); /* 105, 106 and the root */
+	assert_near(run.job.tail_utime_s[0], 0.04); /* 0.09 - 5 ticks */
+	run_free(&run);
 }
 
 /* Two incarnations of one pid are two rows; a second exit record of a
  * process (hostile input) does not replace the first. */
 static void test_duplicate_exit(void **state)
 {
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -549,15 +549,15 @@ static void test_duplicate_exit(void **state)
 	put_exit(107, 0.6, 0.8, 10000, 0, 0, "y");
 	put_exit(107, 0.6, 0.8, 990000, 0, 0, "y"); /* unsampled: once too */
 	put_sample(1, 1, 0);
-	decode(&log);
-	assert_int_equal(log.job.nprocs, 3); /* two 107s and the root */
-	assert_int_equal(log.job.dup_exits, 2); /* what --check reports */
-	assert_int_equal(find(&log, 107)->exit_value, 1);
-	assert_int_equal(find(&log, 107)->utime_us, 20000);
+	decode(&run);
+	assert_int_equal(run.job.nprocs, 3); /* two 107s and the root */
+	assert_int_equal(run.job.dup_exits, 2); /* what --check reports */
+	assert_int_equal(find(&run.job, 107)->exit_value, 1);
+	assert_int_equal(find(&run.job, 107)->utime_us, 20000);
 	/* 20 ms less the tick sampled; the second 107 started before the
 	 * last sample of a log without END: no tail (may be in seen_*). */
-	assert_near(log.job.tail_utime_s[0], 0.01);
-	logread_free(&log);
+	assert_near(run.job.tail_utime_s[0], 0.01);
+	run_free(&run);
 }
 
 /* An exit record of pid, child of ppid, with its /proc/self/io figures. */
@@ -588,9 +588,9 @@ static void put_root_io(double last, uint64_t late_ns, uint64_t rd,
 	put_end();
 }
 
-static size_t row_index(const struct rt_log *log, const struct job_proc *p)
+static size_t row_index(const struct job *j, const struct job_proc *p)
 {
-	return (size_t)(p - log->job.procs);
+	return (size_t)(p - j->procs);
 }
 
 /* Parents by pid and ppid: `sh -c 'cd "$(dirname "$0")"; ...'` forks
@@ -602,7 +602,7 @@ static size_t row_index(const struct rt_log *log, const struct job_proc *p)
 static void test_parents(void **state)
 {
 	const struct job_proc *root, *c;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -615,16 +615,16 @@ static void test_parents(void **state)
 	put_exit_io(108, 999, 0.7, 0.8, 0, 0);
 	put_sample(1, 0, 0);
 	put_root_io(1, 3000000, 0, 0);
-	decode(&log);
-	root = find(&log, 100);
-	c = find(&log, 101);
+	decode(&run);
+	root = find(&run.job, 100);
+	c = find(&run.job, 101);
 	assert_true(c < root); /* the table is in start_ns order */
-	assert_int_equal(c->parent, row_index(&log, root) + 1);
+	assert_int_equal(c->parent, row_index(&run.job, root) + 1);
 	assert_int_equal(root->parent, 0);
-	for (size_t i = 0; i < log.job.nprocs; i++) {
-		const struct job_proc *x = &log.job.procs[i];
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		const struct job_proc *x = &run.job.procs[i];
 		const struct job_proc *up = x->parent ?
-			&log.job.procs[x->parent - 1] : NULL;
+			&run.job.procs[x->parent - 1] : NULL;
 		if (x->pid == 107 || x->pid == 106)
 			assert_int_equal(up->start_ns,
 					 x->pid == 107 ? S(T0 + 0.1) :
@@ -634,7 +634,7 @@ static void test_parents(void **state)
 		if (x->pid == 108)
 			assert_null(up);
 	}
-	logread_free(&log);
+	run_free(&run);
 }
 
 /* Own I/O: /proc/PID/io holds the I/O of the children a process waited
@@ -646,7 +646,7 @@ static void test_own_io(void **state)
 {
 	uint64_t rd = 0, wr = 0;
 	struct rt_proc p;
-	struct rt_log log;
+	struct run run;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -661,24 +661,24 @@ static void test_own_io(void **state)
 	assert_int_equal(logwrite_proc(&b, &p), 0);
 	put_root_io(2, 0, 1000, 5040);
 	put_exit_io(103, 100, 0.5, 2.5, 9, 9);
-	decode(&log);
-	assert_int_equal(find(&log, 100)->read_bytes, 700);
-	assert_int_equal(find(&log, 100)->write_bytes, 3000);
-	assert_int_equal(find(&log, 101)->read_bytes, 200);
-	assert_int_equal(find(&log, 101)->write_bytes, 1500);
-	assert_int_equal(find(&log, 201)->write_bytes, 500);
-	assert_int_equal(find(&log, 104)->write_bytes, 40);
-	assert_int_equal(find(&log, 102)->write_bytes, 700);
-	assert_int_equal(find(&log, 103)->write_bytes, 9);
-	assert_int_equal(find(&log, 109)->read_bytes, 7);
+	decode(&run);
+	assert_int_equal(find(&run.job, 100)->read_bytes, 700);
+	assert_int_equal(find(&run.job, 100)->write_bytes, 3000);
+	assert_int_equal(find(&run.job, 101)->read_bytes, 200);
+	assert_int_equal(find(&run.job, 101)->write_bytes, 1500);
+	assert_int_equal(find(&run.job, 201)->write_bytes, 500);
+	assert_int_equal(find(&run.job, 104)->write_bytes, 40);
+	assert_int_equal(find(&run.job, 102)->write_bytes, 700);
+	assert_int_equal(find(&run.job, 103)->write_bytes, 9);
+	assert_int_equal(find(&run.job, 109)->read_bytes, 7);
 	/* Every byte once: the root's tree, the daemon, 103 and 109. */
-	for (size_t i = 0; i < log.job.nprocs; i++) {
-		rd += log.job.procs[i].read_bytes;
-		wr += log.job.procs[i].write_bytes;
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		rd += run.job.procs[i].read_bytes;
+		wr += run.job.procs[i].write_bytes;
 	}
 	assert_int_equal(rd, 1000 + 9 + 7);
 	assert_int_equal(wr, 5040 + 700 + 9 + 7);
-	logread_free(&log);
+	run_free(&run);
 
 	/* Children's figures past the parent's (hostile, or a child the
 	 * parent never waited for): 0, never a wrap. */
@@ -688,9 +688,9 @@ static void test_own_io(void **state)
 	put_exit_io(102, 100, 0.2, 0.5, 0, 5);
 	put_sample(1, 0, 0);
 	put_root_io(1, 0, 0, 10);
-	decode(&log);
-	assert_int_equal(find(&log, 100)->write_bytes, 0);
-	logread_free(&log);
+	decode(&run);
+	assert_int_equal(find(&run.job, 100)->write_bytes, 0);
+	run_free(&run);
 }
 
 int main(void)

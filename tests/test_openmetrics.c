@@ -16,7 +16,7 @@
 
 #include "dump.h"
 #include "fmt.h"
-#include "logread.h"
+#include "run.h"
 #include "logwrite.h"
 
 #define BOOT 1600000000000000000ull /* boot time, ns since the epoch */
@@ -239,20 +239,20 @@ static void check_openmetrics(const char *text)
 /* Decode the log in mem and render it (owned by teardown). */
 static const char *render(void)
 {
-	struct rt_log log;
+	struct run run;
 	char err[160];
 	size_t len = 0;
 	FILE *out;
 	int rc;
 
-	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof(err)), 0);
-	assert_false(log.damaged);
+	assert_int_equal(run_read_buf(mem, b.len, &run, err, sizeof(err)), 0);
+	assert_false(run.log.damaged);
 	free(out_buf);
 	out_buf = NULL;
 	out = open_memstream(&out_buf, &len);
 	assert_non_null(out);
-	rc = dump_openmetrics(out, &log, "run.bin");
-	logread_free(&log);
+	rc = dump_openmetrics(out, &run, "run.bin");
+	run_free(&run);
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(rc, 0);
 	assert_int_equal(strlen(out_buf), len); /* no NUL byte inside */
@@ -726,7 +726,7 @@ static void test_empty_log(void **state)
 /* A write error is reported, as by the other formats. */
 static void test_write_error(void **state)
 {
-	struct rt_log log;
+	struct run run;
 	char err[160];
 	FILE *out = fopen("/dev/full", "w");
 
@@ -734,9 +734,9 @@ static void test_write_error(void **state)
 	if (!out)
 		skip();
 	fixed_job("n1", "make");
-	assert_int_equal(logread_buf(mem, b.len, &log, err, sizeof(err)), 0);
-	assert_int_equal(dump_openmetrics(out, &log, "run.bin"), -1);
-	logread_free(&log);
+	assert_int_equal(run_read_buf(mem, b.len, &run, err, sizeof(err)), 0);
+	assert_int_equal(dump_openmetrics(out, &run, "run.bin"), -1);
+	run_free(&run);
 	fclose(out);
 }
 

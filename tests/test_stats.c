@@ -30,6 +30,7 @@
 static struct rt_sample fx_samples[3];
 static struct rt_proc fx_procs[2];
 static struct rt_log fx;
+static struct run fx_run; /* fx and its process table (fx_job) */
 
 static void fixture_samples(void)
 {
@@ -112,24 +113,25 @@ static void fixture_procs(void)
 				       .flags = RT_PROC_ALIVE_AT_END};
 }
 
-/* The decoder builds the process table; the fixture is made by hand and
- * changed by each test, so it is built again before every use. */
+/* The reader builds the process table (run.c); the fixture is made by
+ * hand and changed by each test, so it is built again before every use. */
 static void fx_job(void)
 {
-	job_free(&fx.job);
-	assert_int_equal(job_build(&fx, &fx.job), 0);
+	job_free(&fx_run.job);
+	fx_run.log = fx;
+	assert_int_equal(job_build(&fx_run.log, &fx_run.job), 0);
 }
 
 static void summarize(struct stats_summary *s)
 {
 	fx_job();
-	stats_summarize(&fx, s);
+	stats_summarize(&fx_run, s);
 }
 
 static void row(size_t i, struct stats_row *r)
 {
 	fx_job();
-	stats_row(&fx, i, r);
+	stats_row(&fx_run, i, r);
 }
 
 /* fx: the three samples, two processes and an end record at T0 + 4. */
@@ -161,7 +163,7 @@ static int fixture_setup(void **state)
 static int fixture_teardown(void **state)
 {
 	(void)state;
-	job_free(&fx.job);
+	job_free(&fx_run.job);
 	return 0;
 }
 
@@ -420,23 +422,23 @@ static void test_row_reap_dip_not_counted_twice(void **state)
 {
 	static const uint64_t u[] = { 1000, 400, 1000, 1030, 500, 560 };
 	struct rt_sample s[6];
-	struct rt_log log;
+	struct run run;
 	struct stats_row r;
 	double total = 0;
 	size_t i;
 
 	(void)state;
-	memset(&log, 0, sizeof(log));
+	memset(&run, 0, sizeof(run));
 	memset(s, 0, sizeof(s));
 	for (i = 0; i < 6; i++) {
 		s[i].time_ns = S(T0 + i);
 		s[i].tree_utime_ticks = u[i];
 	}
-	log.hdr.clk_tck = 100;
-	log.samples = s;
-	log.nsamples = 6;
+	run.log.hdr.clk_tck = 100;
+	run.log.samples = s;
+	run.log.nsamples = 6;
 	for (i = 0; i < 5; i++) {
-		stats_row(&log, i, &r);
+		stats_row(&run, i, &r);
 		total += r.process_utime;
 		if (i == 1)
 			assert_near(r.process_utime, 0.0); /* the recovery */

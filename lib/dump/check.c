@@ -126,9 +126,10 @@ void dump_damage_shown(char *dst, size_t size, const struct rt_log *log)
 		   log->damage_memory ? " before it" : "");
 }
 
-int dump_check(FILE *out, const struct rt_log *log, const char *name)
+int dump_check(FILE *out, const struct run *run, const char *name)
 {
-	size_t dup = log->job.dup_exits, back = time_steps_back(log);
+	const struct rt_log *log = &run->log;
+	size_t dup = run->job.dup_exits, back = time_steps_back(log);
 	int bad = log->damaged || dup != 0 ||
 		  (log->has_end && log->end.samples > log->nsamples);
 	struct job_end e;

@@ -90,15 +90,16 @@ static size_t csv_row(size_t at, const struct stats_row *r)
 	return len;
 }
 
-static void csv_rows(FILE *out, const struct rt_log *log, int tagged)
+static void csv_rows(FILE *out, const struct run *run, int tagged)
 {
+	const struct rt_log *log = &run->log;
 	size_t nrows = stats_nrows(log), used = 0;
 	struct stats_row r;
 
 	memset(csv_cells, 0, sizeof csv_cells);
 
 	for (size_t i = 0; i < nrows && !ferror(out); i++) {
-		stats_row(log, i, &r);
+		stats_row(run, i, &r);
 		used += csv_row(used, &r);
 		if (tagged) {
 			fwrite(csv_block, 1, used, out);
@@ -119,19 +120,19 @@ static void csv_rows(FILE *out, const struct rt_log *log, int tagged)
 	fwrite(csv_block, 1, used, out);
 }
 
-int dump_csv(FILE *out, const struct rt_log *log)
+int dump_csv(FILE *out, const struct run *run)
 {
 	csv_header(out, 0);
-	csv_rows(out, log, 0);
+	csv_rows(out, run, 0);
 	return fmt_finish(out);
 }
 
-int dump_csv_many(FILE *out, const struct rt_log *logs,
+int dump_csv_many(FILE *out, const struct run *runs,
 		  const char *const *names, size_t n)
 {
 	(void)names;
 	csv_header(out, 1);
 	for (size_t i = 0; i < n; i++)
-		csv_rows(out, &logs[i], 1);
+		csv_rows(out, &runs[i], 1);
 	return fmt_finish(out);
 }

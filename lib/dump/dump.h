@@ -1,33 +1,33 @@
 /* dump.h - the output formats of rtrack-dump, each a function from a
- * decoded log (lib/model/logread.h) to a stream.  They return 0, or -1 when
- * writing failed (errno set). */
+ * decoded log (lib/model/run.h: its records and its processes) to a
+ * stream.  They return 0, or -1 when writing failed (errno set). */
 #ifndef RTRACK_DUMP_H
 #define RTRACK_DUMP_H
 
 #include <stdio.h>
 
-#include "logread.h"
+#include "run.h"
 
-int dump_summary(FILE *out, const struct rt_log *log, const char *name);
+int dump_summary(FILE *out, const struct run *run, const char *name);
 /* The summary's key lines (duration, CPU, memory, disk and network, GPU,
  * samples and processes, recommendation) without its header, exit line,
  * sparklines and top lists: what --follow adds when the job ends. */
-int dump_summary_key(FILE *out, const struct rt_log *log);
-int dump_csv(FILE *out, const struct rt_log *log);
-int dump_json(FILE *out, const struct rt_log *log);
-int dump_html(FILE *out, const struct rt_log *log, const char *name);
-int dump_openmetrics(FILE *out, const struct rt_log *log, const char *name);
-int dump_processes(FILE *out, const struct rt_log *log);
+int dump_summary_key(FILE *out, const struct run *run);
+int dump_csv(FILE *out, const struct run *run);
+int dump_json(FILE *out, const struct run *run);
+int dump_html(FILE *out, const struct run *run, const char *name);
+int dump_openmetrics(FILE *out, const struct run *run, const char *name);
+int dump_processes(FILE *out, const struct run *run);
 
 /* Several logs at once (a job's ranks on many hosts, runs of one job):
- * names[i] is the file logs[i] came from. */
-int dump_summary_many(FILE *out, const struct rt_log *logs,
+ * names[i] is the file runs[i] came from. */
+int dump_summary_many(FILE *out, const struct run *runs,
 		      const char *const *names, size_t n);
-int dump_processes_many(FILE *out, const struct rt_log *logs,
+int dump_processes_many(FILE *out, const struct run *runs,
 			const char *const *names, size_t n);
-int dump_csv_many(FILE *out, const struct rt_log *logs,
+int dump_csv_many(FILE *out, const struct run *runs,
 		  const char *const *names, size_t n);
-int dump_json_many(FILE *out, const struct rt_log *logs,
+int dump_json_many(FILE *out, const struct run *runs,
 		   const char *const *names, size_t n);
 
 /* How a log without an end record ended, as the formats say it: "no end
@@ -65,9 +65,9 @@ void dump_damage_shown(char *dst, size_t size, const struct rt_log *log);
 #define DUMP_UNCHAINED "sample records after it not decoded (their chain " \
 		       "broke there)"
 
-/* Verify log (read from name): one line; 0 ok, 1 damaged or inconsistent,
+/* Verify run (read from name): one line; 0 ok, 1 damaged or inconsistent,
  * -1 write error. */
-int dump_check(FILE *out, const struct rt_log *log, const char *name);
+int dump_check(FILE *out, const struct run *run, const char *name);
 
 /* Watch the log at path grow: a line per `every`th new sample (the 1st,
  * the every+1st, ...; every >= 1) until its end record or until its root

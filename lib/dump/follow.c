@@ -44,13 +44,14 @@ static void put_rate(FILE *out, const struct stats_row *r, enum stats_col c,
 	fprintf(out, " %10s", buf);
 }
 
-static void follow_row(FILE *out, const struct rt_log *log, size_t i)
+static void follow_row(FILE *out, const struct run *run, size_t i)
 {
+	const struct rt_log *log = &run->log;
 	char t[FMT_HUMAN_MAX], cores[FMT_NUM_MAX], mem[FMT_HUMAN_MAX];
 	struct stats_row r;
 	double dt;
 
-	stats_row(log, i, &r);
+	stats_row(run, i, &r);
 	dt = (double)(int64_t)(log->samples[i + 1].time_ns -
 			       log->samples[i].time_ns) / 1e9;
 	fmt_seconds(t, (double)(log->samples[i + 1].time_ns -
@@ -106,9 +107,10 @@ static int follow_absent(const char *path)
 /* How the log ended, with its damage: damage before the end is no reason
  * to stop (decoding goes on after it, FORMAT.md D2), nor is a torn tail
  * while the job lives (a write in progress). */
-static void follow_end(FILE *out, const struct rt_log *log,
+static void follow_end(FILE *out, const struct run *run,
 		       const struct job_end *e)
 {
+	const struct rt_log *log = &run->log;
 	char what[1024];
 
 	if (log->damaged) {
@@ -122,7 +124,7 @@ static void follow_end(FILE *out, const struct rt_log *log,
 		fputs("ended without end record (killed or crashed)\n", out);
 	else
 		fprintf(out, "ended: %s\n", dump_no_end(log));
-	dump_summary_key(out, log);
+	dump_summary_key(out, run);
 }
 
 int dump_follow(FILE *out, const char *path, size_t every,
@@ -140,12 +142,12 @@ int dump_follow(FILE *out, const char *path, size_t every,
 		return -2;
 	}
 	while (!stop()) {
-		struct rt_log log;
+		struct run run;
 		struct job_end e;
 		char err[256];
 		uint64_t wait_ns;
 
-		if ((rc = logread_file(path, &log, err, sizeof err)) < 0) {
+		if ((rc = run_read_file(path, &run, err, sizeof err)) < 0) {
 			/* The job may not have started yet: say so once.
 			 * Anything else will never be a log. */
 			if (rc != LOGREAD_NOT_YET && !follow_absent(path)) {
@@ -159,36 +161,36 @@ int dump_follow(FILE *out, const char *path, size_t every,
 			follow_sleep(200000000ull);
 			continue;
 		}
-		for (; shown < stats_nrows(&log) && !stop(); shown++) {
+		for (; shown < stats_nrows(&run.log) && !stop(); shown++) {
 			if (shown % every != 0)
 				continue;
 			if (lines++ % HEADER_EVERY == 0)
 				follow_header(out);
-			follow_row(out, &log, shown);
+			follow_row(out, &run, shown);
 		}
 		fflush(out);
 		/* A root reaped by the rtrack wrapper is gone a moment
 		 * before its REAPED record comes: one more look for it. */
-		job_end_get(&log, &e);
-		if (e.by == JOB_END_NONE && !log.damage_memory &&
-		    follow_root_gone(&log) && !gone++) {
-			logread_free(&log);
+		job_end_get(&run.log, &e);
+		if (e.by == JOB_END_NONE && !run.log.damage_memory &&
+		    follow_root_gone(&run.log) && !gone++) {
+			run_free(&run);
 			follow_sleep(200000000ull);
 			continue;
 		}
 		/* Stopped for memory, the rest cannot be shown. */
-		if (e.by != JOB_END_NONE || log.damage_memory || gone) {
-			follow_end(out, &log, &e);
-			logread_free(&log);
+		if (e.by != JOB_END_NONE || run.log.damage_memory || gone) {
+			follow_end(out, &run, &e);
+			run_free(&run);
 			break;
 		}
 		/* New samples come every interval, flushed at least each
 		 * second. */
-		wait_ns = log.hdr.interval_ns;
+		wait_ns = run.log.hdr.interval_ns;
 		if (wait_ns < 100000000ull || wait_ns > 1000000000ull)
 			wait_ns = wait_ns < 100000000ull ? 100000000ull :
 							   1000000000ull;
-		logread_free(&log);
+		run_free(&run);
 		follow_sleep(wait_ns);
 	}
 	return fmt_finish(out);

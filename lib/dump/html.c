@@ -200,22 +200,24 @@ static ssize_t script_write(void *cookie, const char *buf, size_t n)
 }
 
 /* Row i's value of series s, NAN when unavailable (written as null). */
-static double series_value(const struct rt_log *log, size_t i,
+static double series_value(const struct run *run, size_t i,
 			   const struct html_series *s)
 {
+	const struct rt_log *log = &run->log;
 	struct stats_row r;
 	double v;
 
-	stats_row(log, i, &r);
+	stats_row(run, i, &r);
 	if (!(r.present & STATS_BIT(s->col)))
 		return NAN;
 	v = field_double(&stats_row_fields[s->col], &r);
 	return s->per_second ? v / interval_s(log, i) : v;
 }
 
-static void data_series(FILE *js, const struct rt_log *log,
+static void data_series(FILE *js, const struct run *run,
 			const struct html_series *s)
 {
+	const struct rt_log *log = &run->log;
 	int dec = s->per_second ? RATE_DECIMALS :
 				  stats_row_fields[s->col].decimals;
 	size_t nrows = stats_nrows(log);
@@ -227,12 +229,12 @@ static void data_series(FILE *js, const struct rt_log *log,
 	for (size_t i = 0; i < nrows && !ferror(js); i++) {
 		if (i)
 			putc(',', js);
-		fmt_json_real(js, series_value(log, i, s), dec < 0 ? 0 : dec);
+		fmt_json_real(js, series_value(run, i, s), dec < 0 ? 0 : dec);
 	}
 	fputs("]}", js);
 }
 
-static void data_chart(FILE *js, const struct rt_log *log,
+static void data_chart(FILE *js, const struct run *run,
 		       const struct html_chart *c)
 {
 	fprintf(js, "{\"id\":\"%s\",\"title\":\"%s\",\"unit\":\"%s\","
@@ -240,22 +242,23 @@ static void data_chart(FILE *js, const struct rt_log *log,
 	for (size_t k = 0; k < HTML_SERIES; k++) {
 		if (k)
 			putc(',', js);
-		data_series(js, log, &c->series[k]);
+		data_series(js, run, &c->series[k]);
 	}
 	fputs("]}", js);
 }
 
 /* x: seconds since the start of tracking at each row's end; null where
  * the row has no time stamp (the page leaves such rows out). */
-static void data_x(FILE *js, const struct rt_log *log)
+static void data_x(FILE *js, const struct run *run)
 {
+	const struct rt_log *log = &run->log;
 	double start = (double)log->hdr.start_ns / NS_PER_S;
 	size_t nrows = stats_nrows(log);
 	struct stats_row r;
 
 	fputs("\"x\":[", js);
 	for (size_t i = 0; i < nrows && !ferror(js); i++) {
-		stats_row(log, i, &r);
+		stats_row(run, i, &r);
 		if (i)
 			putc(',', js);
 		fmt_json_real(js, r.present & STATS_BIT(STATS_C_timestamp) ?
@@ -281,7 +284,7 @@ static void data_meta(FILE *js, const struct rt_log *log)
 /* The data as one JSON object: meta, x, and per chart its series.
  * Returns 0, or -1 (errno set) when the filter stream cannot be made; a
  * write error stays in out's error flag. */
-static int html_data(FILE *out, const struct rt_log *log)
+static int html_data(FILE *out, const struct run *run)
 {
 	cookie_io_functions_t io = { .write = script_write };
 	FILE *js = fopencookie(out, "w", io);
@@ -290,14 +293,14 @@ static int html_data(FILE *out, const struct rt_log *log)
 		return -1;
 	fputs("<script type=\"application/json\" id=\"rtrack-data\">", out);
 	putc('{', js);
-	data_meta(js, log);
+	data_meta(js, &run->log);
 	putc(',', js);
-	data_x(js, log);
+	data_x(js, run);
 	fputs(",\"charts\":[", js);
 	for (size_t c = 0; c < HTML_NCHARTS && !ferror(js); c++) {
 		if (c)
 			putc(',', js);
-		data_chart(js, log, &html_charts[c]);
+		data_chart(js, run, &html_charts[c]);
 	}
 	fputs("]}", js);
 	fclose(js);
@@ -587,8 +590,10 @@ static void proc_row(FILE *out, const struct rt_log *log,
 	fputs("</td></tr>\n", out);
 }
 
-static void html_processes(FILE *out, const struct rt_log *log)
+static void html_processes(FILE *out, const struct run *run)
 {
+	const struct rt_log *log = &run->log;
+
 	fprintf(out, "<h2>Processes (%zu)</h2>\n<p class=\"hint\">Exact: "
 		"figures from the process's own exit record (or the root's end "
 		"record); sampled: as the sampler last saw it.  Start: seconds "
@@ -596,9 +601,9 @@ static void html_processes(FILE *out, const struct rt_log *log)
 		"<th>ppid</th><th>start</th><th>duration</th><th>CPU</th>"
 		"<th>peak RSS</th><th>read</th><th>write</th><th>exit</th>"
 		"<th class=\"l\">figures</th><th class=\"l\">command</th></tr>\n",
-		log->job.nprocs);
-	for (size_t i = 0; i < log->job.nprocs && !ferror(out); i++)
-		proc_row(out, log, &log->job.procs[i]);
+		run->job.nprocs);
+	for (size_t i = 0; i < run->job.nprocs && !ferror(out); i++)
+		proc_row(out, log, &run->job.procs[i]);
 	fputs("</table>\n", out);
 }
 
@@ -616,18 +621,19 @@ static void html_scripts(FILE *out)
 	fputs("</script>\n", out);
 }
 
-int dump_html(FILE *out, const struct rt_log *log, const char *name)
+int dump_html(FILE *out, const struct run *run, const char *name)
 {
+	const struct rt_log *log = &run->log;
 	struct stats_summary s;
 
-	stats_summarize(log, &s);
+	stats_summarize(run, &s);
 	html_head(out, log);
 	html_header(out, log, name, &s);
 	html_chart_divs(out);
 	html_summary(out, &s);
 	html_recommend(out, &s);
-	html_processes(out, log);
-	if (html_data(out, log) < 0)
+	html_processes(out, run);
+	if (html_data(out, run) < 0)
 		return -1;
 	html_scripts(out);
 	fputs("</body>\n</html>\n", out);

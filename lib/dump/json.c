@@ -226,24 +226,25 @@ static void json_process(FILE *out, const struct job_proc *p)
 	putc('}', out);
 }
 
-static void json_processes(FILE *out, const struct rt_log *log)
+static void json_processes(FILE *out, const struct job *j)
 {
 	fputs(",\n\"processes\":[", out);
-	for (size_t i = 0; i < log->job.nprocs && !ferror(out); i++) {
+	for (size_t i = 0; i < j->nprocs && !ferror(out); i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_process(out, &log->job.procs[i]);
+		json_process(out, &j->procs[i]);
 	}
 	putc(']', out);
 }
 
-static void json_samples(FILE *out, const struct rt_log *log)
+static void json_samples(FILE *out, const struct run *run)
 {
+	const struct rt_log *log = &run->log;
 	size_t nrows = stats_nrows(log);
 	struct stats_row r;
 
 	fputs(",\n\"samples\":[", out);
 	for (size_t i = 0; i < nrows && !ferror(out); i++) {
-		stats_row(log, i, &r);
+		stats_row(run, i, &r);
 		fputs(i ? ",\n" : "\n", out);
 		json_fields(out, stats_row_fields, STATS_ROW_NFIELDS, &r,
 			    r.present);
@@ -349,37 +350,38 @@ static void json_gpus(FILE *out, const struct rt_log *log)
 	putc(']', out);
 }
 
-static void json_object(FILE *out, const struct rt_log *log)
+static void json_object(FILE *out, const struct run *run)
 {
+	const struct rt_log *log = &run->log;
 	struct stats_summary s;
 
-	stats_summarize(log, &s);
+	stats_summarize(run, &s);
 	putc('{', out);
 	json_meta(out, log);
 	json_summary(out, &s);
-	json_processes(out, log);
-	json_samples(out, log);
+	json_processes(out, &run->job);
+	json_samples(out, run);
 	json_gpus(out, log);
 	putc('}', out);
 }
 
-int dump_json(FILE *out, const struct rt_log *log)
+int dump_json(FILE *out, const struct run *run)
 {
-	json_object(out, log);
+	json_object(out, run);
 	putc('\n', out);
 	return fmt_finish(out);
 }
 
 /* Several logs: an array of the objects one log gives (each tagged by its
  * meta: hostname, pid). */
-int dump_json_many(FILE *out, const struct rt_log *logs,
+int dump_json_many(FILE *out, const struct run *runs,
 		   const char *const *names, size_t n)
 {
 	(void)names;
 	putc('[', out);
 	for (size_t i = 0; i < n && !ferror(out); i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_object(out, &logs[i]);
+		json_object(out, &runs[i]);
 	}
 	fputs("\n]\n", out);
 	return fmt_finish(out);

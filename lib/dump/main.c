@@ -1,5 +1,5 @@
 /* main.c - rtrack-dump: read logs, print them in the chosen format.  Only
- * arguments and files here; decoding is lib/model/logread.c, formats lib/dump/. */
+ * arguments and files here; decoding is lib/model/run.c, formats lib/dump/. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,44 +21,44 @@
  * the format takes several logs at once (NULL: one only). */
 struct format {
 	const char *name;
-	int (*dump)(FILE *out, const struct rt_log *log, const char *name);
-	int (*many)(FILE *out, const struct rt_log *logs,
+	int (*dump)(FILE *out, const struct run *run, const char *name);
+	int (*many)(FILE *out, const struct run *runs,
 		    const char *const *names, size_t n);
 };
 
-static int fmt_summary(FILE *out, const struct rt_log *log, const char *name)
+static int fmt_summary(FILE *out, const struct run *run, const char *name)
 {
-	return dump_summary(out, log, name);
+	return dump_summary(out, run, name);
 }
 
-static int fmt_csv(FILE *out, const struct rt_log *log, const char *name)
-{
-	(void)name;
-	return dump_csv(out, log);
-}
-
-static int fmt_json(FILE *out, const struct rt_log *log, const char *name)
+static int fmt_csv(FILE *out, const struct run *run, const char *name)
 {
 	(void)name;
-	return dump_json(out, log);
+	return dump_csv(out, run);
 }
 
-static int fmt_html(FILE *out, const struct rt_log *log, const char *name)
+static int fmt_json(FILE *out, const struct run *run, const char *name)
 {
-	return dump_html(out, log, name);
+	(void)name;
+	return dump_json(out, run);
 }
 
-static int fmt_openmetrics(FILE *out, const struct rt_log *log,
+static int fmt_html(FILE *out, const struct run *run, const char *name)
+{
+	return dump_html(out, run, name);
+}
+
+static int fmt_openmetrics(FILE *out, const struct run *run,
 			   const char *name)
 {
-	return dump_openmetrics(out, log, name);
+	return dump_openmetrics(out, run, name);
 }
 
-static int fmt_processes(FILE *out, const struct rt_log *log,
+static int fmt_processes(FILE *out, const struct run *run,
 			 const char *name)
 {
 	(void)name;
-	return dump_processes(out, log);
+	return dump_processes(out, run);
 }
 
 static const struct format formats[] = {
@@ -335,12 +335,13 @@ static void paths_free(struct paths *p)
 	free(p->v);
 }
 
-/* Decode path into log; 0, or 2 with the reason on stderr. */
-static int read_log(const char *path, struct rt_log *log)
+/* Decode path into run; 0, or 2 with the reason on stderr. */
+static int read_log(const char *path, struct run *run)
 {
+	const struct rt_log *log = &run->log;
 	char err[256];
 
-	if (logread_file(path, log, err, sizeof(err)) < 0) {
+	if (run_read_file(path, run, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", path, err);
 		return 2;
 	}
@@ -359,17 +360,17 @@ static int check(FILE *out, char **paths, size_t n)
 	int status = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct rt_log log;
+		struct run run;
 		char err[256];
 		int rc;
 
-		if (logread_file(paths[i], &log, err, sizeof(err)) < 0) {
+		if (run_read_file(paths[i], &run, err, sizeof(err)) < 0) {
 			fprintf(out, "%s: UNUSABLE: %s\n", paths[i], err);
 			status = 2;
 			continue;
 		}
-		rc = dump_check(out, &log, paths[i]);
-		logread_free(&log);
+		rc = dump_check(out, &run, paths[i]);
+		run_free(&run);
 		if (rc != 0 && status == 0)
 			status = 1;
 	}
@@ -380,32 +381,32 @@ static int check(FILE *out, char **paths, size_t n)
  * one alone, several through the format's many. */
 static int show(FILE *out, const struct format *f, char **paths, size_t n)
 {
-	struct rt_log *logs = calloc(n ? n : 1, sizeof(*logs));
+	struct run *runs = calloc(n ? n : 1, sizeof(*runs));
 	const char **names = calloc(n ? n : 1, sizeof(*names));
 	size_t ok = 0;
 	int status = 0, rc = 0;
 
-	if (!logs || !names) {
+	if (!runs || !names) {
 		fprintf(stderr, "rtrack-dump: out of memory\n");
 		status = 2;
 		n = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (read_log(paths[i], &logs[ok]) != 0) {
+		if (read_log(paths[i], &runs[ok]) != 0) {
 			status = 2;
 			continue;
 		}
 		names[ok++] = paths[i];
 	}
 	if (ok == 1)
-		rc = f->dump(out, &logs[0], names[0]);
+		rc = f->dump(out, &runs[0], names[0]);
 	else if (ok > 1)
-		rc = f->many(out, logs, names, ok);
+		rc = f->many(out, runs, names, ok);
 	if (rc < 0 && !status)
 		status = 1;
 	for (size_t i = 0; i < ok; i++)
-		logread_free(&logs[i]);
-	free(logs);
+		run_free(&runs[i]);
+	free(runs);
 	free(names);
 	return status;
 }

@@ -166,7 +166,8 @@ static const struct om_family summary_families[] = {
 #define NFAMILIES(t) (sizeof(t) / sizeof((t)[0]))
 
 struct om_ctx {
-	const struct rt_log *log;
+	const struct run *run;
+	const struct rt_log *log; /* its records: &run->log */
 	const char *job;   /* basename of the cmdline's first word */
 	size_t joblen;
 	size_t nrows;
@@ -329,7 +330,7 @@ static int om_row_value(const struct om_ctx *c, const struct om_family *f,
 {
 	struct stats_row r;
 
-	stats_row(c->log, i, &r);
+	stats_row(c->run, i, &r);
 	if (om_value(f, stats_row_fields, &r, r.present, v) < 0)
 		return -1;
 	return (r.present & STATS_BIT(STATS_C_timestamp)) ? 0 : -1;
@@ -373,7 +374,7 @@ static void om_row_family(FILE *out, const struct om_ctx *c,
 	if (f->counter)
 		om_counter_start(out, c, f, &s);
 	for (size_t i = 0; i < c->nrows && !ferror(out); i++) {
-		stats_row(c->log, i, &r);
+		stats_row(c->run, i, &r);
 		if (om_value(f, stats_row_fields, &r, r.present, &v) < 0)
 			continue;
 		if (f->counter)
@@ -439,7 +440,7 @@ static void om_summary(FILE *out, const struct om_ctx *c)
 
 	if (stats_end_ns(c->log, &end) < 0)
 		return;
-	stats_summarize(c->log, &sum);
+	stats_summarize(c->run, &sum);
 	for (size_t i = 0; i < NFAMILIES(summary_families); i++) {
 		const struct om_family *f = &summary_families[i];
 		struct om_series s = { 0, 0, 0.0 };
@@ -452,9 +453,10 @@ static void om_summary(FILE *out, const struct om_ctx *c)
 	}
 }
 
-int dump_openmetrics(FILE *out, const struct rt_log *log, const char *name)
+int dump_openmetrics(FILE *out, const struct run *run, const char *name)
 {
-	struct om_ctx c = { .log = log, .nrows = stats_nrows(log), .gpu = -1 };
+	struct om_ctx c = { .run = run, .log = &run->log,
+			    .nrows = stats_nrows(&run->log), .gpu = -1 };
 
 	(void)name;
 	om_job_name(&c);

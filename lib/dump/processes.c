@@ -14,7 +14,7 @@
 #define MAX_DEPTH 32 /* deeper rows are shown at this depth */
 
 struct tree {
-	const struct rt_log *log;
+	const struct run *run;
 	size_t *first, *next; /* first child, next sibling (index + 1; 0 none) */
 	unsigned char *shown;
 	size_t width;         /* output columns, 0: no limit */
@@ -90,7 +90,7 @@ static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
 	size_t used = 77 + 2 * depth + 2;
 
 	fprintf(out, "%8u", (unsigned)p->pid);
-	put_offset(out, t->log, p->start_ns);
+	put_offset(out, &t->run->log, p->start_ns);
 	put_seconds(out, p->end_ns > p->start_ns ?
 			 (double)(p->end_ns - p->start_ns) / 1e9 : 0.0, 8);
 	put_seconds(out, (double)(p->utime_us + p->stime_us) / 1e6, 8);
@@ -117,7 +117,7 @@ static void walk(struct tree *t, size_t top)
 		size_t i = stack[depth];
 		if (i && !t->shown[i - 1]) {
 			t->shown[i - 1] = 1;
-			put_row(t, &t->log->job.procs[i - 1], (unsigned)depth);
+			put_row(t, &t->run->job.procs[i - 1], (unsigned)depth);
 			if (depth < MAX_DEPTH && t->first[i - 1]) {
 				stack[++depth] = t->first[i - 1];
 				continue;
@@ -141,13 +141,13 @@ static void walk(struct tree *t, size_t top)
  * order. */
 static int link_tree(struct tree *t)
 {
-	size_t n = t->log->job.nprocs, *last;
+	size_t n = t->run->job.nprocs, *last;
 
 	last = calloc(n ? n : 1, sizeof(*last));
 	if (!last)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t p = t->log->job.procs[i].parent;
+		size_t p = t->run->job.procs[i].parent;
 		if (!p)
 			continue;
 		if (last[p - 1])
@@ -160,10 +160,10 @@ static int link_tree(struct tree *t)
 	return 0;
 }
 
-int dump_processes(FILE *out, const struct rt_log *log)
+int dump_processes(FILE *out, const struct run *run)
 {
-	size_t n = log->job.nprocs;
-	struct tree t = { log, NULL, NULL, NULL, fmt_term_width(out), out };
+	size_t n = run->job.nprocs;
+	struct tree t = { run, NULL, NULL, NULL, fmt_term_width(out), out };
 	int rc = -1;
 
 	t.first = calloc(n ? n : 1, sizeof(size_t));
@@ -174,12 +174,12 @@ int dump_processes(FILE *out, const struct rt_log *log)
 		/* Roots first (the job's root leads: it started first), then
 		 * anything a loop left unshown. */
 		for (size_t i = 0; i < n; i++)
-			if (!log->job.procs[i].parent)
+			if (!run->job.procs[i].parent)
 				walk(&t, i);
 		for (size_t i = 0; i < n; i++)
 			if (!t.shown[i])
 				walk(&t, i);
-		if (log->job.nprocs > log->job.nexact)
+		if (run->job.nprocs > run->job.nexact)
 			fputs("~ as last sampled: no exit record (static, setuid, "
 			      "killed, or still running)\n", out);
 		rc = fmt_finish(out);
@@ -192,16 +192,18 @@ int dump_processes(FILE *out, const struct rt_log *log)
 	return rc;
 }
 
-int dump_processes_many(FILE *out, const struct rt_log *logs,
+int dump_processes_many(FILE *out, const struct run *runs,
 			const char *const *names, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		const struct rt_log *log = &runs[i].log;
+
 		fputs(i ? "\n" : "", out);
 		fmt_text(out, names[i], strlen(names[i]), 0);
 		fputs(" (", out);
-		fmt_text(out, logs[i].hdr.host, sizeof logs[i].hdr.host, 0);
-		fprintf(out, ", pid %u)\n", (unsigned)logs[i].hdr.pid);
-		if (dump_processes(out, &logs[i]) < 0)
+		fmt_text(out, log->hdr.host, sizeof log->hdr.host, 0);
+		fprintf(out, ", pid %u)\n", (unsigned)log->hdr.pid);
+		if (dump_processes(out, &runs[i]) < 0)
 			return -1;
 	}
 	return fmt_finish(out);

@@ -195,8 +195,9 @@ static double spark_mem(const struct stats_row *r, const struct rt_sample *c)
 /* The run over time in one line of block characters, each column the
  * largest value of its share of the intervals (peaks must show), scaled to
  * the largest of all; ' ' where nothing was available. */
-static void summary_spark(FILE *out, const struct rt_log *log, spark_value v)
+static void summary_spark(FILE *out, const struct run *run, spark_value v)
 {
+	const struct rt_log *log = &run->log;
 	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
 					      "\u2584", "\u2585", "\u2586",
 					      "\u2587", "\u2588" };
@@ -211,7 +212,7 @@ static void summary_spark(FILE *out, const struct rt_log *log, spark_value v)
 	for (size_t i = 0; i < nrows; i++) {
 		size_t c = i * w / nrows;
 		double x;
-		stats_row(log, i, &r);
+		stats_row(run, i, &r);
 		x = v(&r, &log->samples[i + 1]);
 		if (x > col[c])
 			col[c] = x;
@@ -295,20 +296,20 @@ static int top_cmp(const void *a, const void *b)
 }
 
 /* The five processes that used the most CPU, or had the largest peak. */
-static void summary_top(FILE *out, const struct rt_log *log, int by_cpu)
+static void summary_top(FILE *out, const struct job *j, int by_cpu)
 {
-	size_t n = log->job.nprocs, *ord = malloc((n ? n : 1) * sizeof(*ord));
+	size_t n = j->nprocs, *ord = malloc((n ? n : 1) * sizeof(*ord));
 	char v[FMT_HUMAN_MAX];
 
 	if (!ord)
 		return;
 	for (size_t i = 0; i < n; i++)
 		ord[i] = i;
-	top_base = log->job.procs;
+	top_base = j->procs;
 	top_by_cpu = by_cpu;
 	qsort(ord, n, sizeof(*ord), top_cmp);
 	for (size_t i = 0; i < n && i < 5; i++) {
-		const struct job_proc *p = &log->job.procs[ord[i]];
+		const struct job_proc *p = &j->procs[ord[i]];
 		if (by_cpu)
 			fmt_seconds(v, (double)(p->utime_us + p->stime_us) / 1e6);
 		else
@@ -341,9 +342,10 @@ static void summary_duration(FILE *out, const struct stats_summary *s)
 		     show_seconds(dur, HAVE(s, duration_s), s->duration_s));
 }
 
-static void summary_counts(FILE *out, const struct rt_log *log)
+static void summary_counts(FILE *out, const struct run *run)
 {
-	const struct job *j = &log->job;
+	const struct rt_log *log = &run->log;
+	const struct job *j = &run->job;
 	char every[FMT_HUMAN_MAX], killed[40] = "";
 
 	/* The csv and json rows are the intervals between samples (the
@@ -389,43 +391,44 @@ static void summary_recommend(FILE *out, const struct stats_summary *s)
 
 /* The summary's lines after its header; the key ones alone (no exit,
  * sparklines, top lists or tracker cost) unless full. */
-static void summary_body(FILE *out, const struct rt_log *log, int full)
+static void summary_body(FILE *out, const struct run *run, int full)
 {
+	const struct rt_log *log = &run->log;
 	struct stats_summary s;
 
-	stats_summarize(log, &s);
+	stats_summarize(run, &s);
 	summary_duration(out, &s);
 	if (full)
 		summary_exit(out, log);
 	summary_cpu(out, &s);
 	if (full)
-		summary_spark(out, log, spark_cpu);
+		summary_spark(out, run, spark_cpu);
 	summary_memory(out, log, &s);
 	if (full)
-		summary_spark(out, log, spark_mem);
+		summary_spark(out, run, spark_mem);
 	summary_io(out, &s);
 	summary_gpu(out, log, &s);
-	summary_counts(out, log);
+	summary_counts(out, run);
 	if (full) {
-		summary_top(out, log, 1);
-		summary_top(out, log, 0);
+		summary_top(out, &run->job, 1);
+		summary_top(out, &run->job, 0);
 		summary_tracker(out, &s);
 	}
 	summary_recommend(out, &s);
 }
 
-int dump_summary(FILE *out, const struct rt_log *log, const char *name)
+int dump_summary(FILE *out, const struct run *run, const char *name)
 {
 	colour = fmt_colour(out);
-	summary_header(out, log, name);
-	summary_body(out, log, 1);
+	summary_header(out, &run->log, name);
+	summary_body(out, run, 1);
 	return fmt_finish(out);
 }
 
-int dump_summary_key(FILE *out, const struct rt_log *log)
+int dump_summary_key(FILE *out, const struct run *run)
 {
 	colour = fmt_colour(out);
-	summary_body(out, log, 0);
+	summary_body(out, run, 0);
 	return fmt_finish(out);
 }
 
@@ -463,16 +466,17 @@ struct many_total {
 	int have_largest;
 };
 
-static void many_row(FILE *out, const struct rt_log *log, const char *name,
+static void many_row(FILE *out, const struct run *run, const char *name,
 		     struct many_total *t)
 {
+	const struct rt_log *log = &run->log;
 	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
 	char cores[FMT_NUM_MAX], ex[16];
 	const char *base = strrchr(name, '/');
 	struct stats_summary s;
 	double pk;
 
-	stats_summarize(log, &s);
+	stats_summarize(run, &s);
 	pk = fmax(HAVE(&s, memory_mib_max) ? s.memory_mib_max : 0,
 		  HAVE(&s, peak_rss_mib) ? s.peak_rss_mib : 0);
 	many_exit(ex, sizeof ex, log);
@@ -485,11 +489,11 @@ static void many_row(FILE *out, const struct rt_log *log, const char *name,
 		show_seconds(cpu, HAVE(&s, cpu_seconds), s.cpu_seconds),
 		show_real(cores, HAVE(&s, cpu_usage_mean), s.cpu_usage_mean, 2),
 		show_bytes(peak, pk > 0, pk * MIB),
-		(unsigned long long)log->job.nprocs);
+		(unsigned long long)run->job.nprocs);
 	t->cpu += HAVE(&s, cpu_seconds) ? s.cpu_seconds : 0;
 	t->cores += HAVE(&s, cpu_usage_mean) ? s.cpu_usage_mean : 0;
 	t->duration = fmax(t->duration, HAVE(&s, duration_s) ? s.duration_s : 0);
-	t->procs += log->job.nprocs;
+	t->procs += run->job.nprocs;
 	if (!t->have_largest || pk > t->peak_mib) {
 		t->largest = s;
 		t->have_largest = 1;
@@ -497,7 +501,7 @@ static void many_row(FILE *out, const struct rt_log *log, const char *name,
 	t->peak_mib = fmax(t->peak_mib, pk);
 }
 
-int dump_summary_many(FILE *out, const struct rt_log *logs,
+int dump_summary_many(FILE *out, const struct run *runs,
 		      const char *const *names, size_t n)
 {
 	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
@@ -511,7 +515,7 @@ int dump_summary_many(FILE *out, const struct rt_log *logs,
 	fputs("  LOG          HOST           PID DURATION  EXIT      CPU CORES"
 	      "      PEAK PROCS\n", out);
 	for (size_t i = 0; i < n; i++)
-		many_row(out, &logs[i], names[i], &t);
+		many_row(out, &runs[i], names[i], &t);
 	fmt_seconds(dur, t.duration);
 	fmt_seconds(cpu, t.cpu);
 	fmt_real(cores, t.cores, 2);

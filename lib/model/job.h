@@ -5,8 +5,8 @@
  * what the samples saw (a process's last moments, or a whole process that
  * lived between two samples).
  *
- * Built once by the decoder (logread.c) after the records are read; the
- * statistics and the formats only read it. */
+ * Built from the records a log decoded to (logread.h), once, by run.c;
+ * the statistics and the formats only read it. */
 #ifndef RTRACK_JOB_H
 #define RTRACK_JOB_H
 
@@ -14,8 +14,7 @@
 #include <stdint.h>
 
 #include "log.h"
-
-struct rt_log;
+#include "logread.h"
 
 struct job_proc {
 	uint32_t pid, ppid;
@@ -59,8 +58,9 @@ struct job {
 	size_t dup_exits;        /* exit records repeating a process's */
 };
 
-/* Build j from the decoded records of log.  0, or -1 when memory ran out
- * (j is then empty). */
+/* Build j from the decoded records of log, which it does not keep.  0, or
+ * -1 when memory ran out (j is then empty).  The caller frees j with
+ * job_free. */
 int job_build(const struct rt_log *log, struct job *j);
 
 void job_free(struct job *j);

@@ -836,10 +836,7 @@ static int logread_decode(const uint8_t *buf, size_t len, size_t budget,
 	while (off < len && logread_next(&st, buf, len, &off) == 0)
 		;
 	logsync_free(&st.sync);
-	/* The merged process table; without memory for it the records are
-	 * still there, the table is empty. */
-	if (job_build(log, &log->job) < 0 && !log->damaged)
-		logread_damage(log, off, "out of memory");
+	log->decoded_end = off;
 	return 0;
 }
 
@@ -1122,6 +1119,12 @@ int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 	return rc;
 }
 
+void logread_note_damage(struct rt_log *log, const char *why)
+{
+	if (!log->damaged)
+		logread_damage(log, log->decoded_end, "%s", why);
+}
+
 void logread_free(struct rt_log *log)
 {
 	free(log->damages);
@@ -1134,7 +1137,6 @@ void logread_free(struct rt_log *log)
 	free(log->reaps);
 	free(log->gpu_vals);
 	free(log->gpu_samples);
-	job_free(&log->job);
 	log->samples = NULL;
 	log->procs = NULL;
 	log->exits = NULL;

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "job.h"
 #include "log.h"
 
 /* One GPU VALUES record: the values of its devices at the moment of a
@@ -47,7 +46,6 @@ struct rt_log {
 	size_t ngpu_vals;
 	struct rt_gpu_sample *gpu_samples; /* one per VALUES record, in order */
 	size_t ngpu_samples;
-	struct job job;            /* every process, merged (job.h) */
 	int has_end;               /* an END record was read */
 	struct rt_end end;
 	int has_reaped;            /* a REAPED record of this root was read
@@ -71,6 +69,8 @@ struct rt_log {
 				    * not decoded: their chain's base was in
 				    * it (D3) */
 	size_t unchained_gpu;      /* the same of GPU VALUES records */
+	uint64_t decoded_end;      /* file offset where decoding ended: past
+				    * the last byte read, where undamaged */
 };
 
 /* Decode `len` bytes.  Returns 0 when the header was decoded (the log may
@@ -111,6 +111,13 @@ int logread_file(const char *path, struct rt_log *log, char *err,
 int logread_file_budget(const char *path, size_t budget, struct rt_log *log,
 			char *err, size_t errlen);
 
+/* A step after decoding that builds from log's records could not finish
+ * (why: "out of memory"): noted as the log's damage at decoded_end, unless
+ * the log says it is damaged already.  The records stay as they are. */
+void logread_note_damage(struct rt_log *log, const char *why);
+
+/* Frees log's arrays (its records and damaged stretches), leaving them
+ * empty. */
 void logread_free(struct rt_log *log);
 
 #endif

@@ -286,14 +286,15 @@ static void row_tree_cpu(struct interval *iv, const struct job *j, size_t i)
 		row_cores(iv, STATS_C_process_cpu_usage, u + s);
 }
 
-static void row_process(struct interval *iv, const struct rt_log *log,
-			size_t i)
+static void row_process(struct interval *iv, const struct run *run, size_t i)
 {
+	const struct rt_log *log = &run->log;
+
 	row_put_u(iv, STATS_C_process_pid, log->hdr.pid);
 	if (sample_has(iv->cur, RT_F_tree_procs))
 		row_put_u(iv, STATS_C_process_children,
 			  sat_sub(iv->cur->tree_procs, 1));
-	row_tree_cpu(iv, &log->job, i);
+	row_tree_cpu(iv, &run->job, i);
 	row_scaled(iv, STATS_C_process_memory_mib, RT_F_tree_mem_kib,
 		   KIB_PER_MIB);
 	row_delta(iv, STATS_C_process_disk_read_bytes, RT_F_tree_read_bytes);
@@ -306,8 +307,9 @@ size_t stats_nrows(const struct rt_log *log)
 	return log->nsamples < 2 ? 0 : log->nsamples - 1;
 }
 
-void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
+void stats_row(const struct run *run, size_t i, struct stats_row *row)
 {
+	const struct rt_log *log = &run->log;
 	struct interval iv = {
 		.before = i > 0 ? &log->samples[i - 1] : NULL,
 		.prev = &log->samples[i],
@@ -326,7 +328,7 @@ void stats_row(const struct rt_log *log, size_t i, struct stats_row *row)
 	row_system_memory(&iv);
 	row_system_io(&iv);
 	row_gpu(&iv);
-	row_process(&iv, log, i);
+	row_process(&iv, run, i);
 }
 
 /* ---- summary ---- */
@@ -357,12 +359,13 @@ static void sum_duration(const struct rt_log *log, struct stats_summary *s)
  * without an end record, the seen_* counters of the last sample (the
  * killed root's own time); and the wrapper's wait4 of the root (REAPED),
  * whatever its images were.  The largest is the closest to the truth. */
-static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
+static void sum_cpu_seconds(const struct run *run, struct stats_summary *s)
 {
+	const struct rt_log *log = &run->log;
 	const struct rt_sample *last = log_last(log);
 	const struct rt_end *e = &log->end;
-	double cpu = log->job.cpu_s;
-	int have = log->job.nprocs > 0 && (log->has_end || log->nprocs ||
+	double cpu = run->job.cpu_s;
+	int have = run->job.nprocs > 0 && (log->has_end || log->nprocs ||
 					   log->nexits);
 	double reaped = job_reaped_cpu_s(log);
 
@@ -379,9 +382,9 @@ static void sum_cpu_seconds(const struct rt_log *log, struct stats_summary *s)
 		double seen = ((double)last->seen_utime_ticks +
 			       (double)last->seen_stime_ticks) /
 			      stats_clk_tck(log);
-		for (size_t i = 0; i < log->job.nrows; i++)
-			seen += log->job.tail_utime_s[i] +
-				log->job.tail_stime_s[i];
+		for (size_t i = 0; i < run->job.nrows; i++)
+			seen += run->job.tail_utime_s[i] +
+				run->job.tail_stime_s[i];
 		cpu = fmax(cpu, seen);
 		have = 1;
 	} else if (last && sample_has(last, RT_F_tree_utime_ticks) &&
@@ -475,8 +478,9 @@ static void mm_row(struct mean_max *m, const struct stats_row *r,
 
 /* The mean is weighted by each interval's length: the short last interval
  * before an exit must not count as much as a whole one. */
-static void sum_rows(const struct rt_log *log, struct stats_summary *s)
+static void sum_rows(const struct run *run, struct stats_summary *s)
 {
+	const struct rt_log *log = &run->log;
 	struct mean_max cpu = { 0 }, gpu = { 0 }, vram = { 0 };
 	size_t nrows = stats_nrows(log);
 	struct stats_row r;
@@ -484,7 +488,7 @@ static void sum_rows(const struct rt_log *log, struct stats_summary *s)
 	for (size_t i = 0; i < nrows; i++) {
 		double dt = (double)(int64_t)(log->samples[i + 1].time_ns -
 					      log->samples[i].time_ns) / NS_PER_S;
-		stats_row(log, i, &r);
+		stats_row(run, i, &r);
 		sum_add_totals(s, &r);
 		mm_row(&cpu, &r, STATS_C_process_cpu_usage, dt);
 		mm_row(&gpu, &r, STATS_C_process_gpu_usage, dt);
@@ -547,8 +551,9 @@ static void sum_memory(const struct rt_log *log, struct stats_summary *s)
  * every process record, and the maxrss of the root and of its largest
  * waited-for descendant from getrusage (END) and from the wrapper's wait4
  * (REAPED, every image of the root), which catch peaks between samples. */
-static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
+static void sum_peak_rss(const struct run *run, struct stats_summary *s)
 {
+	const struct rt_log *log = &run->log;
 	uint64_t max = 0;
 	int have = log->nprocs > 0 || log->nexits > 0 || log->has_end ||
 		   log->has_reaped;
@@ -562,9 +567,9 @@ static void sum_peak_rss(const struct rt_log *log, struct stats_summary *s)
 		if (x->tree_hwm_max_kib > max)
 			max = x->tree_hwm_max_kib;
 	}
-	for (size_t i = 0; i < log->job.nprocs; i++)
-		if (log->job.procs[i].hwm_kib > max)
-			max = log->job.procs[i].hwm_kib;
+	for (size_t i = 0; i < run->job.nprocs; i++)
+		if (run->job.procs[i].hwm_kib > max)
+			max = run->job.procs[i].hwm_kib;
 	if (log->has_end && log->end.self_maxrss_kib > max)
 		max = log->end.self_maxrss_kib;
 	if (log->has_end && log->end.children_maxrss_kib > max)
@@ -587,19 +592,21 @@ static void sum_mem_total(const struct rt_log *log, struct stats_summary *s)
 		}
 }
 
-void stats_summarize(const struct rt_log *log, struct stats_summary *s)
+void stats_summarize(const struct run *run, struct stats_summary *s)
 {
+	const struct rt_log *log = &run->log;
+
 	memset(s, 0, sizeof *s);
 	sum_duration(log, s);
 	sum_put_u(s, STATS_S_samples, log->nsamples);
-	sum_cpu_seconds(log, s);
-	sum_rows(log, s);
+	sum_cpu_seconds(run, s);
+	sum_rows(run, s);
 	sum_memory(log, s);
-	sum_peak_rss(log, s);
-	sum_put_u(s, STATS_S_processes_seen, log->job.nprocs);
-	sum_put_u(s, STATS_S_processes_exact, log->job.nexact);
+	sum_peak_rss(run, s);
+	sum_put_u(s, STATS_S_processes_seen, run->job.nprocs);
+	sum_put_u(s, STATS_S_processes_exact, run->job.nexact);
 	sum_put_u(s, STATS_S_processes_sampled_only,
-		  log->job.nprocs - log->job.nexact - log->job.nkilled);
+		  run->job.nprocs - run->job.nexact - run->job.nkilled);
 	sum_mem_total(log, s);
 	sum_tracker(log, s);
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "logread.h"
+#include "run.h"
 
 /* X(name, C type, decimals) - the CSV columns of DESIGN.md, in contract
  * order; decimals is the precision the formats print (-1: an integer). */
@@ -145,14 +145,14 @@ double stats_clk_tck(const struct rt_log *log);
  * neither. */
 int stats_end_ns(const struct rt_log *log, uint64_t *ns);
 
-/* Fill *row with interval i (0 <= i < stats_nrows(log)), i.e. from sample
- * i to sample i + 1.  Counter deltas saturate at 0; a column whose source
- * is missing in either sample has its present bit clear. */
-void stats_row(const struct rt_log *log, size_t i, struct stats_row *row);
+/* Fill *row with interval i (0 <= i < stats_nrows(&run->log)), i.e.
+ * from sample i to sample i + 1.  Counter deltas saturate at 0; a column
+ * whose source is missing in either sample has its present bit clear. */
+void stats_row(const struct run *run, size_t i, struct stats_row *row);
 
 /* Fill *s with the whole run's statistics.  Keys with nothing to compute
  * from (no rows, no present sample) have their present bit clear. */
-void stats_summarize(const struct rt_log *log, struct stats_summary *s);
+void stats_summarize(const struct run *run, struct stats_summary *s);
 
 /* X(name, C type, decimals) - one GPU device over the run (JSON "gpus"):
  * means weighted by the time each sample stands for, and maxima. */

@@ -6,9 +6,9 @@
  * record (FORMAT.md D2) without looking inside; so each input is also
  * decoded with every frame's CRC-32 made right, which takes the mutated
  * payloads into the record decoders, the merge of the process table
- * (job.c), the statistics and every output format; and once more within
- * a small memory budget (logread_buf_budget), which stops it part-way as
- * on a machine without the memory for the log. */
+ * (job.c, run.c), the statistics and every output format; and once more
+ * within a small memory budget (run_read_buf_budget), which stops it
+ * part-way as on a machine without the memory for the log. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "codec.h"
 #include "dump.h"
-#include "logread.h"
+#include "run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,49 +45,50 @@ static void repair(uint8_t *buf, size_t len)
 static void consume(const uint8_t *data, size_t size, size_t budget,
 		    FILE *sink)
 {
-	struct rt_log log;
+	struct run run;
+	const struct rt_log *log = &run.log;
 	char err[256];
 
-	if (logread_buf_budget(data, size, budget, &log, err, sizeof(err)) != 0)
+	if (run_read_buf_budget(data, size, budget, &run, err, sizeof(err)) != 0)
 		return;
-	if (log.damaged && log.damage_offset > size)
+	if (log->damaged && log->damage_offset > size)
 		abort();
 	/* The damaged stretches: in order, apart, within the input; the
 	 * first one is the log's damage (unless memory stopped it later);
 	 * a tail is the one damage. */
-	for (size_t i = 0; i < log.ndamages; i++)
-		if (log.damages[i].start >= log.damages[i].end ||
-		    log.damages[i].end > size ||
-		    (i && log.damages[i].start < log.damages[i - 1].end))
+	for (size_t i = 0; i < log->ndamages; i++)
+		if (log->damages[i].start >= log->damages[i].end ||
+		    log->damages[i].end > size ||
+		    (i && log->damages[i].start < log->damages[i - 1].end))
 			abort();
-	if ((log.ndamages && !log.damaged) ||
-	    (log.ndamages && !log.damage_memory &&
-	     log.damage_offset != log.damages[0].start) ||
-	    (log.damage_tail && log.ndamages != 1))
+	if ((log->ndamages && !log->damaged) ||
+	    (log->ndamages && !log->damage_memory &&
+	     log->damage_offset != log->damages[0].start) ||
+	    (log->damage_tail && log->ndamages != 1))
 		abort();
 	/* Every array together within the budget (they are held to it by
 	 * capacity, which is at least their length). */
-	if (log.nsamples * sizeof(*log.samples) +
-		    log.nprocs * sizeof(*log.procs) +
-		    log.nexits * sizeof(*log.exits) +
-		    log.nexecs * sizeof(*log.execs) +
-		    log.ngpu_vals * sizeof(*log.gpu_vals) +
-		    log.ngpu_samples * sizeof(*log.gpu_samples) +
-		    log.ndamages * sizeof(*log.damages) > budget ||
-	    (log.damage_memory && !log.damaged))
+	if (log->nsamples * sizeof(*log->samples) +
+		    log->nprocs * sizeof(*log->procs) +
+		    log->nexits * sizeof(*log->exits) +
+		    log->nexecs * sizeof(*log->execs) +
+		    log->ngpu_vals * sizeof(*log->gpu_vals) +
+		    log->ngpu_samples * sizeof(*log->gpu_samples) +
+		    log->ndamages * sizeof(*log->damages) > budget ||
+	    (log->damage_memory && !log->damaged))
 		abort();
-	if (log.job.nexact > log.job.nprocs)
+	if (run.job.nexact > run.job.nprocs)
 		abort();
 	if (sink) {
-		dump_summary(sink, &log, "fuzz");
-		dump_processes(sink, &log);
-		dump_csv(sink, &log);
-		dump_json(sink, &log);
-		dump_html(sink, &log, "fuzz");
-		dump_openmetrics(sink, &log, "fuzz");
-		dump_check(sink, &log, "fuzz");
+		dump_summary(sink, &run, "fuzz");
+		dump_processes(sink, &run);
+		dump_csv(sink, &run);
+		dump_json(sink, &run);
+		dump_html(sink, &run, "fuzz");
+		dump_openmetrics(sink, &run, "fuzz");
+		dump_check(sink, &run, "fuzz");
 	}
-	logread_free(&log);
+	run_free(&run);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
