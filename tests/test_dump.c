@@ -192,11 +192,11 @@ static const char *capture(enum format f, const struct rt_log *fixture)
 	out = open_memstream(&out_buf, &len);
 	assert_non_null(out);
 	if (f == F_CSV)
-		rc = dump_csv(out, &run);
+		rc = dump_csv(out, &run, "run.bin");
 	else if (f == F_JSON)
-		rc = dump_json(out, &run);
+		rc = dump_json(out, &run, "run.bin");
 	else if (f == F_PROCESSES)
-		rc = dump_processes(out, &run);
+		rc = dump_processes(out, &run, "run.bin");
 	else
 		rc = dump_summary(out, &run, "run.bin");
 	job_free(&run.job);
@@ -818,11 +818,11 @@ static void test_write_error(void **state)
 	if (!full)
 		skip();
 	errno = 0;
-	assert_int_equal(dump_csv(full, &run), -1);
+	assert_int_equal(dump_csv(full, &run, "x"), -1);
 	assert_int_equal(errno, ENOSPC);
 	clearerr(full);
 	errno = 0;
-	assert_int_equal(dump_json(full, &run), -1);
+	assert_int_equal(dump_json(full, &run, "x"), -1);
 	assert_int_equal(errno, ENOSPC);
 	clearerr(full);
 	errno = 0;

@@ -120,8 +120,9 @@ static void csv_rows(FILE *out, const struct run *run, int tagged)
 	fwrite(csv_block, 1, used, out);
 }
 
-int dump_csv(FILE *out, const struct run *run)
+int dump_csv(FILE *out, const struct run *run, const char *name)
 {
+	(void)name;
 	csv_header(out, 0);
 	csv_rows(out, run, 0);
 	return fmt_finish(out);

@@ -8,19 +8,27 @@
 
 #include "run.h"
 
+/* Every format is called the same way, so that rtrack-dump's table of
+ * formats names these functions themselves: one log, which came from the
+ * file name (a format that does not show it takes it all the same); and
+ * several logs, names[i] the file runs[i] came from. */
+typedef int dump_one_fn(FILE *out, const struct run *run, const char *name);
+typedef int dump_many_fn(FILE *out, const struct run *runs,
+			 const char *const *names, size_t n);
+
 int dump_summary(FILE *out, const struct run *run, const char *name);
+int dump_csv(FILE *out, const struct run *run, const char *name);
+int dump_json(FILE *out, const struct run *run, const char *name);
+int dump_html(FILE *out, const struct run *run, const char *name);
+int dump_openmetrics(FILE *out, const struct run *run, const char *name);
+int dump_processes(FILE *out, const struct run *run, const char *name);
+
 /* The summary's key lines (duration, CPU, memory, disk and network, GPU,
  * samples and processes, recommendation) without its header, exit line,
  * sparklines and top lists: what --follow adds when the job ends. */
 int dump_summary_key(FILE *out, const struct run *run);
-int dump_csv(FILE *out, const struct run *run);
-int dump_json(FILE *out, const struct run *run);
-int dump_html(FILE *out, const struct run *run, const char *name);
-int dump_openmetrics(FILE *out, const struct run *run, const char *name);
-int dump_processes(FILE *out, const struct run *run);
 
-/* Several logs at once (a job's ranks on many hosts, runs of one job):
- * names[i] is the file runs[i] came from. */
+/* Several logs at once (a job's ranks on many hosts, runs of one job). */
 int dump_summary_many(FILE *out, const struct run *runs,
 		      const char *const *names, size_t n);
 int dump_processes_many(FILE *out, const struct run *runs,

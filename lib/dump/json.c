@@ -365,8 +365,9 @@ static void json_object(FILE *out, const struct run *run)
 	putc('}', out);
 }
 
-int dump_json(FILE *out, const struct run *run)
+int dump_json(FILE *out, const struct run *run, const char *name)
 {
+	(void)name;
 	json_object(out, run);
 	putc('\n', out);
 	return fmt_finish(out);

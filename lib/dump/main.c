@@ -17,57 +17,21 @@
 #define RTRACK_VERSION "0"
 #endif
 
-/* The formats: one line each.  name is the log's file name; many, when
- * the format takes several logs at once (NULL: one only). */
+/* The formats: one line each.  many, when the format takes several logs
+ * at once (NULL: one only). */
 struct format {
 	const char *name;
-	int (*dump)(FILE *out, const struct run *run, const char *name);
-	int (*many)(FILE *out, const struct run *runs,
-		    const char *const *names, size_t n);
+	dump_one_fn *dump;
+	dump_many_fn *many;
 };
 
-static int fmt_summary(FILE *out, const struct run *run, const char *name)
-{
-	return dump_summary(out, run, name);
-}
-
-static int fmt_csv(FILE *out, const struct run *run, const char *name)
-{
-	(void)name;
-	return dump_csv(out, run);
-}
-
-static int fmt_json(FILE *out, const struct run *run, const char *name)
-{
-	(void)name;
-	return dump_json(out, run);
-}
-
-static int fmt_html(FILE *out, const struct run *run, const char *name)
-{
-	return dump_html(out, run, name);
-}
-
-static int fmt_openmetrics(FILE *out, const struct run *run,
-			   const char *name)
-{
-	return dump_openmetrics(out, run, name);
-}
-
-static int fmt_processes(FILE *out, const struct run *run,
-			 const char *name)
-{
-	(void)name;
-	return dump_processes(out, run);
-}
-
 static const struct format formats[] = {
-	{ "summary", fmt_summary, dump_summary_many },
-	{ "processes", fmt_processes, dump_processes_many },
-	{ "csv", fmt_csv, dump_csv_many },
-	{ "json", fmt_json, dump_json_many },
-	{ "html", fmt_html, 0 },
-	{ "openmetrics", fmt_openmetrics, 0 },
+	{ "summary", dump_summary, dump_summary_many },
+	{ "processes", dump_processes, dump_processes_many },
+	{ "csv", dump_csv, dump_csv_many },
+	{ "json", dump_json, dump_json_many },
+	{ "html", dump_html, 0 },
+	{ "openmetrics", dump_openmetrics, 0 },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 

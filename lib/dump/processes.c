@@ -160,12 +160,13 @@ static int link_tree(struct tree *t)
 	return 0;
 }
 
-int dump_processes(FILE *out, const struct run *run)
+int dump_processes(FILE *out, const struct run *run, const char *name)
 {
 	size_t n = run->job.nprocs;
 	struct tree t = { run, NULL, NULL, NULL, fmt_term_width(out), out };
 	int rc = -1;
 
+	(void)name;
 	t.first = calloc(n ? n : 1, sizeof(size_t));
 	t.next = calloc(n ? n : 1, sizeof(size_t));
 	t.shown = calloc(n ? n : 1, 1);
@@ -203,7 +204,7 @@ int dump_processes_many(FILE *out, const struct run *runs,
 		fputs(" (", out);
 		fmt_text(out, log->hdr.host, sizeof log->hdr.host, 0);
 		fprintf(out, ", pid %u)\n", (unsigned)log->hdr.pid);
-		if (dump_processes(out, &runs[i]) < 0)
+		if (dump_processes(out, &runs[i], names[i]) < 0)
 			return -1;
 	}
 	return fmt_finish(out);

@@ -81,9 +81,9 @@ static void consume(const uint8_t *data, size_t size, size_t budget,
 		abort();
 	if (sink) {
 		dump_summary(sink, &run, "fuzz");
-		dump_processes(sink, &run);
-		dump_csv(sink, &run);
-		dump_json(sink, &run);
+		dump_processes(sink, &run, "fuzz");
+		dump_csv(sink, &run, "fuzz");
+		dump_json(sink, &run, "fuzz");
 		dump_html(sink, &run, "fuzz");
 		dump_openmetrics(sink, &run, "fuzz");
 		dump_check(sink, &run, "fuzz");
