@@ -236,14 +236,6 @@ ssize_t text_read_head(const char *path, char *buf, size_t size)
 	return (ssize_t)size - 1;
 }
 
-void text_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 char *text_append(char *at, char *end, const char *src, size_t max)
 {
 	size_t n = strnlen(src, max), room = (size_t)(end - at) - 1;
@@ -253,6 +245,11 @@ char *text_append(char *at, char *end, const char *src, size_t max)
 	memcpy(at, src, n);
 	at[n] = '\0';
 	return at + n;
+}
+
+void text_copy(char *dst, size_t size, const char *src)
+{
+	text_append(dst, dst + size, src, size - 1);
 }
 
 int text_unescape_octal(const char *s, const char *end, char *dst,
