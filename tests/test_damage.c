@@ -93,7 +93,7 @@ static void mk_value(struct rt_sample *s, uint64_t i)
 	for (unsigned f = 0; f < RT_SAMPLE_NFIELDS; f++)
 		s->v[f] = f * 100000 + i * (f + 3) + (i * i % 7);
 	s->time_ns = 1700000000000000000ull + i * 100000000;
-	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 		sample_set_missing(s, (enum rt_field)f);
 }
 

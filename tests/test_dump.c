@@ -81,7 +81,7 @@ static void fixture_sample(struct rt_sample *s, const uint64_t v[],
 	s->seen_utime_ticks = s->tree_utime_ticks;
 	s->seen_stime_ticks = s->tree_stime_ticks;
 	/* No GPU: its fields read as missing (1.2). */
-	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 		sample_set_missing(s, (enum rt_field)f);
 }
 

@@ -250,7 +250,7 @@ static void assert_no_gpu(const struct gpu_cfg *c, unsigned probe)
 	assert_int_equal(gpu_probe(c), probe);
 	assert_int_equal(gpu_init(&g, c), 0);
 	sample_self(&s, S(1));
-	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 		assert_false(sample_has(&s, (enum rt_field)f));
 	assert_int_equal(g.ndev, 0);
 }
@@ -530,7 +530,7 @@ static void test_tracker_gpu_off(void **state)
 	fake_proc("proc", 4000, 1, "", "4000");
 	tracker_on(sub("proc"), 4000, NULL);
 	tracker_sample(&tr, S(1), &s, ignore_gone, NULL);
-	for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+	for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 		assert_false(sample_has(&s, (enum rt_field)f));
 	assert_int_equal(fake_counter(FAKE_NVML, "fake_nvml_calls"), calls);
 }

@@ -22,7 +22,7 @@
 #include "logread.h"
 #include "logwrite.h"
 
-static uint8_t mem[1 << 16];
+static uint8_t mem[1 << 17];
 
 static void test_crc32_check_value(void **state)
 {
@@ -133,16 +133,18 @@ static void test_end_record_bytes(void **state)
 static void test_exit_and_exec_record_bytes(void **state)
 {
 	static const uint8_t want_x[] = {
-		0x05, 0x0f, 0x07, 0x01, 0x05, 0x09, 0x64, 0x00, 0x04, 0x00,
-		0x00, 0x02, 0x0c, 0x01, 0x02, 0x61, 0x62, 0xc0, 0x0c, 0x98,
-		0x64 };
+		0x05, 0x12, 0x07, 0x01, 0x05, 0x09, 0x64, 0x00, 0x04, 0x00,
+		0x00, 0x02, 0x0c, 0x01, 0x02, 0x61, 0x62, 0x03, 0x02, 0x01,
+		0x34, 0x5c, 0x91, 0x5f };
 	/* J4 = 1: a leaving record (1.4). */
 	static const uint8_t want_j[] = { 0x06, 0x06, 0x09, 0x07, 0x02, 0x61,
 					  0x62, 0x01, 0x23, 0x3e, 0x62, 0x96 };
 	struct rt_exit x = { .pid = 7, .ppid = 1, .starttime_ticks = 5,
 			     .end_ns = 9, .utime_us = 100, .hwm_kib = 4,
 			     .exit_kind = RT_EXIT_SIGNAL, .exit_value = 6,
-			     .flags = RT_EXIT_F_FORKED, .cmdline = "ab" };
+			     .flags = RT_EXIT_F_FORKED, .cmdline = "ab",
+			     .run_delay_ns = 3, .major_faults = 2,
+			     .swap_kib = 1 }; /* X14-X16, 1.6 */
 	struct rt_exec j = { .time_ns = 9, .pid = 7, .cmdline = "ab",
 			     .flags = RT_EXEC_F_LEAVING };
 	struct logbuf b;
@@ -308,7 +310,7 @@ static void test_sample_records_of_1_2_read(void **state)
 	size_t len = put_hex(put_hex(put_hex(put_head(), key), delta), gpu);
 
 	(void)state;
-	assert_int_equal(RT_SAMPLE_NFIELDS, 37);
+	assert_int_equal(RT_SAMPLE_NFIELDS, 49);
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
 	assert_false(log.damaged);
 	assert_int_equal(log.nsamples, 3);
@@ -1023,7 +1025,7 @@ static void rnd_sample(struct rt_sample *s, int i)
 	if (r % 11 == 0)
 		sample_set_missing(s, RT_F_tree_mem_kib);
 	if ((i / 40) % 2) /* GPU fields for a while, then not */
-		for (unsigned f = RT_F_gpu_count; f < RT_SAMPLE_NFIELDS; f++)
+		for (unsigned f = RT_F_gpu_count; f <= RT_F_tree_gpu_mem_kib; f++)
 			sample_set_missing(s, (enum rt_field)f);
 }
 

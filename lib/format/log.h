@@ -12,7 +12,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 5
+#define RT_LOG_VERSION_MINOR 6
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -138,6 +138,9 @@ struct rt_proc {
 	int32_t exit_code;      /* valid with RT_PROC_EXITED */
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv joined by spaces, cut */
 	uint64_t starttime_ticks; /* stat (22): with the pid, the identity (1.1) */
+	uint64_t run_delay_ns;  /* schedstat: waited for a CPU (1.6) */
+	uint64_t major_faults;  /* stat (12): own major faults (1.6) */
+	uint64_t swap_kib;      /* largest VmSwap seen (1.6) */
 };
 
 #define RT_PROC_ALIVE_AT_END 1u /* still running when the root ended */
@@ -160,6 +163,9 @@ struct rt_exit {
 	int32_t exit_value;
 	uint32_t flags;         /* RT_EXIT_F_* */
 	char cmdline[RT_PROC_CMDLINE_MAX];
+	uint64_t run_delay_ns;  /* /proc/self/schedstat at exit (1.6) */
+	uint64_t major_faults;  /* getrusage ru_majflt (1.6) */
+	uint64_t swap_kib;      /* VmSwap at exit (1.6) */
 };
 
 #define RT_EXIT_F_FORKED 1u /* a fork()ed copy that never exec'd */
@@ -232,7 +238,10 @@ struct rt_reaped {
 	X(flags, U)              /* C11 */                                   \
 	X(exit_code, S)          /* C12 */                                   \
 	X(cmdline, STR)          /* C13 */                                   \
-	X(starttime_ticks, OPT)  /* C14, 1.1 */
+	X(starttime_ticks, OPT)  /* C14, 1.1 */                              \
+	X(run_delay_ns, OPT)     /* C15, 1.6 */                              \
+	X(major_faults, OPT)     /* C16, 1.6 */                              \
+	X(swap_kib, OPT)         /* C17, 1.6 */
 
 #define RT_EXIT_FIELDS(X)                                                     \
 	X(pid, U)                /* X1 */                                    \
@@ -247,7 +256,10 @@ struct rt_reaped {
 	X(exit_kind, U)          /* X10 */                                   \
 	X(exit_value, S)         /* X11 */                                   \
 	X(flags, U)              /* X12 */                                   \
-	X(cmdline, STR)          /* X13 */
+	X(cmdline, STR)          /* X13 */                                   \
+	X(run_delay_ns, OPT)     /* X14, 1.6 */                              \
+	X(major_faults, OPT)     /* X15, 1.6 */                              \
+	X(swap_kib, OPT)         /* X16, 1.6 */
 
 #define RT_EXEC_FIELDS(X)                                                     \
 	X(time_ns, U)            /* J1 */                                    \

@@ -54,7 +54,19 @@
 	X(sys_gpu_mem_total_kib, "sum of device memory")                      \
 	X(tree_gpu_util_pct,  "sum over devices of the tree's utilization, percent") \
 	X(tree_gpu_utilized,  "devices the tree used with utilization > 0")   \
-	X(tree_gpu_mem_kib,   "GPU memory held by the tree")
+	X(tree_gpu_mem_kib,   "GPU memory held by the tree")                 \
+	X(seen_run_delay_ns,  "runnable but waiting for a CPU, every process seen (1.6)") \
+	X(seen_major_faults,  "own major faults of every process seen (1.6)") \
+	X(tree_swap_kib,      "sum of VmSwap over the live tree (1.6)")       \
+	X(cg_cpu_quota_mcores, "the job's cgroup CPU quota, 1/1000 core (1.6)") \
+	X(cg_throttled_ns,    "time the job's cgroup was throttled (1.6)")    \
+	X(cg_mem_limit_kib,   "the job's cgroup memory limit (1.6)")          \
+	X(cg_mem_usage_kib,   "the job's cgroup memory use, page cache included (1.6)") \
+	X(cg_mem_peak_kib,    "the job's cgroup memory peak (1.6)")           \
+	X(cg_oom_kills,       "out-of-memory kills in the job's cgroup (1.6)") \
+	X(cg_foreign_procs,   "processes in the job's cgroup outside the job (1.6)") \
+	X(cg_io_pressure_us,  "the job's cgroup's io PSI some total (1.6)")   \
+	X(sys_io_pressure_us, "/proc/pressure/io some total (1.6)")
 
 enum rt_field {
 #define RT_FIELD_ENUM(name, doc) RT_F_##name,
