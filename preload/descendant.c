@@ -5,7 +5,8 @@
  * never written.  Own figures, exact: getrusage(RUSAGE_SELF) for CPU
  * (every image of the pid, not the children's), VmHWM for the peak (the
  * image that is exiting; ru_maxrss would carry an earlier image's), /proc
- * self io, and how it ended.
+ * self io, the run delay of schedstat, major faults (getrusage) and
+ * VmSwap, and how it ended.
  *
  * Everything lives on this stack; the only state read is pre's, which a
  * vfork child shares with its parent and therefore never gets here (the
@@ -81,10 +82,17 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.utime_us = tv_us(ru.ru_utime);
 	d->x.stime_us = tv_us(ru.ru_stime);
 	d->x.hwm_kib = st.vmhwm_kib;
+	d->x.swap_kib = st.vmswap_kib;
+	d->x.major_faults = (uint64_t)ru.ru_majflt;
 	n = self_read(d, "/proc/self/io");
 	if (n > 0)
 		procfs_parse_io(d->buf, (size_t)n, &d->x.read_bytes,
 				&d->x.write_bytes);
+	/* The time it waited for a CPU: the sampler may never have seen a
+	 * short process, and a starved job is one of many short ones. */
+	n = self_read(d, "/proc/self/schedstat");
+	if (n > 0)
+		procfs_parse_schedstat(d->buf, (size_t)n, &d->x.run_delay_ns);
 	d->x.exit_kind = kind;
 	d->x.exit_value = value;
 	d->x.flags = flags;

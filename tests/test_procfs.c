@@ -260,6 +260,8 @@ static void put_proc(const struct fake *f, int pid)
 	put(f, rel, io_python);
 	snprintf(rel, sizeof rel, "%d/smaps_rollup", pid);
 	put(f, rel, rollup_python);
+	snprintf(rel, sizeof rel, "%d/schedstat", pid);
+	put(f, rel, "1000000000 250000000 977\n");
 }
 
 static void remove_file(const struct fake *f, const char *rel)
@@ -321,6 +323,7 @@ static void test_stat_captured(void **state)
 	assert_int_equal(st.starttime, 41151);
 	assert_int_equal(st.has_rss, 1);
 	assert_int_equal(st.rss_pages, 3363); /* (24) */
+	assert_int_equal(st.majflt, 2);       /* (12) */
 
 	assert_int_equal(parse_stat(stat_zombie, &st), 0);
 	assert_int_equal(st.state, 'Z');
@@ -456,6 +459,10 @@ static void test_status(void **state)
 	assert_int_equal(s.has_vmhwm, 1);
 	assert_int_equal(s.vmrss_kib, 13524);
 	assert_int_equal(s.vmhwm_kib, 320560);
+	assert_int_equal(s.has_vmswap, 1);
+	assert_int_equal(s.vmswap_kib, 0);
+	assert_int_equal(parse_status("VmSwap:\t   4096 kB\n", &s), 0);
+	assert_int_equal(s.vmswap_kib, 4096);
 
 	memset(&s, 0xab, sizeof s);
 	assert_int_equal(parse_status(status_zombie, &s), 0);
@@ -556,6 +563,20 @@ static void test_io(void **state)
 }
 
 /* ---- procfs_parse_pids ---- */
+
+/* schedstat: run time, run delay (the second), timeslices. */
+static void test_schedstat(void **state)
+{
+	uint64_t d = 9;
+
+	(void)state;
+	assert_int_equal(procfs_parse_schedstat("52114 3001 7\n", 13, &d), 0);
+	assert_int_equal(d, 3001);
+	assert_int_equal(procfs_parse_schedstat("52114\n", 6, &d), -EINVAL);
+	assert_int_equal(procfs_parse_schedstat("x 1 2\n", 6, &d), -EINVAL);
+	assert_int_equal(procfs_parse_schedstat("", 0, &d), -EINVAL);
+	assert_int_equal(d, 3001);
+}
 
 static void test_pids(void **state)
 {
@@ -735,6 +756,8 @@ static void test_read_fake(void **state)
 	assert_int_equal(p.has_io, 1);
 	assert_int_equal(p.read_bytes, 4198400);
 	assert_int_equal(p.write_bytes, 3153920);
+	assert_int_equal(p.has_run_delay, 1);
+	assert_int_equal(p.run_delay_ns, 250000000);
 
 	memset(&p, 0xab, sizeof p);
 	assert_int_equal(procfs_read_proc(f->root, 3981, 0, &p), 0);
@@ -1283,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_status_malformed),
 		cmocka_unit_test(test_rollup_pss),
 		cmocka_unit_test(test_io),
+		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_pids_full),
 		cmocka_unit_test(test_pids_malformed),

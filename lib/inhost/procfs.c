@@ -82,6 +82,7 @@ static int stat_store(int field, const char *s, const char *e,
 		st->state = *s;
 		return 0;
 	case 4: return parse_i32_exact(s, e, &st->ppid);
+	case 12: return parse_u64_exact(s, e, &st->majflt);
 	case 14: return parse_u64_exact(s, e, &st->utime);
 	case 15: return parse_u64_exact(s, e, &st->stime);
 	case 16: return parse_u64_exact(s, e, &st->cutime);
@@ -186,6 +187,7 @@ int procfs_parse_status(const char *buf, size_t len, struct procfs_status *s)
 	} keys[] = {
 		{ "VmRSS:", 6, &out.vmrss_kib, &out.has_vmrss },
 		{ "VmHWM:", 6, &out.vmhwm_kib, &out.has_vmhwm },
+		{ "VmSwap:", 7, &out.vmswap_kib, &out.has_vmswap },
 		{ "Seccomp:", 8, &out.seccomp, &out.has_seccomp },
 		{ "Seccomp_filters:", 16, &out.seccomp_filters,
 		  &out.has_seccomp_filters },
@@ -232,6 +234,17 @@ int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib)
 {
 	/* "Pss:" with its colon, so that Pss_Anon: and friends never match. */
 	return text_key_u64(buf, len, "Pss:", pss_kib) < 0 ? -EINVAL : 0;
+}
+
+int procfs_parse_schedstat(const char *buf, size_t len, uint64_t *run_delay_ns)
+{
+	const char *end = buf + len, *p;
+	uint64_t exec_ns;
+
+	if (text_parse_u64(buf, end, &exec_ns, &p) < 0 || p == end ||
+	    *p != ' ' || text_parse_u64(p + 1, end, run_delay_ns, NULL) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
@@ -515,6 +528,20 @@ static int read_io(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 	return 0;
 }
 
+static int read_schedstat(const struct pidsrc *c, char *buf,
+			  struct procfs_proc *p)
+{
+	ssize_t len = read_optional(c, "schedstat", PROCFS_K_SCHEDSTAT, buf);
+
+	if (len == -ENODATA)
+		return 0;
+	if (len < 0)
+		return (int)len;
+	p->has_run_delay = procfs_parse_schedstat(buf, (size_t)len,
+						  &p->run_delay_ns) == 0;
+	return 0;
+}
+
 /* Never kept: smaps_rollup holds the address space it was opened on, and
  * after an exec (or of a vfork child, the parent's) it would go on
  * reading that one.  Opened through the kept directory instead. */
@@ -554,6 +581,8 @@ static int read_all(const struct pidsrc *c, int flags,
 		ret = read_status(c, buf, out);
 	if (ret == 0)
 		ret = read_io(c, buf, out);
+	if (ret == 0)
+		ret = read_schedstat(c, buf, out);
 	if (ret == 0 && (flags & PROCFS_READ_PSS))
 		ret = read_pss(c, buf, out);
 	return ret;

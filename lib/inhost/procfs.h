@@ -18,6 +18,7 @@ struct procfs_stat {
 	uint32_t comm_hash; /* (2), hashed: it changes when the process execs */
 	char state;         /* (3) */
 	int32_t ppid;       /* (4) */
+	uint64_t majflt;    /* (12) own major faults */
 	uint64_t utime;     /* (14) ticks */
 	uint64_t stime;     /* (15) */
 	uint64_t cutime;    /* (16) waited-for children, ticks */
@@ -39,10 +40,10 @@ int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st);
  * has no Vm* lines: the has_ flags say what was present. */
 #define PROCFS_NSPID_MAX 4
 struct procfs_status {
-	uint64_t vmrss_kib, vmhwm_kib;
+	uint64_t vmrss_kib, vmhwm_kib, vmswap_kib;
 	uint64_t seccomp;         /* Seccomp: 0 none, 1 strict, 2 filter */
 	uint64_t seccomp_filters; /* Seccomp_filters: (Linux 5.9+) */
-	int has_vmrss, has_vmhwm, has_seccomp, has_seccomp_filters;
+	int has_vmrss, has_vmhwm, has_vmswap, has_seccomp, has_seccomp_filters;
 	/* NSpid: the pid in each PID namespace, /proc's own first, then the
 	 * nested ones (Linux 4.1+); the first PROCFS_NSPID_MAX, nspid_n of
 	 * them (0 without the line or when it is malformed). */
@@ -58,6 +59,11 @@ uint64_t procfs_seccomp_count(const struct procfs_status *s);
 /* "Pss:" of smaps_rollup in KiB.  -EINVAL when there is no Pss line (an
  * empty rollup of a zombie or kernel thread). */
 int procfs_parse_rollup_pss(const char *buf, size_t len, uint64_t *pss_kib);
+
+/* The run delay of /proc/PID/schedstat ("exec_ns run_delay_ns slices"):
+ * the time the process's main thread was runnable but waiting for a CPU
+ * (Linux's sched_info, CONFIG_SCHED_INFO).  0 or -EINVAL. */
+int procfs_parse_schedstat(const char *buf, size_t len, uint64_t *run_delay_ns);
 
 /* read_bytes and write_bytes of /proc/PID/io.  -EINVAL when absent. */
 int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
@@ -84,20 +90,23 @@ struct procfs_proc {
 	struct procfs_status status;
 	uint64_t pss_kib;
 	uint64_t read_bytes, write_bytes;
-	int has_pss, has_io;
+	uint64_t run_delay_ns;  /* schedstat (its main thread's) */
+	int has_pss, has_io, has_run_delay;
 };
 
-/* Read stat, status, io and (when want_pss) smaps_rollup of pid.  Returns
- * 0 when at least stat was read; -ENOENT/-ESRCH when the process is gone.
- * An unreadable io (permissions) or smaps_rollup leaves has_io/has_pss 0. */
+/* Read stat, status, io, schedstat and (when want_pss) smaps_rollup of
+ * pid.  Returns 0 when at least stat was read; -ENOENT/-ESRCH when the
+ * process is gone.  An unreadable io (permissions), schedstat (a kernel
+ * without CONFIG_SCHED_INFO) or smaps_rollup leaves has_io, has_run_delay
+ * or has_pss 0. */
 int procfs_read_proc(const char *procroot, int32_t pid, int want_pss,
 		     struct procfs_proc *p);
 
 /* Descriptors of one process kept open between samples, so that a sample
  * is a pread per file rather than a path walk, an open and a close: the
  * /proc/PID directory (pinned to that incarnation of the pid: a reused
- * pid's new process is not reachable through it), stat, status, io, and
- * the main thread's children file.  -1: not kept.  smaps_rollup is never
+ * pid's new process is not reachable through it), stat, status, io,
+ * schedstat and the main thread's children file.  -1: not kept.  smaps_rollup is never
  * kept (it is bound to the address space it was opened on), only opened
  * through the directory.  Each kept descriptor holds a page of kernel
  * memory (seq_file), so callers give a budget. */
@@ -106,6 +115,7 @@ enum {
 	PROCFS_K_STAT,
 	PROCFS_K_STATUS,
 	PROCFS_K_IO,
+	PROCFS_K_SCHEDSTAT,
 	PROCFS_K_CHILDREN,
 	PROCFS_SLOTS
 };

@@ -126,10 +126,17 @@ void sysstat_src_done(const struct sysstat_src *c, unsigned slot, int fd,
 int sysstat_stream_file(const struct sysstat_src *c, const char *tail,
 			unsigned slot, sysstat_line_fn fn, void *ctx)
 {
+	return sysstat_stream_at(c, c->procroot, tail, slot, fn, ctx);
+}
+
+int sysstat_stream_at(const struct sysstat_src *c, const char *root,
+		      const char *tail, unsigned slot, sysstat_line_fn fn,
+		      void *ctx)
+{
 	char buf[STREAM_BUF];
 	int fd, ret, owned;
 
-	fd = sysstat_src_open(c, c->procroot, tail, slot, 0, &owned);
+	fd = sysstat_src_open(c, root, tail, slot, 0, &owned);
 	if (fd < 0)
 		return fd;
 	ret = stream_fd(fd, buf, sizeof(buf), fn, ctx);

@@ -45,6 +45,11 @@ void sysstat_src_done(const struct sysstat_src *c, unsigned slot, int fd,
 int sysstat_stream_file(const struct sysstat_src *c, const char *tail,
 			unsigned slot, sysstat_line_fn fn, void *ctx);
 
+/* As sysstat_stream_file, for root/tail (c->k NULL: slot unused). */
+int sysstat_stream_at(const struct sysstat_src *c, const char *root,
+		      const char *tail, unsigned slot, sysstat_line_fn fn,
+		      void *ctx);
+
 /* The space group into s->space_* (diskspace.c): from the kept list of
  * filesystems while the mount table is unchanged, else from the table.
  * 0 or -errno. */

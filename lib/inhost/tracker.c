@@ -17,6 +17,8 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->nent = 0;
 	t->overflowed = 0;
 	t->gone_utime = t->gone_stime = 0;
+	t->gone_run_delay = t->gone_majflt = 0;
+	cgroup_init(&t->cg, 0);
 	t->root_seen = 0;
 	t->nqueue = 0;
 	t->nested = 0;
@@ -50,6 +52,11 @@ void tracker_keep_fds(struct tracker *t, unsigned budget)
 		t->sys_kept.fd[i] = -1;
 	t->sys_kept.keep = budget >= SYSSTAT_SLOTS;
 	t->fd_budget = t->sys_kept.keep ? budget - SYSSTAT_SLOTS : budget;
+	for (i = 0; i < CGROUP_SLOTS; i++)
+		t->cg.fd[i] = -1;
+	t->cg.keep = t->fd_budget >= CGROUP_SLOTS;
+	if (t->cg.keep)
+		t->fd_budget -= CGROUP_SLOTS;
 }
 
 void tracker_gpu_init(struct tracker *t, const struct tracker_gpu_cfg *g)
@@ -103,6 +110,8 @@ static void tracker_leave(struct tracker *t, const struct rt_proc *p,
 {
 	t->gone_utime += p->utime_ticks;
 	t->gone_stime += p->stime_ticks;
+	t->gone_run_delay += p->run_delay_ns;
+	t->gone_majflt += p->major_faults;
 	gone(p, ctx);
 }
 
@@ -130,9 +139,13 @@ static void tracker_seen(const struct tracker *t, struct rt_sample *s)
 
 	s->seen_utime_ticks = t->gone_utime;
 	s->seen_stime_ticks = t->gone_stime;
+	s->seen_run_delay_ns = t->gone_run_delay;
+	s->seen_major_faults = t->gone_majflt;
 	for (i = 0; i < t->nent; i++) {
 		s->seen_utime_ticks += t->ent[i].p.utime_ticks;
 		s->seen_stime_ticks += t->ent[i].p.stime_ticks;
+		s->seen_run_delay_ns += t->ent[i].p.run_delay_ns;
+		s->seen_major_faults += t->ent[i].p.major_faults;
 	}
 }
 
@@ -220,6 +233,14 @@ static void tracker_update(struct tracker_entry *e, const struct procfs_proc *pp
 	e->p.last_seen_ns = now_ns;
 	e->p.utime_ticks = pp->stat.utime;
 	e->p.stime_ticks = pp->stat.stime;
+	e->p.major_faults = pp->stat.majflt;
+	if (pp->has_run_delay)
+		e->p.run_delay_ns = pp->run_delay_ns;
+	if (pp->status.has_vmswap) {
+		e->swap_kib = pp->status.vmswap_kib;
+		if (e->swap_kib > e->p.swap_kib)
+			e->p.swap_kib = e->swap_kib;
+	}
 	if (pp->status.has_vmhwm && pp->status.vmhwm_kib > e->p.hwm_kib)
 		e->p.hwm_kib = pp->status.vmhwm_kib;
 	if (pp->has_io) {
@@ -309,6 +330,8 @@ static void tracker_status_carry(struct tracker *t, struct tracker_entry *e,
 	st->has_vmrss = 1;
 	st->vmhwm_kib = e->p.hwm_kib > rss ? e->p.hwm_kib : rss;
 	st->has_vmhwm = 1;
+	st->vmswap_kib = e->swap_kib; /* as last read */
+	st->has_vmswap = 1;
 	st->nspid[0] = (uint32_t)pid;
 	memcpy(st->nspid + 1, e->nspid, sizeof(e->nspid));
 	st->nspid_n = e->nspid_n + 1;
@@ -337,6 +360,8 @@ static void tracker_add(const struct tracker *t, const struct procfs_proc *pp,
 		s->tree_read_bytes += pp->read_bytes;
 		s->tree_write_bytes += pp->write_bytes;
 	}
+	if (pp->status.has_vmswap)
+		s->tree_swap_kib += pp->status.vmswap_kib;
 }
 
 static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
@@ -393,6 +418,7 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 			t->overflowed++;
 		}
 		tracker_add(t, &pp, s);
+		t->run_delays += pp.has_run_delay;
 		threads = pp.stat.num_threads;
 		/* The root with our thread besides its main one (alive: a
 		 * zombie leader's state is 'Z'): its main thread's children
@@ -449,6 +475,22 @@ static void tracker_gpu(struct tracker *t, uint64_t now_ns,
 		return;
 	}
 	gpu_sample(&t->gpu, &tree, now_ns, s);
+}
+
+static int tracker_in_job(const void *ctx, int32_t pid)
+{
+	return tracker_find(ctx, pid) >= 0;
+}
+
+/* The cgroup step: the root's cgroup, found at the first sample (the
+ * sampler's thread, whose descriptor table keeps what it opens). */
+static void tracker_cgroup(struct tracker *t, struct rt_sample *s)
+{
+	if (!t->cg.found)
+		(void)cgroup_find(&t->cg, t->cfg.procroot, t->cfg.sysroot,
+				  t->cfg.root_pid);
+	cgroup_sample(&t->cg, t->cfg.procroot, t->cfg.system, tracker_in_job,
+		      t, s);
 }
 
 const struct gpu *tracker_gpus(const struct tracker *t)
@@ -509,6 +551,7 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 	t->gen++;
 	t->root_seen = 0;
 	t->nested = 0;
+	t->run_delays = 0;
 	tracker_walk(t, now_ns, s, gone, ctx);
 	tracker_sweep(t, gone, ctx);
 	tracker_seen(t, s);
@@ -517,7 +560,12 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 		unsigned f;
 		for (f = RT_F_tree_utime_ticks; f <= RT_F_tree_write_bytes; f++)
 			sample_set_missing(s, (enum rt_field)f);
+		sample_set_missing(s, RT_F_tree_swap_kib);
 	}
+	/* A kernel without sched_info has no schedstat for anyone. */
+	if (t->run_delays == 0)
+		sample_set_missing(s, RT_F_seen_run_delay_ns);
+	tracker_cgroup(t, s);
 	if (t->gpu_on)
 		tracker_gpu(t, now_ns, s);
 	else
@@ -538,6 +586,11 @@ void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
 		sysstat_kept_close(&t->sys_kept);
 		t->sys_kept.keep = 0;
 		t->fd_budget += SYSSTAT_SLOTS;
+	}
+	cgroup_close(&t->cg);
+	if (t->cg.keep) {
+		t->cg.keep = 0;
+		t->fd_budget += CGROUP_SLOTS;
 	}
 	t->nent = 0;
 	memset(t->index, 0, sizeof(t->index));

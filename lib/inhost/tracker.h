@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "gpu.h"
 #include "log.h"
 #include "procfs.h"
@@ -77,6 +78,7 @@ struct tracker_entry {
 	/* Samples since its status was read, and what that read had. */
 	uint32_t status_age;
 	int status_vm;          /* it had Vm lines (a process with memory) */
+	uint64_t swap_kib;      /* VmSwap as last read */
 };
 
 /* Called for each process that left the tree (or, from tracker_finish, for
@@ -89,7 +91,8 @@ struct tracker {
 	uint64_t overflowed;    /* processes not followed: table was full */
 	/* Own ticks of processes that left the tree, as last seen: the
 	 * seen_* counters go on counting them (sample.h). */
-	uint64_t gone_utime, gone_stime;
+	uint64_t gone_utime, gone_stime, gone_run_delay, gone_majflt;
+	uint32_t run_delays;    /* processes whose schedstat was read, last sample */
 	struct procfs_stat root_stat; /* the root's stat in the last sample */
 	int root_seen;          /* root_stat is from the last sample */
 	size_t nqueue;          /* pids walked in the last sample (queue) */
@@ -98,6 +101,7 @@ struct tracker {
 	int status_all;         /* the next sample reads every status */
 	unsigned fd_budget;     /* /proc descriptors that may still be kept */
 	struct sysstat_kept sys_kept; /* keep: tracker_keep_fds */
+	struct cgroup_job cg;   /* the root's cgroup, found at the first sample */
 	int gpu_on;             /* tracker_gpu_init was called */
 	int gpu_ready;          /* gpu_init ran (at the first sample) */
 	int gpu_found;          /* it found a device */

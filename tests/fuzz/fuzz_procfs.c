@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,6 +23,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_parse_status(buf, size, &ss);
 	procfs_parse_rollup_pss(buf, size, &a);
 	procfs_parse_io(buf, size, &a, &b);
+	procfs_parse_schedstat(buf, size, &a);
+	/* The cgroup files are the kernel's too (cgroup.h). */
+	cgroup_parse_limit(buf, size, &a);
+	cgroup_parse_cpu_max(buf, size, &a);
+	cgroup_parse_psi_some(buf, size, &a);
+	{
+		char path[16], root[16];
+		if (cgroup_parse_membership(buf, size, "cpu", path,
+					    sizeof(path)) == 0 &&
+		    strlen(path) >= sizeof(path))
+			abort();
+		if (cgroup_parse_mount(buf, buf + size, NULL, root,
+				       sizeof(root), path, sizeof(path)) == 1 &&
+		    (strlen(root) >= sizeof(root) ||
+		     strlen(path) >= sizeof(path)))
+			abort();
+	}
 	procfs_parse_pids(buf, size, pids, 8, &n);
 	if (n > 8)
 		abort();
