@@ -206,6 +206,8 @@ static void test_v1_job(void **state)
 	assert_true(sample_has(&s, RT_F_cg_cpu_quota_mcores));
 	assert_int_equal(s.cg_cpu_quota_mcores, 500);
 	assert_int_equal(s.cg_throttled_ns, 600000000);
+	assert_int_equal(s.cg_cpu_periods, 40);
+	assert_int_equal(s.cg_cpu_periods_throttled, 12);
 	assert_int_equal(s.cg_mem_limit_kib, 102400);
 	assert_int_equal(s.cg_mem_usage_kib, 51200);
 	assert_int_equal(s.cg_mem_peak_kib, 102396);
@@ -274,6 +276,8 @@ static void test_v2_job(void **state)
 	assert_false(sample_has(&s, RT_F_cg_mem_limit_kib));
 	assert_false(sample_has(&s, RT_F_cg_mem_peak_kib));
 	assert_int_equal(s.cg_throttled_ns, 2500000);
+	assert_int_equal(s.cg_cpu_periods_throttled, 0);
+	assert_false(sample_has(&s, RT_F_cg_cpu_periods)); /* not in the file */
 	assert_int_equal(s.cg_mem_usage_kib, 1024);
 	assert_true(sample_has(&s, RT_F_cg_oom_kills));
 	assert_int_equal(s.cg_oom_kills, 0);
@@ -296,6 +300,7 @@ static void test_no_cgroup(void **state)
 	for (unsigned f = RT_F_cg_cpu_quota_mcores; f <= RT_F_cg_io_pressure_us;
 	     f++)
 		assert_false(sample_has(&s, (enum rt_field)f));
+	assert_false(sample_has(&s, RT_F_cg_cpu_periods));
 }
 
 int main(void)

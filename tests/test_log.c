@@ -310,7 +310,7 @@ static void test_sample_records_of_1_2_read(void **state)
 	size_t len = put_hex(put_hex(put_hex(put_head(), key), delta), gpu);
 
 	(void)state;
-	assert_int_equal(RT_SAMPLE_NFIELDS, 49);
+	assert_int_equal(RT_SAMPLE_NFIELDS, 51);
 	assert_int_equal(logread_buf(mem, len, &log, err, sizeof(err)), 0);
 	assert_false(log.damaged);
 	assert_int_equal(log.nsamples, 3);

@@ -66,7 +66,9 @@
 	X(cg_oom_kills,       "out-of-memory kills in the job's cgroup (1.6)") \
 	X(cg_foreign_procs,   "processes in the job's cgroup outside the job (1.6)") \
 	X(cg_io_pressure_us,  "the job's cgroup's io PSI some total (1.6)")   \
-	X(sys_io_pressure_us, "/proc/pressure/io some total (1.6)")
+	X(sys_io_pressure_us, "/proc/pressure/io some total (1.6)")          \
+	X(cg_cpu_periods,     "quota periods the job's cgroup ran in (1.6)")  \
+	X(cg_cpu_periods_throttled, "of those, periods it was throttled in (1.6)")
 
 enum rt_field {
 #define RT_FIELD_ENUM(name, doc) RT_F_##name,

@@ -378,6 +378,27 @@ static ssize_t cg_read(struct cgroup_job *cg, unsigned slot, const char *dir,
 	return n;
 }
 
+/* cpu.stat's throttling: time, periods and periods throttled. */
+static void cg_cpu_stat(struct cgroup_job *cg, struct rt_sample *s)
+{
+	char buf[CG_BUF];
+	ssize_t n = cg_read(cg, CG_K_CPU_STAT, cg->cpu, "cpu.stat", buf,
+			    sizeof(buf));
+	size_t len = n > 0 ? (size_t)n : 0;
+	uint64_t v;
+
+	if (text_key_u64(buf, len, cg->cpu_v2 ? "throttled_usec "
+					      : "throttled_time ", &v) == 0)
+		s->cg_throttled_ns = cg->cpu_v2 ? v * 1000 : v;
+	else
+		sample_set_missing(s, RT_F_cg_throttled_ns);
+	if (text_key_u64(buf, len, "nr_periods ", &s->cg_cpu_periods) < 0)
+		sample_set_missing(s, RT_F_cg_cpu_periods);
+	if (text_key_u64(buf, len, "nr_throttled ",
+			 &s->cg_cpu_periods_throttled) < 0)
+		sample_set_missing(s, RT_F_cg_cpu_periods_throttled);
+}
+
 /* The number after key (with its blank: "oom_kill " is not
  * "oom_kill_disable") in dir/name, or -errno. */
 static int cg_key(struct cgroup_job *cg, unsigned slot, const char *dir,
@@ -495,11 +516,7 @@ void cgroup_sample(struct cgroup_job *cg, const char *procroot, int system,
 	if (!cg->has_foreign)
 		sample_set_missing(s, RT_F_cg_foreign_procs);
 
-	if (cg_key(cg, CG_K_CPU_STAT, cg->cpu, "cpu.stat",
-		   cg->cpu_v2 ? "throttled_usec " : "throttled_time ", &v) == 0)
-		s->cg_throttled_ns = cg->cpu_v2 ? v * 1000 : v;
-	else
-		sample_set_missing(s, RT_F_cg_throttled_ns);
+	cg_cpu_stat(cg, s);
 	if (cg_value(cg, CG_K_MEM_USAGE, cg->mem,
 		     cg->mem_v2 ? "memory.current" : "memory.usage_in_bytes",
 		     &v) == 0)
