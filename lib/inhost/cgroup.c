@@ -467,7 +467,7 @@ static void cg_slow(struct cgroup_job *cg, cgroup_in_job_fn in_job,
 	const struct sysstat_src src = { "", "", NULL };
 	struct foreign_scan f = { cg, in_job, ctx, 0 };
 	const char *dir = cg->mem[0] ? cg->mem : cg->cpu;
-	uint64_t quota, period, v = 0;
+	uint64_t quota = 0, period = 0, v = 0;
 
 	if (cg->cpu_v2) {
 		char buf[CG_BUF];

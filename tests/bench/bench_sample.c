@@ -43,7 +43,16 @@ static char buf[65536];
 
 /* The floor's own kept descriptors. */
 static int proc_fd, sys_fd[5], proc_dir;
-static int pfd[TRACKER_MAX_PROCS][5]; /* dir, stat, status, io, children */
+#define PFD 6 /* dir, stat, status, io, schedstat, children */
+static int pfd[TRACKER_MAX_PROCS][PFD];
+/* The job's cgroup files, as cgroup.c reads them (the tracker found the
+ * directories at its first sample): per sample through kept descriptors,
+ * the slow ones every CGROUP_SLOW_EVERY samples opened by path. */
+static int cg_fd[CGROUP_SLOTS];
+static char cg_slow[5][CGROUP_PATH + 32];
+static int ncg_slow;
+_Static_assert(CGROUP_SLOW_EVERY == TRACKER_STATUS_EVERY,
+	       "the floor reads the slow cgroup files with status");
 static char mnt[64][256];
 static int nmnt;
 
@@ -102,18 +111,50 @@ static void floor_init(int n)
 		sys_fd[k] = open(sys[k], O_RDONLY | O_CLOEXEC);
 	for (i = 0; i <= n; i++) {
 		int pid = i == 0 ? getpid() : kids[i - 1];
-		static const char *const f[] = { "stat", "status", "io" };
-		for (j = 0; j < 5; j++)
+		static const char *const f[] = { "stat", "status", "io",
+						 "schedstat" };
+		for (j = 0; j < PFD; j++)
 			pfd[i][j] = -1;
-		if (budget < 5)
+		if (budget < PFD)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d", pid);
 		pfd[i][0] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		for (j = 0; j < 3; j++)
+		for (j = 0; j < 4; j++)
 			pfd[i][j + 1] = openat(pfd[i][0], f[j], O_RDONLY | O_CLOEXEC);
 		snprintf(path, sizeof(path), "task/%d/children", pid);
-		pfd[i][4] = openat(pfd[i][0], path, O_RDONLY | O_CLOEXEC);
-		budget -= 5;
+		pfd[i][PFD - 1] = openat(pfd[i][0], path, O_RDONLY | O_CLOEXEC);
+		budget -= PFD;
+	}
+	{
+		const struct cgroup_job *g = &t.cg;
+		const char *fast[CGROUP_SLOTS][2] = {
+			{ g->cpu, "cpu.stat" },
+			{ g->mem, g->mem_v2 ? "memory.current"
+					    : "memory.usage_in_bytes" },
+			{ g->mem, g->mem_v2 ? "memory.peak"
+					    : "memory.max_usage_in_bytes" },
+			{ g->mem, g->mem_v2 ? "memory.events"
+					    : "memory.oom_control" },
+			{ g->unified, "io.pressure" },
+			{ "/proc", "pressure/io" },
+		};
+		const char *slow[5][2] = {
+			{ g->cpu, g->cpu_v2 ? "cpu.max" : "cpu.cfs_quota_us" },
+			{ g->cpu, g->cpu_v2 ? "" : "cpu.cfs_period_us" },
+			{ g->mem, g->mem_v2 ? "memory.max"
+					    : "memory.limit_in_bytes" },
+			{ g->mem[0] ? g->mem : g->cpu, "cgroup.procs" },
+		};
+		for (k = 0; k < CGROUP_SLOTS; k++) {
+			snprintf(path, sizeof(path), "%s/%s", fast[k][0],
+				 fast[k][1]);
+			cg_fd[k] = fast[k][0][0] ? open(path, O_RDONLY | O_CLOEXEC)
+						 : -1;
+		}
+		for (k = 0; k < 4; k++)
+			if (slow[k][0][0] && slow[k][1][0])
+				snprintf(cg_slow[ncg_slow++], sizeof(cg_slow[0]),
+					 "%s/%s", slow[k][0], slow[k][1]);
 	}
 	/* The mount points rtrack measures: not under /proc, /sys, /dev,
 	 * /run (sysstat.c's rule). */
@@ -136,7 +177,7 @@ static void floor_init(int n)
 
 static void floor_sample(int n, int pss)
 {
-	static const char *const f[] = { "stat", "status", "io" };
+	static const char *const f[] = { "stat", "status", "io", "schedstat" };
 	char path[128];
 	struct statfs sf;
 	struct pollfd pm;
@@ -148,14 +189,14 @@ static void floor_sample(int n, int pss)
 	for (i = 0; i <= n; i++) {
 		int pid = i == 0 ? getpid() : kids[i - 1];
 		if (pfd[i][0] >= 0) {
-			for (j = 1; j < 5; j++)
+			for (j = 1; j < PFD; j++)
 				if (j != 2 || status)
 					drain_fd(pfd[i][j]);
 			if (pss)
 				drain_at(pfd[i][0], "smaps_rollup");
 			continue;
 		}
-		for (j = 0; j < 3; j++) {
+		for (j = 0; j < 4; j++) {
 			if (j == 1 && !status)
 				continue;
 			snprintf(path, sizeof(path), "%d/%s", pid, f[j]);
@@ -178,6 +219,12 @@ static void floor_sample(int n, int pss)
 	list_dir(proc_dir);
 	for (j = 0; j < nmnt; j++)
 		statfs(mnt[j], &sf);
+	for (j = 0; j < CGROUP_SLOTS; j++)
+		if (cg_fd[j] >= 0)
+			drain_fd(cg_fd[j]);
+	if (status) /* CGROUP_SLOW_EVERY is TRACKER_STATUS_EVERY */
+		for (j = 0; j < ncg_slow; j++)
+			drain_at(AT_FDCWD, cg_slow[j]);
 }
 
 static int cmp(const void *a, const void *b)
@@ -213,6 +260,8 @@ int main(int argc, char **argv)
 	c.clk_tck = (unsigned)sysconf(_SC_CLK_TCK);
 	tracker_init(&t, &c);
 	tracker_keep_fds(&t, KEEP);
+	/* The first sample finds the cgroup whose files the floor reads. */
+	tracker_sample(&t, 0, &s, ignore_gone, NULL);
 	floor_init(n);
 	a = calloc((size_t)rounds, sizeof(double));
 	b = calloc((size_t)rounds, sizeof(double));
