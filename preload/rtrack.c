@@ -25,10 +25,10 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "gpu.h"
+#include "hostinfo.h"
 #include "log.h"
 #include "procfs.h"
 #include "rtrack.h"
@@ -49,11 +49,7 @@ static struct {
 
 uint64_t rtrack_clock_ns(clockid_t id)
 {
-	struct timespec ts;
-
-	if (clock_gettime(id, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return hostinfo_clock_ns(id);
 }
 
 /* Whether fd 2 is still the file it was at start: a host that closed its
@@ -294,19 +290,8 @@ static int rtrack_gpu_found(void)
 
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 {
-	struct utsname u;
-
 	memset(h, 0, sizeof(*h));
-	if (uname(&u) == 0) {
-		text_copy(h->host, sizeof(h->host), u.nodename);
-		text_copy(h->kernel, sizeof(h->kernel), u.release);
-		text_copy(h->machine, sizeof(h->machine), u.machine);
-	}
-	h->ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
-	h->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
-	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
-	/* stat's starttime counts from boot on the boot-time clock. */
-	h->boot_time_ns = now_ns - rtrack_clock_ns(CLOCK_BOOTTIME);
+	hostinfo_header(h, now_ns);
 	h->pid = (uint32_t)pre.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = pre.cfg.interval_ns;

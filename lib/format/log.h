@@ -125,6 +125,9 @@ struct rt_header {
 #define RT_CFG_CHILDREN 1u  /* descendants tracked */
 #define RT_CFG_SYSTEM 2u    /* system-wide stats sampled */
 #define RT_CFG_GPU 4u       /* GPU sampling enabled and a GPU source found */
+#define RT_CFG_OUTSIDE 8u   /* written by `rtrack --pid` from outside (1.6) */
+#define RT_CFG_MACHINE 16u  /* `rtrack --system`: the machine alone, no
+			     * tree (H8 is 0) (1.6) */
 
 /* One process of the tree, as last seen by the sampler. */
 struct rt_proc {

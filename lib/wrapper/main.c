@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -33,20 +34,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "command.h"
 #include "config.h"
 #include "joblog.h"
 #include "log.h"
 #include "relay.h"
 #include "spawn.h"
+#include "text.h"
 
 #define EXIT_RTRACK 125 /* rtrack itself failed */
+#define EXIT_NO_PID 2   /* --pid: no such process, or not readable */
 #define LIB_NAME "librtrack_preload.so"
 #define DEFAULT_OUTPUT "rtrack-%p.bin"
 
 struct wrap_opts {
 	const char *interval, *log, *html; /* NULL or "": not given */
-	int quiet, version;
+	const char *pid, *duration;         /* --pid, --duration */
+	int quiet, version, system;
 	char **argv;                        /* the command */
 };
 
@@ -57,7 +62,10 @@ struct wrap_parts {
 
 static const char usage_line[] =
 	"usage: rtrack [-i SECONDS] [-o LOG] [--html FILE] [-q] [--] "
-	"command [args...]\n";
+	"command [args...]\n"
+	"       rtrack --pid PID [-i SECONDS] [-o LOG] [--html FILE] [-q]\n"
+	"       rtrack --system [-i SECONDS] [-o LOG] [--html FILE] [-q]\n"
+	"              (--duration SECONDS | [--] command [args...])\n";
 
 /* --help: every option wrap_parse takes, the RTRACK_* variables
  * config.c reads (but the test-only one) and the exit statuses, as
@@ -74,6 +82,13 @@ static const char help_text[] =
 	"                          time, %% a percent sign (default rtrack-%p.bin;\n"
 	"                          sets RTRACK_OUTPUT); never overwrites a file\n"
 	"      --html FILE         also write a self-contained HTML report to FILE\n"
+	"      --pid PID           follow a running process and its descendants\n"
+	"                          from outside until it ends or Ctrl-C (no\n"
+	"                          library: figures from the attach on, no exit\n"
+	"                          records, exit status unknown)\n"
+	"      --system            the machine alone, for --duration SECONDS or\n"
+	"                          while command runs (untracked)\n"
+	"      --duration SECONDS  how long --system samples\n"
 	"  -q, --quiet             no summary, no line from the library (sets\n"
 	"                          RTRACK_QUIET=1); rtrack's own errors still show\n"
 	"  -h, --help              this text\n"
@@ -97,10 +112,14 @@ static const char help_text[] =
 	"Exit status: the command's (128+N when signal N killed it); 125 rtrack's\n"
 	"own failure (a bad option or value, refused before the command runs;\n"
 	"the log exists); 126 the command cannot be executed; 127 not found.\n"
+	"--pid: 0 once the log is complete (the process ended, or Ctrl-C); 2 when\n"
+	"the process does not exist or its /proc files cannot be read.\n"
 	"\n"
 	"Examples:\n"
 	"  rtrack -i 0.1 -- sh -c 'seq 3000000 | sort -n | tail -1'\n"
 	"  rtrack -q -o 'train-%h-%t.bin' --html train.html -- python3 train.py\n"
+	"  rtrack --pid 4242 -i 5 -o service.bin\n"
+	"  rtrack --system --duration 60\n"
 	"\n"
 	"The log: rtrack-dump(1).  Everything above in full: rtrack(1).\n";
 
@@ -163,7 +182,9 @@ static void wrap_parse(int argc, char **argv, struct wrap_opts *o)
 
 		if (wrap_value(argc, argv, &i, "-i", "--interval", &o->interval) ||
 		    wrap_value(argc, argv, &i, "-o", "--output", &o->log) ||
-		    wrap_value(argc, argv, &i, NULL, "--html", &o->html))
+		    wrap_value(argc, argv, &i, NULL, "--html", &o->html) ||
+		    wrap_value(argc, argv, &i, NULL, "--pid", &o->pid) ||
+		    wrap_value(argc, argv, &i, NULL, "--duration", &o->duration))
 			continue;
 		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			o->quiet = 1;
@@ -173,6 +194,8 @@ static void wrap_parse(int argc, char **argv, struct wrap_opts *o)
 			exit(0);
 		} else if (strcmp(a, "--version") == 0) {
 			o->version = 1;
+		} else if (strcmp(a, "--system") == 0) {
+			o->system = 1;
 		} else if (strcmp(a, "--") == 0) {
 			i++;
 			break;
@@ -184,7 +207,13 @@ static void wrap_parse(int argc, char **argv, struct wrap_opts *o)
 		}
 	}
 	o->argv = argv + i;
-	if (!o->argv[0] && !o->version)
+	if (o->version)
+		return;
+	/* --pid alone; --system with a duration or a command; a command
+	 * else. */
+	if (o->pid ? o->system || o->duration || o->argv[0] :
+	    o->system ? !o->duration == !o->argv[0] :
+			o->duration || !o->argv[0])
 		bad_usage();
 }
 
@@ -445,6 +474,136 @@ static void wrap_no_log(const struct wrap_opts *o, const char *command,
 		fputs("rtrack: no HTML report: no log\n", stderr);
 }
 
+static const char *wrap_getenv(const char *name, void *ctx)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* The settings of an outside run: the RTRACK_* variables as the library
+ * reads them, -i over RTRACK_INTERVAL. */
+static void wrap_outside_config(const struct wrap_opts *o, struct rt_config *rc)
+{
+	char err[160];
+
+	if (config_parse(rc, wrap_getenv, NULL, err, sizeof err) < 0)
+		die("%s", err);
+	if (given(o->interval) &&
+	    config_parse_seconds(o->interval, &rc->interval_ns) < 0)
+		die("-i '%s': not a number of seconds from 0.001 to 86400",
+		    o->interval);
+}
+
+/* --system -- command: the machine sampled by a child of rtrack while the
+ * command runs (relayed signals, as any command); the command's status. */
+static int wrap_system_command(const struct wrap_opts *o,
+			       const struct wrap_parts *p,
+			       struct attach_cfg *ac)
+{
+	struct spawn_result res;
+	char err[CONFIG_PATH_MAX + 64], **env;
+	pid_t sampler;
+	int st, rc;
+
+	ac->stop_signal = SIGUSR1;
+	sampler = fork();
+	if (sampler < 0)
+		die("fork: %s", strerror(errno));
+	if (sampler == 0) {
+		/* Ctrl-C is the command's to act on; the parent says when. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		prctl(PR_SET_PDEATHSIG, SIGUSR1);
+		if (attach_run(ac, err, sizeof err) < 0) {
+			fprintf(stderr, "rtrack: %s\n", err);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (!(env = spawn_helper_env(p->lib)))
+		die("out of memory");
+	relay_setup();
+	rc = spawn_job_run(o->argv, env, &res);
+	kill(sampler, SIGUSR1);
+	while (waitpid(sampler, &st, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		die("cannot run %s: %s", o->argv[0], strerror(-rc));
+	if (res.exec_errno)
+		fprintf(stderr, "rtrack: %s: cannot execute: %s\n", o->argv[0],
+			strerror(res.exec_errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		wrap_outputs(o, p, ac->log, env);
+	spawn_env_free(env);
+	relay_reraise(res.status);
+	return wrap_status(res.status);
+}
+
+/* rtrack --pid PID, rtrack --system: attach.h. */
+static int wrap_outside(const struct wrap_opts *o, const struct wrap_parts *p,
+			const char *host)
+{
+	char log[CONFIG_PATH_MAX], cmd[RT_STR_MAX], err[CONFIG_PATH_MAX + 64];
+	const char *env_out = getenv("RTRACK_OUTPUT");
+	const char *tmpl = given(o->log) ? o->log :
+			   given(env_out) ? env_out : DEFAULT_OUTPUT;
+	struct attach_cfg ac = { 0 };
+	struct rt_config rc;
+	uint64_t dur = 0;
+	char **env, *end = NULL;
+	long pid = 0;
+	int ret;
+
+	wrap_outside_config(o, &rc);
+	if (o->pid) {
+		errno = 0;
+		pid = strtol(o->pid, &end, 10);
+		if (errno || end == o->pid || *end || pid <= 0 || pid > INT32_MAX)
+			die("--pid '%s': not a process id", o->pid);
+	}
+	if (o->duration && config_parse_seconds(o->duration, &dur) < 0)
+		die("--duration '%s': not a number of seconds from 0.001 to "
+		    "86400", o->duration);
+	if (o->html)
+		wrap_check_file("--html", o->html, o->html);
+	if (pid && (ret = attach_check((int32_t)pid)) < 0) {
+		fprintf(stderr, ret == -ESRCH ? "rtrack: --pid %ld: no such "
+						"process\n" :
+			"rtrack: --pid %ld: cannot read its /proc files (another "
+			"user's process: run as that user or as root)\n", pid);
+		return EXIT_NO_PID;
+	}
+	if (config_expand_output(tmpl, pid ? (int32_t)pid : (int32_t)getpid(),
+				 host, (uint64_t)wrap_now_s(), log,
+				 sizeof log) < 0)
+		die("-o '%s': not a log name (escapes: %%p %%h %%t %%%%)", tmpl);
+	wrap_check_file("-o", tmpl, log);
+	ac.pid = (int32_t)pid;
+	ac.log = log;
+	ac.rc = &rc;
+	ac.duration_ns = dur;
+	if (o->system) {
+		char *at = cmd, *cend = cmd + sizeof cmd;
+		at = text_append(at, cend, "(the machine", SIZE_MAX);
+		for (char **a = o->argv; *a; a++) {
+			at = text_append(at, cend, a == o->argv ? ", while " : " ",
+					 SIZE_MAX);
+			at = text_append(at, cend, *a, SIZE_MAX);
+		}
+		text_append(at, cend, ")", SIZE_MAX);
+		ac.cmdline = cmd;
+		if (o->argv[0])
+			return wrap_system_command(o, p, &ac);
+	}
+	if (attach_run(&ac, err, sizeof err) < 0)
+		die("%s", err);
+	if (!(env = spawn_helper_env(p->lib)))
+		die("out of memory");
+	wrap_outputs(o, p, log, env);
+	spawn_env_free(env);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char command[PATH_MAX], alt[CONFIG_PATH_MAX], log[CONFIG_PATH_MAX];
@@ -467,6 +626,8 @@ int main(int argc, char **argv)
 	wrap_find_parts(&parts);
 	if (uname(&u) < 0)
 		die("uname: %s", strerror(errno));
+	if (o.pid || o.system)
+		return wrap_outside(&o, &parts, u.nodename);
 	where.tmpl = wrap_template(&o, &job.output, alt, sizeof alt);
 	where.host = u.nodename;
 	wrap_check_opts(&o, where.host);
