@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e import DUMP, Skip, check, clean_env, run_case  # noqa: E402
+from e2e import DUMP, Skip, check, clean_env, dump_json, run_case  # noqa: E402
 
 WRAPPER = os.environ["RTRACK_WRAPPER"]
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
@@ -39,18 +39,10 @@ def attach(d, pid, *args, timeout=60):
     return p, log
 
 
-def js(log):
-    import json
-    p = subprocess.run([DUMP, "--format", "json", log], capture_output=True,
-                       timeout=60)
-    check(p.returncode == 0, f"rtrack-dump: {p.stderr.decode()}")
-    return json.loads(p.stdout)
-
-
 def complete(log):
     p = subprocess.run([DUMP, "--check", log], capture_output=True, timeout=60)
     check(p.returncode == 0, f"--check: {p.stdout.decode()} {p.stderr.decode()}")
-    j = js(log)
+    j = dump_json(log)
     check(j["meta"]["complete"], f"incomplete log: {j['meta']}")
     return j
 

@@ -140,6 +140,17 @@ static void sample(struct cgroup_job *cg, struct rt_sample *s)
 	cgroup_sample(cg, proc, 1, in_job, NULL, s);
 }
 
+/* A stat of pid whose parent is ppid (fields 3-24). */
+static void put_stat(int pid, int ppid)
+{
+	char rel[32], text[128];
+
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	snprintf(text, sizeof(text), "%d (p) S %d 1 1 0 -1 0 0 0 0 0 1 1 0 0 "
+		 "20 0 1 0 5 1 1\n", pid, ppid);
+	assert_int_equal(scratch_put(proc, rel, text), 0);
+}
+
 /* Pid 100 (the root, whose parent 50 is an rtrack wrapper, whose parent
  * is 1) in a Slurm-like v1 step with half a core and 100 MiB. */
 static void put_v1(const char *procs)
@@ -156,15 +167,9 @@ static void put_v1(const char *procs)
 	assert_int_equal(scratch_put(proc, "100/cgroup",
 				     "4:memory:/job\n3:cpu,cpuacct:/job\n"
 				     "0::/\n"), 0);
-	assert_int_equal(scratch_put(proc, "100/stat",
-				     "100 (job) S 50 1 1 0 -1 0 0 0 0 0 1 1 0 "
-				     "0 20 0 1 0 5 1 1\n"), 0);
-	assert_int_equal(scratch_put(proc, "50/stat",
-				     "50 (rtrack) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 "
-				     "0 20 0 1 0 5 1 1\n"), 0);
-	assert_int_equal(scratch_put(proc, "1/stat",
-				     "1 (init) S 0 1 1 0 -1 0 0 0 0 0 1 1 0 0 "
-				     "20 0 1 0 5 1 1\n"), 0);
+	put_stat(100, 50);
+	put_stat(50, 1);
+	put_stat(1, 0);
 	assert_int_equal(scratch_put(proc, "pressure/io",
 				     "some avg10=0.00 avg60=0.00 avg300=0.00 "
 				     "total=4000\nfull avg10=0.00 avg60=0.00 "

@@ -399,39 +399,41 @@ static void cg_cpu_stat(struct cgroup_job *cg, struct rt_sample *s)
 		sample_set_missing(s, RT_F_cg_cpu_periods_throttled);
 }
 
-/* The number after key (with its blank: "oom_kill " is not
- * "oom_kill_disable") in dir/name, or -errno. */
-static int cg_key(struct cgroup_job *cg, unsigned slot, const char *dir,
-		  const char *name, const char *key, uint64_t *v)
+/* One value of dir/name, by parse (key: the line it starts, for
+ * parse_key).  0, or -errno. */
+typedef int (*cg_parse_fn)(const char *buf, size_t len, const char *key,
+			   uint64_t *v);
+
+static int cg_get(struct cgroup_job *cg, unsigned slot, const char *dir,
+		  const char *name, cg_parse_fn parse, const char *key,
+		  uint64_t *v)
 {
 	char buf[CG_BUF];
 	ssize_t n = cg_read(cg, slot, dir, name, buf, sizeof(buf));
 
-	if (n < 0)
-		return (int)n;
-	return text_key_u64(buf, (size_t)n, key, v) < 0 ? -EINVAL : 0;
+	return n < 0 ? (int)n : parse(buf, (size_t)n, key, v);
 }
 
-static int cg_value(struct cgroup_job *cg, unsigned slot, const char *dir,
-		    const char *name, uint64_t *v)
+/* The number after key, with its blank ("oom_kill " is not
+ * "oom_kill_disable"). */
+static int parse_key(const char *buf, size_t len, const char *key,
+		     uint64_t *v)
 {
-	char buf[CG_BUF];
-	ssize_t n = cg_read(cg, slot, dir, name, buf, sizeof(buf));
-
-	if (n < 0)
-		return (int)n;
-	return cgroup_parse_limit(buf, (size_t)n, v);
+	return text_key_u64(buf, len, key, v) < 0 ? -EINVAL : 0;
 }
 
-static int cg_psi(struct cgroup_job *cg, unsigned slot, const char *dir,
-		  const char *name, uint64_t *v)
+static int parse_limit(const char *buf, size_t len, const char *key,
+		       uint64_t *v)
 {
-	char buf[CG_BUF];
-	ssize_t n = cg_read(cg, slot, dir, name, buf, sizeof(buf));
+	(void)key;
+	return cgroup_parse_limit(buf, len, v);
+}
 
-	if (n < 0)
-		return (int)n;
-	return cgroup_parse_psi_some(buf, (size_t)n, v);
+static int parse_psi(const char *buf, size_t len, const char *key,
+		     uint64_t *v)
+{
+	(void)key;
+	return cgroup_parse_psi_some(buf, len, v);
 }
 
 struct foreign_scan {
@@ -478,16 +480,15 @@ static void cg_slow(struct cgroup_job *cg, cgroup_in_job_fn in_job,
 						     &cg->quota_mcores) == 0;
 	} else {
 		cg->has_quota =
-			cg_value(cg, CGROUP_SLOTS, cg->cpu, "cpu.cfs_quota_us",
-				 &quota) == 0 &&
-			cg_value(cg, CGROUP_SLOTS, cg->cpu, "cpu.cfs_period_us",
-				 &period) == 0 &&
+			cg_get(cg, CGROUP_SLOTS, cg->cpu, "cpu.cfs_quota_us",
+			       parse_limit, NULL, &quota) == 0 &&
+			cg_get(cg, CGROUP_SLOTS, cg->cpu, "cpu.cfs_period_us",
+			       parse_limit, NULL, &period) == 0 &&
 			quota_mcores(quota, period, &cg->quota_mcores) == 0;
 	}
-	cg->has_limit = cg_value(cg, CGROUP_SLOTS, cg->mem,
-				 cg->mem_v2 ? "memory.max"
-					    : "memory.limit_in_bytes",
-				 &v) == 0;
+	cg->has_limit = cg_get(cg, CGROUP_SLOTS, cg->mem,
+			       cg->mem_v2 ? "memory.max" : "memory.limit_in_bytes",
+			       parse_limit, NULL, &v) == 0;
 	cg->limit_kib = v / 1024;
 	cg->has_foreign = dir[0] && sysstat_stream_at(&src, dir, "cgroup.procs",
 						      0, foreign_line, &f) == 0;
@@ -517,30 +518,31 @@ void cgroup_sample(struct cgroup_job *cg, const char *procroot, int system,
 		sample_set_missing(s, RT_F_cg_foreign_procs);
 
 	cg_cpu_stat(cg, s);
-	if (cg_value(cg, CG_K_MEM_USAGE, cg->mem,
-		     cg->mem_v2 ? "memory.current" : "memory.usage_in_bytes",
-		     &v) == 0)
+	if (cg_get(cg, CG_K_MEM_USAGE, cg->mem,
+		   cg->mem_v2 ? "memory.current" : "memory.usage_in_bytes",
+		   parse_limit, NULL, &v) == 0)
 		s->cg_mem_usage_kib = v / 1024;
 	else
 		sample_set_missing(s, RT_F_cg_mem_usage_kib);
-	if (cg_value(cg, CG_K_MEM_PEAK, cg->mem,
-		     cg->mem_v2 ? "memory.peak" : "memory.max_usage_in_bytes",
-		     &v) == 0)
+	if (cg_get(cg, CG_K_MEM_PEAK, cg->mem,
+		   cg->mem_v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+		   parse_limit, NULL, &v) == 0)
 		s->cg_mem_peak_kib = v / 1024;
 	else
 		sample_set_missing(s, RT_F_cg_mem_peak_kib);
-	if (cg_key(cg, CG_K_MEM_EVENTS, cg->mem,
+	if (cg_get(cg, CG_K_MEM_EVENTS, cg->mem,
 		   cg->mem_v2 ? "memory.events" : "memory.oom_control",
-		   "oom_kill ", &v) == 0) /* not oom_kill_disable */
+		   parse_key, "oom_kill ", &v) == 0)
 		s->cg_oom_kills = v;
 	else
 		sample_set_missing(s, RT_F_cg_oom_kills);
-	if (cg_psi(cg, CG_K_IO_PRESSURE, cg->unified, "io.pressure", &v) == 0)
+	if (cg_get(cg, CG_K_IO_PRESSURE, cg->unified, "io.pressure", parse_psi,
+		   NULL, &v) == 0)
 		s->cg_io_pressure_us = v;
 	else
 		sample_set_missing(s, RT_F_cg_io_pressure_us);
-	if (system && cg_psi(cg, CG_K_SYS_IO_PRESSURE, procroot,
-			     "pressure/io", &v) == 0)
+	if (system && cg_get(cg, CG_K_SYS_IO_PRESSURE, procroot, "pressure/io",
+			     parse_psi, NULL, &v) == 0)
 		s->sys_io_pressure_us = v;
 	else
 		sample_set_missing(s, RT_F_sys_io_pressure_us);
