@@ -310,7 +310,8 @@ static void test_json_key_order(void **state)
 	(void)state;
 	json = capture(F_JSON, &fx);
 	assert_py(json, "\",\".join(d)",
-		  "\"meta,summary,recommendation,processes,samples,gpus\"");
+		  "\"meta,summary,recommendation,diagnosis,processes,samples,"
+		  "gpus\"");
 	assert_py(json, "\",\".join(list(d[\"meta\"])[:8])",
 		  "\"pid,cmdline,hostname,start_time,end_time,interval,"
 		  "exit_code,complete\"");
@@ -323,11 +324,17 @@ static void test_json_key_order(void **state)
 		  "processes_exact,processes_sampled_only,"
 		  "system_memory_total_mib\"");
 	assert_py(json, "\",\".join(d[\"recommendation\"])",
-		  "\"cores,memory_mib,gpus,vram_mib,bound\"");
+		  "\"cores,memory_mib,gpus,vram_mib,slurm,kubernetes,"
+		  "time_limit_s,runtime_by_cores,memory_basis,memory_basis_mib,"
+		  "memory_upper_mib\"");
+	assert_py(json, "\",\".join(d[\"diagnosis\"])",
+		  "\"cpu_wait_seconds,other_load_cores,cpu_quota_cores,"
+		  "throttled_seconds,memory_limit_mib,oom_kills,major_faults,"
+		  "swap_mib_max,io_pressure,verdict,sentence\"");
 	assert_py(json, "sorted(set(\",\".join(p) for p in d[\"processes\"]))",
 		  "[\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
 		  "read_bytes,write_bytes,exit_code,exit_signal,alive_at_end,"
-		  "exact,root,forked\"]");
+		  "exact,root,forked,oom_killed\"]");
 }
 
 /* The samples' keys are exactly the CSV columns, in the same order. */
@@ -371,8 +378,23 @@ static void test_json_summary_values(void **state)
 	assert_py(json, "list(d[\"summary\"].values())",
 		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
 		  "1000, 10, null, null, null, 4, 0.002, 1, 3, 8192.0]");
+	/* 1.5 s of CPU in 3.2 s, never above 1.02 cores: one core; the
+	 * tree's sampled peak 5 MiB, all processes' peaks 9.98 MiB. */
 	assert_py(json, "list(d[\"recommendation\"].values())",
-		  "[1, 128, 0, 0, \"cpu\"]");
+		  "[1, 128, 0, 0, \"--cpus-per-task=1 --mem=128M "
+		  "--time=0:01:00\", {\"requests\": {\"cpu\": \"1\", "
+		  "\"memory\": \"128Mi\"}, \"limits\": {\"memory\": "
+		  "\"128Mi\"}}, 60, [{\"cores\": 1, \"seconds\": 3.2}, "
+		  "{\"cores\": 2, \"seconds\": 3.2}, {\"cores\": 4, "
+		  "\"seconds\": 3.2}, {\"cores\": 8, \"seconds\": 3.2}, "
+		  "{\"cores\": 16, \"seconds\": 3.2}], \"tree_max\", 5.0, "
+		  "9.98]");
+	/* A 1.0 log: none of 1.6's figures; the machine did (3.3 - 1.53)
+	 * CPU seconds of other work in 2 s. */
+	assert_py(json, "[v for k, v in d[\"diagnosis\"].items() if k not in "
+		  "(\"verdict\", \"sentence\")]",
+		  "[null, 0.88, null, null, null, null, null, null, null]");
+	assert_py(json, "d[\"diagnosis\"][\"verdict\"]", "\"waiting\"");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
 	assert_non_null(strstr(json, "\"memory_mib_mean\":1.813,"));
 }
@@ -692,7 +714,13 @@ static const char summary_text[] =
 	"              100.0 KiB  daemon\n"
 	"  tracker    2 ms CPU, 0.13% of the host's CPU time\n"
 	"  recommend  1 core, 128 MiB memory, no GPU\n"
-	"             CPU-bound: the cores it used were busy\n";
+	"             memory: peak 5.0 MiB + 20%; at most 10.0 MiB (every peak "
+	"at once)\n"
+	"             slurm --cpus-per-task=1 --mem=128M --time=0:01:00\n"
+	"  verdict    waiting: the cores it used were busy only 75% of the time "
+	"(sleep,\n"
+	"             network, waiting on others): more cores would not make it "
+	"faster\n";
 
 /* Longest line in columns (UTF-8 continuation bytes take none). */
 static size_t max_columns(const char *s)

@@ -1,6 +1,6 @@
-/* test_stats.c - unit tests of lib/model/stats.c: rows, summary and sizing
- * recommendation computed from hand-built logs, checked against values
- * worked out by hand. */
+/* test_stats.c - unit tests of lib/model/stats.c: rows, summary and the
+ * sizes to ask for, computed from hand-built logs, checked against values
+ * worked out by hand (the recommendation itself: test_advice.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -585,7 +585,6 @@ static void test_summary_one_sample(void **state)
 static void test_summary_empty(void **state)
 {
 	struct stats_summary s;
-	struct stats_rec rec;
 
 	(void)state;
 	fx.nsamples = 0;
@@ -599,9 +598,6 @@ static void test_summary_empty(void **state)
 	assert_false(sum_present(s, memory_mib_max));
 	assert_false(sum_present(s, peak_rss_mib));
 	assert_false(sum_present(s, tracker_cpu_seconds));
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.cores, 1);
-	assert_int_equal(rec.memory_mib, 128);
 }
 
 static void test_round_mib(void **state)
@@ -627,128 +623,6 @@ static void test_round_mib(void **state)
 	assert_int_equal(stats_round_mib(10000), 10240);
 	assert_true(stats_round_mib(1e30) == top);
 	assert_true(stats_round_mib(INFINITY) == top);
-}
-
-static struct stats_summary summary_of(double cpu_mean, double mem_max,
-				       double peak, double gpu_max,
-				       double vram_max)
-{
-	struct stats_summary s;
-
-	memset(&s, 0, sizeof s);
-	s.cpu_usage_mean = cpu_mean;
-	s.memory_mib_max = mem_max;
-	s.peak_rss_mib = peak;
-	s.gpu_usage_max = gpu_max;
-	s.gpu_vram_mib_max = vram_max;
-	s.present = STATS_BIT(STATS_SUMMARY_NFIELDS) - 1;
-	return s;
-}
-
-static void test_recommend_cores(void **state)
-{
-	static const struct {
-		double mean;
-		uint64_t cores;
-	} cases[] = {{0, 1}, {0.75, 1}, {1.0, 1}, {1.01, 2}, {3.5, 4},
-		     {16, 16}};
-	struct stats_rec rec;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct stats_summary s = summary_of(cases[i].mean, 1, 1, 0, 0);
-		stats_recommend(&s, &rec);
-		assert_int_equal(rec.cores, cases[i].cores);
-	}
-}
-
-static void test_recommend_memory(void **state)
-{
-	struct stats_summary s;
-	struct stats_rec rec;
-
-	(void)state;
-	s = summary_of(1, 1000, 500, 0, 0); /* 1200 */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.memory_mib, 2048);
-	s = summary_of(1, 1000, 1800, 0, 0); /* 2160 from the peak */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.memory_mib, 3072);
-	s = summary_of(1, 100, 50, 0, 0); /* 120 */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.memory_mib, 128);
-	s.present &= ~STATS_BIT(STATS_S_memory_mib_max);
-	s.memory_mib_max = 5000; /* unavailable: ignored */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.memory_mib, 128);
-}
-
-static void test_recommend_gpu(void **state)
-{
-	struct stats_summary s;
-	struct stats_rec rec;
-
-	(void)state;
-	s = summary_of(1, 1, 1, 0, 0);
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.gpus, 0);
-	assert_int_equal(rec.vram_mib, 0);
-	s = summary_of(1, 1, 1, 0.3, 100); /* 120 MiB */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.gpus, 1);
-	assert_int_equal(rec.vram_mib, 128);
-	s = summary_of(1, 1, 1, 2.6, 2000); /* 2400 MiB */
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.gpus, 3);
-	assert_int_equal(rec.vram_mib, 3072);
-}
-
-/* What bound the job: memory near the machine's, else how busy the cores
- * it used at its peak were. */
-static void test_recommend_bound(void **state)
-{
-	static const struct {
-		double mean, max, peak_mib, total_mib;
-		enum stats_bound want;
-	} cases[] = {
-		{0.95, 1.02, 100, 8192, STATS_BOUND_CPU},   /* one busy core */
-		{3.6, 4.0, 100, 8192, STATS_BOUND_CPU},
-		{0.9, 4.0, 100, 8192, STATS_BOUND_WAITING}, /* 4 cores, 1 used */
-		{0.1, 0.5, 100, 8192, STATS_BOUND_WAITING},
-		{1.0, 2.0, 100, 8192, STATS_BOUND_MIXED},
-		{0.1, 0.5, 7000, 8192, STATS_BOUND_MEMORY},
-		{0.9, 1.0, 100, 0, STATS_BOUND_CPU},        /* total unknown */
-	};
-	struct stats_summary s;
-	struct stats_rec rec;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		s = summary_of(cases[i].mean, cases[i].peak_mib, 0, 0, 0);
-		s.cpu_usage_max = cases[i].max;
-		s.system_memory_total_mib = cases[i].total_mib;
-		stats_recommend(&s, &rec);
-		assert_int_equal(rec.bound, cases[i].want);
-	}
-	s.present &= ~STATS_BIT(STATS_S_cpu_usage_max);
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.bound, STATS_BOUND_UNKNOWN);
-	assert_null(stats_bound_name(STATS_BOUND_UNKNOWN));
-	assert_string_equal(stats_bound_name(STATS_BOUND_WAITING), "waiting");
-}
-
-static void test_recommend_fixture(void **state)
-{
-	struct stats_summary s;
-	struct stats_rec rec;
-
-	(void)state;
-	summarize(&s);
-	stats_recommend(&s, &rec);
-	assert_int_equal(rec.cores, 1);        /* ceil(0.75) */
-	assert_int_equal(rec.memory_mib, 512); /* 292.97 * 1.2 = 351.6 */
-	assert_int_equal(rec.gpus, 2);         /* max 2.0 GPUs */
-	assert_int_equal(rec.vram_mib, 3072);  /* 2048 * 1.2, whole GiB */
 }
 
 /* The printed precision of every column, as the CSV contract sets it. */
@@ -804,11 +678,6 @@ int main(void)
 		T(test_summary_one_sample),
 		T(test_summary_empty),
 		T(test_round_mib),
-		T(test_recommend_cores),
-		T(test_recommend_memory),
-		T(test_recommend_gpu),
-		T(test_recommend_bound),
-		T(test_recommend_fixture),
 		T(test_field_decimals),
 	};
 

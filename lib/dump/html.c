@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "advice.h"
 #include "fmt.h"
 
 #define NS_PER_S 1e9
@@ -522,22 +523,34 @@ static void html_summary(FILE *out, const struct stats_summary *s)
 	fputs("</table>\n", out);
 }
 
-static void html_recommend(FILE *out, const struct stats_summary *s)
+static void html_recommend(FILE *out, const struct advice *a)
 {
-	struct stats_rec rec;
+	const struct advice_rec *r = &a->rec;
+	const char *v = advice_verdict_name(a->verdict);
 
-	stats_recommend(s, &rec);
 	fprintf(out, "<h2>Recommendation</h2>\n<p class=\"rec\"><b>%llu</b> "
-		"%s, <b>%llu MiB</b> memory", (unsigned long long)rec.cores,
-		rec.cores == 1 ? "core" : "cores",
-		(unsigned long long)rec.memory_mib);
-	if (rec.gpus)
+		"%s, <b>%llu MiB</b> memory", (unsigned long long)r->cores,
+		r->cores == 1 ? "core" : "cores",
+		(unsigned long long)r->memory_mib);
+	if (r->gpus)
 		fprintf(out, ", <b>%llu</b> GPUs with <b>%llu MiB</b> VRAM",
-			(unsigned long long)rec.gpus,
-			(unsigned long long)rec.vram_mib);
-	fputs("</p>\n<p class=\"hint\">Cores: mean usage rounded up (at "
-	      "least 1).  Memory: the larger peak + 20%, rounded up to 128, "
-	      "256, 512, 1024 or 2048 MiB, then whole GiB.</p>\n", out);
+			(unsigned long long)r->gpus,
+			(unsigned long long)r->vram_mib);
+	fputs("</p>\n<p>Slurm: <code>", out);
+	html_str(out, r->slurm, sizeof r->slurm);
+	fputs("</code></p>\n", out);
+	if (v) {
+		fprintf(out, "<p>Verdict: <b>%s</b>: ", v);
+		html_str(out, a->sentence, sizeof a->sentence);
+		fputs("</p>\n", out);
+	}
+	fputs("<p class=\"hint\">Cores: the fewest on which a model of the "
+	      "run (its CPU demand per interval, work above the cores carried "
+	      "over) finishes within 10% of the measured time.  Memory: the "
+	      "cgroup's peak where the job owned its cgroup, else the larger "
+	      "sampled peak, + 20%, rounded up to 128, 256, 512, 1024 or 2048 "
+	      "MiB, then whole GiB.  Time: the model's runtime + 50%, up to a "
+	      "minute.</p>\n", out);
 }
 
 static void proc_exit(FILE *out, const struct job_proc *p)
@@ -625,13 +638,15 @@ int dump_html(FILE *out, const struct run *run, const char *name)
 {
 	const struct rt_log *log = &run->log;
 	struct stats_summary s;
+	struct advice a;
 
 	stats_summarize(run, &s);
+	advice_of(run, &s, &a);
 	html_head(out, log);
 	html_header(out, log, name, &s);
 	html_chart_divs(out);
 	html_summary(out, &s);
-	html_recommend(out, &s);
+	html_recommend(out, &a);
 	html_processes(out, run);
 	if (html_data(out, run) < 0)
 		return -1;

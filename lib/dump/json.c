@@ -1,11 +1,13 @@
 /* json.c - rtrack-dump --format json: one object with the keys DESIGN.md
- * fixes (meta, summary, recommendation, processes, samples), in that order,
+ * fixes (meta, summary, recommendation, diagnosis, processes, samples; with
+ * several logs recommendation_all_runs after recommendation), in order,
  * then gpus (each device: its figures over the run and per sample).
  * Extra keys only ever follow the contract's; unknown values are null. */
 #include "dump.h"
 
 #include <string.h>
 
+#include "advice.h"
 #include "fmt.h"
 
 #define NS_PER_S 1e9
@@ -162,44 +164,184 @@ static void json_meta(FILE *out, const struct rt_log *log)
 	putc('}', out);
 }
 
-/* Members of a row or summary as keys, unavailable ones as null. */
+/* Members of a row, summary or diagnosis as keys of an open object,
+ * unavailable ones as null. */
+static void json_members(FILE *out, int *n, const struct stats_field *f,
+			 unsigned nf, const void *base, uint64_t present)
+{
+	for (unsigned i = 0; i < nf; i++) {
+		json_key(out, n, f[i].name);
+		fmt_field(out, &f[i], base, (present & STATS_BIT(i)) != 0,
+			  "null");
+	}
+}
+
+/* The same as an object of their own. */
 static void json_fields(FILE *out, const struct stats_field *f, unsigned nf,
 			const void *base, uint64_t present)
 {
 	int n = 0;
 
 	putc('{', out);
-	for (unsigned i = 0; i < nf; i++) {
-		json_key(out, &n, f[i].name);
-		fmt_field(out, &f[i], base, (present & STATS_BIT(i)) != 0,
-			  "null");
-	}
+	json_members(out, &n, f, nf, base, present);
 	putc('}', out);
 }
 
 static void json_summary(FILE *out, const struct stats_summary *s)
 {
-	struct stats_rec rec;
-	int n = 0;
-
 	fputs(",\n\"summary\":", out);
 	json_fields(out, stats_summary_fields, STATS_SUMMARY_NFIELDS, s,
 		    s->present);
-	stats_recommend(s, &rec);
-	fputs(",\n\"recommendation\":{", out);
-	json_u64(out, &n, "cores", rec.cores);
-	json_u64(out, &n, "memory_mib", rec.memory_mib);
-	json_u64(out, &n, "gpus", rec.gpus);
-	json_u64(out, &n, "vram_mib", rec.vram_mib);
-	json_key(out, &n, "bound");
-	if (stats_bound_name(rec.bound))
-		fprintf(out, "\"%s\"", stats_bound_name(rec.bound));
-	else
-		fputs("null", out);
+}
+
+static void json_null(FILE *out, int *nkeys, const char *key)
+{
+	json_key(out, nkeys, key);
+	fputs("null", out);
+}
+
+static void json_text(FILE *out, int *nkeys, const char *key, const char *s)
+{
+	json_key(out, nkeys, key);
+	fmt_json_string(out, s, strlen(s));
+}
+
+static void json_runtimes(FILE *out, int *n, const struct advice_rec *r)
+{
+	json_key(out, n, "runtime_by_cores");
+	putc('[', out);
+	for (size_t i = 0; i < r->nruntime; i++) {
+		int k = 0;
+
+		fputs(i ? ",{" : "{", out);
+		json_u64(out, &k, "cores", r->runtime[i].cores);
+		json_real(out, &k, "seconds", r->runtime[i].seconds, 3);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+/* Kubernetes resources: requests (cpu, memory), limits (memory: a CPU
+ * limit throttles, the request reserves the cores), GPUs in both. */
+static void json_k8s_side(FILE *out, int *n, const char *key,
+			  const struct advice_rec *r, int cpu)
+{
+	char gpus[FMT_NUM_MAX];
+	int k = 0;
+
+	json_key(out, n, key);
+	putc('{', out);
+	if (cpu)
+		json_text(out, &k, "cpu", r->k8s_cpu);
+	json_text(out, &k, "memory", r->k8s_memory);
+	if (r->gpus) {
+		fmt_u64(gpus, r->gpus);
+		json_text(out, &k, "nvidia.com/gpu", gpus);
+	}
 	putc('}', out);
 }
 
-static void json_process(FILE *out, const struct job_proc *p)
+static void json_k8s(FILE *out, int *n, const struct advice_rec *r)
+{
+	int k = 0;
+
+	json_key(out, n, "kubernetes");
+	putc('{', out);
+	json_k8s_side(out, &k, "requests", r, 1);
+	json_k8s_side(out, &k, "limits", r, 0);
+	putc('}', out);
+}
+
+/* What to ask for, shared by recommendation and recommendation_all_runs:
+ * the sizes, the job-script lines and the time they ask for. */
+static void json_rec_common(FILE *out, int *n, const struct advice_rec *r)
+{
+	json_u64(out, n, "cores", r->cores);
+	json_u64(out, n, "memory_mib", r->memory_mib);
+	json_u64(out, n, "gpus", r->gpus);
+	json_u64(out, n, "vram_mib", r->vram_mib);
+	json_text(out, n, "slurm", r->slurm);
+	json_k8s(out, n, r);
+	if (r->time_s)
+		json_u64(out, n, "time_limit_s", r->time_s);
+	else
+		json_null(out, n, "time_limit_s");
+}
+
+static void json_recommendation(FILE *out, const struct advice *a)
+{
+	const struct advice_rec *r = &a->rec;
+	int n = 0;
+
+	fputs(",\n\"recommendation\":{", out);
+	json_rec_common(out, &n, r);
+	json_runtimes(out, &n, r);
+	json_key(out, &n, "memory_basis");
+	fputs(r->memory_basis == ADVICE_MEM_CGROUP_PEAK ? "\"cgroup_peak\"" :
+	      r->memory_basis == ADVICE_MEM_TREE_MAX ? "\"tree_max\"" : "null",
+	      out);
+	if (r->memory_basis != ADVICE_MEM_NONE)
+		json_real(out, &n, "memory_basis_mib", r->memory_basis_mib, 3);
+	else
+		json_null(out, &n, "memory_basis_mib");
+	if (r->memory_upper_mib >= 0)
+		json_real(out, &n, "memory_upper_mib", r->memory_upper_mib, 3);
+	else
+		json_null(out, &n, "memory_upper_mib");
+	putc('}', out);
+}
+
+static void json_spread(FILE *out, int *n, const char *key,
+			const struct advice_spread *sp, int decimals)
+{
+	int k = 0;
+
+	if (!sp->n) {
+		json_null(out, n, key);
+		return;
+	}
+	json_key(out, n, key);
+	putc('{', out);
+	json_real(out, &k, "min", sp->min, decimals);
+	json_real(out, &k, "mean", sp->mean, decimals);
+	json_real(out, &k, "max", sp->max, decimals);
+	putc('}', out);
+}
+
+static void json_all_runs(FILE *out, const struct advice_all *all)
+{
+	int n = 0;
+
+	fputs(",\n\"recommendation_all_runs\":{", out);
+	json_u64(out, &n, "runs", all->runs);
+	json_rec_common(out, &n, &all->rec);
+	json_spread(out, &n, "duration_s", &all->duration_s, 3);
+	json_spread(out, &n, "cores_by_run", &all->cores, 3);
+	json_spread(out, &n, "memory_peak_mib", &all->memory_peak_mib, 3);
+	putc('}', out);
+}
+
+static void json_diagnosis(FILE *out, const struct advice *a)
+{
+	const char *v = advice_verdict_name(a->verdict);
+	int n = 0;
+
+	fputs(",\n\"diagnosis\":{", out);
+	json_members(out, &n, advice_diag_fields, ADVICE_DIAG_NFIELDS,
+		     &a->diag, a->diag.present);
+	if (v)
+		json_text(out, &n, "verdict", v);
+	else
+		json_null(out, &n, "verdict");
+	if (a->sentence[0])
+		json_text(out, &n, "sentence", a->sentence);
+	else
+		json_null(out, &n, "sentence");
+	putc('}', out);
+}
+
+/* oom: advice_oom_killed's answer for p. */
+static void json_process(FILE *out, const struct job_proc *p, int oom)
 {
 	int n = 0;
 
@@ -223,15 +365,19 @@ static void json_process(FILE *out, const struct job_proc *p)
 	json_bool(out, &n, "exact", (p->flags & JOB_EXACT) != 0);
 	json_bool(out, &n, "root", (p->flags & JOB_ROOT) != 0);
 	json_bool(out, &n, "forked", (p->flags & JOB_FORKED) != 0);
+	json_key(out, &n, "oom_killed");
+	fputs(oom < 0 ? "null" : oom ? "true" : "false", out);
 	putc('}', out);
 }
 
-static void json_processes(FILE *out, const struct job *j)
+static void json_processes(FILE *out, const struct job *j,
+			   const struct advice *a)
 {
 	fputs(",\n\"processes\":[", out);
 	for (size_t i = 0; i < j->nprocs && !ferror(out); i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_process(out, &j->procs[i]);
+		json_process(out, &j->procs[i],
+			     advice_oom_killed(a, &j->procs[i]));
 	}
 	putc(']', out);
 }
@@ -350,16 +496,24 @@ static void json_gpus(FILE *out, const struct rt_log *log)
 	putc(']', out);
 }
 
-static void json_object(FILE *out, const struct run *run)
+/* One log's object; all: the recommendation over every log, or NULL. */
+static void json_object(FILE *out, const struct run *run,
+			const struct advice_all *all)
 {
 	const struct rt_log *log = &run->log;
 	struct stats_summary s;
+	struct advice a;
 
 	stats_summarize(run, &s);
+	advice_of(run, &s, &a);
 	putc('{', out);
 	json_meta(out, log);
 	json_summary(out, &s);
-	json_processes(out, &run->job);
+	json_recommendation(out, &a);
+	if (all)
+		json_all_runs(out, all);
+	json_diagnosis(out, &a);
+	json_processes(out, &run->job, &a);
 	json_samples(out, run);
 	json_gpus(out, log);
 	putc('}', out);
@@ -368,21 +522,25 @@ static void json_object(FILE *out, const struct run *run)
 int dump_json(FILE *out, const struct run *run, const char *name)
 {
 	(void)name;
-	json_object(out, run);
+	json_object(out, run, NULL);
 	putc('\n', out);
 	return fmt_finish(out);
 }
 
 /* Several logs: an array of the objects one log gives (each tagged by its
- * meta: hostname, pid). */
+ * meta: hostname, pid), each with the recommendation over them all. */
 int dump_json_many(FILE *out, const struct run *runs,
 		   const char *const *names, size_t n)
 {
+	struct advice_all all;
+
 	(void)names;
+	if (advice_runs(runs, n, &all) < 0)
+		return -1;
 	putc('[', out);
 	for (size_t i = 0; i < n && !ferror(out); i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_object(out, &runs[i]);
+		json_object(out, &runs[i], &all);
 	}
 	fputs("\n]\n", out);
 	return fmt_finish(out);

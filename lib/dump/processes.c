@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "fmt.h"
 
 #define MAX_DEPTH 32 /* deeper rows are shown at this depth */
@@ -19,6 +20,8 @@ struct tree {
 	unsigned char *shown;
 	size_t width;         /* output columns, 0: no limit */
 	FILE *out;
+	struct advice advice; /* which SIGKILLs were the OOM killer's */
+	size_t oom;           /* rows shown as killed by it */
 };
 
 static void row_header(FILE *out)
@@ -67,13 +70,17 @@ static void put_offset(FILE *out, const struct rt_log *log, uint64_t ns)
 	put_right(out, buf, 8);
 }
 
-/* How it ended: the exit code, the signal's number after "sig", "alive"
- * at the end, "?" unknown. */
-static void put_exit(FILE *out, const struct job_proc *p)
+/* How it ended: the exit code, "oom" killed by the out-of-memory killer,
+ * the signal's number after "sig", "alive" at the end, "?" unknown. */
+static void put_exit(struct tree *t, const struct job_proc *p)
 {
+	FILE *out = t->out;
 	char buf[32];
 
-	if (p->exit_kind == RT_EXIT_CODE)
+	if (advice_oom_killed(&t->advice, p) > 0) {
+		snprintf(buf, sizeof buf, "oom");
+		t->oom++;
+	} else if (p->exit_kind == RT_EXIT_CODE)
 		snprintf(buf, sizeof buf, "%d", (int)p->exit_value);
 	else if (p->exit_kind == RT_EXIT_SIGNAL)
 		snprintf(buf, sizeof buf, "sig%d", (int)p->exit_value);
@@ -82,6 +89,16 @@ static void put_exit(FILE *out, const struct job_proc *p)
 	else
 		snprintf(buf, sizeof buf, "?");
 	put_right(out, buf, 6);
+}
+
+/* What "oom" in the EXIT column means, with the limit where known. */
+static void put_oom_note(FILE *out, const struct advice *a)
+{
+	fputs("oom: SIGKILLed by the out-of-memory killer", out);
+	if (a->diag.present & STATS_BIT(ADVICE_D_memory_limit_mib))
+		fprintf(out, " at the cgroup's limit of %.0f MiB",
+			a->diag.memory_limit_mib);
+	putc('\n', out);
 }
 
 static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
@@ -97,7 +114,7 @@ static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
 	put_bytes(out, (double)p->hwm_kib * 1024, 10);
 	put_bytes(out, (double)p->read_bytes, 10);
 	put_bytes(out, (double)p->write_bytes, 10);
-	put_exit(out, p);
+	put_exit(t, p);
 	/* '~': figures as last sampled, no exit record. */
 	fprintf(out, " %c%*s", p->flags & JOB_EXACT ? ' ' : '~', 2 * depth, "");
 	fmt_text(out, p->cmdline, sizeof p->cmdline,
@@ -163,10 +180,13 @@ static int link_tree(struct tree *t)
 int dump_processes(FILE *out, const struct run *run, const char *name)
 {
 	size_t n = run->job.nprocs;
-	struct tree t = { run, NULL, NULL, NULL, fmt_term_width(out), out };
+	struct tree t = { .run = run, .width = fmt_term_width(out), .out = out };
+	struct stats_summary s;
 	int rc = -1;
 
 	(void)name;
+	stats_summarize(run, &s);
+	advice_of(run, &s, &t.advice);
 	t.first = calloc(n ? n : 1, sizeof(size_t));
 	t.next = calloc(n ? n : 1, sizeof(size_t));
 	t.shown = calloc(n ? n : 1, 1);
@@ -183,6 +203,8 @@ int dump_processes(FILE *out, const struct run *run, const char *name)
 		if (run->job.nprocs > run->job.nexact)
 			fputs("~ as last sampled: no exit record (static, setuid, "
 			      "killed, or still running)\n", out);
+		if (t.oom)
+			put_oom_note(out, &t.advice);
 		rc = fmt_finish(out);
 	} else {
 		errno = ENOMEM;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "fmt.h"
 
 #define LABEL_W 13 /* "  " + label padded to 10 + " " */
@@ -123,15 +124,51 @@ static void summary_unseen(FILE *out, const struct job_end *e)
 		     "wrapper's wait");
 }
 
-static void summary_exit(FILE *out, const struct rt_log *log)
+/* "at the cgroup's limit of 1.0 GiB", or "" where the limit is unknown. */
+static void summary_limit(char *dst, size_t size, const struct advice *a)
 {
-	char last[FMT_TIME_MAX], what[128];
+	char lim[FMT_HUMAN_MAX];
+
+	dst[0] = '\0';
+	if (a->diag.present & STATS_BIT(ADVICE_D_memory_limit_mib)) {
+		fmt_bytes(lim, a->diag.memory_limit_mib * MIB);
+		snprintf(dst, size, " at the cgroup's limit of %s", lim);
+	}
+}
+
+/* Processes other than the root that the out-of-memory killer ended. */
+static void summary_oom(FILE *out, const struct run *run,
+			const struct advice *a)
+{
+	char lim[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->job.nprocs; i++)
+		if (!(run->job.procs[i].flags & JOB_ROOT) &&
+		    advice_oom_killed(a, &run->job.procs[i]) > 0)
+			n++;
+	summary_limit(lim, sizeof lim, a);
+	if (n)
+		summary_alert(out, "", "%zu process%s killed by the "
+			      "out-of-memory killer%s", n, n == 1 ? "" : "es",
+			      lim);
+}
+
+static void summary_exit(FILE *out, const struct run *run,
+			 const struct advice *a)
+{
+	const struct rt_log *log = &run->log;
+	char last[FMT_TIME_MAX], what[128], lim[64];
 	struct job_end e;
 	uint64_t ns;
 
 	job_end_get(log, &e);
 	dump_exit_words(what, sizeof what, &e);
-	if (e.by == JOB_END_NONE) {
+	summary_limit(lim, sizeof lim, a);
+	if (advice_oom_ended(a, &e) > 0) {
+		summary_alert(out, "exit", "killed by the out-of-memory killer "
+			      "(signal 9)%s", lim);
+	} else if (e.by == JOB_END_NONE) {
 		summary_alert(out, "exit", "%s;", dump_no_end(log));
 		if (stats_end_ns(log, &ns) == 0) {
 			fmt_utc(last, ns);
@@ -150,6 +187,7 @@ static void summary_exit(FILE *out, const struct rt_log *log)
 		summary_line(out, "exit", "%s", what);
 	}
 	summary_unseen(out, &e);
+	summary_oom(out, run, a);
 	if (log->damaged) {
 		char text[1024];
 
@@ -364,29 +402,65 @@ static void summary_counts(FILE *out, const struct run *run)
 		     j->nprocs - j->nexact - j->nkilled);
 }
 
-static void summary_recommend(FILE *out, const struct stats_summary *s)
+/* text in lines of at most VALUE_W columns, broken at spaces; the first
+ * after label. */
+static void summary_wrap(FILE *out, const char *label, const char *text)
 {
-	char gpus[64] = "no GPU";
-	struct stats_rec r;
+	size_t len = strlen(text);
 
-	stats_recommend(s, &r);
-	if (r.gpus)
+	while (len) {
+		size_t n = len <= VALUE_W ? len : VALUE_W;
+
+		if (n < len) {
+			size_t sp = n;
+
+			while (sp > 0 && text[sp] != ' ')
+				sp--;
+			n = sp ? sp : n;
+		}
+		summary_line(out, label, "%.*s", (int)n, text);
+		label = "";
+		text += n;
+		len -= n;
+		while (len && *text == ' ') {
+			text++;
+			len--;
+		}
+	}
+}
+
+static void summary_recommend(FILE *out, const struct advice *a)
+{
+	const struct advice_rec *r = &a->rec;
+	char gpus[64] = "no GPU", basis[FMT_HUMAN_MAX], upper[FMT_HUMAN_MAX];
+	const char *v = advice_verdict_name(a->verdict);
+
+	if (r->gpus)
 		snprintf(gpus, sizeof gpus, "%llu GPU%s with %llu MiB VRAM",
-			 (unsigned long long)r.gpus, r.gpus == 1 ? "" : "s",
-			 (unsigned long long)r.vram_mib);
+			 (unsigned long long)r->gpus, r->gpus == 1 ? "" : "s",
+			 (unsigned long long)r->vram_mib);
 	summary_line(out, "recommend", "%llu core%s, %llu MiB memory, %s",
-		     (unsigned long long)r.cores, r.cores == 1 ? "" : "s",
-		     (unsigned long long)r.memory_mib, gpus);
-	if (r.bound == STATS_BOUND_CPU)
-		summary_line(out, "", "CPU-bound: the cores it used were busy");
-	else if (r.bound == STATS_BOUND_MEMORY)
-		summary_line(out, "", "memory-bound: its peak came near the "
-			     "machine's memory");
-	else if (r.bound == STATS_BOUND_WAITING)
-		summary_line(out, "", "mostly waiting (I/O or idle): more "
-			     "cores would not help");
-	else if (r.bound == STATS_BOUND_MIXED)
-		summary_line(out, "", "partly CPU-bound, partly waiting");
+		     (unsigned long long)r->cores, r->cores == 1 ? "" : "s",
+		     (unsigned long long)r->memory_mib, gpus);
+	fmt_bytes(basis, r->memory_basis_mib * MIB);
+	if (r->memory_basis == ADVICE_MEM_CGROUP_PEAK) {
+		summary_line(out, "", "memory: cgroup peak %s (page cache "
+			     "included) + 20%%", basis);
+	} else if (r->memory_basis == ADVICE_MEM_TREE_MAX) {
+		fmt_bytes(upper, r->memory_upper_mib * MIB);
+		if (r->memory_upper_mib >= 0)
+			summary_line(out, "", "memory: peak %s + 20%%; at most "
+				     "%s (every peak at once)", basis, upper);
+		else
+			summary_line(out, "", "memory: peak %s + 20%%", basis);
+	}
+	summary_line(out, "", "slurm %s", r->slurm);
+	if (v) {
+		char text[sizeof a->sentence + 32];
+
+		snprintf(text, sizeof text, "%s: %s", v, a->sentence);
+		summary_wrap(out, "verdict", text);
+	}
 }
 
 /* The summary's lines after its header; the key ones alone (no exit,
@@ -395,11 +469,13 @@ static void summary_body(FILE *out, const struct run *run, int full)
 {
 	const struct rt_log *log = &run->log;
 	struct stats_summary s;
+	struct advice a;
 
 	stats_summarize(run, &s);
+	advice_of(run, &s, &a);
 	summary_duration(out, &s);
 	if (full)
-		summary_exit(out, log);
+		summary_exit(out, run, &a);
 	summary_cpu(out, &s);
 	if (full)
 		summary_spark(out, run, spark_cpu);
@@ -414,7 +490,7 @@ static void summary_body(FILE *out, const struct run *run, int full)
 		summary_top(out, &run->job, 0);
 		summary_tracker(out, &s);
 	}
-	summary_recommend(out, &s);
+	summary_recommend(out, &a);
 }
 
 int dump_summary(FILE *out, const struct run *run, const char *name)
@@ -462,8 +538,6 @@ static void many_exit(char *dst, size_t size, const struct rt_log *log)
 struct many_total {
 	double cpu, duration, peak_mib, cores;
 	uint64_t procs;
-	struct stats_summary largest; /* of the log with the largest peak */
-	int have_largest;
 };
 
 static void many_row(FILE *out, const struct run *run, const char *name,
@@ -494,11 +568,51 @@ static void many_row(FILE *out, const struct run *run, const char *name,
 	t->cores += HAVE(&s, cpu_usage_mean) ? s.cpu_usage_mean : 0;
 	t->duration = fmax(t->duration, HAVE(&s, duration_s) ? s.duration_s : 0);
 	t->procs += run->job.nprocs;
-	if (!t->have_largest || pk > t->peak_mib) {
-		t->largest = s;
-		t->have_largest = 1;
-	}
 	t->peak_mib = fmax(t->peak_mib, pk);
+}
+
+/* "min 10 s, mean 12 s, max 15 s" of one figure over the runs. */
+static void many_spread(char *dst, size_t size, const struct advice_spread *sp,
+			int bytes)
+{
+	char v[3][FMT_HUMAN_MAX];
+	const double x[3] = { sp->min, sp->mean, sp->max };
+
+	if (!sp->n) {
+		snprintf(dst, size, "n/a");
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (bytes)
+			fmt_bytes(v[i], x[i] * MIB);
+		else
+			fmt_seconds(v[i], x[i]);
+	}
+	snprintf(dst, size, "min %s, mean %s, max %s", v[0], v[1], v[2]);
+}
+
+/* One recommendation for every run, and how the runs spread. */
+static void many_recommend(FILE *out, const struct advice_all *all)
+{
+	const struct advice_rec *r = &all->rec;
+	char line[160], gpus[64] = "no GPU";
+
+	if (r->gpus)
+		snprintf(gpus, sizeof gpus, "%llu GPU%s with %llu MiB VRAM",
+			 (unsigned long long)r->gpus, r->gpus == 1 ? "" : "s",
+			 (unsigned long long)r->vram_mib);
+	summary_line(out, "recommend", "every run: %llu core%s, %llu MiB "
+		     "memory, %s", (unsigned long long)r->cores,
+		     r->cores == 1 ? "" : "s",
+		     (unsigned long long)r->memory_mib, gpus);
+	summary_line(out, "", "slurm %s", r->slurm);
+	many_spread(line, sizeof line, &all->duration_s, 0);
+	summary_line(out, "", "duration %s", line);
+	if (all->cores.n)
+		summary_line(out, "", "cores min %.0f, mean %.2f, max %.0f",
+			     all->cores.min, all->cores.mean, all->cores.max);
+	many_spread(line, sizeof line, &all->memory_peak_mib, 1);
+	summary_line(out, "", "memory peak %s", line);
 }
 
 int dump_summary_many(FILE *out, const struct run *runs,
@@ -507,7 +621,7 @@ int dump_summary_many(FILE *out, const struct run *runs,
 	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
 	char cores[FMT_NUM_MAX];
 	struct many_total t;
-	struct stats_rec r;
+	struct advice_all all;
 
 	memset(&t, 0, sizeof t);
 	colour = fmt_colour(out);
@@ -523,12 +637,7 @@ int dump_summary_many(FILE *out, const struct run *runs,
 	fprintf(out, "  %-31s %8s %5s %8s %5s %9s %5llu\n", "total (sum; "
 		"longest, largest)", dur, "", cpu, cores, peak,
 		(unsigned long long)t.procs);
-	if (t.have_largest) {
-		stats_recommend(&t.largest, &r);
-		summary_line(out, "recommend", "per log, as the largest: %llu "
-			     "core%s, %llu MiB memory",
-			     (unsigned long long)r.cores, r.cores == 1 ? "" : "s",
-			     (unsigned long long)r.memory_mib);
-	}
+	if (advice_runs(runs, n, &all) == 0)
+		many_recommend(out, &all);
 	return fmt_finish(out);
 }

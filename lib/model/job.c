@@ -108,6 +108,18 @@ static void from_proc(const struct rt_log *log, const struct rt_proc *p,
 		o->exit_value = p->exit_code;
 	}
 	copy_cmdline(o->cmdline, p->cmdline);
+	if (job_log_has_16(log)) {
+		o->run_delay_ns = p->run_delay_ns;
+		o->major_faults = p->major_faults;
+		o->swap_kib = p->swap_kib;
+		o->flags |= JOB_SCHED;
+	}
+}
+
+int job_log_has_16(const struct rt_log *log)
+{
+	return log->version_major > 1 ||
+	       (log->version_major == 1 && log->version_minor >= 6);
 }
 
 /* Two PROC records of one process (it left the tree and came back): the
@@ -120,6 +132,9 @@ static void merge_proc(struct job_proc *into, const struct job_proc *p)
 	into->hwm_kib = max_u64(into->hwm_kib, p->hwm_kib);
 	into->read_bytes = max_u64(into->read_bytes, p->read_bytes);
 	into->write_bytes = max_u64(into->write_bytes, p->write_bytes);
+	into->run_delay_ns = max_u64(into->run_delay_ns, p->run_delay_ns);
+	into->major_faults = max_u64(into->major_faults, p->major_faults);
+	into->swap_kib = max_u64(into->swap_kib, p->swap_kib);
 	into->flags |= p->flags;
 	if (p->exit_kind) {
 		into->exit_kind = p->exit_kind;
@@ -166,6 +181,12 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 	o->exit_value = x->exit_value;
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT |
 		   (x->flags & RT_EXIT_F_FORKED ? JOB_FORKED : 0);
+	if (job_log_has_16(log)) {
+		o->run_delay_ns = x->run_delay_ns;
+		o->major_faults = x->major_faults;
+		o->swap_kib = max_u64(o->swap_kib, x->swap_kib);
+		o->flags |= JOB_SCHED;
+	}
 	if (x->cmdline[0])
 		copy_cmdline(o->cmdline, x->cmdline);
 }

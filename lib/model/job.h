@@ -31,6 +31,10 @@ struct job_proc {
 	int32_t exit_value;
 	uint32_t flags;          /* JOB_* */
 	char cmdline[RT_PROC_CMDLINE_MAX];
+	/* With JOB_SCHED (a 1.6 log's PROC or EXIT record): the time it
+	 * waited, runnable, for a CPU, its major faults (the exit record's
+	 * where it wrote one, else as last sampled) and its largest swap. */
+	uint64_t run_delay_ns, major_faults, swap_kib;
 };
 
 #define JOB_SAMPLED 1u      /* the sampler saw it in the tree */
@@ -43,6 +47,7 @@ struct job_proc {
 #define JOB_KILLED 64u      /* killed by a signal: its status, end and
 			     * CPU from its parent's wait (REAPED, W8
 			     * bit 1); its start unknown when not sampled */
+#define JOB_SCHED 128u      /* run_delay_ns, major_faults, swap_kib known */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */
@@ -80,6 +85,11 @@ struct job_end {
 	 * cannot enter: static, setuid, a scrubbed environment); else "". */
 	char unseen_image[16];
 };
+
+/* Whether log's records carry what format 1.6 added (PROC C15-C17, EXIT
+ * X14-X16, sample fields 37-48): before, those read as 0 and mean
+ * "unknown". */
+int job_log_has_16(const struct rt_log *log);
 
 /* Fill e from log's records.  Allocates nothing, so it holds even where
  * job_build ran out of memory. */

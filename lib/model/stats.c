@@ -1,5 +1,5 @@
-/* stats.c - per-interval rows, run summary and sizing recommendation from a
- * decoded log, in the seed's (resource-tracker) combined metrics and units. */
+/* stats.c - per-interval rows and the run summary from a decoded log, in
+ * the seed's (resource-tracker) combined metrics and units. */
 #include "stats.h"
 
 #include <assert.h>
@@ -44,16 +44,6 @@ static uint64_t sat_sub(uint64_t a, uint64_t b)
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-/* x as a uint64_t: NaN and negatives give 0, too large gives UINT64_MAX. */
-static uint64_t clamp_u64(double x)
-{
-	if (!(x > 0))
-		return 0;
-	if (x >= 18446744073709551616.0)
-		return UINT64_MAX;
-	return (uint64_t)x;
 }
 
 static const struct rt_sample *log_last(const struct rt_log *log)
@@ -691,7 +681,7 @@ void stats_gpu(const struct rt_log *log, unsigned dev, struct stats_gpu *g)
 	}
 }
 
-/* ---- recommendation ---- */
+/* ---- sizes to ask for ---- */
 
 uint64_t stats_round_mib(double mib)
 {
@@ -707,59 +697,4 @@ uint64_t stats_round_mib(double mib)
 	if (gib >= 18446744073709551616.0 / 1024)
 		return UINT64_MAX & ~(uint64_t)1023;
 	return (uint64_t)gib * 1024;
-}
-
-/* Value of summary key k, or 0 when it is unavailable. */
-static double sum_get_d(const struct stats_summary *s, enum stats_sum k)
-{
-	double v;
-
-	if (!(s->present & STATS_BIT(k)))
-		return 0;
-	memcpy(&v, (const char *)s + stats_summary_fields[k].offset, sizeof v);
-	return v;
-}
-
-static enum stats_bound recommend_bound(const struct stats_summary *s,
-					double peak_mib)
-{
-	double total = sum_get_d(s, STATS_S_system_memory_total_mib);
-	double busy;
-
-	if (total > 0 && peak_mib >= 0.8 * total)
-		return STATS_BOUND_MEMORY;
-	if (!(s->present & STATS_BIT(STATS_S_cpu_usage_mean)) ||
-	    !(s->present & STATS_BIT(STATS_S_cpu_usage_max)))
-		return STATS_BOUND_UNKNOWN;
-	/* A peak of 1.02 cores is one core and tick jitter. */
-	busy = s->cpu_usage_mean / fmax(1.0, ceil(s->cpu_usage_max - 0.1));
-	if (busy >= 0.7)
-		return STATS_BOUND_CPU;
-	return busy < 0.3 ? STATS_BOUND_WAITING : STATS_BOUND_MIXED;
-}
-
-void stats_recommend(const struct stats_summary *s, struct stats_rec *rec)
-{
-	double cpu = sum_get_d(s, STATS_S_cpu_usage_mean);
-	double mem = fmax(sum_get_d(s, STATS_S_memory_mib_max),
-			  sum_get_d(s, STATS_S_peak_rss_mib));
-	double gpu = sum_get_d(s, STATS_S_gpu_usage_max);
-	double vram = sum_get_d(s, STATS_S_gpu_vram_mib_max);
-
-	rec->cores = clamp_u64(ceil(cpu));
-	if (rec->cores < 1)
-		rec->cores = 1;
-	rec->memory_mib = stats_round_mib(mem * 1.2);
-	rec->gpus = 0;
-	if (gpu > 0)
-		rec->gpus = clamp_u64(round(gpu)) ? clamp_u64(round(gpu)) : 1;
-	rec->vram_mib = vram > 0 ? stats_round_mib(vram * 1.2) : 0;
-	rec->bound = recommend_bound(s, mem);
-}
-
-const char *stats_bound_name(enum stats_bound b)
-{
-	static const char *const names[] = { NULL, "cpu", "memory", "waiting",
-					     "mixed" };
-	return (unsigned)b < sizeof names / sizeof names[0] ? names[b] : NULL;
 }

@@ -1,6 +1,6 @@
 /* stats.h - what a decoded log means: per-interval rows in the units of the
  * seed's (Spare Cores resource-tracker) combined metrics, the run's summary
- * statistics and a machine-sizing recommendation.  Pure computation: no
+ * statistics (advice.h sizes a machine from them).  Pure computation: no
  * allocation, no I/O; the output formats (lib/dump/) print these.
  *
  * A value whose source the sampler could not read is "unavailable": its bit
@@ -105,23 +105,6 @@ struct stats_summary {
 	uint64_t present; /* bit STATS_S_x set: key x has a value */
 };
 
-/* What held the job back, from the summary (stats_recommend says how). */
-enum stats_bound {
-	STATS_BOUND_UNKNOWN,
-	STATS_BOUND_CPU,     /* the cores it used were busy */
-	STATS_BOUND_MEMORY,  /* its peak came near the machine's memory */
-	STATS_BOUND_WAITING, /* mostly idle: I/O, network, sleeping */
-	STATS_BOUND_MIXED,
-};
-
-struct stats_rec {
-	uint64_t cores, memory_mib, gpus, vram_mib;
-	enum stats_bound bound;
-};
-
-/* "cpu", "memory", "waiting", "mixed", or NULL when unknown. */
-const char *stats_bound_name(enum stats_bound b);
-
 /* How a format finds and prints one member of a row or summary. */
 struct stats_field {
 	const char *name;  /* CSV column / JSON key */
@@ -189,13 +172,6 @@ extern const struct stats_field stats_gpu_fields[STATS_GPU_NFIELDS];
 /* Fill *g with device dev (an index of log->gpu_devs) over the run; keys
  * no sample has are unavailable. */
 void stats_gpu(const struct rt_log *log, unsigned dev, struct stats_gpu *g);
-
-/* Size a machine for the run summarised in s (cores at least 1), and say
- * what bound it: memory when the peak reached 80% of the machine's memory;
- * else, with busy = mean cores / the whole cores it used at its peak (the
- * peak less 0.1, rounded up: tick jitter is no extra core), CPU
- * when busy >= 0.7, waiting when busy < 0.3, mixed between. */
-void stats_recommend(const struct stats_summary *s, struct stats_rec *rec);
 
 /* The memory size to ask for that holds mib: the smallest of 128, 256, 512,
  * 1024 and 2048 MiB that is >= mib, above that the next whole multiple of
