@@ -124,7 +124,7 @@ static void summary_unseen(FILE *out, const struct job_end *e)
 		     "wrapper's wait");
 }
 
-/* "at the cgroup's limit of 1.0 GiB", or "" where the limit is unknown. */
+/* " (cgroup limit 1.0 GiB)", or "" where the limit is unknown. */
 static void summary_limit(char *dst, size_t size, const struct advice *a)
 {
 	char lim[FMT_HUMAN_MAX];
@@ -132,7 +132,7 @@ static void summary_limit(char *dst, size_t size, const struct advice *a)
 	dst[0] = '\0';
 	if (a->diag.present & STATS_BIT(ADVICE_D_memory_limit_mib)) {
 		fmt_bytes(lim, a->diag.memory_limit_mib * MIB);
-		snprintf(dst, size, " at the cgroup's limit of %s", lim);
+		snprintf(dst, size, " (cgroup limit %s)", lim);
 	}
 }
 
@@ -149,9 +149,8 @@ static void summary_oom(FILE *out, const struct run *run,
 			n++;
 	summary_limit(lim, sizeof lim, a);
 	if (n)
-		summary_alert(out, "", "%zu process%s killed by the "
-			      "out-of-memory killer%s", n, n == 1 ? "" : "es",
-			      lim);
+		summary_alert(out, "", "%zu process%s killed by the OOM "
+			      "killer%s", n, n == 1 ? "" : "es", lim);
 }
 
 static void summary_exit(FILE *out, const struct run *run,
@@ -166,8 +165,8 @@ static void summary_exit(FILE *out, const struct run *run,
 	dump_exit_words(what, sizeof what, &e);
 	summary_limit(lim, sizeof lim, a);
 	if (advice_oom_ended(a, &e) > 0) {
-		summary_alert(out, "exit", "killed by the out-of-memory killer "
-			      "(signal 9)%s", lim);
+		summary_alert(out, "exit", "killed by the out-of-memory "
+			      "killer%s", lim);
 	} else if (e.by == JOB_END_NONE) {
 		summary_alert(out, "exit", "%s;", dump_no_end(log));
 		if (stats_end_ns(log, &ns) == 0) {
@@ -459,6 +458,10 @@ static void summary_recommend(FILE *out, const struct advice *a)
 		char text[sizeof a->sentence + 32];
 
 		snprintf(text, sizeof text, "%s: %s", v, a->sentence);
+		/* after the verdict's colon the sentence goes on */
+		if (text[strlen(v) + 2] >= 'A' && text[strlen(v) + 2] <= 'Z')
+			text[strlen(v) + 2] = (char)(text[strlen(v) + 2] -
+						     'A' + 'a');
 		summary_wrap(out, "verdict", text);
 	}
 }

@@ -714,6 +714,13 @@ static void say_one(char *dst, size_t size, enum advice_verdict v,
 	}
 }
 
+/* A sentence starts with a capital (the parts joined are lower case). */
+static void capitalize(char *s)
+{
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+}
+
 /* One reason's sentence, or each reason's joined by "; ". */
 static void verdict(struct advice *a, const struct run *run,
 		    const struct stats_summary *s)
@@ -732,6 +739,7 @@ static void verdict(struct advice *a, const struct run *run,
 		if (a->verdict == ADVICE_WAITING)
 			say_one(a->sentence, sizeof a->sentence, ADVICE_WAITING,
 				a, run, s);
+		capitalize(a->sentence);
 		return;
 	}
 	a->verdict = count > 1 ? ADVICE_MIXED : (enum advice_verdict)a->reasons;
@@ -746,8 +754,7 @@ static void verdict(struct advice *a, const struct run *run,
 				order[i], a, run, s);
 		len = strlen(a->sentence);
 	}
-	a->sentence[0] = (char)(a->sentence[0] >= 'a' && a->sentence[0] <= 'z' ?
-				a->sentence[0] - 'a' + 'A' : a->sentence[0]);
+	capitalize(a->sentence);
 }
 
 /* ---- the whole ---- */
