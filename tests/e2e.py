@@ -442,8 +442,12 @@ def follow_job(d, interval, seconds, args=()):
     end = lines.index("ended: exit code 0")
     labels = [l.split()[0] for l in lines[end + 1:] if l.startswith("  ")
               and not l.startswith("   ")]
-    check(labels == ["duration", "CPU", "memory", "disk", "network", "GPU",
-                     "samples", "processes", "recommend"], lines[end:])
+    # The verdict follows where the log lets rtrack-dump give one.
+    check(labels in (["duration", "CPU", "memory", "disk", "network", "GPU",
+                      "samples", "processes", "recommend"],
+                     ["duration", "CPU", "memory", "disk", "network", "GPU",
+                      "samples", "processes", "recommend", "verdict"]),
+          lines[end:])
     rows = [l for l in lines[:end] if l.split() and l.split()[0][0].isdigit()]
     return lines, rows, out
 

@@ -168,8 +168,8 @@ def case_man_options(d):
                   f"{prog} --help lacks exit status {c}")
 
 
-def stats_names(macro):
-    text = source("lib/model/stats.h")
+def stats_names(macro, header="lib/model/stats.h"):
+    text = source(header)
     body = text[text.index("#define " + macro + "(X)"):]
     body = body[:body.index("\n\n")]
     return re.findall(r"X\((\w+),", body)
@@ -191,15 +191,20 @@ def case_man_contract(d):
     keys |= set(re.findall(r'"\\"(\w+)\\":', json_c))
     for macro in ("STATS_ROW_FIELDS", "STATS_SUMMARY_FIELDS", "STATS_GPU_FIELDS"):
         keys |= set(stats_names(macro))
-    check({"meta", "summary", "samples", "gpus", "bound", "ranges"} <= keys,
+    keys |= set(stats_names("ADVICE_DIAG_FIELDS", "lib/model/advice.h"))
+    check({"meta", "summary", "samples", "gpus", "verdict", "ranges"} <= keys,
           f"keys not found in json.c: {sorted(keys)}")
     # samples' keys are the CSV columns, which that section gives.
     documented = bold_words(man_section(page, "JSON"))
     check(keys - set(cols) <= documented, "rtrack-dump(1) JSON lacks "
           f"{sorted(keys - set(cols) - documented)}")
     values = {"end_record", "wrapper", "exec_unenterable", "pss", "rss",
-              "cpu", "memory", "waiting", "mixed", "nvml", "drm", "null",
-              "host", "rtrack"}
+              "cpu", "bound", "starved", "throttled", "memory", "io",
+              "waiting", "mixed", "cgroup_peak", "tree_max", "nvml", "drm",
+              "null", "host", "rtrack",
+              # sbatch options and the Kubernetes GPU resource
+              "cpus", "per", "task", "mem", "gres", "time", "nvidia.com",
+              "gpu"}
     extra = documented - keys - values - set(cols)
     check(not extra, f"rtrack-dump(1) JSON names keys the code lacks: {sorted(extra)}")
     # OpenMetrics: every family (counters with _total).

@@ -447,7 +447,7 @@ static void summary_recommend(FILE *out, const struct advice *a)
 			     "included) + 20%%", basis);
 	} else if (r->memory_basis == ADVICE_MEM_TREE_MAX) {
 		fmt_bytes(upper, r->memory_upper_mib * MIB);
-		if (r->memory_upper_mib >= 0)
+		if (r->memory_upper_mib > r->memory_basis_mib * 1.01)
 			summary_line(out, "", "memory: peak %s + 20%%; at most "
 				     "%s (every peak at once)", basis, upper);
 		else

@@ -314,14 +314,17 @@ static void rec_memory(struct advice *a, const struct run *run,
 	double tree = fmax(sum_or(s, STATS_S_memory_mib_max),
 			   sum_or(s, STATS_S_peak_rss_mib));
 	double upper = 0;
+	double cg = peak != NONE ?
+		(double)log->samples[peak].cg_mem_peak_kib / KIB_PER_MIB : 0;
 
 	a->rec.memory_upper_mib = -1;
 	a->rec.memory_basis = ADVICE_MEM_NONE;
 	a->rec.memory_basis_mib = 0;
-	if (owns_cgroup(log) && peak != NONE) {
+	/* A peak of 0 is no peak (a live job's cgroup holds its pages);
+	 * below the tree's own it missed some of the job's. */
+	if (owns_cgroup(log) && cg > 0 && cg >= tree) {
 		a->rec.memory_basis = ADVICE_MEM_CGROUP_PEAK;
-		a->rec.memory_basis_mib =
-			(double)log->samples[peak].cg_mem_peak_kib / KIB_PER_MIB;
+		a->rec.memory_basis_mib = cg;
 	} else if (tree >= 0) {
 		a->rec.memory_basis = ADVICE_MEM_TREE_MAX;
 		a->rec.memory_basis_mib = tree;
@@ -457,13 +460,14 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 	size_t m = last_with(log, RT_F_cg_mem_limit_kib);
 	uint64_t d;
 
-	if (q != NONE)
+	/* A quota or limit of 0 would have stopped the job: not read. */
+	if (q != NONE && log->samples[q].cg_cpu_quota_mcores)
 		diag_put_d(&a->diag, ADVICE_D_cpu_quota_cores,
 			   (double)log->samples[q].cg_cpu_quota_mcores / 1000);
 	if (counter_growth(log, RT_F_cg_throttled_ns, &d) == 0)
 		diag_put_d(&a->diag, ADVICE_D_throttled_seconds,
 			   (double)d / NS_PER_S);
-	if (m != NONE)
+	if (m != NONE && log->samples[m].cg_mem_limit_kib)
 		diag_put_d(&a->diag, ADVICE_D_memory_limit_mib,
 			   (double)log->samples[m].cg_mem_limit_kib / KIB_PER_MIB);
 	if (counter_growth(log, RT_F_cg_oom_kills, &d) == 0) {
