@@ -329,9 +329,9 @@ static void test_verdict_throttled(void **state)
 	assert_float_equal(a.diag.cpu_quota_cores, 1, 1e-9);
 	assert_float_equal(a.diag.throttled_seconds, 3, 1e-9);
 	assert_int_equal(a.verdict, ADVICE_THROTTLED);
-	assert_string_equal(a.sentence, "The cgroup's CPU quota of 1 cores "
+	assert_string_equal(a.sentence, "The cgroup's CPU quota of 1 core "
 			    "throttled the job for 3.0 s (30% of the run): "
-			    "raise the quota to 1 cores");
+			    "raise the quota above 1");
 	/* 0.9 s of 10: below the 10% */
 	ramp(RT_F_cg_throttled_ns, 5e9, 5.9e9);
 	advise(&a, NULL);

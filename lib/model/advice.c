@@ -127,6 +127,11 @@ static int row_has(const struct stats_row *r, enum stats_col c)
 	return (r->present & STATS_BIT(c)) != 0;
 }
 
+static double row_or0(const struct stats_row *r, enum stats_col c)
+{
+	return row_has(r, c) ? row_d(r, c) : 0;
+}
+
 /* The share of an interval's cores in use that were busy: usage over the
  * whole cores it needed (1.02 is one core and tick jitter). */
 static double busy_share(double usage)
@@ -147,8 +152,8 @@ static void series_row(struct series *x, const struct run *run, size_t i)
 
 	stats_row(run, i, &r);
 	dt = dt > 0 ? dt : 0;
-	job = (row_has(&r, STATS_C_process_utime) ? row_d(&r, STATS_C_process_utime) : 0) +
-	      (row_has(&r, STATS_C_process_stime) ? row_d(&r, STATS_C_process_stime) : 0);
+	job = row_or0(&r, STATS_C_process_utime) +
+	      row_or0(&r, STATS_C_process_stime);
 	x->cpu[i] = job;
 	x->dt[i] = dt;
 	if (row_has(&r, STATS_C_process_cpu_usage) && dt > 0) {
@@ -636,15 +641,18 @@ static void say_starved(char *dst, size_t size, const struct advice *a,
 
 static void say_throttled(char *dst, size_t size, const struct advice *a)
 {
-	char t[32], q[48] = "";
+	char t[32], q[48] = "", more[48] = "";
+	double quota = a->diag.cpu_quota_cores;
 
 	put_secs(t, sizeof t, a->diag.throttled_seconds);
-	if (KNOWN(a, cpu_quota_cores))
-		snprintf(q, sizeof q, " of %.3g cores", a->diag.cpu_quota_cores);
+	if (KNOWN(a, cpu_quota_cores)) {
+		snprintf(q, sizeof q, " of %.3g core%s", quota,
+			 quota == 1 ? "" : "s");
+		snprintf(more, sizeof more, " above %.3g", quota);
+	}
 	snprintf(dst, size, "the cgroup's CPU quota%s throttled the job for %s "
-		 "(%.0f%% of the run): raise the quota to %llu cores", q, t,
-		 100 * a->diag.throttled_seconds / a->duration_s,
-		 (unsigned long long)a->rec.cores);
+		 "(%.0f%% of the run): raise the quota%s", q, t,
+		 100 * a->diag.throttled_seconds / a->duration_s, more);
 }
 
 static void say_memory(char *dst, size_t size, const struct advice *a,
