@@ -143,7 +143,7 @@ def case_oom_killed(d):
     check(dg["oom_kills"] == 1, f"oom_kills {dg['oom_kills']}")
     check(dg["memory_limit_mib"] == 100, f"limit {dg['memory_limit_mib']}")
     check(dg["verdict"] in ("memory-bound", "mixed"), f"verdict {dg['verdict']}")
-    killed = [p for p in j["processes"] if "python3" in p["cmdline"]]
+    killed = [p for p in j["processes"] if p["cmdline"].startswith("python3")]
     check(killed and all(p.get("oom_killed") for p in killed),
           f"python3 not shown as OOM-killed: {killed}")
     for fmt in ("summary", "processes"):

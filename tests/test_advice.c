@@ -215,6 +215,36 @@ static void test_model_carry_over(void **state)
 	assert_int_equal(a.rec.runtime[2].cores, 4);
 }
 
+/* Waiting for a CPU shows the parallelism a job was not given: two
+ * processes on a machine full of other work ran 1 core between them and
+ * waited as long again (seen_run_delay_ns): on a machine of their own
+ * the run takes half, on 1 core all of it: 2 cores.  One process that
+ * waited a third of the time needs 1 core, and its run without the wait
+ * is the base its 10% is taken from. */
+static void test_model_waits(void **state)
+{
+	double job[4] = { 1, 1, 1, 1 };
+	struct advice a;
+
+	(void)state;
+	build(4, job, 2, 2, 0);
+	ramp(RT_F_seen_run_delay_ns, 0, 4e9);
+	add_proc(ROOT, 4, 0, 0);
+	advise(&a, NULL);
+	assert_int_equal(a.rec.cores, 2);
+	assert_float_equal(a.rec.runtime[0].seconds, 4.0, 1e-6);
+	assert_float_equal(a.rec.runtime[1].seconds, 2.0, 1e-6);
+
+	for (size_t i = 0; i < 4; i++)
+		job[i] = 2.0 / 3;
+	build(4, job, 1.5, 2, 0);
+	ramp(RT_F_seen_run_delay_ns, 0, 4e9 / 3);
+	add_proc(ROOT, 1, 0, 0);
+	advise(&a, NULL);
+	assert_int_equal(a.rec.cores, 1);
+	assert_float_equal(a.rec.runtime[0].seconds, 8.0 / 3, 0.02); /* ticks */
+}
+
 /* The exit records' exact CPU above what the samples saw scales every
  * interval up: 20 s of CPU in a 10 s run whose ticks say 10. */
 static void test_model_scaled(void **state)
@@ -336,6 +366,32 @@ static void test_verdict_throttled(void **state)
 	ramp(RT_F_cg_throttled_ns, 5e9, 5.9e9);
 	advise(&a, NULL);
 	assert_int_equal(a.verdict, ADVICE_CPU_BOUND);
+	/* ...but throttled in 9 of 10 periods (a group also behind other
+	 * work, whose throttled time the kernel undercounts): throttled. */
+	ramp(RT_F_cg_cpu_periods, 0, 100);
+	ramp(RT_F_cg_cpu_periods_throttled, 0, 90);
+	advise(&a, NULL);
+	assert_int_equal(a.verdict, ADVICE_THROTTLED);
+
+	/* Half a core, used: its 5 s of run delay (a throttled task is
+	 * runnable) are the quota's, not other work's, though the machine
+	 * is busy: throttled, not cpu-starved. */
+	flat(job, 10, 0.5);
+	build(10, job, 2, 2, 0);
+	add_proc(ROOT, 5, 0, 0);
+	ramp(RT_F_cg_cpu_quota_mcores, 500, 500);
+	ramp(RT_F_cg_throttled_ns, 0, 2e9);
+	advise(&a, NULL);
+	assert_int_equal(a.verdict, ADVICE_THROTTLED);
+	/* Getting a fifth of a core under that quota: others took the rest. */
+	flat(job, 10, 0.2);
+	build(10, job, 2, 2, 0);
+	add_proc(ROOT, 8, 0, 0);
+	ramp(RT_F_cg_cpu_quota_mcores, 500, 500);
+	ramp(RT_F_cg_throttled_ns, 0, 2e9);
+	advise(&a, NULL);
+	assert_int_equal(a.verdict, ADVICE_MIXED);
+	assert_true(a.reasons & ADVICE_CPU_STARVED);
 }
 
 /* A child SIGKILLed while the cgroup counted an OOM kill. */
@@ -665,6 +721,7 @@ int main(void)
 		T(test_cores_one),
 		T(test_cores_two),
 		T(test_model_carry_over),
+		T(test_model_waits),
 		T(test_model_scaled),
 		T(test_memory_basis),
 		T(test_verdict_cpu_bound),

@@ -105,10 +105,11 @@ static void diag_put_u(struct advice_diag *g, enum advice_diag_key k,
 
 /* ---- the run as the model sees it ---- */
 
-/* Per interval: the tree's CPU seconds (scaled to the exact total) and
- * the interval's length. */
+/* Per interval: the tree's CPU seconds (scaled to the exact total), the
+ * time its processes were runnable but waited for a CPU (run delay,
+ * scaled likewise; 0 where the log has none) and the interval's length. */
 struct series {
-	double *cpu, *dt;
+	double *cpu, *wait, *dt;
 	size_t n;
 	double busy, busy_s;   /* Σ busy share × dt, Σ dt of known rows */
 	double sys_s, job_s, span_s; /* rows with the machine's CPU */
@@ -152,6 +153,11 @@ static void series_row(struct series *x, const struct run *run, size_t i)
 
 	stats_row(run, i, &r);
 	dt = dt > 0 ? dt : 0;
+	if (has(log, &log->samples[i], RT_F_seen_run_delay_ns) &&
+	    has(log, &log->samples[i + 1], RT_F_seen_run_delay_ns))
+		x->wait[i] = (double)sat_sub(log->samples[i + 1].seen_run_delay_ns,
+					     log->samples[i].seen_run_delay_ns) /
+			     NS_PER_S;
 	job = row_or0(&r, STATS_C_process_utime) +
 	      row_or0(&r, STATS_C_process_stime);
 	x->cpu[i] = job;
@@ -169,33 +175,44 @@ static void series_row(struct series *x, const struct run *run, size_t i)
 	}
 }
 
+static void series_free(struct series *x)
+{
+	free(x->cpu);
+	free(x->wait);
+	free(x->dt);
+}
+
 /* The series of run, scaled so that it sums to cpu_s where that is more
  * (exit records, the end record's getrusage: exact where samples are
  * not).  Without rows, one interval of the whole run.  -1 without memory
  * (x is then empty). */
 static int series_build(struct series *x, const struct run *run,
-			double cpu_s, double duration)
+			double cpu_s, double wait_s, double duration)
 {
 	size_t n = stats_nrows(&run->log), cap = n ? n : 1;
-	double total = 0;
+	double total = 0, waited = 0;
 
 	memset(x, 0, sizeof *x);
 	x->cpu = calloc(cap, sizeof *x->cpu);
+	x->wait = calloc(cap, sizeof *x->wait);
 	x->dt = calloc(cap, sizeof *x->dt);
-	if (!x->cpu || !x->dt) {
-		free(x->cpu);
-		free(x->dt);
+	if (!x->cpu || !x->wait || !x->dt) {
+		series_free(x);
 		memset(x, 0, sizeof *x);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		series_row(x, run, i);
 		total += x->cpu[i];
+		waited += x->wait[i];
 	}
 	x->n = n;
 	if (total > 0 && cpu_s > total)
 		for (size_t i = 0; i < n; i++)
 			x->cpu[i] *= cpu_s / total;
+	if (waited > 0 && wait_s > waited)
+		for (size_t i = 0; i < n; i++)
+			x->wait[i] *= wait_s / waited;
 	if (total <= 0 && cpu_s > 0) {
 		x->cpu[0] = cpu_s;
 		x->dt[0] = duration;
@@ -204,32 +221,52 @@ static int series_build(struct series *x, const struct run *run,
 	return 0;
 }
 
-static void series_free(struct series *x)
+
+/* Interval i on a machine of the job's own: its processes kept k =
+ * (cpu + wait) / dt CPUs busy or wanted on average (at least 1), and
+ * without the wait for a CPU the interval is wait / k shorter.  Where
+ * the log has no run delay this is dt. */
+static double own_dt(const struct series *x, size_t i)
 {
-	free(x->cpu);
-	free(x->dt);
+	double k = x->dt[i] > 0 ? (x->cpu[i] + x->wait[i]) / x->dt[i] : 1;
+
+	return fmax(0, x->dt[i] - x->wait[i] / fmax(1, k));
 }
 
-/* The run on `cores` cores: each interval does what its demand and the
- * work carried over allow; what is left at the end takes left/cores more
- * seconds. */
+/* The run on a machine of its own: the measured duration less each
+ * interval's wait for a CPU (own_dt). */
+static double model_base(const struct series *x, double duration)
+{
+	double base = duration;
+
+	for (size_t i = 0; i < x->n; i++)
+		base -= x->dt[i] - own_dt(x, i);
+	return fmax(base, 0);
+}
+
+/* The run on `cores` cores of its own: each interval (own_dt long) does
+ * what its demand and the work carried over allow; what is left at the
+ * end takes left/cores more seconds. */
 static double model_runtime(const struct series *x, double duration,
 			    uint64_t cores)
 {
 	double carry = 0;
 
 	for (size_t i = 0; i < x->n; i++) {
-		double work = carry + x->cpu[i], room = (double)cores * x->dt[i];
+		double work = carry + x->cpu[i];
+		double room = (double)cores * own_dt(x, i);
 
 		carry = work > room ? work - room : 0;
 	}
-	return duration + carry / (double)cores;
+	return model_base(x, duration) + carry / (double)cores;
 }
 
+/* Within 10% of the run on a machine of its own: the measured run where
+ * the job never waited for a CPU. */
 static int fits(const struct series *x, double duration, uint64_t cores)
 {
 	return model_runtime(x, duration, cores) <=
-	       duration * ADVICE_RUNTIME_SLACK + 1e-9;
+	       model_base(x, duration) * ADVICE_RUNTIME_SLACK + 1e-9;
 }
 
 /* The fewest cores within 10% of the measured run (the model's runtime
@@ -463,7 +500,7 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 {
 	size_t q = last_with(log, RT_F_cg_cpu_quota_mcores);
 	size_t m = last_with(log, RT_F_cg_mem_limit_kib);
-	uint64_t d;
+	uint64_t d, t;
 
 	/* A quota or limit of 0 would have stopped the job: not read. */
 	if (q != NONE && log->samples[q].cg_cpu_quota_mcores)
@@ -475,6 +512,9 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 	if (m != NONE && log->samples[m].cg_mem_limit_kib)
 		diag_put_d(&a->diag, ADVICE_D_memory_limit_mib,
 			   (double)log->samples[m].cg_mem_limit_kib / KIB_PER_MIB);
+	if (counter_growth(log, RT_F_cg_cpu_periods, &d) == 0 && d > 0 &&
+	    counter_growth(log, RT_F_cg_cpu_periods_throttled, &t) == 0)
+		a->throttled_periods = (double)t / (double)d;
 	if (counter_growth(log, RT_F_cg_oom_kills, &d) == 0) {
 		diag_put_u(&a->diag, ADVICE_D_oom_kills, d);
 		a->oom_rose = d > 0;
@@ -507,7 +547,6 @@ static void diag_io(struct advice *a, const struct rt_log *log)
 static void diag_figures(struct advice *a, const struct run *run,
 			 const struct series *x, int have_x)
 {
-	diag_procs(a, &run->job);
 	diag_swap(a, &run->log);
 	diag_cgroup(a, &run->log);
 	diag_io(a, &run->log);
@@ -532,6 +571,14 @@ static void put_mib(char *dst, size_t size, double mib)
 		snprintf(dst, size, "%.0f MiB", mib);
 }
 
+static int throttled(const struct advice *a)
+{
+	return (KNOWN(a, throttled_seconds) && a->duration_s > 0 &&
+		a->diag.throttled_seconds >=
+			ADVICE_THROTTLED_SHARE * a->duration_s) ||
+	       a->throttled_periods >= ADVICE_THROTTLED_PERIODS;
+}
+
 static int starved(const struct advice *a, double cpu_s)
 {
 	double wait = a->diag.cpu_wait_seconds;
@@ -541,15 +588,14 @@ static int starved(const struct advice *a, double cpu_s)
 	if (wait < ADVICE_WAIT_OF_CPU * cpu_s ||
 	    wait < ADVICE_WAIT_OF_RUN * a->duration_s)
 		return 0;
+	/* A throttled job that used its quota waited for the quota: a
+	 * throttled task is runnable, and its wait is run delay too. */
+	if (throttled(a) && KNOWN(a, cpu_quota_cores) &&
+	    cpu_s / a->duration_s >= ADVICE_AT_QUOTA * a->diag.cpu_quota_cores)
+		return 0;
 	/* The job outnumbering its own cores is CPU-bound, not starved. */
 	return !KNOWN(a, other_load_cores) ||
 	       a->diag.other_load_cores >= ADVICE_OTHER_CORES;
-}
-
-static int throttled(const struct advice *a)
-{
-	return KNOWN(a, throttled_seconds) && a->duration_s > 0 &&
-	       a->diag.throttled_seconds >= ADVICE_THROTTLED_SHARE * a->duration_s;
 }
 
 /* The peak the job itself reached (the tree's, not the cache's). */
@@ -779,8 +825,13 @@ void advice_of(const struct run *run, const struct stats_summary *s,
 
 	memset(a, 0, sizeof *a);
 	a->oom_rose = -1;
+	a->throttled_periods = -1;
 	a->duration_s = sum_or(s, STATS_S_duration_s);
+	/* The processes' exact run delay first: the series scales to it. */
+	diag_procs(a, &run->job);
 	have_x = series_build(&x, run, fmax(0, sum_or(s, STATS_S_cpu_seconds)),
+			      KNOWN(a, cpu_wait_seconds) ?
+				      a->diag.cpu_wait_seconds : 0,
 			      a->duration_s) == 0;
 	rec_cores(a, &x, have_x, run, s);
 	rec_memory(a, run, s);

@@ -27,6 +27,9 @@
 #define ADVICE_WAIT_OF_RUN 0.05    /* ... and run delay / duration */
 #define ADVICE_OTHER_CORES 0.50    /* ... with this much other load */
 #define ADVICE_THROTTLED_SHARE 0.10 /* throttled: share of the run */
+#define ADVICE_THROTTLED_PERIODS 0.30 /* ... or of the quota's periods */
+#define ADVICE_AT_QUOTA 0.80       /* a job using this much of its quota
+				    * waited for the quota, not others */
 #define ADVICE_IO_PRESSURE 0.20    /* io-bound: share of time stalled */
 #define ADVICE_SWAP_MIB 16.0       /* memory-bound: swap at least this ... */
 #define ADVICE_SWAP_SHARE 0.10     /* ... and this share of the peak */
@@ -124,6 +127,11 @@ struct advice {
 	/* The cgroup's out-of-memory kills rose during the run: 1; 0 they
 	 * did not; -1 the log cannot say (before 1.6, no cgroup). */
 	int oom_rose;
+	/* The share of the quota's periods the cgroup was throttled in
+	 * (cpu.stat nr_throttled / nr_periods over the run); < 0 unknown.
+	 * Throttled time undercounts a group that also waits behind other
+	 * work; this share does not. */
+	double throttled_periods;
 };
 
 /* The advice for run, whose summary is s (stats_summarize).  Never fails:
