@@ -55,7 +55,9 @@ def case_burner(d):
     p, log = attach(d, job.pid)
     total = float(job.communicate()[0])
     check(p.returncode == 0, f"rtrack exit {p.returncode}: {p.stderr.decode()}")
-    check("rtrack summary" in p.stderr.decode(), "no summary")
+    err = p.stderr.decode()
+    check("rtrack summary" in err and "sampled from outside" in err and
+          "outside the job" in err, f"summary: {err}")
     j = complete(log)
     want = total - before
     got = j["summary"]["cpu_seconds"]
@@ -145,6 +147,10 @@ def case_system(d):
     j = complete(log)
     check(j["meta"]["pid"] == 0, f"pid {j['meta']['pid']}")
     check(5 <= len(j["samples"]) <= 7, f"{len(j['samples'])} samples")
+    out = subprocess.run([DUMP, log], capture_output=True,
+                         timeout=60).stdout.decode()
+    check("the machine's: mean" in out and "with an exit record" not in out,
+          f"machine summary: {out}")
     s = j["samples"][-1]
     check(s["system_memory_used_mib"] > 0 and s["process_cpu_usage"] is None,
           f"last sample {s}")

@@ -357,11 +357,17 @@ static void summary_top(FILE *out, const struct job *j, int by_cpu)
 	free(ord);
 }
 
-static void summary_tracker(FILE *out, const struct stats_summary *s)
+static void summary_tracker(FILE *out, const struct rt_log *log,
+			    const struct stats_summary *s)
 {
 	char cpu[FMT_HUMAN_MAX], pct[FMT_NUM_MAX];
 	int have = HAVE(s, tracker_cpu_seconds);
 
+	if (log->hdr.flags & RT_CFG_OUTSIDE) {
+		summary_line(out, "tracker", "outside the job (rtrack --pid): "
+			     "none of its CPU time");
+		return;
+	}
 	show_seconds(cpu, have, s->tracker_cpu_seconds);
 	if (have && HAVE(s, cpu_seconds) && s->cpu_seconds > 0 &&
 	    fmt_real(pct, 100 * s->tracker_cpu_seconds / s->cpu_seconds, 2))
@@ -392,6 +398,13 @@ static void summary_counts(FILE *out, const struct run *run)
 	summary_line(out, "samples", "%zu every %s, so %zu interval%s: the csv "
 		     "and json rows", log->nsamples, every, stats_nrows(log),
 		     stats_nrows(log) == 1 ? "" : "s");
+	if (log->hdr.flags & RT_CFG_MACHINE)
+		return; /* no processes: the machine alone */
+	if (log->hdr.flags & RT_CFG_OUTSIDE) {
+		summary_line(out, "processes", "%zu seen, sampled from outside "
+			     "(rtrack --pid): no exit records", j->nprocs);
+		return;
+	}
 	if (j->nkilled)
 		snprintf(killed, sizeof killed, "%zu killed, ", j->nkilled);
 	summary_line(out, "processes",
@@ -466,6 +479,66 @@ static void summary_recommend(FILE *out, const struct advice *a)
 	}
 }
 
+/* A log of the machine alone (rtrack --system): what its rows say of
+ * the system, no job and no advice. */
+static void summary_machine(FILE *out, const struct run *run,
+			    const struct stats_summary *s,
+			    const struct advice *a)
+{
+	struct machine {
+		double n, cpu, cpu_max, mem, mem_max, rd, wr, rx, tx;
+		int cpu_ok, mem_ok, disk_ok, net_ok;
+	} m = { 0 };
+	char x[FMT_HUMAN_MAX], y[FMT_HUMAN_MAX];
+	char c1[FMT_NUM_MAX], c2[FMT_NUM_MAX], z[FMT_NUM_MAX];
+	size_t i, n = stats_nrows(&run->log);
+	struct stats_row r;
+
+	for (i = 0; i < n; i++) {
+		stats_row(run, i, &r);
+		m.n++;
+		if (r.present & STATS_BIT(STATS_C_system_cpu_usage)) {
+			m.cpu += r.system_cpu_usage;
+			m.cpu_max = fmax(m.cpu_max, r.system_cpu_usage);
+			m.cpu_ok = 1;
+		}
+		if (r.present & STATS_BIT(STATS_C_system_memory_used_mib)) {
+			m.mem += r.system_memory_used_mib;
+			m.mem_max = fmax(m.mem_max, r.system_memory_used_mib);
+			m.mem_ok = 1;
+		}
+		if (r.present & STATS_BIT(STATS_C_system_disk_read_bytes)) {
+			m.rd += (double)r.system_disk_read_bytes;
+			m.wr += (double)r.system_disk_write_bytes;
+			m.disk_ok = 1;
+		}
+		if (r.present & STATS_BIT(STATS_C_system_net_recv_bytes)) {
+			m.rx += (double)r.system_net_recv_bytes;
+			m.tx += (double)r.system_net_sent_bytes;
+			m.net_ok = 1;
+		}
+	}
+	summary_duration(out, s);
+	summary_line(out, "CPU", "the machine's: mean %s cores, max %s of %u",
+		     show_real(c1, m.cpu_ok, m.cpu / fmax(m.n, 1), 2),
+		     show_real(c2, m.cpu_ok, m.cpu_max, 2),
+		     run->log.hdr.ncpus);
+	summary_line(out, "memory", "used: mean %s, max %s",
+		     show_bytes(x, m.mem_ok, m.mem / fmax(m.n, 1) * MIB),
+		     show_bytes(y, m.mem_ok, m.mem_max * MIB));
+	summary_line(out, "disk", "read %s, written %s (whole disks)",
+		     show_bytes(x, m.disk_ok, m.rd),
+		     show_bytes(y, m.disk_ok, m.wr));
+	summary_line(out, "network", "received %s, sent %s",
+		     show_bytes(x, m.net_ok, m.rx), show_bytes(y, m.net_ok, m.tx));
+	summary_gpu(out, &run->log, s);
+	summary_line(out, "io stalls", "%s%% of the time some task waited "
+		     "for I/O", show_real(z, (a->diag.present &
+					      STATS_BIT(ADVICE_D_io_pressure)) != 0,
+					 100 * a->diag.io_pressure, 1));
+	summary_counts(out, run);
+}
+
 /* The summary's lines after its header; the key ones alone (no exit,
  * sparklines, top lists or tracker cost) unless full. */
 static void summary_body(FILE *out, const struct run *run, int full)
@@ -476,6 +549,10 @@ static void summary_body(FILE *out, const struct run *run, int full)
 
 	stats_summarize(run, &s);
 	advice_of(run, &s, &a);
+	if (log->hdr.flags & RT_CFG_MACHINE) {
+		summary_machine(out, run, &s, &a);
+		return;
+	}
 	summary_duration(out, &s);
 	if (full)
 		summary_exit(out, run, &a);
@@ -491,7 +568,7 @@ static void summary_body(FILE *out, const struct run *run, int full)
 	if (full) {
 		summary_top(out, &run->job, 1);
 		summary_top(out, &run->job, 0);
-		summary_tracker(out, &s);
+		summary_tracker(out, log, &s);
 	}
 	summary_recommend(out, &a);
 }
