@@ -16,6 +16,7 @@ preload in its environment), as a batch system's job step does.
 
 Usage: e2e_advice.py CASE"""
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -116,7 +117,7 @@ def traced_in(d, cg, argv, timeout=120):
     """argv with the preload, moved into cg first: (rc, stderr, log)."""
     env = clean_env({"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin"),
                      "RTRACK_INTERVAL": "0.2"})
-    inner = "LD_PRELOAD=" + ld_preload()
+    inner = shlex.quote("LD_PRELOAD=" + ld_preload())
     moves = " ".join(f"&& echo $$ > '{p}'" for p in (cg.procs if cg else []))
     script = f"true {moves} && exec env {inner} \"$@\""
     p = subprocess.run(["sh", "-c", script, "sh"] + argv, cwd=d, env=env,
@@ -147,7 +148,7 @@ def case_oom_killed(d):
     check(killed and all(p.get("oom_killed") for p in killed),
           f"python3 not shown as OOM-killed: {killed}")
     for fmt in ("summary", "processes"):
-        out = dump(log, fmt).stdout.decode()
+        out = " ".join(dump(log, fmt).stdout.decode().split())  # unwrapped
         check("out-of-memory" in out and "100 MiB" in out,
               f"--format {fmt} does not say out-of-memory with the limit:\n{out}")
 
