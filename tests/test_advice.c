@@ -344,6 +344,20 @@ static void test_verdict_cpu_starved(void **state)
 	assert_int_equal(a.verdict, ADVICE_CPU_BOUND);
 }
 
+/* 10 s under a quota of half a core, throttled 2 s, on a machine with 2
+ * cores of other work: the job ran `cores` and waited `wait_s`. */
+static void half_quota(struct advice *a, double cores, uint64_t wait_s)
+{
+	double job[10];
+
+	flat(job, 10, cores);
+	build(10, job, 2, 2, 0);
+	add_proc(ROOT, wait_s, 0, 0);
+	ramp(RT_F_cg_cpu_quota_mcores, 500, 500);
+	ramp(RT_F_cg_throttled_ns, 0, 2e9);
+	advise(a, NULL);
+}
+
 static void test_verdict_throttled(void **state)
 {
 	double job[10];
@@ -376,20 +390,10 @@ static void test_verdict_throttled(void **state)
 	/* Half a core, used: its 5 s of run delay (a throttled task is
 	 * runnable) are the quota's, not other work's, though the machine
 	 * is busy: throttled, not cpu-starved. */
-	flat(job, 10, 0.5);
-	build(10, job, 2, 2, 0);
-	add_proc(ROOT, 5, 0, 0);
-	ramp(RT_F_cg_cpu_quota_mcores, 500, 500);
-	ramp(RT_F_cg_throttled_ns, 0, 2e9);
-	advise(&a, NULL);
+	half_quota(&a, 0.5, 5);
 	assert_int_equal(a.verdict, ADVICE_THROTTLED);
 	/* Getting a fifth of a core under that quota: others took the rest. */
-	flat(job, 10, 0.2);
-	build(10, job, 2, 2, 0);
-	add_proc(ROOT, 8, 0, 0);
-	ramp(RT_F_cg_cpu_quota_mcores, 500, 500);
-	ramp(RT_F_cg_throttled_ns, 0, 2e9);
-	advise(&a, NULL);
+	half_quota(&a, 0.2, 8);
 	assert_int_equal(a.verdict, ADVICE_MIXED);
 	assert_true(a.reasons & ADVICE_CPU_STARVED);
 }

@@ -495,12 +495,34 @@ static void cg_slow(struct cgroup_job *cg, cgroup_in_job_fn in_job,
 	cg->foreign = f.n;
 }
 
+/* The files read every sample besides cpu.stat: v1's name and v2's, in
+ * the memory controller's directory (mem) or the unified one. */
+static const struct cg_file {
+	unsigned slot;
+	enum rt_field field;
+	int mem;
+	const char *v1, *v2;
+	cg_parse_fn parse;
+	const char *key;
+	uint64_t div;
+} cg_files[] = {
+	{ CG_K_MEM_USAGE, RT_F_cg_mem_usage_kib, 1, "memory.usage_in_bytes",
+	  "memory.current", parse_limit, NULL, 1024 },
+	{ CG_K_MEM_PEAK, RT_F_cg_mem_peak_kib, 1, "memory.max_usage_in_bytes",
+	  "memory.peak", parse_limit, NULL, 1024 },
+	{ CG_K_MEM_EVENTS, RT_F_cg_oom_kills, 1, "memory.oom_control",
+	  "memory.events", parse_key, "oom_kill ", 1 },
+	{ CG_K_IO_PRESSURE, RT_F_cg_io_pressure_us, 0, "io.pressure",
+	  "io.pressure", parse_psi, NULL, 1 },
+};
+
 void cgroup_sample(struct cgroup_job *cg, const char *procroot, int system,
 		   cgroup_in_job_fn in_job, const void *ctx,
 		   struct rt_sample *s)
 {
 	int saved = errno;
 	uint64_t v;
+	size_t i;
 
 	if (cg->age == 0 || cg->age >= CGROUP_SLOW_EVERY) {
 		cg_slow(cg, in_job, ctx);
@@ -518,29 +540,16 @@ void cgroup_sample(struct cgroup_job *cg, const char *procroot, int system,
 		sample_set_missing(s, RT_F_cg_foreign_procs);
 
 	cg_cpu_stat(cg, s);
-	if (cg_get(cg, CG_K_MEM_USAGE, cg->mem,
-		   cg->mem_v2 ? "memory.current" : "memory.usage_in_bytes",
-		   parse_limit, NULL, &v) == 0)
-		s->cg_mem_usage_kib = v / 1024;
-	else
-		sample_set_missing(s, RT_F_cg_mem_usage_kib);
-	if (cg_get(cg, CG_K_MEM_PEAK, cg->mem,
-		   cg->mem_v2 ? "memory.peak" : "memory.max_usage_in_bytes",
-		   parse_limit, NULL, &v) == 0)
-		s->cg_mem_peak_kib = v / 1024;
-	else
-		sample_set_missing(s, RT_F_cg_mem_peak_kib);
-	if (cg_get(cg, CG_K_MEM_EVENTS, cg->mem,
-		   cg->mem_v2 ? "memory.events" : "memory.oom_control",
-		   parse_key, "oom_kill ", &v) == 0)
-		s->cg_oom_kills = v;
-	else
-		sample_set_missing(s, RT_F_cg_oom_kills);
-	if (cg_get(cg, CG_K_IO_PRESSURE, cg->unified, "io.pressure", parse_psi,
-		   NULL, &v) == 0)
-		s->cg_io_pressure_us = v;
-	else
-		sample_set_missing(s, RT_F_cg_io_pressure_us);
+	for (i = 0; i < sizeof(cg_files) / sizeof(cg_files[0]); i++) {
+		const struct cg_file *f = &cg_files[i];
+		const char *dir = f->mem ? cg->mem : cg->unified;
+
+		if (cg_get(cg, f->slot, dir, cg->mem_v2 || !f->mem ? f->v2 : f->v1,
+			   f->parse, f->key, &v) == 0)
+			s->v[f->field] = v / f->div;
+		else
+			sample_set_missing(s, f->field);
+	}
 	if (system && cg_get(cg, CG_K_SYS_IO_PRESSURE, procroot, "pressure/io",
 			     parse_psi, NULL, &v) == 0)
 		s->sys_io_pressure_us = v;
