@@ -574,7 +574,10 @@ def man_words(section):
     words = set()
     for line in m.group(1).replace("\\-", "-").splitlines():
         if line.startswith((".B ", ".BR ")):
-            words |= set(re.findall(r"[A-Za-z_]\w*", line.split(" ", 1)[1]))
+            arg = line.split(" ", 1)[1]
+            words |= set(re.findall(r"[A-Za-z_]\w*", arg))
+            # a key that is no identifier (Kubernetes' nvidia.com/gpu)
+            words |= {t.strip(",;:()") for t in arg.split()}
     return words
 
 
