@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,20 +118,29 @@ int main(int argc, char **argv)
 	snprintf(floor_desc, sizeof floor_desc,
 		 "RTRACK_BENCH_FLOOR=desc:%s/floor-desc.bin", argv[5]);
 	/* This process stands for the root: descendants append to its log
-	 * (the file exists: an exit record never creates one). */
-	snprintf(root, sizeof root, "RTRACK_ROOT=%d:1:0:0:%s/desc.bin",
-		 (int)getpid(), argv[5]);
+	 * (the file exists: an exit record never creates one), which
+	 * RTRACK_ROOT names with its device, inode and owner as a root
+	 * exports them (rtrack.c root_env). */
 	{
 		char path[4200];
+		struct stat sb;
 		FILE *f;
-		snprintf(path, sizeof path, "%s/desc.bin", argv[5]);
-		f = fopen(path, "w");
-		if (f)
-			fclose(f);
 		snprintf(path, sizeof path, "%s/floor-desc.bin", argv[5]);
 		f = fopen(path, "w");
 		if (f)
 			fclose(f);
+		snprintf(path, sizeof path, "%s/desc.bin", argv[5]);
+		f = fopen(path, "w");
+		if (f)
+			fclose(f);
+		if (stat(path, &sb) < 0) {
+			perror(path);
+			return 1;
+		}
+		snprintf(root, sizeof root,
+			 "RTRACK_ROOT=%d:1:0:0:%llu:%llu:%u:0:0:%s",
+			 (int)getpid(), (unsigned long long)sb.st_dev,
+			 (unsigned long long)sb.st_ino, (unsigned)sb.st_uid, path);
 	}
 	for (int v = 0; v < NVARIANTS; v++) {
 		t[v] = calloc((size_t)rounds, sizeof(double));
