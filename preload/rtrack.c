@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,6 +178,8 @@ static void rtrack_atfork_child(void)
 	pre.running = 0;
 	pre.role = pre.cfg.children ? ROLE_DESC : ROLE_NONE;
 	pre.forked = 1;
+	/* A new signal struct: ru_maxrss is this copy's own peak. */
+	pre.start_maxrss_kib = 0;
 	/* Its exit record reads /proc: a forked worker may have renamed
 	 * itself (setproctitle), and argv is its parent's. */
 	pre.cmdline[0] = '\0';
@@ -621,6 +624,18 @@ static void rtrack_preload_absolute(void)
 	putenv(entry);
 }
 
+/* ru_maxrss now: what every earlier image of the pid reached, or this one
+ * so far (descendant.c: the exit record's peak). */
+static void rtrack_note_maxrss(void)
+{
+	struct rusage ru;
+
+	/* Unknown: the exit reads status. */
+	pre.start_maxrss_kib = UINT64_MAX;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		pre.start_maxrss_kib = (uint64_t)ru.ru_maxrss;
+}
+
 /* glibc hands constructors argc, argv and envp. */
 __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 {
@@ -630,6 +645,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	self.argc = argc;
 	self.argv = argv;
 	pre.pid = getpid();
+	rtrack_note_maxrss();
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();
 	/* setuid and the like: never act with privileges. */

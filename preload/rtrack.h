@@ -64,6 +64,10 @@ struct preload_state {
 	 * ones): the root's exit and main's return end the log themselves
 	 * (interpose.c). */
 	_Atomic int handler_taken;
+	/* getrusage's ru_maxrss as this image started (0 in a fork()ed
+	 * copy): an exit record's peak needs no status read when it grew
+	 * (descendant.c). */
+	uint64_t start_maxrss_kib;
 	int write_failed;          /* the sampler stopped writing the log:
 				    * said at exit (rtrack.c) */
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */

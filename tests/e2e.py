@@ -247,6 +247,42 @@ def case_fork_children(d):
     near(sampled, s["cpu_seconds"], 0.25, "sampled cpu vs exact")
 
 
+def case_exit_figures(d):
+    # An exit record's figures come from getrusage where it can tell and
+    # from /proc/self/status where only status can (descendant.c): each way
+    # they are what /proc/self says of the same process just before its
+    # _exit.  A fork()ed copy (ru_maxrss is its own), an exec'd image
+    # smaller than the forker's 40 MiB (the peak from status) and one
+    # larger (from ru_maxrss); each wrote and cancelled some bytes.
+    # (Its output names pids: no comparison with a plain run.)
+    r = run([WORKLOAD, "exitfigures", "40"], d,
+            {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin")})
+    check(r.rc == 0, f"exit {r.rc}: {r.err}")
+    j = dump_json(one_log(d))
+    seen = {}
+    for line in r.out.decode().splitlines():
+        f = line.split()
+        if f[0] == "figures":
+            seen[int(f[1])] = [int(x) for x in f[2:]]
+    check(len(seen) == 3, f"figures printed: {seen}")
+    procs = {p["pid"]: p for p in j["processes"]}
+    for pid, (hwm, rd, wr, cpu_us) in seen.items():
+        p = procs.get(pid)
+        check(p and p["exact"], f"no exit record for {pid}: {procs}")
+        # peak_rss_mib: KiB / 1024 to three decimals.
+        check(abs(p["peak_rss_mib"] * 1024 - hwm) <= 0.6,
+              f"{pid}: peak {p['peak_rss_mib'] * 1024} KiB vs VmHWM {hwm}")
+        check(p["read_bytes"] == rd and p["write_bytes"] == wr,
+              f"{pid}: io {p['read_bytes']}/{p['write_bytes']} vs /proc "
+              f"{rd}/{wr}")
+        check(wr > 0, f"{pid}: no write counted")
+        # The exit itself runs after the host's getrusage.
+        check(cpu_us / 1e6 <= p["cpu_seconds"] <= cpu_us / 1e6 + 0.05,
+              f"{pid}: cpu {p['cpu_seconds']} vs {cpu_us} us")
+    peaks = sorted(v[0] for v in seen.values())
+    check(peaks[0] < 40 * 1024 < peaks[-1], f"peaks {peaks}: both ways taken")
+
+
 def case_short_run(d):
     _, j, log = traced_json(d, [WORKLOAD, "sleep", "50", "0"])
     check(j["meta"]["complete"], "50 ms run incomplete")

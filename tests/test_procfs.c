@@ -533,6 +533,31 @@ static void test_rollup_pss(void **state)
 	assert_int_equal(pss, 5);
 }
 
+/* getrusage's view of the same file: whole blocks; cancelled writes are
+ * not taken off (ru_oublock is write_bytes >> 9). */
+static void test_io_blocks(void **state)
+{
+	uint64_t r = 1, w = 2;
+	char *p;
+	const char *s;
+
+	(void)state;
+	s = io_python;
+	p = exact(s, strlen(s));
+	assert_int_equal(procfs_parse_io_blocks(p, strlen(s), &r, &w), 0);
+	free(p);
+	assert_true(r == 4198400 && w == 3153920);
+	s = "read_bytes: 1025\nwrite_bytes: 9000\ncancelled_write_bytes: 4096\n";
+	p = exact(s, strlen(s));
+	assert_int_equal(procfs_parse_io_blocks(p, strlen(s), &r, &w), 0);
+	free(p);
+	assert_true(r == 1024 && w == 8704);
+	s = "write_bytes: 3\n";
+	p = exact(s, strlen(s));
+	assert_int_equal(procfs_parse_io_blocks(p, strlen(s), &r, &w), -EINVAL);
+	free(p);
+}
+
 static void test_io(void **state)
 {
 	uint64_t r = 1, w = 2;
@@ -1306,6 +1331,7 @@ int main(void)
 		cmocka_unit_test(test_status_malformed),
 		cmocka_unit_test(test_rollup_pss),
 		cmocka_unit_test(test_io),
+		cmocka_unit_test(test_io_blocks),
 		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_pids_full),

@@ -262,6 +262,18 @@ int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
 	return 0;
 }
 
+int procfs_parse_io_blocks(const char *buf, size_t len, uint64_t *read_bytes,
+			   uint64_t *write_bytes)
+{
+	uint64_t r, w;
+
+	if (procfs_parse_io(buf, len, &r, &w) < 0)
+		return -EINVAL;
+	*read_bytes = r & ~(uint64_t)511;
+	*write_bytes = w & ~(uint64_t)511;
+	return 0;
+}
+
 /* ---- pid lists ---- */
 
 /* Next pid of a blank-separated list at *p: 1 with *pid set, 0 at the end,
@@ -523,8 +535,9 @@ static int read_io(const struct pidsrc *c, char *buf, struct procfs_proc *p)
 		return 0;
 	if (len < 0)
 		return (int)len;
-	p->has_io = procfs_parse_io(buf, (size_t)len, &p->read_bytes,
-				    &p->write_bytes) == 0;
+	/* As an exit record has them (getrusage's view): the two agree. */
+	p->has_io = procfs_parse_io_blocks(buf, (size_t)len, &p->read_bytes,
+					   &p->write_bytes) == 0;
 	return 0;
 }
 

@@ -69,6 +69,14 @@ int procfs_parse_schedstat(const char *buf, size_t len, uint64_t *run_delay_ns);
 int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
 		    uint64_t *write_bytes);
 
+/* read_bytes and write_bytes of /proc/PID/io as getrusage(2) counts
+ * them, which is what rtrack records (FORMAT.md C9, X8): in whole
+ * 512-byte blocks (ru_inblock, ru_oublock: the kernel's
+ * task_io_get_inblock and _oublock shift each thread's bytes by 9;
+ * cancelled_write_bytes is not taken off).  -EINVAL when absent. */
+int procfs_parse_io_blocks(const char *buf, size_t len, uint64_t *read_bytes,
+			   uint64_t *write_bytes);
+
 /* Space-separated pids of a `children` file appended to pids[*n..max).
  * Returns 0, or -E2BIG when max was reached (the pids that fit are kept). */
 int procfs_parse_pids(const char *buf, size_t len, int32_t *pids,

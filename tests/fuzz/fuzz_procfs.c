@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_parse_status(buf, size, &ss);
 	procfs_parse_rollup_pss(buf, size, &a);
 	procfs_parse_io(buf, size, &a, &b);
+	procfs_parse_io_blocks(buf, size, &a, &b);
 	procfs_parse_schedstat(buf, size, &a);
 	/* The cgroup files are the kernel's too (cgroup.h). */
 	cgroup_parse_limit(buf, size, &a);

@@ -24,6 +24,13 @@
  *                                  on THREADS threads over MIB MiB held
  *                                  resident (benchmarks: the host whose
  *                                  mmap lock smaps_rollup takes)
+ *   workload exitfigures MIB       exit records made each way (descendant.c):
+ *                                  after touching MIB MiB, a fork()ed copy,
+ *                                  an exec'd image smaller than that (its
+ *                                  peak from status) and one larger (from
+ *                                  getrusage) each print, just before
+ *                                  _exit, "figures PID HWM_KIB READ WRITE
+ *                                  CPU_US" as /proc/self says them
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -32,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -312,6 +321,114 @@ static int mode_execl(char how, const char *self, double seconds,
 	return 98;
 }
 
+/* Touch mib MiB and give them back: the peak stays, RSS falls, so that
+ * nothing the exit does afterwards moves the peak. */
+static void touch_and_free(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p;
+
+	if (!len)
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	memset(p, 1, len);
+	munmap(p, len);
+}
+
+/* Written and synced (write_bytes), then written and truncated away before
+ * writeback (cancelled_write_bytes). */
+static void write_and_cancel(void)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[4096], buf[65536];
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	snprintf(path, sizeof(path), "%s/figures-%d.dat", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, sizeof(buf)) < 0 || fsync(fd) < 0 ||
+	    write(fd, buf, sizeof(buf)) < 0 || ftruncate(fd, 0) < 0)
+		perror("figures");
+	close(fd);
+	unlink(path);
+}
+
+static unsigned long long io_key(const char *io, const char *key)
+{
+	const char *p = strstr(io, key);
+
+	return p && (p == io || p[-1] == '\n') ?
+		       strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* What /proc/self says of this process, as the exit record means it
+ * (FORMAT.md X7-X9), then _exit. */
+static int figures_exit(long mib)
+{
+	char status[8192], io[1024];
+	unsigned long long r, w, c, hwm = 0;
+	struct rusage ru;
+	const char *h;
+	ssize_t n;
+	int fd;
+
+	touch_and_free(mib);
+	write_and_cancel();
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+	status[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, io, sizeof(io) - 1);
+	io[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	if ((h = strstr(status, "\nVmHWM:")))
+		hwm = strtoull(h + 7, NULL, 10);
+	r = io_key(io, "read_bytes: ");
+	w = io_key(io, "write_bytes: ");
+	c = io_key(io, "cancelled_write_bytes: ");
+	getrusage(RUSAGE_SELF, &ru);
+	/* c: counted in write_bytes all the same (ru_oublock too). */
+	(void)c;
+	printf("figures %d %llu %llu %llu %lld\n", (int)getpid(), hwm,
+	       r & ~511ull, w & ~511ull,
+	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	fflush(stdout);
+	_exit(0);
+}
+
+static int mode_exitfigures(const char *self, long mib)
+{
+	char big[32], small[32];
+	pid_t pid;
+
+	touch_and_free(mib);
+	snprintf(big, sizeof(big), "%ld", 2 * mib);
+	snprintf(small, sizeof(small), "%ld", mib / 4);
+	pid = fork();
+	if (pid == 0)
+		figures_exit(mib / 2); /* a copy: its own peak */
+	waitpid(pid, NULL, 0);
+	for (int i = 0; i < 2; i++) {
+		pid = fork();
+		if (pid == 0) {
+			execl(self, "workload", "figures", i ? big : small,
+			      (char *)0);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "cpu") == 0)
@@ -345,6 +462,10 @@ int main(int argc, char **argv)
 		return mode_work(atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "write") == 0)
 		return mode_write(atol(argv[2]));
-	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|mallocs|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl ARGS\n");
+	if (argc >= 3 && strcmp(argv[1], "exitfigures") == 0)
+		return mode_exitfigures("/proc/self/exe", atol(argv[2]));
+	if (argc >= 3 && strcmp(argv[1], "figures") == 0)
+		return figures_exit(atol(argv[2]));
+	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|mallocs|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl|exitfigures ARGS\n");
 	return 2;
 }
