@@ -76,14 +76,19 @@ static struct {
 
 /* The sampler's memory (the process table is 3 MiB), mapped by the root
  * when the sampler starts, never in processes that do not sample: in .bss
- * it would count against every descendant's RLIMIT_AS.  A fork()ed copy
- * unmaps it (sampler_forget). */
+ * it would count against every descendant's RLIMIT_AS.  Not copied into a
+ * fork()ed child (MADV_DONTFORK): a root that forks (a shell: once a
+ * command) would otherwise copy the page tables of what the sampler
+ * touched, the child unmap it, and the sampler's next writes take a
+ * copy-on-write fault a page; a kernel that refuses the advice leaves the
+ * copy to sampler_forget to unmap. */
 struct sampler_mem {
 	struct tracker tree;
 	struct rt_gpu_chain gpu_chain; /* the GPU records' delta base */
 	uint8_t batch[BATCH_BYTES];
 };
 static struct sampler_mem *mem;
+static int mem_dontfork; /* the advice took: a child has no copy */
 /* The log, kept open in the sampler's private descriptor table (which no
  * host call can reach); -1 until the first flush of each thread. */
 static int log_fd = -1;
@@ -821,10 +826,13 @@ void sampler_resume(void)
 
 void sampler_forget(void)
 {
-	if (mem) {
+	/* With the advice taken, the range is not mapped here, and may be
+	 * something else's already (an atfork handler registered after ours
+	 * runs before it). */
+	if (mem && !mem_dontfork)
 		munmap(mem, sizeof(*mem));
-		mem = NULL;
-	}
+	mem = NULL;
+	mem_dontfork = 0;
 }
 
 int sampler_daemon(void)
@@ -859,9 +867,13 @@ void *sampler_scratch(size_t *size)
 	if (!mem) {
 		void *m = mmap(NULL, sizeof(*mem), PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int saved = errno;
+
 		if (m == MAP_FAILED)
 			return NULL;
 		mem = m;
+		mem_dontfork = madvise(m, sizeof(*mem), MADV_DONTFORK) == 0;
+		errno = saved;
 	}
 	*size = sizeof(mem->batch);
 	return mem->batch;
