@@ -7,10 +7,13 @@ machine hits them alike (scripts/bench):
  1. a shell loop of N /bin/true: the shell is the root, each /bin/true a
     descendant with its exit record; per descendant = (variant - bare) / N,
     and rtrack's share over the empty library's;
- 2. a configure-like script of a few hundred short commands (tests, greps,
+ 2. /bin/true as a root, K at a time: per root = (variant - bare) / K;
+ 3. a configure-like script of a few hundred short commands (tests, greps,
     seds, appends, file churn): the wall-time ratio over bare.
 
-Usage: bench_start.py PRELOAD EMPTY_PRELOAD DIR [ROUNDS] [N]
+Usage: bench_start.py PRELOAD EMPTY_PRELOAD DIR [ROUNDS] [N] [BEFORE]
+(BEFORE: another build of the library, measured in the same rounds as
+"before": a change's effect in one run.)
 Medians over the rounds, with the range (min..max) of the per-round
 figures; CPU is every process's user + system time (wait4's rusage)."""
 import os, resource, statistics, subprocess, sys, time
@@ -23,6 +26,9 @@ variants = [("bare", dict(base)),
             ("empty", dict(base, LD_PRELOAD=empty)),
             ("rtrack", dict(base, LD_PRELOAD=pre, RTRACK_QUIET="1",
                             RTRACK_OUTPUT=os.path.join(d, "job-%p.bin")))]
+if len(sys.argv) > 6:
+    variants.append(("before", dict(variants[-1][1], LD_PRELOAD=sys.argv[6])))
+shown = [v for v, _ in variants[1:]]
 
 loop = f"i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done"
 
@@ -74,6 +80,23 @@ def series(cmd):
     return w, c
 
 
+def series_root(k):
+    cmd = ["/bin/true"]
+    w = {v: [] for v, _ in variants}
+    c = {v: [] for v, _ in variants}
+    for _ in range(rounds):
+        for v, env in variants:
+            a = b = 0.0
+            for _ in range(k):
+                x, y = timed(cmd, env)
+                a += x
+                b += y
+            w[v].append(a / k)
+            c[v].append(b / k)
+        clear()
+    return w, c
+
+
 def med(xs):
     return f"{statistics.median(xs):7.1f} ({min(xs):.0f}..{max(xs):.0f})"
 
@@ -81,26 +104,38 @@ def med(xs):
 w, c = series(["/bin/sh", "-c", loop])
 print(f"== a shell loop of {n} /bin/true, {rounds} rounds: us per process "
       "over bare, median (min..max)")
-for v in ("empty", "rtrack"):
+for v in shown:
     dw = [(w[v][i] - w["bare"][i]) / n * 1e6 for i in range(rounds)]
     dc = [(c[v][i] - c["bare"][i]) / n * 1e6 for i in range(rounds)]
     print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}")
-ratio_w = [(w["rtrack"][i] - w["bare"][i]) / (w["empty"][i] - w["bare"][i])
-           for i in range(rounds) if w["empty"][i] > w["bare"][i]]
-ratio_c = [(c["rtrack"][i] - c["bare"][i]) / (c["empty"][i] - c["bare"][i])
-           for i in range(rounds) if c["empty"][i] > c["bare"][i]]
-print("rtrack's cost over the empty library's, per round: wall "
-      f"{statistics.median(ratio_w) if ratio_w else float('nan'):.2f}x "
-      f"({len(ratio_w)} rounds with empty > bare), cpu "
-      f"{statistics.median(ratio_c) if ratio_c else float('nan'):.2f}x; "
-      "totals: wall "
-      f"{(statistics.median(w['rtrack']) - statistics.median(w['bare'])) / max(1e-9, statistics.median(w['empty']) - statistics.median(w['bare'])):.2f}x, cpu "
-      f"{(statistics.median(c['rtrack']) - statistics.median(c['bare'])) / max(1e-9, statistics.median(c['empty']) - statistics.median(c['bare'])):.2f}x")
+def over_empty(xs):
+    """rtrack's cost over the empty library's: per round (rounds where
+    the empty library cost anything), and of the medians."""
+    per = [(xs["rtrack"][i] - xs["bare"][i]) / (xs["empty"][i] - xs["bare"][i])
+           for i in range(rounds) if xs["empty"][i] > xs["bare"][i]]
+    e = statistics.median(xs["empty"]) - statistics.median(xs["bare"])
+    r = statistics.median(xs["rtrack"]) - statistics.median(xs["bare"])
+    return (f"{statistics.median(per):.2f}x ({len(per)} rounds)" if per
+            else "n/a") + ", of the medians " + (f"{r / e:.2f}x" if e > 0
+                                                  else "n/a")
+
+
+print(f"rtrack's cost over the empty library's: wall {over_empty(w)}; "
+      f"cpu {over_empty(c)}")
+
+k = 40
+w, c = series_root(k)
+print(f"== /bin/true as a root, {k} a round, {rounds} rounds: us per root "
+      "over bare, median (min..max)")
+for v in shown:
+    dw = [(w[v][i] - w["bare"][i]) * 1e6 for i in range(rounds)]
+    dc = [(c[v][i] - c["bare"][i]) * 1e6 for i in range(rounds)]
+    print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}")
 
 w, c = series(["/bin/sh", configure, work])
 print(f"== a configure-like script ({len(lines)} lines, ~{120 * 5} "
       f"commands), {rounds} rounds: wall, ratio over bare per round")
-for v in ("empty", "rtrack"):
+for v in shown:
     r = [w[v][i] / w["bare"][i] for i in range(rounds)]
     print(f"{v:7s} {statistics.median(w[v]) * 1e3:7.1f} ms vs bare "
           f"{statistics.median(w['bare']) * 1e3:.1f} ms: ratio "
