@@ -120,7 +120,8 @@ int main(int argc, char **argv)
 	/* This process stands for the root: descendants append to its log
 	 * (the file exists: an exit record never creates one), which
 	 * RTRACK_ROOT names with its device, inode and owner as a root
-	 * exports them (rtrack.c root_env). */
+	 * exports them (rtrack.c root_env), and which starts with the
+	 * magic (FORMAT.md F1) that an exit record looks for. */
 	{
 		char path[4200];
 		struct stat sb;
@@ -131,8 +132,10 @@ int main(int argc, char **argv)
 			fclose(f);
 		snprintf(path, sizeof path, "%s/desc.bin", argv[5]);
 		f = fopen(path, "w");
-		if (f)
+		if (f) {
+			fwrite("\x89RTRACK\n", 1, 8, f);
 			fclose(f);
+		}
 		if (stat(path, &sb) < 0) {
 			perror(path);
 			return 1;
