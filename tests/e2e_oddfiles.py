@@ -22,17 +22,22 @@ BENCH_LOG = os.environ.get("RTRACK_BENCH_LOG", "")
 
 
 class Dumped:
-    """One rtrack-dump run: status, output, seconds, peak RSS in KiB."""
+    """One rtrack-dump run: status, output, seconds, CPU seconds (user and
+    system: what it read and scanned, whatever else the machine runs),
+    peak RSS in KiB."""
 
-    def __init__(self, rc, out, err, secs, maxrss):
+    def __init__(self, rc, out, err, secs, maxrss, cpu=0.0):
         self.rc, self.out, self.err = rc, out, err
-        self.secs, self.maxrss = secs, maxrss
+        self.secs, self.maxrss, self.cpu = secs, maxrss, cpu
         self.lines = err.strip().splitlines()
 
 
 def run_dump(args, timeout=20, limit_as=None):
-    """rtrack-dump ARGS, killed after timeout seconds (rc None), with its
-    own peak RSS (wait4); limit_as bytes of address space (ulimit -v)."""
+    """rtrack-dump ARGS, killed after timeout seconds (rc None: a hang),
+    with its own CPU time and peak RSS (wait4); limit_as bytes of address
+    space (ulimit -v).  Bounds on the work it did are on its CPU time: the
+    wall time of a sanitized build on a loaded machine is several times
+    that (issue 21)."""
     def limit():
         if limit_as:
             resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
@@ -53,7 +58,8 @@ def run_dump(args, timeout=20, limit_as=None):
         out.seek(0)
         err.seek(0)
         return Dumped(p.returncode, out.read(), err.read().decode(),
-                      time.monotonic() - t, ru.ru_maxrss)
+                      time.monotonic() - t, ru.ru_maxrss,
+                      ru.ru_utime + ru.ru_stime)
 
 
 def one_line(r, *words):
@@ -84,7 +90,7 @@ def case_dev_zero(d):
         r = run_dump(args, timeout=10)
         check(r.rc == 2, f"{args}: status {r.rc}")
         one_line(r, "not a regular file (a character device)")
-        check(r.secs < 2, f"{args}: {r.secs:.1f} s")
+        check(r.cpu < 2, f"{args}: {r.cpu:.1f} s CPU")
     check(r.maxrss < 64 * 1024, f"peak RSS {r.maxrss} KiB")
 
 
@@ -96,8 +102,8 @@ def case_sparse(d):
     r = run_dump([sparse], timeout=10)
     check(r.rc == 2, f"status {r.rc}")
     one_line(r, "not an rtrack log")
-    check(r.secs < 2 and r.maxrss < 64 * 1024,
-          f"{r.secs:.1f} s, peak RSS {r.maxrss} KiB")
+    check(r.cpu < 2 and r.maxrss < 64 * 1024,
+          f"{r.cpu:.1f} s CPU, peak RSS {r.maxrss} KiB")
     # A log, then a hole to 2 GiB (a crash that kept the file's size): the
     # log, its end as a torn tail, the hole never read.
     if not BENCH_LOG:
@@ -111,8 +117,8 @@ def case_sparse(d):
     r = run_dump(["--format", "json", log], timeout=10)
     check(r.rc == 0, f"status {r.rc}: {r.err}")
     one_line(r, "offset")
-    check(r.secs < 2 and r.maxrss < 64 * 1024,
-          f"{r.secs:.1f} s, peak RSS {r.maxrss} KiB")
+    check(r.cpu < 2 and r.maxrss < 64 * 1024,
+          f"{r.cpu:.1f} s CPU, peak RSS {r.maxrss} KiB")
     j = json.loads(r.out)
     ranges = j["meta"]["damage"]["ranges"]
     check(len(ranges) == 1 and ranges[0]["end"] == 2 << 30, f"{ranges}")
@@ -218,8 +224,10 @@ def case_disk_full(d):
 
 
 def case_garbage(d):
-    # 50 MB of random bytes after a header: scanned in a moment; without
-    # the header, refused at once.
+    # 50 MB of random bytes after a header: scanned in a moment (in CPU
+    # time: under ASan on a loaded machine the scan took 8 s of wall time);
+    # without the header, refused at once, at a fraction of the scan's
+    # CPU.
     data, _ = real_log(d)
     head = frames(data)[0][2]
     path = os.path.join(d, "garbage.bin")
@@ -228,11 +236,13 @@ def case_garbage(d):
         f.write(os.urandom(50 << 20))
     r = run_dump(["--check", path], timeout=30)
     check(r.rc == 1 and b"damaged at offsets" in r.out, f"{r.rc} {r.out}")
-    check(r.secs < 5, f"50 MB of garbage: {r.secs:.1f} s")
+    check(r.cpu < 5, f"50 MB of garbage: {r.cpu:.1f} s CPU")
+    scan = r.cpu
     with open(path, "r+b") as f:
         f.write(b"\0" * head)
     r = run_dump(["--check", path], timeout=30)
-    check(r.rc == 2 and r.secs < 1, f"{r.rc} {r.secs:.1f} s")
+    check(r.rc == 2 and r.cpu < 0.25 * scan + 0.05,
+          f"{r.rc} {r.cpu:.2f} s CPU (the scan {scan:.2f} s)")
 
 
 if __name__ == "__main__":
