@@ -34,6 +34,23 @@
 #endif
 #endif
 
+/* The megabytes scanned and checksummed: under a sanitizer each byte costs
+ * some twenty times the CPU (TSan: 50 MB of random bytes, 10 s), and on a
+ * loaded machine the test gets a fraction of a core: it took 60 s of CPU
+ * and 257 s of the sanitized unit stage's 300 s timeout (issue 21).  The
+ * smaller sizes still reach past a frame's largest (RT_LOG_MAX_PAYLOAD),
+ * and ten times the bytes still cost a hundred times the CPU in a
+ * quadratic scan. */
+#ifdef UNDER_SANITIZER
+#define RANDOM_MB 20 /* test_resync_linear */
+#define FRAMES_MB 8
+#define CRC_BYTES ((size_t)3 << 19) /* test_crc32_shift: 1.5 MiB */
+#else
+#define RANDOM_MB 50
+#define FRAMES_MB 16
+#define CRC_BYTES ((size_t)3 << 20)
+#endif
+
 /* ---- Logs as the writers make them ---- */
 
 /* A log being written: the file's bytes, the root's batch, and what went
@@ -481,7 +498,7 @@ static double resync_time(const uint8_t *buf, size_t len, int tries)
  * never against a clock bound that a sanitizer or a busy machine
  * breaks.  The tenth is of what lies past the first RT_LOG_MAX_PAYLOAD
  * bytes: a frame starting within that of the end cannot fit and costs no
- * checksum, so a plain tenth of the 16 MB of frames (1.6 MB, most of it
+ * checksum, so a plain tenth of 16 MB of frames (1.6 MB, most of it
  * in that last MiB) took a twentieth of the whole scan's CPU and more,
  * near the slack (issue 21). */
 static void assert_linear(const uint8_t *buf, size_t head, size_t len,
@@ -495,13 +512,14 @@ static void assert_linear(const uint8_t *buf, size_t head, size_t len,
 	assert_true(whole < 30 * small + 0.5);
 }
 
-/* D2 is linear: 50 MB of random bytes after a header, and 16 MB where
+/* D2 is linear: RANDOM_MB of random bytes after a header, and FRAMES_MB where
  * every fourth byte starts a frame of a known type whose length (about a
  * MiB) fits, each checksum a MiB to check afresh, are scanned in time
- * linear in their size; 50 MB without the magic are refused at once. */
+ * linear in their size; those bytes without the magic are refused at
+ * once. */
 static void test_resync_linear(void **state)
 {
-	size_t big = (size_t)50 << 20, head;
+	size_t big = (size_t)RANDOM_MB << 20, head;
 	uint8_t *buf = malloc(big + 4096);
 	uint64_t r = 88172645463325252ull;
 	struct rt_log log;
@@ -521,7 +539,7 @@ static void test_resync_linear(void **state)
 		r ^= r << 17;
 		memcpy(buf + i, &r, 8);
 	}
-	assert_linear(buf, head, big, "50 MB of random bytes");
+	assert_linear(buf, head, big, "the random bytes");
 	t = cpu_s();
 	assert_int_equal(logread_buf(buf, head + big, &log, err, sizeof(err)),
 			 0);
@@ -533,9 +551,10 @@ static void test_resync_linear(void **state)
 	assert_int_equal(log.damages[0].end, head + big);
 	logread_free(&log);
 
-	for (size_t i = head; i + 4 <= head + (16 << 20); i += 4)
+	for (size_t i = head; i + 4 <= head + ((size_t)FRAMES_MB << 20); i += 4)
 		memcpy(buf + i, "\x08\xff\xff\x3f", 4);
-	assert_linear(buf, head, 16 << 20, "16 MB of 1 MiB frames every 4 bytes");
+	assert_linear(buf, head, (size_t)FRAMES_MB << 20,
+		      "1 MiB frames every 4 bytes");
 
 	/* Refused by its first bytes: a fraction of the time a scan of the
 	 * same bytes took. */
@@ -606,7 +625,7 @@ static void test_resync_long_records(void **state)
  * for stretches of every size a frame has and beyond 2^30 bytes. */
 static void test_crc32_shift(void **state)
 {
-	size_t len = (size_t)3 << 20;
+	size_t len = CRC_BYTES;
 	uint8_t *buf = malloc(len);
 	uint64_t r = 1;
 
