@@ -286,12 +286,21 @@ def case_exit_figures(d):
 def case_short_run(d):
     _, j, log = traced_json(d, [WORKLOAD, "sleep", "50", "0"])
     check(j["meta"]["complete"], "50 ms run incomplete")
-    check(j["summary"]["samples"] >= 2, f"samples {j['summary']['samples']}")
+    check(j["summary"]["samples"] >= 1, f"samples {j['summary']['samples']}")
     check(0.04 <= j["summary"]["duration_s"] <= 0.6,
           f"duration {j['summary']['duration_s']}")
     check(len(j["samples"]) == j["summary"]["samples"] - 1, "rows != samples-1")
     text = dump(log, "summary").stdout.decode()
     check("workload sleep 50 0" in text, "summary lacks the command")
+    # The first sample comes 20 ms after the start, not an interval (1 s)
+    # later: a 300 ms run has it besides the last.  Not asked of the 50 ms
+    # run: on a loaded machine the sampler's wake-up at 20 ms came after
+    # the host's at 50 ms, whose exit then took the one sample (issue 21).
+    sub = os.path.join(d, "300ms")
+    os.mkdir(sub)
+    _, j, _ = traced_json(sub, [WORKLOAD, "sleep", "300", "0"])
+    check(j["summary"]["samples"] >= 2,
+          f"300 ms run: samples {j['summary']['samples']}")
 
 
 def case_exit_code(d):
