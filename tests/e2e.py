@@ -55,10 +55,12 @@ CSV_COLUMNS = (
 
 
 class Run:
-    """One host run: exit status, output, and the rusage of the child."""
+    """One host run: exit status, output, the rusage of the child, and the
+    seconds from its start to its reaping."""
 
-    def __init__(self, rc, out, err, cpu):
+    def __init__(self, rc, out, err, cpu, wall=0.0):
         self.rc, self.out, self.err, self.cpu = rc, out, err, cpu
+        self.wall = wall
 
 
 def descendants(root, with_root=False):
@@ -104,11 +106,13 @@ def run(cmd, cwd, extra=None, preload=True, timeout=60):
     if preload or (pre and "LD_PRELOAD" not in env):
         env["LD_PRELOAD"] = pre
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True,
                        timeout=timeout)
+    wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(p.returncode, p.stdout, p.stderr, cpu)
+    return Run(p.returncode, p.stdout, p.stderr, cpu, wall)
 
 
 def rtrack_lines(err):
@@ -832,7 +836,12 @@ def case_pthread_exit(d):
                           {"RTRACK_INTERVAL": "0.05"})
     check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0,
           f"meta {j['meta']}")
-    check(0.3 <= j["summary"]["duration_s"] < 3, f"duration {j['summary']['duration_s']}")
+    # The log spans the burn and lies within the run as its parent timed
+    # it (not within 3 s: on a loaded machine the thread got a tenth of a
+    # core and burned its 0.4 s in 4.5 s, issue 21); whether the host
+    # outlives its last thread is the slow run's question, below.
+    check(0.3 <= j["summary"]["duration_s"] < r.wall,
+          f"duration {j['summary']['duration_s']}, run {r.wall:.3f} s")
     # ...and ends when its last thread does, not an interval later.
     sub = os.path.join(d, "slow")
     os.mkdir(sub)

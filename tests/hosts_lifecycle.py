@@ -75,9 +75,7 @@ def run(cmd, cwd, extra, preload=True, timeout=TIMEOUT):
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    r = e2e.Run(p.returncode, out, err, cpu)
-    r.wall = wall
-    return r
+    return e2e.Run(p.returncode, out, err, cpu, wall)
 
 
 def files_of(root):
@@ -357,9 +355,7 @@ def killer(sig, after):
         time.sleep(after)
         p.send_signal(sig)
         out, err = p.communicate(timeout=TIMEOUT)
-        r = e2e.Run(p.returncode, first + out, err, 0)
-        r.wall = 0
-        return r
+        return e2e.Run(p.returncode, first + out, err, 0)
     return runner
 
 
