@@ -22,13 +22,13 @@ BENCH_LOG = os.environ.get("RTRACK_BENCH_LOG", "")
 
 
 class Dumped:
-    """One rtrack-dump run: status, output, seconds, CPU seconds (user and
-    system: what it read and scanned, whatever else the machine runs),
-    peak RSS in KiB."""
+    """One rtrack-dump run: status, output, CPU seconds (user and system:
+    what it read and scanned, whatever else the machine runs), peak RSS in
+    KiB."""
 
-    def __init__(self, rc, out, err, secs, maxrss, cpu=0.0):
+    def __init__(self, rc, out, err, cpu, maxrss):
         self.rc, self.out, self.err = rc, out, err
-        self.secs, self.maxrss, self.cpu = secs, maxrss, cpu
+        self.cpu, self.maxrss = cpu, maxrss
         self.lines = err.strip().splitlines()
 
 
@@ -52,14 +52,13 @@ def run_dump(args, timeout=20, limit_as=None):
             if time.monotonic() - t > timeout:
                 p.kill()
                 os.wait4(p.pid, 0)
-                return Dumped(None, b"", "", time.monotonic() - t, 0)
+                return Dumped(None, b"", "", 0.0, 0)
             time.sleep(0.01)
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Dumped(p.returncode, out.read(), err.read().decode(),
-                      time.monotonic() - t, ru.ru_maxrss,
-                      ru.ru_utime + ru.ru_stime)
+                      ru.ru_utime + ru.ru_stime, ru.ru_maxrss)
 
 
 def one_line(r, *words):
