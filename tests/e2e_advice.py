@@ -196,6 +196,10 @@ def case_cpu_starved(d):
     check(dg["other_load_cores"] >= 0.5 * ncpu,
           f"other load {dg['other_load_cores']}")
     check(dg["verdict"] in ("cpu-starved", "mixed"), f"verdict {dg['verdict']}")
+    # ...and it is the job's one process that waited.
+    waits = [p["cpu_wait_seconds"] for p in j["processes"]]
+    check(abs(sum(waits) - dg["cpu_wait_seconds"]) < 0.01 and max(waits) > 0.3,
+          f"per process {waits}, job {dg['cpu_wait_seconds']}")
 
 
 def case_sizing_one(d):

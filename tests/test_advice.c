@@ -580,7 +580,7 @@ static void test_oom_attribution(void **state)
 			       "killer (cgroup limit 512.0 MiB)\n"));
 	text = capture(dump_json);
 	assert_non_null(strstr(text, "\"exit_code\":null,\"exit_signal\":9,"));
-	assert_non_null(strstr(text, "\"oom_killed\":true}"));
+	assert_non_null(strstr(text, "\"oom_killed\":true,"));
 	assert_non_null(strstr(text, "\"oom_kills\":1,"));
 	assert_non_null(strstr(text, "\"verdict\":\"memory-bound\""));
 }

@@ -334,7 +334,8 @@ static void test_json_key_order(void **state)
 	assert_py(json, "sorted(set(\",\".join(p) for p in d[\"processes\"]))",
 		  "[\"pid,ppid,cmdline,start,end,cpu_seconds,peak_rss_mib,"
 		  "read_bytes,write_bytes,exit_code,exit_signal,alive_at_end,"
-		  "exact,root,forked,oom_killed\"]");
+		  "exact,root,forked,oom_killed,cpu_wait_seconds,major_faults,"
+		  "swap_mib\"]");
 }
 
 /* The samples' keys are exactly the CSV columns, in the same order. */

@@ -48,6 +48,17 @@ static void json_real(FILE *out, int *nkeys, const char *key, double x,
 	fmt_json_real(out, x, decimals);
 }
 
+static void json_real_or_null(FILE *out, int *nkeys, const char *key,
+			      int known, double x, int decimals)
+{
+	if (known)
+		json_real(out, nkeys, key, x, decimals);
+	else {
+		json_key(out, nkeys, key);
+		fputs("null", out);
+	}
+}
+
 static void json_time(FILE *out, int *nkeys, const char *key, uint64_t ns)
 {
 	json_real(out, nkeys, key, (double)ns / NS_PER_S, TIME_DECIMALS);
@@ -367,6 +378,13 @@ static void json_process(FILE *out, const struct job_proc *p, int oom)
 	json_bool(out, &n, "forked", (p->flags & JOB_FORKED) != 0);
 	json_key(out, &n, "oom_killed");
 	fputs(oom < 0 ? "null" : oom ? "true" : "false", out);
+	/* 1.6: what held this process back, null in older logs. */
+	json_real_or_null(out, &n, "cpu_wait_seconds", p->flags & JOB_SCHED,
+			  (double)p->run_delay_ns / NS_PER_S, 3);
+	json_real_or_null(out, &n, "major_faults", p->flags & JOB_SCHED,
+			  (double)p->major_faults, 0);
+	json_real_or_null(out, &n, "swap_mib", p->flags & JOB_SCHED,
+			  (double)p->swap_kib / KIB_PER_MIB, 3);
 	putc('}', out);
 }
 
