@@ -143,6 +143,9 @@ def case_oom_killed(d):
     j, dg, _ = diagnosis(log)
     check(dg["oom_kills"] == 1, f"oom_kills {dg['oom_kills']}")
     check(dg["memory_limit_mib"] == 100, f"limit {dg['memory_limit_mib']}")
+    rec = j["recommendation"]
+    check(rec["memory_basis"] == "oom_limit" and rec["memory_mib"] >= 240,
+          f"killed at 100 MiB, asked for {rec['memory_mib']} ({rec['memory_basis']})")
     check(dg["verdict"] in ("memory-bound", "mixed"), f"verdict {dg['verdict']}")
     killed = [p for p in j["processes"] if p["cmdline"].startswith("python3")]
     check(killed and all(p.get("oom_killed") for p in killed),

@@ -569,6 +569,10 @@ static void test_oom_attribution(void **state)
 	advise(&a, NULL);
 	assert_int_equal(a.oom_rose, 1);
 	assert_int_equal(advice_oom_killed(&a, &rn.job.procs[1]), 1);
+	/* Its peak is the limit's, not its need: twice the limit, + 20%. */
+	assert_int_equal(a.rec.memory_basis, ADVICE_MEM_OOM_LIMIT);
+	assert_float_equal(a.rec.memory_basis_mib, 1024, 1e-9);
+	assert_int_equal(a.rec.memory_mib, 2048);
 	text = capture(dump_processes);
 	assert_non_null(strstr(text, " 0 B    oom ~  worker\n"));
 	assert_non_null(strstr(text, "oom: SIGKILLed by the out-of-memory "

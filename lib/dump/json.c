@@ -289,7 +289,8 @@ static void json_recommendation(FILE *out, const struct advice *a)
 	json_runtimes(out, &n, r);
 	json_key(out, &n, "memory_basis");
 	fputs(r->memory_basis == ADVICE_MEM_CGROUP_PEAK ? "\"cgroup_peak\"" :
-	      r->memory_basis == ADVICE_MEM_TREE_MAX ? "\"tree_max\"" : "null",
+	      r->memory_basis == ADVICE_MEM_TREE_MAX ? "\"tree_max\"" :
+	      r->memory_basis == ADVICE_MEM_OOM_LIMIT ? "\"oom_limit\"" : "null",
 	      out);
 	if (r->memory_basis != ADVICE_MEM_NONE)
 		json_real(out, &n, "memory_basis_mib", r->memory_basis_mib, 3);

@@ -455,7 +455,10 @@ static void summary_recommend(FILE *out, const struct advice *a)
 		     (unsigned long long)r->cores, r->cores == 1 ? "" : "s",
 		     (unsigned long long)r->memory_mib, gpus);
 	fmt_bytes(basis, r->memory_basis_mib * MIB);
-	if (r->memory_basis == ADVICE_MEM_CGROUP_PEAK) {
+	if (r->memory_basis == ADVICE_MEM_OOM_LIMIT) {
+		summary_line(out, "", "memory: %s, twice the limit it was "
+			     "killed at, + 20%%", basis);
+	} else if (r->memory_basis == ADVICE_MEM_CGROUP_PEAK) {
 		summary_line(out, "", "memory: cgroup peak %s (page cache "
 			     "included) + 20%%", basis);
 	} else if (r->memory_basis == ADVICE_MEM_TREE_MAX) {

@@ -353,6 +353,8 @@ static void rec_memory(struct advice *a, const struct run *run,
 {
 	const struct rt_log *log = &run->log;
 	size_t peak = last_with(log, RT_F_cg_mem_peak_kib);
+	size_t limit = last_with(log, RT_F_cg_mem_limit_kib);
+	uint64_t kills;
 	double tree = fmax(sum_or(s, STATS_S_memory_mib_max),
 			   sum_or(s, STATS_S_peak_rss_mib));
 	double upper = 0;
@@ -378,6 +380,22 @@ static void rec_memory(struct advice *a, const struct run *run,
 	}
 	a->rec.memory_mib =
 		stats_round_mib(a->rec.memory_basis_mib * ADVICE_MEMORY_MARGIN);
+	/* Killed at the limit: the peak is the limit's, not the job's
+	 * need, which no figure says; twice the limit, said as such. */
+	if (counter_growth(log, RT_F_cg_oom_kills, &kills) == 0 && kills &&
+	    limit != NONE && log->samples[limit].cg_mem_limit_kib) {
+		double mib = ADVICE_OOM_FACTOR *
+			     (double)log->samples[limit].cg_mem_limit_kib /
+			     KIB_PER_MIB;
+
+		if (mib > a->rec.memory_basis_mib) {
+			a->rec.memory_basis = ADVICE_MEM_OOM_LIMIT;
+			a->rec.memory_basis_mib = mib;
+			a->rec.memory_upper_mib = -1;
+			a->rec.memory_mib =
+				stats_round_mib(mib * ADVICE_MEMORY_MARGIN);
+		}
+	}
 }
 
 /* GPUs: the most the tree used at once, rounded (at least 1 where it used

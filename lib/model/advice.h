@@ -37,6 +37,8 @@
 #define ADVICE_FAULTS_MIN 1000     /* ... and at least this many */
 #define ADVICE_LIMIT_SHARE 0.90    /* memory-bound: peak / cgroup limit */
 #define ADVICE_MACHINE_SHARE 0.80  /* memory-bound: peak / machine memory */
+#define ADVICE_OOM_FACTOR 2.0      /* an OOM-killed job asks for this many
+				    * times the limit that killed it */
 
 /* X(name, C type, decimals) - the JSON "diagnosis" figures (DESIGN.md). */
 #define ADVICE_DIAG_FIELDS(X)                                                 \
@@ -89,6 +91,8 @@ enum advice_mem_basis {
 	ADVICE_MEM_CGROUP_PEAK, /* the job owns its cgroup: its peak */
 	ADVICE_MEM_TREE_MAX,    /* the sampled tree's maximum, or the
 				 * largest single peak where larger */
+	ADVICE_MEM_OOM_LIMIT,   /* killed at the cgroup's limit: what it
+				 * needs is not known; twice the limit */
 };
 
 #define ADVICE_MAX_RUNTIMES 24 /* 1, 2, 4, ... 2^22 and ncpus */
