@@ -280,6 +280,14 @@ static void test_memory_basis(void **state)
 	assert_int_equal(a.rec.memory_mib, 1024); /* 960 */
 	assert_true(a.rec.memory_upper_mib < 0);
 
+	/* A peak that never rose in the run is older than the job (a
+	 * shell's cgroup that ran a build before): not the job's. */
+	ramp(RT_F_cg_mem_peak_kib, 1400 * 1024, 1400 * 1024);
+	advise(&a, NULL);
+	assert_int_equal(a.rec.memory_basis, ADVICE_MEM_TREE_MAX);
+	assert_int_equal(a.rec.memory_mib, 128);
+	ramp(RT_F_cg_mem_peak_kib, 100 * 1024, 800 * 1024);
+
 	/* A foreign process in one sample: the cgroup is not the job's. */
 	smp[2].cg_foreign_procs = 1;
 	advise(&a, NULL);

@@ -354,7 +354,7 @@ static void rec_memory(struct advice *a, const struct run *run,
 	const struct rt_log *log = &run->log;
 	size_t peak = last_with(log, RT_F_cg_mem_peak_kib);
 	size_t limit = last_with(log, RT_F_cg_mem_limit_kib);
-	uint64_t kills;
+	uint64_t kills, rose;
 	double tree = fmax(sum_or(s, STATS_S_memory_mib_max),
 			   sum_or(s, STATS_S_peak_rss_mib));
 	double upper = 0;
@@ -365,8 +365,12 @@ static void rec_memory(struct advice *a, const struct run *run,
 	a->rec.memory_basis = ADVICE_MEM_NONE;
 	a->rec.memory_basis_mib = 0;
 	/* A peak of 0 is no peak (a live job's cgroup holds its pages);
-	 * below the tree's own it missed some of the job's. */
-	if (owns_cgroup(log) && cg > 0 && cg >= tree) {
+	 * below the tree's own it missed some of the job's.  The peak is
+	 * the cgroup's since it was made: only one that rose during the run
+	 * was set by the job (a shell's cgroup keeps the peak of a build run
+	 * an hour before). */
+	if (owns_cgroup(log) && cg > 0 && cg >= tree &&
+	    counter_growth(log, RT_F_cg_mem_peak_kib, &rose) == 0 && rose) {
 		a->rec.memory_basis = ADVICE_MEM_CGROUP_PEAK;
 		a->rec.memory_basis_mib = cg;
 	} else if (tree >= 0) {
