@@ -545,13 +545,34 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 
 /* The share of time some task stalled on io: the cgroup's PSI where the
  * log has it, else the machine's, over the time between the samples. */
+/* The log's io pressure is the cgroup's: read in two samples or more,
+ * and not the machine's own figures (the root cgroup's, which a job that
+ * has no cgroup of its own on v2, or the hybrid layout's unified
+ * hierarchy, gives). */
+static int io_of_cgroup(const struct rt_log *log)
+{
+	size_t i = first_with(log, RT_F_cg_io_pressure_us);
+
+	if (i == NONE || i == last_with(log, RT_F_cg_io_pressure_us))
+		return 0;
+	for (; i < log->nsamples; i++) {
+		const struct rt_sample *x = &log->samples[i];
+
+		if (!has(log, x, RT_F_sys_io_pressure_us) ||
+		    (has(log, x, RT_F_cg_io_pressure_us) &&
+		     x->cg_io_pressure_us != x->sys_io_pressure_us))
+			return 1;
+	}
+	return 0;
+}
+
 static void diag_io(struct advice *a, const struct rt_log *log)
 {
 	enum rt_field f = RT_F_cg_io_pressure_us;
 	size_t i = first_with(log, f), k = last_with(log, f);
 	double span, us;
 
-	if (i == NONE || i == k) {
+	if (!io_of_cgroup(log)) {
 		f = RT_F_sys_io_pressure_us;
 		i = first_with(log, f);
 		k = last_with(log, f);
@@ -778,8 +799,8 @@ static void say_one(char *dst, size_t size, enum advice_verdict v,
 			 "run (%s pressure): faster storage or less I/O would "
 			 "help, more cores would not",
 			 100 * a->diag.io_pressure,
-			 first_with(&run->log, RT_F_cg_io_pressure_us) != NONE ?
-				 "the cgroup's" : "the machine's");
+			 io_of_cgroup(&run->log) ? "the cgroup's" :
+						   "the machine's");
 		break;
 	case ADVICE_CPU_BOUND:
 		snprintf(dst, size, "the cores it used were busy %.0f%% of the "
