@@ -310,15 +310,23 @@ static void flat(double *job, size_t n, double v)
 		job[i] = v;
 }
 
-static void test_verdict_cpu_bound(void **state)
+/* 10 s at `cores` with `other` cores of other work on ncpus CPUs, the
+ * root's PROC record with no wait, faults or swap. */
+static void steady(double cores, double other, unsigned ncpus)
 {
 	double job[10];
+
+	flat(job, 10, cores);
+	build(10, job, other, ncpus, 0);
+	add_proc(ROOT, 0, 0, 0);
+}
+
+static void test_verdict_cpu_bound(void **state)
+{
 	struct advice a;
 
 	(void)state;
-	flat(job, 10, 2.0);
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(2.0, 0, 4);
 	advise(&a, NULL);
 	assert_int_equal(a.verdict, ADVICE_CPU_BOUND);
 	assert_string_equal(advice_verdict_name(a.verdict), "cpu-bound");
@@ -368,13 +376,10 @@ static void half_quota(struct advice *a, double cores, uint64_t wait_s)
 
 static void test_verdict_throttled(void **state)
 {
-	double job[10];
 	struct advice a;
 
 	(void)state;
-	flat(job, 10, 1.0);
-	build(10, job, 0, 8, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(1.0, 0, 8);
 	ramp(RT_F_cg_cpu_quota_mcores, 1000, 1000);
 	ramp(RT_F_cg_throttled_ns, 5e9, 8e9);
 	advise(&a, NULL);
@@ -409,12 +414,9 @@ static void test_verdict_throttled(void **state)
 /* A child SIGKILLed while the cgroup counted an OOM kill. */
 static void oom_log(void)
 {
-	double job[10];
 	struct rt_proc *p;
 
-	flat(job, 10, 0.1);
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(0.1, 0, 4);
 	p = add_proc(ROOT + 1, 0, 0, 0);
 	p->flags = RT_PROC_EXITED | RT_PROC_SIGNALED;
 	p->exit_code = 9;
@@ -424,7 +426,6 @@ static void oom_log(void)
 
 static void test_verdict_memory_bound(void **state)
 {
-	double job[10];
 	struct advice a;
 
 	(void)state;
@@ -437,16 +438,14 @@ static void test_verdict_memory_bound(void **state)
 			    "process at the cgroup's limit of 512 MiB: ask for "
 			    "more memory than that");
 	/* Swap: 64 MiB of a 100 MiB job. */
-	flat(job, 10, 0.1);
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(0.1, 0, 4);
 	ramp(RT_F_tree_swap_kib, 0, 64 * 1024);
 	advise(&a, NULL);
 	assert_float_equal(a.diag.swap_mib_max, 64, 1e-9);
 	assert_int_equal(a.verdict, ADVICE_MEMORY_BOUND);
 	/* Major faults: 5000 in 10 s. */
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 5000, 0);
+	steady(0.1, 0, 4);
+	prc[0].major_faults = 5000;
 	advise(&a, NULL);
 	assert_int_equal(a.diag.major_faults, 5000);
 	assert_int_equal(a.verdict, ADVICE_MEMORY_BOUND);
@@ -463,9 +462,7 @@ static void test_verdict_io_bound(void **state)
 	struct advice a;
 
 	(void)state;
-	flat(job, 10, 0.1);
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(0.1, 0, 4);
 	ramp(RT_F_sys_io_pressure_us, 0, 9e6); /* the machine's: 90% */
 	ramp(RT_F_cg_io_pressure_us, 1e6, 6e6); /* the cgroup's wins: 50% */
 	advise(&a, NULL);
@@ -484,13 +481,10 @@ static void test_verdict_io_bound(void **state)
 
 static void test_verdict_waiting(void **state)
 {
-	double job[10];
 	struct advice a;
 
 	(void)state;
-	flat(job, 10, 0.25);
-	build(10, job, 0, 4, 0);
-	add_proc(ROOT, 0, 0, 0);
+	steady(0.25, 0, 4);
 	ramp(RT_F_sys_io_pressure_us, 0, 1e6); /* 10%: not io-bound */
 	advise(&a, NULL);
 	assert_int_equal(a.verdict, ADVICE_WAITING);
