@@ -481,17 +481,15 @@ static const char *wrap_getenv(const char *name, void *ctx)
 }
 
 /* The settings of an outside run: the RTRACK_* variables as the library
- * reads them, -i over RTRACK_INTERVAL. */
+ * reads them, -i (wrap_check_opts checked it) over RTRACK_INTERVAL. */
 static void wrap_outside_config(const struct wrap_opts *o, struct rt_config *rc)
 {
 	char err[160];
 
 	if (config_parse(rc, wrap_getenv, NULL, err, sizeof err) < 0)
 		die("%s", err);
-	if (given(o->interval) &&
-	    config_parse_seconds(o->interval, &rc->interval_ns) < 0)
-		die("-i '%s': not a number of seconds from 0.001 to 86400",
-		    o->interval);
+	if (given(o->interval))
+		(void)config_parse_seconds(o->interval, &rc->interval_ns);
 }
 
 /* --system -- command: the machine sampled by a child of rtrack while the
@@ -554,6 +552,7 @@ static int wrap_outside(const struct wrap_opts *o, const struct wrap_parts *p,
 	long pid = 0;
 	int ret;
 
+	wrap_check_opts(o, host); /* -i, -o and --html as for a command */
 	wrap_outside_config(o, &rc);
 	if (o->pid) {
 		errno = 0;
@@ -564,8 +563,6 @@ static int wrap_outside(const struct wrap_opts *o, const struct wrap_parts *p,
 	if (o->duration && config_parse_seconds(o->duration, &dur) < 0)
 		die("--duration '%s': not a number of seconds from 0.001 to "
 		    "86400", o->duration);
-	if (o->html)
-		wrap_check_file("--html", o->html, o->html);
 	if (pid && (ret = attach_check((int32_t)pid)) < 0) {
 		fprintf(stderr, ret == -ESRCH ? "rtrack: --pid %ld: no such "
 						"process\n" :
