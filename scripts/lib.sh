@@ -18,7 +18,7 @@ rtrack_need_tools() {
 		command -v ps >/dev/null || need+=(procps)
 		command -v setpriv >/dev/null || need+=(util-linux)
 		command -v promtool >/dev/null || need+=(prometheus) # backfill test
-		command -v chromium >/dev/null || need+=(chromium) # report_browser
+		command -v chromium >/dev/null || need+=(chromium) # report_* (e2e_report.py)
 		# tests/real.py: CPython's own regression tests (Debian ships
 		# them apart from the interpreter) and a Node program.
 		local py

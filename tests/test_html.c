@@ -1,9 +1,11 @@
 /* test_html.c - unit tests of rtrack-dump --format html (lib/dump/html.c):
  * logs written with the real writer and decoded by the real reader are
- * rendered, and the page's structure checked: the charts and their series,
- * one value per row in every data array with null where nothing was
- * measured, hostile command lines HTML-escaped in the page and unable to
- * end the data script, and no reference to the network.  That the page
+ * rendered, and the page's structure checked: the cards, the charts of
+ * what was measured and their series, one value per row in every data
+ * array with null where nothing was measured, the processes, the
+ * comparison page of several logs, hostile command lines HTML-escaped in
+ * the page and unable to end the data script, and no reference to the
+ * network.  That the page
  * runs is tests/e2e_report.py's part (a real browser). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,8 +26,8 @@
 
 #define T0 1700000000ull
 #define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
-#define NCHARTS 6
-#define NSERIES 12 /* two a chart */
+#define NCHARTS 5  /* cpu, memory, disk, network, space: no GPU */
+#define NSERIES 12 /* 3 + 2 + 4 + 2 + 1 */
 #define NSCRIPTS 4 /* error catcher, data, uPlot, the page's */
 
 /* What a hostile command line may try: end the script, open a comment,
@@ -142,6 +144,23 @@ static const char *render(struct run *run)
 	return page;
 }
 
+/* Render runs[0..n) as one comparison page. */
+static const char *render_many(struct run *runs, const char *const *names,
+			       size_t n)
+{
+	size_t len = 0;
+	FILE *out;
+
+	free(page);
+	page = NULL;
+	out = open_memstream(&page, &len);
+	assert_non_null(out);
+	assert_int_equal(dump_html_many(out, runs, names, n), 0);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(strlen(page), len);
+	return page;
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -243,11 +262,11 @@ static void test_structure(void **state)
 	assert_int_equal(strncmp(html, "<!DOCTYPE html>\n", 16), 0);
 	assert_non_null(strstr(html, "<meta charset=\"utf-8\">"));
 	assert_string_equal(html + strlen(html) - 8, "</html>\n");
-	assert_int_equal(count(html, "<div class=\"chart\" id=\"chart-"),
-			 NCHARTS);
 	data = data_of(html);
+	assert_non_null(strstr(data, "{\"kind\":\"run\","));
 	assert_int_equal(count(data, "\"series\":["), NCHARTS);
-	assert_int_equal(count(data, "\"label\":"), NSERIES);
+	assert_int_equal(count(data, "\"note\":"), NCHARTS);
+	assert_int_equal(count(data, "\"stack\":"), NSERIES);
 	check_lengths(data, 3);
 	assert_non_null(strstr(data, "\"x\":[1.000,2.000,4.000]"));
 	free(data);
@@ -264,15 +283,23 @@ static void test_gaps_and_rates(void **state)
 	typical_job();
 	data = data_of(render(&run));
 	series_of(data, "memory", 0, got, sizeof got);
-	assert_string_equal(got, "[20.000,null,40.000]");
+	assert_string_equal(got, "[20.0,null,40.0]");
 	series_of(data, "disk", 0, got, sizeof got);
-	assert_string_equal(got, "[1000.0,2000.0,2000.0]");
+	assert_string_equal(got, "[1000,2000,2000]");
 	series_of(data, "network", 0, got, sizeof got);
-	assert_string_equal(got, "[500.0,null,null]");
+	assert_string_equal(got, "[500,null,null]");
 	series_of(data, "memory", 1, got, sizeof got); /* 8 GiB - 4 GiB */
-	assert_string_equal(got, "[4096.000,4096.000,4096.000]");
-	series_of(data, "gpu", 1, got, sizeof got);
-	assert_string_equal(got, "[0.0000,0.0000,0.0000]");
+	assert_string_equal(got, "[4096.0,4096.0,4096.0]");
+	/* user CPU: 50 and 100 ticks over 1, 1 and 2 s, and in row 1 the
+	 * 0.1 s of 101's exit record that no sample saw */
+	series_of(data, "cpu", 1, got, sizeof got);
+	assert_string_equal(got, "[0.500,1.100,0.000]");
+	/* No GPU chart without a device, although the fields read 0. */
+	assert_null(strstr(data, "\"id\":\"gpu\""));
+	assert_null(strstr(data, "\"id\":\"vram\""));
+	/* The levels drawn: the machine's 4 CPUs, the recommendation. */
+	assert_non_null(strstr(data, "{\"label\":\"machine\",\"fit\":false,"
+				     "\"value\":4.000}"));
 	free(data);
 	run_free(&run);
 }
@@ -286,19 +313,19 @@ static void test_hostile_text(void **state)
 	(void)state;
 	typical_job();
 	html = render(&run);
-	/* Title, header, and the process rows of the root and of 101. */
-	assert_int_equal(count(html, HOSTILE_HTML), 4);
-	assert_non_null(strstr(html, "<td class=\"cmd\">" HOSTILE_HTML "</td>"));
+	/* Title and header; the processes' go through the data. */
+	assert_int_equal(count(html, HOSTILE_HTML), 2);
+	assert_non_null(strstr(html, "<p class=\"cmd\">" HOSTILE_HTML "</p>"));
 	assert_null(strstr(html, "<script>alert"));
 	assert_null(strstr(html, "<!--"));
-	assert_non_null(strstr(html, "host n1&lt;b&gt; ("));
-	assert_non_null(strstr(html, "log run&lt;1&gt;.bin"));
+	assert_non_null(strstr(html, "<dt>host</dt><dd>n1&lt;b&gt;</dd>"));
+	assert_non_null(strstr(html, "<dt>log</dt><dd>run&lt;1&gt;.bin</dd>"));
 	/* Only the page's own scripts open and close. */
 	assert_int_equal(count_nocase(html, "<script"), NSCRIPTS);
 	assert_int_equal(count_nocase(html, "</script"), NSCRIPTS);
 	data = data_of(html);
 	assert_null(strchr(data, '<'));
-	assert_non_null(strstr(data, "\"cmdline\":" HOSTILE_JSON));
+	assert_int_equal(count(data, HOSTILE_JSON), 2); /* root and 101 */
 	free(data);
 	run_free(&run);
 }
@@ -340,27 +367,95 @@ static void test_self_contained(void **state)
 	run_free(&run);
 }
 
-static void test_tables(void **state)
+/* The cards: the job and how it ended, its usage, the recommendation
+ * with its curve and platform lines, the verdict; then the processes. */
+static void test_cards(void **state)
 {
 	struct run run;
 	const char *html;
+	char *data;
 
 	(void)state;
 	typical_job();
 	html = render(&run);
-	for (unsigned i = 0; i < STATS_SUMMARY_NFIELDS; i++) {
-		char cell[96];
-
-		snprintf(cell, sizeof cell, "<td class=\"l\">%s</td>",
-			 stats_summary_fields[i].name);
-		assert_int_equal(count(html, cell), 1);
-	}
-	assert_non_null(strstr(html, "<h2>Recommendation</h2>"));
-	assert_non_null(strstr(html, "<b>1</b> core, <b>128 MiB</b> memory"));
-	assert_int_equal(count(html, "<td class=\"cmd\">"), run.job.nprocs);
+	assert_int_equal(count(html, "<section class=\"card\""), 4);
+	assert_non_null(strstr(html, "id=\"card-job\""));
+	assert_non_null(strstr(html, "<span class=\"badge ok\" id=\"status\">"
+				     "finished: exit code 0</span>"));
+	assert_non_null(strstr(html, "<dt>machine</dt><dd>4 CPUs, 8.0 GiB "
+				     "memory"));
+	assert_non_null(strstr(html, "id=\"card-usage\""));
+	assert_non_null(strstr(html, "<b>1</b> core &middot; <b>128</b> MiB"
+				     " &middot; no GPU"));
+	assert_non_null(strstr(html, "<dt>Slurm</dt><dd><code>--cpus-per-task=1"));
+	assert_non_null(strstr(html, "<dt>Kubernetes</dt>"));
+	assert_non_null(strstr(html, "id=\"card-verdict\""));
 	assert_non_null(strstr(html, "<h2>Processes (2)</h2>"));
-	assert_non_null(strstr(html, "exit code 0"));
+	/* No key/value dump of the summary any more. */
+	assert_null(strstr(html, "cpu_usage_mean"));
+	data = data_of(html);
+	assert_int_equal(count(data, ",\"procs\":[["), 1);
+	/* 101: seen only at its exit (no start), exit 3, exact; its parent
+	 * the root, row 1 (rows by start time, unknown first) */
+	assert_non_null(strstr(data, "[1,101,null,null,0.100,4.0,0,0,"));
+	assert_non_null(strstr(data, ",\"3\",1,"));
+	free(data);
 	run_free(&run);
+}
+
+/* A failed job says so in its badge. */
+static void test_failed(void **state)
+{
+	struct run run;
+	struct rt_end e;
+
+	(void)state;
+	put_header("false");
+	put_sample(0, 0, 1024, 0, 0, 0);
+	put_sample(1, 10, 1024, 0, 0, 0);
+	memset(&e, 0, sizeof e);
+	e.time_ns = S(T0 + 1);
+	e.exit_kind = RT_EXIT_SIGNAL;
+	e.exit_value = 9;
+	assert_int_equal(logwrite_end(&b, &e), 0);
+	render(&run);
+	assert_non_null(strstr(page, "<span class=\"badge bad\" id=\"status\">"
+				     "failed: killed by signal 9"));
+	run_free(&run);
+}
+
+/* Several logs: one page, a row and a series of each run. */
+static void test_compare(void **state)
+{
+	struct run runs[2];
+	static const char *const names[] = { "dir/a<1>.bin", "b.bin" };
+	char *data;
+
+	(void)state;
+	typical_job();
+	assert_int_equal(run_read_buf(mem, b.len, &runs[0], NULL, 0), 0);
+	put_header("true");
+	put_sample(0, 0, 1024, 0, 0, 0);
+	put_sample(1, 10, 2048, 0, 0, 0);
+	put_end(1);
+	assert_int_equal(run_read_buf(mem, b.len, &runs[1], NULL, 0), 0);
+	render_many(runs, names, 2);
+	assert_non_null(strstr(page, "<h1>rtrack: 2 runs compared</h1>"));
+	assert_int_equal(count(page, "<span class=\"swatch\" data-run="), 2);
+	assert_non_null(strstr(page, "<td class=\"l\">dir/a&lt;1&gt;.bin</td>"));
+	assert_int_equal(count(page, HOSTILE_HTML), 2); /* cell and title */
+	assert_non_null(strstr(page, "id=\"card-recommendation\""));
+	data = data_of(page);
+	assert_null(strchr(data, '<'));
+	assert_non_null(strstr(data, "{\"kind\":\"compare\",\"charts\":["));
+	assert_int_equal(count(data, "{\"label\":\""), 2);
+	assert_non_null(strstr(data, "\"log\":\"a\\u003c1>.bin\""));
+	assert_non_null(strstr(data, "\"x\":[1.000,2.000,4.000]"));
+	assert_non_null(strstr(data, "\"x\":[1.000]"));
+	assert_non_null(strstr(data, "\"memory\":[2.0]"));
+	free(data);
+	run_free(&runs[0]);
+	run_free(&runs[1]);
 }
 
 /* A run too short for an interval: no rows, empty arrays, same page. */
@@ -373,8 +468,8 @@ static void test_no_rows(void **state)
 	put_header("true");
 	put_sample(0, 0, 1024, 0, 0, 0);
 	data = data_of(render(&run));
-	assert_int_equal(count(page, "<div class=\"chart\""), NCHARTS);
-	check_lengths(data, 0);
+	assert_non_null(strstr(data, "\"x\":[],\"charts\":[],"));
+	assert_non_null(strstr(page, "badge unknown"));
 	assert_non_null(strstr(page, "no end record"));
 	free(data);
 	run_free(&run);
@@ -405,7 +500,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_gaps_and_rates, teardown),
 		cmocka_unit_test_teardown(test_hostile_text, teardown),
 		cmocka_unit_test_teardown(test_self_contained, teardown),
-		cmocka_unit_test_teardown(test_tables, teardown),
+		cmocka_unit_test_teardown(test_cards, teardown),
+		cmocka_unit_test_teardown(test_failed, teardown),
+		cmocka_unit_test_teardown(test_compare, teardown),
 		cmocka_unit_test_teardown(test_no_rows, teardown),
 		cmocka_unit_test_teardown(test_write_error, teardown),
 	};

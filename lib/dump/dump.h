@@ -73,6 +73,17 @@ void dump_damage_shown(char *dst, size_t size, const struct rt_log *log);
 #define DUMP_UNCHAINED "sample records after it not decoded (their chain " \
 		       "broke there)"
 
+/* Where the memory recommendation r comes from, in words: "peak 13.2 MiB
+ * + 20%; at most 112.5 MiB (every peak at once)", "cgroup peak ...";
+ * "" when nothing was measured.  Cut to fit size. */
+struct advice_rec;
+void dump_memory_basis(char *dst, size_t size, const struct advice_rec *r);
+
+/* Several logs as one HTML page: a table of the runs and their series
+ * overlaid on a shared axis of the time since each run's start. */
+int dump_html_many(FILE *out, const struct run *runs,
+		   const char *const *names, size_t n);
+
 /* Verify run (read from name): one line; 0 ok, 1 damaged or inconsistent,
  * -1 write error. */
 int dump_check(FILE *out, const struct run *run, const char *name);

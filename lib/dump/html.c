@@ -1,167 +1,296 @@
-/* html.c - rtrack-dump --format html: one self-contained page with charts
- * of the run over time (process tree and system side by side in each),
- * the summary, the sizing recommendation and the process table.  uPlot,
- * its stylesheet and the data are inlined, and a Content-Security-Policy
- * forbids every fetch, so the page works offline and leaks nothing.
- *
- * Text from the log is hostile.  It reaches the page either HTML-escaped,
- * or as a JSON string inside the data <script>, where every '<' is written
- * \u003c: nothing in the data can end the script or open a comment. */
+/* html.c - rtrack-dump --format html of one log: a self-contained page that
+ * opens with four cards (the job, its usage, what to ask for, what held it
+ * back), then charts of the run over time (only what was measured, each
+ * explained in a line) and the process tree.  The cards are written here,
+ * as HTML; the charts and the tree are drawn by the page's script
+ * (report.js) from the data script (html_page.h). */
 #include "dump.h"
 
 #include <math.h>
 #include <string.h>
-#include <sys/types.h>
 
 #include "advice.h"
 #include "fmt.h"
+#include "html_page.h"
 
 #define NS_PER_S 1e9
-#define KIB_PER_MIB 1024.0
-#define RATE_DECIMALS 1 /* bytes per second */
+#define MIB (1024.0 * 1024.0)
 #define TIME_DECIMALS 3
 
-/* Generated at build time from third_party/uplot (lib/dump/embed.cmake). */
-extern const unsigned char html_asset_uplot_js[], html_asset_uplot_css[],
-	html_asset_uplot_license[];
-extern const size_t html_asset_uplot_js_len, html_asset_uplot_css_len,
-	html_asset_uplot_license_len;
+/* ---- the charts: what each shows, in the data script ---- */
 
-/* One line of a chart: a column of stats_row().  Per-second series divide
- * the interval's bytes by its length, so that intervals of different
- * lengths compare. */
+#define HTML_SERIES 4 /* at most, a chart */
+
 struct html_series {
 	const char *label;
-	enum stats_col col;
-	int per_second;
-	const char *side;  /* "process" or "system": the colour */
-	int dashed;        /* the second of a pair (write, sent) */
+	struct html_col col;
+	const char *side; /* "process" or "system": the colour */
+	int dashed;       /* the second of a pair (write, sent) */
+	int stack;        /* drawn stacked on the chart's other stacked ones */
 };
-
-#define HTML_SERIES 2 /* every chart: one pair */
 
 struct html_chart {
 	const char *id, *title, *unit; /* unit: also how the page formats */
+	const char *note;              /* the line under the chart */
 	struct html_series series[HTML_SERIES];
+	int gpu; /* only where the sampler found a device */
 };
 
+#define CORES(c) { STATS_C_##c, 1, 1.0, 3 }
+#define LEVEL(c, d) { STATS_C_##c, 0, 1.0, d }
+#define RATE(c) { STATS_C_##c, 1, 1.0, 0 }
+
 static const struct html_chart html_charts[] = {
-	{ "cpu", "CPU", "cores", {
-		{ "process tree", STATS_C_process_cpu_usage, 0, "process", 0 },
-		{ "system", STATS_C_system_cpu_usage, 0, "system", 0 } } },
-	{ "memory", "Memory", "MiB", {
-		{ "process tree", STATS_C_process_memory_mib, 0, "process", 0 },
-		{ "system used", STATS_C_system_memory_used_mib, 0, "system",
-		  0 } } },
-	{ "disk", "Disk I/O", "B/s", {
-		{ "tree read", STATS_C_process_disk_read_bytes, 1, "process",
+	{ "cpu", "CPU", "cores",
+	  "Cores in use: the process tree's user and system time, stacked "
+	  "(green), and the whole machine's (blue).  Dashed: the machine's "
+	  "cores and the recommendation.", {
+		{ "tree system", CORES(process_stime), "process", 0, 1 },
+		{ "tree user", CORES(process_utime), "process", 0, 1 },
+		{ "machine", LEVEL(system_cpu_usage, 3), "system", 0, 0 } }, 0 },
+	{ "memory", "Memory", "MiB",
+	  "The process tree's memory (green) and the machine's used memory "
+	  "(blue).  Dashed: the recommendation, the largest peak of a single "
+	  "process (true peak) and the machine's total.", {
+		{ "tree", LEVEL(process_memory_mib, 1), "process", 0, 0 },
+		{ "machine used", LEVEL(system_memory_used_mib, 1), "system",
+		  0, 0 } }, 0 },
+	{ "disk", "Disk I/O", "B/s",
+	  "Bytes read (solid) and written (dashed) each second by the process "
+	  "tree (green) and by the machine's disks (blue).", {
+		{ "tree read", RATE(process_disk_read_bytes), "process", 0, 0 },
+		{ "tree write", RATE(process_disk_write_bytes), "process", 1,
 		  0 },
-		{ "tree write", STATS_C_process_disk_write_bytes, 1, "process",
-		  1 } } },
-	{ "network", "Network", "B/s", {
-		{ "system recv", STATS_C_system_net_recv_bytes, 1, "system", 0 },
-		{ "system sent", STATS_C_system_net_sent_bytes, 1, "system",
-		  1 } } },
-	{ "gpu", "GPU", "GPUs", {
-		{ "process tree", STATS_C_process_gpu_usage, 0, "process", 0 },
-		{ "system", STATS_C_system_gpu_usage, 0, "system", 0 } } },
-	{ "vram", "GPU memory", "MiB", {
-		{ "process tree", STATS_C_process_gpu_vram_mib, 0, "process",
+		{ "machine read", RATE(system_disk_read_bytes), "system", 0,
 		  0 },
-		{ "system", STATS_C_system_gpu_vram_mib, 0, "system", 0 } } },
+		{ "machine write", RATE(system_disk_write_bytes), "system", 1,
+		  0 } }, 0 },
+	{ "network", "Network", "B/s",
+	  "Bytes received (solid) and sent (dashed) each second by the whole "
+	  "machine: Linux does not count network traffic per process.", {
+		{ "machine received", RATE(system_net_recv_bytes), "system", 0,
+		  0 },
+		{ "machine sent", RATE(system_net_sent_bytes), "system", 1,
+		  0 } }, 0 },
+	{ "space", "Disk space", "GB",
+	  "Space used on the machine's mounted file systems, summed, in GB "
+	  "(10^9 bytes).  Dashed: their size.", {
+		{ "used", LEVEL(system_disk_space_used_gb, 2), "system", 0,
+		  0 } }, 0 },
+	{ "gpu", "GPU", "GPUs",
+	  "GPUs kept busy (utilization summed over the devices, 1 = one GPU "
+	  "fully busy) by the process tree (green) and by everything on the "
+	  "machine (blue).", {
+		{ "tree", LEVEL(process_gpu_usage, 3), "process", 0, 0 },
+		{ "machine", LEVEL(system_gpu_usage, 3), "system", 0, 0 } },
+	  1 },
+	{ "vram", "GPU memory", "MiB",
+	  "GPU memory held by the process tree (green) and in use on the "
+	  "machine (blue), all devices.", {
+		{ "tree", LEVEL(process_gpu_vram_mib, 1), "process", 0, 0 },
+		{ "machine", LEVEL(system_gpu_vram_mib, 1), "system", 0,
+		  0 } }, 1 },
 };
 #define HTML_NCHARTS (sizeof html_charts / sizeof html_charts[0])
 
-/* ---- text ---- */
+/* A level drawn across a chart: the machine's size, the recommendation.
+ * fit: the y axis always reaches it (else only when it is near the data,
+ * so that 64 GiB of machine does not flatten a 50 MiB job). */
+struct html_line {
+	const char *label;
+	double value; /* NAN: not drawn */
+	int fit;
+};
 
-static void html_char(FILE *out, unsigned char c)
+#define HTML_LINES 3
+
+/* The last row's value of column col, NAN when no row has one. */
+static double last_value(const struct run *run, enum stats_col col)
 {
-	switch (c) {
-	case '&': fputs("&amp;", out); break;
-	case '<': fputs("&lt;", out); break;
-	case '>': fputs("&gt;", out); break;
-	case '"': fputs("&quot;", out); break;
-	case '\'': fputs("&#39;", out); break;
-	default: putc(c, out);
-	}
-}
+	struct stats_row r;
 
-/* The first len bytes of str (to a NUL) as HTML text, safe in an element
- * or a quoted attribute.  Invalid UTF-8 and control characters become
- * U+FFFD, so that the page stays valid UTF-8 whatever the log holds. */
-static void html_text(FILE *out, const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = stats_nrows(&run->log); i-- > 0;) {
+		stats_row(run, i, &r);
+		if (r.present & STATS_BIT(col)) {
+			double v;
 
-	for (size_t i = 0; i < len && s[i];) {
-		size_t n = fmt_utf8_len(s + i, len - i);
-
-		if (n == 0 || (n == 1 && ((s[i] < 0x20 && s[i] != '\t') ||
-					  s[i] == 0x7F))) {
-			fputs("\xEF\xBF\xBD", out);
-			i++;
-			continue;
+			memcpy(&v, (const char *)&r + stats_row_fields[col].offset,
+			       sizeof v);
+			return v;
 		}
-		if (n == 1)
-			html_char(out, s[i]);
-		else
-			fwrite(s + i, 1, n, out);
-		i += n;
+	}
+	return NAN;
+}
+
+static void chart_lines(const struct run *run, const struct html_chart *c,
+			const struct stats_summary *s, const struct advice *a,
+			struct html_line l[HTML_LINES])
+{
+	for (int k = 0; k < HTML_LINES; k++)
+		l[k] = (struct html_line){ NULL, NAN, 0 };
+	if (strcmp(c->id, "cpu") == 0) {
+		l[0] = (struct html_line){ "machine", run->log.hdr.ncpus, 0 };
+		if (a->rec.cores)
+			l[1] = (struct html_line){ "recommended",
+						   (double)a->rec.cores, 1 };
+	} else if (strcmp(c->id, "memory") == 0) {
+		if (s->present & STATS_BIT(STATS_S_system_memory_total_mib))
+			l[0] = (struct html_line){
+				"machine", s->system_memory_total_mib, 0 };
+		if (a->rec.memory_mib)
+			l[1] = (struct html_line){
+				"recommended", (double)a->rec.memory_mib, 1 };
+		if (s->present & STATS_BIT(STATS_S_peak_rss_mib))
+			l[2] = (struct html_line){ "true peak",
+						   s->peak_rss_mib, 1 };
+	} else if (strcmp(c->id, "space") == 0) {
+		l[0] = (struct html_line){
+			"size", last_value(run, STATS_C_system_disk_space_total_gb),
+			1 };
 	}
 }
 
-/* A fixed-size char array of the log, which may lack its NUL. */
-static void html_str(FILE *out, const char *s, size_t size)
+static void data_lines(FILE *js, const struct html_line l[HTML_LINES])
 {
-	html_text(out, s, strnlen(s, size));
-}
+	int n = 0;
 
-/* ---- numbers ---- */
-
-/* Field f of base as a double (uint64_t fields converted). */
-static double field_double(const struct stats_field *f, const void *base)
-{
-	const char *p = (const char *)base + f->offset;
-	uint64_t u;
-	double d;
-
-	if (f->decimals >= 0) {
-		memcpy(&d, p, sizeof d);
-		return d;
+	fputs(",\"lines\":[", js);
+	for (int k = 0; k < HTML_LINES; k++) {
+		if (!l[k].label || !isfinite(l[k].value))
+			continue;
+		fprintf(js, "%s{\"label\":\"%s\",\"fit\":%s,\"value\":",
+			n++ ? "," : "", l[k].label, l[k].fit ? "true" : "false");
+		fmt_json_real(js, l[k].value, 3);
+		putc('}', js);
 	}
-	memcpy(&u, p, sizeof u);
-	return (double)u;
+	putc(']', js);
 }
 
-/* Seconds from sample i to i + 1 (row i), or NAN when a time is missing
- * or did not move forward: a rate is then unknown, not infinite. */
-static double interval_s(const struct rt_log *log, size_t i)
+/* A chart with its measured series; nothing when none was measured (no
+ * GPU charts without a GPU).  Returns whether it wrote one. */
+static int data_chart(FILE *js, const struct run *run, int first,
+		      const struct html_chart *c,
+		      const struct html_line l[HTML_LINES])
 {
-	const struct rt_sample *a = &log->samples[i], *b = a + 1;
+	int n = 0;
 
-	if (!sample_has(a, RT_F_time_ns) || !sample_has(b, RT_F_time_ns) ||
-	    b->time_ns <= a->time_ns)
-		return NAN;
-	return (double)(b->time_ns - a->time_ns) / NS_PER_S;
+	/* The device inventory the sampler wrote is what counts (as in the
+	 * summary): GPU fields of a log without one are no measurement. */
+	if (c->gpu && run->log.ngpu_devs == 0)
+		return 0;
+	for (int k = 0; k < HTML_SERIES && c->series[k].label; k++) {
+		const struct html_series *s = &c->series[k];
+
+		if (!html_col_measured(run, &s->col))
+			continue;
+		fprintf(js, "%s", n ? "," : first ? "" : ",");
+		if (!n++)
+			fprintf(js, "{\"id\":\"%s\",\"title\":\"%s\",\"unit\":"
+				"\"%s\",\"note\":\"%s\",\"series\":[", c->id,
+				c->title, c->unit, c->note);
+		fprintf(js, "{\"label\":\"%s\",\"side\":\"%s\",\"dashed\":%s,"
+			"\"stack\":%s,\"data\":", s->label, s->side,
+			s->dashed ? "true" : "false",
+			s->stack ? "true" : "false");
+		html_data_col(js, run, &s->col);
+		putc('}', js);
+	}
+	if (!n)
+		return 0;
+	putc(']', js);
+	data_lines(js, l);
+	putc('}', js);
+	return 1;
 }
 
-/* Seconds from the start of tracking to ns (negative before it). */
+/* ---- the processes, in the data script ---- */
+
+static void proc_exit(FILE *js, const struct job_proc *p, int oom)
+{
+	char buf[48];
+
+	if (oom > 0)
+		snprintf(buf, sizeof buf, "OOM killed");
+	else if (p->exit_kind == RT_EXIT_CODE)
+		snprintf(buf, sizeof buf, "%d", (int)p->exit_value);
+	else if (p->exit_kind == RT_EXIT_SIGNAL)
+		snprintf(buf, sizeof buf, "signal %d", (int)p->exit_value);
+	else if (p->flags & JOB_ALIVE_AT_END)
+		snprintf(buf, sizeof buf, "running");
+	else
+		snprintf(buf, sizeof buf, "?");
+	fmt_json_string(js, buf, strlen(buf));
+}
+
 static double since_start(const struct rt_log *log, uint64_t ns)
 {
 	return (double)(int64_t)(ns - log->hdr.start_ns) / NS_PER_S;
 }
 
-static void put_real(FILE *out, double x, int decimals, const char *unit)
+/* One process as an array: parent row (-1 none), pid, start and end (s
+ * since the start of tracking; null where the start is unknown), CPU s, peak RSS MiB, read and written
+ * bytes, exit, exact (1) or sampled (0), command line. */
+static void data_proc(FILE *js, const struct run *run, size_t i,
+		      const struct advice *a)
 {
-	char buf[FMT_NUM_MAX];
+	const struct job_proc *p = &run->job.procs[i];
 
-	if (!fmt_real(buf, x, decimals)) {
-		fputs("n/a", out);
-		return;
-	}
-	fputs(buf, out);
-	fputs(unit, out);
+	fprintf(js, "[%lld,%u,", (long long)p->parent - 1, (unsigned)p->pid);
+	fmt_json_real(js, p->start_ns ? since_start(&run->log, p->start_ns) :
+					NAN, TIME_DECIMALS);
+	putc(',', js);
+	fmt_json_real(js, p->start_ns && p->end_ns >= p->start_ns ?
+			  since_start(&run->log, p->end_ns) : NAN,
+		      TIME_DECIMALS);
+	putc(',', js);
+	fmt_json_real(js, ((double)p->utime_us + (double)p->stime_us) / 1e6,
+		      TIME_DECIMALS);
+	putc(',', js);
+	fmt_json_real(js, (double)p->hwm_kib / 1024.0, 1);
+	fprintf(js, ",%llu,%llu,", (unsigned long long)p->read_bytes,
+		(unsigned long long)p->write_bytes);
+	proc_exit(js, p, advice_oom_killed(a, p));
+	fprintf(js, ",%d,", (p->flags & JOB_EXACT) != 0);
+	fmt_json_string(js, p->cmdline, strnlen(p->cmdline, sizeof p->cmdline));
+	putc(']', js);
 }
+
+static void data_procs(FILE *js, const struct run *run, const struct advice *a)
+{
+	fputs(",\"procs\":[", js);
+	for (size_t i = 0; i < run->job.nprocs && !ferror(js); i++) {
+		if (i)
+			putc(',', js);
+		data_proc(js, run, i, a);
+	}
+	putc(']', js);
+}
+
+/* The data: kind, x, the charts with their lines, the processes. */
+static int html_data(FILE *out, const struct run *run,
+		     const struct stats_summary *s, const struct advice *a)
+{
+	FILE *js = html_data_open(out);
+	struct html_line l[HTML_LINES];
+	int n = 0;
+
+	if (!js)
+		return -1;
+	fputs("{\"kind\":\"run\",", js);
+	html_data_x(js, run);
+	fputs(",\"charts\":[", js);
+	for (size_t c = 0; c < HTML_NCHARTS && !ferror(js); c++) {
+		chart_lines(run, &html_charts[c], s, a, l);
+		n += data_chart(js, run, n == 0, &html_charts[c], l);
+	}
+	putc(']', js);
+	data_procs(js, run, a);
+	putc('}', js);
+	html_data_close(js, out);
+	return 0;
+}
+
+/* ---- the cards ---- */
 
 static void put_bytes(FILE *out, double bytes)
 {
@@ -179,253 +308,402 @@ static void put_seconds(FILE *out, double s)
 	fputs(buf, out);
 }
 
-/* ---- the data <script> ---- */
-
-/* Writes to the real stream with every '<' as \u003c: JSON reads it back
- * as '<', and the HTML parser never sees "</script" or "<!--" in it.  A
- * failure is the real stream's, whose error flag fmt_finish reports. */
-static ssize_t script_write(void *cookie, const char *buf, size_t n)
+static void put_real(FILE *out, double x, int decimals)
 {
-	FILE *out = cookie;
-	size_t start = 0;
+	char buf[FMT_NUM_MAX];
 
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '<')
-			continue;
-		fwrite(buf + start, 1, i - start, out);
-		fputs("\\u003c", out);
-		start = i + 1;
-	}
-	fwrite(buf + start, 1, n - start, out);
-	return ferror(out) ? -1 : (ssize_t)n;
+	fputs(fmt_real(buf, x, decimals) ? buf : "n/a", out);
 }
 
-/* Row i's value of series s, NAN when unavailable (written as null). */
-static double series_value(const struct run *run, size_t i,
-			   const struct html_series *s)
-{
-	const struct rt_log *log = &run->log;
-	struct stats_row r;
-	double v;
+#define HAVE(s, key) (((s)->present & STATS_BIT(STATS_S_##key)) != 0)
 
-	stats_row(run, i, &r);
-	if (!(r.present & STATS_BIT(s->col)))
-		return NAN;
-	v = field_double(&stats_row_fields[s->col], &r);
-	return s->per_second ? v / interval_s(log, i) : v;
+/* A row of a card: its label, then the caller writes the value. */
+static void row(FILE *out, const char *label)
+{
+	fprintf(out, "<dt>%s</dt><dd>", label);
 }
 
-static void data_series(FILE *js, const struct run *run,
-			const struct html_series *s)
+static void row_end(FILE *out)
 {
-	const struct rt_log *log = &run->log;
-	int dec = s->per_second ? RATE_DECIMALS :
-				  stats_row_fields[s->col].decimals;
-	size_t nrows = stats_nrows(log);
-
-	fputs("{\"label\":", js);
-	fmt_json_string(js, s->label, strlen(s->label));
-	fprintf(js, ",\"side\":\"%s\",\"dashed\":%s,\"data\":[", s->side,
-		s->dashed ? "true" : "false");
-	for (size_t i = 0; i < nrows && !ferror(js); i++) {
-		if (i)
-			putc(',', js);
-		fmt_json_real(js, series_value(run, i, s), dec < 0 ? 0 : dec);
-	}
-	fputs("]}", js);
+	fputs("</dd>\n", out);
 }
 
-static void data_chart(FILE *js, const struct run *run,
-		       const struct html_chart *c)
-{
-	fprintf(js, "{\"id\":\"%s\",\"title\":\"%s\",\"unit\":\"%s\","
-		"\"series\":[", c->id, c->title, c->unit);
-	for (size_t k = 0; k < HTML_SERIES; k++) {
-		if (k)
-			putc(',', js);
-		data_series(js, run, &c->series[k]);
-	}
-	fputs("]}", js);
-}
-
-/* x: seconds since the start of tracking at each row's end; null where
- * the row has no time stamp (the page leaves such rows out). */
-static void data_x(FILE *js, const struct run *run)
-{
-	const struct rt_log *log = &run->log;
-	double start = (double)log->hdr.start_ns / NS_PER_S;
-	size_t nrows = stats_nrows(log);
-	struct stats_row r;
-
-	fputs("\"x\":[", js);
-	for (size_t i = 0; i < nrows && !ferror(js); i++) {
-		stats_row(run, i, &r);
-		if (i)
-			putc(',', js);
-		fmt_json_real(js, r.present & STATS_BIT(STATS_C_timestamp) ?
-				  r.timestamp - start : NAN, TIME_DECIMALS);
-	}
-	putc(']', js);
-}
-
-static void data_meta(FILE *js, const struct rt_log *log)
-{
-	const struct rt_header *h = &log->hdr;
-
-	fputs("\"meta\":{\"cmdline\":", js);
-	fmt_json_string(js, h->cmdline, strnlen(h->cmdline, sizeof h->cmdline));
-	fputs(",\"hostname\":", js);
-	fmt_json_string(js, h->host, strnlen(h->host, sizeof h->host));
-	fprintf(js, ",\"pid\":%u,\"ncpus\":%u,\"start_time\":", (unsigned)h->pid,
-		(unsigned)h->ncpus);
-	fmt_json_real(js, (double)h->start_ns / NS_PER_S, TIME_DECIMALS);
-	fputs("}", js);
-}
-
-/* The data as one JSON object: meta, x, and per chart its series.
- * Returns 0, or -1 (errno set) when the filter stream cannot be made; a
- * write error stays in out's error flag. */
-static int html_data(FILE *out, const struct run *run)
-{
-	cookie_io_functions_t io = { .write = script_write };
-	FILE *js = fopencookie(out, "w", io);
-
-	if (!js)
-		return -1;
-	fputs("<script type=\"application/json\" id=\"rtrack-data\">", out);
-	putc('{', js);
-	data_meta(js, &run->log);
-	putc(',', js);
-	data_x(js, run);
-	fputs(",\"charts\":[", js);
-	for (size_t c = 0; c < HTML_NCHARTS && !ferror(js); c++) {
-		if (c)
-			putc(',', js);
-		data_chart(js, run, &html_charts[c]);
-	}
-	fputs("]}", js);
-	fclose(js);
-	fputs("</script>\n", out);
-	return 0;
-}
-
-/* ---- the page ---- */
-
-static const char html_style[] =
-	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,"
-	"sans-serif;margin:0 auto;max-width:1400px;padding:16px 20px;"
-	"color:#111827;background:#fff}\n"
-	"h1{font-size:20px;margin:0 0 6px}h2{font-size:16px;margin:28px 0 8px}\n"
-	".cmd{font-family:ui-monospace,Menlo,Consolas,monospace;"
-	"white-space:pre-wrap;word-break:break-all}\n"
-	".meta,.hint{color:#4b5563;margin:4px 0}.warn{color:#b91c1c}\n"
-	".grid{display:grid;grid-template-columns:repeat(auto-fill,"
-	"minmax(520px,1fr));gap:12px 20px}\n"
-	".chart{min-width:0;min-height:300px}.chart .u-title{font-size:15px}\n"
-	"table{border-collapse:collapse;font-variant-numeric:tabular-nums}\n"
-	"th,td{padding:3px 10px;border-bottom:1px solid #e5e7eb;"
-	"text-align:right;vertical-align:top}\n"
-	"th{background:#f3f4f6;font-weight:600}th.l,td.l{text-align:left}\n"
-	"td.cmd{text-align:left;max-width:70ch}\n"
-	".rec{font-size:16px}\n";
-
-/* Collects page errors (uncaught exceptions, console.error, blocked
- * fetches) in body[data-rtrack-errors], where a test can read them; runs
- * before uPlot so that nothing escapes it. */
-static const char html_js_errors[] =
-	"(function(){var errs=[];"
-	"function note(m){errs.push(String(m));"
-	"document.body.dataset.rtrackErrors=errs.join('\\n');}"
-	"window.addEventListener('error',function(e){"
-	"note(e.message||'error');});"
-	"document.addEventListener('securitypolicyviolation',function(e){"
-	"note('blocked: '+e.blockedURI);});"
-	"var ce=console.error;console.error=function(){"
-	"note(Array.prototype.join.call(arguments,' '));"
-	"return ce.apply(console,arguments);};})();\n";
-
-/* Builds one uPlot per chart of the data.  Byte rates tick at 1, 2, 5 x
- * powers of ten times powers of 1024, so that ticks read 50 MiB/s.  All share one cursor sync key,
- * through which uPlot also passes on a drag (zoom every chart) and a
- * double-click (reset them all).  Rows without a time stamp, or whose time
- * does not move forward, are left out (uPlot needs x ascending); null
- * values stay gaps.  body[data-rtrack-charts] says how many were built. */
-static const char html_js_charts[] =
-	"(function(){'use strict';\n"
-	"var D=JSON.parse(document.getElementById('rtrack-data').textContent);\n"
-	"var COLOR={process:'#059669',system:'#2563eb'},H=240;\n"
-	"function human(v,unit){if(v==null)return '\\u2013';\n"
-	" if(unit==='B/s'){var u=['B/s','KiB/s','MiB/s','GiB/s','TiB/s'],i=0;\n"
-	"  while(Math.abs(v)>=1024&&i<u.length-1){v/=1024;i++;}\n"
-	"  return v.toFixed(i?1:0)+' '+u[i];}\n"
-	" return v.toFixed(unit==='MiB'?1:2)+' '+unit;}\n"
-	"function clock(s){if(s==null)return '';\n"
-	" if(Math.abs(s)<60)return s.toFixed(Math.abs(s)<10?2:1)+' s';\n"
-	" var t=Math.round(s),h=Math.floor(t/3600),m=Math.floor(t%3600/60),"
-	"x=t%60;\n"
-	" return(h?h+':'+(m<10?'0':''):'')+m+':'+(x<10?'0':'')+x;}\n"
-	"var keep=[],last=-Infinity;\n"
-	"D.x.forEach(function(x,i){if(typeof x==='number'&&x>last){"
-	"keep.push(i);last=x;}});\n"
-	"function pick(a){return keep.map(function(i){return a[i];});}\n"
-	"var xs=pick(D.x),plots=[],BIN=[];\n"
-	"for(var p=1;p<=Math.pow(1024,5);p*=1024)[1,2,5,10,20,50,100,200,500]"
-	".forEach(function(m){BIN.push(m*p);});\n"
-	"function yaxis(c){var a={size:90,values:function(u,v){"
-	"return v.map(function(y){return human(y,c.unit);});}};\n"
-	" if(c.unit==='B/s')a.incrs=BIN;return a;}\n"
-	"function width(el){return Math.max(320,el.clientWidth);}\n"
-	"function series(c,s){return{label:s.label,stroke:COLOR[s.side],"
-	"width:1.5,dash:s.dashed?[6,4]:undefined,spanGaps:false,\n"
-	" value:function(u,v){return human(v,c.unit);}};}\n"
-	"function chart(c){var el=document.getElementById('chart-'+c.id);\n"
-	" var opts={title:c.title+' ('+c.unit+')',width:width(el),height:H,\n"
-	"  cursor:{sync:{key:'rtrack'},drag:{x:true,y:false}},\n"
-	"  scales:{x:{time:false},y:{range:function(u,mn,mx){"
-	"return[0,mx>0?mx*1.1:c.unit==='B/s'?1024:1];}}},\n"
-	"  axes:[{values:function(u,v){return v.map(clock);}},yaxis(c)],\n"
-	"  series:[{label:'time',value:function(u,v){return clock(v);}}]"
-	".concat(c.series.map(function(s){return series(c,s);}))};\n"
-	" var data=[xs].concat(c.series.map(function(s){return pick(s.data);}));\n"
-	" plots.push(new uPlot(opts,data,el));}\n"
-	"D.charts.forEach(chart);\n"
-	"window.rtrackPlots=plots;\n"
-	"window.addEventListener('resize',function(){plots.forEach(function(p){"
-	"p.setSize({width:width(p.root.parentNode),height:H});});});\n"
-	"document.body.dataset.rtrackCharts=String(plots.length);})();\n";
-
-static void html_head(FILE *out, const struct rt_log *log)
-{
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	      "<meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\""
-	      "default-src 'none'; script-src 'unsafe-inline'; "
-	      "style-src 'unsafe-inline'\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, "
-	      "initial-scale=1\">\n<title>rtrack: ", out);
-	html_str(out, log->hdr.cmdline, sizeof log->hdr.cmdline);
-	fputs("</title>\n<style>\n", out);
-	fwrite(html_asset_uplot_css, 1, html_asset_uplot_css_len, out);
-	fputs("\n</style>\n<style>\n", out);
-	fputs(html_style, out);
-	fputs("</style>\n</head>\n<body>\n<script>", out);
-	fputs(html_js_errors, out);
-	fputs("</script>\n", out);
-}
-
-static void header_exit(FILE *out, const struct rt_log *log)
+/* The job's end as a badge: ok, failed or unknown, in words. */
+static void job_status(FILE *out, const struct run *run,
+		       const struct advice *a)
 {
 	char what[128];
 	struct job_end e;
+	const char *cls = "bad";
 
-	job_end_get(log, &e);
+	job_end_get(&run->log, &e);
 	dump_exit_words(what, sizeof what, &e);
-	fputs(e.by == JOB_END_NONE ? dump_no_end(log) : what, out);
+	if (advice_oom_ended(a, &e) > 0) {
+		snprintf(what, sizeof what, "killed by the out-of-memory "
+			 "killer");
+	} else if (e.by == JOB_END_NONE) {
+		snprintf(what, sizeof what, "%s", dump_no_end(&run->log));
+		cls = "unknown";
+	} else if (e.exit_kind == RT_EXIT_CODE && e.exit_value == 0) {
+		cls = "ok";
+	} else if (e.exit_kind != RT_EXIT_CODE &&
+		   e.exit_kind != RT_EXIT_SIGNAL) {
+		cls = "unknown";
+	}
+	fprintf(out, "<span class=\"badge %s\" id=\"status\">%s: ", cls,
+		strcmp(cls, "ok") == 0 ? "finished" :
+		strcmp(cls, "bad") == 0 ? "failed" : "ended");
+	html_text(out, what, strlen(what));
+	fputs("</span>", out);
 }
 
-/* rtrack-dump's damage warning: every stretch skipped (mid-file damage
- * is skipped and what follows shown), not only the first. */
-static void header_damage(FILE *out, const struct rt_log *log)
+/* A card: its title, what the caller writes (a lead paragraph, then
+ * rows between dl_begin and dl_end), its end. */
+static void card_begin(FILE *out, const char *id, const char *title)
+{
+	fprintf(out, "<section class=\"card\" id=\"card-%s\"><h2>%s</h2>\n",
+		id, title);
+}
+
+static void dl_begin(FILE *out)
+{
+	fputs("<dl>\n", out);
+}
+
+static void dl_end(FILE *out)
+{
+	fputs("</dl>\n", out);
+}
+
+static void card_end(FILE *out)
+{
+	fputs("</section>\n", out);
+}
+
+/* The machine: CPUs, memory, storage and the system. */
+static void job_machine(FILE *out, const struct run *run,
+			const struct stats_summary *s)
+{
+	const struct rt_header *h = &run->log.hdr;
+	double disk = last_value(run, STATS_C_system_disk_space_total_gb);
+
+	row(out, "host");
+	html_str(out, h->host, sizeof h->host);
+	row_end(out);
+	row(out, "machine");
+	fprintf(out, "%u CPUs", (unsigned)h->ncpus);
+	if (HAVE(s, system_memory_total_mib)) {
+		fputs(", ", out);
+		put_bytes(out, s->system_memory_total_mib * MIB);
+		fputs(" memory", out);
+	}
+	if (isfinite(disk)) {
+		fputs(", ", out);
+		put_real(out, disk, 0);
+		fputs(" GB storage", out);
+	}
+	row_end(out);
+	row(out, "system");
+	fputs("Linux ", out);
+	html_str(out, h->kernel, sizeof h->kernel);
+	putc(' ', out);
+	html_str(out, h->machine, sizeof h->machine);
+	row_end(out);
+}
+
+static void card_job(FILE *out, const struct run *run, const char *name,
+		     const struct stats_summary *s, const struct advice *a)
+{
+	const struct rt_header *h = &run->log.hdr;
+	char start[FMT_TIME_MAX];
+
+	card_begin(out, "job", run->log.hdr.flags & RT_CFG_MACHINE ?
+			       "Machine" : "Job");
+	fputs("<p class=\"status\">", out);
+	job_status(out, run, a);
+	fputs("</p>\n", out);
+	dl_begin(out);
+	job_machine(out, run, s);
+	fmt_utc(start, h->start_ns);
+	row(out, "started");
+	fprintf(out, "%s", start);
+	row_end(out);
+	row(out, "duration");
+	if (HAVE(s, duration_s))
+		put_seconds(out, s->duration_s);
+	else
+		fputs("n/a", out);
+	row_end(out);
+	row(out, "root pid");
+	fprintf(out, "%u", (unsigned)h->pid);
+	row_end(out);
+	row(out, "samples");
+	fprintf(out, "%zu, every ", run->log.nsamples);
+	put_seconds(out, (double)h->interval_ns / NS_PER_S);
+	row_end(out);
+	if (name) {
+		row(out, "log");
+		html_text(out, name, strlen(name));
+		row_end(out);
+	}
+	dl_end(out);
+	card_end(out);
+}
+
+static void usage_cpu(FILE *out, const struct run *run,
+		      const struct stats_summary *s)
+{
+	row(out, "CPU");
+	fputs("mean <b>", out);
+	put_real(out, s->cpu_usage_mean, 2);
+	fputs("</b>, peak <b>", out);
+	put_real(out, s->cpu_usage_max, 2);
+	fprintf(out, "</b> of %u cores", (unsigned)run->log.hdr.ncpus);
+	if (HAVE(s, cpu_seconds)) {
+		fputs("; ", out);
+		put_seconds(out, s->cpu_seconds);
+		fputs(" CPU time", out);
+	}
+	row_end(out);
+}
+
+static void usage_memory(FILE *out, const struct run *run,
+			 const struct stats_summary *s)
+{
+	row(out, "memory");
+	fprintf(out, "peak <b>%s", "");
+	if (HAVE(s, memory_mib_max))
+		put_bytes(out, s->memory_mib_max * MIB);
+	else
+		fputs("n/a", out);
+	fprintf(out, "</b> (%s, sampled)",
+		run->log.hdr.mem_mode == RT_MEM_RSS ? "RSS" : "PSS");
+	if (HAVE(s, peak_rss_mib)) {
+		fputs("; true peak <b>", out);
+		put_bytes(out, s->peak_rss_mib * MIB);
+		fputs("</b> (largest process)", out);
+	}
+	row_end(out);
+}
+
+static void usage_pair(FILE *out, const char *label, int have, double a,
+		       const char *aw, double b, const char *bw)
+{
+	row(out, label);
+	if (have) {
+		put_bytes(out, a);
+		fprintf(out, " %s, ", aw);
+		put_bytes(out, b);
+		fprintf(out, " %s", bw);
+	} else {
+		fputs("not measured", out);
+	}
+	row_end(out);
+}
+
+static void usage_gpu(FILE *out, const struct rt_log *log,
+		      const struct stats_summary *s)
+{
+	if (log->ngpu_devs == 0)
+		return;
+	row(out, "GPU");
+	fputs("mean ", out);
+	put_real(out, s->gpu_usage_mean, 2);
+	fputs(", peak ", out);
+	put_real(out, s->gpu_usage_max, 2);
+	fprintf(out, " of %zu GPUs", (size_t)log->ngpu_devs);
+	if (HAVE(s, gpu_vram_mib_max)) {
+		fputs("; VRAM peak ", out);
+		put_bytes(out, s->gpu_vram_mib_max * MIB);
+	}
+	row_end(out);
+}
+
+static void card_usage(FILE *out, const struct run *run,
+		       const struct stats_summary *s)
+{
+	const struct job *j = &run->job;
+
+	card_begin(out, "usage", "Usage");
+	dl_begin(out);
+	usage_cpu(out, run, s);
+	usage_memory(out, run, s);
+	usage_pair(out, "disk", HAVE(s, disk_read_bytes),
+		   (double)s->disk_read_bytes, "read",
+		   (double)s->disk_write_bytes, "written");
+	usage_pair(out, "network", HAVE(s, net_recv_bytes),
+		   (double)s->net_recv_bytes, "received",
+		   (double)s->net_sent_bytes, "sent (whole machine)");
+	usage_gpu(out, &run->log, s);
+	row(out, "processes");
+	fprintf(out, "%zu, %zu with an exact exit record", j->nprocs,
+		j->nexact);
+	row_end(out);
+	dl_end(out);
+	card_end(out);
+}
+
+/* The runtime the model gives for each number of cores, as bars; the
+ * recommended one marked, the measured duration a dashed line. */
+static void rec_curve(FILE *out, const struct advice *a)
+{
+	const struct advice_rec *r = &a->rec;
+	double top = a->duration_s > 0 ? a->duration_s : 0;
+	const double W = 320, H = 120, B = 18, T = 16;
+	double bw;
+
+	if (r->nruntime < 2)
+		return;
+	for (size_t k = 0; k < r->nruntime; k++)
+		top = fmax(top, r->runtime[k].seconds);
+	if (!(top > 0))
+		return;
+	bw = W / (double)r->nruntime;
+	fprintf(out, "<figure class=\"curve\"><svg viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\" aria-label=\"runtime by cores\">\n", W, H);
+	for (size_t k = 0; k < r->nruntime; k++) {
+		double h = r->runtime[k].seconds / top * (H - B - T);
+		double x = bw * (double)k + bw * 0.15;
+		char t[FMT_HUMAN_MAX];
+
+		fmt_seconds(t, r->runtime[k].seconds);
+		fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" class=\"%s\"/>", x, H - B - h,
+			bw * 0.7, h, r->runtime[k].cores == r->cores ?
+			"rec" : "bar");
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"v\">%s"
+			"</text>", x + bw * 0.35, H - B - h - 3, t);
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">%llu</text>\n",
+			x + bw * 0.35, H - 4,
+			(unsigned long long)r->runtime[k].cores);
+	}
+	if (a->duration_s > 0)
+		fprintf(out, "<line x1=\"0\" x2=\"%.0f\" y1=\"%.1f\" "
+			"y2=\"%.1f\" class=\"measured\"/>", W,
+			H - B - a->duration_s / top * (H - B - T),
+			H - B - a->duration_s / top * (H - B - T));
+	fputs("</svg><figcaption>Runtime by cores, from a model of the run "
+	      "(its CPU demand each interval, work above the cores carried "
+	      "over); dashed: the measured duration.</figcaption></figure>\n",
+	      out);
+}
+
+static void card_recommend(FILE *out, const struct advice *a)
+{
+	const struct advice_rec *r = &a->rec;
+	char basis[160];
+
+	card_begin(out, "recommendation", "Recommendation");
+	fprintf(out, "<p class=\"big\"><b>%llu</b> %s &middot; <b>%llu</b> "
+		"MiB", (unsigned long long)r->cores,
+		r->cores == 1 ? "core" : "cores",
+		(unsigned long long)r->memory_mib);
+	if (r->gpus)
+		fprintf(out, " &middot; <b>%llu</b> GPU%s, %llu MiB VRAM",
+			(unsigned long long)r->gpus, r->gpus == 1 ? "" : "s",
+			(unsigned long long)r->vram_mib);
+	else
+		fputs(" &middot; no GPU", out);
+	fputs("</p>\n", out);
+	dl_begin(out);
+	row(out, "cores");
+	fputs("the fewest on which the run finishes within 10% of its "
+	      "measured time", out);
+	row_end(out);
+	dump_memory_basis(basis, sizeof basis, r);
+	if (basis[0]) {
+		row(out, "memory");
+		html_text(out, basis, strlen(basis));
+		row_end(out);
+	}
+	if (r->time_s) {
+		row(out, "time");
+		put_seconds(out, (double)r->time_s);
+		fputs(" (the model's runtime + 50%, at least a minute)", out);
+		row_end(out);
+	}
+	row(out, "Slurm");
+	fputs("<code>", out);
+	html_str(out, r->slurm, sizeof r->slurm);
+	fputs("</code>", out);
+	row_end(out);
+	row(out, "Kubernetes");
+	fputs("<code>cpu: ", out);
+	html_str(out, r->k8s_cpu, sizeof r->k8s_cpu);
+	fputs(", memory: ", out);
+	html_str(out, r->k8s_memory, sizeof r->k8s_memory);
+	fputs("</code> (requests = limits)", out);
+	row_end(out);
+	dl_end(out);
+	rec_curve(out, a);
+	card_end(out);
+}
+
+/* The diagnosis' figures the log could give, each with what it means. */
+static void verdict_evidence(FILE *out, const struct advice *a)
+{
+	static const struct {
+		enum advice_diag_key key;
+		const char *label, *unit;
+		double scale;
+	} ev[] = {
+		{ ADVICE_D_cpu_wait_seconds, "waited for a CPU", " s", 1 },
+		{ ADVICE_D_other_load_cores, "other load", " cores", 1 },
+		{ ADVICE_D_cpu_quota_cores, "CPU quota", " cores", 1 },
+		{ ADVICE_D_throttled_seconds, "throttled", " s", 1 },
+		{ ADVICE_D_memory_limit_mib, "memory limit", " MiB", 1 },
+		{ ADVICE_D_oom_kills, "OOM kills", "", 1 },
+		{ ADVICE_D_major_faults, "major page faults", "", 1 },
+		{ ADVICE_D_swap_mib_max, "swap peak", " MiB", 1 },
+		{ ADVICE_D_io_pressure, "stalled on I/O", "% of the time",
+		  100 },
+	};
+	const struct advice_diag *d = &a->diag;
+
+	for (size_t k = 0; k < sizeof ev / sizeof ev[0]; k++) {
+		const struct stats_field *f = &advice_diag_fields[ev[k].key];
+		const char *p = (const char *)d + f->offset;
+		double v;
+
+		if (!(d->present & STATS_BIT(ev[k].key)))
+			continue;
+		if (f->decimals < 0) {
+			uint64_t u;
+
+			memcpy(&u, p, sizeof u);
+			v = (double)u;
+		} else {
+			memcpy(&v, p, sizeof v);
+		}
+		row(out, ev[k].label);
+		put_real(out, v * ev[k].scale,
+			 f->decimals < 0 ? 0 : v * ev[k].scale < 10 ? 2 : 1);
+		fputs(ev[k].unit, out);
+		row_end(out);
+	}
+}
+
+static void card_verdict(FILE *out, const struct advice *a)
+{
+	const char *v = advice_verdict_name(a->verdict);
+
+	card_begin(out, "verdict", "What held it back");
+	if (v) {
+		fprintf(out, "<p class=\"big\"><span class=\"verdict\" "
+			"id=\"verdict\">%s</span></p>\n<p>", v);
+		html_str(out, a->sentence, sizeof a->sentence);
+		fputs("</p>\n", out);
+	} else {
+		fputs("<p>Not known: the log has too little to tell.</p>\n",
+		      out);
+	}
+	dl_begin(out);
+	verdict_evidence(out, a);
+	dl_end(out);
+	card_end(out);
+}
+
+static void html_damage(FILE *out, const struct rt_log *log)
 {
 	char text[1024];
 
@@ -437,201 +715,40 @@ static void header_damage(FILE *out, const struct rt_log *log)
 	fputs(".</p>\n", out);
 }
 
-/* host (Linux release machine, N CPUs) · pid · started · ran · exit */
-static void header_meta(FILE *out, const struct rt_log *log,
-			const struct stats_summary *s)
+static void html_top(FILE *out, const struct run *run, const char *name,
+		     const struct stats_summary *s, const struct advice *a)
 {
-	const struct rt_header *h = &log->hdr;
-	char start[FMT_TIME_MAX];
+	const struct rt_log *log = &run->log;
+	int machine = (log->hdr.flags & RT_CFG_MACHINE) != 0;
 
-	fputs("<p class=\"meta\">host ", out);
-	html_str(out, h->host, sizeof h->host);
-	fputs(" (Linux ", out);
-	html_str(out, h->kernel, sizeof h->kernel);
-	putc(' ', out);
-	html_str(out, h->machine, sizeof h->machine);
-	fmt_utc(start, h->start_ns);
-	fprintf(out, ", %u CPUs) &middot; pid %u &middot; started %s &middot; "
-		"ran ", (unsigned)h->ncpus, (unsigned)h->pid, start);
-	if (s->present & STATS_BIT(STATS_S_duration_s))
-		put_seconds(out, s->duration_s);
-	else
-		fputs("n/a", out);
-	fputs(" &middot; ", out);
-	header_exit(out, log);
-	fputs("</p>\n", out);
-}
-
-static void html_header(FILE *out, const struct rt_log *log,
-			const char *name, const struct stats_summary *s)
-{
-	fputs("<h1>rtrack report</h1>\n<p class=\"cmd\">", out);
+	fputs("<header><h1>rtrack report</h1>\n<p class=\"cmd\">", out);
 	html_str(out, log->hdr.cmdline, sizeof log->hdr.cmdline);
-	fputs("</p>\n", out);
-	header_meta(out, log, s);
-	if (name) {
-		fputs("<p class=\"meta\">log ", out);
-		html_text(out, name, strlen(name));
-		fputs("</p>\n", out);
+	fputs("</p></header>\n", out);
+	html_damage(out, log);
+	fputs("<div class=\"cards\">\n", out);
+	card_job(out, run, name, s, a);
+	if (!machine) {
+		card_usage(out, run, s);
+		card_recommend(out, a);
+		card_verdict(out, a);
 	}
-	header_damage(out, log);
-}
-
-static void html_chart_divs(FILE *out)
-{
-	fputs("<h2>Over time</h2>\n<p class=\"hint\">Process tree (green) and "
-	      "system (blue) side by side; hover for values, drag to zoom "
-	      "(all charts follow), double-click to reset.  Gaps: not "
-	      "measured (GPU: none found, or RTRACK_GPU=off).</p>\n"
-	      "<div class=\"grid\">\n", out);
-	for (size_t c = 0; c < HTML_NCHARTS; c++)
-		fprintf(out, "<div class=\"chart\" id=\"chart-%s\"></div>\n",
-			html_charts[c].id);
 	fputs("</div>\n", out);
 }
 
-/* A readable form of summary key f where one helps (bytes, seconds). */
-static void summary_readable(FILE *out, const struct stats_field *f,
-			     const struct stats_summary *s)
+static void html_sections(FILE *out, const struct run *run)
 {
-	size_t n = strlen(f->name);
-	double v = field_double(f, s);
-
-	if (n > 6 && strcmp(f->name + n - 6, "_bytes") == 0)
-		put_bytes(out, v);
-	else if (strcmp(f->name, "duration_s") == 0 ||
-		 strcmp(f->name, "cpu_seconds") == 0 ||
-		 strcmp(f->name, "tracker_cpu_seconds") == 0)
-		put_seconds(out, v);
-}
-
-static void html_summary(FILE *out, const struct stats_summary *s)
-{
-	fputs("<h2>Summary</h2>\n<table>\n<tr><th class=\"l\">key</th>"
-	      "<th>value</th><th>readable</th></tr>\n", out);
-	for (unsigned i = 0; i < STATS_SUMMARY_NFIELDS; i++) {
-		const struct stats_field *f = &stats_summary_fields[i];
-		int have = (s->present & STATS_BIT(i)) != 0;
-
-		fprintf(out, "<tr><td class=\"l\">%s</td><td>", f->name);
-		fmt_field(out, f, s, have, "n/a");
-		fputs("</td><td>", out);
-		if (have)
-			summary_readable(out, f, s);
-		fputs("</td></tr>\n", out);
-	}
-	fputs("</table>\n", out);
-}
-
-static void html_recommend(FILE *out, const struct advice *a)
-{
-	const struct advice_rec *r = &a->rec;
-	const char *v = advice_verdict_name(a->verdict);
-
-	fprintf(out, "<h2>Recommendation</h2>\n<p class=\"rec\"><b>%llu</b> "
-		"%s, <b>%llu MiB</b> memory", (unsigned long long)r->cores,
-		r->cores == 1 ? "core" : "cores",
-		(unsigned long long)r->memory_mib);
-	if (r->gpus)
-		fprintf(out, ", <b>%llu</b> GPUs with <b>%llu MiB</b> VRAM",
-			(unsigned long long)r->gpus,
-			(unsigned long long)r->vram_mib);
-	fputs("</p>\n<p>Slurm: <code>", out);
-	html_str(out, r->slurm, sizeof r->slurm);
-	fputs("</code></p>\n", out);
-	if (v) {
-		fprintf(out, "<p>Verdict: <b>%s</b>: ", v);
-		html_str(out, a->sentence, sizeof a->sentence);
-		fputs("</p>\n", out);
-	}
-	fputs("<p class=\"hint\">Cores: the fewest on which a model of the "
-	      "run (its CPU demand per interval, work above the cores carried "
-	      "over) finishes within 10% of the measured time.  Memory: the "
-	      "cgroup's peak where the job owned its cgroup, else the larger "
-	      "sampled peak, + 20%, rounded up to 128, 256, 512, 1024 or 2048 "
-	      "MiB, then whole GiB.  Time: the model's runtime + 50%, up to a "
-	      "minute.</p>\n", out);
-}
-
-static void proc_exit(FILE *out, const struct job_proc *p)
-{
-	if (p->exit_kind == RT_EXIT_CODE)
-		fprintf(out, "%d", (int)p->exit_value);
-	else if (p->exit_kind == RT_EXIT_SIGNAL)
-		fprintf(out, "signal %d", (int)p->exit_value);
-	else if (p->flags & JOB_ALIVE_AT_END)
-		fputs("running", out);
-	else
-		fputs("?", out);
-}
-
-static void proc_how(FILE *out, const struct job_proc *p)
-{
-	fputs(p->flags & JOB_EXACT ? "exact" : "sampled", out);
-	if (p->flags & JOB_ROOT)
-		fputs(", root", out);
-	if (p->flags & JOB_FORKED)
-		fputs(", fork", out);
-}
-
-static void proc_row(FILE *out, const struct rt_log *log,
-		     const struct job_proc *p)
-{
-	fprintf(out, "<tr><td>%u</td><td>%u</td><td>", (unsigned)p->pid,
-		(unsigned)p->ppid);
-	put_real(out, since_start(log, p->start_ns), TIME_DECIMALS, " s");
-	fputs("</td><td>", out);
-	if (p->end_ns >= p->start_ns)
-		put_seconds(out, (double)(p->end_ns - p->start_ns) / NS_PER_S);
-	else
-		fputs("n/a", out);
-	fputs("</td><td>", out);
-	put_real(out, ((double)p->utime_us + (double)p->stime_us) / 1e6,
-		 TIME_DECIMALS, " s");
-	fputs("</td><td>", out);
-	put_real(out, (double)p->hwm_kib / KIB_PER_MIB, 1, " MiB");
-	fputs("</td><td>", out);
-	put_bytes(out, (double)p->read_bytes);
-	fputs("</td><td>", out);
-	put_bytes(out, (double)p->write_bytes);
-	fputs("</td><td>", out);
-	proc_exit(out, p);
-	fputs("</td><td class=\"l\">", out);
-	proc_how(out, p);
-	fputs("</td><td class=\"cmd\">", out);
-	html_str(out, p->cmdline, sizeof p->cmdline);
-	fputs("</td></tr>\n", out);
-}
-
-static void html_processes(FILE *out, const struct run *run)
-{
-	const struct rt_log *log = &run->log;
-
-	fprintf(out, "<h2>Processes (%zu)</h2>\n<p class=\"hint\">Exact: "
-		"figures from the process's own exit record (or the root's end "
-		"record); sampled: as the sampler last saw it.  Start: seconds "
-		"after tracking began.</p>\n<table>\n<tr><th>pid</th>"
-		"<th>ppid</th><th>start</th><th>duration</th><th>CPU</th>"
-		"<th>peak RSS</th><th>read</th><th>write</th><th>exit</th>"
-		"<th class=\"l\">figures</th><th class=\"l\">command</th></tr>\n",
-		run->job.nprocs);
-	for (size_t i = 0; i < run->job.nprocs && !ferror(out); i++)
-		proc_row(out, log, &run->job.procs[i]);
-	fputs("</table>\n", out);
-}
-
-/* uPlot with its license as a comment above it (MIT asks for the notice
- * in every copy), then the page's own script. */
-static void html_scripts(FILE *out)
-{
-	fputs("<script>/*! uPlot (third_party/uplot), inlined by rtrack-dump.\n",
-	      out);
-	fwrite(html_asset_uplot_license, 1, html_asset_uplot_license_len, out);
-	fputs("\n*/\n", out);
-	fwrite(html_asset_uplot_js, 1, html_asset_uplot_js_len, out);
-	fputs("</script>\n<script>\n", out);
-	fputs(html_js_charts, out);
-	fputs("</script>\n", out);
+	fputs("<h2>Over time</h2>\n<p class=\"hint\">Hover for values (a range "
+	      "where a point of the chart stands for several samples), drag "
+	      "to zoom (all charts follow), double-click to reset.</p>\n"
+	      "<div class=\"grid\" id=\"charts\"></div>\n", out);
+	if (run->log.hdr.flags & RT_CFG_MACHINE)
+		return;
+	fprintf(out, "<h2>Processes (%zu)</h2>\n<p class=\"hint\">The process "
+		"tree: click a row's arrow to open it; repeated commands of "
+		"one parent are one row until opened; click a column to sort.  "
+		"CPU: the process's own, and with everything below it.  Exact: "
+		"from the process's own exit record; ~: as last sampled.</p>\n"
+		"<div id=\"procs\" class=\"procs\"></div>\n", run->job.nprocs);
 }
 
 int dump_html(FILE *out, const struct run *run, const char *name)
@@ -642,15 +759,11 @@ int dump_html(FILE *out, const struct run *run, const char *name)
 
 	stats_summarize(run, &s);
 	advice_of(run, &s, &a);
-	html_head(out, log);
-	html_header(out, log, name, &s);
-	html_chart_divs(out);
-	html_summary(out, &s);
-	html_recommend(out, &a);
-	html_processes(out, run);
-	if (html_data(out, run) < 0)
+	html_page_begin(out, log->hdr.cmdline, sizeof log->hdr.cmdline);
+	html_top(out, run, name, &s, &a);
+	html_sections(out, run);
+	if (html_data(out, run, &s, &a) < 0)
 		return -1;
-	html_scripts(out);
-	fputs("</body>\n</html>\n", out);
+	html_page_end(out);
 	return fmt_finish(out);
 }

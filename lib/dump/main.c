@@ -30,7 +30,7 @@ static const struct format formats[] = {
 	{ "processes", dump_processes, dump_processes_many },
 	{ "csv", dump_csv, dump_csv_many },
 	{ "json", dump_json, dump_json_many },
-	{ "html", dump_html, 0 },
+	{ "html", dump_html, dump_html_many },
 	{ "openmetrics", dump_openmetrics, 0 },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

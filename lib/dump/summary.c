@@ -441,10 +441,34 @@ static void summary_wrap(FILE *out, const char *label, const char *text)
 	}
 }
 
+/* Where the memory recommendation comes from, in words (the summary's
+ * "memory:" line and the HTML report's recommendation card). */
+void dump_memory_basis(char *dst, size_t size, const struct advice_rec *r)
+{
+	char basis[FMT_HUMAN_MAX], upper[FMT_HUMAN_MAX];
+
+	fmt_bytes(basis, r->memory_basis_mib * MIB);
+	fmt_bytes(upper, r->memory_upper_mib * MIB);
+	if (r->memory_basis == ADVICE_MEM_OOM_LIMIT)
+		snprintf(dst, size, "%s, twice the limit it was killed at, "
+			 "+ 20%%", basis);
+	else if (r->memory_basis == ADVICE_MEM_CGROUP_PEAK)
+		snprintf(dst, size, "cgroup peak %s (page cache included) "
+			 "+ 20%%", basis);
+	else if (r->memory_basis == ADVICE_MEM_TREE_MAX &&
+		 r->memory_upper_mib > r->memory_basis_mib * 1.01)
+		snprintf(dst, size, "peak %s + 20%%; at most %s (every peak "
+			 "at once)", basis, upper);
+	else if (r->memory_basis == ADVICE_MEM_TREE_MAX)
+		snprintf(dst, size, "peak %s + 20%%", basis);
+	else
+		snprintf(dst, size, "%s", "");
+}
+
 static void summary_recommend(FILE *out, const struct advice *a)
 {
 	const struct advice_rec *r = &a->rec;
-	char gpus[64] = "no GPU", basis[FMT_HUMAN_MAX], upper[FMT_HUMAN_MAX];
+	char gpus[64] = "no GPU", basis[160];
 	const char *v = advice_verdict_name(a->verdict);
 
 	if (r->gpus)
@@ -454,21 +478,9 @@ static void summary_recommend(FILE *out, const struct advice *a)
 	summary_line(out, "recommend", "%llu core%s, %llu MiB memory, %s",
 		     (unsigned long long)r->cores, r->cores == 1 ? "" : "s",
 		     (unsigned long long)r->memory_mib, gpus);
-	fmt_bytes(basis, r->memory_basis_mib * MIB);
-	if (r->memory_basis == ADVICE_MEM_OOM_LIMIT) {
-		summary_line(out, "", "memory: %s, twice the limit it was "
-			     "killed at, + 20%%", basis);
-	} else if (r->memory_basis == ADVICE_MEM_CGROUP_PEAK) {
-		summary_line(out, "", "memory: cgroup peak %s (page cache "
-			     "included) + 20%%", basis);
-	} else if (r->memory_basis == ADVICE_MEM_TREE_MAX) {
-		fmt_bytes(upper, r->memory_upper_mib * MIB);
-		if (r->memory_upper_mib > r->memory_basis_mib * 1.01)
-			summary_line(out, "", "memory: peak %s + 20%%; at most "
-				     "%s (every peak at once)", basis, upper);
-		else
-			summary_line(out, "", "memory: peak %s + 20%%", basis);
-	}
+	dump_memory_basis(basis, sizeof basis, r);
+	if (basis[0])
+		summary_line(out, "", "memory: %s", basis);
 	summary_line(out, "", "slurm %s", r->slurm);
 	if (v) {
 		char text[sizeof a->sentence + 32];

@@ -1,0 +1,235 @@
+/* html_page.c - the frame, escaping and data script both HTML pages share
+ * (html_page.h). */
+#include "html_page.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "fmt.h"
+
+#define NS_PER_S 1e9
+#define TIME_DECIMALS 3
+
+/* Generated at build time (lib/dump/embed.cmake): uPlot from third_party,
+ * the page's own stylesheet and script from lib/dump. */
+extern const unsigned char html_asset_uplot_js[], html_asset_uplot_css[],
+	html_asset_uplot_license[], html_asset_report_js[],
+	html_asset_report_css[];
+extern const size_t html_asset_uplot_js_len, html_asset_uplot_css_len,
+	html_asset_uplot_license_len, html_asset_report_js_len,
+	html_asset_report_css_len;
+
+/* ---- text ---- */
+
+static void html_char(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", out); break;
+	case '<': fputs("&lt;", out); break;
+	case '>': fputs("&gt;", out); break;
+	case '"': fputs("&quot;", out); break;
+	case '\'': fputs("&#39;", out); break;
+	default: putc(c, out);
+	}
+}
+
+void html_text(FILE *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len && s[i];) {
+		size_t n = fmt_utf8_len(s + i, len - i);
+
+		if (n == 0 || (n == 1 && ((s[i] < 0x20 && s[i] != '\t') ||
+					  s[i] == 0x7F))) {
+			fputs("\xEF\xBF\xBD", out);
+			i++;
+			continue;
+		}
+		if (n == 1)
+			html_char(out, s[i]);
+		else
+			fwrite(s + i, 1, n, out);
+		i += n;
+	}
+}
+
+void html_str(FILE *out, const char *s, size_t size)
+{
+	html_text(out, s, strnlen(s, size));
+}
+
+/* ---- the frame ---- */
+
+/* Collects page errors (uncaught exceptions, console.error, blocked
+ * fetches) in body[data-rtrack-errors]; runs before uPlot so that nothing
+ * escapes it. */
+static const char html_js_errors[] =
+	"(function(){var errs=[];"
+	"function note(m){errs.push(String(m));"
+	"document.body.dataset.rtrackErrors=errs.join('\\n');}"
+	"window.addEventListener('error',function(e){"
+	"note(e.message||'error');});"
+	"document.addEventListener('securitypolicyviolation',function(e){"
+	"note('blocked: '+e.blockedURI);});"
+	"var ce=console.error;console.error=function(){"
+	"note(Array.prototype.join.call(arguments,' '));"
+	"return ce.apply(console,arguments);};})();\n";
+
+void html_page_begin(FILE *out, const char *title, size_t title_size)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	      "<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	      "default-src 'none'; script-src 'unsafe-inline'; "
+	      "style-src 'unsafe-inline'; img-src data:\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\">\n<title>rtrack: ", out);
+	html_str(out, title, title_size);
+	fputs("</title>\n<style>\n", out);
+	fwrite(html_asset_uplot_css, 1, html_asset_uplot_css_len, out);
+	fputs("\n</style>\n<style>\n", out);
+	fwrite(html_asset_report_css, 1, html_asset_report_css_len, out);
+	fputs("</style>\n</head>\n<body>\n<script>", out);
+	fputs(html_js_errors, out);
+	fputs("</script>\n<noscript><p class=\"warn\">The charts and the "
+	      "process tree need JavaScript; <code>rtrack-dump</code> prints "
+	      "the same figures as text.</p></noscript>\n", out);
+}
+
+/* uPlot with its license as a comment above it (MIT asks for the notice
+ * in every copy), then the page's own script. */
+void html_page_end(FILE *out)
+{
+	fputs("<script>/*! uPlot (third_party/uplot), inlined by rtrack-dump.\n",
+	      out);
+	fwrite(html_asset_uplot_license, 1, html_asset_uplot_license_len, out);
+	fputs("\n*/\n", out);
+	fwrite(html_asset_uplot_js, 1, html_asset_uplot_js_len, out);
+	fputs("</script>\n<script>\n", out);
+	fwrite(html_asset_report_js, 1, html_asset_report_js_len, out);
+	fputs("</script>\n</body>\n</html>\n", out);
+}
+
+/* ---- the data <script> ---- */
+
+/* Writes to the real stream with every '<' as \u003c: JSON reads it back
+ * as '<', and the HTML parser never sees "</script" or "<!--" in it.  A
+ * failure is the real stream's, whose error flag fmt_finish reports. */
+static ssize_t script_write(void *cookie, const char *buf, size_t n)
+{
+	FILE *out = cookie;
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '<')
+			continue;
+		fwrite(buf + start, 1, i - start, out);
+		fputs("\\u003c", out);
+		start = i + 1;
+	}
+	fwrite(buf + start, 1, n - start, out);
+	return ferror(out) ? -1 : (ssize_t)n;
+}
+
+FILE *html_data_open(FILE *out)
+{
+	cookie_io_functions_t io = { .write = script_write };
+	FILE *js = fopencookie(out, "w", io);
+
+	if (js)
+		fputs("<script type=\"application/json\" id=\"rtrack-data\">",
+		      out);
+	return js;
+}
+
+void html_data_close(FILE *js, FILE *out)
+{
+	fclose(js);
+	fputs("</script>\n", out);
+}
+
+/* ---- series ---- */
+
+/* Seconds from sample i to i + 1 (row i), or NAN when a time is missing
+ * or did not move forward: a rate is then unknown, not infinite. */
+static double interval_s(const struct rt_log *log, size_t i)
+{
+	const struct rt_sample *a = &log->samples[i], *b = a + 1;
+
+	if (!sample_has(a, RT_F_time_ns) || !sample_has(b, RT_F_time_ns) ||
+	    b->time_ns <= a->time_ns)
+		return NAN;
+	return (double)(b->time_ns - a->time_ns) / NS_PER_S;
+}
+
+/* Field f of base as a double (uint64_t fields converted). */
+static double field_double(const struct stats_field *f, const void *base)
+{
+	const char *p = (const char *)base + f->offset;
+	uint64_t u;
+	double d;
+
+	if (f->decimals >= 0) {
+		memcpy(&d, p, sizeof d);
+		return d;
+	}
+	memcpy(&u, p, sizeof u);
+	return (double)u;
+}
+
+/* Row i's value of c, NAN when unavailable (written as null). */
+static double col_value(const struct run *run, size_t i,
+			const struct html_col *c)
+{
+	struct stats_row r;
+	double v;
+
+	stats_row(run, i, &r);
+	if (!(r.present & STATS_BIT(c->col)))
+		return NAN;
+	v = field_double(&stats_row_fields[c->col], &r) * c->scale;
+	return c->per_second ? v / interval_s(&run->log, i) : v;
+}
+
+int html_col_measured(const struct run *run, const struct html_col *c)
+{
+	size_t nrows = stats_nrows(&run->log);
+
+	for (size_t i = 0; i < nrows; i++)
+		if (isfinite(col_value(run, i, c)))
+			return 1;
+	return 0;
+}
+
+void html_data_col(FILE *js, const struct run *run, const struct html_col *c)
+{
+	size_t nrows = stats_nrows(&run->log);
+
+	putc('[', js);
+	for (size_t i = 0; i < nrows && !ferror(js); i++) {
+		if (i)
+			putc(',', js);
+		fmt_json_real(js, col_value(run, i, c), c->decimals);
+	}
+	putc(']', js);
+}
+
+void html_data_x(FILE *js, const struct run *run)
+{
+	const struct rt_log *log = &run->log;
+	double start = (double)log->hdr.start_ns / NS_PER_S;
+	size_t nrows = stats_nrows(log);
+	struct stats_row r;
+
+	fputs("\"x\":[", js);
+	for (size_t i = 0; i < nrows && !ferror(js); i++) {
+		stats_row(run, i, &r);
+		if (i)
+			putc(',', js);
+		fmt_json_real(js, r.present & STATS_BIT(STATS_C_timestamp) ?
+				  r.timestamp - start : NAN, TIME_DECIMALS);
+	}
+	putc(']', js);
+}

@@ -1,0 +1,59 @@
+/* html_page.h - what both HTML pages of rtrack-dump share (the report of
+ * one run, html.c, and the comparison of several, html_compare.c): the
+ * page's frame with its inlined styles and scripts, text escaping, and the
+ * data <script> through which the page's script (report.js) receives the
+ * runs' series as JSON.
+ *
+ * Text from a log is hostile.  It reaches the page HTML-escaped
+ * (html_text), or as a JSON string inside the data script, where every '<'
+ * is written \u003c so that nothing can end the script or open a comment;
+ * the page's script puts it into the DOM as text, never as markup. */
+#ifndef RTRACK_DUMP_HTML_PAGE_H
+#define RTRACK_DUMP_HTML_PAGE_H
+
+#include <stdio.h>
+
+#include "run.h"
+#include "stats.h"
+
+/* The first len bytes of str (to a NUL) as HTML text, safe in an element
+ * or a quoted attribute: invalid UTF-8 and control characters become
+ * U+FFFD, so that the page stays valid UTF-8 whatever the log holds. */
+void html_text(FILE *out, const char *str, size_t len);
+
+/* A fixed-size char array of a log, which may lack its NUL. */
+void html_str(FILE *out, const char *s, size_t size);
+
+/* The doctype, the Content-Security-Policy that forbids every fetch, the
+ * styles and the error catcher (page errors go to
+ * body[data-rtrack-errors], where a test reads them); title as text. */
+void html_page_begin(FILE *out, const char *title, size_t title_size);
+
+/* The scripts (uPlot with its license, report.js) and the page's end. */
+void html_page_end(FILE *out);
+
+/* Opens the data script: returns a stream whose bytes go to out with every
+ * '<' escaped, or NULL (errno set).  html_data_close ends the script. */
+FILE *html_data_open(FILE *out);
+void html_data_close(FILE *js, FILE *out);
+
+/* One chart series: column col of stats_row, per second of its interval
+ * when per_second (bytes become B/s, CPU seconds cores), times scale. */
+struct html_col {
+	enum stats_col col;
+	int per_second;
+	double scale;
+	int decimals;
+};
+
+/* Whether any row of run has a value for c. */
+int html_col_measured(const struct run *run, const struct html_col *c);
+
+/* "x": seconds from the start of tracking to each row's end, null where a
+ * row has no time. */
+void html_data_x(FILE *js, const struct run *run);
+
+/* The values of c, a JSON array, null where a row has none. */
+void html_data_col(FILE *js, const struct run *run, const struct html_col *c);
+
+#endif
