@@ -16,8 +16,8 @@ Cases (argv[1]):
            resets; text from the log stays text.
   compare  two runs of different jobs as one page: a table row and a
            line per run on every chart.
-  big      86,400 samples (a day at 1 Hz; bench_log writes them 0.1 s
-           apart): every chart draws at most two points per pixel column,
+  big      a day at 1 Hz (86,400 samples, written by bench_log): every
+           chart draws at most two points per pixel column,
            the legend gives the range a point stands for, and after a
            zoom to a minute the exact sample.
 
@@ -97,18 +97,18 @@ BIG = """<script>
     p.batch(function () { p.setScale('x', {min: mid, max: mid + 60}); });
   });
   out.minute_rows = u.data[0].length;
-  u.setCursor({left: u.bbox.width / (window.devicePixelRatio || 1) / 2,
-               top: 10});
-  var i = u.cursor.idx, x = u.data[0][i], k = D.x.indexOf(x);
-  var mem = D.charts.filter(function (c) { return c.id === 'memory'; })[0];
-  m.setCursor({left: u.bbox.width / (window.devicePixelRatio || 1) / 2,
-               top: 10});
-  out.cursor_x = x;
-  out.full_value = mem.series[0].data[k];
-  out.drawn_value = m.data[1][m.cursor.idx];
-  out.legend = m.root.querySelectorAll('.u-value')[1].textContent;
-  document.getElementById('rtrack-data').remove();
-  document.body.dataset.rtrackBig = JSON.stringify(out);
+  setTimeout(function () { /* uPlot settles the new data first */
+    m.setCursor({left: m.bbox.width / (window.devicePixelRatio || 1) / 2,
+                 top: 10});
+    var i = m.cursor.idx, x = m.data[0][i], k = D.x.indexOf(x);
+    var mem = D.charts.filter(function (c) { return c.id === 'memory'; })[0];
+    out.cursor_x = x;
+    out.full_value = mem.series[0].data[k];
+    out.drawn_value = m.data[1][i];
+    out.legend = m.root.querySelectorAll('.u-value')[1].textContent;
+    document.getElementById('rtrack-data').remove();
+    document.body.dataset.rtrackBig = JSON.stringify(out);
+  }, 50);
 })();
 </script>
 """
@@ -314,7 +314,7 @@ def case_compare(browser, d):
 
 def case_big(browser, d):
     log = os.path.join(d, "day.bin")
-    subprocess.run([os.environ["RTRACK_BENCH_LOG"], log, "86400"],
+    subprocess.run([os.environ["RTRACK_BENCH_LOG"], log, "86400", "1000"],
                    check=True, capture_output=True, timeout=120)
     path = os.path.join(d, "day.html")
     page = render(path, log)
@@ -329,16 +329,17 @@ def case_big(browser, d):
     limit = 2 * r["width"] + 60
     check(all(n <= limit for n in r["full_rows"]),
           f"a day draws {r['full_rows']} rows, more than {limit}")
-    check(550 <= r["minute_rows"] <= 700,
-          f"a minute draws {r['minute_rows']} rows, not its 600 samples")
-    check(r["drawn_value"] == r["full_value"],
+    check(55 <= r["minute_rows"] <= 120,
+          f"a minute draws {r['minute_rows']} rows, not its 60 samples")
+    check(r.get("drawn_value") is not None and
+          r["drawn_value"] == r.get("full_value"),
           f"hover: drawn {r['drawn_value']}, data {r['full_value']}")
     check("\u2013" not in r["legend"] and r["legend"].endswith("iB"),
           f"the legend is not one exact value: {r['legend']!r}")
     # Over the whole day a point stands for several samples: their range.
     check(" \u2013 " in r["legend_day"],
           f"a day's legend is not a range: {r['legend_day']!r}")
-    print(f"ok: 86,400 samples draw {max(r['full_rows'])} rows a chart "
+    print(f"ok: a day at 1 Hz draws {max(r['full_rows'])} rows a chart "
           f"(legend {r['legend_day']!r}); a minute {r['minute_rows']} "
           f"(legend {r['legend']!r})")
 

@@ -126,21 +126,24 @@ static void chart_lines(const struct run *run, const struct html_chart *c,
 			const struct stats_summary *s, const struct advice *a,
 			struct html_line l[HTML_LINES])
 {
+	/* A log of the machine alone has no job to advise or peak. */
+	int job = !(run->log.hdr.flags & RT_CFG_MACHINE);
+
 	for (int k = 0; k < HTML_LINES; k++)
 		l[k] = (struct html_line){ NULL, NAN, 0 };
 	if (strcmp(c->id, "cpu") == 0) {
 		l[0] = (struct html_line){ "machine", run->log.hdr.ncpus, 0 };
-		if (a->rec.cores)
+		if (job && a->rec.cores)
 			l[1] = (struct html_line){ "recommended",
 						   (double)a->rec.cores, 1 };
 	} else if (strcmp(c->id, "memory") == 0) {
 		if (s->present & STATS_BIT(STATS_S_system_memory_total_mib))
 			l[0] = (struct html_line){
 				"machine", s->system_memory_total_mib, 0 };
-		if (a->rec.memory_mib)
+		if (job && a->rec.memory_mib)
 			l[1] = (struct html_line){
 				"recommended", (double)a->rec.memory_mib, 1 };
-		if (s->present & STATS_BIT(STATS_S_peak_rss_mib))
+		if (job && (s->present & STATS_BIT(STATS_S_peak_rss_mib)))
 			l[2] = (struct html_line){ "true peak",
 						   s->peak_rss_mib, 1 };
 	} else if (strcmp(c->id, "space") == 0) {
@@ -338,6 +341,11 @@ static void job_status(FILE *out, const struct run *run,
 
 	job_end_get(&run->log, &e);
 	dump_exit_words(what, sizeof what, &e);
+	if (run->log.hdr.flags & RT_CFG_MACHINE) {
+		fputs("<span class=\"badge ok\" id=\"status\">recorded: the "
+		      "machine alone (rtrack --system)</span>", out);
+		return;
+	}
 	if (advice_oom_ended(a, &e) > 0) {
 		snprintf(what, sizeof what, "killed by the out-of-memory "
 			 "killer");
@@ -434,9 +442,11 @@ static void card_job(FILE *out, const struct run *run, const char *name,
 	else
 		fputs("n/a", out);
 	row_end(out);
-	row(out, "root pid");
-	fprintf(out, "%u", (unsigned)h->pid);
-	row_end(out);
+	if (!(h->flags & RT_CFG_MACHINE)) {
+		row(out, "root pid");
+		fprintf(out, "%u", (unsigned)h->pid);
+		row_end(out);
+	}
 	row(out, "samples");
 	fprintf(out, "%zu, every ", run->log.nsamples);
 	put_seconds(out, (double)h->interval_ns / NS_PER_S);

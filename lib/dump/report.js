@@ -253,7 +253,15 @@ function redraw(ch, u, min, max) {
 	}));
 	ch.min = min;
 	ch.max = max;
-	if (u) u.setData(ch.joined.data, false);
+	if (!u) return;
+	u.setData(ch.joined.data, false);
+	/* setData without a reset keeps uPlot's window of visible rows from
+	 * the old data: the same scale set again (after the change that
+	 * called this has been applied) makes it find the new one. */
+	queueMicrotask(function () {
+		if (ch.min === min && ch.max === max)
+			u.setScale('x', {min: min, max: max});
+	});
 }
 
 /* The levels that fit: always those marked fit, the others (the

@@ -4,7 +4,7 @@
  * figures that move the way real ones do; print the bytes per sample.
  * scripts/bench then times rtrack-dump on it.
  *
- * Usage: bench_log FILE [SAMPLES] */
+ * Usage: bench_log FILE [SAMPLES [INTERVAL_MS]]   (default 864000, 100) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "logwrite.h"
 
 static uint8_t mem[64 * 1024];
+static uint64_t interval_ns = 100000000ull; /* 10 Hz */
 
 /* The sampler writes its batch every second (preload/sampler.c): ten
  * samples at 10 Hz. */
@@ -44,7 +45,7 @@ static void put_header(struct logbuf *b, uint64_t start)
 	h.boot_time_ns = start - 86400000000000ull;
 	h.pid = 4242;
 	h.start_ns = start;
-	h.interval_ns = 100000000;
+	h.interval_ns = interval_ns;
 	h.flags = RT_CFG_CHILDREN | RT_CFG_SYSTEM;
 	logwrite_preamble(b);
 	logwrite_header(b, &h);
@@ -78,7 +79,7 @@ static void fill(struct rt_sample *s, uint64_t i, uint64_t start)
 		s->sys_space_used_bytes = 200000000000ull;
 		s->sys_space_free_bytes = 300000000000ull;
 	}
-	s->time_ns = start + i * 100000000ull + N(0) % 3000000;
+	s->time_ns = start + i * interval_ns + N(0) % 3000000;
 	s->tree_procs = 3 + N(1) % 3;
 	s->tree_utime_ticks += 32 + N(2) % 8;
 	s->tree_stime_ticks += 3 + N(3) % 3;
@@ -115,6 +116,9 @@ static void fill(struct rt_sample *s, uint64_t i, uint64_t start)
 int main(int argc, char **argv)
 {
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 864000;
+
+	if (argc > 3)
+		interval_ns = strtoull(argv[3], NULL, 10) * 1000000ull;
 	uint64_t start = 1700000000000000000ull, bytes_samples = 0;
 	struct logbuf b;
 	struct rt_sample s;
@@ -145,7 +149,7 @@ int main(int argc, char **argv)
 			flush(fd, &b);
 	}
 	{
-		struct rt_end e = { .time_ns = start + n * 100000000ull,
+		struct rt_end e = { .time_ns = start + n * interval_ns,
 				    .exit_kind = RT_EXIT_CODE, .samples = n };
 		logwrite_end(&b, &e);
 	}
