@@ -6,6 +6,7 @@ puts the host itself (pid=self: the process that loaded the fake, the
 root) on a fake device; the decoded GPU columns in CSV and JSON must be
 the script's figures.  Without a library, with one that fails to init,
 or with RTRACK_GPU=off, the columns are empty and the host sees nothing.
+The HTML report draws GPU charts where a device was read, none where not.
 The OpenMetrics text of such a run carries the GPU families, and
 Prometheus' backfill (promtool, when installed) takes every line of it.
 
@@ -13,6 +14,7 @@ Usage: e2e_gpu.py CASE   (paths come from RTRACK_PRELOAD, RTRACK_DUMP,
 RTRACK_WORKLOAD and RTRACK_FAKE_NVML, as ctest sets them)."""
 import csv
 import io
+import json
 import os
 import shutil
 import sys
@@ -172,9 +174,34 @@ def no_gpu(d, j, log, summary="GPU        not sampled"):
           f"summary GPU line:\n{text}")
 
 
+def html_charts(log):
+    """The charts of log's HTML report, by id: their series' data."""
+    page = dump(log, "html").stdout.decode()
+    start = page.index('id="rtrack-data">') + len('id="rtrack-data">')
+    data = json.loads(page[start:page.index("</script>", start)])
+    return {c["id"]: {s["label"]: s["data"] for s in c["series"]}
+            for c in data["charts"]}, page
+
+
+def case_html(d):
+    """The report shows GPU charts where a device was read: the tree's
+    60% of device 0 (0.6 GPUs) and 512 MiB, the machine's 75% + 30%."""
+    _, log = traced(d)
+    charts, page = html_charts(log)
+    check("gpu" in charts and "vram" in charts, f"charts {list(charts)}")
+    near(charts["gpu"]["tree"][-1], 0.6, "tree GPUs")
+    near(charts["gpu"]["machine"][-1], 1.05, "machine GPUs")
+    near(charts["vram"]["tree"][-1], 512.0, "tree VRAM")
+    check("<dt>GPU</dt>" in page, "the usage card has no GPU row")
+
+
 def case_off(d):
     j, log = traced(d, extra={"RTRACK_GPU": "off"})
     no_gpu(d, j, log)
+    charts, page = html_charts(log)
+    check("gpu" not in charts and "vram" not in charts,
+          f"GPU charts without a GPU: {list(charts)}")
+    check("<dt>GPU</dt>" not in page, "a GPU row without a GPU")
 
 
 def case_no_library(d):
