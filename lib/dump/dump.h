@@ -73,6 +73,14 @@ void dump_damage_shown(char *dst, size_t size, const struct rt_log *log);
 #define DUMP_UNCHAINED "sample records after it not decoded (their chain " \
 		       "broke there)"
 
+/* How process p ended, as the process table's EXIT column and the HTML
+ * report say it: "0", "3", "sig9", "oom" (oom_killed > 0:
+ * advice_oom_killed), "alive" (still running at the end) or "?".  Cut
+ * to fit size. */
+struct job_proc;
+void dump_proc_exit(char *dst, size_t size, const struct job_proc *p,
+		    int oom_killed);
+
 /* Where the memory recommendation r comes from, in words: "peak 13.2 MiB
  * + 20%; at most 112.5 MiB (every peak at once)", "cgroup peak ...";
  * "" when nothing was measured.  Cut to fit size. */

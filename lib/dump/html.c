@@ -210,18 +210,9 @@ static int data_chart(FILE *js, const struct run *run, int first,
 
 static void proc_exit(FILE *js, const struct job_proc *p, int oom)
 {
-	char buf[48];
+	char buf[32];
 
-	if (oom > 0)
-		snprintf(buf, sizeof buf, "OOM killed");
-	else if (p->exit_kind == RT_EXIT_CODE)
-		snprintf(buf, sizeof buf, "%d", (int)p->exit_value);
-	else if (p->exit_kind == RT_EXIT_SIGNAL)
-		snprintf(buf, sizeof buf, "signal %d", (int)p->exit_value);
-	else if (p->flags & JOB_ALIVE_AT_END)
-		snprintf(buf, sizeof buf, "running");
-	else
-		snprintf(buf, sizeof buf, "?");
+	dump_proc_exit(buf, sizeof buf, p, oom);
 	fmt_json_string(js, buf, strlen(buf));
 }
 

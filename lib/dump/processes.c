@@ -72,23 +72,29 @@ static void put_offset(FILE *out, const struct rt_log *log, uint64_t ns)
 
 /* How it ended: the exit code, "oom" killed by the out-of-memory killer,
  * the signal's number after "sig", "alive" at the end, "?" unknown. */
+void dump_proc_exit(char *dst, size_t size, const struct job_proc *p,
+		    int oom_killed)
+{
+	if (oom_killed > 0)
+		snprintf(dst, size, "oom");
+	else if (p->exit_kind == RT_EXIT_CODE)
+		snprintf(dst, size, "%d", (int)p->exit_value);
+	else if (p->exit_kind == RT_EXIT_SIGNAL)
+		snprintf(dst, size, "sig%d", (int)p->exit_value);
+	else if (p->flags & JOB_ALIVE_AT_END)
+		snprintf(dst, size, "alive");
+	else
+		snprintf(dst, size, "?");
+}
+
 static void put_exit(struct tree *t, const struct job_proc *p)
 {
-	FILE *out = t->out;
+	int oom = advice_oom_killed(&t->advice, p);
 	char buf[32];
 
-	if (advice_oom_killed(&t->advice, p) > 0) {
-		snprintf(buf, sizeof buf, "oom");
-		t->oom++;
-	} else if (p->exit_kind == RT_EXIT_CODE)
-		snprintf(buf, sizeof buf, "%d", (int)p->exit_value);
-	else if (p->exit_kind == RT_EXIT_SIGNAL)
-		snprintf(buf, sizeof buf, "sig%d", (int)p->exit_value);
-	else if (p->flags & JOB_ALIVE_AT_END)
-		snprintf(buf, sizeof buf, "alive");
-	else
-		snprintf(buf, sizeof buf, "?");
-	put_right(out, buf, 6);
+	dump_proc_exit(buf, sizeof buf, p, oom);
+	t->oom += oom > 0;
+	put_right(t->out, buf, 6);
 }
 
 /* What "oom" in the EXIT column means, with the limit where known. */

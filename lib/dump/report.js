@@ -540,7 +540,7 @@ function rowsOf(id, kids) {
 			g.wr += k.wr || 0;
 			g.dur = Math.max(g.dur, k.dur || 0);
 			g.start = Math.min(g.start, k.start);
-			g.failed += k.exit !== '0' && k.exit !== 'running';
+			g.failed += k.exit !== '0' && k.exit !== 'alive';
 			g.exact = g.exact && k.exact;
 		});
 		rows.push(g);
