@@ -77,6 +77,42 @@ setTimeout(function () {
 </script>
 """
 
+# Injected into the run's page: sort the process tree by peak RSS, and
+# report the top level's figures as shown, in order.
+SORT = """<script>
+setTimeout(function () {
+  document.querySelector('th[data-sort=memory]').click();
+  var rows = document.querySelectorAll('#procs tbody tr');
+  document.body.dataset.rtrackSorted = JSON.stringify({
+    sorted: document.querySelector('th.sorted').dataset.sort,
+    rss: Array.prototype.map.call(rows, function (r) {
+      return [r.querySelector('td.name').style.paddingLeft,
+              r.cells[6] ? r.cells[6].textContent : ''];
+    })});
+}, 50);
+</script>
+"""
+
+UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+
+
+def check_sort(browser, d, page, charts):
+    """Sorting by memory orders each level by peak RSS, largest first."""
+    path = with_script(d, page, SORT, "sort.html")
+    r = json.loads(load(browser, d, path, 1400, charts)
+                   .body["data-rtrack-sorted"])
+    check(r["sorted"] == "memory", f"sorted by {r['sorted']}")
+    level = {}
+    for pad, cell in r["rss"]:
+        if not cell:
+            continue
+        num, unit = cell.replace("max ", "").split()
+        level.setdefault(pad, []).append(float(num) * UNITS[unit])
+    second = level.get("20px", [])
+    check(len(second) >= 2 and second == sorted(second, reverse=True),
+          f"children not largest first: {second}")
+
+
 # Injected into the big page: the rows each chart draws over the whole
 # day, then a zoom to one minute and the legend under the cursor against
 # the full data.  The data script is removed afterwards, so that the DOM
@@ -284,6 +320,7 @@ def case_run(browser, d):
         shown = int(dom.body.get("data-rtrack-procs", "0"))
         check(0 < shown <= 2 * 20 + 5, f"{shown} process rows shown")
     check_interaction(browser, d, page, len(ids))
+    check_sort(browser, d, page, len(ids))
     screenshots(browser, d, path, "run")
     print(f"ok: {len(ids)} charts ({', '.join(ids)}), cards, grouped rows, "
           "no errors; screenshots report_run_*.png")
