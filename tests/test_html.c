@@ -442,8 +442,9 @@ static void test_compare(void **state)
 	render_many(runs, names, 2);
 	assert_non_null(strstr(page, "<h1>rtrack: 2 runs compared</h1>"));
 	assert_int_equal(count(page, "<span class=\"swatch\" data-run="), 2);
-	assert_non_null(strstr(page, "<td class=\"l\">dir/a&lt;1&gt;.bin</td>"));
-	assert_int_equal(count(page, HOSTILE_HTML), 2); /* cell and title */
+	assert_non_null(strstr(page, "<td class=\"l cut\" title=\"dir/a&lt;1&gt;"
+				     ".bin\">dir/a&lt;1&gt;.bin</td>"));
+	assert_int_equal(count(page, HOSTILE_HTML), 2); /* cell and its title */
 	assert_non_null(strstr(page, "id=\"card-recommendation\""));
 	data = data_of(page);
 	assert_null(strchr(data, '<'));

@@ -92,7 +92,9 @@ static void run_row(FILE *out, size_t i, const struct run *run,
 	stats_summarize(run, &s);
 	fmt_utc(start, h->start_ns);
 	fprintf(out, "<tr><td><span class=\"swatch\" data-run=\"%zu\">"
-		"</span>%zu</td><td class=\"l\">", i, i + 1);
+		"</span>%zu</td><td class=\"l cut\" title=\"", i, i + 1);
+	html_text(out, name, strlen(name));
+	fputs("\">", out);
 	html_text(out, name, strlen(name));
 	fputs("</td><td class=\"l cmd\" title=\"", out);
 	html_str(out, h->cmdline, sizeof h->cmdline);
