@@ -123,12 +123,14 @@ BIG = """<script>
   var P = window.rtrackPlots, u = P[0], out = {};
   out.width = u.bbox.width / (window.devicePixelRatio || 1);
   out.full_rows = P.map(function (p) { return p.data[0].length; });
-  out.total = D.x.length;
+  var X = window.rtrackColumn(D.x);
+  out.total = X.length;
+  out.compact = !Array.isArray(D.x);
   var m = P.filter(function (p) { return p.root.parentNode.parentNode.id ===
                                   'chart-memory'; })[0];
   m.setCursor({left: 200, top: 10});
   out.legend_day = m.root.querySelectorAll('.u-value')[1].textContent;
-  var mid = D.x[D.x.length >> 1];
+  var mid = X[X.length >> 1];
   P.forEach(function (p) {
     p.batch(function () { p.setScale('x', {min: mid, max: mid + 60}); });
   });
@@ -136,10 +138,10 @@ BIG = """<script>
   setTimeout(function () { /* uPlot settles the new data first */
     m.setCursor({left: m.bbox.width / (window.devicePixelRatio || 1) / 2,
                  top: 10});
-    var i = m.cursor.idx, x = m.data[0][i], k = D.x.indexOf(x);
+    var i = m.cursor.idx, x = m.data[0][i], k = X.indexOf(x);
     var mem = D.charts.filter(function (c) { return c.id === 'memory'; })[0];
     out.cursor_x = x;
-    out.full_value = mem.series[0].data[k];
+    out.full_value = window.rtrackColumn(mem.series[0].data)[k];
     out.drawn_value = m.data[1][i];
     out.legend = m.root.querySelectorAll('.u-value')[1].textContent;
     document.getElementById('rtrack-data').remove();
@@ -362,6 +364,7 @@ def case_big(browser, d):
     dom = load(browser, d, path, 1400, len(page_data(page)["charts"]))
     r = json.loads(dom.body["data-rtrack-big"])
     check(r["total"] == 86399, f"{r['total']} rows in the data")
+    check(r["compact"], "a day's series are not in the compact form")
     # Two rows a pixel column at most, and a few off the view's edges.
     limit = 2 * r["width"] + 60
     check(all(n <= limit for n in r["full_rows"]),

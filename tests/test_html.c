@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@
 	"\"\\u003c/script>\\u003cscript>alert(1)\\u003c/script> \\u003c!-- " \
 	"& \\\"q\\\" 'a' \\u0001 \\ufffd\""
 
-static uint8_t mem[64 * 1024];
+static uint8_t mem[1024 * 1024];
 static struct logbuf b;
 static char *page; /* the last render, freed by teardown */
 
@@ -459,6 +460,81 @@ static void test_compare(void **state)
 	run_free(&runs[1]);
 }
 
+/* The compact form of report.js's column(): deltas of value * 10^dec,
+ * zigzag, 5 bits a character; '.' a null.  Decodes the object at p into
+ * v (NAN for null); returns the count. */
+static size_t compact_decode(const char *p, double *v, size_t max)
+{
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				    "qrstuvwxyz0123456789+/";
+	const char *end, *dec;
+	int64_t last = 0;
+	size_t n = 0;
+	double scale;
+
+	assert_int_equal(strncmp(p, "{\"enc\":\"", 8), 0);
+	p += 8;
+	end = strchr(p, '"');
+	dec = strstr(end, "\"dec\":");
+	assert_non_null(dec);
+	scale = pow(10, atoi(dec + 6));
+	while (p < end && n < max) {
+		uint64_t z = 0;
+		unsigned shift = 0, d;
+
+		if (*p == '.') {
+			v[n++] = NAN;
+			p++;
+			continue;
+		}
+		do {
+			const char *c = strchr(alpha, *p++);
+
+			assert_non_null(c);
+			d = (unsigned)(c - alpha);
+			z |= (uint64_t)(d & 31) << shift;
+			shift += 5;
+		} while (d & 32);
+		last += (z & 1) ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+		v[n++] = (double)last / scale;
+	}
+	return n;
+}
+
+/* Past 20,000 rows the series are compact, and decode to the values
+ * (the tree's memory: a ramp with a gap; x: one a second). */
+static void test_compact(void **state)
+{
+	enum { N = 20010 };
+	static double v[N];
+	struct run run;
+	char *data;
+	const char *p;
+
+	(void)state;
+	put_header("long");
+	for (int i = 0; i <= N; i++)
+		put_sample(i, (uint64_t)i * 10, 1024 + (uint64_t)i,
+			   0, 0, i == 500 ? (uint64_t)1 << RT_F_tree_mem_kib : 0);
+	data = data_of(render(&run));
+	p = strstr(data, "\"x\":");
+	assert_non_null(p);
+	assert_int_equal(compact_decode(p + 4, v, N), N);
+	assert_true(v[0] == 1.0 && v[N - 1] == (double)N);
+	p = strstr(strstr(data, "\"id\":\"memory\""), "\"data\":") + 7;
+	assert_int_equal(compact_decode(p, v, N), N);
+	for (int i = 0; i < N; i++) {
+		double want = round((1024.0 + i + 1) / 1024.0 * 10) / 10;
+
+		if (i == 499) /* a level is the row's end sample's */
+			assert_true(isnan(v[i]));
+		else
+			assert_true(fabs(v[i] - want) < 1e-9);
+	}
+	free(data);
+	run_free(&run);
+}
+
 /* A run too short for an interval: no rows, empty arrays, same page. */
 static void test_no_rows(void **state)
 {
@@ -504,6 +580,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cards, teardown),
 		cmocka_unit_test_teardown(test_failed, teardown),
 		cmocka_unit_test_teardown(test_compare, teardown),
+		cmocka_unit_test_teardown(test_compact, teardown),
 		cmocka_unit_test_teardown(test_no_rows, teardown),
 		cmocka_unit_test_teardown(test_write_error, teardown),
 	};

@@ -3,6 +3,8 @@
 #include "html_page.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -203,33 +205,110 @@ int html_col_measured(const struct run *run, const struct html_col *c)
 	return 0;
 }
 
-void html_data_col(FILE *js, const struct run *run, const struct html_col *c)
+/* Row i's x: seconds from the start of tracking to the row's end. */
+static double x_value(const struct run *run, size_t i,
+		      const struct html_col *unused)
+{
+	struct stats_row r;
+
+	(void)unused;
+	stats_row(run, i, &r);
+	if (!(r.present & STATS_BIT(STATS_C_timestamp)))
+		return NAN;
+	return r.timestamp - (double)run->log.hdr.start_ns / NS_PER_S;
+}
+
+typedef double value_fn(const struct run *run, size_t i,
+			const struct html_col *c);
+
+/* ---- the compact form of a long series ---- */
+
+/* Past this many rows a series is written compact: as plain JSON a day at
+ * 10 Hz is a 75 MB page, most of whose load time is the browser parsing
+ * it.  report.js's column() reads both forms. */
+#define HTML_PLAIN_ROWS 20000
+/* The compact form carries a value exactly while value * 10^decimals,
+ * rounded, stays within a double's integers. */
+#define HTML_COMPACT_MAX 4503599627370496.0 /* 2^52 */
+
+static const char compact_alpha[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* One delta: zigzag, then 5 bits a character, low first, bit 5 set on
+ * every character but the last. */
+static void compact_put(FILE *js, int64_t d)
+{
+	uint64_t z = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+
+	do {
+		unsigned c = (unsigned)(z & 31);
+
+		z >>= 5;
+		putc(compact_alpha[c | (z ? 32u : 0u)], js);
+	} while (z);
+}
+
+/* {"enc":"...","dec":D}: each value times 10^D, rounded, as the delta
+ * from the last value ('.' a null, which leaves the last value as it
+ * was).  Returns 0, or -1 when a value is too large for the form (the
+ * caller writes the plain one). */
+static int compact_series(FILE *js, const double *v, size_t n, int dec)
+{
+	double scale = pow(10, dec);
+	int64_t last = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]) && fabs(v[i] * scale) >= HTML_COMPACT_MAX)
+			return -1;
+	fputs("{\"enc\":\"", js);
+	for (size_t i = 0; i < n && !ferror(js); i++) {
+		int64_t q;
+
+		if (!isfinite(v[i])) {
+			putc('.', js);
+			continue;
+		}
+		q = (int64_t)llround(v[i] * scale);
+		compact_put(js, q - last);
+		last = q;
+	}
+	fprintf(js, "\",\"dec\":%d}", dec);
+	return 0;
+}
+
+/* A series of run's rows as a JSON array of numbers and nulls, or
+ * compact where it is long. */
+static void data_array(FILE *js, const struct run *run, value_fn *get,
+		       const struct html_col *c, int dec)
 {
 	size_t nrows = stats_nrows(&run->log);
+	double *v = nrows > HTML_PLAIN_ROWS ? malloc(nrows * sizeof *v) : NULL;
 
+	if (v) {
+		for (size_t i = 0; i < nrows; i++)
+			v[i] = get(run, i, c);
+		if (compact_series(js, v, nrows, dec) == 0) {
+			free(v);
+			return;
+		}
+	}
 	putc('[', js);
 	for (size_t i = 0; i < nrows && !ferror(js); i++) {
 		if (i)
 			putc(',', js);
-		fmt_json_real(js, col_value(run, i, c), c->decimals);
+		fmt_json_real(js, v ? v[i] : get(run, i, c), dec);
 	}
 	putc(']', js);
+	free(v);
+}
+
+void html_data_col(FILE *js, const struct run *run, const struct html_col *c)
+{
+	data_array(js, run, col_value, c, c->decimals);
 }
 
 void html_data_x(FILE *js, const struct run *run)
 {
-	const struct rt_log *log = &run->log;
-	double start = (double)log->hdr.start_ns / NS_PER_S;
-	size_t nrows = stats_nrows(log);
-	struct stats_row r;
-
-	fputs("\"x\":[", js);
-	for (size_t i = 0; i < nrows && !ferror(js); i++) {
-		stats_row(run, i, &r);
-		if (i)
-			putc(',', js);
-		fmt_json_real(js, r.present & STATS_BIT(STATS_C_timestamp) ?
-				  r.timestamp - start : NAN, TIME_DECIMALS);
-	}
-	putc(']', js);
+	fputs("\"x\":", js);
+	data_array(js, run, x_value, NULL, TIME_DECIMALS);
 }

@@ -53,7 +53,9 @@ int html_col_measured(const struct run *run, const struct html_col *c);
  * row has no time. */
 void html_data_x(FILE *js, const struct run *run);
 
-/* The values of c, a JSON array, null where a row has none. */
+/* The values of c, a JSON array, null where a row has none.  Past 20,000
+ * rows, where it fits, the compact form {"enc": "...", "dec": D} instead
+ * (html_page.c; report.js's column() reads it): a third of the size. */
 void html_data_col(FILE *js, const struct run *run, const struct html_col *c);
 
 #endif

@@ -14,6 +14,7 @@
  * stands for.
  *
  * For tests it leaves window.rtrackPlots (the uPlot instances),
+ * window.rtrackColumn (a series of the data script as an array),
  * body[data-rtrack-charts] (how many) and body[data-rtrack-procs] (rows
  * of the process tree shown). */
 (function () {
@@ -71,6 +72,31 @@ function clock(s) {
 }
 
 /* ---- series: full data, decimated for drawing ---- */
+
+/* A series as html_page.c wrote it: a JSON array, or, for a long one,
+ * {enc, dec}: each value times 10^dec as the delta from the last one,
+ * zigzag, 5 bits a character of ALPHA (bit 5: more follow), '.' a null. */
+var ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+var DIGIT = new Int8Array(128).fill(-1);
+for (var a = 0; a < ALPHA.length; a++) DIGIT[ALPHA.charCodeAt(a)] = a;
+
+function column(v) {
+	if (Array.isArray(v) || v == null) return v;
+	var s = v.enc, scale = Math.pow(10, v.dec), out = [], last = 0;
+	for (var i = 0; i < s.length;) {
+		if (s.charCodeAt(i) === 46) { out.push(null); i++; continue; }
+		var z = 0, mul = 1, d;
+		do {
+			d = DIGIT[s.charCodeAt(i++)];
+			if (d < 0) throw new Error('damaged series data');
+			z += (d & 31) * mul;
+			mul *= 32;
+		} while (d & 32);
+		last += z % 2 ? -(z + 1) / 2 : z / 2;
+		out.push(last / scale);
+	}
+	return out;
+}
 
 /* The rows a chart can draw: a time that moves forward (uPlot needs x
  * ascending); rows without one are left out. */
@@ -413,9 +439,11 @@ function stack(cols, specs) {
 }
 
 function runCharts(parent) {
-	var keep = usable(D.x), x = pick(D.x, keep);
+	var all = column(D.x), keep = usable(all), x = pick(all, keep);
 	D.charts.forEach(function (c) {
-		var raw = c.series.map(function (s) { return pick(s.data, keep); });
+		var raw = c.series.map(function (s) {
+			return pick(column(s.data), keep);
+		});
 		var st = stack(raw, c.series), nth = {process: 0, system: 0};
 		var series = c.series.map(function (s) {
 			var col = SIDE[s.side][s.dashed ? 0 : nth[s.side]++] ||
@@ -435,15 +463,15 @@ function runCharts(parent) {
 
 function compareCharts(parent) {
 	var runs = D.runs.map(function (r) {
-		var keep = usable(r.x);
-		return {label: r.label + r.log, x: pick(r.x, keep), keep: keep,
+		var all = column(r.x), keep = usable(all);
+		return {label: r.label + r.log, x: pick(all, keep), keep: keep,
 			data: r.data};
 	});
 	D.charts.forEach(function (c) {
 		var groups = [], series = [], map = [];
 		runs.forEach(function (r, i) {
 			if (!r.data[c.id]) return;
-			groups.push(group(r.x, [pick(r.data[c.id], r.keep)]));
+			groups.push(group(r.x, [pick(column(r.data[c.id]), r.keep)]));
 			series.push({label: r.label, stroke: RUNS[i % RUNS.length],
 				width: 1.5});
 			map.push({g: groups.length - 1, c: 0});
@@ -672,6 +700,7 @@ var procs = document.getElementById('procs');
 if (procs && D.procs) procTable(procs, procNodes(D.procs));
 
 window.rtrackPlots = plots;
+window.rtrackColumn = column;
 window.addEventListener('resize', function () {
 	plots.forEach(function (u) {
 		u.setSize({width: plotWidth(u.root.parentNode.parentNode),
