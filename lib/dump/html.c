@@ -472,7 +472,7 @@ static void usage_memory(FILE *out, const struct run *run,
 			 const struct stats_summary *s)
 {
 	row(out, "memory");
-	fprintf(out, "peak <b>%s", "");
+	fputs("peak <b>", out);
 	if (HAVE(s, memory_mib_max))
 		put_bytes(out, s->memory_mib_max * MIB);
 	else
