@@ -709,6 +709,11 @@ static void test_all_runs(void **state)
 		assert_int_equal(objects, 3);
 		assert_non_null(strstr(out_buf, "\"cores_by_run\":{\"min\":1.000,"
 				       "\"mean\":2.000,\"max\":3.000}"));
+		/* a command that would drive the terminal, and one too long */
+		snprintf(runs[1].log.hdr.cmdline, sizeof runs[1].log.hdr.cmdline,
+			 "x\033]0;t\007 y");
+		memset(runs[2].log.hdr.cmdline, 'c',
+		       sizeof runs[2].log.hdr.cmdline);
 		free(out_buf);
 		out = open_memstream(&out_buf, &len_out);
 		assert_int_equal(dump_summary_many(out, runs, names, 3), 0);
@@ -716,6 +721,25 @@ static void test_all_runs(void **state)
 		assert_non_null(strstr(out_buf, "  recommend  every run: 3 cores,"));
 		assert_non_null(strstr(out_buf, "duration min 10.0 s, mean 20.0 s,"
 				       " max 30.0 s\n"));
+		/* A row each, told apart by their command; the spread of
+		 * every figure; a total only of what adds up (no summed mean
+		 * cores, durations or peaks). */
+		assert_non_null(strstr(out_buf, "  LOG          HOST           PID"
+				       " EXIT COMMAND\n  a.bin        n1     "
+				       "        100    0 job\n"));
+		assert_non_null(strstr(out_buf, " 100    0 x?]0;t? y\n"));
+		assert_non_null(strstr(out_buf, " 100    0 ccccccccc"));
+		for (const char *p = out_buf, *nl; (nl = strchr(p, '\n'));
+		     p = nl + 1)
+			assert_true(nl - p <= 100);
+		assert_non_null(strstr(out_buf, "ccc...\n"));
+		assert_non_null(strstr(out_buf, "\n  mean              20.0 s  "
+				       "    43.3 s  2.00  2.00   100.0 MiB"));
+		assert_non_null(strstr(out_buf, "\n  max               30.0 s  "
+				       "1 min 00 s  3.00  3.00   100.0 MiB"));
+		assert_non_null(strstr(out_buf, "\n  total                     "
+				       "2 min 10 s                            "
+				       "     n/a         n/a      3\n"));
 	}
 	for (int i = 0; i < 3; i++) {
 		job_free(&runs[i].job);

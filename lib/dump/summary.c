@@ -603,7 +603,11 @@ int dump_summary_key(FILE *out, const struct run *run)
 	return fmt_finish(out);
 }
 
-/* ---- several logs: one row each and the totals ---- */
+/* ---- several logs: who each run was, what each used, and across them ---- */
+
+#define MANY_LOG_W 12   /* the LOG column */
+#define MANY_WIDTH 100  /* the widest line, when not on a narrower terminal */
+#define MANY_ID_W 39    /* "  LOG          HOST           PID EXIT " */
 
 /* s cut and padded to exactly w columns. */
 static void put_cell(FILE *out, const char *str, size_t len, size_t w)
@@ -630,40 +634,190 @@ static void many_exit(char *dst, size_t size, const struct rt_log *log)
 		snprintf(dst, size, "?");
 }
 
-struct many_total {
-	double cpu, duration, peak_mib, cores;
-	uint64_t procs;
-};
-
-static void many_row(FILE *out, const struct run *run, const char *name,
-		     struct many_total *t)
+/* "  x1.bin       ": the log's file name without its directory, as the
+ * first cell of both tables. */
+static void many_log_cell(FILE *out, const char *name)
 {
-	const struct rt_log *log = &run->log;
-	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
-	char cores[FMT_NUM_MAX], ex[16];
 	const char *base = strrchr(name, '/');
+
+	base = base ? base + 1 : name;
+	fputs("  ", out);
+	put_cell(out, base, strlen(base), MANY_LOG_W);
+}
+
+/* Columns the command may take: what MANY_WIDTH (or a narrower terminal)
+ * leaves after the other columns of the first table. */
+static size_t many_command_width(FILE *out)
+{
+	size_t w = fmt_term_width(out);
+
+	if (!w || w > MANY_WIDTH)
+		w = MANY_WIDTH;
+	return w > MANY_ID_W + 10 ? w - MANY_ID_W : 10;
+}
+
+/* First table, a row per log: where and what it ran, and how it ended;
+ * the root's command cut to fit, so that runs of one program with other
+ * arguments are told apart by what follows its name. */
+static void many_who(FILE *out, const struct run *runs,
+		     const char *const *names, size_t n)
+{
+	size_t cmd_w = many_command_width(out);
+
+	fputs("  LOG          HOST           PID EXIT COMMAND\n", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct rt_header *h = &runs[i].log.hdr;
+		char ex[16];
+
+		many_exit(ex, sizeof ex, &runs[i].log);
+		many_log_cell(out, names[i]);
+		putc(' ', out);
+		put_cell(out, h->host, sizeof h->host, 10);
+		fprintf(out, " %7u %4s ", (unsigned)h->pid, ex);
+		fmt_text(out, h->cmdline, sizeof h->cmdline, cmd_w);
+		putc('\n', out);
+	}
+}
+
+/* The figures of the second table.  additive: a total over the runs
+ * means something (work done, bytes moved, processes started); the others
+ * (times, rates, peaks) only have a spread. */
+enum many_kind { MANY_SECONDS, MANY_BYTES, MANY_CORES, MANY_COUNT };
+
+static const struct many_col {
+	const char *head;
+	int width;
+	enum many_kind kind;
+	int additive;
+} many_cols[] = {
+	{ "DURATION", 11, MANY_SECONDS, 0 },
+	{ "CPU", 11, MANY_SECONDS, 1 },
+	{ "CORES", 5, MANY_CORES, 0 },
+	{ "MAX", 5, MANY_CORES, 0 },
+	{ "PEAK", 11, MANY_BYTES, 0 },
+	{ "READ", 11, MANY_BYTES, 1 },
+	{ "WRITTEN", 11, MANY_BYTES, 1 },
+	{ "PROCS", 6, MANY_COUNT, 1 },
+};
+#define MANY_NCOLS (sizeof many_cols / sizeof many_cols[0])
+
+/* One run's figures in many_cols' order; NAN where the log has none.
+ * PEAK is the larger of the sampled tree's memory and the largest single
+ * process's peak RSS, which an exit record may know better. */
+static void many_values(const struct run *run, double v[MANY_NCOLS])
+{
 	struct stats_summary s;
 	double pk;
 
 	stats_summarize(run, &s);
 	pk = fmax(HAVE(&s, memory_mib_max) ? s.memory_mib_max : 0,
 		  HAVE(&s, peak_rss_mib) ? s.peak_rss_mib : 0);
-	many_exit(ex, sizeof ex, log);
-	fputs("  ", out);
-	put_cell(out, base ? base + 1 : name, strlen(base ? base + 1 : name), 12);
-	putc(' ', out);
-	put_cell(out, log->hdr.host, sizeof log->hdr.host, 10);
-	fprintf(out, " %7u %8s %5s %8s %5s %9s %5llu\n", (unsigned)log->hdr.pid,
-		show_seconds(dur, HAVE(&s, duration_s), s.duration_s), ex,
-		show_seconds(cpu, HAVE(&s, cpu_seconds), s.cpu_seconds),
-		show_real(cores, HAVE(&s, cpu_usage_mean), s.cpu_usage_mean, 2),
-		show_bytes(peak, pk > 0, pk * MIB),
-		(unsigned long long)run->job.nprocs);
-	t->cpu += HAVE(&s, cpu_seconds) ? s.cpu_seconds : 0;
-	t->cores += HAVE(&s, cpu_usage_mean) ? s.cpu_usage_mean : 0;
-	t->duration = fmax(t->duration, HAVE(&s, duration_s) ? s.duration_s : 0);
-	t->procs += run->job.nprocs;
-	t->peak_mib = fmax(t->peak_mib, pk);
+	v[0] = HAVE(&s, duration_s) ? s.duration_s : NAN;
+	v[1] = HAVE(&s, cpu_seconds) ? s.cpu_seconds : NAN;
+	v[2] = HAVE(&s, cpu_usage_mean) ? s.cpu_usage_mean : NAN;
+	v[3] = HAVE(&s, cpu_usage_max) ? s.cpu_usage_max : NAN;
+	v[4] = pk > 0 ? pk * MIB : NAN;
+	v[5] = HAVE(&s, disk_read_bytes) ? (double)s.disk_read_bytes : NAN;
+	v[6] = HAVE(&s, disk_write_bytes) ? (double)s.disk_write_bytes : NAN;
+	v[7] = (double)run->job.nprocs;
+}
+
+/* One cell: v in the column's unit, right-aligned after a space; "n/a"
+ * when not finite, blank when blank. */
+static void many_cell(FILE *out, const struct many_col *c, double v,
+		      int blank, int mean)
+{
+	char buf[FMT_NUM_MAX];
+
+	if (blank)
+		buf[0] = '\0';
+	else if (!isfinite(v))
+		snprintf(buf, sizeof buf, "n/a");
+	else if (c->kind == MANY_SECONDS)
+		fmt_seconds(buf, v);
+	else if (c->kind == MANY_BYTES)
+		fmt_bytes(buf, v);
+	else
+		fmt_real(buf, v, c->kind == MANY_CORES ? 2 : mean ? 1 : 0);
+	fprintf(out, " %*s", c->width, buf);
+}
+
+/* Over the runs, per column: the least, the largest, the sum and how many
+ * runs had the figure. */
+struct many_agg {
+	double min, max, sum;
+	size_t n;
+};
+
+static void many_agg_add(struct many_agg *a, double v)
+{
+	if (!isfinite(v))
+		return;
+	a->min = a->n ? fmin(a->min, v) : v;
+	a->max = a->n ? fmax(a->max, v) : v;
+	a->sum += v;
+	a->n++;
+}
+
+/* The row of one aggregate: min, mean, max of every column, or the total
+ * of the additive ones alone (blank under the others, where a sum would
+ * mean nothing) and only where every run had the figure. */
+enum many_row_kind { MANY_MIN, MANY_MEAN, MANY_MAX, MANY_TOTAL };
+
+static double many_agg_value(const struct many_agg *a, size_t nruns,
+			     enum many_row_kind k)
+{
+	if (!a->n)
+		return NAN;
+	switch (k) {
+	case MANY_MIN:
+		return a->min;
+	case MANY_MEAN:
+		return a->sum / (double)a->n;
+	case MANY_MAX:
+		return a->max;
+	default: /* a total that leaves a run out would look complete */
+		return a->n == nruns ? a->sum : NAN;
+	}
+}
+
+static void many_agg_row(FILE *out, const struct many_agg *agg, size_t nruns,
+			 enum many_row_kind k)
+{
+	static const char *const label[] = { "min", "mean", "max", "total" };
+
+	many_log_cell(out, label[k]);
+	for (size_t c = 0; c < MANY_NCOLS; c++)
+		many_cell(out, &many_cols[c], many_agg_value(&agg[c], nruns, k),
+			  k == MANY_TOTAL && !many_cols[c].additive,
+			  k == MANY_MEAN);
+	putc('\n', out);
+}
+
+/* Second table, a row per log, then the runs' min, mean and max and the
+ * total of what adds up. */
+static void many_figures(FILE *out, const struct run *runs,
+			 const char *const *names, size_t n)
+{
+	struct many_agg agg[MANY_NCOLS];
+	double v[MANY_NCOLS];
+
+	memset(agg, 0, sizeof agg);
+	fputs("  LOG         ", out);
+	for (size_t c = 0; c < MANY_NCOLS; c++)
+		fprintf(out, " %*s", many_cols[c].width, many_cols[c].head);
+	putc('\n', out);
+	for (size_t i = 0; i < n; i++) {
+		many_values(&runs[i], v);
+		many_log_cell(out, names[i]);
+		for (size_t c = 0; c < MANY_NCOLS; c++) {
+			many_cell(out, &many_cols[c], v[c], 0, 0);
+			many_agg_add(&agg[c], v[c]);
+		}
+		putc('\n', out);
+	}
+	for (int k = MANY_MIN; k <= MANY_TOTAL; k++)
+		many_agg_row(out, agg, n, (enum many_row_kind)k);
 }
 
 /* "min 10 s, mean 12 s, max 15 s" of one figure over the runs. */
@@ -713,25 +867,15 @@ static void many_recommend(FILE *out, const struct advice_all *all)
 int dump_summary_many(FILE *out, const struct run *runs,
 		      const char *const *names, size_t n)
 {
-	char dur[FMT_HUMAN_MAX], cpu[FMT_HUMAN_MAX], peak[FMT_HUMAN_MAX];
-	char cores[FMT_NUM_MAX];
-	struct many_total t;
 	struct advice_all all;
 
-	memset(&t, 0, sizeof t);
 	colour = fmt_colour(out);
 	fprintf(out, "rtrack summary of %zu logs\n", n);
-	fputs("  LOG          HOST           PID DURATION  EXIT      CPU CORES"
-	      "      PEAK PROCS\n", out);
-	for (size_t i = 0; i < n; i++)
-		many_row(out, &runs[i], names[i], &t);
-	fmt_seconds(dur, t.duration);
-	fmt_seconds(cpu, t.cpu);
-	fmt_real(cores, t.cores, 2);
-	fmt_bytes(peak, t.peak_mib * MIB);
-	fprintf(out, "  %-31s %8s %5s %8s %5s %9s %5llu\n", "total (sum; "
-		"longest, largest)", dur, "", cpu, cores, peak,
-		(unsigned long long)t.procs);
+	many_who(out, runs, names, n);
+	putc('\n', out);
+	many_figures(out, runs, names, n);
+	fputs("  (CORES: mean cores used, MAX: the most; PEAK: memory; total: "
+	      "CPU, bytes, processes)\n", out);
 	if (advice_runs(runs, n, &all) == 0)
 		many_recommend(out, &all);
 	return fmt_finish(out);
