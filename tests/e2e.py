@@ -396,10 +396,22 @@ def case_nested_run(d):
          - ji["summary"]["tracker_cpu_seconds"], 0.1, "outer cpu")
 
 
+def many_summary_cell(lines, head, label):
+    """The cell under column `head` of the row whose first word is label,
+    in the table whose header holds head (right-aligned cells)."""
+    at = next(i for i, l in enumerate(lines) if re.search(rf"\b{head}\b", l))
+    end = re.search(rf"\b{head}\b", lines[at]).end()
+    start = lines[at].rfind(" ", 0, end - len(head)) + 1
+    row = next(l for l in lines[at + 1:] if l.split()[:1] == [label])
+    return row[start:end].strip()
+
+
 def case_many_logs(d):
-    # Two runs into one directory: rtrack-dump DIR shows both.
-    for n in ("1", "2"):
-        run([WORKLOAD, "cpu", "1", "0.3"], d,
+    # Two runs of one program with other arguments into one directory:
+    # rtrack-dump DIR shows both, told apart by their command, with the
+    # spread of what does not add up and the total of what does.
+    for n, secs in (("1", "0.3"), ("2", "0.2")):
+        run([WORKLOAD, "cpu", "1", secs], d,
             {"RTRACK_OUTPUT": os.path.join(d, f"run{n}-%p.bin"),
              "RTRACK_INTERVAL": "0.1"})
     open(os.path.join(d, "notes.txt"), "w").write("not a log\n")
@@ -409,15 +421,44 @@ def case_many_logs(d):
     check(p.returncode == 0, p.stderr)
     lines = p.stdout.splitlines()
     check(lines[0] == "rtrack summary of 2 logs", lines[0])
-    check(sum(1 for l in lines if l.lstrip().startswith("run")) == 2, p.stdout)
-    check(any(l.lstrip().startswith("total") for l in lines), p.stdout)
-    check(all(len(l) <= 80 for l in lines), "wider than 80 columns")
+    check(lines[1].split() == ["LOG", "HOST", "PID", "EXIT", "COMMAND"],
+          lines[1])
+    for secs in ("0.3", "0.2"):
+        check(sum(1 for l in lines if l.lstrip().startswith("run") and
+                  l.endswith(f"workload cpu 1 {secs}")) == 1, p.stdout)
+    check(sum(1 for l in lines if l.lstrip().startswith("run")) == 4,
+          p.stdout)  # a row in each table
+    for label in ("min", "mean", "max", "total"):
+        check(any(l.split()[:1] == [label] for l in lines), p.stdout)
+    # A total of mean cores or durations means nothing: blank there.
+    for head in ("DURATION", "CORES", "MAX", "PEAK"):
+        check(many_summary_cell(lines, head, "total") == "",
+              f"total {head}: {p.stdout}")
+        check(many_summary_cell(lines, head, "mean") != "", p.stdout)
+    for head in ("CPU", "READ", "WRITTEN", "PROCS"):
+        check(many_summary_cell(lines, head, "total") != "", p.stdout)
+    figures = lines[next(i for i, l in enumerate(lines) if "PROCS" in l):]
+    procs = [int(l.split()[-1]) for l in figures if l.lstrip().startswith("run")]
+    check(len(procs) == 2 and
+          many_summary_cell(lines, "PROCS", "total") == str(sum(procs)),
+          p.stdout)
+    check(all(len(l) <= 100 for l in lines), "wider than 100 columns")
     p = subprocess.run([DUMP, "--format", "csv"] + logs, capture_output=True,
                        text=True, timeout=60)
     rows = list(csv.reader(io.StringIO(p.stdout)))
-    check(rows[0] == CSV_COLUMNS + ["host"], f"header {rows[0]}")
+    check(rows[0] == CSV_COLUMNS + ["host", "log"], f"header {rows[0]}")
     pids = {r[CSV_COLUMNS.index("process_pid")] for r in rows[1:]}
     check(len(pids) == 2, f"rows of {pids}")
+    check({r[-1] for r in rows[1:]} == set(logs), "log column")
+    for r in rows[1:]:
+        pid = r[CSV_COLUMNS.index("process_pid")]
+        want = [l for l in logs if l.endswith(f"-{pid}.bin")]
+        check([r[-1]] == want, f"row of {r[-1]}, pid in {want}")
+    # A directory's logs are named as found in it, one slash between.
+    p = subprocess.run([DUMP, "--format", "csv", d + "/"],
+                       capture_output=True, text=True, timeout=60)
+    rows = list(csv.reader(io.StringIO(p.stdout)))
+    check({r[-1] for r in rows[1:]} == set(logs), "log column of DIR/")
     j = json.loads(subprocess.run([DUMP, "--format", "json", d],
                                   capture_output=True, timeout=60).stdout)
     check(isinstance(j, list) and len(j) == 2, "json of two logs")

@@ -7,9 +7,10 @@
 
 #include "fmt.h"
 
-/* With several logs a last column `host` tells the rows apart (the root's
- * pid is process_pid already); DESIGN.md lets columns follow, never
- * precede, the contract's. */
+/* With several logs two last columns tell the rows apart: `host` (the
+ * root's pid is process_pid already) and `log`, the file each row came
+ * from, for runs whose host and pid are alike.  DESIGN.md lets columns
+ * follow, never precede, the contract's. */
 static void csv_header(FILE *out, int tagged)
 {
 	for (unsigned i = 0; i < STATS_ROW_NFIELDS; i++) {
@@ -17,10 +18,10 @@ static void csv_header(FILE *out, int tagged)
 			putc(',', out);
 		fputs(stats_row_fields[i].name, out);
 	}
-	fputs(tagged ? ",host\n" : "\n", out);
+	fputs(tagged ? ",host,log\n" : "\n", out);
 }
 
-/* A host name as a CSV field: quoted, quotes doubled, control bytes and
+/* A host or file name as a CSV field: quoted, quotes doubled, control bytes and
  * invalid UTF-8 as in the terminal formats. */
 static void csv_text(FILE *out, const char *s, size_t len)
 {
@@ -90,7 +91,9 @@ static size_t csv_row(size_t at, const struct stats_row *r)
 	return len;
 }
 
-static void csv_rows(FILE *out, const struct run *run, int tagged)
+/* The rows of run; name, the file it came from, tags each row after its
+ * host (NULL: no tags). */
+static void csv_rows(FILE *out, const struct run *run, const char *name)
 {
 	const struct rt_log *log = &run->log;
 	size_t nrows = stats_nrows(log), used = 0;
@@ -101,12 +104,14 @@ static void csv_rows(FILE *out, const struct run *run, int tagged)
 	for (size_t i = 0; i < nrows && !ferror(out); i++) {
 		stats_row(run, i, &r);
 		used += csv_row(used, &r);
-		if (tagged) {
+		if (name) {
 			fwrite(csv_block, 1, used, out);
 			used = 0;
 			memset(csv_cells, 0, sizeof csv_cells);
 			putc(',', out);
 			csv_text(out, log->hdr.host, sizeof log->hdr.host);
+			putc(',', out);
+			csv_text(out, name, strlen(name));
 			putc('\n', out);
 			continue;
 		}
@@ -124,16 +129,15 @@ int dump_csv(FILE *out, const struct run *run, const char *name)
 {
 	(void)name;
 	csv_header(out, 0);
-	csv_rows(out, run, 0);
+	csv_rows(out, run, NULL);
 	return fmt_finish(out);
 }
 
 int dump_csv_many(FILE *out, const struct run *runs,
 		  const char *const *names, size_t n)
 {
-	(void)names;
 	csv_header(out, 1);
 	for (size_t i = 0; i < n; i++)
-		csv_rows(out, &runs[i], 1);
+		csv_rows(out, &runs[i], names[i]);
 	return fmt_finish(out);
 }

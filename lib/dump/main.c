@@ -59,9 +59,10 @@ static const char usage[] =
 	"      --version     the version and the log format's version\n"
 	"      --            end of the options: what follows are logs\n"
 	"Values go as -f csv or --format=csv.\n"
-	"Several logs (a job's ranks, runs of one job) give one summary with a\n"
-	"row each and the totals, a process tree each, csv rows with a host\n"
-	"column, a json array; html and openmetrics take one log.\n"
+	"Several logs (a job's ranks, runs of one job) give one summary (a\n"
+	"row each with its command; the runs' min, mean and max; the total of\n"
+	"CPU, bytes and processes), a process tree each, csv rows with host\n"
+	"and log columns, a json array; html and openmetrics take one log.\n"
 	"Exit status: 0 shown (a damaged log without its damaged bytes, with a\n"
 	"warning); 1 the output failed while being written, or --check found\n"
 	"a log not ok; 2 unusable input (missing, not a log, a newer format,\n"
@@ -248,20 +249,23 @@ static int paths_dir(struct paths *p, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	size_t first = p->n;
+	size_t first = p->n, dlen = strlen(dir);
+	/* "runs/" gives runs/x.bin, not runs//x.bin: the name shown (the
+	 * CSV's log column) is the one a user would type */
+	const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
 
 	if (!d) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", dir, strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(d))) {
-		size_t len = strlen(dir) + strlen(e->d_name) + 2;
+		size_t len = dlen + strlen(e->d_name) + 2;
 		char *path = malloc(len);
 		struct stat sb;
 
 		if (!path)
 			break;
-		snprintf(path, len, "%s/%s", dir, e->d_name);
+		snprintf(path, len, "%s%s%s", dir, sep, e->d_name);
 		if (e->d_name[0] == '.' || stat(path, &sb) < 0 ||
 		    !S_ISREG(sb.st_mode) || !is_log(path) ||
 		    paths_add(p, path) < 0)
