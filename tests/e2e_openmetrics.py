@@ -3,7 +3,7 @@
 under librtrack_preload.so, its log is converted, and Prometheus' own
 backfill (promtool tsdb create-blocks-from openmetrics) must take every
 sample line into a block.  The host is started through a symlink whose
-name holds a quote, a backslash and an invalid UTF-8 byte, so the job
+name holds a quote, a backslash and an invalid UTF-8 byte, so the command
 label's escaping is checked by promtool's parser too (the recorder itself
 writes a control character of a command line as '?', so a newline is left
 to the unit test).  Without promtool the checks of the text alone run,
@@ -25,8 +25,8 @@ DUMP = os.environ["RTRACK_DUMP"]
 WORKLOAD = os.environ["RTRACK_WORKLOAD"]
 
 HOSTILE = b'w"l\\oad\xff'           # the symlink: argv[0]'s basename
-JOB_LABEL = 'job="w\\"l\\\\oad\ufffd"'  # as the text must write it
-JOB_VALUE = 'w"l\\oad\ufffd'           # as Prometheus must store it
+COMMAND_LABEL = 'command="w\\"l\\\\oad\ufffd"'  # as the text must write it
+COMMAND_VALUE = 'w"l\\oad\ufffd'           # as Prometheus must store it
 
 
 def check(cond, what):
@@ -78,7 +78,8 @@ def check_text(text, rusage):
     """The job's CPU is what its parent's wait saw, less the tracker's
     (the workload burns wall time: on a busy machine it gets less CPU)."""
     lines = sample_lines(text)
-    check(all(JOB_LABEL in l for l in lines), "job label not escaped")
+    check(all(COMMAND_LABEL in l for l in lines), "command label not escaped")
+    check(not any("job=" in l for l in lines), "a job label")
     cpu = last_value(lines, "rtrack_cpu_seconds_total")
     want = rusage - last_value(lines, "rtrack_tracker_cpu_seconds_total")
     check(abs(cpu - want) <= 0.05 * want + 0.02,
@@ -107,13 +108,13 @@ def backfill(text, om, d):
 
 
 def check_stored_label(db):
-    """The job label as Prometheus stored it (promtool tsdb dump, which
+    """The command label as Prometheus stored it (promtool tsdb dump, which
     opens the directory as a database and wants its WAL folder)."""
     os.makedirs(os.path.join(db, "wal"), exist_ok=True)
     p = subprocess.run(["promtool", "tsdb", "dump", db],
                        capture_output=True, timeout=120)
     check(p.returncode == 0, f"promtool tsdb dump: {p.stderr.decode()}")
-    want = "job=" + json.dumps(JOB_VALUE, ensure_ascii=False)
+    want = "command=" + json.dumps(COMMAND_VALUE, ensure_ascii=False)
     first = p.stdout.decode("utf-8").splitlines()[0]
     check(want in first, f"{want} not in {first}")
 

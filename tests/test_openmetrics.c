@@ -22,7 +22,7 @@
 #define BOOT 1600000000000000000ull /* boot time, ns since the epoch */
 #define T0 1700000000ull
 #define S(sec) ((uint64_t)((sec) * 1e9 + 0.5))
-#define L "{host=\"n1\",pid=\"100\",job=\"make\"}"
+#define L "{host=\"n1\",pid=\"100\",command=\"make\"}"
 
 static uint8_t mem[64 * 1024];
 static struct logbuf b;
@@ -265,7 +265,56 @@ static int teardown(void **state)
 	(void)state;
 	free(out_buf);
 	out_buf = NULL;
+	dump_openmetrics_labels(NULL, 0);
 	return 0;
+}
+
+/* Several logs at once: runs[i] decoded when its log was written. */
+#define MAX_RUNS 4
+static struct run runs[MAX_RUNS];
+static size_t nruns;
+
+/* Decode the log in mem as the next of runs. */
+static void keep_run(void)
+{
+	char err[160];
+
+	assert_true(nruns < MAX_RUNS);
+	assert_int_equal(run_read_buf(mem, b.len, &runs[nruns], err,
+				      sizeof(err)), 0);
+	nruns++;
+}
+
+/* Render runs together, named names (owned by teardown); the runs are
+ * freed. */
+static const char *render_many(const char *const *names)
+{
+	size_t len = 0;
+	FILE *out;
+	int rc;
+
+	free(out_buf);
+	out_buf = NULL;
+	out = open_memstream(&out_buf, &len);
+	assert_non_null(out);
+	rc = dump_openmetrics_many(out, runs, names, nruns);
+	for (size_t i = 0; i < nruns; i++)
+		run_free(&runs[i]);
+	nruns = 0;
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(rc, 0);
+	check_openmetrics(out_buf);
+	return out_buf;
+}
+
+/* How many times needle is in hay. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
 }
 
 /* ---- tests ---- */
@@ -404,29 +453,31 @@ static void test_hostile_labels(void **state)
 	out = render();
 	assert_non_null(strstr(out,
 		"rtrack_peak_rss_bytes{host=\"h\\\"o\\\\s\\nt\xef\xbf\xbd"
-		"\xc3\xa9\",pid=\"100\",job=\"we\\\"ird\\nna\xef\xbf\xbd"
+		"\xc3\xa9\",pid=\"100\",command=\"we\\\"ird\\nna\xef\xbf\xbd"
 		"\xef\xbf\xbdme\t\xef\xbf\xbd\xef\xbf\xbd\"} 3145728 "));
 }
 
-static void check_job(const char *cmdline, const char *want)
+static void check_command(const char *cmdline, const char *want)
 {
 	char label[64];
 
-	snprintf(label, sizeof label, ",job=\"%s\"} ", want);
+	snprintf(label, sizeof label, ",command=\"%s\"} ", want);
 	fixed_job("n1", cmdline);
 	assert_non_null(strstr(render(), label));
+	assert_null(strstr(out_buf, "job="));
 }
 
-/* The program's name, as basename(1) gives it for the first word. */
-static void test_job_label(void **state)
+/* The program's name, as basename(1) gives it for the first word; `job`
+ * is Prometheus' own target label and never rtrack's. */
+static void test_command_label(void **state)
 {
 	(void)state;
-	check_job("python3 train.py --lr 0.1", "python3");
-	check_job("./bin/app", "app");
-	check_job("/usr/lib/x/ y", "x");
-	check_job("/", "/");
-	check_job("a/b/c/d", "d");
-	check_job("", "");
+	check_command("python3 train.py --lr 0.1", "python3");
+	check_command("./bin/app", "app");
+	check_command("/usr/lib/x/ y", "x");
+	check_command("/", "/");
+	check_command("a/b/c/d", "d");
+	check_command("", "");
 }
 
 /* Unavailable values are left out, never written as 0: a row lacking the
@@ -578,9 +629,9 @@ static void gpu_job(void)
 	}
 }
 
-#define G0 "{host=\"n1\",pid=\"100\",job=\"make\",gpu=\"0\"," \
+#define G0 "{host=\"n1\",pid=\"100\",command=\"make\",gpu=\"0\"," \
 	   "uuid=\"GPU-a\\\"b\\\\c\"}"
-#define G1 "{host=\"n1\",pid=\"100\",job=\"make\",gpu=\"1\"," \
+#define G1 "{host=\"n1\",pid=\"100\",command=\"make\",gpu=\"1\"," \
 	   "bus_id=\"0000:03:00.0\"}"
 
 /* Worked out by hand from gpu_job: the rows' figures (samples 1 and 2)
@@ -740,18 +791,180 @@ static void test_write_error(void **state)
 	fclose(out);
 }
 
+/* ---- several logs and the user's labels ---- */
+
+/* --label: every sample carries the user's labels after rtrack's own
+ * (after a device's too), their values escaped as rtrack's are. */
+static void test_user_labels(void **state)
+{
+	static const struct dump_label user[] = {
+		{ "team", 4, "ml" },
+		{ "note", 4, "a \"q\" \\ b\nc \xc3\xa9" },
+	};
+	const char *want = ",team=\"ml\",note=\"a \\\"q\\\" \\\\ b\\nc "
+			   "\xc3\xa9\"}";
+	size_t samples = 0;
+	const char *out;
+
+	(void)state;
+	dump_openmetrics_labels(user, 2);
+	gpu_job();
+	out = render();
+	for (const char *p = out; *p; p = strchr(p, '\n') + 1) {
+		const char *end = strstr(p, "\"} ") + 2; /* past the '}' */
+
+		if (*p == '#')
+			continue;
+		samples++;
+		assert_memory_equal(end - strlen(want), want, strlen(want));
+		assert_memory_equal(strchr(p, '{'), "{host=\"n1\",pid=\"100\","
+				    "command=\"make\",", 36);
+	}
+	assert_int_equal(count(out, want), samples);
+	assert_true(samples > 30);
+	assert_non_null(strstr(out, "bus_id=\"0000:03:00.0\",team=\"ml\","));
+}
+
+/* What --label takes, and the one line that says why not. */
+static void test_label_parse(void **state)
+{
+	static const struct {
+		const char *arg, *err; /* err NULL: taken */
+	} cases[] = {
+		{ "team=ml", NULL },
+		{ "_x9=a=b", NULL },
+		{ "Job=x", NULL },
+		{ "job=prometheus's own, but the user's to set", NULL },
+		{ "v=\xe6\x97\xa5\"\\\n", NULL },
+		{ "noequals", "--label takes key=value, not 'noequals'" },
+		{ "=v", "--label =v: the key is a letter or _, then letters, "
+			"digits or _" },
+		{ "9a=v", "the key is a letter or _" },
+		{ "a-b=v", "the key is a letter or _" },
+		{ "a.b=v", "the key is a letter or _" },
+		{ "__name__=v", "keys that start with __ are Prometheus' own" },
+		{ "host=x", "--label host=x: rtrack sets host itself" },
+		{ "pid=1", "rtrack sets pid itself" },
+		{ "command=x", "rtrack sets command itself" },
+		{ "log=x", "rtrack sets log itself" },
+		{ "gpu=0", "rtrack sets gpu itself" },
+		{ "uuid=0", "rtrack sets uuid itself" },
+		{ "bus_id=0", "rtrack sets bus_id itself" },
+		{ "empty=", "--label empty=: an empty value is no label" },
+		{ "bad=\xff", "--label bad: the value is not UTF-8" },
+		{ "bad=\xc0\xaf", "the value is not UTF-8" },
+		{ "team=again", "--label team given twice" },
+	};
+	struct dump_label got[8], l;
+	size_t n = 0;
+	char err[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+
+		memset(&l, 0x55, sizeof l);
+		err[0] = '\0';
+		rc = dump_label_parse(cases[i].arg, got, n, &l, err, sizeof err);
+		if (!cases[i].err) {
+			assert_int_equal(rc, 0);
+			assert_ptr_equal(l.key, cases[i].arg);
+			assert_int_equal(l.keylen,
+					 strchr(cases[i].arg, '=') - cases[i].arg);
+			assert_string_equal(l.value,
+					    strchr(cases[i].arg, '=') + 1);
+			got[n++] = l;
+			continue;
+		}
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(err, cases[i].err));
+		assert_null(strchr(err, '\n'));
+		assert_int_equal(l.keylen, (size_t)0x5555555555555555ull);
+	}
+	/* cut to size, still a string */
+	assert_int_equal(dump_label_parse("host=x", NULL, 0, &l, err, 8), -1);
+	assert_string_equal(err, "--label");
+}
+
+/* Several logs: one exposition, each family's descriptor once and every
+ * log's series of it one after the other, told apart by host; # EOF once,
+ * at the end. */
+static void test_many(void **state)
+{
+	static const char *const names[] = { "a.bin", "b.bin" };
+	const char *out;
+
+	(void)state;
+	fixed_job("n1", "make");
+	keep_run();
+	fixed_job("n2", "/usr/bin/cc -c x.c");
+	keep_run();
+	out = render_many(names);
+	assert_int_equal(count(out, "# TYPE rtrack_process_cpu_seconds "), 1);
+	assert_int_equal(count(out, "# HELP rtrack_peak_rss_bytes "), 1);
+	assert_int_equal(count(out, "# EOF"), 1);
+	assert_int_equal(count(out, "# TYPE "), 9);
+	assert_non_null(strstr(out,
+		"rtrack_process_memory_bytes" L " 1572864 1700000001.500\n"
+		"rtrack_process_memory_bytes{host=\"n2\",pid=\"100\","
+		"command=\"cc\"} 2097152 1700000001.000\n"));
+	assert_non_null(strstr(out,
+		"rtrack_cpu_seconds_total" L " 2.380000 1700000002.000\n"
+		"rtrack_cpu_seconds_total{host=\"n2\",pid=\"100\","
+		"command=\"cc\"} 2.380000 1700000002.000\n# TYPE "));
+	assert_null(strstr(out, "log="));
+	/* one log through the several-log path: dump_openmetrics' text */
+	fixed_job("n1", "/usr/bin/make -j2 all");
+	keep_run();
+	assert_string_equal(render_many(names), golden);
+}
+
+/* Logs whose host, pid and command are alike would be one series to
+ * Prometheus: each of them also gets its file name as `log`; the others
+ * do not.  A file named twice is shown once, as if named once. */
+static void test_many_alike(void **state)
+{
+	static const char *const names[] = { "a.bin", "b.bin", "c.bin",
+					     "a.bin" };
+	static const char *const twice[] = { "a.bin", "a.bin" };
+	const char *out;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		fixed_job(i == 2 ? "n2" : "n1", "make");
+		keep_run();
+	}
+	out = render_many(names);
+	assert_int_equal(count(out, "rtrack_duration_seconds{"), 3);
+	assert_non_null(strstr(out, "rtrack_duration_seconds{host=\"n1\","
+			       "pid=\"100\",command=\"make\",log=\"a.bin\"} "));
+	assert_non_null(strstr(out, "rtrack_duration_seconds{host=\"n1\","
+			       "pid=\"100\",command=\"make\",log=\"b.bin\"} "));
+	assert_non_null(strstr(out, "rtrack_duration_seconds{host=\"n2\","
+			       "pid=\"100\",command=\"make\"} "));
+	for (int i = 0; i < 2; i++) {
+		fixed_job("n1", "/usr/bin/make -j2 all");
+		keep_run();
+	}
+	assert_string_equal(render_many(twice), golden);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_golden, teardown),
 		cmocka_unit_test_teardown(test_system_families, teardown),
 		cmocka_unit_test_teardown(test_hostile_labels, teardown),
-		cmocka_unit_test_teardown(test_job_label, teardown),
+		cmocka_unit_test_teardown(test_command_label, teardown),
 		cmocka_unit_test_teardown(test_missing_omitted, teardown),
 		cmocka_unit_test_teardown(test_time_not_increasing, teardown),
 		cmocka_unit_test_teardown(test_gpu_golden, teardown),
 		cmocka_unit_test_teardown(test_empty_log, teardown),
 		cmocka_unit_test_teardown(test_write_error, teardown),
+		cmocka_unit_test_teardown(test_user_labels, teardown),
+		cmocka_unit_test_teardown(test_label_parse, teardown),
+		cmocka_unit_test_teardown(test_many, teardown),
+		cmocka_unit_test_teardown(test_many_alike, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,30 @@ int dump_csv_many(FILE *out, const struct run *runs,
 		  const char *const *names, size_t n);
 int dump_json_many(FILE *out, const struct run *runs,
 		   const char *const *names, size_t n);
+int dump_openmetrics_many(FILE *out, const struct run *runs,
+			  const char *const *names, size_t n);
+
+/* A label the user adds to every OpenMetrics series (--label key=value). */
+struct dump_label {
+	const char *key;   /* not NUL-terminated: keylen bytes */
+	size_t keylen;
+	const char *value; /* valid UTF-8, not empty */
+};
+
+/* --label's "key=value" into *l, pointing into arg (which must outlive
+ * it): key [a-zA-Z_][a-zA-Z0-9_]*, not starting with __ (Prometheus'
+ * own), not a label rtrack sets (host, pid, command, log, gpu, uuid,
+ * bus_id) and none of prev[0..nprev); value UTF-8 and not empty.  0, or
+ * -1 with why in one line in err (cut to size) and *l untouched. */
+int dump_label_parse(const char *arg, const struct dump_label *prev,
+		     size_t nprev, struct dump_label *l, char *err,
+		     size_t size);
+
+/* The labels dump_openmetrics and dump_openmetrics_many add to every
+ * series after rtrack's own, from now on (rtrack-dump's --label; the
+ * formats' one shared signature has no room for options).  labels must
+ * outlive those calls; NULL, 0 (the start): none. */
+void dump_openmetrics_labels(const struct dump_label *labels, size_t n);
 
 /* How a log without an end record ended, as the formats say it: "no end
  * record (killed or crashed)", unless decoding stopped before the end of

@@ -14,10 +14,19 @@
  * GPUs, VRAM, GPUs utilized) are gauges like the rows' other levels; each
  * device's own figures (the log's GPU records, every sample) are gauges
  * with a gpu label (its index) and, where the log knows it, uuid (NVML)
- * or bus_id (DRM: the PCI address or platform name). */
+ * or bus_id (DRM: the PCI address or platform name).
+ *
+ * Several logs make one exposition: each family's descriptor once, then
+ * every log's series of it, told apart by host, pid and command.  Two logs
+ * alike in those (one machine, pids that collide: containers, pid
+ * namespaces) would be one series to Prometheus, which drops the samples
+ * of one at equal times and splices the runs together otherwise, without
+ * a word; so each such log also gets a `log` label, its file name. */
 #include "dump.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -165,13 +174,18 @@ static const struct om_family summary_families[] = {
 
 #define NFAMILIES(t) (sizeof(t) / sizeof((t)[0]))
 
+/* One log being written. */
 struct om_ctx {
 	const struct run *run;
 	const struct rt_log *log; /* its records: &run->log */
-	const char *job;   /* basename of the cmdline's first word */
-	size_t joblen;
+	const char *name;  /* the file it came from */
+	char *labels;      /* host="..",pid="..",command=".."[,log=".."] */
+	const char *user;  /* ",key=\"value\"..." of --label, or "" */
 	size_t nrows;
 	int gpu;           /* the device of the samples written, or -1 */
+	struct stats_summary sum;
+	uint64_t end_ns;
+	int have_end;
 };
 
 /* One series as it is written: what Prometheus will read as its last
@@ -225,26 +239,23 @@ static void om_gpu_labels(FILE *out, const struct om_ctx *c)
 
 static void om_labels(FILE *out, const struct om_ctx *c)
 {
-	const struct rt_header *h = &c->log->hdr;
-
-	fputs("{host=\"", out);
-	om_label_value(out, h->host, strnlen(h->host, sizeof h->host));
-	fprintf(out, "\",pid=\"%" PRIu32 "\",job=\"", h->pid);
-	om_label_value(out, c->job, c->joblen);
-	putc('"', out);
+	putc('{', out);
+	fputs(c->labels, out);
 	if (c->gpu >= 0)
 		om_gpu_labels(out, c);
+	fputs(c->user, out);
 	putc('}', out);
 }
 
-/* The job label: the program's name, as basename(1) gives it (trailing
- * slashes ignored) for the first word of the cmdline. */
-static void om_job_name(struct om_ctx *c)
+/* The command label: the program's name, as basename(1) gives it
+ * (trailing slashes ignored) for the first word of the cmdline. */
+static void om_command_name(const struct rt_header *h, const char **name,
+			    size_t *len)
 {
-	const char *cmd = c->log->hdr.cmdline;
-	size_t len = strnlen(cmd, sizeof c->log->hdr.cmdline);
-	const char *space = memchr(cmd, ' ', len);
-	size_t end = space ? (size_t)(space - cmd) : len, start;
+	const char *cmd = h->cmdline;
+	size_t n = strnlen(cmd, sizeof h->cmdline);
+	const char *space = memchr(cmd, ' ', n);
+	size_t end = space ? (size_t)(space - cmd) : n, start;
 
 	while (end > 1 && cmd[end - 1] == '/')
 		end--;
@@ -253,8 +264,54 @@ static void om_job_name(struct om_ctx *c)
 		start--;
 	if (start == end && end > 0) /* "/" itself */
 		start--;
-	c->job = cmd + start;
-	c->joblen = end - start;
+	*name = cmd + start;
+	*len = end - start;
+}
+
+/* ',key="value"' of each label: "" for none; NULL when memory ran out. */
+static char *om_label_text(const struct dump_label *l, size_t n,
+			   const char *first_sep)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s%.*s=\"", i ? "," : first_sep, (int)l[i].keylen,
+			l[i].key);
+		om_label_value(f, l[i].value, strlen(l[i].value));
+		putc('"', f);
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The log's own labels, and its file name as `log` where with_log. */
+static char *om_own_labels(const struct rt_log *log, const char *name,
+			   int with_log)
+{
+	const struct rt_header *h = &log->hdr;
+	char pid[16];
+	struct dump_label l[4] = {
+		{ "host", 4, NULL }, { "pid", 3, pid }, { "command", 7, NULL },
+		{ "log", 3, name },
+	};
+	char host[sizeof h->host + 1], cmd[sizeof h->cmdline + 1];
+	const char *c;
+	size_t clen;
+
+	snprintf(host, sizeof host, "%.*s", (int)sizeof h->host, h->host);
+	om_command_name(h, &c, &clen);
+	snprintf(cmd, sizeof cmd, "%.*s", (int)clen, c);
+	snprintf(pid, sizeof pid, "%" PRIu32, h->pid);
+	l[0].value = host;
+	l[2].value = cmd;
+	return om_label_text(l, with_log ? 4 : 3, "");
 }
 
 /* The timestamp Prometheus stores for "ms / 1000" written in seconds: it
@@ -359,9 +416,9 @@ static void om_counter_start(FILE *out, const struct om_ctx *c,
 		om_sample(out, c, f, s, first->time_ns, 0.0);
 }
 
-/* A row left out for its timestamp still adds to a counter: the next
- * sample written carries it. */
-static void om_row_family(FILE *out, const struct om_ctx *c,
+/* The log's series of f.  A row left out for its timestamp still adds to
+ * a counter: the next sample written carries it. */
+static void om_row_series(FILE *out, const struct om_ctx *c,
 			  const struct om_family *f)
 {
 	struct om_series s = { 0, 0, 0.0 };
@@ -370,7 +427,6 @@ static void om_row_family(FILE *out, const struct om_ctx *c,
 
 	if (!om_family_has_rows(c, f))
 		return;
-	om_descriptor(out, f);
 	if (f->counter)
 		om_counter_start(out, c, f, &s);
 	for (size_t i = 0; i < c->nrows && !ferror(out); i++) {
@@ -383,6 +439,22 @@ static void om_row_family(FILE *out, const struct om_ctx *c,
 			om_sample(out, c, f, &s, c->log->samples[i + 1].time_ns,
 				  v);
 	}
+}
+
+/* The family over every log, each series whole; left out when no log
+ * has a row with its value. */
+static void om_row_family(FILE *out, const struct om_ctx *c, size_t n,
+			  const struct om_family *f)
+{
+	size_t i = 0;
+
+	while (i < n && !om_family_has_rows(&c[i], f))
+		i++;
+	if (i == n)
+		return;
+	om_descriptor(out, f);
+	for (i = 0; i < n; i++)
+		om_row_series(out, &c[i], f);
 }
 
 /* Device dev's value of f in GPU record k, at its sample's time: 0, or
@@ -406,65 +478,253 @@ static int om_gpu_value(const struct om_ctx *c, const struct om_family *f,
 	return 0;
 }
 
-/* One family over every device, device by device: each series whole.  A
- * family no device has a value of is left out. */
-static void om_gpu_family(FILE *out, const struct om_ctx *c,
+/* One family over every log's devices, device by device: each series
+ * whole.  A family no device has a value of is left out. */
+static void om_gpu_family(FILE *out, const struct om_ctx *c, size_t n,
 			  const struct om_family *f)
 {
-	struct om_ctx dc = *c;
 	int described = 0;
 	uint64_t ns;
 	double v;
 
-	for (unsigned dev = 0; dev < c->log->ngpu_devs; dev++) {
-		struct om_series s = { 0, 0, 0.0 };
+	for (size_t i = 0; i < n; i++) {
+		struct om_ctx dc = c[i];
 
-		dc.gpu = (int)dev;
-		for (size_t k = 0; k < c->log->ngpu_samples && !ferror(out);
-		     k++) {
-			if (om_gpu_value(c, f, dev, k, &ns, &v) < 0)
-				continue;
-			if (!described)
-				om_descriptor(out, f);
-			described = 1;
-			om_sample(out, &dc, f, &s, ns, v);
+		for (unsigned dev = 0; dev < dc.log->ngpu_devs; dev++) {
+			struct om_series s = { 0, 0, 0.0 };
+
+			dc.gpu = (int)dev;
+			for (size_t k = 0; k < dc.log->ngpu_samples &&
+			     !ferror(out); k++) {
+				if (om_gpu_value(&dc, f, dev, k, &ns, &v) < 0)
+					continue;
+				if (!described)
+					om_descriptor(out, f);
+				described = 1;
+				om_sample(out, &dc, f, &s, ns, v);
+			}
 		}
 	}
 }
 
-static void om_summary(FILE *out, const struct om_ctx *c)
+/* One sample of each log, at its end; a family no log has is left out. */
+static void om_summary_family(FILE *out, const struct om_ctx *c, size_t n,
+			      const struct om_family *f)
 {
-	struct stats_summary sum;
-	uint64_t end;
+	int described = 0;
 	double v;
 
-	if (stats_end_ns(c->log, &end) < 0)
-		return;
-	stats_summarize(c->run, &sum);
-	for (size_t i = 0; i < NFAMILIES(summary_families); i++) {
-		const struct om_family *f = &summary_families[i];
+	for (size_t i = 0; i < n; i++) {
 		struct om_series s = { 0, 0, 0.0 };
 
-		if (om_value(f, stats_summary_fields, &sum, sum.present,
-			     &v) < 0)
+		if (!c[i].have_end || om_value(f, stats_summary_fields,
+					       &c[i].sum, c[i].sum.present,
+					       &v) < 0)
 			continue;
-		om_descriptor(out, f);
-		om_sample(out, c, f, &s, end, v);
+		if (!described)
+			om_descriptor(out, f);
+		described = 1;
+		om_sample(out, &c[i], f, &s, c[i].end_ns, v);
 	}
+}
+
+/* Whether the label sets of c[i] and c[j] are one and the same. */
+static int om_alike(const struct om_ctx *c, size_t i, size_t j)
+{
+	return strcmp(c[i].labels, c[j].labels) == 0;
+}
+
+/* A log named twice is one file, shown once: the later are left out (c
+ * compacted).  Returns how many are left. */
+static size_t om_drop_repeats(struct om_ctx *c, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < kept && !(om_alike(c, i, j) &&
+				     strcmp(c[i].name, c[j].name) == 0))
+			j++;
+		if (j < kept)
+			free(c[i].labels);
+		else
+			c[kept++] = c[i];
+	}
+	return kept;
+}
+
+/* Each log whose own labels are alike another's also gets its file name
+ * as `log`.  0, or -1 when memory ran out. */
+static int om_label_twins(struct om_ctx *c, size_t n)
+{
+	unsigned char *twin = calloc(n ? n : 1, 1);
+	int rc = 0;
+
+	if (!twin)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (om_alike(c, i, j))
+				twin[i] = twin[j] = 1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!twin[i])
+			continue;
+		free(c[i].labels);
+		c[i].labels = om_own_labels(c[i].log, c[i].name, 1);
+		rc = c[i].labels ? 0 : -1;
+	}
+	free(twin);
+	return rc;
+}
+
+/* The labels rtrack sets itself: a user's label of one of these names
+ * would make two labels of one name, which Prometheus refuses. */
+static const char *const om_own_names[] = {
+	"host", "pid", "command", "log", "gpu", "uuid", "bus_id",
+};
+
+/* Whether key[0..len) is a label name: [a-zA-Z_][a-zA-Z0-9_]*. */
+static int om_label_name_ok(const char *key, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char ch = key[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      ch == '_' || (i > 0 && ch >= '0' && ch <= '9')))
+			return 0;
+	}
+	return len > 0;
+}
+
+static int om_label_own(const char *key, size_t len)
+{
+	for (size_t i = 0; i < NFAMILIES(om_own_names); i++)
+		if (strlen(om_own_names[i]) == len &&
+		    memcmp(om_own_names[i], key, len) == 0)
+			return 1;
+	return 0;
+}
+
+static int om_label_given(const struct dump_label *l, size_t n,
+			  const char *key, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].keylen == len && memcmp(l[i].key, key, len) == 0)
+			return 1;
+	return 0;
+}
+
+static int om_utf8_ok(const char *s)
+{
+	size_t len = strlen(s), n;
+
+	for (size_t i = 0; i < len; i += n)
+		if (!(n = fmt_utf8_len((const unsigned char *)s + i, len - i)))
+			return 0;
+	return 1;
+}
+
+int dump_label_parse(const char *arg, const struct dump_label *prev,
+		     size_t nprev, struct dump_label *l, char *err,
+		     size_t size)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq)
+		snprintf(err, size, "--label takes key=value, not '%s'", arg);
+	else if (!om_label_name_ok(arg, len))
+		snprintf(err, size, "--label %s: the key is a letter or _, then "
+			 "letters, digits or _", arg);
+	else if (len >= 2 && arg[0] == '_' && arg[1] == '_')
+		snprintf(err, size, "--label %s: keys that start with __ are "
+			 "Prometheus' own", arg);
+	else if (om_label_own(arg, len))
+		snprintf(err, size, "--label %s: rtrack sets %.*s itself", arg,
+			 (int)len, arg);
+	else if (!eq[1])
+		snprintf(err, size, "--label %s: an empty value is no label to "
+			 "Prometheus", arg);
+	else if (!om_utf8_ok(eq + 1))
+		snprintf(err, size, "--label %.*s: the value is not UTF-8",
+			 (int)len, arg);
+	else if (om_label_given(prev, nprev, arg, len))
+		snprintf(err, size, "--label %.*s given twice", (int)len, arg);
+	else {
+		l->key = arg;
+		l->keylen = len;
+		l->value = eq + 1;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct dump_label *om_user;
+static size_t om_nuser;
+
+void dump_openmetrics_labels(const struct dump_label *labels, size_t n)
+{
+	om_user = labels;
+	om_nuser = n;
+}
+
+/* A context per log, with its labels; 0, or -1 when memory ran out. */
+static int om_contexts(struct om_ctx *c, const struct run *runs,
+		       const char *const *names, size_t n, const char *user)
+{
+	for (size_t i = 0; i < n; i++) {
+		c[i].run = &runs[i];
+		c[i].log = &runs[i].log;
+		c[i].name = names[i];
+		c[i].user = user;
+		c[i].nrows = stats_nrows(c[i].log);
+		c[i].gpu = -1;
+		c[i].have_end = stats_end_ns(c[i].log, &c[i].end_ns) == 0;
+		stats_summarize(&runs[i], &c[i].sum);
+		if (!(c[i].labels = om_own_labels(c[i].log, names[i], 0)))
+			return -1;
+	}
+	return 0;
+}
+
+static void om_write(FILE *out, const struct om_ctx *c, size_t n)
+{
+	for (size_t i = 0; i < NFAMILIES(row_families) && !ferror(out); i++)
+		om_row_family(out, c, n, &row_families[i]);
+	for (size_t i = 0; i < NFAMILIES(gpu_families) && !ferror(out); i++)
+		om_gpu_family(out, c, n, &gpu_families[i]);
+	for (size_t i = 0; i < NFAMILIES(summary_families) && !ferror(out); i++)
+		om_summary_family(out, c, n, &summary_families[i]);
+	fputs("# EOF\n", out);
+}
+
+int dump_openmetrics_many(FILE *out, const struct run *runs,
+			  const char *const *names, size_t n)
+{
+	struct om_ctx *c = calloc(n ? n : 1, sizeof *c);
+	char *user = om_label_text(om_user, om_nuser, ",");
+	int rc = -1;
+
+	if (!c || !user || om_contexts(c, runs, names, n, user) < 0) {
+		errno = ENOMEM;
+	} else {
+		n = om_drop_repeats(c, n);
+		if (om_label_twins(c, n) < 0) {
+			errno = ENOMEM;
+		} else {
+			om_write(out, c, n);
+			rc = fmt_finish(out);
+		}
+	}
+	for (size_t i = 0; c && i < n; i++)
+		free(c[i].labels);
+	free(c);
+	free(user);
+	return rc;
 }
 
 int dump_openmetrics(FILE *out, const struct run *run, const char *name)
 {
-	struct om_ctx c = { .run = run, .log = &run->log,
-			    .nrows = stats_nrows(&run->log), .gpu = -1 };
-
-	(void)name;
-	om_job_name(&c);
-	for (size_t i = 0; i < NFAMILIES(row_families) && !ferror(out); i++)
-		om_row_family(out, &c, &row_families[i]);
-	for (size_t i = 0; i < NFAMILIES(gpu_families) && !ferror(out); i++)
-		om_gpu_family(out, &c, &gpu_families[i]);
-	om_summary(out, &c);
-	fputs("# EOF\n", out);
-	return fmt_finish(out);
+	return dump_openmetrics_many(out, run, &name, 1);
 }
