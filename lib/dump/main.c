@@ -31,7 +31,7 @@ static const struct format formats[] = {
 	{ "csv", dump_csv, dump_csv_many },
 	{ "json", dump_json, dump_json_many },
 	{ "html", dump_html, dump_html_many },
-	{ "openmetrics", dump_openmetrics, 0 },
+	{ "openmetrics", dump_openmetrics, dump_openmetrics_many },
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -49,6 +49,10 @@ static const char usage[] =
 	"                    Prometheus backfill), html (one self-contained\n"
 	"                    page: charts, tables)\n"
 	"  -o, --output FILE write to FILE instead of standard output\n"
+	"      --label K=V   with openmetrics: label K=V on every series\n"
+	"                    (repeatable; K a letter or _, then letters,\n"
+	"                    digits or _; not __..., nor host, pid, command,\n"
+	"                    log, gpu, uuid or bus_id, which rtrack sets)\n"
 	"  -F, --follow      watch a running job's log: a line per new\n"
 	"                    sample until the job ends (or Ctrl-C)\n"
 	"      --every N     with --follow: a line per Nth sample\n"
@@ -62,17 +66,20 @@ static const char usage[] =
 	"Several logs (a job's ranks, runs of one job) give one summary (a\n"
 	"row each with its command; the runs' min, mean and max; the total of\n"
 	"CPU, bytes and processes), a process tree each, csv rows with host\n"
-	"and log columns, a json array; html and openmetrics take one log.\n"
+	"and log columns, a json array, one openmetrics exposition (each\n"
+	"log's series told apart by host, pid and command, and by log, the\n"
+	"file's name, where those are alike); html: one comparison page.\n"
 	"Exit status: 0 shown (a damaged log without its damaged bytes, with a\n"
 	"warning); 1 the output failed while being written, or --check found\n"
 	"a log not ok; 2 unusable input (missing, not a log, a newer format,\n"
 	"not a regular file or a pipe, a directory without a log) or bad\n"
-	"arguments (an -o FILE that cannot be created among them).\n"
+	"arguments (an -o FILE that cannot be created, a --label refused).\n"
 	"Examples:\n"
 	"  rtrack-dump rtrack-4242.bin\n"
 	"  rtrack-dump runs/            (every log in runs/: a row each)\n"
 	"  rtrack-dump --format csv -o job.csv rtrack-4242.bin\n"
 	"  rtrack-dump --format json rtrack-4242.bin | jq .summary.peak_rss_mib\n"
+	"  rtrack-dump --format openmetrics --label team=ml -o runs.om runs/\n"
 	"The formats' columns and keys, the exit statuses: rtrack-dump(1).\n";
 
 struct args {
@@ -82,6 +89,8 @@ struct args {
 	const char *out;
 	char **logs;
 	int nlogs;
+	struct dump_label *labels; /* --label, for openmetrics */
+	size_t nlabels;
 };
 
 static int parse_format(const char *s, const struct format **f)
@@ -135,6 +144,23 @@ static int parse_every(const char *v, struct args *a)
 	return 0;
 }
 
+/* --label key=value, added to a->labels; -1, said in one line, when
+ * dump_label_parse refuses it. */
+static int parse_label(const char *v, struct args *a)
+{
+	char err[256];
+
+	if (!v || dump_label_parse(v, a->labels, a->nlabels,
+				   &a->labels[a->nlabels], err,
+				   sizeof err) < 0) {
+		fprintf(stderr, "rtrack-dump: %s\n",
+			v ? err : "--label takes key=value");
+		return -1;
+	}
+	a->nlabels++;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	int i;
@@ -142,7 +168,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	memset(a, 0, sizeof(*a));
 	a->fmt = &formats[0];
 	a->logs = calloc((size_t)argc, sizeof(char *));
-	if (!a->logs)
+	a->labels = calloc((size_t)argc, sizeof(*a->labels));
+	if (!a->logs || !a->labels)
 		return -1;
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -181,6 +208,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			   strncmp(arg, "--every=", 8) == 0) {
 			if (parse_every(opt_value(argc, argv, &i, arg), a) < 0)
 				return -1;
+		} else if (strcmp(arg, "--label") == 0 ||
+			   strncmp(arg, "--label=", 8) == 0) {
+			if (parse_label(opt_value(argc, argv, &i, arg), a) < 0)
+				return -1;
 		} else if (strcmp(arg, "-o") == 0 || strncmp(arg, "--output", 8) == 0) {
 			if (!(a->out = opt_value(argc, argv, &i, arg))) {
 				fprintf(stderr, "rtrack-dump: -o needs a file\n");
@@ -201,6 +232,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs("rtrack-dump: --every goes with --follow\n", stderr);
 		return -1;
 	}
+	if (a->nlabels && (a->fmt->dump != dump_openmetrics || a->follow ||
+			   a->check)) {
+		fputs("rtrack-dump: --label goes with --format openmetrics\n",
+		      stderr);
+		return -1;
+	}
+	dump_openmetrics_labels(a->labels, a->nlabels);
 	return 0;
 }
 
@@ -468,5 +506,6 @@ done:
 	}
 	paths_free(&p);
 	free(a.logs);
+	free(a.labels);
 	return status;
 }
