@@ -150,14 +150,15 @@ def check_refused(log):
     for args in (["--label", "host=x"], ["--label", "__x=1"],
                  ["--label", "1x=1"], ["--label", "x"], ["--label", "x="],
                  ["--label", "x=1", "--label=x=2"],
-                 ["--label", b"x=\xff"],
+                 ["--label", b"x=\xff"], ["--label", "a\x1b[2Jb=1"],
+                 ["--label", "a\nb=1"], ["--label", "host=a\nb"],
                  ["--label", "x=1", "--format", "csv"]):
         argv = [DUMP, "--format", "openmetrics", *args, log]
         if "csv" in args:
             argv = [DUMP, *args, log]
         p = subprocess.run(argv, capture_output=True, timeout=60)
         err = p.stderr.decode(errors="replace")
-        check(p.returncode == 2 and not p.stdout and
+        check(p.returncode == 2 and not p.stdout and "\x1b" not in err and
               err.count("\n") == 1 and err.startswith("rtrack-dump: --label"),
               f"{args}: exit {p.returncode}, {err!r}")
 

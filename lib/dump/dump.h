@@ -51,7 +51,9 @@ struct dump_label {
  * it): key [a-zA-Z_][a-zA-Z0-9_]*, not starting with __ (Prometheus'
  * own), not a label rtrack sets (host, pid, command, log, gpu, uuid,
  * bus_id) and none of prev[0..nprev); value UTF-8 and not empty.  0, or
- * -1 with why in one line in err (cut to size) and *l untouched. */
+ * -1 with *l untouched and why in err (cut to size): it quotes the key
+ * as given, bytes the caller must make safe to print, and never the
+ * value. */
 int dump_label_parse(const char *arg, const struct dump_label *prev,
 		     size_t nprev, struct dump_label *l, char *err,
 		     size_t size);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "fmt.h"
 #include "text.h"
 
 #ifndef RTRACK_VERSION
@@ -148,13 +149,15 @@ static int parse_every(const char *v, struct args *a)
  * dump_label_parse refuses it. */
 static int parse_label(const char *v, struct args *a)
 {
-	char err[256];
+	char err[256] = "--label takes key=value";
 
 	if (!v || dump_label_parse(v, a->labels, a->nlabels,
 				   &a->labels[a->nlabels], err,
 				   sizeof err) < 0) {
-		fprintf(stderr, "rtrack-dump: %s\n",
-			v ? err : "--label takes key=value");
+		/* err may quote a key with a newline or an escape in it */
+		fputs("rtrack-dump: ", stderr);
+		fmt_text(stderr, err, strlen(err), 0);
+		putc('\n', stderr);
 		return -1;
 	}
 	a->nlabels++;

@@ -632,22 +632,23 @@ int dump_label_parse(const char *arg, const struct dump_label *prev,
 	const char *eq = strchr(arg, '=');
 	size_t len = eq ? (size_t)(eq - arg) : 0;
 
+	/* the key alone: a value may be long, secret or span lines */
 	if (!eq)
 		snprintf(err, size, "--label takes key=value, not '%s'", arg);
 	else if (!om_label_name_ok(arg, len))
-		snprintf(err, size, "--label %s: the key is a letter or _, then "
-			 "letters, digits or _", arg);
+		snprintf(err, size, "--label %.*s=...: the key is a letter or _, "
+			 "then letters, digits or _", (int)len, arg);
 	else if (len >= 2 && arg[0] == '_' && arg[1] == '_')
-		snprintf(err, size, "--label %s: keys that start with __ are "
-			 "Prometheus' own", arg);
+		snprintf(err, size, "--label %.*s=...: keys that start with __ "
+			 "are Prometheus' own", (int)len, arg);
 	else if (om_label_own(arg, len))
-		snprintf(err, size, "--label %s: rtrack sets %.*s itself", arg,
-			 (int)len, arg);
+		snprintf(err, size, "--label %.*s=...: rtrack sets %.*s itself",
+			 (int)len, arg, (int)len, arg);
 	else if (!eq[1])
-		snprintf(err, size, "--label %s: an empty value is no label to "
-			 "Prometheus", arg);
+		snprintf(err, size, "--label %.*s=: an empty value is no label "
+			 "to Prometheus", (int)len, arg);
 	else if (!om_utf8_ok(eq + 1))
-		snprintf(err, size, "--label %.*s: the value is not UTF-8",
+		snprintf(err, size, "--label %.*s=...: the value is not UTF-8",
 			 (int)len, arg);
 	else if (om_label_given(prev, nprev, arg, len))
 		snprintf(err, size, "--label %.*s given twice", (int)len, arg);
