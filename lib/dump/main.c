@@ -39,7 +39,8 @@ static const struct format formats[] = {
 /* --help: every option parse_args takes and every format of formats[]
  * (e2e_docs.py checks them against the code and rtrack-dump(1)). */
 static const char usage[] =
-	"usage: rtrack-dump [--format FMT] [-o FILE] [--] LOG|DIR...\n"
+	"usage: rtrack-dump [--format FMT] [-o FILE] [--label K=V]... [--]\n"
+	"                   LOG|DIR...\n"
 	"       rtrack-dump --follow [--every N] LOG\n"
 	"       rtrack-dump --check LOG|DIR...\n"
 	"Decode rtrack logs written by librtrack_preload.so (or the rtrack\n"
