@@ -18,8 +18,7 @@
 #define RTRACK_VERSION "0"
 #endif
 
-/* The formats: one line each.  many, when the format takes several logs
- * at once (NULL: one only). */
+/* The formats: one line each; many, what several logs at once give. */
 struct format {
 	const char *name;
 	dump_one_fn *dump;
@@ -489,11 +488,6 @@ int main(int argc, char **argv)
 	if (a.check) {
 		status = check(stdout, p.v, p.n);
 		goto done;
-	}
-	if (p.n > 1 && !a.fmt->many) {
-		fprintf(stderr, "rtrack-dump: --format %s takes one log\n",
-			a.fmt->name);
-		return 2;
 	}
 	if (a.out && !(out = open_output(a.out))) {
 		fprintf(stderr, "rtrack-dump: %s: %s\n", a.out, strerror(errno));
