@@ -16,6 +16,10 @@ Cases (argv[1]):
            resets; text from the log stays text.
   compare  two runs of different jobs as one page: a table row and a
            line per run on every chart.
+  tree     the process tree of a real run whose data is then made hostile:
+           a parent cycle, a chain 3,000 deep, commands named like
+           JavaScript's own properties, unknown starts and exits: the
+           page draws without an error.
   big      a day at 1 Hz (86,400 samples, written by bench_log): every
            chart draws at most two points per pixel column,
            the legend gives the range a point stands for, and after a
@@ -299,8 +303,10 @@ def case_run(browser, d):
     got = [None if a is None else a + b
            for a, b in zip(cpu[0]["data"], cpu[1]["data"])]
     want = [r["process_cpu_usage"] for r in rows]
-    check(all(a is None and b is None or abs(a - b) < 2e-3
-              for a, b in zip(got, want)), "cpu series differs from json")
+    bad = [(i, a, b) for i, (a, b) in enumerate(zip(got, want))
+           if not (a is None and b is None or
+                   a is not None and b is not None and abs(a - b) < 2e-3)]
+    check(not bad, f"cpu series differs from json: {bad[:5]}")
     check(any(p[10].startswith("sh -c true") for p in data["procs"]),
           "the repeated commands are not among the processes")
     if not browser:
@@ -351,6 +357,40 @@ def case_compare(browser, d):
     print(f"ok: 2 runs, {len(ids)} charts; screenshots report_compare_*.png")
 
 
+def case_tree(browser, d):
+    log = record(d, "tree", '"$W" cpu 1 0.2')
+    path = os.path.join(d, "tree.html")
+    page = render(path, log)
+    data = page_data(page)
+    row = data["procs"][0]
+    # [parent, pid, start, end, cpu, rss, read, write, exit, exact, cmd]
+    procs = [[1, 10, 0.1, 0.2, 0.1, 1.0, 0, 0, "0", 1, "cycle a"],
+             [0, 20, 0.1, 0.2, 0.1, 1.0, 0, 0, "0", 1, "cycle b"]]
+    procs += [[len(procs) + i - 1 if i else -1, 100 + i, 0.1, None, 0.01,
+               1.0, 0, 0, "alive", 0, f"deep {i}"] for i in range(3000)]
+    procs += [[-1, 9000, None, None, 0, 0, 0, 0, "?", 0, "sh"]]
+    procs += [[len(procs) - 1, 9001 + i, None, None, 0, 0, 0, 0, "?", 0,
+               name] for i, name in enumerate(
+                   ["constructor", "constructor", "constructor",
+                    "__proto__", "__proto__", "__proto__", "toString"] * 2)]
+    data["procs"] = procs + [row]
+    text = json.dumps(data).replace("<", "\\u003c")
+    start = page.index('id="rtrack-data">') + len('id="rtrack-data">')
+    page = page[:start] + text + page[page.index("</script>", start):]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
+    if not browser:
+        print("skipped: chromium not installed (apt-get install chromium)")
+        return
+    dom = load(browser, d, path, 1400, len(data["charts"]))
+    text = "".join(dom.text)
+    check("constructor" in text and "\u00d76" in text,
+          "the six constructor rows are not one group")
+    shown = int(dom.body.get("data-rtrack-procs", "0"))
+    check(0 < shown < 200, f"{shown} rows shown")
+    print(f"ok: a cycle, a chain of 3000 and odd names draw ({shown} rows)")
+
+
 def case_big(browser, d):
     log = os.path.join(d, "day.bin")
     subprocess.run([os.environ["RTRACK_BENCH_LOG"], log, "86400", "1000"],
@@ -386,7 +426,8 @@ def case_big(browser, d):
 
 def main():
     case = sys.argv[1] if len(sys.argv) > 1 else "run"
-    cases = {"run": case_run, "compare": case_compare, "big": case_big}
+    cases = {"run": case_run, "compare": case_compare, "tree": case_tree,
+             "big": case_big}
     if case not in cases:
         print(f"usage: e2e_report.py {'|'.join(cases)}", file=sys.stderr)
         return 2

@@ -36,9 +36,9 @@ struct html_chart {
 	int gpu; /* only where the sampler found a device */
 };
 
-#define CORES(c) { STATS_C_##c, 1, 1.0, 3 }
-#define LEVEL(c, d) { STATS_C_##c, 0, 1.0, d }
-#define RATE(c) { STATS_C_##c, 1, 1.0, 0 }
+#define CORES(c) { STATS_C_##c, HTML_CPU_SHARE, 1.0, 3 }
+#define LEVEL(c, d) { STATS_C_##c, HTML_LEVEL, 1.0, d }
+#define RATE(c) { STATS_C_##c, HTML_RATE, 1.0, 0 }
 
 static const struct html_chart html_charts[] = {
 	{ "cpu", "CPU", "cores",
@@ -222,8 +222,9 @@ static double since_start(const struct rt_log *log, uint64_t ns)
 }
 
 /* One process as an array: parent row (-1 none), pid, start and end (s
- * since the start of tracking; null where the start is unknown), CPU s, peak RSS MiB, read and written
- * bytes, exit, exact (1) or sampled (0), command line. */
+ * since the start of tracking; null where the start is unknown), CPU s,
+ * peak RSS MiB, read and written bytes, exit (dump_proc_exit), exact (1)
+ * or sampled (0), command line. */
 static void data_proc(FILE *js, const struct run *run, size_t i,
 		      const struct advice *a)
 {
@@ -328,7 +329,7 @@ static void job_status(FILE *out, const struct run *run,
 {
 	char what[128];
 	struct job_end e;
-	const char *cls = "bad";
+	const char *cls;
 
 	job_end_get(&run->log, &e);
 	dump_exit_words(what, sizeof what, &e);
@@ -337,17 +338,13 @@ static void job_status(FILE *out, const struct run *run,
 		      "machine alone (rtrack --system)</span>", out);
 		return;
 	}
+	cls = html_end_class(&e);
 	if (advice_oom_ended(a, &e) > 0) {
 		snprintf(what, sizeof what, "killed by the out-of-memory "
 			 "killer");
+		cls = "bad";
 	} else if (e.by == JOB_END_NONE) {
 		snprintf(what, sizeof what, "%s", dump_no_end(&run->log));
-		cls = "unknown";
-	} else if (e.exit_kind == RT_EXIT_CODE && e.exit_value == 0) {
-		cls = "ok";
-	} else if (e.exit_kind != RT_EXIT_CODE &&
-		   e.exit_kind != RT_EXIT_SIGNAL) {
-		cls = "unknown";
 	}
 	fprintf(out, "<span class=\"badge %s\" id=\"status\">%s: ", cls,
 		strcmp(cls, "ok") == 0 ? "finished" :

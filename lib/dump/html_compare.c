@@ -20,22 +20,25 @@
 struct cmp_chart {
 	const char *id, *title, *unit, *note;
 	struct html_col col;
+	int gpu; /* only where a run's sampler found a device */
 };
 
 static const struct cmp_chart cmp_charts[] = {
 	{ "cpu", "CPU", "cores", "Cores the process tree used, a line per run.",
-	  { STATS_C_process_cpu_usage, 0, 1.0, 3 } },
+	  { STATS_C_process_cpu_usage, HTML_LEVEL, 1.0, 3 }, 0 },
 	{ "memory", "Memory", "MiB", "The process tree's memory, a line per "
-	  "run.", { STATS_C_process_memory_mib, 0, 1.0, 1 } },
+	  "run.", { STATS_C_process_memory_mib, HTML_LEVEL, 1.0, 1 }, 0 },
 	{ "read", "Disk read", "B/s", "Bytes the process tree read each "
-	  "second.", { STATS_C_process_disk_read_bytes, 1, 1.0, 0 } },
+	  "second.",
+	  { STATS_C_process_disk_read_bytes, HTML_RATE, 1.0, 0 }, 0 },
 	{ "write", "Disk write", "B/s", "Bytes the process tree wrote each "
-	  "second.", { STATS_C_process_disk_write_bytes, 1, 1.0, 0 } },
+	  "second.",
+	  { STATS_C_process_disk_write_bytes, HTML_RATE, 1.0, 0 }, 0 },
 	{ "network", "Network received", "B/s", "Bytes the whole machine "
 	  "received each second (not counted per process).",
-	  { STATS_C_system_net_recv_bytes, 1, 1.0, 0 } },
+	  { STATS_C_system_net_recv_bytes, HTML_RATE, 1.0, 0 }, 0 },
 	{ "gpu", "GPU", "GPUs", "GPUs the process tree kept busy.",
-	  { STATS_C_process_gpu_usage, 0, 1.0, 3 } },
+	  { STATS_C_process_gpu_usage, HTML_LEVEL, 1.0, 3 }, 1 },
 };
 #define CMP_NCHARTS (sizeof cmp_charts / sizeof cmp_charts[0])
 
@@ -76,8 +79,7 @@ static void cell_exit(FILE *out, const struct rt_log *log)
 	if (e.by == JOB_END_NONE)
 		snprintf(what, sizeof what, "%s", dump_no_end(log));
 	fprintf(out, "<td class=\"l\"><span class=\"badge %s\">",
-		e.by != JOB_END_NONE && e.exit_kind == RT_EXIT_CODE &&
-				e.exit_value == 0 ? "ok" : "bad");
+		html_end_class(&e));
 	html_text(out, what, strlen(what));
 	fputs("</span></td>", out);
 }
@@ -159,7 +161,8 @@ static unsigned charts_measured(const struct run *runs, size_t n)
 
 	for (size_t k = 0; k < CMP_NCHARTS; k++)
 		for (size_t i = 0; i < n && !(m & 1u << k); i++)
-			if (html_col_measured(&runs[i], &cmp_charts[k].col))
+			if ((!cmp_charts[k].gpu || runs[i].log.ngpu_devs) &&
+			    html_col_measured(&runs[i], &cmp_charts[k].col))
 				m |= 1u << k;
 	return m;
 }

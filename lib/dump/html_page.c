@@ -62,6 +62,15 @@ void html_str(FILE *out, const char *s, size_t size)
 	html_text(out, s, strnlen(s, size));
 }
 
+const char *html_end_class(const struct job_end *e)
+{
+	if (e->by == JOB_END_NONE || (e->exit_kind != RT_EXIT_CODE &&
+				      e->exit_kind != RT_EXIT_SIGNAL))
+		return "unknown";
+	return e->exit_kind == RT_EXIT_CODE && e->exit_value == 0 ? "ok" :
+								   "bad";
+}
+
 /* ---- the frame ---- */
 
 /* Collects page errors (uncaught exceptions, console.error, blocked
@@ -186,13 +195,23 @@ static double col_value(const struct run *run, size_t i,
 			const struct html_col *c)
 {
 	struct stats_row r;
-	double v;
+	double v, cpu;
 
 	stats_row(run, i, &r);
 	if (!(r.present & STATS_BIT(c->col)))
 		return NAN;
 	v = field_double(&stats_row_fields[c->col], &r) * c->scale;
-	return c->per_second ? v / interval_s(&run->log, i) : v;
+	switch (c->how) {
+	case HTML_RATE:
+		return v / interval_s(&run->log, i);
+	case HTML_CPU_SHARE:
+		if (!(r.present & STATS_BIT(STATS_C_process_cpu_usage)))
+			return NAN;
+		cpu = r.process_utime + r.process_stime;
+		return cpu > 0 ? r.process_cpu_usage * v / cpu : 0.0;
+	default:
+		return v;
+	}
 }
 
 int html_col_measured(const struct run *run, const struct html_col *c)
@@ -228,8 +247,9 @@ typedef double value_fn(const struct run *run, size_t i,
  * it.  report.js's column() reads both forms. */
 #define HTML_PLAIN_ROWS 20000
 /* The compact form carries a value exactly while value * 10^decimals,
- * rounded, stays within a double's integers. */
-#define HTML_COMPACT_MAX 4503599627370496.0 /* 2^52 */
+ * rounded, is below 2^51: a delta is then below 2^52 and its zigzag form
+ * below 2^53, which the page's doubles hold exactly. */
+#define HTML_COMPACT_MAX 2251799813685248.0 /* 2^51 */
 
 static const char compact_alpha[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -37,11 +37,26 @@ void html_page_end(FILE *out);
 FILE *html_data_open(FILE *out);
 void html_data_close(FILE *js, FILE *out);
 
-/* One chart series: column col of stats_row, per second of its interval
- * when per_second (bytes become B/s, CPU seconds cores), times scale. */
+/* The badge class of a job's end (job_end_get): "ok" (exit code 0), "bad"
+ * (another code, a signal), "unknown" (no end record, an unknown status). */
+struct job_end;
+const char *html_end_class(const struct job_end *e);
+
+/* How a chart series reads its column of stats_row. */
+enum html_how {
+	HTML_LEVEL,     /* as it is */
+	HTML_RATE,      /* per second of its interval: bytes become B/s */
+	HTML_CPU_SHARE, /* a CPU-seconds column as its share of the row's
+			 * process_cpu_usage, so that user and system stack
+			 * to the cores the other formats say (which an
+			 * exit record's CPU landing in a short interval
+			 * cannot push past the machine's CPUs) */
+};
+
+/* One chart series: column col read as how says, times scale. */
 struct html_col {
 	enum stats_col col;
-	int per_second;
+	enum html_how how;
 	double scale;
 	int decimals;
 };

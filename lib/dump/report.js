@@ -25,7 +25,7 @@ var SIDE = {process: ['#047857', '#34d399', '#059669'],
 	system: ['#2563eb', '#2563eb']};
 var RUNS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed',
 	'#0891b2', '#db2777', '#65a30d', '#4b5563', '#9333ea'];
-var H = 240, EDGE = 24, TOP = 20;
+var H = 240, EDGE = 24, TOP = 20, OPEN_DEPTH = 50;
 
 /* ---- words and numbers ---- */
 
@@ -62,13 +62,22 @@ function secs(s) {
 		String(Math.floor(t % 3600 / 60)).padStart(2, '0') + ' min';
 }
 
-function clock(s) {
+/* s seconds as "12.5 s" under a minute, else [h:]mm:ss, with dec digits
+ * of the second (default: as many as a sample at 10 Hz needs). */
+function clock(s, dec) {
 	if (s == null) return '';
-	if (Math.abs(s) < 60) return s.toFixed(Math.abs(s) < 10 ? 2 : 1) + ' s';
-	var t = Math.round(s), h = Math.floor(t / 3600),
-		m = Math.floor(t % 3600 / 60), x = t % 60;
-	return (h ? h + ':' + (m < 10 ? '0' : '') : '') + m + ':' +
-		(x < 10 ? '0' : '') + x;
+	if (dec == null) dec = Math.abs(s) < 10 ? 2 : 1;
+	if (Math.abs(s) < 60) return s.toFixed(dec) + ' s';
+	var t = Math.floor(s), h = Math.floor(t / 3600),
+		m = Math.floor(t % 3600 / 60),
+		x = (s - t + t % 60).toFixed(dec);
+	if (x.length < (dec ? dec + 3 : 2)) x = '0' + x;
+	return (h ? h + ':' + (m < 10 ? '0' : '') : '') + m + ':' + x;
+}
+
+/* The decimals an axis of ticks incr apart needs. */
+function tickDecimals(incr) {
+	return incr >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(incr) - 1e-9));
 }
 
 /* ---- series: full data, decimated for drawing ---- */
@@ -118,9 +127,13 @@ function pick(a, keep) {
 }
 
 /* One group of series that share an x: {x, cols (what is drawn), raw
- * (what the legend says; stacked series differ)}. */
-function group(x, cols, raw) {
-	return {x: x, cols: cols, raw: raw || cols};
+ * (what the legend says; stacked series differ), top (the topmost of the
+ * stacked columns, whose order of min and max the others follow, so that
+ * stacked lines never cross; -1 none), stacked (which columns are)}. */
+function group(x, cols, raw, stacked) {
+	stacked = stacked || cols.map(function () { return false; });
+	return {x: x, cols: cols, raw: raw || cols, stacked: stacked,
+		top: stacked.lastIndexOf(true)};
 }
 
 function lowerBound(a, v) {
@@ -155,7 +168,8 @@ function decimate(g, lo, hi, nb, out) {
 		out.x.push(g.x[s], g.x[e - 1]);
 		out.from.push(s, s);
 		out.to.push(e - 1, e - 1);
-		for (c = 0; c < k; c++) {
+		var topFirst = true;
+		for (c = k - 1; c >= 0; c--) {
 			var a = g.cols[c], mn = null, mx = null, imn = 0, imx = 0;
 			for (i = s; i < e; i++) {
 				var v = a[i];
@@ -163,7 +177,10 @@ function decimate(g, lo, hi, nb, out) {
 				if (mn === null || v < mn) { mn = v; imn = i; }
 				if (mx === null || v > mx) { mx = v; imx = i; }
 			}
-			if (imn <= imx) out.cols[c].push(mn, mx);
+			var minFirst = g.stacked[c] && c !== g.top ? topFirst :
+				imn <= imx;
+			if (c === g.top) topFirst = minFirst;
+			if (minFirst) out.cols[c].push(mn, mx);
 			else out.cols[c].push(mx, mn);
 		}
 	}
@@ -268,7 +285,7 @@ function legendTime(ch, idx) {
 	var v = ch.joined.views[0], r = ch.joined.rows[0] ?
 		ch.joined.rows[0][idx] : idx;
 	if (r == null || r < 0 || v.from[r] === v.to[r])
-		return clock(ch.joined.data[0][idx]);
+		return clock(ch.joined.data[0][idx], 3);
 	var x = ch.groups[0].x;
 	return clock(x[v.from[r]]) + ' \u2013 ' + clock(x[v.to[r]]);
 }
@@ -398,7 +415,10 @@ function chart(ch, parent) {
 		width: plotWidth(box), height: H,
 		cursor: {sync: {key: 'rtrack'}, drag: {x: true, y: false}},
 		scales: {x: {time: false}, y: {range: yRange(ch)}},
-		axes: [{values: function (u, v) { return v.map(clock); }},
+		axes: [{values: function (u, v, ax, space, incr) {
+			var dec = tickDecimals(incr);
+			return v.map(function (t) { return clock(t, dec); });
+		}},
 			yAxis(ch)],
 		series: series,
 		bands: ch.bands,
@@ -453,7 +473,8 @@ function runCharts(parent) {
 				fill: s.stack ? col + '55' : undefined};
 		});
 		chart({id: c.id, title: c.title, unit: c.unit, note: c.note,
-			lines: c.lines || [], groups: [group(x, st.cols, raw)],
+			lines: c.lines || [], groups: [group(x, st.cols, raw,
+				c.series.map(function (s) { return !!s.stack; }))],
 			series: series, bands: st.bands,
 			map: c.series.map(function (s, k) {
 				return {g: 0, c: k};
@@ -510,37 +531,45 @@ function procNodes(P) {
 	var nodes = P.map(function (p, i) {
 		return {id: 'p' + i, parent: p[0], pid: p[1], start: p[2],
 			end: p[3], cpu: p[4], rss: p[5], rd: p[6], wr: p[7],
-			exit: p[8], exact: p[9], cmd: p[10], kids: []};
+			exit: p[8], exact: p[9], cmd: p[10], kids: [], up: null};
 	});
-	var roots = [];
-	nodes.forEach(function (n) {
+	var links = nodes.map(function () { return []; }), roots = [];
+	nodes.forEach(function (n, i) {
 		var up = nodes[n.parent];
-		if (up && up !== n) up.kids.push(n); else roots.push(n);
+		if (up && up !== n) links[n.parent].push(n); else roots.push(n);
 	});
-	/* Totals after their children, without recursion (deep chains);
-	 * what a broken parent chain leaves unreached becomes a root. */
-	var seen = new Array(nodes.length), order = [], stackN = roots.slice();
+	/* A walk from the roots, without recursion (deep chains): a node's
+	 * children are those it reached first, so that a parent cycle in a
+	 * damaged log cannot loop; what no root reaches becomes a root. */
+	var seen = new Array(nodes.length), order = [], todo = [];
 	function walk() {
-		while (stackN.length) {
-			var n = stackN.pop(), i = +n.id.slice(1);
-			if (seen[i]) continue;
-			seen[i] = true;
+		while (todo.length) {
+			var n = todo.pop(), i = +n.id.slice(1);
 			order.push(n);
-			n.kids.forEach(function (k) { stackN.push(k); });
+			links[i].forEach(function (k) {
+				var j = +k.id.slice(1);
+				if (seen[j]) return;
+				seen[j] = true;
+				k.up = n;
+				n.kids.push(k);
+				todo.push(k);
+			});
 		}
 	}
+	roots.forEach(function (r) { seen[+r.id.slice(1)] = true; });
+	todo = roots.slice();
 	walk();
 	nodes.forEach(function (n, i) {
 		if (seen[i]) return;
+		seen[i] = true;
 		roots.push(n);
-		stackN.push(n);
+		todo.push(n);
 		walk();
 	});
 	for (var k = order.length - 1; k >= 0; k--) {
 		var n = order[k];
 		n.dur = n.end != null && n.start != null ? n.end - n.start : null;
 		n.cpuAll = n.cpu || 0;
-		n.kids = n.kids.filter(function (c) { return seen[+c.id.slice(1)]; });
 		n.kids.forEach(function (c) { n.cpuAll += c.cpuAll || 0; });
 	}
 	return roots;
@@ -549,7 +578,7 @@ function procNodes(P) {
 /* A parent's children as rows: a command three times or more is one
  * group row. */
 function rowsOf(id, kids) {
-	var by = {}, rows = [];
+	var by = Object.create(null), rows = []; /* no "constructor" */
 	kids.forEach(function (k) {
 		var key = program(k.cmd);
 		(by[key] = by[key] || []).push(k);
@@ -558,17 +587,21 @@ function rowsOf(id, kids) {
 		var m = by[key];
 		if (m.length < 3) { rows.push.apply(rows, m); return; }
 		var g = {id: id + '/' + key, group: true, cmd: key, members: m,
-			cpu: 0, cpuAll: 0, rss: 0, rd: 0, wr: 0, dur: 0,
-			start: Infinity, failed: 0, exact: 1};
+			cpu: 0, cpuAll: 0, rss: 0, rd: 0, wr: 0, dur: null,
+			start: null, failed: 0, alive: 0, unknown: 0, exact: 1};
 		m.forEach(function (k) {
 			g.cpu += k.cpu || 0;
 			g.cpuAll += k.cpuAll || 0;
 			g.rss = Math.max(g.rss, k.rss || 0);
 			g.rd += k.rd || 0;
 			g.wr += k.wr || 0;
-			g.dur = Math.max(g.dur, k.dur || 0);
-			g.start = Math.min(g.start, k.start);
-			g.failed += k.exit !== '0' && k.exit !== 'alive';
+			if (k.dur != null) g.dur = Math.max(g.dur || 0, k.dur);
+			if (k.start != null)
+				g.start = g.start == null ? k.start :
+					Math.min(g.start, k.start);
+			if (k.exit === 'alive') g.alive++;
+			else if (k.exit === '?') g.unknown++;
+			else if (k.exit !== '0') g.failed++;
 			g.exact = g.exact && k.exact;
 		});
 		rows.push(g);
@@ -577,6 +610,15 @@ function rowsOf(id, kids) {
 }
 
 var SORTS = {cpu: 'cpuAll', memory: 'rss', duration: 'dur', start: 'start'};
+
+/* A group's exits in words: "all 0", "2 failed", "3 alive", ... */
+function groupExit(g) {
+	var n = g.members.length, w = [];
+	if (g.failed) w.push(g.failed + ' failed');
+	if (g.alive) w.push(g.alive + ' alive');
+	if (g.unknown) w.push(g.unknown + ' unknown');
+	return w.length ? w.join(', ') : (n === 2 ? 'both 0' : 'all 0');
+}
 
 function procTable(parent, roots) {
 	var open = {}, all = {}, sort = 'cpu', shown = 0;
@@ -631,14 +673,13 @@ function procTable(parent, roots) {
 		cell(tr, r.group ? '' : String(r.pid));
 		cell(tr, r.start == null || !isFinite(r.start) ? 'n/a' :
 			(r.start < 0 ? '\u2212' : '+') + secs(Math.abs(r.start)));
-		cell(tr, (r.group ? 'max ' : '') + secs(r.dur));
+		cell(tr, (r.group && r.dur != null ? 'max ' : '') + secs(r.dur));
 		cell(tr, approx + secs(r.cpu), r.exact ? null : 'approx');
 		cell(tr, secs(r.cpuAll));
 		cell(tr, (r.group ? 'max ' : '') + bytes((r.rss || 0) * 1048576));
 		cell(tr, bytes(r.rd || 0));
 		cell(tr, bytes(r.wr || 0));
-		cell(tr, r.group ? (r.failed ? r.failed + ' failed' : 'all 0') :
-			r.exit, 'l');
+		cell(tr, r.group ? groupExit(r) : r.exit, 'l');
 		shown++;
 	}
 
@@ -667,14 +708,21 @@ function procTable(parent, roots) {
 	}
 
 	/* Open at first: the roots, and every row that is its parent's
-	 * only one (a shell that runs make that runs the compiler). */
+	 * only one (a shell that runs make that runs the compiler), down to
+	 * OPEN_DEPTH levels. */
 	function openChains(rows) {
-		rows.forEach(function (r) {
-			if (r.group || !r.kids.length) return;
-			var sub = rowsOf(r.id, r.kids);
-			if (r.parent < 0 || rows.length === 1) open[r.id] = true;
-			if (open[r.id]) openChains(sub);
-		});
+		var todo = [[rows, 0]];
+		while (todo.length) {
+			var t = todo.pop(), list = t[0], depth = t[1];
+			list.forEach(function (r) {
+				if (r.group || !r.kids.length || depth >= OPEN_DEPTH)
+					return;
+				if (depth === 0 || list.length === 1) {
+					open[r.id] = true;
+					todo.push([rowsOf(r.id, r.kids), depth + 1]);
+				}
+			});
+		}
 	}
 
 	function render() {
@@ -702,9 +750,11 @@ if (procs && D.procs) procTable(procs, procNodes(D.procs));
 window.rtrackPlots = plots;
 window.rtrackColumn = column;
 window.addEventListener('resize', function () {
-	plots.forEach(function (u) {
-		u.setSize({width: plotWidth(u.root.parentNode.parentNode),
-			height: H});
+	plots.forEach(function (u, i) {
+		var w = plotWidth(u.root.parentNode.parentNode), ch = charts[i];
+		u.setSize({width: w, height: H});
+		ch.buckets = Math.max(100, w - 100);
+		redraw(ch, u, ch.min, ch.max);
 	});
 });
 document.body.dataset.rtrackCharts = String(plots.length);
