@@ -67,6 +67,10 @@ static struct {
 	 * (sampler stuck, END written by the host) exclude each other. */
 	pthread_mutex_t file_mu;
 	int abandoned;             /* the host wrote END: the sampler stops */
+	/* Set by sampler_start before the thread exists, done and cleared
+	 * by the thread: the tracker is made ready off the host's start
+	 * (its first pages are faults a process start would wait for). */
+	int tracker_due;
 	/* Owned by the sampler thread alone. */
 	uint64_t samples;
 	uint64_t last_flush_ns;
@@ -423,6 +427,31 @@ static void sampler_do_pause(void)
 	pthread_mutex_unlock(&sam.mu);
 }
 
+static void sampler_init_tracker(void)
+{
+	struct tracker_cfg tc = {
+		.procroot = "/proc",
+		.sysroot = "/sys",
+		.root_pid = pre.pid,
+		.children = pre.cfg.children,
+		.system = pre.cfg.system,
+		.mem_mode = pre.cfg.mem_mode,
+		.boot_time_ns = rtrack_clock_ns(CLOCK_REALTIME) -
+				rtrack_clock_ns(CLOCK_BOOTTIME),
+		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
+		.cost_share = SAMPLER_COST_SHARE,
+		.root_cmdline = pre.cmdline,
+	};
+	struct tracker_gpu_cfg gc = {
+		.nvml_path = pre.cfg.nvml_path[0] ? pre.cfg.nvml_path : NULL,
+	};
+
+	tracker_init(&mem->tree, &tc);
+	memset(&mem->gpu_chain, 0, sizeof(mem->gpu_chain));
+	if (pre.cfg.gpu && pre.gpu_probed != GPU_NONE)
+		tracker_gpu_init(&mem->tree, &gc);
+}
+
 /* AddressSanitizer (gcc 12) keeps its allocator's locks unheld across
  * fork(), and a new thread's start inside ASan allocates (ASan's
  * pthread_getattr_np): a host forking in that instant leaves its child's
@@ -442,6 +471,10 @@ static void *sampler_main(void *arg)
 #ifdef __SANITIZE_ADDRESS__
 	atomic_store(&began, 1);
 #endif
+	if (sam.tracker_due) {
+		sampler_init_tracker();
+		sam.tracker_due = 0;
+	}
 	sampler_private_fds();
 	/* Started again after a pause: the pause took a sample just now.
 	 * The first sample waits a moment: a host that is done within it (a
@@ -751,30 +784,6 @@ static void sampler_init_sync(void)
 	pthread_condattr_destroy(&ca);
 }
 
-static void sampler_init_tracker(void)
-{
-	struct tracker_cfg tc = {
-		.procroot = "/proc",
-		.sysroot = "/sys",
-		.root_pid = pre.pid,
-		.children = pre.cfg.children,
-		.system = pre.cfg.system,
-		.mem_mode = pre.cfg.mem_mode,
-		.boot_time_ns = rtrack_clock_ns(CLOCK_REALTIME) -
-				rtrack_clock_ns(CLOCK_BOOTTIME),
-		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
-		.cost_share = SAMPLER_COST_SHARE,
-		.root_cmdline = pre.cmdline,
-	};
-	struct tracker_gpu_cfg gc = {
-		.nvml_path = pre.cfg.nvml_path[0] ? pre.cfg.nvml_path : NULL,
-	};
-
-	tracker_init(&mem->tree, &tc);
-	memset(&mem->gpu_chain, 0, sizeof(mem->gpu_chain));
-	if (pre.cfg.gpu && pre.gpu_probed != GPU_NONE)
-		tracker_gpu_init(&mem->tree, &gc);
-}
 
 /* The thread, with every signal blocked (it inherits the mask: no signal
  * is ever delivered to it) and a small stack.  0 or -errno. */
@@ -888,7 +897,7 @@ int sampler_start(const struct rt_exec *exec)
 	logwrite_init(&sam.batch, mem->batch, sizeof(mem->batch));
 	logwrite_on_full(&sam.batch, sampler_batch_full, NULL);
 	sampler_init_sync();
-	sampler_init_tracker();
+	sam.tracker_due = 1;
 	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	if (exec)
 		logwrite_exec(&sam.batch, exec);
