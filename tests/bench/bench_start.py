@@ -8,6 +8,9 @@ machine hits them alike (scripts/bench):
     descendant with its exit record; per descendant = (variant - bare) / N,
     and rtrack's share over the empty library's;
  2. /bin/true as a root, K at a time: per root = (variant - bare) / K;
+    with main_time (built beside EMPTY_PRELOAD) in its place, also the
+    time from the spawn to main: what the constructor delays, apart from
+    the exit (which waits for the sampler's last sample);
  3. a configure-like script of a few hundred short commands (tests, greps,
     seds, appends, file churn): the wall-time ratio over bare.
 
@@ -51,13 +54,18 @@ work = os.path.join(d, "work")
 os.makedirs(work, exist_ok=True)
 
 
-def timed(cmd, env):
+def timed(cmd, env, to_main=False):
+    """Wall and CPU seconds of cmd; with to_main, also the seconds from
+    the spawn to the main of a main_time child (CLOCK_MONOTONIC both)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    t0 = time.monotonic_ns()
+    out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE
+                         if to_main else subprocess.DEVNULL).stdout
     w = time.perf_counter() - t
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return w, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    c = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    return (w, c, (int(out) - t0) / 1e9) if to_main else (w, c)
 
 
 def clear():
@@ -80,21 +88,28 @@ def series(cmd):
     return w, c
 
 
+main_time = os.path.join(os.path.dirname(os.path.abspath(empty)), "main_time")
+if not os.access(main_time, os.X_OK):
+    main_time = None
+
+
 def series_root(k):
-    cmd = ["/bin/true"]
+    """Per root: mean wall and CPU of k runs, and the median of their
+    spawn-to-main times (a start delayed by a busy machine is an outlier
+    that a mean would carry)."""
+    cmd = [main_time or "/bin/true"]
     w = {v: [] for v, _ in variants}
     c = {v: [] for v, _ in variants}
+    m = {v: [] for v, _ in variants}
     for _ in range(rounds):
         for v, env in variants:
-            a = b = 0.0
-            for _ in range(k):
-                x, y = timed(cmd, env)
-                a += x
-                b += y
-            w[v].append(a / k)
-            c[v].append(b / k)
+            runs = [timed(cmd, env, main_time is not None) for _ in range(k)]
+            w[v].append(sum(r[0] for r in runs) / k)
+            c[v].append(sum(r[1] for r in runs) / k)
+            if main_time:
+                m[v].append(statistics.median(r[2] for r in runs))
         clear()
-    return w, c
+    return w, c, m
 
 
 def med(xs):
@@ -124,13 +139,15 @@ print(f"rtrack's cost over the empty library's: wall {over_empty(w)}; "
       f"cpu {over_empty(c)}")
 
 k = 40
-w, c = series_root(k)
-print(f"== /bin/true as a root, {k} a round, {rounds} rounds: us per root "
-      "over bare, median (min..max)")
+w, c, m = series_root(k)
+print(f"== {'main_time' if main_time else '/bin/true'} as a root, {k} a "
+      f"round, {rounds} rounds: us per root over bare, median (min..max)")
 for v in shown:
     dw = [(w[v][i] - w["bare"][i]) * 1e6 for i in range(rounds)]
     dc = [(c[v][i] - c["bare"][i]) * 1e6 for i in range(rounds)]
-    print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}")
+    dm = [(m[v][i] - m["bare"][i]) * 1e6 for i in range(len(m[v]))]
+    print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}" +
+          (f"  to main +{med(dm)}" if dm else ""))
 
 w, c = series(["/bin/sh", configure, work])
 print(f"== a configure-like script ({len(lines)} lines, ~{120 * 5} "
