@@ -515,11 +515,13 @@ static void *sampler_main(void *arg)
 	gen = sam.asked[REQ_EXIT];
 	pthread_mutex_unlock(&sam.mu);
 	/* The job ended before the first sample (a run of a millisecond or
-	 * two): its one sample is of the tree alone.  System counters read
-	 * once give no interval, and reading them would be most of the time
-	 * the job's exit waits for. */
-	if (sam.samples == 0)
+	 * two): its one sample is of the tree alone.  System and cgroup
+	 * counters read once give no interval, and reading them would be
+	 * most of the time the job's exit waits for. */
+	if (sam.samples == 0) {
 		mem->tree.cfg.system = 0;
+		mem->tree.cfg.no_cgroup = 1;
+	}
 	sampler_finish(sam.exit_kind, sam.exit_value);
 	pthread_mutex_lock(&sam.mu);
 	sam.stopped = 1;

@@ -486,6 +486,12 @@ static int tracker_in_job(const void *ctx, int32_t pid)
  * sampler's thread, whose descriptor table keeps what it opens). */
 static void tracker_cgroup(struct tracker *t, struct rt_sample *s)
 {
+	if (t->cfg.no_cgroup) {
+		for (unsigned f = RT_F_cg_cpu_quota_mcores;
+		     f <= RT_F_cg_cpu_periods_throttled; f++)
+			sample_set_missing(s, (enum rt_field)f);
+		return;
+	}
 	if (!t->cg.found)
 		(void)cgroup_find(&t->cg, t->cfg.procroot, t->cfg.sysroot,
 				  t->cfg.root_pid);

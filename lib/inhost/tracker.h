@@ -33,6 +33,11 @@ struct tracker_cfg {
 	int32_t root_pid;
 	int children;           /* RTRACK_CHILDREN */
 	int system;             /* RTRACK_SYSTEM */
+	/* 1: no cgroup step (its fields missing).  A root whose job ends
+	 * before its first sample takes one sample, at exit: the cgroup's
+	 * counters read once give no interval, and reading them (about
+	 * 500 us, most of that sample) is time the job's exit waits for. */
+	int no_cgroup;
 	int mem_mode;           /* enum rt_mem_mode */
 	uint64_t boot_time_ns;
 	uint32_t clk_tck;
