@@ -220,6 +220,28 @@ static void test_children_off(void **state)
 	waitpid(kid, NULL, 0);
 }
 
+/* A root's only sample at a job's early end skips the cgroup: every
+ * cgroup field missing (never 0), the tree's figures there. */
+static void test_no_cgroup(void **state)
+{
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+
+	(void)state;
+	cfg_init(&c, "/proc", getpid());
+	c.system = 0;
+	c.no_cgroup = 1;
+	tracker_init(&t, &c);
+	tracker_sample(&t, now_ns(), &s, record_gone, &g);
+	for (unsigned f = RT_F_cg_cpu_quota_mcores;
+	     f <= RT_F_cg_cpu_periods_throttled; f++)
+		assert_false(sample_has(&s, (enum rt_field)f));
+	assert_true(sample_has(&s, RT_F_tree_utime_ticks));
+	assert_true(sample_has(&s, RT_F_tree_mem_kib));
+	tracker_finish(&t, record_gone, &g);
+}
+
 /* The seed's rule: a child's CPU counted while it lives moves into the
  * parent's cutime when reaped, so the tree sum does not drop. */
 static void test_cpu_survives_reap(void **state)
@@ -641,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_kept_shared_mm_exec),
 		cmocka_unit_test(test_pss_spacing),
 		cmocka_unit_test(test_children_off),
+		cmocka_unit_test(test_no_cgroup),
 		cmocka_unit_test(test_cpu_survives_reap),
 		cmocka_unit_test(test_fake_tree_sums),
 		cmocka_unit_test(test_status_spacing),
