@@ -409,9 +409,14 @@ def many_summary_cell(lines, head, label):
 def case_many_logs(d):
     # Two runs of one program with other arguments into one directory:
     # rtrack-dump DIR shows both, told apart by their command, with the
-    # spread of what does not add up and the total of what does.
+    # spread of what does not add up and the total of what does.  The
+    # program lies deep enough for its command not to fit: its directory
+    # goes first, never the arguments that tell the runs apart.
+    deep = os.path.join(d, "x" * 60, "y" * 40)
+    os.makedirs(deep)
+    prog = shutil.copy(WORKLOAD, deep)
     for n, secs in (("1", "0.3"), ("2", "0.2")):
-        run([WORKLOAD, "cpu", "1", secs], d,
+        run([prog, "cpu", "1", secs], d,
             {"RTRACK_OUTPUT": os.path.join(d, f"run{n}-%p.bin"),
              "RTRACK_INTERVAL": "0.1"})
     open(os.path.join(d, "notes.txt"), "w").write("not a log\n")
@@ -428,6 +433,7 @@ def case_many_logs(d):
                   l.endswith(f"workload cpu 1 {secs}")) == 1, p.stdout)
     check(sum(1 for l in lines if l.lstrip().startswith("run")) == 4,
           p.stdout)  # a row in each table
+    check("x" * 60 not in p.stdout, "the directory kept, not the arguments")
     for label in ("min", "mean", "max", "total"):
         check(any(l.split()[:1] == [label] for l in lines), p.stdout)
     # A total of mean cores or durations means nothing: blank there.

@@ -656,6 +656,24 @@ static size_t many_command_width(FILE *out)
 	return w > MANY_ID_W + 10 ? w - MANY_ID_W : 10;
 }
 
+/* The command in at most w columns.  Where it does not fit, the program
+ * goes without its directory first: the arguments, which tell runs of
+ * one program apart, matter more than where it was installed. */
+static void many_command(FILE *out, const char *cmd, size_t size, size_t w)
+{
+	size_t len = strnlen(cmd, size), start = 0;
+
+	if (fmt_text_columns(cmd, len) > w) {
+		const char *sp = memchr(cmd, ' ', len);
+		size_t end = sp ? (size_t)(sp - cmd) : len;
+
+		for (size_t i = 0; i < end; i++)
+			if (cmd[i] == '/')
+				start = i + 1;
+	}
+	fmt_text(out, cmd + start, len - start, w);
+}
+
 /* First table, a row per log: where and what it ran, and how it ended;
  * the root's command cut to fit, so that runs of one program with other
  * arguments are told apart by what follows its name. */
@@ -674,7 +692,7 @@ static void many_who(FILE *out, const struct run *runs,
 		putc(' ', out);
 		put_cell(out, h->host, sizeof h->host, 10);
 		fprintf(out, " %7u %4s ", (unsigned)h->pid, ex);
-		fmt_text(out, h->cmdline, sizeof h->cmdline, cmd_w);
+		many_command(out, h->cmdline, sizeof h->cmdline, cmd_w);
 		putc('\n', out);
 	}
 }
