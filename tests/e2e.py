@@ -213,15 +213,19 @@ def case_cpu_threads(d):
 
 
 def case_memory(d):
+    # Under a sanitizer's preload the host carries the runtime's own
+    # memory too (ThreadSanitizer's shadow of the touched heap: 282 MiB of
+    # PSS for these 200 MiB on a slow machine): the upper bound allows it.
+    top = 400 if SANITIZED else 240
     for mode in ("pss", "rss"):
         sub = os.path.join(d, mode)
         os.mkdir(sub)
         _, j, _ = traced_json(sub, [WORKLOAD, "mem", "200", "0.8"],
                               {"RTRACK_INTERVAL": "0.1", "RTRACK_MEMORY": mode})
         s = j["summary"]
-        check(195 <= s["memory_mib_max"] <= 240,
+        check(195 <= s["memory_mib_max"] <= top,
               f"{mode}: memory_mib_max {s['memory_mib_max']}")
-        check(200 <= s["peak_rss_mib"] <= 240,
+        check(200 <= s["peak_rss_mib"] <= top,
               f"{mode}: peak_rss_mib {s['peak_rss_mib']}")
         check(s["memory_mib_mean"] <= s["memory_mib_max"], "mean above max")
         check(j["recommendation"]["memory_mib"] >= 1.2 * s["peak_rss_mib"],
