@@ -196,6 +196,20 @@ size_t fmt_u64(char dst[FMT_NUM_MAX], uint64_t v)
 	return len;
 }
 
+double fmt_field_double(const struct stats_field *f, const void *base)
+{
+	const char *p = (const char *)base + f->offset;
+	uint64_t u;
+	double d;
+
+	if (f->decimals >= 0) {
+		memcpy(&d, p, sizeof d);
+		return d;
+	}
+	memcpy(&u, p, sizeof u);
+	return (double)u;
+}
+
 size_t fmt_field_buf(char dst[FMT_NUM_MAX], const struct stats_field *f,
 		     const void *base, int present)
 {

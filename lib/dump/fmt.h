@@ -27,6 +27,10 @@ size_t fmt_u64(char dst[FMT_NUM_MAX], uint64_t v);
 size_t fmt_field_buf(char dst[FMT_NUM_MAX], const struct stats_field *f,
 		     const void *base, int present);
 
+/* Field f of base (a struct stats_row, stats_summary or advice_diag) as a
+ * double, its uint64_t fields converted; the caller checks it is present. */
+double fmt_field_double(const struct stats_field *f, const void *base);
+
 /* Field f of base (a struct stats_row or stats_summary) as a number, or
  * `absent` when present is 0 or the value is not finite. */
 void fmt_field(FILE *out, const struct stats_field *f, const void *base,

@@ -111,13 +111,8 @@ static double last_value(const struct run *run, enum stats_col col)
 
 	for (size_t i = stats_nrows(&run->log); i-- > 0;) {
 		stats_row(run, i, &r);
-		if (r.present & STATS_BIT(col)) {
-			double v;
-
-			memcpy(&v, (const char *)&r + stats_row_fields[col].offset,
-			       sizeof v);
-			return v;
-		}
+		if (r.present & STATS_BIT(col))
+			return fmt_field_double(&stats_row_fields[col], &r);
 	}
 	return NAN;
 }
@@ -660,19 +655,11 @@ static void verdict_evidence(FILE *out, const struct advice *a)
 
 	for (size_t k = 0; k < sizeof ev / sizeof ev[0]; k++) {
 		const struct stats_field *f = &advice_diag_fields[ev[k].key];
-		const char *p = (const char *)d + f->offset;
 		double v;
 
 		if (!(d->present & STATS_BIT(ev[k].key)))
 			continue;
-		if (f->decimals < 0) {
-			uint64_t u;
-
-			memcpy(&u, p, sizeof u);
-			v = (double)u;
-		} else {
-			memcpy(&v, p, sizeof v);
-		}
+		v = fmt_field_double(f, d);
 		row(out, ev[k].label);
 		put_real(out, v * ev[k].scale,
 			 f->decimals < 0 ? 0 : v * ev[k].scale < 10 ? 2 : 1);

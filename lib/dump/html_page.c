@@ -175,21 +175,6 @@ static double interval_s(const struct rt_log *log, size_t i)
 	return (double)(b->time_ns - a->time_ns) / NS_PER_S;
 }
 
-/* Field f of base as a double (uint64_t fields converted). */
-static double field_double(const struct stats_field *f, const void *base)
-{
-	const char *p = (const char *)base + f->offset;
-	uint64_t u;
-	double d;
-
-	if (f->decimals >= 0) {
-		memcpy(&d, p, sizeof d);
-		return d;
-	}
-	memcpy(&u, p, sizeof u);
-	return (double)u;
-}
-
 /* Row i's value of c, NAN when unavailable (written as null). */
 static double col_value(const struct run *run, size_t i,
 			const struct html_col *c)
@@ -200,7 +185,7 @@ static double col_value(const struct run *run, size_t i,
 	stats_row(run, i, &r);
 	if (!(r.present & STATS_BIT(c->col)))
 		return NAN;
-	v = field_double(&stats_row_fields[c->col], &r) * c->scale;
+	v = fmt_field_double(&stats_row_fields[c->col], &r) * c->scale;
 	switch (c->how) {
 	case HTML_RATE:
 		return v / interval_s(&run->log, i);

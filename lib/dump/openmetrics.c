@@ -363,19 +363,9 @@ static int om_value(const struct om_family *f,
 	double sum = 0;
 
 	for (size_t i = 0; i < NFAMILIES(f->src) && f->src[i] >= 0; i++) {
-		const char *p = (const char *)base + fields[f->src[i]].offset;
-
 		if (!(present & STATS_BIT(f->src[i])))
 			return -1;
-		if (fields[f->src[i]].decimals < 0) {
-			uint64_t u;
-			memcpy(&u, p, sizeof u);
-			sum += (double)u;
-		} else {
-			double d;
-			memcpy(&d, p, sizeof d);
-			sum += d;
-		}
+		sum += fmt_field_double(&fields[f->src[i]], base);
 	}
 	*v = sum * f->scale;
 	return 0;
