@@ -5,12 +5,15 @@
  * never written.  Own figures, exact: getrusage(RUSAGE_SELF) for CPU
  * (every image of the pid, not the children's), I/O (ru_inblock and
  * ru_oublock, /proc/self/io's bytes in blocks: FORMAT.md X8) and major
- * faults, the peak of the image that
- * is exiting (VmHWM: ru_maxrss when it grew past what the constructor saw,
- * descendant_peak), /proc/self/stat for the identity, the run delay of
- * schedstat, VmSwap (none without a swap device), and how it ended.
- * /proc/self/status, the costliest read, only where getrusage cannot tell
- * (README: Performance); /proc/self/io never.
+ * faults, and how it ended.  The rest by how long it lived:
+ * - a brief process (under DESC_BRIEF_NS, the commands of a shell-heavy
+ *   job) reads no /proc file: its pid from getpid() (where /proc/self
+ *   agrees), its start as the clock when its image (or fork) began, its
+ *   peak as ru_maxrss, its run delay unread (FORMAT.md X18);
+ * - a longer one reads /proc/self/stat for the identity, schedstat for the
+ *   run delay and, where getrusage cannot tell the image's peak (ru_maxrss
+ *   did not grow past what the constructor saw: descendant_peak) or swap
+ *   is configured, status.  /proc/self/io never.
  *
  * Everything lives on this stack; the only state read is pre's, which a
  * vfork child shares with its parent and therefore never gets here (the
@@ -29,14 +32,23 @@
 #include "rtrack.h"
 #include "text.h"
 
-/* The record's buffers: two pages, aligned so that they span no third. */
+/* A process that lived less than this since its image started (or since
+ * its fork) leaves a brief exit record (FORMAT.md X18): no /proc read.
+ * A new process's first read there costs it 50-90 us (README:
+ * Performance), more than 0.5% of its life only below about 20 ms; a
+ * longer one reads stat, schedstat and maybe status, as before. */
+#define DESC_BRIEF_NS (20 * 1000000ull)
+
+/* The record's buffers, and the claim on them (descendant_exit): what a
+ * brief record touches first, in two pages; buf, for /proc, last. */
 struct __attribute__((aligned(4096))) dbuf {
-	char buf[4096];
+	atomic_int once;
 	uint8_t mem[1024];
 	struct rt_exit x;
 	/* The encoder's state (2 KiB: the sample chain's model, unused
 	 * here) is kept off the stack, which may be a signal's. */
 	struct logbuf b;
+	char buf[4096];
 };
 
 /* Read path into d->buf.  Length, or -1. */
@@ -71,19 +83,95 @@ static int descendant_swap_on(void)
 	return sysinfo(&si) != 0 || si.totalswap != 0;
 }
 
-/* Gather and append this process's record to the log at path.  Touches
- * nothing but d and its own stack.  start_kib: ru_maxrss when this image
- * started (0 for a copy that never exec'd: none before it). */
-static void descendant_record(struct dbuf *d, const char *path,
-			      const struct logfile_id *id,
-			      uint64_t root_seccomp, uint64_t start_kib,
-			      uint32_t kind, int value, uint32_t flags)
+/* This process's pid is as /proc shows it, as the sampler sees it: /proc
+ * is of its own PID namespace.  readlink of /proc/self makes no
+ * /proc/PID entry, the cost of a first read there. */
+static int descendant_pid_plain(pid_t pid)
+{
+	char link[24];
+	ssize_t n = readlink("/proc/self", link, sizeof(link));
+	const char *end;
+	uint64_t v;
+
+	return n > 0 && n < (ssize_t)sizeof(link) &&
+	       text_parse_u64(link, link + n, &v, &end) == 0 &&
+	       end == link + n && v == (uint64_t)pid;
+}
+
+/* Whether this exit makes a brief record (FORMAT.md X18): a process that
+ * lived less than DESC_BRIEF_NS since its image started (or since its
+ * fork), under no seccomp filter, whose pid /proc agrees with. */
+static int descendant_is_brief(uint64_t start_boot_ns, int mode, pid_t pid)
+{
+	uint64_t now = rtrack_clock_ns(CLOCK_BOOTTIME);
+
+	return mode == 0 && start_boot_ns && now >= start_boot_ns &&
+	       now - start_boot_ns < DESC_BRIEF_NS && descendant_pid_plain(pid);
+}
+
+/* Its identity, peak and run delay, the way the length of its life
+ * allows: brief, from getrusage and the clocks alone; otherwise from
+ * /proc/self (stat, schedstat, and status where getrusage cannot tell the
+ * image's peak).  0, or -1 when /proc fails or says a filter was added. */
+static int descendant_self(struct dbuf *d, const struct rusage *ru,
+			   uint64_t root_seccomp, uint64_t start_kib,
+			   uint64_t start_boot_ns, int mode, pid_t pid, int brief)
 {
 	struct procfs_status st;
 	struct procfs_stat ps;
+	ssize_t n;
+
+	if (brief) {
+		d->x.pid = (uint32_t)pid;
+		d->x.ppid = (uint32_t)getppid();
+		/* stat's clock: boot time in clock ticks (auxv, no call). */
+		d->x.starttime_ticks = start_boot_ns /
+				       (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
+		/* The largest peak of every image of the pid: the process's. */
+		d->x.hwm_kib = (uint64_t)ru->ru_maxrss;
+		d->x.flags |= RT_EXIT_F_BRIEF;
+		return 0;
+	}
+	if (mode > 0 || descendant_peak(ru, start_kib, &d->x.hwm_kib) < 0 ||
+	    descendant_swap_on()) {
+		n = self_read(d, "/proc/self/status");
+		if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||
+		    procfs_seccomp_count(&st) > root_seccomp)
+			return -1;
+		d->x.hwm_kib = st.vmhwm_kib;
+		d->x.swap_kib = st.vmswap_kib;
+	}
+	n = self_read(d, "/proc/self/stat");
+	if (n < 0 || procfs_parse_stat(d->buf, (size_t)n, &ps) < 0)
+		return -1;
+	/* The pid as /proc shows it, as the sampler saw it: in a PID
+	 * namespace getpid() is another number. */
+	d->x.pid = (uint32_t)ps.pid;
+	d->x.ppid = (uint32_t)ps.ppid;
+	d->x.starttime_ticks = ps.starttime;
+	/* The time it waited for a CPU: the sampler may never have seen a
+	 * process of a few intervals, and a starved job is one of many. */
+	n = self_read(d, "/proc/self/schedstat");
+	if (n > 0)
+		procfs_parse_schedstat(d->buf, (size_t)n, &d->x.run_delay_ns);
+	return 0;
+}
+
+/* Gather and append this process's record to the log at path.  Touches
+ * nothing but d and its own stack.  start_kib: ru_maxrss when this image
+ * started (0 for a copy that never exec'd: none before it);
+ * start_boot_ns: when it started, as pre says (0: unknown, never
+ * brief). */
+static void descendant_record(struct dbuf *d, const char *path,
+			      const struct logfile_id *id,
+			      uint64_t root_seccomp, uint64_t start_kib,
+			      uint64_t start_boot_ns, uint32_t kind, int value,
+			      uint32_t flags)
+{
 	struct rusage ru;
 	ssize_t n;
-	int mode;
+	pid_t pid;
+	int mode, brief;
 
 	/* A seccomp filter added inside the job (by this process before an
 	 * exec, or by an ancestor): any further call might be fatal.  Asked
@@ -99,23 +187,12 @@ static void descendant_record(struct dbuf *d, const char *path,
 	memset(&d->x, 0, sizeof(d->x));
 	memset(&ru, 0, sizeof(ru));
 	getrusage(RUSAGE_SELF, &ru);
-	if (mode > 0 || descendant_peak(&ru, start_kib, &d->x.hwm_kib) < 0 ||
-	    descendant_swap_on()) {
-		n = self_read(d, "/proc/self/status");
-		if (n < 0 || procfs_parse_status(d->buf, (size_t)n, &st) < 0 ||
-		    procfs_seccomp_count(&st) > root_seccomp)
-			return;
-		d->x.hwm_kib = st.vmhwm_kib;
-		d->x.swap_kib = st.vmswap_kib;
-	}
-	n = self_read(d, "/proc/self/stat");
-	if (n < 0 || procfs_parse_stat(d->buf, (size_t)n, &ps) < 0)
+	d->x.flags = flags;
+	pid = getpid();
+	brief = descendant_is_brief(start_boot_ns, mode, pid);
+	if (descendant_self(d, &ru, root_seccomp, start_kib, start_boot_ns,
+			    mode, pid, brief) < 0)
 		return;
-	/* The pid as /proc shows it, as the sampler saw it: in a PID
-	 * namespace getpid() is another number. */
-	d->x.pid = (uint32_t)ps.pid;
-	d->x.ppid = (uint32_t)ps.ppid;
-	d->x.starttime_ticks = ps.starttime;
 	d->x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	d->x.utime_us = tv_us(ru.ru_utime);
 	d->x.stime_us = tv_us(ru.ru_stime);
@@ -124,16 +201,20 @@ static void descendant_record(struct dbuf *d, const char *path,
 	 * (procfs_parse_io_blocks: the sampler's figures are the same). */
 	d->x.read_bytes = (uint64_t)ru.ru_inblock * 512;
 	d->x.write_bytes = (uint64_t)ru.ru_oublock * 512;
-	/* The time it waited for a CPU: the sampler may never have seen a
-	 * short process, and a starved job is one of many short ones. */
-	n = self_read(d, "/proc/self/schedstat");
-	if (n > 0)
-		procfs_parse_schedstat(d->buf, (size_t)n, &d->x.run_delay_ns);
 	d->x.exit_kind = kind;
 	d->x.exit_value = value;
-	d->x.flags = flags;
-	/* argv as the constructor saw it. */
-	if (pre.cmdline[0]) {
+	/* argv as the constructor saw it; a fork()ed copy's, as
+	 * /proc/self/cmdline has it: read there, or, brief, from the
+	 * argument area as that reads it (a last byte that is not a NUL: a
+	 * name written over the area, up to its first NUL). */
+	if (brief && pre.cmdline_inherited && pre.arg_len) {
+		size_t len = pre.arg_len;
+
+		if (pre.arg_area[len - 1] != '\0')
+			len = strnlen(pre.arg_area, len);
+		procfs_format_cmdline(pre.arg_area, len, d->x.cmdline,
+				      sizeof(d->x.cmdline));
+	} else if (pre.cmdline[0] && !pre.cmdline_inherited) {
 		memcpy(d->x.cmdline, pre.cmdline, sizeof(d->x.cmdline));
 	} else {
 		n = self_read(d, "/proc/self/cmdline");
@@ -161,32 +242,33 @@ static void descendant_vfork_exit(uint32_t kind, int value)
 		return;
 	/* Its own signal struct, the parent's memory: ru_maxrss is that
 	 * memory's peak, as status would say. */
-	descendant_record(d, pre.path, &pre.log_id, pre.root_seccomp, 0, kind,
-			  value, RT_EXIT_F_FORKED);
+	descendant_record(d, pre.path, &pre.log_id, pre.root_seccomp, 0, 0,
+			  kind, value, RT_EXIT_F_FORKED);
 	munmap(d, sizeof(*d));
 }
 
 void descendant_exit(uint32_t kind, int value)
 {
 	/* Static, not on the stack: the exit may run on a host's small signal
-	 * stack.  One user: the first exit path to claim `once`. */
+	 * stack.  One user: the first exit path to claim d.once. */
 	static struct dbuf d;
-	static atomic_int once;
 	pid_t pid;
 
-	if (pre.role == ROLE_NONE || pre.sandboxed || !pre.cfg.children ||
-	    !pre.path[0])
+	/* A descendant's role says children are tracked (its cfg is never
+	 * filled: rtrack.h); a root's cfg does. */
+	if (pre.role == ROLE_NONE || pre.sandboxed ||
+	    (pre.role != ROLE_DESC && !pre.cfg.children) || !pre.path[0])
 		return;
 	pid = getpid();
 	if (pid != pre.pid) {
 		descendant_vfork_exit(kind, value);
 		return;
 	}
-	if (pre.role != ROLE_DESC || atomic_exchange(&once, 1))
+	if (pre.role != ROLE_DESC || atomic_exchange(&d.once, 1))
 		return;
 	pre.role = ROLE_NONE;
 	descendant_record(&d, pre.path, &pre.log_id, pre.root_seccomp,
-			  pre.start_maxrss_kib, kind, value,
+			  pre.start_maxrss_kib, pre.start_boot_ns, kind, value,
 			  pre.forked ? RT_EXIT_F_FORKED : 0);
 }
 
@@ -198,7 +280,8 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
 	int saved = errno;
 
 	if ((pre.role != ROLE_ROOT && pre.role != ROLE_DESC) || pre.sandboxed ||
-	    !pre.cfg.children || !pre.path[0] || getpid() != pre.pid ||
+	    (pre.role == ROLE_ROOT && !pre.cfg.children) || !pre.path[0] ||
+	    getpid() != pre.pid ||
 	    rtrack_filtered())
 		return;
 	memset(&r, 0, sizeof(r));
@@ -223,6 +306,6 @@ void descendant_nested_exit(uint32_t kind, int value)
 
 	if (pre.parent_path[0] && !pre.sandboxed)
 		descendant_record(&d, pre.parent_path, &pre.parent_log_id,
-				  pre.parent_seccomp, pre.start_maxrss_kib, kind,
-				  value, 0);
+				  pre.parent_seccomp, pre.start_maxrss_kib, 0,
+				  kind, value, 0);
 }

@@ -35,9 +35,12 @@
 #include "rtrack.h"
 #include "text.h"
 
+/* Its layout decides the pages a descendant touches (rtrack.h); in the
+ * link order (preload/CMakeLists.txt) it follows interpose.c's table. */
 struct preload_state pre;
 
-/* What only this file reads: the start's. */
+/* What only this file reads: the start's, and rtrack_cmdline's buffer
+ * right after it (a descendant touches both: one page, mostly). */
 static struct {
 	int argc;                  /* main's, as glibc hands them to */
 	char **argv;               /* constructors */
@@ -46,6 +49,10 @@ static struct {
 	ino_t err_ino;
 	int err_known;
 	uint64_t starttime;        /* own stat (22): with pid, the identity */
+	/* Static, as the constructor's other buffers: the host's stack may
+	 * be a few KiB (ulimit -s).  Users: the constructor, and the
+	 * daemon's child, each single-threaded then. */
+	char argv_buf[RT_STR_MAX];
 } self;
 
 uint64_t rtrack_clock_ns(clockid_t id)
@@ -173,16 +180,20 @@ static void rtrack_atfork_child(void)
 	pre.pid = getpid();
 	if (pre.role == ROLE_NONE)
 		return;
+	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
 	fdguard_reset();
 	sampler_forget();
 	pre.running = 0;
-	pre.role = pre.cfg.children ? ROLE_DESC : ROLE_NONE;
+	/* A descendant's copy is one (its cfg is never filled: rtrack.h). */
+	pre.role = pre.role == ROLE_DESC || pre.cfg.children ? ROLE_DESC
+							      : ROLE_NONE;
 	pre.forked = 1;
 	/* A new signal struct: ru_maxrss is this copy's own peak. */
 	pre.start_maxrss_kib = 0;
-	/* Its exit record reads /proc: a forked worker may have renamed
-	 * itself (setproctitle), and argv is its parent's. */
-	pre.cmdline[0] = '\0';
+	/* argv is its parent's: a brief exit record keeps it (a shell's
+	 * subshell), a longer one reads /proc/self/cmdline (a forked worker
+	 * may have renamed itself: setproctitle). */
+	pre.cmdline_inherited = 1;
 }
 
 static const char *rtrack_getenv(const char *name, void *ctx)
@@ -253,25 +264,24 @@ static pid_t rtrack_root_env(struct root_env *r)
  * itself when argv is not known. */
 static void rtrack_cmdline(char *dst, size_t size)
 {
-	/* Static, as the constructor's other buffers: the host's stack may
-	 * be a few KiB (ulimit -s).  Callers: the constructor, and the
-	 * daemon's child, each single-threaded then. */
-	static char buf[RT_STR_MAX];
+	char *buf = self.argv_buf;
 	size_t n = 0;
 	ssize_t len;
 
 	if (self.argv && self.argc > 0) {
-		for (int i = 0; i < self.argc && self.argv[i] && n < sizeof(buf);
+		for (int i = 0; i < self.argc && self.argv[i] &&
+				n < sizeof(self.argv_buf);
 		     i++) {
 			size_t l = strlen(self.argv[i]) + 1; /* with its NUL */
-			if (l > sizeof(buf) - n)
-				l = sizeof(buf) - n;
+			if (l > sizeof(self.argv_buf) - n)
+				l = sizeof(self.argv_buf) - n;
 			memcpy(buf + n, self.argv[i], l);
 			n += l;
 		}
 		len = (ssize_t)n;
 	} else {
-		len = text_read_head("/proc/self/cmdline", buf, sizeof(buf));
+		len = text_read_head("/proc/self/cmdline", buf,
+				     sizeof(self.argv_buf));
 	}
 	dst[0] = '\0';
 	if (len > 0)
@@ -423,8 +433,7 @@ static void rtrack_descendant(const struct root_env *r)
 	strcpy(pre.path, r->path);
 	pre.log_id = rtrack_log_id(r);
 	pre.root_seccomp = r->v[RE_SECCOMP];
-	pre.cfg.children = 1;
-	pre.role = ROLE_DESC;
+	pre.role = ROLE_DESC; /* children tracked: its cfg stays unread */
 	on_exit(rtrack_on_exit, NULL);
 }
 
@@ -545,6 +554,7 @@ void rtrack_daemon_child(void)
 	pre.forked = 0;
 	self.starttime = rtrack_starttime();
 	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
+	pre.cmdline_inherited = 0;
 	rtrack_root_string(0);
 	putenv(pre.root_env); /* static storage: stays valid */
 	pre.role = ROLE_ROOT;
@@ -624,6 +634,25 @@ static void rtrack_preload_absolute(void)
 	putenv(entry);
 }
 
+/* Where argv's strings lie, one after another, as the kernel keeps them
+ * for /proc/self/cmdline (pre.arg_area: a fork()ed copy's brief exit
+ * record reads its name there). */
+static void rtrack_note_args(int argc, char **argv)
+{
+	size_t len = 0;
+
+	pre.arg_len = 0;
+	if (argc <= 0 || !argv || !argv[0])
+		return;
+	for (int i = 0; i < argc; i++) {
+		if (!argv[i] || argv[i] != argv[0] + len)
+			return;
+		len += strlen(argv[i]) + 1;
+	}
+	pre.arg_area = argv[0];
+	pre.arg_len = len;
+}
+
 /* ru_maxrss now: what every earlier image of the pid reached, or this one
  * so far (descendant.c: the exit record's peak). */
 static void rtrack_note_maxrss(void)
@@ -644,7 +673,9 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 
 	self.argc = argc;
 	self.argv = argv;
+	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
 	pre.pid = getpid();
+	rtrack_note_args(argc, argv);
 	rtrack_note_maxrss();
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();

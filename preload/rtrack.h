@@ -37,7 +37,7 @@ enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
  * file alone touches is private to it: the sampler thread's and its
  * requests' state in sampler.c, the start's (argv, stderr, starttime,
  * quiet) in rtrack.c.  Small fields before big ones: a descendant touches
- * the small ones, cmdline, path, root_env and cfg.children, and each page
+ * the small ones and the heads of cmdline, root_env and path, and each page
  * of this struct it touches is a page fault at every process's start
  * (README has the cost). */
 struct preload_state {
@@ -68,18 +68,33 @@ struct preload_state {
 	 * copy): an exit record's peak needs no status read when it grew
 	 * (descendant.c). */
 	uint64_t start_maxrss_kib;
+	/* CLOCK_BOOTTIME as this image's constructor ran, or as a fork()ed
+	 * copy began (its atfork handler): a brief exit record's start
+	 * (descendant.c), no earlier than the kernel's. */
+	uint64_t start_boot_ns;
+	/* cmdline is the parent's argv at its start (a fork()ed copy): its
+	 * exit record takes /proc/self/cmdline, or, brief, what that reads,
+	 * the bytes of the argument area as they are now (a worker that
+	 * renamed itself, setproctitle, writes over them). */
+	int cmdline_inherited;
+	const char *arg_area;      /* argv[0] .. the end of the last argument */
+	size_t arg_len;            /* 0: not one contiguous area */
 	int write_failed;          /* the sampler stopped writing the log:
 				    * said at exit (rtrack.c) */
-	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
-	char path[CONFIG_PATH_MAX]; /* the log, absolute */
-	struct rt_config cfg;
-	char root_env[CONFIG_PATH_MAX + 256]; /* "RTRACK_ROOT=...", rtrack.c */
 	struct logfile_id log_id;  /* the log the root created */
 	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
 	 * of its own log and a descendant of the outer one: its exit record
 	 * goes there too. */
-	char parent_path[CONFIG_PATH_MAX];
 	struct logfile_id parent_log_id;
+	/* Then the arrays a descendant fills in part, each from its start:
+	 * argv, RTRACK_ROOT (a few hundred bytes of 4 KiB) and the log's
+	 * path, so that it touches two pages of them; cfg, which only a
+	 * root fills, after them (a descendant goes by its role). */
+	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
+	char root_env[CONFIG_PATH_MAX + 256]; /* "RTRACK_ROOT=...", rtrack.c */
+	char path[CONFIG_PATH_MAX]; /* the log, absolute */
+	struct rt_config cfg;
+	char parent_path[CONFIG_PATH_MAX];
 };
 
 extern struct preload_state pre;

@@ -255,31 +255,92 @@ def case_fork_children(d):
     near(sampled, s["cpu_seconds"], 0.25, "sampled cpu vs exact")
 
 
+def varint(data, i):
+    """FORMAT.md P2: (value, next offset)."""
+    v = shift = 0
+    while True:
+        byte = data[i]
+        v |= (byte & 0x7F) << shift
+        i += 1
+        if not byte & 0x80:
+            return v, i
+        shift += 7
+
+
+def exit_record_types(log):
+    """{pid: record type} of a log's EXIT (5) and BRIEF (10) records
+    (FORMAT.md R1, X1: the pid is the payload's first varint)."""
+    data = open(log, "rb").read()
+    i, out = 12, {}
+    while i < len(data):
+        kind = data[i]
+        n, p = varint(data, i + 1)
+        if kind in (5, 10):
+            out[varint(data, p)[0]] = kind
+        i = p + n + 4
+    return out
+
+
+def header_clock(log):
+    """(clk_tck, boot_time_ns) of a log's HEADER (FORMAT.md H1-H7)."""
+    data = open(log, "rb").read()
+    _, i = varint(data, 13)  # the first record's length: the payload next
+    for _ in range(3):  # host, kernel, machine: str (P4)
+        n, i = varint(data, i)
+        i += n
+    _, i = varint(data, i)  # ncpus
+    hz, i = varint(data, i)
+    _, i = varint(data, i)  # page size
+    return hz, varint(data, i)[0]
+
+
 def case_exit_figures(d):
     # An exit record's figures come from getrusage where it can tell and
-    # from /proc/self/status where only status can (descendant.c): each way
-    # they are what /proc/self says of the same process just before its
-    # _exit.  A fork()ed copy (ru_maxrss is its own), an exec'd image
+    # from /proc/self where only it can (descendant.c): each way they are
+    # what /proc/self and getrusage say of the same process just before
+    # its _exit.  A fork()ed copy (ru_maxrss is its own), an exec'd image
     # smaller than the forker's 40 MiB (the peak from status) and one
-    # larger (from ru_maxrss); each wrote and cancelled some bytes.
+    # larger (from ru_maxrss); each wrote and cancelled some bytes.  Then
+    # five that do next to nothing, which leave BRIEF records (FORMAT.md
+    # X18: no /proc read; the peak is ru_maxrss, the process's over its
+    # images; the start a bound).  Which record each wrote is read from
+    # the log: a loaded machine may make a brief one live past 20 ms.
     # (Its output names pids: no comparison with a plain run.)
     r = run([WORKLOAD, "exitfigures", "40"], d,
             {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin")})
     check(r.rc == 0, f"exit {r.rc}: {r.err}")
-    j = dump_json(one_log(d))
+    log = one_log(d)
+    j = dump_json(log)
+    kinds = exit_record_types(log)
     seen = {}
     for line in r.out.decode().splitlines():
         f = line.split()
         if f[0] == "figures":
             seen[int(f[1])] = [int(x) for x in f[2:]]
-    check(len(seen) == 3, f"figures printed: {seen}")
+    check(len(seen) == 8, f"figures printed: {seen}")
     procs = {p["pid"]: p for p in j["processes"]}
-    for pid, (hwm, rd, wr, cpu_us) in seen.items():
+    check(len(j["processes"]) == 9,
+          f"rows: {len(j['processes'])}, one per process expected")
+    root = j["meta"]["pid"]
+    for pid, (hwm, rd, wr, cpu_us, maxrss, start, ppid) in seen.items():
         p = procs.get(pid)
         check(p and p["exact"], f"no exit record for {pid}: {procs}")
-        # peak_rss_mib: KiB / 1024 to three decimals.
-        check(abs(p["peak_rss_mib"] * 1024 - hwm) <= 0.6,
-              f"{pid}: peak {p['peak_rss_mib'] * 1024} KiB vs VmHWM {hwm}")
+        check(kinds.get(pid) in (5, 10), f"{pid}: record {kinds.get(pid)}")
+        check(p["ppid"] == ppid == root, f"{pid}: ppid {p['ppid']} {ppid}")
+        # peak_rss_mib: KiB / 1024 to three decimals.  EXIT: VmHWM.
+        # BRIEF: ru_maxrss (the largest of every image of the pid), or
+        # what the sampler saw of an earlier image if that was larger;
+        # the kernel reads its per-CPU RSS counters unsummed there, up to
+        # 32 pages a CPU below status's sums (percpu_counter_batch).
+        peak = p["peak_rss_mib"] * 1024
+        if kinds[pid] == 5:
+            check(abs(peak - hwm) <= 0.6, f"{pid}: peak {peak} KiB vs "
+                  f"VmHWM {hwm} (ru_maxrss {maxrss})")
+        else:
+            slack = 32 * 4 * os.cpu_count()
+            check(maxrss - 0.6 <= peak and hwm - slack <= peak <=
+                  max(maxrss, hwm) + slack,
+                  f"{pid}: peak {peak} KiB vs ru_maxrss {maxrss}, VmHWM {hwm}")
         check(p["read_bytes"] == rd and p["write_bytes"] == wr,
               f"{pid}: io {p['read_bytes']}/{p['write_bytes']} vs /proc "
               f"{rd}/{wr}")
@@ -287,8 +348,22 @@ def case_exit_figures(d):
         # The exit itself runs after the host's getrusage.
         check(cpu_us / 1e6 <= p["cpu_seconds"] <= cpu_us / 1e6 + 0.05,
               f"{pid}: cpu {p['cpu_seconds']} vs {cpu_us} us")
-    peaks = sorted(v[0] for v in seen.values())
-    check(peaks[0] < 40 * 1024 < peaks[-1], f"peaks {peaks}: both ways taken")
+        if kinds[pid] == 10:
+            # The run delay is not read (the sampler's, where it saw the
+            # process); the start is the tick its image began, stat's or
+            # up to 20 ms (2 ticks at 100 Hz) later.
+            hz, boot_ns = header_clock(log)
+            t = boot_ns / 1e9 + start / hz
+            check(-0.001 <= p["start"] - t <= 0.021,
+                  f"{pid}: start {p['start']} vs stat's {t}")
+        else:
+            check(p["cpu_wait_seconds"] is not None,
+                  f"{pid}: exit record without its run delay")
+    long = [v[0] for k, v in seen.items() if kinds[k] == 5]
+    check(len(long) >= 3, f"the three 40 MiB processes wrote EXIT: {kinds}")
+    check(min(long) < 40 * 1024 < max(long), f"peaks {long}: both ways taken")
+    check(sum(k == 10 for k in kinds.values()) >= 1,
+          f"no BRIEF record from five near-empty processes: {kinds}")
 
 
 def case_short_run(d):
@@ -975,9 +1050,14 @@ def case_fexecve(d):
         check(cpu > burn / 2,
               f"{how}: samples before exec lost: rows hold {cpu:.3f} s of "
               f"CPU besides the sampler's, the burn was {burn} s")
-        slack = 5 if TSAN else 1
-        check(max(b - a for a, b in zip(ts, ts[1:])) < 0.15 * slack,
-              f"{how}: gap around exec")
+        # The new image samples again at once: a gap as long as its
+        # second of sleep would say it did not.  Generous (issue 21): a
+        # loaded machine delayed one sample past the 0.15 s this asked
+        # before; under ThreadSanitizer the first sample's symbolizing
+        # and the duty bound add half a second.
+        bound = 0.9 if TSAN else 0.4
+        gap = max(b - a for a, b in zip(ts, ts[1:]))
+        check(gap < bound, f"{how}: gap around exec {gap:.3f} s")
 
 
 def case_descendant_env_cleared(d):

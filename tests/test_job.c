@@ -560,6 +560,95 @@ static void test_duplicate_exit(void **state)
 	run_free(&run);
 }
 
+/* Brief exit records (FORMAT.md X18): the start a bound, matched to the
+ * latest sampled row of the pid that started no later and has no exit
+ * record of its own; the run delay not read (the sampled one stays). */
+static void put_brief(uint32_t pid, double bound, double end, uint64_t u_us,
+		      const char *cmd)
+{
+	struct rt_exit x = exit_rec(pid, bound, end, u_us, 0, 0, cmd);
+
+	x.flags = RT_EXIT_F_BRIEF;
+	x.hwm_kib = 1800;
+	x.major_faults = 2;
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+}
+
+static void test_brief(void **state)
+{
+	struct rt_proc p;
+	const struct job_proc *r;
+	struct run run;
+	size_t n111 = 0;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	/* 110: sampled from 0.1 with 5 ms of run delay; its brief record's
+	 * start reads 30 ms (3 ticks) late. */
+	p = proc_rec(110, 0.1, 0.12, 1, 0, 0, "sh -c x");
+	p.run_delay_ns = 5000000;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	put_brief(110, 0.13, 0.14, 15000, "x");
+	/* 111 twice: the first sampled, with an EXIT record of its own
+	 * written after the second's brief one; the second never sampled. */
+	put_proc(111, 0.2, 0.4, 2, 0, 0, "old");
+	put_brief(111, 0.8, 0.81, 4000, "new");
+	put_exit(111, 0.2, 0.5, 30000, 0, 0, "old");
+	/* 112: sampled, untracked (no record), then its brief record. */
+	put_proc(112, 0.3, 0.35, 1, 0, 0, "static");
+	put_brief(112, 0.31, 0.36, 9000, "static");
+	/* The root's pid on a brief record: another process, after it. */
+	put_brief(100, 0.6, 0.61, 1000, "late");
+	put_sample(1, 10, 0);
+	decode(&run);
+	assert_int_equal(run.log.nexits, 5);
+	assert_int_equal(run.job.dup_exits, 0);
+	r = find(&run.job, 110);
+	assert_true((r->flags & (JOB_SAMPLED | JOB_EXACT | JOB_BRIEF |
+				 JOB_WAIT | JOB_SCHED)) ==
+		    (JOB_SAMPLED | JOB_EXACT | JOB_BRIEF | JOB_WAIT |
+		     JOB_SCHED));
+	assert_int_equal(r->starttime_ticks, TICKS(T0 + 0.1)); /* sampled */
+	assert_int_equal(r->utime_us, 15000);
+	assert_int_equal(r->run_delay_ns, 5000000);
+	assert_int_equal(r->major_faults, 2);
+	assert_int_equal(r->hwm_kib, 9000); /* the larger, the sampled */
+	assert_string_equal(r->cmdline, "x");
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		r = &run.job.procs[i];
+		if (r->pid != 111)
+			continue;
+		n111++;
+		if (r->flags & JOB_SAMPLED) {
+			assert_string_equal(r->cmdline, "old");
+			assert_int_equal(r->utime_us, 30000);
+			assert_false(r->flags & JOB_BRIEF);
+		} else {
+			assert_string_equal(r->cmdline, "new");
+			assert_true(r->flags & JOB_BRIEF);
+			assert_false(r->flags & JOB_WAIT); /* never read */
+			assert_int_equal(r->starttime_ticks, TICKS(T0 + 0.8));
+			assert_int_equal(r->start_ns, S(T0 + 0.8));
+			assert_int_equal(r->hwm_kib, 1800);
+		}
+	}
+	assert_int_equal(n111, 2);
+	r = find(&run.job, 112);
+	assert_true(r->flags & JOB_SAMPLED);
+	assert_true(r->flags & JOB_BRIEF);
+	assert_int_equal(r->utime_us, 9000);
+	/* Two rows of pid 100: the root's (no END: sampled only) and the
+	 * late one's. */
+	n111 = 0;
+	for (size_t i = 0; i < run.job.nprocs; i++)
+		if (run.job.procs[i].pid == 100 &&
+		    (run.job.procs[i].flags & JOB_BRIEF))
+			n111++;
+	assert_int_equal(n111, 1);
+	run_free(&run);
+}
+
 /* An exit record of pid, child of ppid, with its /proc/self/io figures. */
 static void put_exit_io(uint32_t pid, uint32_t ppid, double start,
 			double end, uint64_t rd, uint64_t wr)
@@ -702,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_killed_root),
 		cmocka_unit_test(test_fold_and_old_proc),
 		cmocka_unit_test(test_duplicate_exit),
+		cmocka_unit_test(test_brief),
 		cmocka_unit_test(test_reaped_root),
 		cmocka_unit_test(test_reaped_sigkill),
 		cmocka_unit_test(test_reaped_leaving),

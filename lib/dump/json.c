@@ -380,7 +380,7 @@ static void json_process(FILE *out, const struct job_proc *p, int oom)
 	json_key(out, &n, "oom_killed");
 	fputs(oom < 0 ? "null" : oom ? "true" : "false", out);
 	/* 1.6: what held this process back, null in older logs. */
-	json_real_or_null(out, &n, "cpu_wait_seconds", p->flags & JOB_SCHED,
+	json_real_or_null(out, &n, "cpu_wait_seconds", p->flags & JOB_WAIT,
 			  (double)p->run_delay_ns / NS_PER_S, 3);
 	json_real_or_null(out, &n, "major_faults", p->flags & JOB_SCHED,
 			  (double)p->major_faults, 0);

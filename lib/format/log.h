@@ -12,7 +12,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 6
+#define RT_LOG_VERSION_MINOR 7
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -27,6 +27,7 @@ enum rt_rec_type {
 	RT_REC_GPU = 7,   /* 1.2 */
 	RT_REC_SAMPLES = 8, /* 1.3 */
 	RT_REC_REAPED = 9,  /* 1.4: written by the rtrack wrapper */
+	RT_REC_BRIEF = 10,  /* 1.7: EXIT's payload, a brief process's (X18) */
 };
 
 /* ---- The model of a SAMPLES record (FORMAT.md Q, 1.3) ---- */
@@ -172,6 +173,9 @@ struct rt_exit {
 };
 
 #define RT_EXIT_F_FORKED 1u /* a fork()ed copy that never exec'd */
+/* Written as a BRIEF record (X18), read from one: the start a bound, the
+ * peak ru_maxrss, the run delay and swap not read. */
+#define RT_EXIT_F_BRIEF 2u
 
 /* The root replaced its image (FORMAT.md J): written by the new image. */
 struct rt_exec {

@@ -350,7 +350,8 @@ static int logwrite_before_samples(struct logbuf *b, uint8_t type,
 	}
 
 PUT_RECORD(proc, rt_proc, RT_PROC_FIELDS, logwrite_before_samples, RT_REC_PROC)
-PUT_RECORD(exit, rt_exit, RT_EXIT_FIELDS, logwrite_finish, RT_REC_EXIT)
+PUT_RECORD(exit, rt_exit, RT_EXIT_FIELDS, logwrite_finish,
+	   r->flags & RT_EXIT_F_BRIEF ? RT_REC_BRIEF : RT_REC_EXIT)
 PUT_RECORD(exec, rt_exec, RT_EXEC_FIELDS, logwrite_finish, RT_REC_EXEC)
 PUT_RECORD(reaped, rt_reaped, RT_REAPED_FIELDS, logwrite_finish,
 	   RT_REC_REAPED)

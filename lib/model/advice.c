@@ -472,7 +472,9 @@ static void rec_lines(struct advice_rec *r)
 /* ---- diagnosis: the figures ---- */
 
 /* Σ over the processes with 1.6 figures of run delay and major faults;
- * the largest swap. */
+ * the largest swap.  The run delay of a brief process (X18) that the
+ * sampler never saw is not known: the sum is then a lower bound, as
+ * for threaded programs (README: Limits). */
 static void diag_procs(struct advice *a, const struct job *j)
 {
 	uint64_t wait = 0, faults = 0, swap = 0;
@@ -484,7 +486,8 @@ static void diag_procs(struct advice *a, const struct job *j)
 		if (!(p->flags & JOB_SCHED))
 			continue;
 		n++;
-		wait += p->run_delay_ns;
+		if (p->flags & JOB_WAIT)
+			wait += p->run_delay_ns;
 		faults += p->major_faults;
 		swap = p->swap_kib > swap ? p->swap_kib : swap;
 	}

@@ -112,7 +112,7 @@ static void from_proc(const struct rt_log *log, const struct rt_proc *p,
 		o->run_delay_ns = p->run_delay_ns;
 		o->major_faults = p->major_faults;
 		o->swap_kib = p->swap_kib;
-		o->flags |= JOB_SCHED;
+		o->flags |= JOB_SCHED | JOB_WAIT;
 	}
 }
 
@@ -161,7 +161,8 @@ static size_t fold(struct job_proc *a, size_t n)
 
 /* The exit record's exact figures over the sampled ones.  The peak keeps
  * the larger: VmHWM restarts at an exec, the sampler may have seen the
- * earlier image's. */
+ * earlier image's.  A brief record (X18) read no run delay: the sampled
+ * one stays. */
 static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 		       struct job_proc *o)
 {
@@ -180,9 +181,13 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 	o->exit_kind = x->exit_kind;
 	o->exit_value = x->exit_value;
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT |
-		   (x->flags & RT_EXIT_F_FORKED ? JOB_FORKED : 0);
+		   (x->flags & RT_EXIT_F_FORKED ? JOB_FORKED : 0) |
+		   (x->flags & RT_EXIT_F_BRIEF ? JOB_BRIEF : 0);
 	if (job_log_has_16(log)) {
-		o->run_delay_ns = x->run_delay_ns;
+		if (!(x->flags & RT_EXIT_F_BRIEF)) {
+			o->run_delay_ns = x->run_delay_ns;
+			o->flags |= JOB_WAIT;
+		}
 		o->major_faults = x->major_faults;
 		o->swap_kib = max_u64(o->swap_kib, x->swap_kib);
 		o->flags |= JOB_SCHED;
@@ -366,6 +371,30 @@ static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,
 	return bsearch(&key, a, n, sizeof(*a), by_key);
 }
 
+/* A brief exit record's row (X18): its start is a bound, no earlier than
+ * the kernel's, so the latest sampled row of its pid that started no
+ * later; none when that row has an exit record already (the brief
+ * process came after it, unseen) or the pid is the root's (the root's
+ * row is its END's; a descendant with its pid came after it). */
+static struct job_proc *find_brief(struct job_proc *a, size_t n, uint32_t pid,
+				   uint64_t bound, uint32_t root)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* first row past (pid, bound) */
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid].pid < pid ||
+		    (a[mid].pid == pid && a[mid].starttime_ticks <= bound))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (pid == root || lo == 0 || a[lo - 1].pid != pid ||
+	    (a[lo - 1].flags & JOB_EXACT))
+		return NULL;
+	return &a[lo - 1];
+}
+
 /* The root's pid: the header's, or where a daemon() moved it (J4). */
 static uint32_t root_pid(const struct rt_log *log)
 {
@@ -502,26 +531,34 @@ static int apply_exits(const struct rt_log *log, struct job *j,
 		refs[i].i = i;
 	}
 	qsort(refs, log->nexits, sizeof(*refs), by_exit_key);
-	for (i = 0; i < log->nexits; i++) {
-		const struct rt_exit *x = &log->exits[refs[i].i];
-		struct job_proc *o;
+	/* Exact keys first, so that a brief record never takes the row of a
+	 * process that wrote an EXIT record of its own. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < log->nexits; i++) {
+			const struct rt_exit *x = &log->exits[refs[i].i];
+			int brief = (x->flags & RT_EXIT_F_BRIEF) != 0;
+			struct job_proc *o;
 
-		if (i > 0 && refs[i].pid == refs[i - 1].pid &&
-		    refs[i].starttime == refs[i - 1].starttime) {
-			j->dup_exits++;
-			continue;
+			if (i > 0 && refs[i].pid == refs[i - 1].pid &&
+			    refs[i].starttime == refs[i - 1].starttime) {
+				j->dup_exits += pass == 0;
+				continue;
+			}
+			if (!apply || brief != pass)
+				continue;
+			o = brief ? find_brief(a, nsampled, x->pid,
+					       x->starttime_ticks, root_pid(log))
+				  : find(a, nsampled, x->pid,
+					 x->starttime_ticks);
+			if (o) {
+				add_tail(log, j, x, o); /* before apply_exit */
+			} else {
+				add_tail(log, j, x, NULL);
+				o = &a[(*n)++];
+				memset(o, 0, sizeof(*o));
+			}
+			apply_exit(log, x, o);
 		}
-		if (!apply)
-			continue;
-		o = find(a, nsampled, x->pid, x->starttime_ticks);
-		if (o) {
-			add_tail(log, j, x, o); /* before apply_exit changes o */
-		} else {
-			add_tail(log, j, x, NULL);
-			o = &a[(*n)++];
-			memset(o, 0, sizeof(*o));
-		}
-		apply_exit(log, x, o);
 	}
 	free(refs);
 	return 0;

@@ -31,9 +31,11 @@ struct job_proc {
 	int32_t exit_value;
 	uint32_t flags;          /* JOB_* */
 	char cmdline[RT_PROC_CMDLINE_MAX];
-	/* With JOB_SCHED (a 1.6 log's PROC or EXIT record): the time it
-	 * waited, runnable, for a CPU, its major faults (the exit record's
-	 * where it wrote one, else as last sampled) and its largest swap. */
+	/* With JOB_SCHED (a 1.6 log's PROC or EXIT record): its major
+	 * faults (the exit record's where it wrote one, else as last
+	 * sampled) and its largest swap; with JOB_WAIT, the time it waited,
+	 * runnable, for a CPU (a brief exit record, X18, does not read it:
+	 * as last sampled, else unknown). */
 	uint64_t run_delay_ns, major_faults, swap_kib;
 };
 
@@ -47,7 +49,10 @@ struct job_proc {
 #define JOB_KILLED 64u      /* killed by a signal: its status, end and
 			     * CPU from its parent's wait (REAPED, W8
 			     * bit 1); its start unknown when not sampled */
-#define JOB_SCHED 128u      /* run_delay_ns, major_faults, swap_kib known */
+#define JOB_SCHED 128u      /* major_faults, swap_kib known */
+#define JOB_WAIT 256u       /* run_delay_ns known */
+#define JOB_BRIEF 512u      /* its exit record a brief one (X18): its start
+			     * (when not sampled) and peak bounds */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */

@@ -115,10 +115,28 @@ static int logread_sample(struct codec_in *in, const struct rt_sample *prev,
 	}
 
 GET_RECORD(proc, rt_proc, RT_PROC_FIELDS)
-GET_RECORD(exit, rt_exit, RT_EXIT_FIELDS)
+GET_RECORD(exit_fields, rt_exit, RT_EXIT_FIELDS)
 GET_RECORD(exec, rt_exec, RT_EXEC_FIELDS)
 GET_RECORD(end, rt_end, RT_END_FIELDS)
 GET_RECORD(reaped, rt_reaped, RT_REAPED_FIELDS)
+
+/* EXIT and BRIEF (X18) share a payload; the record's type alone says
+ * which it is, whatever its flags. */
+static int logread_exit(struct codec_in *in, struct rt_exit *r)
+{
+	int rc = logread_exit_fields(in, r);
+
+	r->flags &= ~RT_EXIT_F_BRIEF;
+	return rc;
+}
+
+static int logread_brief(struct codec_in *in, struct rt_exit *r)
+{
+	int rc = logread_exit_fields(in, r);
+
+	r->flags |= RT_EXIT_F_BRIEF;
+	return rc;
+}
 
 /* The chain of SAMPLES records (FORMAT.md Q): every field a writer may
  * know, those past this reader's included, since their values and models
@@ -515,6 +533,8 @@ static int logread_payload(struct logread_state *st, unsigned type,
 		LOGREAD_APPEND(log->procs, log->nprocs, st->pcap, logread_proc);
 	case RT_REC_EXIT:
 		LOGREAD_APPEND(log->exits, log->nexits, st->xcap, logread_exit);
+	case RT_REC_BRIEF:
+		LOGREAD_APPEND(log->exits, log->nexits, st->xcap, logread_brief);
 	case RT_REC_EXEC:
 		LOGREAD_APPEND(log->execs, log->nexecs, st->jcap, logread_exec);
 	case RT_REC_END:
@@ -537,7 +557,7 @@ static const char *logread_type_name(unsigned type)
 {
 	static const char *const names[] = { "invalid", "HEADER", "SAMPLE",
 					     "PROC", "END", "EXIT", "EXEC",
-					     "GPU", "SAMPLES", "REAPED" };
+					     "GPU", "SAMPLES", "REAPED", "BRIEF" };
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 

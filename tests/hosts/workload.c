@@ -17,7 +17,7 @@
  *   workload execfail_exit CODE    a thread execs a missing file in a loop
  *                                  while main exits with CODE
  *   workload fexec SECONDS CODE    burn SECONDS, then fexecve this program
- *                                  into "sleep 100 CODE"
+ *                                  into "sleep 1000 CODE"
  *   workload execl l|p|e SECONDS CODE  the same through execl, execlp or
  *                                  execle
  *   workload mallocs THREADS MILLIONS MIB  a fixed amount of malloc/free
@@ -28,9 +28,12 @@
  *                                  after touching MIB MiB, a fork()ed copy,
  *                                  an exec'd image smaller than that (its
  *                                  peak from status) and one larger (from
- *                                  getrusage) each print, just before
- *                                  _exit, "figures PID HWM_KIB READ WRITE
- *                                  CPU_US" as /proc/self says them
+ *                                  getrusage), then two copies and three
+ *                                  images that do next to nothing (brief
+ *                                  records, FORMAT.md X18), each print,
+ *                                  just before _exit, "figures PID HWM_KIB
+ *                                  READ WRITE CPU_US MAXRSS_KIB STARTTIME
+ *                                  PPID" as /proc/self and getrusage say
  */
 #include <fcntl.h>
 #include <malloc.h>
@@ -297,7 +300,7 @@ static int mode_execfail_exit(int code)
 
 static int mode_fexec(const char *self, double seconds, const char *code)
 {
-	char *const argv[] = { "workload", "sleep", "100", (char *)code, NULL };
+	char *const argv[] = { "workload", "sleep", "1000", (char *)code, NULL };
 	extern char **environ;
 	int fd = open(self, O_RDONLY | O_CLOEXEC);
 
@@ -313,11 +316,11 @@ static int mode_execl(char how, const char *self, double seconds,
 
 	burn(seconds);
 	if (how == 'l')
-		execl(self, "workload", "sleep", "100", code, (char *)0);
+		execl(self, "workload", "sleep", "1000", code, (char *)0);
 	else if (how == 'p')
-		execlp(self, "workload", "sleep", "100", code, (char *)0);
+		execlp(self, "workload", "sleep", "1000", code, (char *)0);
 	else
-		execle(self, "workload", "sleep", "100", code, (char *)0, environ);
+		execle(self, "workload", "sleep", "1000", code, (char *)0, environ);
 	return 98;
 }
 
@@ -339,8 +342,9 @@ static void touch_and_free(long mib)
 }
 
 /* Written and synced (write_bytes), then written and truncated away before
- * writeback (cancelled_write_bytes). */
-static void write_and_cancel(void)
+ * writeback (cancelled_write_bytes).  quick: not synced (write_bytes counts
+ * the pages as they are dirtied), for a process that must stay brief. */
+static void write_and_cancel(int quick)
 {
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char path[4096], buf[65536];
@@ -351,7 +355,7 @@ static void write_and_cancel(void)
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	if (write(fd, buf, sizeof(buf)) < 0 || fsync(fd) < 0 ||
+	if (write(fd, buf, sizeof(buf)) < 0 || (!quick && fsync(fd) < 0) ||
 	    write(fd, buf, sizeof(buf)) < 0 || ftruncate(fd, 0) < 0)
 		perror("figures");
 	close(fd);
@@ -367,18 +371,35 @@ static unsigned long long io_key(const char *io, const char *key)
 }
 
 /* What /proc/self says of this process, as the exit record means it
- * (FORMAT.md X7-X9), then _exit. */
-static int figures_exit(long mib)
+ * (FORMAT.md X1-X9), then _exit.  quick: as little as it can. */
+static int figures_exit(long mib, int quick)
 {
-	char status[8192], io[1024];
-	unsigned long long r, w, c, hwm = 0;
+	char status[8192], io[1024], stat[1024];
+	unsigned long long r, w, c, hwm = 0, start = 0, ppid = 0;
 	struct rusage ru;
 	const char *h;
 	ssize_t n;
 	int fd;
 
 	touch_and_free(mib);
-	write_and_cancel();
+	write_and_cancel(quick);
+	/* Past the 20 ms of a brief process, however fast the machine: its
+	 * record reads /proc (FORMAT.md X18). */
+	if (!quick)
+		usleep(30000);
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
+	stat[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	/* After the command's ")": state (3), ppid (4) ... starttime (22). */
+	if ((h = strrchr(stat, ')'))) {
+		char *e = NULL;
+		h += 4;
+		ppid = strtoull(h, &e, 10);
+		for (int f = 4; e && f < 22; f++)
+			start = strtoull(e, &e, 10);
+	}
 	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
 	status[n > 0 ? n : 0] = '\0';
@@ -397,10 +418,11 @@ static int figures_exit(long mib)
 	getrusage(RUSAGE_SELF, &ru);
 	/* c: counted in write_bytes all the same (ru_oublock too). */
 	(void)c;
-	printf("figures %d %llu %llu %llu %lld\n", (int)getpid(), hwm,
-	       r & ~511ull, w & ~511ull,
+	printf("figures %d %llu %llu %llu %lld %ld %llu %llu\n", (int)getpid(),
+	       hwm, r & ~511ull, w & ~511ull,
 	       (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+		       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec,
+	       ru.ru_maxrss, start, ppid);
 	fflush(stdout);
 	_exit(0);
 }
@@ -415,12 +437,23 @@ static int mode_exitfigures(const char *self, long mib)
 	snprintf(small, sizeof(small), "%ld", mib / 4);
 	pid = fork();
 	if (pid == 0)
-		figures_exit(mib / 2); /* a copy: its own peak */
+		figures_exit(mib / 2, 0); /* a copy: its own peak */
 	waitpid(pid, NULL, 0);
 	for (int i = 0; i < 2; i++) {
 		pid = fork();
 		if (pid == 0) {
 			execl(self, "workload", "figures", i ? big : small,
+			      (char *)0);
+			_exit(127);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	for (int i = 0; i < 5; i++) {
+		pid = fork();
+		if (pid == 0 && i < 2)
+			figures_exit(0, 1);
+		if (pid == 0) {
+			execl(self, "workload", "figures", "0", "quick",
 			      (char *)0);
 			_exit(127);
 		}
@@ -465,7 +498,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "exitfigures") == 0)
 		return mode_exitfigures("/proc/self/exe", atol(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "figures") == 0)
-		return figures_exit(atol(argv[2]));
+		return figures_exit(atol(argv[2]), argc >= 4);
 	fprintf(stderr, "usage: workload cpu|mem|fork|sleep|write|work|mallocs|pthread_exit|altstack|quick_exit|execfail_exit|fexec|execl|exitfigures ARGS\n");
 	return 2;
 }
