@@ -9,7 +9,7 @@
  * - a brief process (under DESC_BRIEF_NS, the commands of a shell-heavy
  *   job) reads no /proc file: its pid from getpid() (where /proc/self
  *   agrees), its start as the clock when its image (or fork) began, its
- *   peak as ru_maxrss, its run delay unread (FORMAT.md X18);
+ *   peak where getrusage tells it, its run delay unread (FORMAT.md X18);
  * - a longer one reads /proc/self/stat for the identity, schedstat for the
  *   run delay and, where getrusage cannot tell the image's peak (ru_maxrss
  *   did not grow past what the constructor saw: descendant_peak) or swap
@@ -127,9 +127,14 @@ static int descendant_self(struct dbuf *d, const struct rusage *ru,
 		/* stat's clock: boot time in clock ticks (auxv, no call). */
 		d->x.starttime_ticks = start_boot_ns /
 				       (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
-		/* The largest peak of every image of the pid: the process's. */
-		d->x.hwm_kib = (uint64_t)ru->ru_maxrss;
 		d->x.flags |= RT_EXIT_F_BRIEF;
+		/* The peak where getrusage tells it; else it is the image
+		 * before the exec's, a vfork()ing parent's whole peak even:
+		 * not measured. */
+		if (descendant_peak(ru, start_kib, &d->x.hwm_kib) < 0)
+			d->x.flags |= RT_EXIT_F_NO_PEAK;
+		if (descendant_swap_on())
+			d->x.flags |= RT_EXIT_F_NO_SWAP;
 		return 0;
 	}
 	if (mode > 0 || descendant_peak(ru, start_kib, &d->x.hwm_kib) < 0 ||
@@ -205,13 +210,14 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.exit_value = value;
 	/* argv as the constructor saw it; a fork()ed copy's, as
 	 * /proc/self/cmdline has it: read there, or, brief, from the
-	 * argument area as that reads it (a last byte that is not a NUL: a
-	 * name written over the area, up to its first NUL). */
+	 * argument area as the kernel reads it (its last byte not a NUL: a
+	 * name written over it, up to its first NUL within a page). */
 	if (brief && pre.cmdline_inherited && pre.arg_len) {
 		size_t len = pre.arg_len;
 
 		if (pre.arg_area[len - 1] != '\0')
-			len = strnlen(pre.arg_area, len);
+			len = strnlen(pre.arg_area,
+				      pre.arg_max < 4096 ? pre.arg_max : 4096);
 		procfs_format_cmdline(pre.arg_area, len, d->x.cmdline,
 				      sizeof(d->x.cmdline));
 	} else if (pre.cmdline[0] && !pre.cmdline_inherited) {

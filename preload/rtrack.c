@@ -636,21 +636,29 @@ static void rtrack_preload_absolute(void)
 
 /* Where argv's strings lie, one after another, as the kernel keeps them
  * for /proc/self/cmdline (pre.arg_area: a fork()ed copy's brief exit
- * record reads its name there). */
-static void rtrack_note_args(int argc, char **argv)
+ * record reads its name there), and how far past them the environment's
+ * strings, laid out next, may be read (a renamed process's name runs on
+ * into them: setproctitle).  From the pointers the kernel handed over,
+ * with one strlen each for the last argument and variable. */
+static void rtrack_note_args(int argc, char **argv, char **envp)
 {
-	size_t len = 0;
+	const char *last, *end;
+	size_t n = 0;
 
 	pre.arg_len = 0;
-	if (argc <= 0 || !argv || !argv[0])
+	if (argc <= 0 || !argv || !argv[0] || !argv[argc - 1] ||
+	    argv[argc - 1] < argv[0])
 		return;
-	for (int i = 0; i < argc; i++) {
-		if (!argv[i] || argv[i] != argv[0] + len)
-			return;
-		len += strlen(argv[i]) + 1;
-	}
+	last = argv[argc - 1];
+	end = last + strlen(last) + 1;
 	pre.arg_area = argv[0];
-	pre.arg_len = len;
+	pre.arg_len = (size_t)(end - argv[0]);
+	pre.arg_max = pre.arg_len;
+	while (envp && envp[n])
+		n++;
+	if (n && envp[n - 1] >= end)
+		pre.arg_max = (size_t)(envp[n - 1] + strlen(envp[n - 1]) + 1 -
+				       argv[0]);
 }
 
 /* ru_maxrss now: what every earlier image of the pid reached, or this one
@@ -666,7 +674,8 @@ static void rtrack_note_maxrss(void)
 }
 
 /* glibc hands constructors argc, argv and envp. */
-__attribute__((constructor)) static void rtrack_init(int argc, char **argv)
+__attribute__((constructor)) static void rtrack_init(int argc, char **argv,
+						     char **envp)
 {
 	enum role_found found;
 	int saved = errno, rc;
@@ -675,7 +684,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv)
 	self.argv = argv;
 	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
 	pre.pid = getpid();
-	rtrack_note_args(argc, argv);
+	rtrack_note_args(argc, argv, envp);
 	rtrack_note_maxrss();
 	pthread_atfork(NULL, NULL, rtrack_atfork_child);
 	interpose_init();

@@ -78,7 +78,9 @@ struct preload_state {
 	 * renamed itself, setproctitle, writes over them). */
 	int cmdline_inherited;
 	const char *arg_area;      /* argv[0] .. the end of the last argument */
-	size_t arg_len;            /* 0: not one contiguous area */
+	size_t arg_len;            /* 0: not known */
+	size_t arg_max;            /* readable from arg_area: to the end of
+				    * the environment's strings */
 	int write_failed;          /* the sampler stopped writing the log:
 				    * said at exit (rtrack.c) */
 	struct logfile_id log_id;  /* the log the root created */

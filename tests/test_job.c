@@ -638,14 +638,95 @@ static void test_brief(void **state)
 	assert_true(r->flags & JOB_SAMPLED);
 	assert_true(r->flags & JOB_BRIEF);
 	assert_int_equal(r->utime_us, 9000);
-	/* Two rows of pid 100: the root's (no END: sampled only) and the
-	 * late one's. */
+	/* Two rows of pid 100: the root's (no PROC record, no END: made
+	 * from the header), never the late one's. */
 	n111 = 0;
-	for (size_t i = 0; i < run.job.nprocs; i++)
-		if (run.job.procs[i].pid == 100 &&
-		    (run.job.procs[i].flags & JOB_BRIEF))
-			n111++;
-	assert_int_equal(n111, 1);
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		r = &run.job.procs[i];
+		if (r->pid != 100)
+			continue;
+		n111++;
+		assert_true(!(r->flags & JOB_ROOT) != !(r->flags & JOB_BRIEF));
+	}
+	assert_int_equal(n111, 2);
+	run_free(&run);
+}
+
+/* A brief record never takes the row of another process of its pid (a pid
+ * reused): one with another parent, one the sampler saw dead, or one a
+ * parent reaped, before the brief one began.  Its peak, when it could not
+ * tell it, is the sampled one, else unknown. */
+static void test_brief_reuse(void **state)
+{
+	struct rt_reaped w;
+	struct rt_proc p;
+	struct rt_exit x;
+	const struct job_proc *r;
+	struct run run;
+	size_t rows[4] = { 0 };
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	/* 120: sampled, a child of 99; the brief one's parent is the root. */
+	p = proc_rec(120, 0.1, 0.2, 1, 0, 0, "other parent");
+	p.ppid = 99;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	put_brief(120, 0.5, 0.51, 1000, "brief");
+	/* 121: sampled and seen a zombie at 0.2. */
+	p = proc_rec(121, 0.1, 0.2, 1, 0, RT_PROC_EXITED, "dead");
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	put_brief(121, 0.5, 0.51, 1000, "brief");
+	/* 122: sampled, then killed and reaped at 0.3. */
+	put_proc(122, 0.1, 0.2, 1, 0, 0, "killed");
+	memset(&w, 0, sizeof(w));
+	w.time_ns = S(T0 + 0.3);
+	w.pid = 122;
+	w.ppid = 100;
+	w.exit_kind = RT_EXIT_SIGNAL;
+	w.exit_value = 9;
+	w.flags = RT_REAPED_F_CHILD;
+	assert_int_equal(logwrite_reaped(&b, &w), 0);
+	put_brief(122, 0.5, 0.51, 1000, "brief");
+	/* 123: sampled with a 9000 KiB peak, its brief record with none;
+	 * 124: never sampled, no peak either. */
+	put_proc(123, 0.4, 0.45, 1, 0, 0, "sh");
+	x = exit_rec(123, 0.46, 0.47, 1000, 0, 0, "x");
+	x.flags = RT_EXIT_F_BRIEF | RT_EXIT_F_NO_PEAK | RT_EXIT_F_NO_SWAP;
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+	x.pid = 124;
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+	put_sample(1, 10, 0);
+	decode(&run);
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		r = &run.job.procs[i];
+		if (r->pid < 120 || r->pid > 122)
+			continue;
+		rows[r->pid - 120]++;
+		if (r->flags & JOB_BRIEF) {
+			assert_false(r->flags & JOB_SAMPLED);
+			assert_string_equal(r->cmdline, "brief");
+		} else {
+			assert_true(r->flags & JOB_SAMPLED);
+		}
+	}
+	assert_int_equal(rows[0], 2);
+	assert_int_equal(rows[1], 2);
+	assert_int_equal(rows[2], 2);
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		r = &run.job.procs[i];
+		if (r->pid == 122 && (r->flags & JOB_SAMPLED))
+			assert_true(r->flags & JOB_KILLED); /* the reap's */
+	}
+	r = find(&run.job, 123);
+	assert_true((r->flags & (JOB_SAMPLED | JOB_BRIEF)) ==
+		    (JOB_SAMPLED | JOB_BRIEF));
+	assert_false(r->flags & (JOB_NO_PEAK | JOB_NO_SWAP));
+	assert_int_equal(r->hwm_kib, 9000);
+	r = find(&run.job, 124);
+	assert_true(r->flags & JOB_NO_PEAK);
+	assert_true(r->flags & JOB_NO_SWAP);
+	assert_int_equal(r->hwm_kib, 0);
 	run_free(&run);
 }
 
@@ -792,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_fold_and_old_proc),
 		cmocka_unit_test(test_duplicate_exit),
 		cmocka_unit_test(test_brief),
+		cmocka_unit_test(test_brief_reuse),
 		cmocka_unit_test(test_reaped_root),
 		cmocka_unit_test(test_reaped_sigkill),
 		cmocka_unit_test(test_reaped_leaving),

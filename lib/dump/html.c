@@ -236,7 +236,8 @@ static void data_proc(FILE *js, const struct run *run, size_t i,
 	fmt_json_real(js, ((double)p->utime_us + (double)p->stime_us) / 1e6,
 		      TIME_DECIMALS);
 	putc(',', js);
-	fmt_json_real(js, (double)p->hwm_kib / 1024.0, 1);
+	fmt_json_real(js, p->flags & JOB_NO_PEAK ? NAN :
+			  (double)p->hwm_kib / 1024.0, 1);
 	fprintf(js, ",%llu,%llu,", (unsigned long long)p->read_bytes,
 		(unsigned long long)p->write_bytes);
 	proc_exit(js, p, advice_oom_killed(a, p));

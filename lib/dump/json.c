@@ -365,8 +365,10 @@ static void json_process(FILE *out, const struct job_proc *p, int oom)
 	json_time(out, &n, "end", p->end_ns);
 	json_real(out, &n, "cpu_seconds",
 		  ((double)p->utime_us + (double)p->stime_us) / 1e6, 6);
-	json_real(out, &n, "peak_rss_mib", (double)p->hwm_kib / KIB_PER_MIB,
-		  3);
+	/* null: a brief process the sampler never saw, whose exit record
+	 * could not tell its peak (FORMAT.md X18). */
+	json_real_or_null(out, &n, "peak_rss_mib", !(p->flags & JOB_NO_PEAK),
+			  (double)p->hwm_kib / KIB_PER_MIB, 3);
 	json_u64(out, &n, "read_bytes", p->read_bytes);
 	json_u64(out, &n, "write_bytes", p->write_bytes);
 	json_i32_or_null(out, &n, "exit_code", p->exit_kind == RT_EXIT_CODE,
@@ -384,7 +386,8 @@ static void json_process(FILE *out, const struct job_proc *p, int oom)
 			  (double)p->run_delay_ns / NS_PER_S, 3);
 	json_real_or_null(out, &n, "major_faults", p->flags & JOB_SCHED,
 			  (double)p->major_faults, 0);
-	json_real_or_null(out, &n, "swap_mib", p->flags & JOB_SCHED,
+	json_real_or_null(out, &n, "swap_mib",
+			  (p->flags & JOB_SCHED) && !(p->flags & JOB_NO_SWAP),
 			  (double)p->swap_kib / KIB_PER_MIB, 3);
 	putc('}', out);
 }

@@ -117,7 +117,10 @@ static void put_row(struct tree *t, const struct job_proc *p, unsigned depth)
 	put_seconds(out, p->end_ns > p->start_ns ?
 			 (double)(p->end_ns - p->start_ns) / 1e9 : 0.0, 8);
 	put_seconds(out, (double)(p->utime_us + p->stime_us) / 1e6, 8);
-	put_bytes(out, (double)p->hwm_kib * 1024, 10);
+	if (p->flags & JOB_NO_PEAK) /* not measured (FORMAT.md X18) */
+		put_right(out, "-", 10);
+	else
+		put_bytes(out, (double)p->hwm_kib * 1024, 10);
 	put_bytes(out, (double)p->read_bytes, 10);
 	put_bytes(out, (double)p->write_bytes, 10);
 	put_exit(t, p);

@@ -676,7 +676,9 @@ function procTable(parent, roots) {
 		cell(tr, (r.group && r.dur != null ? 'max ' : '') + secs(r.dur));
 		cell(tr, approx + secs(r.cpu), r.exact ? null : 'approx');
 		cell(tr, secs(r.cpuAll));
-		cell(tr, (r.group ? 'max ' : '') + bytes((r.rss || 0) * 1048576));
+		// null: a brief process's peak, not measured (FORMAT.md X18).
+		cell(tr, !r.group && r.rss == null ? 'n/a' :
+			(r.group ? 'max ' : '') + bytes((r.rss || 0) * 1048576));
 		cell(tr, bytes(r.rd || 0));
 		cell(tr, bytes(r.wr || 0));
 		cell(tr, r.group ? groupExit(r) : r.exit, 'l');

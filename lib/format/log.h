@@ -174,8 +174,12 @@ struct rt_exit {
 
 #define RT_EXIT_F_FORKED 1u /* a fork()ed copy that never exec'd */
 /* Written as a BRIEF record (X18), read from one: the start a bound, the
- * peak ru_maxrss, the run delay and swap not read. */
+ * run delay not read. */
 #define RT_EXIT_F_BRIEF 2u
+/* X12 bits of a BRIEF record: its peak (X7) and its swap (X16) not
+ * measured. */
+#define RT_EXIT_F_NO_PEAK 4u
+#define RT_EXIT_F_NO_SWAP 8u
 
 /* The root replaced its image (FORMAT.md J): written by the new image. */
 struct rt_exec {

@@ -175,7 +175,10 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 	o->end_ns = x->end_ns;
 	o->utime_us = x->utime_us;
 	o->stime_us = x->stime_us;
-	o->hwm_kib = max_u64(o->hwm_kib, x->hwm_kib);
+	if (!(x->flags & RT_EXIT_F_NO_PEAK))
+		o->hwm_kib = max_u64(o->hwm_kib, x->hwm_kib);
+	else if (!(o->flags & JOB_SAMPLED))
+		o->flags |= JOB_NO_PEAK;
 	o->read_bytes = x->read_bytes;
 	o->write_bytes = x->write_bytes;
 	o->exit_kind = x->exit_kind;
@@ -189,7 +192,10 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 			o->flags |= JOB_WAIT;
 		}
 		o->major_faults = x->major_faults;
-		o->swap_kib = max_u64(o->swap_kib, x->swap_kib);
+		if (!(x->flags & RT_EXIT_F_NO_SWAP))
+			o->swap_kib = max_u64(o->swap_kib, x->swap_kib);
+		else if (!(o->flags & JOB_SAMPLED))
+			o->flags |= JOB_NO_SWAP;
 		o->flags |= JOB_SCHED;
 	}
 	if (x->cmdline[0])
@@ -371,28 +377,74 @@ static struct job_proc *find(struct job_proc *a, size_t n, uint32_t pid,
 	return bsearch(&key, a, n, sizeof(*a), by_key);
 }
 
-/* A brief exit record's row (X18): its start is a bound, no earlier than
- * the kernel's, so the latest sampled row of its pid that started no
- * later; none when that row has an exit record already (the brief
- * process came after it, unseen) or the pid is the root's (the root's
- * row is its END's; a descendant with its pid came after it). */
-static struct job_proc *find_brief(struct job_proc *a, size_t n, uint32_t pid,
-				   uint64_t bound, uint32_t root)
+/* The times its parent reaped a pid killed by a signal (W, bit 1 of W8),
+ * ordered by (pid, time): what find_brief asks of them. */
+struct reap_ref {
+	uint32_t pid;
+	uint64_t time_ns;
+};
+
+static int by_reap(const void *a, const void *b)
+{
+	const struct reap_ref *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+/* Whether pid was reaped within [from, to). */
+static int reaped_within(const struct reap_ref *r, size_t n, uint32_t pid,
+			 uint64_t from, uint64_t to)
 {
 	size_t lo = 0, hi = n;
 
-	while (lo < hi) { /* first row past (pid, bound) */
+	while (lo < hi) { /* first at or past (pid, from) */
 		size_t mid = lo + (hi - lo) / 2;
-		if (a[mid].pid < pid ||
-		    (a[mid].pid == pid && a[mid].starttime_ticks <= bound))
+		if (r[mid].pid < pid ||
+		    (r[mid].pid == pid && r[mid].time_ns < from))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (pid == root || lo == 0 || a[lo - 1].pid != pid ||
-	    (a[lo - 1].flags & JOB_EXACT))
+	return lo < n && r[lo].pid == pid && r[lo].time_ns < to;
+}
+
+/* A brief exit record's row (X18): its start is a bound, no earlier than
+ * the kernel's, so the latest sampled row of its pid that started no
+ * later.  None (the brief process came after that row's process, unseen:
+ * a pid reused) when the row has an exit record already, has another
+ * parent, or ended before the bound: the sampler saw it dead, or a parent
+ * reaped it, a tick or more before.  None for the root's pid either (the
+ * root writes an END; a descendant with its pid came after it). */
+static struct job_proc *find_brief(const struct rt_log *log,
+				   struct job_proc *a, size_t n,
+				   const struct rt_exit *x, uint32_t root,
+				   const struct reap_ref *reaps, size_t nreaps)
+{
+	uint64_t tick = NS_PER_S / clk_of(log);
+	uint64_t from = start_ns_of(log, x->starttime_ticks);
+	size_t lo = 0, hi = n;
+	struct job_proc *o;
+
+	while (lo < hi) { /* first row past (pid, bound) */
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid].pid < x->pid ||
+		    (a[mid].pid == x->pid &&
+		     a[mid].starttime_ticks <= x->starttime_ticks))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (x->pid == root || lo == 0 || a[lo - 1].pid != x->pid)
 		return NULL;
-	return &a[lo - 1];
+	o = &a[lo - 1];
+	if ((o->flags & JOB_EXACT) || (o->ppid && x->ppid && o->ppid != x->ppid) ||
+	    (o->exit_kind != RT_EXIT_UNKNOWN && o->end_ns + tick < from) ||
+	    reaped_within(reaps, nreaps, x->pid, o->start_ns,
+			  from > tick ? from - tick : 0))
+		return NULL;
+	return o;
 }
 
 /* The root's pid: the header's, or where a daemon() moved it (J4). */
@@ -415,8 +467,9 @@ static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 	struct job_proc *r = NULL;
 	size_t i;
 
+	/* Never a brief record's row: the root writes none (X18). */
 	for (i = 0; i < *n; i++)
-		if (a[i].pid == pid &&
+		if (a[i].pid == pid && !(a[i].flags & JOB_BRIEF) &&
 		    (!r || a[i].start_ns < r->start_ns))
 			r = &a[i];
 	if (r)
@@ -498,6 +551,7 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 struct exit_ref {
 	uint32_t pid;
 	uint64_t starttime;
+	int brief;
 	size_t i;
 };
 
@@ -509,58 +563,70 @@ static int by_exit_key(const void *a, const void *b)
 		return x->pid < y->pid ? -1 : 1;
 	if (x->starttime != y->starttime)
 		return x->starttime < y->starttime ? -1 : 1;
+	if (x->brief != y->brief)
+		return x->brief - y->brief;
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 /* Exit records: matched to the sampled rows by (pid, starttime), the rest
  * appended, when `apply`.  A second exit record of one process (it cannot
  * happen, but a log is untrusted input) is counted in j->dup_exits and
- * ignored: the first stands. */
+ * ignored: the first stands.  In key order an EXIT record comes before
+ * any BRIEF one that could take its row (a BRIEF's start is a bound no
+ * earlier than the process's own; at one key, EXIT first), so a brief
+ * record never takes the row of a process that wrote an EXIT record. */
 static int apply_exits(const struct rt_log *log, struct job *j,
 		       struct job_proc *a, size_t *n, int apply)
 {
 	struct exit_ref *refs = malloc((log->nexits ? log->nexits : 1) *
 				       sizeof(*refs));
+	struct reap_ref *reaps = malloc((log->nreaps ? log->nreaps : 1) *
+					sizeof(*reaps));
+	uint32_t root = root_pid(log);
 	size_t nsampled = *n, i;
 
-	if (!refs)
+	if (!refs || !reaps) {
+		free(refs);
+		free(reaps);
 		return -1;
+	}
 	for (i = 0; i < log->nexits; i++) {
 		refs[i].pid = log->exits[i].pid;
 		refs[i].starttime = log->exits[i].starttime_ticks;
+		refs[i].brief = (log->exits[i].flags & RT_EXIT_F_BRIEF) != 0;
 		refs[i].i = i;
 	}
 	qsort(refs, log->nexits, sizeof(*refs), by_exit_key);
-	/* Exact keys first, so that a brief record never takes the row of a
-	 * process that wrote an EXIT record of its own. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < log->nexits; i++) {
-			const struct rt_exit *x = &log->exits[refs[i].i];
-			int brief = (x->flags & RT_EXIT_F_BRIEF) != 0;
-			struct job_proc *o;
+	for (i = 0; i < log->nreaps; i++) {
+		reaps[i].pid = log->reaps[i].pid;
+		reaps[i].time_ns = log->reaps[i].time_ns;
+	}
+	qsort(reaps, log->nreaps, sizeof(*reaps), by_reap);
+	for (i = 0; i < log->nexits; i++) {
+		const struct rt_exit *x = &log->exits[refs[i].i];
+		struct job_proc *o;
 
-			if (i > 0 && refs[i].pid == refs[i - 1].pid &&
-			    refs[i].starttime == refs[i - 1].starttime) {
-				j->dup_exits += pass == 0;
-				continue;
-			}
-			if (!apply || brief != pass)
-				continue;
-			o = brief ? find_brief(a, nsampled, x->pid,
-					       x->starttime_ticks, root_pid(log))
-				  : find(a, nsampled, x->pid,
-					 x->starttime_ticks);
-			if (o) {
-				add_tail(log, j, x, o); /* before apply_exit */
-			} else {
-				add_tail(log, j, x, NULL);
-				o = &a[(*n)++];
-				memset(o, 0, sizeof(*o));
-			}
-			apply_exit(log, x, o);
+		if (i > 0 && refs[i].pid == refs[i - 1].pid &&
+		    refs[i].starttime == refs[i - 1].starttime) {
+			j->dup_exits++;
+			continue;
 		}
+		if (!apply)
+			continue;
+		o = refs[i].brief ? find_brief(log, a, nsampled, x, root, reaps,
+					       log->nreaps)
+				  : find(a, nsampled, x->pid, x->starttime_ticks);
+		if (o) {
+			add_tail(log, j, x, o); /* before apply_exit changes o */
+		} else {
+			add_tail(log, j, x, NULL);
+			o = &a[(*n)++];
+			memset(o, 0, sizeof(*o));
+		}
+		apply_exit(log, x, o);
 	}
 	free(refs);
+	free(reaps);
 	return 0;
 }
 

@@ -52,7 +52,10 @@ struct job_proc {
 #define JOB_SCHED 128u      /* major_faults, swap_kib known */
 #define JOB_WAIT 256u       /* run_delay_ns known */
 #define JOB_BRIEF 512u      /* its exit record a brief one (X18): its start
-			     * (when not sampled) and peak bounds */
+			     * (when not sampled) a bound */
+#define JOB_NO_PEAK 1024u   /* its peak unknown (a brief record that could
+			     * not tell it, never sampled): hwm_kib 0 */
+#define JOB_NO_SWAP 2048u   /* its swap unknown, likewise */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */

@@ -126,7 +126,7 @@ static int logread_exit(struct codec_in *in, struct rt_exit *r)
 {
 	int rc = logread_exit_fields(in, r);
 
-	r->flags &= ~RT_EXIT_F_BRIEF;
+	r->flags &= ~(RT_EXIT_F_BRIEF | RT_EXIT_F_NO_PEAK | RT_EXIT_F_NO_SWAP);
 	return rc;
 }
 

@@ -30,12 +30,15 @@
  *                                  peak from status) and one larger (from
  *                                  getrusage), then two copies and three
  *                                  images that do next to nothing (brief
- *                                  records, FORMAT.md X18), each print,
+ *                                  records, FORMAT.md X18) and one such
+ *                                  posix_spawn()ed by the parent holding
+ *                                  2 * MIB MiB, each print,
  *                                  just before _exit, "figures PID HWM_KIB
  *                                  READ WRITE CPU_US MAXRSS_KIB STARTTIME
  *                                  PPID" as /proc/self and getrusage say
  */
 #include <fcntl.h>
+#include <spawn.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -458,6 +461,23 @@ static int mode_exitfigures(const char *self, long mib)
 			_exit(127);
 		}
 		waitpid(pid, NULL, 0);
+	}
+	/* posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK)) from a parent
+	 * holding 2 * MIB: the child's ru_maxrss starts as the parent's
+	 * peak, which must not become the child's. */
+	{
+		extern char **environ;
+		char *const av[] = { "workload", "figures", "0", "quick", NULL };
+		size_t len = (size_t)(2 * mib) << 20;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED)
+			memset(p, 1, len);
+		if (posix_spawn(&pid, self, NULL, NULL, av, environ) == 0)
+			waitpid(pid, NULL, 0);
+		if (p != MAP_FAILED)
+			munmap(p, len);
 	}
 	return 0;
 }
