@@ -39,8 +39,13 @@
  * link order (preload/CMakeLists.txt) it follows interpose.c's table. */
 struct preload_state pre;
 
+/* glibc's fork handlers, as pthread_atfork registers them. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
+			     void (*child)(void), void *dso_handle);
+extern void *__dso_handle __attribute__((weak, visibility("hidden")));
+
 /* What only this file reads: the start's, and rtrack_cmdline's buffer
- * right after it (a descendant touches both: one page, mostly). */
+ * right after it (a root's: a descendant touches neither). */
 static struct {
 	int argc;                  /* main's, as glibc hands them to */
 	char **argv;               /* constructors */
@@ -260,14 +265,20 @@ static pid_t rtrack_root_env(struct root_env *r)
 
 /* argv as /proc/self/cmdline would give it (each argument NUL-ended, cut
  * at RT_STR_MAX), formatted by procfs_format_cmdline as the sampler
- * formats other processes' (which it saves reading); /proc/self/cmdline
- * itself when argv is not known. */
+ * formats other processes' (which it saves reading): the argument area
+ * itself where rtrack_note_args found it (no copy, and no page of this
+ * file's touched by a descendant), else argv joined, else
+ * /proc/self/cmdline. */
 static void rtrack_cmdline(char *dst, size_t size)
 {
 	char *buf = self.argv_buf;
 	size_t n = 0;
 	ssize_t len;
 
+	if (pre.arg_len) {
+		procfs_format_cmdline(pre.arg_area, pre.arg_len, dst, size);
+		return;
+	}
 	if (self.argv && self.argc > 0) {
 		for (int i = 0; i < self.argc && self.argv[i] &&
 				n < sizeof(self.argv_buf);
@@ -680,13 +691,18 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv,
 	enum role_found found;
 	int saved = errno, rc;
 
-	self.argc = argc;
-	self.argv = argv;
 	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
 	pre.pid = getpid();
 	rtrack_note_args(argc, argv, envp);
+	if (!pre.arg_len) {
+		self.argc = argc;
+		self.argv = argv;
+	}
 	rtrack_note_maxrss();
-	pthread_atfork(NULL, NULL, rtrack_atfork_child);
+	/* What pthread_atfork (a stub linked at the end of the text: a page
+	 * fault of its own in every process) calls. */
+	__register_atfork(NULL, NULL, rtrack_atfork_child,
+			  &__dso_handle ? __dso_handle : NULL);
 	interpose_init();
 	/* setuid and the like: never act with privileges. */
 	if (getauxval(AT_SECURE) || rtrack_another_copy())
