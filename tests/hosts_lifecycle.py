@@ -240,7 +240,11 @@ def case_fds(d):
                   f"bytes the host did not write ({len(got)} vs "
                   f"{len(expected_file(k, rounds))})")
         complete(pr, 0)
-        want(pr.j["summary"]["samples"] >= 15,
+        # The sampler went on while the host closed descriptors (a stalled
+        # guard leaves two samples, the first and the last).  Not the 30
+        # of an idle machine: under ThreadSanitizer and load its duty
+        # bound gave 13 (issue 21).
+        want(pr.j["summary"]["samples"] >= 8,
              f"{how}: {pr.j['summary']['samples']} samples")
     # The same race made likely: open/close in a tight loop while the
     # sampler opens its /proc files 100 times a second.
