@@ -327,7 +327,9 @@ def case_exit_figures(d):
     root = j["meta"]["pid"]
     hz, boot_ns = header_clock(log)
     # The kernel reads its per-CPU RSS counters unsummed for getrusage,
-    # up to 32 pages a CPU below status's sums (percpu_counter_batch).
+    # up to 32 pages a CPU off status's sums (percpu_counter_batch); the
+    # sampler's earlier sight of a process, from status, may be above its
+    # ru_maxrss by that much and more (twice was seen under ASan).
     slack = 32 * 4 * os.cpu_count()
     for pid, (hwm, rd, wr, cpu_us, maxrss, start, ppid) in seen.items():
         p = procs.get(pid)
@@ -360,7 +362,7 @@ def case_exit_figures(d):
             continue
         if p["forked"]:
             check(peak is not None and maxrss - 0.6 <= peak and
-                  hwm - slack <= peak <= max(maxrss, hwm) + slack,
+                  hwm - slack <= peak <= max(maxrss, hwm) + 2 * slack,
                   f"{pid}: copy's peak {peak} KiB vs ru_maxrss {maxrss}, "
                   f"VmHWM {hwm}")
         else:
