@@ -354,7 +354,7 @@ def case_exit_figures(d):
                       f"{pid}: peak {peak} KiB vs VmHWM {hwm}")
             else:
                 check(peak is not None and hwm - slack <= peak <=
-                      max(hwm, maxrss) + slack,
+                      max(hwm, maxrss) + 2 * slack,
                       f"{pid}: peak {peak} KiB vs VmHWM {hwm}, ru_maxrss "
                       f"{maxrss}")
             check(p["cpu_wait_seconds"] is not None,
