@@ -332,16 +332,19 @@ static int top_cmp(const void *a, const void *b)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* The five processes that used the most CPU, or had the largest peak. */
+/* The five processes that used the most CPU, or had the largest peak
+ * (of those whose peak is known: not a brief process's unmeasured one,
+ * FORMAT.md X18). */
 static void summary_top(FILE *out, const struct job *j, int by_cpu)
 {
-	size_t n = j->nprocs, *ord = malloc((n ? n : 1) * sizeof(*ord));
+	size_t n = 0, *ord = malloc((j->nprocs ? j->nprocs : 1) * sizeof(*ord));
 	char v[FMT_HUMAN_MAX];
 
 	if (!ord)
 		return;
-	for (size_t i = 0; i < n; i++)
-		ord[i] = i;
+	for (size_t i = 0; i < j->nprocs; i++)
+		if (by_cpu || !(j->procs[i].flags & JOB_NO_PEAK))
+			ord[n++] = i;
 	top_base = j->procs;
 	top_by_cpu = by_cpu;
 	qsort(ord, n, sizeof(*ord), top_cmp);
