@@ -163,19 +163,18 @@ static int descendant_self(struct dbuf *d, const struct rusage *ru,
 }
 
 /* Gather and append this process's record to the log at path.  Touches
- * nothing but d and its own stack.  start_kib: ru_maxrss when this image
- * started (0 for a copy that never exec'd: none before it);
- * start_boot_ns: when it started, as pre says (0: unknown, never
- * brief). */
+ * nothing but d and its own stack.  pid: getpid(), which the caller
+ * asked already; start_kib: ru_maxrss when this image started (0 for a
+ * copy that never exec'd: none before it); start_boot_ns: when it
+ * started, as pre says (0: unknown, never brief). */
 static void descendant_record(struct dbuf *d, const char *path,
-			      const struct logfile_id *id,
+			      const struct logfile_id *id, pid_t pid,
 			      uint64_t root_seccomp, uint64_t start_kib,
 			      uint64_t start_boot_ns, uint32_t kind, int value,
 			      uint32_t flags)
 {
 	struct rusage ru;
 	ssize_t n;
-	pid_t pid;
 	int mode, brief;
 
 	/* A seccomp filter added inside the job (by this process before an
@@ -193,7 +192,6 @@ static void descendant_record(struct dbuf *d, const char *path,
 	memset(&ru, 0, sizeof(ru));
 	getrusage(RUSAGE_SELF, &ru);
 	d->x.flags = flags;
-	pid = getpid();
 	brief = descendant_is_brief(start_boot_ns, mode, pid);
 	if (descendant_self(d, &ru, root_seccomp, start_kib, start_boot_ns,
 			    mode, pid, brief) < 0)
@@ -210,19 +208,11 @@ static void descendant_record(struct dbuf *d, const char *path,
 	d->x.exit_value = value;
 	/* argv as the constructor saw it; a fork()ed copy's, as
 	 * /proc/self/cmdline has it: read there, or, brief, from the
-	 * argument area as the kernel reads it (its last byte not a NUL: a
-	 * name written over it, up to its first NUL within a page). */
-	if (brief && pre.cmdline_inherited && pre.arg_len) {
-		size_t len = pre.arg_len;
-
-		if (pre.arg_area[len - 1] != '\0')
-			len = strnlen(pre.arg_area,
-				      pre.arg_max < 4096 ? pre.arg_max : 4096);
-		procfs_format_cmdline(pre.arg_area, len, d->x.cmdline,
-				      sizeof(d->x.cmdline));
-	} else if (pre.cmdline[0] && !pre.cmdline_inherited) {
+	 * argument area as the kernel reads it. */
+	if (pre.cmdline[0] && !pre.cmdline_inherited) {
 		memcpy(d->x.cmdline, pre.cmdline, sizeof(d->x.cmdline));
-	} else {
+	} else if (!brief ||
+		   rtrack_args_cmdline(d->x.cmdline, sizeof(d->x.cmdline)) < 0) {
 		n = self_read(d, "/proc/self/cmdline");
 		if (n > 0)
 			procfs_format_cmdline(d->buf, (size_t)n, d->x.cmdline,
@@ -239,7 +229,7 @@ static void descendant_record(struct dbuf *d, const char *path,
  * clone() child: it may share our memory, so nothing global changes, and
  * its stack may be tiny, so the buffers are a mapping of their own,
  * unmapped before it goes. */
-static void descendant_vfork_exit(uint32_t kind, int value)
+static void descendant_vfork_exit(pid_t pid, uint32_t kind, int value)
 {
 	struct dbuf *d = mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -248,8 +238,8 @@ static void descendant_vfork_exit(uint32_t kind, int value)
 		return;
 	/* Its own signal struct, the parent's memory: ru_maxrss is that
 	 * memory's peak, as status would say. */
-	descendant_record(d, pre.path, &pre.log_id, pre.root_seccomp, 0, 0,
-			  kind, value, RT_EXIT_F_FORKED);
+	descendant_record(d, pre.path, &pre.log_id, pid, pre.root_seccomp, 0,
+			  0, kind, value, RT_EXIT_F_FORKED);
 	munmap(d, sizeof(*d));
 }
 
@@ -267,13 +257,13 @@ void descendant_exit(uint32_t kind, int value)
 		return;
 	pid = getpid();
 	if (pid != pre.pid) {
-		descendant_vfork_exit(kind, value);
+		descendant_vfork_exit(pid, kind, value);
 		return;
 	}
 	if (pre.role != ROLE_DESC || atomic_exchange(&d.once, 1))
 		return;
 	pre.role = ROLE_NONE;
-	descendant_record(&d, pre.path, &pre.log_id, pre.root_seccomp,
+	descendant_record(&d, pre.path, &pre.log_id, pid, pre.root_seccomp,
 			  pre.start_maxrss_kib, pre.start_boot_ns, kind, value,
 			  pre.forked ? RT_EXIT_F_FORKED : 0);
 }
@@ -312,6 +302,6 @@ void descendant_nested_exit(uint32_t kind, int value)
 
 	if (pre.parent_path[0] && !pre.sandboxed)
 		descendant_record(&d, pre.parent_path, &pre.parent_log_id,
-				  pre.parent_seccomp, pre.start_maxrss_kib, 0,
-				  kind, value, 0);
+				  getpid(), pre.parent_seccomp,
+				  pre.start_maxrss_kib, 0, kind, value, 0);
 }

@@ -263,6 +263,22 @@ static pid_t rtrack_root_env(struct root_env *r)
 	return (pid_t)r->v[RE_PID];
 }
 
+int rtrack_args_cmdline(char *dst, size_t size)
+{
+	size_t len = pre.arg_len;
+
+	if (!len)
+		return -1;
+	/* Its last byte not a NUL: a name written over the area
+	 * (setproctitle), which the kernel reads up to its first NUL within
+	 * a page, on into the environment's strings. */
+	if (pre.arg_area[len - 1] != '\0')
+		len = strnlen(pre.arg_area,
+			      pre.arg_max < 4096 ? pre.arg_max : 4096);
+	procfs_format_cmdline(pre.arg_area, len, dst, size);
+	return 0;
+}
+
 /* argv as /proc/self/cmdline would give it (each argument NUL-ended, cut
  * at RT_STR_MAX), formatted by procfs_format_cmdline as the sampler
  * formats other processes' (which it saves reading): the argument area
@@ -275,10 +291,8 @@ static void rtrack_cmdline(char *dst, size_t size)
 	size_t n = 0;
 	ssize_t len;
 
-	if (pre.arg_len) {
-		procfs_format_cmdline(pre.arg_area, pre.arg_len, dst, size);
+	if (rtrack_args_cmdline(dst, size) == 0)
 		return;
-	}
 	if (self.argv && self.argc > 0) {
 		for (int i = 0; i < self.argc && self.argv[i] &&
 				n < sizeof(self.argv_buf);

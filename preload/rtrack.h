@@ -109,6 +109,11 @@ static inline uint64_t tv_us(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
+/* argv's area (pre.arg_area) formatted as /proc/self/cmdline reads it
+ * now, a name written over it included: no /proc read.  0, or -1 where
+ * the area is not known. */
+int rtrack_args_cmdline(char *dst, size_t size);
+
 /* This process's /proc/self/stat, without stdio.  0 or -1. */
 int rtrack_self_stat(struct procfs_stat *st);
 

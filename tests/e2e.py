@@ -267,18 +267,23 @@ def varint(data, i):
         shift += 7
 
 
+def records(data):
+    """(offset, type, payload offset, end) of each record of a log's bytes
+    after the preamble (FORMAT.md R1: type, varint length, payload,
+    CRC-32)."""
+    off = 12
+    while off < len(data):
+        n, p = varint(data, off + 1)
+        yield off, data[off], p, p + n + 4
+        off = p + n + 4
+
+
 def exit_record_types(log):
     """{pid: record type} of a log's EXIT (5) and BRIEF (10) records
-    (FORMAT.md R1, X1: the pid is the payload's first varint)."""
+    (X1: the pid is the payload's first varint)."""
     data = open(log, "rb").read()
-    i, out = 12, {}
-    while i < len(data):
-        kind = data[i]
-        n, p = varint(data, i + 1)
-        if kind in (5, 10):
-            out[varint(data, p)[0]] = kind
-        i = p + n + 4
-    return out
+    return {varint(data, p)[0]: kind for _, kind, p, _ in records(data)
+            if kind in (5, 10)}
 
 
 def header_clock(log):
@@ -825,20 +830,11 @@ def case_json_contract(d):
 
 
 def mid_record(data, near):
-    """An offset inside the record that holds offset `near` (FORMAT.md R1:
-    type, varint length, payload, CRC-32), so the cut tears it."""
-    off = 12
-    while off < len(data):
-        i, n, shift = off + 1, 0, 0
-        while data[i] & 0x80:
-            n |= (data[i] & 0x7f) << shift
-            shift += 7
-            i += 1
-        n |= data[i] << shift
-        end = i + 1 + n + 4
+    """An offset inside the record that holds offset `near`, so the cut
+    tears it."""
+    for off, _, _, end in records(data):
         if end > near:
             return off + 2
-        off = end
     return len(data) - 1
 
 

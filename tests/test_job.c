@@ -579,7 +579,7 @@ static void test_brief(void **state)
 	struct rt_proc p;
 	const struct job_proc *r;
 	struct run run;
-	size_t n111 = 0;
+	size_t n = 0;
 
 	(void)state;
 	put_header(RT_CFG_CHILDREN);
@@ -619,7 +619,7 @@ static void test_brief(void **state)
 		r = &run.job.procs[i];
 		if (r->pid != 111)
 			continue;
-		n111++;
+		n++;
 		if (r->flags & JOB_SAMPLED) {
 			assert_string_equal(r->cmdline, "old");
 			assert_int_equal(r->utime_us, 30000);
@@ -633,22 +633,22 @@ static void test_brief(void **state)
 			assert_int_equal(r->hwm_kib, 1800);
 		}
 	}
-	assert_int_equal(n111, 2);
+	assert_int_equal(n, 2);
 	r = find(&run.job, 112);
 	assert_true(r->flags & JOB_SAMPLED);
 	assert_true(r->flags & JOB_BRIEF);
 	assert_int_equal(r->utime_us, 9000);
 	/* Two rows of pid 100: the root's (no PROC record, no END: made
 	 * from the header), never the late one's. */
-	n111 = 0;
+	n = 0;
 	for (size_t i = 0; i < run.job.nprocs; i++) {
 		r = &run.job.procs[i];
 		if (r->pid != 100)
 			continue;
-		n111++;
+		n++;
 		assert_true(!(r->flags & JOB_ROOT) != !(r->flags & JOB_BRIEF));
 	}
-	assert_int_equal(n111, 2);
+	assert_int_equal(n, 2);
 	run_free(&run);
 }
 
