@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -40,8 +41,14 @@
 #define DESC_BRIEF_NS (20 * 1000000ull)
 
 /* The record's buffers, and the claim on them (descendant_exit): what a
- * brief record touches first, in two pages; buf, for /proc, last. */
-struct __attribute__((aligned(4096))) dbuf {
+ * brief record touches (once, mem, x and b's head: logwrite.h keeps the
+ * encoder's 2 KiB model at its end, untouched) in under 2 KiB from the
+ * start, so on one page; buf, for /proc, last.  2 KiB, not a page: the
+ * largest alignment in .bss sets where it starts, and below a page it
+ * starts on the page that holds .data, which ld.so has already touched
+ * (it clears the rest of that page): pre's head and interpose.c's table
+ * then cost a process no page fault of their own (README: Performance). */
+struct __attribute__((aligned(2048))) dbuf {
 	atomic_int once;
 	uint8_t mem[1024];
 	struct rt_exit x;
@@ -74,6 +81,14 @@ static int descendant_peak(const struct rusage *ru, uint64_t start_kib,
 	return 0;
 }
 
+/* The kernel's clock tick (USER_HZ), which stat's times count. */
+static uint64_t descendant_clk_tck(void)
+{
+	unsigned long t = getauxval(AT_CLKTCK);
+
+	return t ? t : 100;
+}
+
 /* Whether swap is configured: without it no page of the process is in
  * swap (VmSwap 0; swapoff brings every page back before it returns). */
 static int descendant_swap_on(void)
@@ -103,10 +118,15 @@ static int descendant_pid_plain(pid_t pid)
  * fork), under no seccomp filter, whose pid /proc agrees with. */
 static int descendant_is_brief(uint64_t start_boot_ns, int mode, pid_t pid)
 {
-	uint64_t now = rtrack_clock_ns(CLOCK_BOOTTIME);
+	uint64_t now;
 
-	return mode == 0 && start_boot_ns && now >= start_boot_ns &&
-	       now - start_boot_ns < DESC_BRIEF_NS && descendant_pid_plain(pid);
+	/* Under a filter, no call before status has counted them (the
+	 * vDSO's clock made none). */
+	if (mode != 0 || !start_boot_ns)
+		return 0;
+	now = rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
+	return now >= start_boot_ns && now - start_boot_ns < DESC_BRIEF_NS &&
+	       descendant_pid_plain(pid);
 }
 
 /* Its identity, peak and run delay, the way the length of its life
@@ -124,9 +144,10 @@ static int descendant_self(struct dbuf *d, const struct rusage *ru,
 	if (brief) {
 		d->x.pid = (uint32_t)pid;
 		d->x.ppid = (uint32_t)getppid();
-		/* stat's clock: boot time in clock ticks (auxv, no call). */
+		/* stat's clock: boot time in clock ticks (the auxiliary
+		 * vector's, as sysconf has it, without sysconf's pages). */
 		d->x.starttime_ticks = start_boot_ns /
-				       (1000000000u / (uint64_t)sysconf(_SC_CLK_TCK));
+				       (1000000000u / descendant_clk_tck());
 		d->x.flags |= RT_EXIT_F_BRIEF;
 		/* The peak where getrusage tells it; else it is the image
 		 * before the exec's, a vfork()ing parent's whole peak even:
@@ -196,7 +217,7 @@ static void descendant_record(struct dbuf *d, const char *path,
 	if (descendant_self(d, &ru, root_seccomp, start_kib, start_boot_ns,
 			    mode, pid, brief) < 0)
 		return;
-	d->x.end_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	d->x.end_ns = rtrack_clock_ns_syscall(CLOCK_REALTIME);
 	d->x.utime_us = tv_us(ru.ru_utime);
 	d->x.stime_us = tv_us(ru.ru_stime);
 	d->x.major_faults = (uint64_t)ru.ru_majflt;
@@ -238,7 +259,7 @@ static void descendant_vfork_exit(pid_t pid, uint32_t kind, int value)
 		return;
 	/* Its own signal struct, the parent's memory: ru_maxrss is that
 	 * memory's peak, as status would say. */
-	descendant_record(d, pre.path, &pre.log_id, pid, pre.root_seccomp, 0,
+	descendant_record(d, pre.log_path, &pre.log_id, pid, pre.root_seccomp, 0,
 			  0, kind, value, RT_EXIT_F_FORKED);
 	munmap(d, sizeof(*d));
 }
@@ -253,7 +274,7 @@ void descendant_exit(uint32_t kind, int value)
 	/* A descendant's role says children are tracked (its cfg is never
 	 * filled: rtrack.h); a root's cfg does. */
 	if (pre.role == ROLE_NONE || pre.sandboxed ||
-	    (pre.role != ROLE_DESC && !pre.cfg.children) || !pre.path[0])
+	    (pre.role != ROLE_DESC && !pre.cfg.children) || !pre.log_path)
 		return;
 	pid = getpid();
 	if (pid != pre.pid) {
@@ -263,7 +284,7 @@ void descendant_exit(uint32_t kind, int value)
 	if (pre.role != ROLE_DESC || atomic_exchange(&d.once, 1))
 		return;
 	pre.role = ROLE_NONE;
-	descendant_record(&d, pre.path, &pre.log_id, pid, pre.root_seccomp,
+	descendant_record(&d, pre.log_path, &pre.log_id, pid, pre.root_seccomp,
 			  pre.start_maxrss_kib, pre.start_boot_ns, kind, value,
 			  pre.forked ? RT_EXIT_F_FORKED : 0);
 }
@@ -276,7 +297,7 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
 	int saved = errno;
 
 	if ((pre.role != ROLE_ROOT && pre.role != ROLE_DESC) || pre.sandboxed ||
-	    (pre.role == ROLE_ROOT && !pre.cfg.children) || !pre.path[0] ||
+	    (pre.role == ROLE_ROOT && !pre.cfg.children) || !pre.log_path ||
 	    getpid() != pre.pid ||
 	    rtrack_filtered())
 		return;
@@ -292,7 +313,7 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru)
 	r.flags = RT_REAPED_F_CHILD | (WCOREDUMP(status) ? RT_REAPED_F_CORE : 0);
 	logwrite_init(&b, mem, sizeof(mem));
 	if (logwrite_reaped(&b, &r) == 0)
-		logfile_append(pre.path, &pre.log_id, &b);
+		logfile_append(pre.log_path, &pre.log_id, &b);
 	errno = saved;
 }
 

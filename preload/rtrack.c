@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "gpu.h"
@@ -63,6 +64,15 @@ static struct {
 uint64_t rtrack_clock_ns(clockid_t id)
 {
 	return hostinfo_clock_ns(id);
+}
+
+uint64_t rtrack_clock_ns_syscall(clockid_t id)
+{
+	struct timespec ts;
+
+	if (syscall(SYS_clock_gettime, id, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Whether fd 2 is still the file it was at start: a host that closed its
@@ -185,7 +195,10 @@ static void rtrack_atfork_child(void)
 	pre.pid = getpid();
 	if (pre.role == ROLE_NONE)
 		return;
-	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
+	/* Under a filter of its own it writes no record, and makes no
+	 * call it need not (the vDSO's clock made none). */
+	pre.start_boot_ns = pre.sandboxed ? 0 :
+			    rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
 	fdguard_reset();
 	sampler_forget();
 	pre.running = 0;
@@ -239,7 +252,8 @@ enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
 
 struct root_env {
 	uint64_t v[RE_N];
-	const char *path; /* NULL: the root stood aside */
+	const char *value; /* the variable's */
+	const char *path;  /* in value; NULL: the root stood aside */
 };
 
 /* Parse RTRACK_ROOT into *r.  Returns the pid (0 when unset or
@@ -259,6 +273,7 @@ static pid_t rtrack_root_env(struct root_env *r)
 	if (*p != ':' || r->v[RE_PID] == 0 || r->v[RE_PID] > INT_MAX ||
 	    (p[1] != '/' && strcmp(p + 1, "-") != 0))
 		return 0;
+	r->value = v;
 	r->path = p[1] == '/' ? p + 1 : NULL;
 	return (pid_t)r->v[RE_PID];
 }
@@ -417,6 +432,8 @@ static int rtrack_open_new(void)
 	logwrite_preamble(&b);
 	logwrite_header(&b, hp);
 	rc = logfile_create(pre.path, &b, &pre.log_id);
+	if (rc == 0)
+		pre.log_path = pre.path;
 	if (rc < 0)
 		rtrack_say("cannot create ", pre.path,
 			   rc == -EEXIST ? ": file exists; tracking disabled" :
@@ -426,15 +443,18 @@ static int rtrack_open_new(void)
 }
 
 /* A descendant keeps the root's RTRACK_ROOT, to hand it on through an exec
- * whose environment lost it (interpose.c). */
-static void rtrack_keep_root_env(void)
+ * whose environment lost it (interpose.c).  The log's path in that copy
+ * (pre.log_path: no page of pre.path touched), or NULL. */
+static const char *rtrack_keep_root_env(const struct root_env *r)
 {
-	const char *v = getenv("RTRACK_ROOT");
+	const char *v = r->value;
 
-	if (v && ROOT_ENV_PREFIX_LEN + strlen(v) < sizeof(pre.root_env)) {
-		memcpy(pre.root_env, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
-		strcpy(pre.root_env + ROOT_ENV_PREFIX_LEN, v);
-	}
+	if (ROOT_ENV_PREFIX_LEN + strlen(v) >= sizeof(pre.root_env))
+		return NULL;
+	memcpy(pre.root_env, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
+	strcpy(pre.root_env + ROOT_ENV_PREFIX_LEN, v);
+	return r->path ? pre.root_env + ROOT_ENV_PREFIX_LEN + (r->path - v)
+		       : NULL;
 }
 
 static struct logfile_id rtrack_log_id(const struct root_env *r)
@@ -450,12 +470,12 @@ static struct logfile_id rtrack_log_id(const struct root_env *r)
 static void rtrack_descendant(const struct root_env *r)
 {
 	const char *c = getenv("RTRACK_CHILDREN"), *d = getenv("RTRACK_DISABLE");
+	const char *path = rtrack_keep_root_env(r);
 
-	rtrack_keep_root_env();
 	if ((c && strcmp(c, "0") == 0) || (d && strcmp(d, "1") == 0) ||
-	    !r->path || strlen(r->path) >= sizeof(pre.path))
+	    !path || strlen(path) >= sizeof(pre.path))
 		return;
-	strcpy(pre.path, r->path);
+	pre.log_path = path;
 	pre.log_id = rtrack_log_id(r);
 	pre.root_seccomp = r->v[RE_SECCOMP];
 	pre.role = ROLE_DESC; /* children tracked: its cfg stays unread */
@@ -531,6 +551,7 @@ static enum role_found rtrack_role(void)
 		return FOUND_NO_LOG;
 	}
 	strcpy(pre.path, r.path);
+	pre.log_path = pre.path;
 	pre.log_id = rtrack_log_id(&r);
 	pre.root_seccomp = r.v[RE_SECCOMP];
 	/* What the first image's stderr was: the end line goes there or
@@ -705,7 +726,6 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv,
 	enum role_found found;
 	int saved = errno, rc;
 
-	pre.start_boot_ns = rtrack_clock_ns(CLOCK_BOOTTIME);
 	pre.pid = getpid();
 	rtrack_note_args(argc, argv, envp);
 	if (!pre.arg_len) {
@@ -718,6 +738,9 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv,
 	__register_atfork(NULL, NULL, rtrack_atfork_child,
 			  &__dso_handle ? __dso_handle : NULL);
 	interpose_init();
+	/* After it: the clock's system call passes through our syscall(),
+	 * which would resolve them first. */
+	pre.start_boot_ns = rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
 	/* setuid and the like: never act with privileges. */
 	if (getauxval(AT_SECURE) || rtrack_another_copy())
 		goto out;
@@ -767,6 +790,7 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv,
 		fdguard_reset();
 		if (found == FOUND_NEW_LOG)
 			unlink(pre.path);
+		pre.log_path = NULL;
 		goto aside;
 	}
 	if (found == FOUND_NEW_LOG)

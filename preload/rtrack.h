@@ -83,15 +83,20 @@ struct preload_state {
 				    * the environment's strings */
 	int write_failed;          /* the sampler stopped writing the log:
 				    * said at exit (rtrack.c) */
+	/* The log exit and reap records go to: NULL, none; a root's path
+	 * below; a descendant's the tail of its root_env (the log's path is
+	 * RTRACK_ROOT's last field), so that it touches no page of path. */
+	const char *log_path;
 	struct logfile_id log_id;  /* the log the root created */
 	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
 	 * of its own log and a descendant of the outer one: its exit record
 	 * goes there too. */
 	struct logfile_id parent_log_id;
 	/* Then the arrays a descendant fills in part, each from its start:
-	 * argv, RTRACK_ROOT (a few hundred bytes of 4 KiB) and the log's
-	 * path, so that it touches two pages of them; cfg, which only a
-	 * root fills, after them (a descendant goes by its role). */
+	 * argv and RTRACK_ROOT (a few hundred bytes of 4 KiB), so that
+	 * with the fields above they lie on one page (descendant.c's dbuf
+	 * says which); the root's path, and cfg, which only a root fills,
+	 * after them (a descendant goes by its role and log_path). */
 	char cmdline[RT_PROC_CMDLINE_MAX]; /* argv at start */
 	char root_env[CONFIG_PATH_MAX + 256]; /* "RTRACK_ROOT=...", rtrack.c */
 	char path[CONFIG_PATH_MAX]; /* the log, absolute */
@@ -102,6 +107,14 @@ struct preload_state {
 extern struct preload_state pre;
 
 uint64_t rtrack_clock_ns(clockid_t id);
+
+/* The same by the system call, for what every process does (its start,
+ * its exit record): the vDSO's first call maps its data pages and libc's
+ * clock_gettime, three page faults in a process that never reads a clock
+ * (most a shell starts), where the call costs a few hundred ns (README:
+ * Performance).  The sampler, which reads clocks all along, keeps the
+ * vDSO. */
+uint64_t rtrack_clock_ns_syscall(clockid_t id);
 
 /* A getrusage time in microseconds, as the records carry it. */
 static inline uint64_t tv_us(struct timeval tv)

@@ -14,7 +14,8 @@
 
 void logwrite_init(struct logbuf *b, uint8_t *mem, size_t cap)
 {
-	memset(b, 0, sizeof(*b));
+	/* Not the model: put_sample clears it at the first sample. */
+	memset(b, 0, offsetof(struct logbuf, prev));
 	b->mem = mem;
 	b->cap = cap;
 }
@@ -261,6 +262,10 @@ static int put_sample(struct logbuf *b, const struct rt_sample *s)
 	size_t blen;
 	int rc;
 
+	if (!b->have_prev) { /* the chain's first sample: a model of zeros */
+		memset(&b->prev, 0, sizeof(b->prev));
+		memset(b->pack, 0, sizeof(b->pack));
+	}
 	join = !keyframe && logwrite_can_join(b, n, missing);
 	memcpy(next, b->pack, sizeof(next));
 	if (keyframe) {

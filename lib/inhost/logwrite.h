@@ -9,17 +9,14 @@
 
 #include "log.h"
 
+/* The batch's fields first, the sample chain's model (2 KiB) last:
+ * logwrite_init leaves the model alone (the first sample clears it), so
+ * that a logbuf which only ever holds an exit record (preload/descendant.c,
+ * in every short process of a job) touches its first hundred bytes, not
+ * another page. */
 struct logbuf {
 	uint8_t *mem;
 	size_t cap, len;
-	struct rt_sample prev; /* last sample encoded: the delta base (S5) */
-	int have_prev;         /* 0 until the first sample: keyframe (S6) */
-	unsigned since_key;    /* samples since the last keyframe */
-	/* The chain's model of each field (FORMAT.md Q8), and the fields
-	 * present in its last SAMPLES record (whose samples the next record
-	 * folds into the model). */
-	struct rt_pack_field pack[RT_SAMPLE_NFIELDS];
-	uint64_t chain_present;
 	/* The SAMPLES record that later samples may join (Q10): at mem +
 	 * rec_off, rec_plen bytes of payload, its layout rec_n and
 	 * rec_missing; open until another record but a PROC (which goes in
@@ -31,6 +28,14 @@ struct logbuf {
 	/* logwrite_on_full: how the owner empties the batch; NULL: never. */
 	void (*empty)(void *ctx);
 	void *empty_ctx;
+	int have_prev;         /* 0 until the first sample: keyframe (S6) */
+	unsigned since_key;    /* samples since the last keyframe */
+	/* The fields present in the chain's last SAMPLES record (whose
+	 * samples the next record folds into the model). */
+	uint64_t chain_present;
+	/* The model: undefined until the first sample (have_prev 0). */
+	struct rt_sample prev; /* last sample encoded: the delta base (S5) */
+	struct rt_pack_field pack[RT_SAMPLE_NFIELDS]; /* FORMAT.md Q8 */
 };
 
 /* A chain of deltas restarts with a keyframe at least every this many
