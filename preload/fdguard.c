@@ -19,9 +19,10 @@
 #include "rtrack.h"
 #include "text.h"
 
-static atomic_int window;  /* sampler descriptors open (0 or 1) */
-static atomic_int closing; /* host threads inside a guarded call */
-static int depth;          /* the sampler's nesting: its thread only */
+/* Written by every fork()ed copy of the root (fdguard_reset). */
+RTRACK_HOT static atomic_int window;  /* sampler descriptors open (0 or 1) */
+RTRACK_HOT static atomic_int closing; /* host threads inside a guarded call */
+RTRACK_HOT static int depth;          /* the sampler's nesting: its thread only */
 /* Only the sampler's descriptors are guarded: a host thread inside rtrack
  * (a pause, the end record after a timeout) opens its own, and the
  * sampler's own close must not wait for its own window. */

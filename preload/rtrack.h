@@ -31,6 +31,13 @@ enum rtrack_role { ROLE_NONE, ROLE_ROOT, ROLE_DESC };
  * end the thread), the exit (last sample, end record; sticky). */
 enum sampler_req { REQ_EXEC, REQ_PAUSE, REQ_EXIT, REQ_KINDS };
 
+/* For the few variables a process writes at its start, at a fork (in the
+ * copy) and at its exit, besides pre: in .data, whose last page ld.so
+ * clears in every process (.bss begins on it: descendant.c's dbuf), and
+ * a fork()ed copy writes pre's head there anyway; a page of their own
+ * is a page fault more at every start or fork (README: Performance). */
+#define RTRACK_HOT __attribute__((section(".data")))
+
 /* pre: the preload's state, so named apart from the log format's rt_*
  * types (rt_proc, rt_config...), which both sides of the format share.
  * What more than one of the preload's files reads or writes.  What one

@@ -91,8 +91,9 @@ struct sampler_mem {
 	struct rt_gpu_chain gpu_chain; /* the GPU records' delta base */
 	uint8_t batch[BATCH_BYTES];
 };
-static struct sampler_mem *mem;
-static int mem_dontfork; /* the advice took: a child has no copy */
+/* Written by every fork()ed copy of the root (sampler_forget). */
+RTRACK_HOT static struct sampler_mem *mem;
+RTRACK_HOT static int mem_dontfork; /* the advice took: a child has no copy */
 /* The log, kept open in the sampler's private descriptor table (which no
  * host call can reach); -1 until the first flush of each thread. */
 static int log_fd = -1;
