@@ -442,6 +442,9 @@ static void sampler_init_tracker(void)
 		.clk_tck = (uint32_t)sysconf(_SC_CLK_TCK),
 		.cost_share = SAMPLER_COST_SHARE,
 		.root_cmdline = pre.cmdline,
+		/* sampler_scratch's mapping, new with each image (or fork):
+		 * nothing has written the tree yet. */
+		.zeroed = 1,
 	};
 	struct tracker_gpu_cfg gc = {
 		.nvml_path = pre.cfg.nvml_path[0] ? pre.cfg.nvml_path : NULL,

@@ -582,6 +582,84 @@ static void test_fake_tree_sums(void **state)
 	assert_int_equal(scratch_remove(root), 0);
 }
 
+/* The pid index under churn: hundreds of children with scattered pids
+ * (slots collide and probe chains form, as among a real machine's pids),
+ * half of them gone and others new, then samples with no change.  A
+ * lookup the index lost would add a second entry for a live process,
+ * which the next sweep would report gone; a slot a sweep left behind
+ * would fill the table, until adding to it never ended: the counts and
+ * the index's load say both. */
+static int churn_pid(int i)
+{
+	static uint32_t x = 12345;
+
+	x = x * 1103515245u + 12345u;
+	return 1000 + i * 3001 + (int)((x >> 8) % 3000); /* distinct */
+}
+
+static void test_index_churn(void **state)
+{
+	enum { N = 600, NEW = 150 };
+	static char kids[(N + NEW) * 12];
+	static int pid[N + NEW];
+	char root[64];
+	struct tracker_cfg c;
+	struct rt_sample s;
+	struct gone_log g = { 0 };
+	size_t at = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(scratch_mkdtemp(root, sizeof(root), "rtrack-churn"), 0);
+	for (i = 0; i < N + NEW; i++) {
+		pid[i] = churn_pid(i);
+		fake_proc(root, pid[i], 100, "", 0);
+	}
+	for (i = 0; i < N; i++)
+		at += (size_t)snprintf(kids + at, sizeof(kids) - at, "%d ",
+				       pid[i]);
+	fake_proc(root, 100, 1, kids, 0);
+	cfg_init(&c, root, 100);
+	c.system = 0;
+	c.mem_mode = RT_MEM_RSS;
+	c.boot_time_ns = 1000000000000ull;
+	tracker_init(&t, &c);
+	tracker_sample(&t, 5, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1 + N);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(tracker_index_load(&t), 1 + N);
+
+	/* The odd ones go; NEW others come. */
+	at = 0;
+	for (i = 0; i < N; i += 2)
+		at += (size_t)snprintf(kids + at, sizeof(kids) - at, "%d ",
+				       pid[i]);
+	for (i = N; i < N + NEW; i++)
+		at += (size_t)snprintf(kids + at, sizeof(kids) - at, "%d ",
+				       pid[i]);
+	put(root, "100/task/100/children", kids);
+	tracker_sample(&t, 6, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1 + N / 2 + NEW);
+	assert_int_equal(g.n, N / 2);
+	assert_int_equal(tracker_index_load(&t), 1 + N / 2 + NEW);
+	tracker_sample(&t, 7, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1 + N / 2 + NEW);
+	assert_int_equal(g.n, N / 2);
+
+	/* Every child gone: the root alone, found again by its index. */
+	put(root, "100/task/100/children", "");
+	tracker_sample(&t, 8, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1);
+	assert_int_equal(g.n, N + NEW);
+	tracker_sample(&t, 9, &s, record_gone, &g);
+	assert_int_equal(s.tree_procs, 1);
+	assert_int_equal(tracker_index_load(&t), 1);
+	tracker_finish(&t, record_gone, &g);
+	assert_int_equal(g.n, N + NEW + 1);
+	assert_int_equal(tracker_index_load(&t), 0);
+	assert_int_equal(scratch_remove(root), 0);
+}
+
 /* A known process's status is read every TRACKER_STATUS_EVERY samples (and
  * when asked: tracker_status_all); in between its RSS is stat's and its
  * peak at least that. */
@@ -666,6 +744,7 @@ int main(void)
 		cmocka_unit_test(test_no_cgroup),
 		cmocka_unit_test(test_cpu_survives_reap),
 		cmocka_unit_test(test_fake_tree_sums),
+		cmocka_unit_test(test_index_churn),
 		cmocka_unit_test(test_status_spacing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

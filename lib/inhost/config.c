@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "log.h"
@@ -77,7 +78,10 @@ int config_parse(struct rt_config *c, config_getenv_fn get, void *ctx,
 {
 	const char *v;
 
-	memset(c, 0, sizeof(*c));
+	/* The numbers; of the two paths (8 KiB) their first bytes only: a
+	 * root's start would fault in the pages of the rest. */
+	memset(c, 0, offsetof(struct rt_config, nvml_path));
+	c->nvml_path[0] = '\0';
 	strcpy(c->output, "rtrack-%p.bin");
 	c->interval_ns = 1000000000ull;
 	c->children = c->system = c->gpu = 1;

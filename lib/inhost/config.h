@@ -19,10 +19,11 @@ struct rt_config {
 	int gpu;                      /* RTRACK_GPU: 1 auto, 0 off */
 	int quiet;                    /* RTRACK_QUIET */
 	int disable;                  /* RTRACK_DISABLE */
-	char output[CONFIG_PATH_MAX]; /* RTRACK_OUTPUT template, unexpanded */
 	/* RTRACK_TEST_NVML: for tests only, the NVML library to load instead
-	 * of libnvidia-ml.so.1 (a fake); "" when unset. */
+	 * of libnvidia-ml.so.1 (a fake); "" when unset.  Before output: its
+	 * first byte on the numbers' page. */
 	char nvml_path[CONFIG_PATH_MAX];
+	char output[CONFIG_PATH_MAX]; /* RTRACK_OUTPUT template, unexpanded */
 };
 
 /* Returns the value of an environment variable, or NULL when unset. */

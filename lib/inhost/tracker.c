@@ -22,7 +22,8 @@ void tracker_init(struct tracker *t, const struct tracker_cfg *cfg)
 	t->root_seen = 0;
 	t->nqueue = 0;
 	t->nested = 0;
-	memset(t->index, 0, sizeof(t->index));
+	if (!cfg->zeroed)
+		memset(t->index, 0, sizeof(t->index));
 	t->fd_budget = 0;
 	sysstat_kept_init(&t->sys_kept);
 	t->status_all = 0;
@@ -94,13 +95,24 @@ static void tracker_index_add(struct tracker *t, uint32_t i)
 	t->index[s] = (uint16_t)(i + 1);
 }
 
-static void tracker_reindex(struct tracker *t)
+/* Empty the index by clearing the slots of the entries it holds, as they
+ * lie now: the pages of a 16 KiB table a short job never used stay
+ * untouched (a root's start: README, Performance).  Each entry's slot is
+ * on its probe path, holes made before it or not. */
+static void tracker_index_clear(struct tracker *t)
 {
-	uint32_t i;
+	uint32_t i, s, n;
 
-	memset(t->index, 0, sizeof(t->index));
-	for (i = 0; i < t->nent; i++)
-		tracker_index_add(t, i);
+	for (i = 0; i < t->nent; i++) {
+		s = tracker_slot((int32_t)t->ent[i].p.pid);
+		for (n = 0; n < TRACKER_INDEX_SLOTS && t->index[s] != i + 1; n++)
+			s = (s + 1) & (TRACKER_INDEX_SLOTS - 1);
+		if (n == TRACKER_INDEX_SLOTS) { /* not there: clear it all */
+			memset(t->index, 0, sizeof(t->index));
+			return;
+		}
+		t->index[s] = 0;
+	}
 }
 
 /* A process leaves the tree: reported, and its own time kept in the
@@ -120,6 +132,11 @@ static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
 {
 	uint32_t i = 0;
 
+	while (i < t->nent && t->ent[i].gen == t->gen)
+		i++;
+	if (i == t->nent)
+		return; /* none gone: the index stands */
+	tracker_index_clear(t);
 	while (i < t->nent) {
 		if (t->ent[i].gen == t->gen) {
 			i++;
@@ -129,7 +146,8 @@ static void tracker_sweep(struct tracker *t, tracker_gone_fn gone, void *ctx)
 		procfs_kept_close(&t->ent[i].kept, &t->fd_budget);
 		t->ent[i] = t->ent[--t->nent];
 	}
-	tracker_reindex(t);
+	for (i = 0; i < t->nent; i++)
+		tracker_index_add(t, i);
 }
 
 /* seen_* = every live entry's own time + what the gone ones had. */
@@ -579,6 +597,15 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 	tracker_system(t, s);
 }
 
+unsigned tracker_index_load(const struct tracker *t)
+{
+	unsigned s, n = 0;
+
+	for (s = 0; s < TRACKER_INDEX_SLOTS; s++)
+		n += t->index[s] != 0;
+	return n;
+}
+
 void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
 {
 	uint32_t i;
@@ -598,6 +625,6 @@ void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx)
 		t->cg.keep = 0;
 		t->fd_budget += CGROUP_SLOTS;
 	}
+	tracker_index_clear(t);
 	t->nent = 0;
-	memset(t->index, 0, sizeof(t->index));
 }

@@ -38,6 +38,11 @@ struct tracker_cfg {
 	 * counters read once give no interval, and reading them (about
 	 * 500 us, most of that sample) is time the job's exit waits for. */
 	int no_cgroup;
+	/* 1: *t lies in memory known to hold zeros (the sampler's fresh
+	 * mapping): tracker_init leaves its pid index (16 KiB) as it is
+	 * rather than clear it, pages a root's start would otherwise fault
+	 * in (README: Performance). */
+	int zeroed;
 	int mem_mode;           /* enum rt_mem_mode */
 	uint64_t boot_time_ns;
 	uint32_t clk_tck;
@@ -156,5 +161,9 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 /* Report every process still in the table as alive at the end, and empty
  * the table. */
 void tracker_finish(struct tracker *t, tracker_gone_fn gone, void *ctx);
+
+/* The pid index's occupied slots: one a process in the table, no more
+ * (test_tracker checks that a sweep leaves none behind). */
+unsigned tracker_index_load(const struct tracker *t);
 
 #endif
