@@ -321,7 +321,9 @@ void descendant_nested_exit(uint32_t kind, int value)
 {
 	static struct dbuf d;
 
-	if (pre.parent_path[0] && !pre.sandboxed)
+	/* The id, among pre's small fields, says whether there is an outer
+	 * log: parent_path's page is one every root would fault in. */
+	if (pre.parent_log_id.known && pre.parent_path[0] && !pre.sandboxed)
 		descendant_record(&d, pre.parent_path, &pre.parent_log_id,
 				  getpid(), pre.parent_seccomp,
 				  pre.start_maxrss_kib, 0, kind, value, 0);
