@@ -12,7 +12,13 @@ machine hits them alike (scripts/bench):
     time from the spawn to main: what the constructor delays, apart from
     the exit (which waits for the sampler's last sample);
  3. a configure-like script of a few hundred short commands (tests, greps,
-    seds, appends, file churn): the wall-time ratio over bare.
+    seds, appends, file churn): the wall-time ratio over bare;
+ 4. with fork_time (built beside EMPTY_PRELOAD): a root that forks, each
+    child _exit()ing at once, as a shell forks once a command: the round
+    trip and the page faults of parent and child per fork, also for the
+    empty library with one idle thread (empty_preload.c's root floor) and
+    rtrack without exit records (RTRACK_CHILDREN=0): how much of a
+    descendant's cost in a shell loop is the fork of a threaded root.
 
 Usage: bench_start.py PRELOAD EMPTY_PRELOAD DIR [ROUNDS] [N] [BEFORE]
 (BEFORE: another build of the library, measured in the same rounds as
@@ -157,3 +163,30 @@ for v in shown:
     print(f"{v:7s} {statistics.median(w[v]) * 1e3:7.1f} ms vs bare "
           f"{statistics.median(w['bare']) * 1e3:.1f} ms: ratio "
           f"{statistics.median(r):.4f} ({min(r):.3f}..{max(r):.3f})")
+
+fork_time = os.path.join(os.path.dirname(os.path.abspath(empty)), "fork_time")
+if os.access(fork_time, os.X_OK):
+    forks = 300
+    fv = [("bare", variants[0][1]), ("empty", variants[1][1]),
+          ("empty+thread", dict(variants[1][1],
+                                RTRACK_BENCH_FLOOR="root:" + d)),
+          ("rtrack, no exit records", dict(variants[2][1],
+                                           RTRACK_CHILDREN="0"))]
+    fv += [(v, env) for v, env in variants[2:]]
+    got = {v: [] for v, _ in fv}
+    for _ in range(rounds):
+        for v, env in fv:
+            out = subprocess.run([fork_time, str(forks)], env=env, check=True,
+                                 stdout=subprocess.PIPE, text=True).stdout
+            got[v].append([float(x) for x in out.split()])
+        clear()
+        for x in os.listdir(d):
+            if x.startswith("floor-"):
+                os.unlink(os.path.join(d, x))
+    print(f"== a root that forks {forks} times (fork_time), {rounds} rounds: "
+          "us per fork, median (min..max); page faults per fork, parent and "
+          "child")
+    for v, _ in fv:
+        us = [r[0] for r in got[v]]
+        print(f"{v:24s} {med(us)}  faults {statistics.median(r[1] for r in got[v]):.1f}"
+              f" / {statistics.median(r[2] for r in got[v]):.1f}")
