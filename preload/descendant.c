@@ -217,7 +217,10 @@ static void descendant_record(struct dbuf *d, const char *path,
 	if (descendant_self(d, &ru, root_seccomp, start_kib, start_boot_ns,
 			    mode, pid, brief) < 0)
 		return;
-	d->x.end_ns = rtrack_clock_ns_syscall(CLOCK_REALTIME);
+	/* Under the root's filter (mode > 0), the vDSO, which makes no
+	 * system call, as before. */
+	d->x.end_ns = mode == 0 ? rtrack_clock_ns_syscall(CLOCK_REALTIME) :
+				  rtrack_clock_ns(CLOCK_REALTIME);
 	d->x.utime_us = tv_us(ru.ru_utime);
 	d->x.stime_us = tv_us(ru.ru_stime);
 	d->x.major_faults = (uint64_t)ru.ru_majflt;

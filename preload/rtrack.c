@@ -195,16 +195,17 @@ static void rtrack_atfork_child(void)
 	pre.pid = getpid();
 	if (pre.role == ROLE_NONE)
 		return;
-	/* Under a filter of its own it writes no record, and makes no
-	 * call it need not (the vDSO's clock made none). */
-	pre.start_boot_ns = pre.sandboxed ? 0 :
-			    rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
 	fdguard_reset();
 	sampler_forget();
 	pre.running = 0;
 	/* A descendant's copy is one (its cfg is never filled: rtrack.h). */
 	pre.role = pre.role == ROLE_DESC || pre.cfg.children ? ROLE_DESC
 							      : ROLE_NONE;
+	/* Only a copy that writes a record needs its start; under a filter
+	 * of its own it writes none, and makes no call it need not (the
+	 * vDSO's clock made none). */
+	pre.start_boot_ns = pre.role == ROLE_NONE || pre.sandboxed ? 0 :
+			    rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
 	pre.forked = 1;
 	/* A new signal struct: ru_maxrss is this copy's own peak. */
 	pre.start_maxrss_kib = 0;

@@ -90,9 +90,11 @@ struct preload_state {
 				    * the environment's strings */
 	int write_failed;          /* the sampler stopped writing the log:
 				    * said at exit (rtrack.c) */
-	/* The log exit and reap records go to: NULL, none; a root's path
-	 * below; a descendant's the tail of its root_env (the log's path is
-	 * RTRACK_ROOT's last field), so that it touches no page of path. */
+	/* The log exit and reap records go to, read only in a role that
+	 * writes them: a root's path below, once the log is there; a
+	 * descendant's the tail of its root_env (the log's path is
+	 * RTRACK_ROOT's last field), so that it touches no page of path;
+	 * NULL before either. */
 	const char *log_path;
 	struct logfile_id log_id;  /* the log the root created */
 	/* A nested run (its own RTRACK_OUTPUT inside a tracked job) is a root
