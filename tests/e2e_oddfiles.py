@@ -202,7 +202,10 @@ def case_flipped(d):
     for k in range(8):
         bad[flip + k] ^= 0xff
     hit = [f for f in frames(data) if f[0] < flip + 8 and f[2] > flip]
-    lost = sum(1 for f in hit if f[1] in (3, 5))  # PROC, EXIT
+    # PROC, EXIT, BRIEF: a process whose only record was hit is lost.  A
+    # flip that landed on a BRIEF record (a short command's exit, about
+    # one record in three) was missed here until issue 21's loaded runs.
+    lost = sum(1 for f in hit if f[1] in (3, 5, 10))
     want = len(j["processes"]) - lost
     rng = check_damaged(d, "flipped.bin", bytes(bad), want)
     check(rng["start"] == hit[0][0] and rng["end"] == hit[-1][2],
