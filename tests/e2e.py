@@ -392,6 +392,66 @@ def case_exit_figures(d):
           f"no BRIEF record from six near-empty processes: {kinds}")
 
 
+def io_counted_dir(d):
+    """A directory where written bytes reach /proc/PID/io's write_bytes
+    (not tmpfs, which has no writeback to charge): d, else the current
+    one (ctest's: the build tree); None where neither counts."""
+    probe = ("import os,sys\n"
+             "f=open(os.path.join(sys.argv[1],'probe'),'wb')\n"
+             "f.write(b'p'*65536);f.close()\n"
+             "os.unlink(os.path.join(sys.argv[1],'probe'))\n"
+             "print(open('/proc/self/io').read().split('write_bytes: ')[1]"
+             ".split()[0])")
+    for where in (d, os.getcwd()):
+        r = subprocess.run([sys.executable, "-c", probe, where],
+                           capture_output=True, text=True)
+        if r.returncode == 0 and int(r.stdout) >= 65536:
+            return where
+    return None
+
+
+def case_io_own(d):
+    # Each process's I/O is its own (FORMAT.md M): a descendant's exit
+    # record holds getrusage's blocks (X17), its own alone; /proc/PID/io,
+    # which the sampler reads for the root, adds every waited-for child's.
+    # A python3 that writes 3 MiB itself and waits for a child that writes
+    # 2 MiB, under a shell root that writes nothing: 3, 2 and 0 MiB.  Once
+    # the decoder took the child's 2 MiB off the parent's own 3 (and the
+    # shell kept them).
+    where = io_counted_dir(d)
+    if not where:
+        raise Skip("no directory here charges written bytes (tmpfs)")
+    where = tempfile.mkdtemp(dir=where, prefix="rtrack-io-")
+    try:
+        child = ("import sys;f=open(sys.argv[1],'wb');"
+                 "f.write(b'c'*(2<<20));f.close()")
+        parent = ("import subprocess,sys;f=open(sys.argv[1]+'/a','wb');"
+                  "f.write(b'p'*(3<<20));f.close();"
+                  "subprocess.run([sys.executable,'-B','-c',sys.argv[2],"
+                  "sys.argv[1]+'/b'],check=True)")
+        _, j, _ = traced_json(d, ["sh", "-c", '"$0" -B -c "$1" "$2" "$3"; '
+                                  "sleep 0.1", sys.executable, parent,
+                                  where, child],
+                              {"RTRACK_INTERVAL": "5"})
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    mib = 1 << 20
+    rows = [p for p in j["processes"] if not p["root"]]
+    par = [p for p in rows if "subprocess" in p["cmdline"]]
+    kid = [p for p in rows if "(2<<20)" in p["cmdline"] and p not in par]
+    root = [p for p in j["processes"] if p["root"]]
+    check(len(par) == 1 and len(kid) == 1 and len(root) == 1,
+          f"rows {[p['cmdline'][:40] for p in j['processes']]}")
+    check(3 * mib <= par[0]["write_bytes"] < 3 * mib + 65536,
+          f"the parent's own: {par[0]['write_bytes']}")
+    check(2 * mib <= kid[0]["write_bytes"] < 2 * mib + 65536,
+          f"the child's: {kid[0]['write_bytes']}")
+    check(root[0]["write_bytes"] < 65536,
+          f"the shell wrote nothing: {root[0]['write_bytes']}")
+    check(j["summary"]["disk_write_bytes"] >= 5 * mib,
+          f"the job's: {j['summary']['disk_write_bytes']}")
+
+
 def case_short_run(d):
     _, j, log = traced_json(d, [WORKLOAD, "sleep", "50", "0"])
     check(j["meta"]["complete"], "50 ms run incomplete")

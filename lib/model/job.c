@@ -182,6 +182,11 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 	o->read_bytes = x->read_bytes;
 	o->write_bytes = x->write_bytes;
 	o->exit_kind = x->exit_kind;
+	/* getrusage's blocks from 1.6 on (X17): the process's own; before,
+	 * /proc/self/io's, with its waited-for children's. */
+	o->flags &= ~JOB_IO_OWN;
+	if (job_log_has_16(log))
+		o->flags |= JOB_IO_OWN;
 	o->exit_value = x->exit_value;
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT |
 		   (x->flags & RT_EXIT_F_FORKED ? JOB_FORKED : 0) |
@@ -757,29 +762,70 @@ static int io_in_parent(const struct job_proc *c, const struct job_proc *p)
 	       c->end_ns <= p->end_ns;
 }
 
-/* Each row's own I/O: its figure less its waited-for children's figures,
- * which hold their own children's (FORMAT.md M).  The rows then add up to
- * the I/O of the job once.  0, or -1 when memory ran out. */
+/* Each row's own I/O (FORMAT.md M).  A row from /proc/PID/io holds its
+ * waited-for children's whole figures, theirs their own children's: its
+ * own is its figure less those.  A row from an exit record of 1.6 on
+ * (JOB_IO_OWN) holds its own already, and the whole figure its parent's
+ * /proc/PID/io took in is its own plus its waited-for children's whole
+ * ones.  So children go before parents (Kahn's order over the rows that
+ * are in their parent's figure); rows in a parent cycle (a damaged log)
+ * come last, as they are.  The rows then add up to the I/O of the job
+ * once.  0, or -1 when memory ran out. */
 static int own_io(struct job_proc *a, size_t n)
 {
-	uint64_t *kids = calloc(2 * (n ? n : 1), sizeof(*kids));
+	size_t m = n ? n : 1, head = 0, tail = 0, scan = 0;
+	uint64_t *kids = calloc(2 * m, sizeof(*kids));
+	size_t *pending = calloc(m, sizeof(*pending));
+	size_t *queue = malloc(m * sizeof(*queue));
+	unsigned char *done = calloc(m, 1);
+	int rc = -1;
 
-	if (!kids)
-		return -1;
+	if (!kids || !pending || !queue || !done)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		size_t p = a[i].parent;
+		if (p && io_in_parent(&a[i], &a[p - 1]))
+			pending[p - 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!pending[i])
+			queue[tail++] = i;
+	for (size_t k = 0; k < n; k++) {
+		size_t i, p;
+		uint64_t rd, wr;
+
+		if (head < tail) {
+			i = queue[head++];
+		} else { /* a cycle: the first row not done */
+			while (done[scan])
+				scan++;
+			i = scan;
+		}
+		done[i] = 1;
+		rd = a[i].read_bytes;
+		wr = a[i].write_bytes;
+		if (a[i].flags & JOB_IO_OWN) {
+			rd = add_sat(rd, kids[2 * i]);
+			wr = add_sat(wr, kids[2 * i + 1]);
+		} else {
+			a[i].read_bytes = sub_sat(rd, kids[2 * i]);
+			a[i].write_bytes = sub_sat(wr, kids[2 * i + 1]);
+		}
+		p = a[i].parent;
 		if (!p || !io_in_parent(&a[i], &a[p - 1]))
 			continue;
-		kids[2 * (p - 1)] = add_sat(kids[2 * (p - 1)], a[i].read_bytes);
-		kids[2 * (p - 1) + 1] = add_sat(kids[2 * (p - 1) + 1],
-						a[i].write_bytes);
+		kids[2 * (p - 1)] = add_sat(kids[2 * (p - 1)], rd);
+		kids[2 * (p - 1) + 1] = add_sat(kids[2 * (p - 1) + 1], wr);
+		if (--pending[p - 1] == 0 && !done[p - 1])
+			queue[tail++] = p - 1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		a[i].read_bytes = sub_sat(a[i].read_bytes, kids[2 * i]);
-		a[i].write_bytes = sub_sat(a[i].write_bytes, kids[2 * i + 1]);
-	}
+	rc = 0;
+out:
 	free(kids);
-	return 0;
+	free(pending);
+	free(queue);
+	free(done);
+	return rc;
 }
 
 int job_build(const struct rt_log *log, struct job *j)

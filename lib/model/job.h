@@ -56,6 +56,10 @@ struct job_proc {
 #define JOB_NO_PEAK 1024u   /* its peak unknown (a brief record that could
 			     * not tell it, never sampled): hwm_kib 0 */
 #define JOB_NO_SWAP 2048u   /* its swap unknown, likewise */
+#define JOB_IO_OWN 4096u    /* read_bytes, write_bytes its own alone (an
+			     * exit record of 1.6 on: getrusage, X17), not
+			     * /proc/PID/io's, which holds the waited-for
+			     * children's too (FORMAT.md M) */
 
 struct job {
 	struct job_proc *procs;  /* ordered by start time, then pid */
