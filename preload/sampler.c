@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rtrack.h"
@@ -67,6 +68,16 @@ static struct {
 	 * (sampler stuck, END written by the host) exclude each other. */
 	pthread_mutex_t file_mu;
 	int abandoned;             /* the host wrote END: the sampler stops */
+	/* The sampler has taken a sample or swept for an exec or a pause
+	 * (set under mu as it lets go of mu to do it): from then on only it
+	 * may finish the log.  Before, a short root's exit writes its END
+	 * itself (sampler_exit_early), and sets ended_early. */
+	int begun;
+	int ended_early;
+	/* When the first sample is due (monotonic): an exit after it waits
+	 * for the sampler, late or not, so that a job that outlived it has
+	 * one (set before the thread exists). */
+	uint64_t first_due_ns;
 	/* Set by sampler_start before the thread exists, done and cleared
 	 * by the thread: the tracker is made ready off the host's start
 	 * (its first pages are faults a process start would wait for). */
@@ -181,6 +192,12 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 	e.children_maxrss_kib = (uint64_t)kids.ru_maxrss;
 	e.tracker_cpu_ns = tracker_cpu_ns;
 	e.samples = sam.samples;
+	/* /proc/self/io's figures in blocks (FORMAT.md E13, X17): its own and
+	 * its waited-for children's, as the kernel adds them at the wait. */
+	e.flags = RT_END_F_IO;
+	e.read_bytes = ((uint64_t)self.ru_inblock + (uint64_t)kids.ru_inblock) * 512;
+	e.write_bytes = ((uint64_t)self.ru_oublock + (uint64_t)kids.ru_oublock) * 512;
+	e.major_faults = (uint64_t)self.ru_majflt;
 	(void)logwrite_end(b, &e);
 }
 
@@ -357,6 +374,7 @@ static void sampler_do_exec(void)
 
 	if (!same) {
 		exec_written = exec_next;
+		sam.begun = 1;
 		pthread_mutex_unlock(&sam.mu);
 		if (!swept) {
 			tracker_status_all(&mem->tree); /* the image leaving: its peak */
@@ -380,6 +398,8 @@ static void sampler_tick(uint64_t *next_ns)
 	uint64_t now = rtrack_clock_ns(CLOCK_MONOTONIC);
 	int gone = sam.main_gone;
 
+	if (now >= *next_ns)
+		sam.begun = 1;
 	pthread_mutex_unlock(&sam.mu);
 	if (now >= *next_ns) {
 		static uint64_t cpu_before;
@@ -418,6 +438,7 @@ static void sampler_do_pause(void)
 {
 	unsigned gen = sam.asked[REQ_PAUSE];
 
+	sam.begun = 1;
 	pthread_mutex_unlock(&sam.mu);
 	tracker_status_all(&mem->tree);
 	sampler_take();
@@ -456,6 +477,17 @@ static void sampler_init_tracker(void)
 		tracker_gpu_init(&mem->tree, &gc);
 }
 
+/* The thread's tables (once per image) and descriptors (once per
+ * thread), at its first sample or request. */
+static void sampler_set_up(void)
+{
+	if (sam.tracker_due) {
+		sampler_init_tracker();
+		sam.tracker_due = 0;
+	}
+	sampler_private_fds();
+}
+
 /* AddressSanitizer (gcc 12) keeps its allocator's locks unheld across
  * fork(), and a new thread's start inside ASan allocates (ASan's
  * pthread_getattr_np): a host forking in that instant leaves its child's
@@ -471,15 +503,12 @@ static void *sampler_main(void *arg)
 	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
 	unsigned gen;
 
+	int set_up = 0;
+
 	(void)arg;
 #ifdef __SANITIZE_ADDRESS__
 	atomic_store(&began, 1);
 #endif
-	if (sam.tracker_due) {
-		sampler_init_tracker();
-		sam.tracker_due = 0;
-	}
-	sampler_private_fds();
 	/* Started again after a pause: the pause took a sample just now.
 	 * The first sample waits a moment: a host that is done within it (a
 	 * /bin/true in a loop of a shell script) would otherwise wait at its
@@ -492,6 +521,12 @@ static void *sampler_main(void *arg)
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&sam.mu);
 	while (!sampler_pending(REQ_EXIT)) {
+		/* The exit wrote the log's end itself: nothing more. */
+		if (sam.ended_early) {
+			sam.stopped = 1;
+			pthread_mutex_unlock(&sam.mu);
+			return NULL;
+		}
 		/* Under a filter it cannot see into (rtrack.h): the thread
 		 * ends, or it would keep alive a process whose main thread
 		 * left (it could not look whether it is alone), and every
@@ -503,6 +538,20 @@ static void *sampler_main(void *arg)
 			pthread_cond_broadcast(&sam.done_cv);
 			pthread_mutex_unlock(&sam.mu);
 			return NULL;
+		}
+		/* Made ready when first needed: a short root (E16) ends
+		 * before, and its thread has cost it nothing but its start. */
+		if (!set_up) {
+			if (!sampler_wanted() &&
+			    rtrack_clock_ns(CLOCK_MONOTONIC) < next_ns) {
+				sampler_sleep_until(next_ns);
+				continue;
+			}
+			pthread_mutex_unlock(&sam.mu);
+			sampler_set_up();
+			set_up = 1;
+			pthread_mutex_lock(&sam.mu);
+			continue;
 		}
 		if (sampler_pending(REQ_PAUSE)) {
 			sampler_do_pause();
@@ -518,6 +567,8 @@ static void *sampler_main(void *arg)
 	}
 	gen = sam.asked[REQ_EXIT];
 	pthread_mutex_unlock(&sam.mu);
+	if (!set_up)
+		sampler_set_up();
 	/* The job ended before the first sample (a run of a millisecond or
 	 * two): its one sample is of the tree alone.  System and cgroup
 	 * counters read once give no interval, and reading them would be
@@ -639,10 +690,71 @@ static void sampler_takeover(uint32_t kind, int value)
 		pthread_mutex_unlock(&sam.file_mu);
 }
 
+/* Whether the process has a child, running, stopped or not yet waited
+ * for (of any thread, of any exit signal): waitid that changes nothing. */
+static int sampler_has_child(void)
+{
+	siginfo_t si;
+	int saved = errno, rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = (int)syscall(SYS_waitid, P_ALL, 0, &si,
+			  WEXITED | WNOHANG | WNOWAIT | __WALL, NULL);
+	rc = rc == 0 || errno != ECHILD;
+	errno = saved;
+	return rc;
+}
+
+/* A short root (FORMAT.md E16): it exits before its first sample is due
+ * and before the sampler began it, and nothing is left for that sample
+ * to see (no child, no request).  The exit writes what the log still lacks itself (the batch:
+ * an exec'd image's EXEC record; then END) and does not wait for the
+ * thread's start and one sample of /proc, most of the time a root
+ * /bin/true took: the thread ends unseen with the process.  1 when done;
+ * 0: the sampler finishes as ever. */
+static int sampler_exit_early(uint32_t kind, int value)
+{
+	uint64_t deadline = request_deadline();
+	struct timespec cpu = { 0, 0 };
+	clockid_t cid;
+	int early;
+
+	if (rtrack_clock_ns(CLOCK_MONOTONIC) >= sam.first_due_ns ||
+	    sampler_has_child() || !sampler_lock(deadline))
+		return 0;
+	early = !sam.begun && !sam.stopped && !sampler_wanted() &&
+		sam.exec_holders == 0;
+	sam.ended_early = early;
+	pthread_mutex_unlock(&sam.mu);
+	if (!early)
+		return 0;
+	/* From here the sampler touches neither the batch nor the file: it
+	 * never begins, and leaves its loop at its next look. */
+	if (pthread_getcpuclockid(sam.thread, &cid) == 0)
+		clock_gettime(cid, &cpu);
+	sampler_end_record(&sam.batch, kind, value,
+			   (uint64_t)cpu.tv_sec * 1000000000ull +
+				   (uint64_t)cpu.tv_nsec);
+	if (lock_until(&sam.file_mu, deadline)) {
+		if (!pre.write_failed &&
+		    logfile_append(pre.path, &pre.log_id, &sam.batch) < 0)
+			pre.write_failed = 1;
+		sam.abandoned = 1;
+		pthread_mutex_unlock(&sam.file_mu);
+	}
+	return 1;
+}
+
 void sampler_exit(uint32_t kind, int value)
 {
 	int cancel;
 
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	if (pre.running && sampler_exit_early(kind, value)) {
+		pthread_setcancelstate(cancel, NULL);
+		return;
+	}
+	pthread_setcancelstate(cancel, NULL);
 	/* Read by the sampler once it sees the request (published by mu). */
 	sam.exit_kind = kind;
 	sam.exit_value = value;
@@ -905,6 +1017,9 @@ int sampler_start(const struct rt_exec *exec)
 	sampler_init_sync();
 	sam.tracker_due = 1;
 	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	sam.first_due_ns = rtrack_clock_ns(CLOCK_MONOTONIC) +
+			   (pre.cfg.interval_ns < FIRST_SAMPLE_NS ?
+				    pre.cfg.interval_ns : FIRST_SAMPLE_NS);
 	if (exec)
 		logwrite_exec(&sam.batch, exec);
 	return sampler_spawn();

@@ -452,6 +452,67 @@ def case_io_own(d):
           f"the job's: {j['summary']['disk_write_bytes']}")
 
 
+def case_short_root(d):
+    # A root that ends before its first sample is due, with no child left,
+    # writes its END itself and takes no sample (FORMAT.md E16): its row
+    # from the header and END, exact (CPU, status, peak, I/O made its own,
+    # major faults), its swap and run delay unknown.  A shell that waits
+    # for a head writing 1 MiB: the shell's own I/O is nothing, head's the
+    # MiB.  Tried until one run is that short (a loaded machine may push a
+    # start past 20 ms; then the sampler finishes as ever, and the figures
+    # must agree all the same).  Not asked under a sanitizer, whose start
+    # takes longer.  A root that leaves a child running waits for its
+    # sample (the child's PROC record).
+    where = io_counted_dir(d)
+    if not where:
+        raise Skip("no directory here charges written bytes (tmpfs)")
+    where = tempfile.mkdtemp(dir=where, prefix="rtrack-io-")
+    early = 0
+    try:
+        for i in range(10):
+            sub = os.path.join(d, str(i))
+            os.mkdir(sub)
+            r, j, log = traced_json(sub, ["sh", "-c", "head -c 1048576 "
+                                          "/dev/zero > \"$0\"/f",
+                                          where])
+            root = [p for p in j["processes"] if p["root"]]
+            head = [p for p in j["processes"] if p["cmdline"].startswith("head")]
+            check(len(root) == 1 and len(head) == 1 and root[0]["exact"],
+                  f"rows {j['processes']}")
+            check(root[0]["write_bytes"] < 65536 and
+                  head[0]["write_bytes"] == 1 << 20,
+                  f"I/O: root {root[0]['write_bytes']}, head "
+                  f"{head[0]['write_bytes']}")
+            check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0,
+                  f"meta {j['meta']}")
+            # The job's CPU is getrusage's at END less the sampler's then;
+            # the wait also counts what the sampler's start used after END
+            # (the thread ends with the process): under 5 ms.
+            job_cpu = j["summary"]["cpu_seconds"]
+            wait_cpu = r.cpu - j["summary"]["tracker_cpu_seconds"]
+            check(job_cpu <= wait_cpu + 0.001 and job_cpu >= wait_cpu - 0.005,
+                  f"cpu_seconds {job_cpu} vs the wait's {wait_cpu}")
+            if j["summary"]["samples"] == 0:
+                early += 1
+                check(root[0]["swap_mib"] is None and
+                      root[0]["cpu_wait_seconds"] is None and
+                      root[0]["major_faults"] is not None and
+                      root[0]["peak_rss_mib"] > 0,
+                      f"the short root's row {root[0]}")
+                if early >= 2 or SANITIZED:
+                    break
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+    check(early or SANITIZED, "no run ended before its first sample")
+    sub = os.path.join(d, "child")
+    os.mkdir(sub)
+    _, j, _ = traced_json(sub, ["sh", "-c", "sleep 0.3 & exit 0"])
+    check(j["summary"]["samples"] >= 1 and
+          any(p["cmdline"].startswith("sleep") for p in j["processes"]),
+          f"a child left: samples {j['summary']['samples']}, rows "
+          f"{[p['cmdline'] for p in j['processes']]}")
+
+
 def case_short_run(d):
     _, j, log = traced_json(d, [WORKLOAD, "sleep", "50", "0"])
     check(j["meta"]["complete"], "50 ms run incomplete")

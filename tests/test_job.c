@@ -879,6 +879,55 @@ static void test_own_io(void **state)
 	run_free(&run);
 }
 
+/* A short root (FORMAT.md E16): header, a child's brief exit record and
+ * END, no sample and no PROC record.  The root's row: END's CPU less the
+ * sampler's, its peak, status, major faults, and its I/O as /proc/PID/io
+ * counts it (E13, E14: its own 4096 and the waited-for child's 1 MiB),
+ * made its own; swap and run delay unknown.  An END without E12's bit (an
+ * attach, or 1.7) leaves the I/O alone. */
+static void test_short_root(void **state)
+{
+	const struct job_proc *root, *kid;
+	struct rt_end e;
+	struct run run;
+
+	(void)state;
+	for (int io = 0; io < 2; io++) {
+		put_header(RT_CFG_CHILDREN);
+		put_exit_io(101, 100, 0.001, 0.002, 0, 1 << 20);
+		memset(&e, 0, sizeof(e));
+		e.time_ns = S(T0 + 0.003);
+		e.exit_kind = RT_EXIT_CODE;
+		e.self_utime_us = 1000;
+		e.self_stime_us = 2500;
+		e.tracker_cpu_ns = 500000;
+		e.self_maxrss_kib = 1500;
+		e.flags = io ? RT_END_F_IO : 0;
+		e.read_bytes = 8192;
+		e.write_bytes = (1 << 20) + 4096;
+		e.major_faults = 3;
+		assert_int_equal(logwrite_end(&b, &e), 0);
+		decode(&run);
+		assert_int_equal(run.log.nsamples, 0);
+		assert_int_equal(run.job.nprocs, 2);
+		root = find(&run.job, 100);
+		kid = find(&run.job, 101);
+		assert_true(root->flags & JOB_ROOT);
+		assert_int_equal(root->stime_us, 2000);
+		assert_int_equal(root->utime_us, 1000);
+		assert_int_equal(root->hwm_kib, 1500);
+		assert_int_equal(root->end_ns, S(T0 + 0.003));
+		assert_int_equal(kid->write_bytes, 1 << 20);
+		assert_int_equal(root->read_bytes, io ? 8192 : 0);
+		assert_int_equal(root->write_bytes, io ? 4096 : 0);
+		assert_int_equal(root->major_faults, io ? 3 : 0);
+		assert_int_equal(!!(root->flags & JOB_SCHED), io);
+		assert_int_equal(!!(root->flags & JOB_NO_SWAP), io);
+		assert_false(root->flags & JOB_WAIT);
+		run_free(&run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -897,6 +946,7 @@ int main(void)
 		cmocka_unit_test(test_killed_children),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_own_io),
+		cmocka_unit_test(test_short_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,11 +116,16 @@ static void test_out_overflow_writes_nothing(void **state)
 
 static void test_end_record_bytes(void **state)
 {
-	static const uint8_t want[] = { 0x04, 0x0b, 0x01, 0x01, 0x06, 0, 0, 0, 0,
-					0, 0, 0, 0x02, 0x42, 0x24, 0x07, 0x0d };
+	/* 1.8's E12-E15 after E11: flags 1, 512 bytes read (a two-byte
+	 * varint), 3 written, 4 major faults. */
+	static const uint8_t want[] = { 0x04, 0x10, 0x01, 0x01, 0x06, 0, 0, 0, 0,
+					0, 0, 0, 0x02, 0x01, 0x80, 0x04, 0x03,
+					0x04, 0x7f, 0x81, 0x0b, 0x22 };
 	struct logbuf b;
 	struct rt_end e = { .time_ns = 1, .exit_kind = RT_EXIT_CODE,
-			    .exit_value = 3, .samples = 2 };
+			    .exit_value = 3, .samples = 2, .flags = RT_END_F_IO,
+			    .read_bytes = 512, .write_bytes = 3,
+			    .major_faults = 4 };
 
 	(void)state;
 	logwrite_init(&b, mem, sizeof(mem));
@@ -671,6 +676,7 @@ static size_t build_log(int nsamples, int with_end)
 	if (with_end) {
 		struct rt_end e = { .time_ns = h.start_ns + 999, .exit_kind = RT_EXIT_CODE,
 				    .exit_value = 3, .self_utime_us = 1234567,
+				    .flags = RT_END_F_IO, .write_bytes = 1 << 30,
 				    .tracker_cpu_ns = 5555, .samples = (uint64_t)nsamples };
 		assert_int_equal(logwrite_end(&b, &e), 0);
 	}
@@ -721,6 +727,8 @@ static void test_roundtrip(void **state)
 	assert_int_equal(log.end.exit_value, 3);
 	assert_int_equal(log.end.self_utime_us, 1234567);
 	assert_int_equal(log.end.samples, 5);
+	assert_int_equal(log.end.flags, RT_END_F_IO);
+	assert_int_equal(log.end.write_bytes, 1 << 30);
 	assert_string_equal(sample_field_name(RT_F_tree_mem_kib), "tree_mem_kib");
 	assert_null(sample_field_name(RT_SAMPLE_NFIELDS));
 	logread_free(&log);

@@ -12,7 +12,7 @@
 #define RT_LOG_MAGIC "\x89RTRACK\n" /* 8 bytes, FORMAT.md F1 */
 #define RT_LOG_MAGIC_LEN 8
 #define RT_LOG_VERSION_MAJOR 1
-#define RT_LOG_VERSION_MINOR 7
+#define RT_LOG_VERSION_MINOR 8
 #define RT_LOG_PREAMBLE_LEN 12 /* magic + u16 major + u16 minor */
 #define RT_LOG_MAX_PAYLOAD (1u << 20) /* FORMAT.md R3 */
 
@@ -207,7 +207,15 @@ struct rt_end {
 	uint64_t self_maxrss_kib, children_maxrss_kib;
 	uint64_t tracker_cpu_ns;
 	uint64_t samples;       /* sample records the root wrote */
+	/* 1.8: with RT_END_F_IO, the root's I/O as /proc/self/io counts it
+	 * (its own and its waited-for children's: getrusage SELF and
+	 * CHILDREN ru_inblock, ru_oublock, x 512) and its own major faults;
+	 * a root that ended before its first sample has no PROC record. */
+	uint64_t flags;
+	uint64_t read_bytes, write_bytes, major_faults;
 };
+
+#define RT_END_F_IO 1u /* E13-E15 measured (the library wrote the record) */
 
 /* A process as its parent reaped it (FORMAT.md W): the root, by the
  * rtrack wrapper (1.4): how it ended and wait4's rusage, whatever its last
@@ -289,7 +297,11 @@ struct rt_reaped {
 	X(self_maxrss_kib, U)    /* E8 */                                    \
 	X(children_maxrss_kib, U) /* E9 */                                   \
 	X(tracker_cpu_ns, U)     /* E10 */                                   \
-	X(samples, U)            /* E11 */
+	X(samples, U)            /* E11 */                                   \
+	X(flags, OPT)            /* E12, 1.8 */                              \
+	X(read_bytes, OPT)       /* E13, 1.8 */                              \
+	X(write_bytes, OPT)      /* E14, 1.8 */                              \
+	X(major_faults, OPT)     /* E15, 1.8 */
 
 #define RT_REAPED_FIELDS(X)                                                   \
 	X(time_ns, U)            /* W1 */                                    \

@@ -223,6 +223,16 @@ static void apply_end(const struct rt_log *log, struct job_proc *o)
 	o->exit_kind = e->exit_kind;
 	o->exit_value = e->exit_value;
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_EXACT;
+	/* A root the sampler never saw (E16): its I/O and major faults from
+	 * END; its I/O counted as /proc/PID/io counts it, as a PROC record's
+	 * would have been; its swap unknown.  A sampled root keeps its PROC
+	 * figures, taken at the same moment. */
+	if ((e->flags & RT_END_F_IO) && !(o->flags & JOB_SAMPLED)) {
+		o->read_bytes = e->read_bytes;
+		o->write_bytes = e->write_bytes;
+		o->major_faults = e->major_faults;
+		o->flags |= JOB_SCHED | JOB_NO_SWAP;
+	}
 }
 
 /* The sampler thread's CPU in microseconds, which getrusage and wait4 count
