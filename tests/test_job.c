@@ -888,6 +888,7 @@ static void test_own_io(void **state)
 static void test_short_root(void **state)
 {
 	const struct job_proc *root, *kid;
+	struct stats_summary sum;
 	struct rt_end e;
 	struct run run;
 
@@ -924,6 +925,15 @@ static void test_short_root(void **state)
 		assert_int_equal(!!(root->flags & JOB_SCHED), io);
 		assert_int_equal(!!(root->flags & JOB_NO_SWAP), io);
 		assert_false(root->flags & JOB_WAIT);
+		/* No interval: the job's disk figures are its rows', each byte
+		 * once, where the root's are known. */
+		stats_summarize(&run, &sum);
+		assert_int_equal(!!(sum.present &
+				    STATS_BIT(STATS_S_disk_write_bytes)), io);
+		if (io) {
+			assert_int_equal(sum.disk_write_bytes, (1 << 20) + 4096);
+			assert_int_equal(sum.disk_read_bytes, 8192);
+		}
 		run_free(&run);
 	}
 }

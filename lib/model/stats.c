@@ -497,6 +497,29 @@ static void sum_rows(const struct run *run, struct stats_summary *s)
 		sum_put_d(s, STATS_S_gpu_vram_mib_max, vram.max);
 }
 
+/* A job of no interval (it ended before its second sample, or took none:
+ * FORMAT.md E16) has no disk figures from the rows; where each of its
+ * processes left its own record and the root's I/O is known, their own
+ * bytes add up to the job's, each once (job.c). */
+static void sum_disk_of_procs(const struct run *run, struct stats_summary *s)
+{
+	const struct job *j = &run->job;
+	uint64_t rd = 0, wr = 0;
+
+	if (stats_nrows(&run->log) > 0 || !j->nprocs || j->nexact != j->nprocs)
+		return;
+	for (size_t i = 0; i < j->nprocs; i++) {
+		const struct job_proc *p = &j->procs[i];
+		if ((p->flags & JOB_ROOT) && !(p->flags & JOB_SAMPLED) &&
+		    !(run->log.end.flags & RT_END_F_IO))
+			return;
+		rd = sat_add(rd, p->read_bytes);
+		wr = sat_add(wr, p->write_bytes);
+	}
+	sum_put_u(s, STATS_S_disk_read_bytes, rd);
+	sum_put_u(s, STATS_S_disk_write_bytes, wr);
+}
+
 /* The time a sample stands for: half the span to each neighbour, so the
  * near-duplicate sample at exit weighs what its short interval lasted. */
 static double sample_weight(const struct rt_log *log, size_t i)
@@ -591,6 +614,7 @@ void stats_summarize(const struct run *run, struct stats_summary *s)
 	sum_put_u(s, STATS_S_samples, log->nsamples);
 	sum_cpu_seconds(run, s);
 	sum_rows(run, s);
+	sum_disk_of_procs(run, s);
 	sum_memory(log, s);
 	sum_peak_rss(run, s);
 	sum_put_u(s, STATS_S_processes_seen, run->job.nprocs);
