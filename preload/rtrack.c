@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "gpu.h"
@@ -92,15 +93,17 @@ static int rtrack_stderr_same(void)
 void rtrack_say(const char *a, const char *b, const char *c)
 {
 	const char *parts[] = { "rtrack: ", a, b, c, "\n" };
-	int saved = errno;
-	size_t i;
+	struct iovec iov[5];
+	int saved = errno, n = 0;
 
-	if (!self.quiet && rtrack_stderr_same())
-		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			if (parts[i] &&
-			    text_write_nosignal(STDERR_FILENO, parts[i],
-						strlen(parts[i]), SIGPIPE) < 0)
-				break;
+	if (!self.quiet && rtrack_stderr_same()) {
+		/* One writev: the line in one piece, in one system call. */
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+			if (parts[i] && parts[i][0])
+				iov[n++] = (struct iovec){ (void *)parts[i],
+							   strlen(parts[i]) };
+		(void)text_writev_nosignal(STDERR_FILENO, iov, n, SIGPIPE);
+	}
 	errno = saved;
 }
 

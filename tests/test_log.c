@@ -15,12 +15,14 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "codec.h"
 #include "logread.h"
 #include "logwrite.h"
+#include "text.h"
 
 static uint8_t mem[1 << 17];
 
@@ -1417,12 +1419,54 @@ static void test_file_size_limit_no_signal(void **state)
 	unlink(path);
 }
 
+/* text_writev_nosignal: a write cut short (here by RLIMIT_FSIZE) goes on
+ * from the byte where it stopped, across pieces, until the error; no
+ * SIGXFSZ (run in a child: the default action kills). */
+static void test_writev_short(void **state)
+{
+	char path[] = "/tmp/rtrack-test-XXXXXX", got[32];
+	int fd = mkstemp(path), status;
+	pid_t pid;
+
+	(void)state;
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 10, 10 };
+		struct iovec iov[] = { { "12345", 5 }, { "67890abc", 8 },
+				       { "def", 3 } };
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+		    text_writev_nosignal(fd, iov, 3, SIGXFSZ) != -EFBIG)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(pread(fd, got, sizeof(got), 0), 10);
+	assert_memory_equal(got, "1234567890", 10);
+	{
+		struct iovec iov[] = { { "ab", 2 }, { "", 0 }, { "cd", 2 } };
+		struct iovec none[] = { { "", 0 } };
+		assert_int_equal(ftruncate(fd, 0), 0);
+		assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		assert_int_equal(text_writev_all(fd, iov, 3), 0);
+		assert_int_equal(text_writev_all(fd, none, 1), 0);
+		assert_int_equal(pread(fd, got, sizeof(got), 0), 4);
+		assert_memory_equal(got, "abcd", 4);
+	}
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_check_value),
 		cmocka_unit_test(test_file_only_the_created_one),
 		cmocka_unit_test(test_file_size_limit_no_signal),
+		cmocka_unit_test(test_writev_short),
 		cmocka_unit_test(test_varint_roundtrip_and_bounds),
 		cmocka_unit_test(test_zigzag),
 		cmocka_unit_test(test_out_overflow_writes_nothing),

@@ -6,8 +6,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int text_parse_u64(const char *s, const char *end, uint64_t *out,
@@ -279,23 +281,40 @@ int text_unescape_octal(const char *s, const char *end, char *dst,
 	return 0;
 }
 
-int text_write_all(int fd, const void *buf, size_t len)
+int text_writev_all(int fd, struct iovec *iov, int n)
 {
-	const char *p = buf;
+	while (n > 0) {
+		ssize_t w;
 
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
+		if (iov->iov_len == 0) { /* nothing there: no call for it */
+			iov++;
+			n--;
 			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
+		}
+		w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		/* A short write: on from where it stopped. */
+		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+			w -= (ssize_t)iov->iov_len;
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
+int text_write_all(int fd, const void *buf, size_t len)
+{
+	struct iovec one = { (void *)(uintptr_t)buf, len };
+
+	return len ? text_writev_all(fd, &one, 1) : 0;
+}
+
+int text_writev_nosignal(int fd, struct iovec *iov, int n, int sig)
 {
 	struct timespec zero = { 0, 0 };
 	sigset_t one, old, pending;
@@ -305,11 +324,18 @@ int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
 	sigaddset(&one, sig);
 	pthread_sigmask(SIG_BLOCK, &one, &old);
 	had = sigpending(&pending) == 0 && sigismember(&pending, sig);
-	rc = text_write_all(fd, buf, len);
+	rc = text_writev_all(fd, iov, n);
 	if (!had && rc == (sig == SIGPIPE ? -EPIPE : -EFBIG))
 		sigtimedwait(&one, NULL, &zero);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
+{
+	struct iovec one = { (void *)(uintptr_t)buf, len };
+
+	return len ? text_writev_nosignal(fd, &one, 1, sig) : 0;
 }
 
 uint64_t text_hash(uint64_t h, const char *s, const char *end)

@@ -31,6 +31,13 @@ int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
  * Returns 0 or -errno (-EIO for a write of nothing). */
 int text_write_all(int fd, const void *buf, size_t len);
 
+/* The same for n pieces gathered by writev (iov is advanced past what a
+ * short write took): one system call, and a line that fits the pipe's
+ * buffer reaches it whole, never torn by the host's own writes. */
+struct iovec;
+int text_writev_all(int fd, struct iovec *iov, int n);
+int text_writev_nosignal(int fd, struct iovec *iov, int n, int sig);
+
 /* text_write_all with sig (SIGPIPE or SIGXFSZ) blocked in the calling
  * thread, and a sig that this write raised taken back (one pending before
  * stays): a write of ours into a closed pipe or past RLIMIT_FSIZE returns
