@@ -815,11 +815,13 @@ def check_log(log):
 def case_load_short(d):
     # 10,000 short descendants: not one exit record lost, the log sound.
     # Under a sanitizer (its runtime loaded by each /bin/true) 2,000: on a
-    # loaded machine 10,000 ran past the 150 s bound.
+    # loaded machine 10,000 ran past the 150 s bound.  The bound is 350 s
+    # (ctest's 400): 30 s quiet here, 152 s (killed) beside the tests run
+    # -j2 and two CPU burners (issue 21); it catches a hang, not a speed.
     n = 2000 if SANITIZED else 10000
     r, j, log = traced_json(d, ["sh", "-c", f"i=0; while [ $i -lt {n} ]; do "
                                 "/bin/true; i=$((i+1)); done"],
-                            {"RTRACK_INTERVAL": "0.1"}, timeout=150)
+                            {"RTRACK_INTERVAL": "0.1"}, timeout=350)
     trues = [p for p in j["processes"] if p["cmdline"] == "/bin/true"]
     check(len(trues) == n, f"{len(trues)} /bin/true rows of {n}")
     check(all(p["exact"] and p["exit_code"] == 0 for p in trues),
