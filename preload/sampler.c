@@ -302,8 +302,6 @@ static void sampler_private_fds(void)
 
 	fdguard_sampler_thread();
 	log_fd = -1; /* a previous thread's table went with it */
-	tracker_keep_fds(&mem->tree, 0);
-	mem->tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		pre.private_fds = 0;
 		return;
@@ -315,10 +313,10 @@ static void sampler_private_fds(void)
 	pre.private_fds = 1;
 	/* Held from the start, not from the first flush: the log's inode
 	 * then stays the log's while the job runs, even where another file
-	 * takes its name (logwrite.h L1). */
+	 * takes its name, or the host chroot()s away from its path
+	 * (logwrite.h L1). */
 	if (!rtrack_filtered())
 		log_fd = logfile_open(pre.path, &pre.log_id);
-	tracker_keep_fds(&mem->tree, sampler_fd_budget());
 }
 
 /* A request of kind k not yet answered (mu held). */
@@ -477,15 +475,22 @@ static void sampler_init_tracker(void)
 		tracker_gpu_init(&mem->tree, &gc);
 }
 
-/* The thread's tables (once per image) and descriptors (once per
- * thread), at its first sample or request. */
+/* The thread's tables (once per image), at its first sample or request,
+ * or once the main thread is gone (it must then look whether it is
+ * alone): a short root (E16) ends before, having paid for nothing but
+ * the thread's start and its private descriptor table. */
 static void sampler_set_up(void)
 {
 	if (sam.tracker_due) {
 		sampler_init_tracker();
 		sam.tracker_due = 0;
 	}
-	sampler_private_fds();
+	/* The /proc descriptors it keeps live in this thread's table (a
+	 * previous thread's went with it): in the private one only. */
+	tracker_keep_fds(&mem->tree, 0);
+	mem->tree.cfg.own_tid = (int32_t)syscall(SYS_gettid);
+	if (pre.private_fds)
+		tracker_keep_fds(&mem->tree, sampler_fd_budget());
 }
 
 /* AddressSanitizer (gcc 12) keeps its allocator's locks unheld across
@@ -509,6 +514,7 @@ static void *sampler_main(void *arg)
 #ifdef __SANITIZE_ADDRESS__
 	atomic_store(&began, 1);
 #endif
+	sampler_private_fds();
 	/* Started again after a pause: the pause took a sample just now.
 	 * The first sample waits a moment: a host that is done within it (a
 	 * /bin/true in a loop of a shell script) would otherwise wait at its
@@ -521,9 +527,11 @@ static void *sampler_main(void *arg)
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&sam.mu);
 	while (!sampler_pending(REQ_EXIT)) {
-		/* The exit wrote the log's end itself: nothing more. */
+		/* The exit wrote the log's end itself: nothing more (a host
+		 * thread asking meanwhile is answered: stopped). */
 		if (sam.ended_early) {
 			sam.stopped = 1;
+			pthread_cond_broadcast(&sam.done_cv);
 			pthread_mutex_unlock(&sam.mu);
 			return NULL;
 		}
@@ -539,14 +547,14 @@ static void *sampler_main(void *arg)
 			pthread_mutex_unlock(&sam.mu);
 			return NULL;
 		}
-		/* Made ready when first needed: a short root (E16) ends
-		 * before, and its thread has cost it nothing but its start. */
+		/* Made ready when first needed (sampler_set_up). */
 		if (!set_up) {
-			if (!sampler_wanted() &&
+			if (!sampler_wanted() && !sam.main_gone &&
 			    rtrack_clock_ns(CLOCK_MONOTONIC) < next_ns) {
 				sampler_sleep_until(next_ns);
 				continue;
 			}
+			sam.begun = 1;
 			pthread_mutex_unlock(&sam.mu);
 			sampler_set_up();
 			set_up = 1;
@@ -706,51 +714,52 @@ static int sampler_has_child(void)
 }
 
 /* A short root (FORMAT.md E16): it exits before its first sample is due
- * and before the sampler began it, and nothing is left for that sample
- * to see (no child, no request).  The exit writes what the log still lacks itself (the batch:
- * an exec'd image's EXEC record; then END) and does not wait for the
- * thread's start and one sample of /proc, most of the time a root
- * /bin/true took: the thread ends unseen with the process.  1 when done;
- * 0: the sampler finishes as ever. */
-static int sampler_exit_early(uint32_t kind, int value)
+ * and before the sampler began anything, and nothing is left for that
+ * sample to see (no child, no request).  The exit writes what the log
+ * still lacks itself (the batch: an exec'd image's EXEC record; then END)
+ * and does not wait for the thread's set-up and one sample of /proc, most
+ * of the time a root /bin/true took: the thread ends unseen with the
+ * process.  1 when done; 0: the sampler finishes as ever. */
+static int sampler_exit_early(uint32_t kind, int value, uint64_t deadline)
 {
-	uint64_t deadline = request_deadline();
 	struct timespec cpu = { 0, 0 };
+	struct logbuf before;
 	clockid_t cid;
 	int early;
 
-	if (rtrack_clock_ns(CLOCK_MONOTONIC) >= sam.first_due_ns ||
-	    sampler_has_child() || !sampler_lock(deadline))
+	if (sampler_has_child() || !sampler_lock(deadline))
 		return 0;
+	/* Under mu: the sampler cannot begin meanwhile. */
 	early = !sam.begun && !sam.stopped && !sampler_wanted() &&
-		sam.exec_holders == 0;
+		sam.exec_holders == 0 &&
+		rtrack_clock_ns(CLOCK_MONOTONIC) < sam.first_due_ns &&
+		!pre.write_failed;
+	if (early) {
+		before = sam.batch;
+		if (pthread_getcpuclockid(sam.thread, &cid) == 0)
+			clock_gettime(cid, &cpu);
+		sampler_end_record(&sam.batch, kind, value,
+				   (uint64_t)cpu.tv_sec * 1000000000ull +
+					   (uint64_t)cpu.tv_nsec);
+		/* By the log's path: the sampler's descriptor is in its own
+		 * table.  A path that no longer leads to the log (a chroot,
+		 * a rename) leaves the end to the sampler, as ever. */
+		early = logfile_append(pre.path, &pre.log_id, &sam.batch) == 0;
+		if (!early)
+			sam.batch = before;
+	}
 	sam.ended_early = early;
 	pthread_mutex_unlock(&sam.mu);
-	if (!early)
-		return 0;
-	/* From here the sampler touches neither the batch nor the file: it
-	 * never begins, and leaves its loop at its next look. */
-	if (pthread_getcpuclockid(sam.thread, &cid) == 0)
-		clock_gettime(cid, &cpu);
-	sampler_end_record(&sam.batch, kind, value,
-			   (uint64_t)cpu.tv_sec * 1000000000ull +
-				   (uint64_t)cpu.tv_nsec);
-	if (lock_until(&sam.file_mu, deadline)) {
-		if (!pre.write_failed &&
-		    logfile_append(pre.path, &pre.log_id, &sam.batch) < 0)
-			pre.write_failed = 1;
-		sam.abandoned = 1;
-		pthread_mutex_unlock(&sam.file_mu);
-	}
-	return 1;
+	return early;
 }
 
 void sampler_exit(uint32_t kind, int value)
 {
+	uint64_t deadline = request_deadline();
 	int cancel;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	if (pre.running && sampler_exit_early(kind, value)) {
+	if (pre.running && sampler_exit_early(kind, value, deadline)) {
 		pthread_setcancelstate(cancel, NULL);
 		return;
 	}
@@ -759,7 +768,7 @@ void sampler_exit(uint32_t kind, int value)
 	sam.exit_kind = kind;
 	sam.exit_value = value;
 	/* Paused and never restarted: the end record alone, as below. */
-	if (pre.running && sampler_request(REQ_EXIT, NULL, request_deadline())) {
+	if (pre.running && sampler_request(REQ_EXIT, NULL, deadline)) {
 		pthread_detach(sam.thread); /* it has finished: nothing to join */
 		return;
 	}
@@ -1016,6 +1025,10 @@ int sampler_start(const struct rt_exec *exec)
 	logwrite_on_full(&sam.batch, sampler_batch_full, NULL);
 	sampler_init_sync();
 	sam.tracker_due = 1;
+	/* A daemon()'s copy starts again: its parent's thread may have
+	 * begun, never its own. */
+	sam.begun = 0;
+	sam.ended_early = 0;
 	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
 	sam.first_due_ns = rtrack_clock_ns(CLOCK_MONOTONIC) +
 			   (pre.cfg.interval_ns < FIRST_SAMPLE_NS ?
