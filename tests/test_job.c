@@ -936,6 +936,19 @@ static void test_short_root(void **state)
 		}
 		run_free(&run);
 	}
+	/* A child whose parent left no record (a static binary between): its
+	 * bytes are in the root's figure and its own row; no total. */
+	put_header(RT_CFG_CHILDREN);
+	put_exit_io(102, 101, 0.001, 0.002, 0, 1 << 20);
+	memset(&e, 0, sizeof(e));
+	e.time_ns = S(T0 + 0.003);
+	e.flags = RT_END_F_IO;
+	e.write_bytes = 1 << 20;
+	assert_int_equal(logwrite_end(&b, &e), 0);
+	decode(&run);
+	stats_summarize(&run, &sum);
+	assert_false(sum.present & STATS_BIT(STATS_S_disk_write_bytes));
+	run_free(&run);
 }
 
 int main(void)

@@ -499,8 +499,10 @@ static void sum_rows(const struct run *run, struct stats_summary *s)
 
 /* A job of no interval (it ended before its second sample, or took none:
  * FORMAT.md E16) has no disk figures from the rows; where each of its
- * processes left its own record and the root's I/O is known, their own
- * bytes add up to the job's, each once (job.c). */
+ * processes left its own record, each is under its parent's row (no
+ * process between them wrote none: its children's bytes would be in the
+ * root's figure and their own rows both) and the root's I/O is known,
+ * their own bytes add up to the job's, each once (job.c). */
 static void sum_disk_of_procs(const struct run *run, struct stats_summary *s)
 {
 	const struct job *j = &run->job;
@@ -512,6 +514,8 @@ static void sum_disk_of_procs(const struct run *run, struct stats_summary *s)
 		const struct job_proc *p = &j->procs[i];
 		if ((p->flags & JOB_ROOT) && !(p->flags & JOB_SAMPLED) &&
 		    !(run->log.end.flags & RT_END_F_IO))
+			return;
+		if (!(p->flags & JOB_ROOT) && !p->parent)
 			return;
 		rd = sat_add(rd, p->read_bytes);
 		wr = sat_add(wr, p->write_bytes);
