@@ -527,21 +527,15 @@ static void *sampler_main(void *arg)
 	prctl(PR_SET_NAME, "rtrack", 0, 0, 0);
 	pthread_mutex_lock(&sam.mu);
 	while (!sampler_pending(REQ_EXIT)) {
-		/* The exit wrote the log's end itself: nothing more (a host
-		 * thread asking meanwhile is answered: stopped). */
-		if (sam.ended_early) {
-			sam.stopped = 1;
-			pthread_cond_broadcast(&sam.done_cv);
-			pthread_mutex_unlock(&sam.mu);
-			return NULL;
-		}
-		/* Under a filter it cannot see into (rtrack.h): the thread
-		 * ends, or it would keep alive a process whose main thread
-		 * left (it could not look whether it is alone), and every
-		 * request finds it stopped.  Asked once a turn, before any
-		 * pause, exec sweep or sample of the turn reads or writes;
-		 * the exit's last look (sampler_finish) asks for itself. */
-		if (rtrack_filtered()) {
+		/* The exit wrote the log's end itself (sampler_exit_early):
+		 * nothing more.  Under a filter it cannot see into
+		 * (rtrack.h): the thread ends, or it would keep alive a
+		 * process whose main thread left (it could not look whether
+		 * it is alone).  Either way every request finds it stopped.
+		 * Asked once a turn, before any pause, exec sweep or sample
+		 * of the turn reads or writes; the exit's last look
+		 * (sampler_finish) asks for itself. */
+		if (sam.ended_early || rtrack_filtered()) {
 			sam.stopped = 1;
 			pthread_cond_broadcast(&sam.done_cv);
 			pthread_mutex_unlock(&sam.mu);
