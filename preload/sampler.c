@@ -717,7 +717,11 @@ static int sampler_has_child(void)
 static int sampler_exit_early(uint32_t kind, int value, uint64_t deadline)
 {
 	struct timespec cpu = { 0, 0 };
-	struct logbuf before;
+	/* What the END adds to the batch, to take back: not a copy of the
+	 * batch's 2 KiB encoder state, on a stack that may be a host's small
+	 * signal stack (e2e_exit_on_small_stack: 8 KiB). */
+	size_t len = 0;
+	int rec_open = 0;
 	clockid_t cid;
 	int early;
 
@@ -729,7 +733,8 @@ static int sampler_exit_early(uint32_t kind, int value, uint64_t deadline)
 		rtrack_clock_ns(CLOCK_MONOTONIC) < sam.first_due_ns &&
 		!pre.write_failed;
 	if (early) {
-		before = sam.batch;
+		len = sam.batch.len;
+		rec_open = sam.batch.rec_open;
 		if (pthread_getcpuclockid(sam.thread, &cid) == 0)
 			clock_gettime(cid, &cpu);
 		sampler_end_record(&sam.batch, kind, value,
@@ -739,8 +744,10 @@ static int sampler_exit_early(uint32_t kind, int value, uint64_t deadline)
 		 * table.  A path that no longer leads to the log (a chroot,
 		 * a rename) leaves the end to the sampler, as ever. */
 		early = logfile_append(pre.path, &pre.log_id, &sam.batch) == 0;
-		if (!early)
-			sam.batch = before;
+		if (!early) {
+			sam.batch.len = len;
+			sam.batch.rec_open = rec_open;
+		}
 	}
 	sam.ended_early = early;
 	pthread_mutex_unlock(&sam.mu);
