@@ -55,7 +55,9 @@ static struct {
 	dev_t err_dev;             /* what fd 2 was at start */
 	ino_t err_ino;
 	int err_known;
-	uint64_t starttime;        /* own stat (22): with pid, the identity */
+	/* With the pid, the identity (RTRACK_ROOT): stat (22), the tick its
+	 * task began, or for a new root a tick no earlier (rtrack_role). */
+	uint64_t starttime;
 	/* Static, as the constructor's other buffers: the host's stack may
 	 * be a few KiB (ulimit -s).  Users: the constructor, and the
 	 * daemon's child, each single-threaded then. */
@@ -241,6 +243,34 @@ static uint64_t rtrack_starttime(void)
 	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
 }
 
+/* What a new root (or a daemon()'s copy) puts in RTRACK_ROOT for its
+ * start: the tick of its constructor, which its task's start (stat 22,
+ * set at the fork and kept across execs) cannot follow, and which another
+ * process given the pid later (after this one ended) cannot precede but
+ * within the same 10-ms tick, as with the exact start.  Read from the
+ * clock, not /proc: the first /proc read of a new process is its
+ * costliest (README: Performance), and a root that ends before its first
+ * sample now makes none.  Only the root after an exec, which finds its
+ * own pid in RTRACK_ROOT, reads its stat (rtrack_role). */
+static uint64_t rtrack_start_bound(void)
+{
+	uint64_t boot = pre.start_boot_ns ? pre.start_boot_ns :
+			rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
+
+	return rtrack_boot_ticks(boot);
+}
+
+/* Whether /proc is there and of a PID namespace this process is in (its
+ * "self" resolves): without it nothing could be sampled, and the sampler
+ * could not tell when the host's threads are gone.  readlink of
+ * /proc/self makes no /proc/PID entry, the cost of a first read there. */
+static int rtrack_proc_ours(void)
+{
+	char link[24];
+
+	return readlink("/proc/self", link, sizeof(link)) > 0;
+}
+
 uint64_t rtrack_output_hash(void)
 {
 	const char *v = getenv("RTRACK_OUTPUT");
@@ -248,9 +278,10 @@ uint64_t rtrack_output_hash(void)
 	return text_hash(TEXT_HASH_SEED, v, v ? v + strlen(v) : v);
 }
 
-/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<log dev>:<log
+/* RTRACK_ROOT=<pid>:<start>:<seccomp>:<output hash>:<log dev>:<log
  * ino>:<log uid>:<stderr dev>:<stderr ino>:<path>, path "-" when the root
- * stood aside.  The numbers in this order: */
+ * stood aside; <start> a clock tick no earlier than the root's task began
+ * (rtrack_start_bound).  The numbers in this order: */
 enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
        RE_ERR_DEV, RE_ERR_INO, RE_N };
 
@@ -348,7 +379,7 @@ static int rtrack_gpu_found(void)
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 {
 	memset(h, 0, sizeof(*h));
-	hostinfo_header(h, now_ns);
+	hostinfo_header(h, now_ns, rtrack_clock_ns_syscall(CLOCK_BOOTTIME));
 	h->pid = (uint32_t)pre.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = pre.cfg.interval_ns;
@@ -419,7 +450,10 @@ static int rtrack_open_new(void)
 	if (!scratch || size < 2 * sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
 		return -ENOMEM;
 	hp = (struct rt_header *)(void *)(scratch + size / 2);
-	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
+	/* The clocks by the system call before main: the vDSO's pages are
+	 * faulted in by the thread, which reads clocks all along, beside the
+	 * host rather than before it. */
+	rtrack_header(hp, rtrack_clock_ns_syscall(CLOCK_REALTIME));
 	rc = rtrack_path(hp);
 	if (rc == -EINVAL) {
 		rtrack_say("RTRACK_OUTPUT='", pre.cfg.output,
@@ -532,10 +566,34 @@ static enum role_found rtrack_role(void)
 		rtrack_descendant(&r);
 		return FOUND_NO_LOG;
 	}
-	self.starttime = rtrack_starttime();
-	if (self.starttime == 0)
+	if (root == pre.pid) {
+		/* The root after an exec, or a process given the pid later:
+		 * started no later than the root's constructor, it is the
+		 * root (rtrack_start_bound). */
+		self.starttime = rtrack_starttime();
+		if (self.starttime == 0)
+			return FOUND_NO_PROC;
+		if (self.starttime > r.v[RE_START] || !r.path ||
+		    strlen(r.path) >= sizeof(pre.path)) {
+			rtrack_descendant(&r);
+			return FOUND_NO_LOG;
+		}
+		strcpy(pre.path, r.path);
+		pre.log_path = pre.path;
+		pre.log_id = rtrack_log_id(&r);
+		pre.root_seccomp = r.v[RE_SECCOMP];
+		/* What the first image's stderr was: the end line goes there
+		 * or nowhere, never into a file an exec'd image redirected it
+		 * to. */
+		self.err_dev = (dev_t)r.v[RE_ERR_DEV];
+		self.err_ino = (ino_t)r.v[RE_ERR_INO];
+		self.err_known = r.v[RE_ERR_INO] != 0;
+		return FOUND_EXEC_LOG;
+	}
+	if (!rtrack_proc_ours())
 		return FOUND_NO_PROC;
-	if (root && root != pre.pid) {
+	self.starttime = rtrack_start_bound();
+	if (root) {
 		/* A nested run: a log of its own, and its exit record in the
 		 * outer one. */
 		if (r.path && strlen(r.path) < sizeof(pre.parent_path)) {
@@ -543,27 +601,9 @@ static enum role_found rtrack_role(void)
 			pre.parent_log_id = rtrack_log_id(&r);
 		}
 		pre.parent_seccomp = r.v[RE_SECCOMP];
-		root = 0;
 	}
-	if (!root) {
-		pre.root_seccomp = rtrack_seccomp();
-		return FOUND_NEW_LOG;
-	}
-	if (r.v[RE_START] != self.starttime || !r.path ||
-	    strlen(r.path) >= sizeof(pre.path)) {
-		rtrack_descendant(&r);
-		return FOUND_NO_LOG;
-	}
-	strcpy(pre.path, r.path);
-	pre.log_path = pre.path;
-	pre.log_id = rtrack_log_id(&r);
-	pre.root_seccomp = r.v[RE_SECCOMP];
-	/* What the first image's stderr was: the end line goes there or
-	 * nowhere, never into a file an exec'd image redirected it to. */
-	self.err_dev = (dev_t)r.v[RE_ERR_DEV];
-	self.err_ino = (ino_t)r.v[RE_ERR_INO];
-	self.err_known = r.v[RE_ERR_INO] != 0;
-	return FOUND_EXEC_LOG;
+	pre.root_seccomp = rtrack_seccomp();
+	return FOUND_NEW_LOG;
 }
 
 /* 0: track; -1: stand aside after a warning; -2: RTRACK_DISABLE. */
@@ -602,7 +642,7 @@ void rtrack_daemon_child(void)
 		return;
 	}
 	pre.forked = 0;
-	self.starttime = rtrack_starttime();
+	self.starttime = rtrack_boot_ticks(rtrack_clock_ns_syscall(CLOCK_BOOTTIME));
 	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	pre.cmdline_inherited = 0;
 	rtrack_root_string(0);
@@ -766,7 +806,8 @@ __attribute__((constructor)) static void rtrack_init(int argc, char **argv,
 	if (found == FOUND_NO_PROC) {
 		/* No /proc (or not ours): nothing could be sampled, and the
 		 * sampler could not tell when the host's threads are gone. */
-		rtrack_say("cannot read /proc/self/stat; tracking disabled",
+		rtrack_say("/proc/self cannot be read (no /proc, or one of "
+			   "another PID namespace); tracking disabled",
 			   NULL, NULL);
 		goto aside;
 	}

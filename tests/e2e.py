@@ -1287,6 +1287,37 @@ def case_exec_self(d):
     check(max(gaps) < 0.2, f"gap around the exec: {max(gaps):.3f} s")
 
 
+def case_pid_later(d):
+    # RTRACK_ROOT carries the root's pid and a clock tick no earlier than
+    # its start (read from the clock, not /proc: issue 19).  A process given
+    # that pid later, with that variable (a descendant the root outlived,
+    # in a job whose pids wrapped around), started after that tick: it is
+    # a descendant (its exit record in the log), not the root continuing
+    # its log after an exec (that would add a second end and a line).
+    sub = os.path.join(d, "later")
+    os.mkdir(sub)
+    out = {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin")}
+    r = run(["sh", "-c", 'printf %s "$RTRACK_ROOT"'], d, out)
+    log = one_log(d)
+    j = dump_json(log)
+    env = r.out.decode()
+    fields = env.split(":")
+    check(len(fields) >= 10 and fields[0] == str(j["meta"]["pid"]),
+          f"RTRACK_ROOT {env!r}, root pid {j['meta']['pid']}")
+    rest = ":".join(fields[1:])
+    cmd = ["sh", "-c", f'RTRACK_ROOT="$$:{rest}" LD_PRELOAD={PRELOAD} '
+           'exec sh -c \'echo $$\'']
+    later = run(cmd, sub, out, preload=False)
+    check(later.rc == 0 and not rtrack_lines(later.err),
+          f"later process: rc {later.rc}, stderr {later.err!r}")
+    pid = int(later.out)
+    check(one_log(d) == log, "a second log")
+    j2 = dump_json(log)
+    rows = [p for p in j2["processes"] if p["pid"] == pid]
+    check(len(rows) == 1 and j2["meta"]["exit_code"] == j["meta"]["exit_code"],
+          f"pid {pid}: rows {rows}, meta {j2['meta']}")
+
+
 class Skip(Exception):
     """Raised by a case that cannot run here (a tool missing): it passes
     with a "skipped: why" line."""

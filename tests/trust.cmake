@@ -40,7 +40,7 @@ endforeach()
 
 # hostile.py: conditions a pass over hostile hosts found (label
 # integration): tiny thread stacks with big environments, raw system
-# calls, a relative LD_PRELOAD, SIGCHLD through the wrapper.
+# calls, a relative LD_PRELOAD, SIGCHLD through the wrapper, no /proc.
 add_executable(hostile hosts/hostile.c)
 target_link_libraries(hostile PRIVATE pthread)
 set_target_properties(hostile PROPERTIES
@@ -48,4 +48,4 @@ set_target_properties(hostile PROPERTIES
 rtrack_add_py_cases(hostile.py hostile_
     ";RTRACK_HOSTILE=$<TARGET_FILE:hostile>;RTRACK_WRAPPER=$<TARGET_FILE:rtrack_wrapper>"
     env_small_thread raw_namespaces raw_seccomp relative_preload
-    wrapper_sigchld killed_children)
+    wrapper_sigchld killed_children no_proc)

@@ -15,7 +15,7 @@ uint64_t hostinfo_clock_ns(int clock_id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void hostinfo_header(struct rt_header *h, uint64_t now_ns)
+void hostinfo_header(struct rt_header *h, uint64_t now_ns, uint64_t boot_ns)
 {
 	struct utsname u;
 
@@ -27,5 +27,5 @@ void hostinfo_header(struct rt_header *h, uint64_t now_ns)
 	h->ncpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
 	h->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
-	h->boot_time_ns = now_ns - hostinfo_clock_ns(CLOCK_BOOTTIME);
+	h->boot_time_ns = now_ns - boot_ns;
 }
