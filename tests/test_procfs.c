@@ -533,6 +533,45 @@ static void test_rollup_pss(void **state)
 	assert_int_equal(pss, 5);
 }
 
+/* /sys/devices/system/cpu/online's list (the header's online CPUs,
+ * hostinfo.c), each case in a buffer of its exact size; and this
+ * machine's own file must say what sysconf says. */
+static void test_cpulist(void **state)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		uint32_t n;
+	} c[] = {
+		{ "0\n", 0, 1 }, { "0-1\n", 0, 2 }, { "0-3,8,10-11\n", 0, 7 },
+		{ "0-1048575", 0, 1048576 }, { "5", 0, 1 },
+		{ "", -EINVAL, 0 }, { "\n", -EINVAL, 0 }, { "3-1\n", -EINVAL, 0 },
+		{ "0-\n", -EINVAL, 0 }, { "0,\n", -EINVAL, 0 },
+		{ "0 1\n", -EINVAL, 0 }, { "-1\n", -EINVAL, 0 },
+		{ "0-1048576\n", -EINVAL, 0 }, { "0-1048575,0\n", -EINVAL, 0 },
+		{ "0\n\n", -EINVAL, 0 },
+	};
+	char buf[64];
+	ssize_t len;
+	uint32_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *p = exact(c[i].s, strlen(c[i].s));
+
+		n = 12345;
+		assert_int_equal(procfs_parse_cpulist(p, strlen(c[i].s), &n),
+				 c[i].rc);
+		assert_true(n == (c[i].rc ? 12345u : c[i].n));
+		free(p);
+	}
+	len = text_read_file("/sys/devices/system/cpu/online", buf, sizeof(buf));
+	if (len > 0) {
+		assert_int_equal(procfs_parse_cpulist(buf, (size_t)len, &n), 0);
+		assert_true(n == (uint32_t)sysconf(_SC_NPROCESSORS_ONLN));
+	}
+}
+
 /* getrusage's view of the same file: whole blocks; cancelled writes are
  * not taken off (ru_oublock is write_bytes >> 9). */
 static void test_io_blocks(void **state)
@@ -1332,6 +1371,7 @@ int main(void)
 		cmocka_unit_test(test_rollup_pss),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_io_blocks),
+		cmocka_unit_test(test_cpulist),
 		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_pids),
 		cmocka_unit_test(test_pids_full),

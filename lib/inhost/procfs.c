@@ -274,6 +274,33 @@ int procfs_parse_io_blocks(const char *buf, size_t len, uint64_t *read_bytes,
 	return 0;
 }
 
+int procfs_parse_cpulist(const char *buf, size_t len, uint32_t *count)
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t lo, hi, n = 0;
+
+	if (end > p && end[-1] == '\n')
+		end--;
+	for (;;) {
+		if (text_parse_u64(p, end, &lo, &p) < 0 || lo >= (1u << 20))
+			return -EINVAL;
+		hi = lo;
+		if (p < end && *p == '-' &&
+		    (text_parse_u64(p + 1, end, &hi, &p) < 0 || hi < lo ||
+		     hi >= (1u << 20)))
+			return -EINVAL;
+		n += hi - lo + 1;
+		if (n > (1u << 20))
+			return -EINVAL;
+		if (p == end)
+			break;
+		if (*p++ != ',')
+			return -EINVAL;
+	}
+	*count = (uint32_t)n;
+	return 0;
+}
+
 /* ---- pid lists ---- */
 
 /* Next pid of a blank-separated list at *p: 1 with *pid set, 0 at the end,

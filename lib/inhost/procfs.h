@@ -77,6 +77,12 @@ int procfs_parse_io(const char *buf, size_t len, uint64_t *read_bytes,
 int procfs_parse_io_blocks(const char *buf, size_t len, uint64_t *read_bytes,
 			   uint64_t *write_bytes);
 
+/* The number of CPUs a kernel CPU list names ("0-3,8,10-11\n", as
+ * /sys/devices/system/cpu/online has it): 0 with *count set, -EINVAL for
+ * anything else (an empty list, a range running backwards, a number past
+ * 2^20). */
+int procfs_parse_cpulist(const char *buf, size_t len, uint32_t *count);
+
 /* Space-separated pids of a `children` file appended to pids[*n..max).
  * Returns 0, or -E2BIG when max was reached (the pids that fit are kept). */
 int procfs_parse_pids(const char *buf, size_t len, int32_t *pids,

@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct procfs_stat st;
 	struct procfs_status ss;
 	uint64_t a, b;
+	uint32_t n32;
 	int32_t pids[8];
 	size_t n = 0;
 	char cmd[64];
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	procfs_parse_rollup_pss(buf, size, &a);
 	procfs_parse_io(buf, size, &a, &b);
 	procfs_parse_io_blocks(buf, size, &a, &b);
+	procfs_parse_cpulist(buf, size, &n32);
 	procfs_parse_schedstat(buf, size, &a);
 	/* The cgroup files are the kernel's too (cgroup.h). */
 	cgroup_parse_limit(buf, size, &a);
