@@ -438,18 +438,22 @@ static void rtrack_root_string(int aside)
 /* Create the log with its header.  0 or -errno.  Not on the stack: the
  * constructor runs on the host's, which may be tiny (ulimit -s); the
  * header and its bytes go in the sampler's batch memory, which the root
- * maps anyway (only a new root, once per image, gets here). */
+ * maps anyway (only a new root, once per image, gets here): the header
+ * first, its bytes right after it, on the batch's first pages, which the
+ * batch's first records (a short root's END) write again: each fresh page
+ * is a fault (~12 us here). */
 static int rtrack_open_new(void)
 {
 	static struct logbuf b;
+	const size_t at = (sizeof(struct rt_header) + 63) & ~(size_t)63;
 	struct rt_header *hp;
 	size_t size;
 	uint8_t *scratch = sampler_scratch(&size);
 	int rc;
 
-	if (!scratch || size < 2 * sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
+	if (!scratch || size < at + sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
 		return -ENOMEM;
-	hp = (struct rt_header *)(void *)(scratch + size / 2);
+	hp = (struct rt_header *)(void *)scratch;
 	/* The clocks by the system call before main: the vDSO's pages are
 	 * faulted in by the thread, which reads clocks all along, beside the
 	 * host rather than before it. */
@@ -466,7 +470,7 @@ static int rtrack_open_new(void)
 			   "' is relative and the current directory cannot be read (deleted?); tracking disabled");
 		return rc;
 	}
-	logwrite_init(&b, scratch, size / 2);
+	logwrite_init(&b, scratch + at, size - at);
 	logwrite_preamble(&b);
 	logwrite_header(&b, hp);
 	rc = logfile_create(pre.path, &b, &pre.log_id);

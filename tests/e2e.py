@@ -478,15 +478,20 @@ def case_short_root(d):
         for i in range(30):
             sub = os.path.join(d, str(i))
             os.mkdir(sub)
+            # A new file each run: truncating the last run's, still
+            # being written back, is the kernel's business, not the job's.
             r, j, log = traced_json(sub, ["sh", "-c", "head -c 1048576 "
-                                          "/dev/zero > \"$0\"/f",
+                                          f"/dev/zero > \"$0\"/f{i}",
                                           where])
             root = [p for p in j["processes"] if p["root"]]
             head = [p for p in j["processes"] if p["cmdline"].startswith("head")]
             check(len(root) == 1 and len(head) == 1 and root[0]["exact"],
                   f"rows {j['processes']}")
+            # The MiB is head's, none of it the shell's.  The kernel counts
+            # a page each time it is dirtied: once, head's were 1 MiB and
+            # 4 KiB (a loaded ASan pass, issue 21).
             check(root[0]["write_bytes"] < 65536 and
-                  head[0]["write_bytes"] == 1 << 20,
+                  1 << 20 <= head[0]["write_bytes"] <= (1 << 20) + 65536,
                   f"I/O: root {root[0]['write_bytes']}, head "
                   f"{head[0]['write_bytes']}")
             check(j["meta"]["complete"] and j["meta"]["exit_code"] == 0,
