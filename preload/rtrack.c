@@ -9,7 +9,7 @@
  * log: its descendants stand aside silently, and only the root warns.  A
  * descendant starts no thread and writes one exit record at its exit
  * (descendant.c), and so does a fork()ed copy of the root or of a
- * descendant; the root after an exec (same pid and starttime) continues
+ * descendant; the root after an exec (same pid and identity) continues
  * its log.  On any failure: warn once (unless RTRACK_QUIET) and stand
  * aside; the host's errno, fds, signals and exit status are untouched.
  *
@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -55,8 +56,7 @@ static struct {
 	dev_t err_dev;             /* what fd 2 was at start */
 	ino_t err_ino;
 	int err_known;
-	/* With the pid, the identity (RTRACK_ROOT): stat (22), the tick its
-	 * task began, or for a new root a tick no earlier (rtrack_role). */
+	/* With the pid, the identity (RTRACK_ROOT, rtrack_identity). */
 	uint64_t starttime;
 	/* Static, as the constructor's other buffers: the host's stack may
 	 * be a few KiB (ulimit -s).  Users: the constructor, and the
@@ -73,8 +73,10 @@ uint64_t rtrack_clock_ns_syscall(clockid_t id)
 {
 	struct timespec ts;
 
+	/* Refused (a filter answering ENOSYS): the vDSO's, which makes no
+	 * call at all. */
 	if (syscall(SYS_clock_gettime, id, &ts) != 0)
-		return 0;
+		return rtrack_clock_ns(id);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -243,32 +245,47 @@ static uint64_t rtrack_starttime(void)
 	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
 }
 
-/* What a new root (or a daemon()'s copy) puts in RTRACK_ROOT for its
- * start: the tick of its constructor, which its task's start (stat 22,
- * set at the fork and kept across execs) cannot follow, and which another
- * process given the pid later (after this one ended) cannot precede but
- * within the same 10-ms tick, as with the exact start.  Read from the
- * clock, not /proc: the first /proc read of a new process is its
- * costliest (README: Performance), and a root that ends before its first
- * sample now makes none.  Only the root after an exec, which finds its
- * own pid in RTRACK_ROOT, reads its stat (rtrack_role). */
-static uint64_t rtrack_start_bound(void)
-{
-	uint64_t boot = pre.start_boot_ns ? pre.start_boot_ns :
-			rtrack_clock_ns_syscall(CLOCK_BOOTTIME);
+/* pidfs (Linux 6.9): a pidfd's inode number names one process for the
+ * kernel's whole run, the same across its execs, never another's (in
+ * another PID namespace a process may have the same pid, and a later
+ * one may be given it). */
+#define RT_PIDFS_MAGIC 0x50494446u
+/* RTRACK_ROOT's start field holding a pidfs inode, not stat (22). */
+#define RT_ID_PIDFS (1ull << 63)
 
-	return rtrack_boot_ticks(boot);
+/* This process's identity, with its pid, for RTRACK_ROOT: its pidfs
+ * inode (RT_ID_PIDFS set) where pidfs is there and the process is under
+ * no seccomp filter (pidfd_open is a call an allow-list may lack: a
+ * filter may kill for it); otherwise stat's start, the tick its task
+ * began, set at its fork and kept across execs (0 when unreadable).
+ * pidfs first: the first /proc read of a new process is its costliest
+ * (~80 us here against a few system calls, README: Performance).  pidfs
+ * and stat say which kinds to try; 0 when none could be read. */
+static uint64_t rtrack_identity(int pidfs, int stat)
+{
+	struct statfs fs;
+	struct stat sb;
+	int fd, ok;
+
+	if (pidfs && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
+	    (fd = (int)syscall(SYS_pidfd_open, pre.pid, 0)) >= 0) {
+		ok = fstatfs(fd, &fs) == 0 && fs.f_type == RT_PIDFS_MAGIC &&
+		     fstat(fd, &sb) == 0 && sb.st_ino != 0 &&
+		     !((uint64_t)sb.st_ino & RT_ID_PIDFS);
+		text_close(fd);
+		if (ok)
+			return (uint64_t)sb.st_ino | RT_ID_PIDFS;
+	}
+	return stat ? rtrack_starttime() : 0;
 }
 
-/* Whether /proc is there and of a PID namespace this process is in (its
- * "self" resolves): without it nothing could be sampled, and the sampler
- * could not tell when the host's threads are gone.  readlink of
- * /proc/self makes no /proc/PID entry, the cost of a first read there. */
+/* Whether /proc is there and of this process's PID namespace (its
+ * "self" is this pid): without it nothing could be sampled, or the
+ * wrong processes would be.  readlink of /proc/self makes no /proc/PID
+ * entry, the cost of a first read there. */
 static int rtrack_proc_ours(void)
 {
-	char link[24];
-
-	return readlink("/proc/self", link, sizeof(link)) > 0;
+	return descendant_pid_plain(pre.pid);
 }
 
 uint64_t rtrack_output_hash(void)
@@ -278,10 +295,10 @@ uint64_t rtrack_output_hash(void)
 	return text_hash(TEXT_HASH_SEED, v, v ? v + strlen(v) : v);
 }
 
-/* RTRACK_ROOT=<pid>:<start>:<seccomp>:<output hash>:<log dev>:<log
+/* RTRACK_ROOT=<pid>:<id>:<seccomp>:<output hash>:<log dev>:<log
  * ino>:<log uid>:<stderr dev>:<stderr ino>:<path>, path "-" when the root
- * stood aside; <start> a clock tick no earlier than the root's task began
- * (rtrack_start_bound).  The numbers in this order: */
+ * stood aside; <id> the root's identity (rtrack_identity).  The numbers
+ * in this order: */
 enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
        RE_ERR_DEV, RE_ERR_INO, RE_N };
 
@@ -571,14 +588,20 @@ static enum role_found rtrack_role(void)
 		return FOUND_NO_LOG;
 	}
 	if (root == pre.pid) {
-		/* The root after an exec, or a process given the pid later:
-		 * started no later than the root's constructor, it is the
-		 * root (rtrack_start_bound). */
-		self.starttime = rtrack_starttime();
-		if (self.starttime == 0)
+		/* The root after an exec (its identity), or another process
+		 * with the pid: a later one, or one of another PID namespace.
+		 * A root that stood aside warned once: its images stand
+		 * aside silently, as its descendants do. */
+		int pidfs = (r.v[RE_START] & RT_ID_PIDFS) != 0;
+
+		if (!r.path || strlen(r.path) >= sizeof(pre.path)) {
+			rtrack_descendant(&r);
+			return FOUND_NO_LOG;
+		}
+		self.starttime = rtrack_identity(pidfs, !pidfs);
+		if (self.starttime == 0 && !pidfs)
 			return FOUND_NO_PROC;
-		if (self.starttime > r.v[RE_START] || !r.path ||
-		    strlen(r.path) >= sizeof(pre.path)) {
+		if (self.starttime != r.v[RE_START]) {
 			rtrack_descendant(&r);
 			return FOUND_NO_LOG;
 		}
@@ -596,7 +619,9 @@ static enum role_found rtrack_role(void)
 	}
 	if (!rtrack_proc_ours())
 		return FOUND_NO_PROC;
-	self.starttime = rtrack_start_bound();
+	self.starttime = rtrack_identity(1, 1);
+	if (self.starttime == 0)
+		return FOUND_NO_PROC;
 	if (root) {
 		/* A nested run: a log of its own, and its exit record in the
 		 * outer one. */
@@ -646,7 +671,7 @@ void rtrack_daemon_child(void)
 		return;
 	}
 	pre.forked = 0;
-	self.starttime = rtrack_boot_ticks(rtrack_clock_ns_syscall(CLOCK_BOOTTIME));
+	self.starttime = rtrack_identity(1, 1);
 	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	pre.cmdline_inherited = 0;
 	rtrack_root_string(0);

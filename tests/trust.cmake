@@ -48,4 +48,4 @@ set_target_properties(hostile PROPERTIES
 rtrack_add_py_cases(hostile.py hostile_
     ";RTRACK_HOSTILE=$<TARGET_FILE:hostile>;RTRACK_WRAPPER=$<TARGET_FILE:rtrack_wrapper>"
     env_small_thread raw_namespaces raw_seccomp relative_preload
-    wrapper_sigchld killed_children no_proc)
+    wrapper_sigchld killed_children no_proc pid_namespace proc_denied)
