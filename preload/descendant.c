@@ -92,7 +92,7 @@ static int descendant_swap_on(void)
 /* This process's pid is as /proc shows it, as the sampler sees it: /proc
  * is of its own PID namespace.  readlink of /proc/self makes no
  * /proc/PID entry, the cost of a first read there. */
-int descendant_pid_plain(pid_t pid)
+static int descendant_pid_plain(pid_t pid)
 {
 	char link[24];
 	ssize_t n = readlink("/proc/self", link, sizeof(link));

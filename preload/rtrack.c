@@ -9,7 +9,7 @@
  * log: its descendants stand aside silently, and only the root warns.  A
  * descendant starts no thread and writes one exit record at its exit
  * (descendant.c), and so does a fork()ed copy of the root or of a
- * descendant; the root after an exec (same pid and identity) continues
+ * descendant; the root after an exec (same pid and starttime) continues
  * its log.  On any failure: warn once (unless RTRACK_QUIET) and stand
  * aside; the host's errno, fds, signals and exit status are untouched.
  *
@@ -26,7 +26,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -56,8 +55,7 @@ static struct {
 	dev_t err_dev;             /* what fd 2 was at start */
 	ino_t err_ino;
 	int err_known;
-	/* With the pid, the identity (RTRACK_ROOT, rtrack_identity). */
-	uint64_t starttime;
+	uint64_t starttime;        /* own stat (22): with pid, the identity */
 	/* Static, as the constructor's other buffers: the host's stack may
 	 * be a few KiB (ulimit -s).  Users: the constructor, and the
 	 * daemon's child, each single-threaded then. */
@@ -237,55 +235,20 @@ int rtrack_self_stat(struct procfs_stat *st)
 }
 
 /* Own starttime, stat (22): with the pid, what tells this process from
- * another that got the same pid later.  0 when unreadable. */
+ * another with that pid (a later one, or one of another PID namespace: a
+ * container's pid 1 that starts a namespace of its own), the same across
+ * execs.  0 when unreadable, or when /proc is not of this process's PID
+ * namespace (its stat names another pid): nothing could be sampled, or
+ * the wrong processes would be.  The first /proc read of a new process
+ * is its costliest (README: Performance), and a root cannot do without
+ * it: a bound from the clock instead took a nested namespace's pid 1 for
+ * the root, and pidfs (Linux 6.9) cost as much here. */
 static uint64_t rtrack_starttime(void)
 {
 	struct procfs_stat st;
 
-	return rtrack_self_stat(&st) == 0 ? st.starttime : 0;
-}
-
-/* pidfs (Linux 6.9): a pidfd's inode number names one process for the
- * kernel's whole run, the same across its execs, never another's (in
- * another PID namespace a process may have the same pid, and a later
- * one may be given it). */
-#define RT_PIDFS_MAGIC 0x50494446u
-/* RTRACK_ROOT's start field holding a pidfs inode, not stat (22). */
-#define RT_ID_PIDFS (1ull << 63)
-
-/* This process's identity, with its pid, for RTRACK_ROOT: its pidfs
- * inode (RT_ID_PIDFS set) where pidfs is there and the process is under
- * no seccomp filter (pidfd_open is a call an allow-list may lack: a
- * filter may kill for it); otherwise stat's start, the tick its task
- * began, set at its fork and kept across execs (0 when unreadable).
- * pidfs first: the first /proc read of a new process is its costliest
- * (~80 us here against a few system calls, README: Performance).  pidfs
- * and stat say which kinds to try; 0 when none could be read. */
-static uint64_t rtrack_identity(int pidfs, int stat)
-{
-	struct statfs fs;
-	struct stat sb;
-	int fd, ok;
-
-	if (pidfs && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
-	    (fd = (int)syscall(SYS_pidfd_open, pre.pid, 0)) >= 0) {
-		ok = fstatfs(fd, &fs) == 0 && fs.f_type == RT_PIDFS_MAGIC &&
-		     fstat(fd, &sb) == 0 && sb.st_ino != 0 &&
-		     !((uint64_t)sb.st_ino & RT_ID_PIDFS);
-		text_close(fd);
-		if (ok)
-			return (uint64_t)sb.st_ino | RT_ID_PIDFS;
-	}
-	return stat ? rtrack_starttime() : 0;
-}
-
-/* Whether /proc is there and of this process's PID namespace (its
- * "self" is this pid): without it nothing could be sampled, or the
- * wrong processes would be.  readlink of /proc/self makes no /proc/PID
- * entry, the cost of a first read there. */
-static int rtrack_proc_ours(void)
-{
-	return descendant_pid_plain(pre.pid);
+	return rtrack_self_stat(&st) == 0 && st.pid == pre.pid ? st.starttime
+								 : 0;
 }
 
 uint64_t rtrack_output_hash(void)
@@ -295,10 +258,9 @@ uint64_t rtrack_output_hash(void)
 	return text_hash(TEXT_HASH_SEED, v, v ? v + strlen(v) : v);
 }
 
-/* RTRACK_ROOT=<pid>:<id>:<seccomp>:<output hash>:<log dev>:<log
+/* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<log dev>:<log
  * ino>:<log uid>:<stderr dev>:<stderr ino>:<path>, path "-" when the root
- * stood aside; <id> the root's identity (rtrack_identity).  The numbers
- * in this order: */
+ * stood aside.  The numbers in this order: */
 enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
        RE_ERR_DEV, RE_ERR_INO, RE_N };
 
@@ -588,18 +550,16 @@ static enum role_found rtrack_role(void)
 		return FOUND_NO_LOG;
 	}
 	if (root == pre.pid) {
-		/* The root after an exec (its identity), or another process
-		 * with the pid: a later one, or one of another PID namespace.
-		 * A root that stood aside warned once: its images stand
-		 * aside silently, as its descendants do. */
-		int pidfs = (r.v[RE_START] & RT_ID_PIDFS) != 0;
-
+		/* The root after an exec (its start), or another process
+		 * with the pid (rtrack_starttime).  A root that stood aside
+		 * warned once: its images stand aside silently, as its
+		 * descendants do. */
 		if (!r.path || strlen(r.path) >= sizeof(pre.path)) {
 			rtrack_descendant(&r);
 			return FOUND_NO_LOG;
 		}
-		self.starttime = rtrack_identity(pidfs, !pidfs);
-		if (self.starttime == 0 && !pidfs)
+		self.starttime = rtrack_starttime();
+		if (self.starttime == 0)
 			return FOUND_NO_PROC;
 		if (self.starttime != r.v[RE_START]) {
 			rtrack_descendant(&r);
@@ -617,9 +577,7 @@ static enum role_found rtrack_role(void)
 		self.err_known = r.v[RE_ERR_INO] != 0;
 		return FOUND_EXEC_LOG;
 	}
-	if (!rtrack_proc_ours())
-		return FOUND_NO_PROC;
-	self.starttime = rtrack_identity(1, 1);
+	self.starttime = rtrack_starttime();
 	if (self.starttime == 0)
 		return FOUND_NO_PROC;
 	if (root) {
@@ -671,7 +629,7 @@ void rtrack_daemon_child(void)
 		return;
 	}
 	pre.forked = 0;
-	self.starttime = rtrack_identity(1, 1);
+	self.starttime = rtrack_starttime();
 	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	pre.cmdline_inherited = 0;
 	rtrack_root_string(0);

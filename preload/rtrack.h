@@ -209,10 +209,6 @@ void rtrack_exiting(uint32_t kind, int value);
 /* A descendant's exit record (descendant.c). */
 void descendant_exit(uint32_t kind, int value);
 
-/* Whether /proc is of this process's PID namespace: its "self" is pid
- * (descendant.c: a brief record's pid, the root's start). */
-int descendant_pid_plain(pid_t pid);
-
 /* A nested root's exit record into the outer log (descendant.c). */
 void descendant_nested_exit(uint32_t kind, int value);
 /* A child this process reaped (wait4's pid, status and rusage) that a
