@@ -56,6 +56,7 @@ static struct {
 	ino_t err_ino;
 	int err_known;
 	uint64_t starttime;        /* own stat (22): with pid, the identity */
+	uint64_t pidns;            /* and its PID namespace's inode, or 0 */
 	/* Static, as the constructor's other buffers: the host's stack may
 	 * be a few KiB (ulimit -s).  Users: the constructor, and the
 	 * daemon's child, each single-threaded then. */
@@ -234,21 +235,51 @@ int rtrack_self_stat(struct procfs_stat *st)
 	return n > 0 && procfs_parse_stat(buf, (size_t)n, st) == 0 ? 0 : -1;
 }
 
-/* Own starttime, stat (22): with the pid, what tells this process from
- * another with that pid (a later one, or one of another PID namespace: a
- * container's pid 1 that starts a namespace of its own), the same across
- * execs.  0 when unreadable, or when /proc is not of this process's PID
- * namespace (its stat names another pid): nothing could be sampled, or
- * the wrong processes would be.  The first /proc read of a new process
- * is its costliest (README: Performance), and a root cannot do without
- * it: a bound from the clock instead took a nested namespace's pid 1 for
- * the root, and pidfs (Linux 6.9) cost as much here. */
-static uint64_t rtrack_starttime(void)
+/* Own starttime, stat (22): with the pid (and rtrack_pidns), what tells
+ * this process from another with that pid (a later one, or one of another
+ * PID namespace: a container's pid 1 that starts a namespace of its own),
+ * the same across execs.  0 when unreadable; *ours 0 when /proc is not of
+ * this process's PID namespace (its stat names another pid): nothing
+ * could be sampled there, or the wrong processes would be.  The first
+ * /proc read of a new process is its costliest (README: Performance), and
+ * a root cannot do without it: a bound from the clock instead took a
+ * nested namespace's pid 1 for the root, and pidfs (Linux 6.9) cost as
+ * much here. */
+static uint64_t rtrack_starttime_of(int *ours)
 {
 	struct procfs_stat st;
 
-	return rtrack_self_stat(&st) == 0 && st.pid == pre.pid ? st.starttime
-								 : 0;
+	if (rtrack_self_stat(&st) != 0)
+		return 0;
+	*ours = st.pid == pre.pid;
+	return st.starttime;
+}
+
+/* The same, 0 also where /proc is not ours. */
+static uint64_t rtrack_starttime(void)
+{
+	int ours = 0;
+	uint64_t t = rtrack_starttime_of(&ours);
+
+	return ours ? t : 0;
+}
+
+/* The inode of this process's PID namespace ("pid:[N]"), 0 when it
+ * cannot be read: read after the stat, which made the /proc/PID entry
+ * (15 us here). */
+static uint64_t rtrack_pidns(void)
+{
+	char link[40];
+	ssize_t n = readlink("/proc/self/ns/pid", link, sizeof(link));
+	uint64_t v;
+	const char *end;
+
+	if (n < 7 || n >= (ssize_t)sizeof(link) || memcmp(link, "pid:[", 5) ||
+	    link[n - 1] != ']' ||
+	    text_parse_u64(link + 5, link + n - 1, &v, &end) < 0 ||
+	    end != link + n - 1)
+		return 0;
+	return v;
 }
 
 uint64_t rtrack_output_hash(void)
@@ -259,10 +290,10 @@ uint64_t rtrack_output_hash(void)
 }
 
 /* RTRACK_ROOT=<pid>:<starttime>:<seccomp>:<output hash>:<log dev>:<log
- * ino>:<log uid>:<stderr dev>:<stderr ino>:<path>, path "-" when the root
- * stood aside.  The numbers in this order: */
+ * ino>:<log uid>:<stderr dev>:<stderr ino>:<pid namespace>:<path>, path
+ * "-" when the root stood aside.  The numbers in this order: */
 enum { RE_PID, RE_START, RE_SECCOMP, RE_OUTPUT, RE_DEV, RE_INO, RE_UID,
-       RE_ERR_DEV, RE_ERR_INO, RE_N };
+       RE_ERR_DEV, RE_ERR_INO, RE_PIDNS, RE_N };
 
 struct root_env {
 	uint64_t v[RE_N];
@@ -401,7 +432,8 @@ static void rtrack_root_string(int aside)
 	uint64_t v[RE_N] = { (uint64_t)pre.pid, self.starttime, pre.root_seccomp,
 			     rtrack_output_hash(), pre.log_id.dev,
 			     pre.log_id.ino, pre.log_id.uid,
-			     (uint64_t)self.err_dev, (uint64_t)self.err_ino };
+			     (uint64_t)self.err_dev, (uint64_t)self.err_ino,
+			     self.pidns };
 	char *p = pre.root_env;
 
 	memcpy(p, ROOT_ENV_PREFIX, ROOT_ENV_PREFIX_LEN);
@@ -533,6 +565,24 @@ enum role_found {
 	FOUND_NO_PROC,  /* none: /proc/self cannot be read */
 };
 
+static enum role_found rtrack_new_root(void)
+{
+	pre.root_seccomp = rtrack_seccomp();
+	return FOUND_NEW_LOG;
+}
+
+/* A nested run (its own RTRACK_OUTPUT inside a tracked job): a log of
+ * its own, and its exit record in the outer one.  self.starttime read. */
+static enum role_found rtrack_nested(const struct root_env *r)
+{
+	if (r->path && strlen(r->path) < sizeof(pre.parent_path)) {
+		strcpy(pre.parent_path, r->path);
+		pre.parent_log_id = rtrack_log_id(r);
+	}
+	pre.parent_seccomp = r->v[RE_SECCOMP];
+	return rtrack_new_root();
+}
+
 static enum role_found rtrack_role(void)
 {
 	struct root_env r;
@@ -550,18 +600,31 @@ static enum role_found rtrack_role(void)
 		return FOUND_NO_LOG;
 	}
 	if (root == pre.pid) {
-		/* The root after an exec (its start), or another process
-		 * with the pid (rtrack_starttime).  A root that stood aside
-		 * warned once: its images stand aside silently, as its
-		 * descendants do. */
+		int ours = 0;
+
+		/* The root after an exec (its start and PID namespace), or
+		 * another process with the pid: a later one, or one of
+		 * another namespace (a container's pid 1 that starts one of
+		 * its own at once forks its pid 1 within the same tick).  A
+		 * root that stood aside warned once: its images stand aside
+		 * silently, as its descendants do. */
 		if (!r.path || strlen(r.path) >= sizeof(pre.path)) {
 			rtrack_descendant(&r);
 			return FOUND_NO_LOG;
 		}
-		self.starttime = rtrack_starttime();
+		self.starttime = rtrack_starttime_of(&ours);
 		if (self.starttime == 0)
 			return FOUND_NO_PROC;
-		if (self.starttime != r.v[RE_START]) {
+		self.pidns = rtrack_pidns();
+		/* A /proc of another namespace: not the root's (whose was
+		 * its own), a process of a namespace it made. */
+		if (!ours || self.starttime != r.v[RE_START] ||
+		    (self.pidns && r.v[RE_PIDNS] && self.pidns != r.v[RE_PIDNS])) {
+			/* Not the root: its descendant, or a nested run of
+			 * its own (an RTRACK_OUTPUT of its own). */
+			if (getenv("RTRACK_OUTPUT") &&
+			    r.v[RE_OUTPUT] != rtrack_output_hash())
+				return rtrack_nested(&r);
 			rtrack_descendant(&r);
 			return FOUND_NO_LOG;
 		}
@@ -580,17 +643,8 @@ static enum role_found rtrack_role(void)
 	self.starttime = rtrack_starttime();
 	if (self.starttime == 0)
 		return FOUND_NO_PROC;
-	if (root) {
-		/* A nested run: a log of its own, and its exit record in the
-		 * outer one. */
-		if (r.path && strlen(r.path) < sizeof(pre.parent_path)) {
-			strcpy(pre.parent_path, r.path);
-			pre.parent_log_id = rtrack_log_id(&r);
-		}
-		pre.parent_seccomp = r.v[RE_SECCOMP];
-	}
-	pre.root_seccomp = rtrack_seccomp();
-	return FOUND_NEW_LOG;
+	self.pidns = rtrack_pidns();
+	return root ? rtrack_nested(&r) : rtrack_new_root();
 }
 
 /* 0: track; -1: stand aside after a warning; -2: RTRACK_DISABLE. */
@@ -630,6 +684,7 @@ void rtrack_daemon_child(void)
 	}
 	pre.forked = 0;
 	self.starttime = rtrack_starttime();
+	self.pidns = rtrack_pidns();
 	rtrack_cmdline(pre.cmdline, sizeof(pre.cmdline));
 	pre.cmdline_inherited = 0;
 	rtrack_root_string(0);

@@ -58,7 +58,6 @@ static struct {
 	int exec_holders;          /* host threads inside an exec call */
 	int stopped;               /* the thread left its loop (pause, exit) */
 	int main_gone;             /* the main thread called pthread_exit */
-	int for_good;              /* stopped, never to start again */
 	/* The finisher (sampler_main_gone): a thread that ends the process
 	 * with exit(0) once the sampler is the last one left. */
 	int finisher_ready;
@@ -887,24 +886,12 @@ void sampler_exec_end(int held)
 void sampler_main_gone(void)
 {
 	uint64_t deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	struct procfs_stat st;
 	pthread_t t;
 
 	/* Without a sampler (stopped for good) glibc ends the process with
 	 * its last thread, as without rtrack. */
 	if (!pre.running || pre.sandboxed)
 		return;
-	/* Without its stat (a policy that lets /proc/self resolve and refuses
-	 * the files under it: Landlock, AppArmor) the sampler could never
-	 * tell it is alone (sampler_alone) and would keep the process alive
-	 * past its last host thread: it stops for good, its samples flushed,
-	 * and the exit of that thread writes the end (sampler_takeover). */
-	if (!rtrack_filtered() && rtrack_self_stat(&st) < 0) {
-		sam.for_good = 1;
-		sampler_pause();
-		sampler_resume();
-		return;
-	}
 	if (!sam.finisher_ready &&
 	    pthread_create(&t, NULL, sampler_finisher, NULL) == 0)
 		sam.finisher_ready = 1;
@@ -964,7 +951,7 @@ void sampler_resume(void)
 {
 	int saved = errno;
 
-	if (--pause_depth == 0 && paused && !pre.sandboxed && !sam.for_good &&
+	if (--pause_depth == 0 && paused && !pre.sandboxed &&
 	    !rtrack_filtered() && pre.role == ROLE_ROOT) {
 		paused = 0;
 		/* A thread that cannot start again (out of resources): the
@@ -1003,7 +990,6 @@ int sampler_daemon(void)
 	memset(sam.asked, 0, sizeof(sam.asked));
 	memset(sam.served, 0, sizeof(sam.served));
 	sam.exec_holders = 0;
-	sam.for_good = 0;
 	/* The old thread's private descriptor table went with it. */
 	log_fd = -1;
 	pre.private_fds = 0;

@@ -1293,12 +1293,12 @@ def case_exec_self(d):
 
 
 def case_pid_later(d):
-    # RTRACK_ROOT carries the root's pid and a clock tick no earlier than
-    # its start (read from the clock, not /proc: issue 19).  A process given
-    # that pid later, with that variable (a descendant the root outlived,
-    # in a job whose pids wrapped around), started after that tick: it is
-    # a descendant (its exit record in the log), not the root continuing
-    # its log after an exec (that would add a second end and a line).
+    # RTRACK_ROOT carries the root's pid, start and PID namespace.  A
+    # process given that pid later, with that variable (a descendant the
+    # root outlived, in a job whose pids wrapped around), started later:
+    # it is a descendant (its exit record in the log), not the root
+    # continuing its log after an exec (that would add a second end and
+    # a line).
     sub = os.path.join(d, "later")
     os.mkdir(sub)
     out = {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin")}

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(root, sizeof root,
-			 "RTRACK_ROOT=%d:1:0:0:%llu:%llu:%u:0:0:%s",
+			 "RTRACK_ROOT=%d:1:0:0:%llu:%llu:%u:0:0:0:%s",
 			 (int)getpid(), (unsigned long long)sb.st_dev,
 			 (unsigned long long)sb.st_ino, (unsigned)sb.st_uid, path);
 	}
