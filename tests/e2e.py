@@ -501,7 +501,10 @@ def case_short_root(d):
             # thread ends with the process): under 5 ms.
             job_cpu = j["summary"]["cpu_seconds"]
             wait_cpu = r.cpu - j["summary"]["tracker_cpu_seconds"]
-            check(job_cpu <= wait_cpu + 0.001 and job_cpu >= wait_cpu - 0.005,
+            # A sanitizer's runtime works on at exit past the END (ASan:
+            # 5.3 ms once, in a loaded pass, issue 21).
+            after = 0.025 if SANITIZED else 0.005
+            check(job_cpu <= wait_cpu + 0.001 and job_cpu >= wait_cpu - after,
                   f"cpu_seconds {job_cpu} vs the wait's {wait_cpu}")
             if j["summary"]["samples"] == 0:
                 early += 1
@@ -1310,7 +1313,8 @@ def case_pid_later(d):
     check(len(fields) >= 10 and fields[0] == str(j["meta"]["pid"]),
           f"RTRACK_ROOT {env!r}, root pid {j['meta']['pid']}")
     rest = ":".join(fields[1:])
-    cmd = ["sh", "-c", f'RTRACK_ROOT="$$:{rest}" LD_PRELOAD={PRELOAD} '
+    # A sanitized build's runtime first (ld_preload), as ctest's runs.
+    cmd = ["sh", "-c", f'RTRACK_ROOT="$$:{rest}" LD_PRELOAD="{ld_preload()}" '
            'exec sh -c \'echo $$\'']
     later = run(cmd, sub, out, preload=False)
     check(later.rc == 0 and not rtrack_lines(later.err),
