@@ -345,8 +345,10 @@ def case_exit_figures(d):
               f"{pid}: io {p['read_bytes']}/{p['write_bytes']} vs /proc "
               f"{rd}/{wr}")
         check(wr > 0, f"{pid}: no write counted")
-        # The exit itself runs after the host's getrusage.
-        check(cpu_us / 1e6 <= p["cpu_seconds"] <= cpu_us / 1e6 + 0.05,
+        # The exit itself runs after the host's getrusage: under a
+        # sanitizer it took 102 ms once, beside two CPU burners (issue 21).
+        check(cpu_us / 1e6 <= p["cpu_seconds"] <=
+              cpu_us / 1e6 + (0.25 if SANITIZED else 0.05),
               f"{pid}: cpu {p['cpu_seconds']} vs {cpu_us} us")
         peak = None if p["peak_rss_mib"] is None else p["peak_rss_mib"] * 1024
         if kinds[pid] == 5:
