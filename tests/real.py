@@ -119,7 +119,16 @@ def case_cpython(d):
     py = cpython()
     os.mkdir(os.path.join(d, "logs"))
     args = [a for i in CPY_IGNORE for a in ("-i", i)]
-    plain = regrtest(py, d, "plain", False, CPY_TESTS, args, 240)
+    # The reference first: where CPython's own tests do not finish
+    # without the preload (once, 240 s beside two CPU burners and two
+    # other suites, its multiprocessing workers waiting: issue 21),
+    # nothing can be compared, and the case says so and is not judged
+    # (tests/trust.cmake, README: Tests).  Quiet, both runs take 60-80 s.
+    try:
+        plain = regrtest(py, d, "plain", False, CPY_TESTS, args, 240)
+    except AssertionError as e:
+        raise Skip(f"not judged: CPython's tests did not finish without "
+                   f"the preload: {str(e)[:300]}")
     traced = regrtest(py, d, "traced", True, CPY_TESTS, args, 240)
     for what, r in (("plain", plain), ("traced", traced)):
         print(f"{what}: rc {r.rc}, {r.wall:.1f} s, {counts(r.results)}")
