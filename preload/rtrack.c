@@ -389,7 +389,7 @@ static int rtrack_gpu_found(void)
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 {
 	memset(h, 0, sizeof(*h));
-	hostinfo_header(h, now_ns, rtrack_clock_ns_syscall(CLOCK_BOOTTIME));
+	hostinfo_header(h, now_ns, rtrack_clock_ns(CLOCK_BOOTTIME));
 	h->pid = (uint32_t)pre.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = pre.cfg.interval_ns;
@@ -465,10 +465,10 @@ static int rtrack_open_new(void)
 	if (!scratch || size < at + sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
 		return -ENOMEM;
 	hp = (struct rt_header *)(void *)scratch;
-	/* The clocks by the system call before main: the vDSO's pages are
-	 * faulted in by the thread, which reads clocks all along, beside the
-	 * host rather than before it. */
-	rtrack_header(hp, rtrack_clock_ns_syscall(CLOCK_REALTIME));
+	/* The vDSO's clock: read by the system call here instead, its pages
+	 * left to the thread, a root ran ~230 us longer (back-to-back roots,
+	 * README: Performance). */
+	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
 	rc = rtrack_path(hp);
 	if (rc == -EINVAL) {
 		rtrack_say("RTRACK_OUTPUT='", pre.cfg.output,

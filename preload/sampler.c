@@ -1032,10 +1032,8 @@ int sampler_start(const struct rt_exec *exec)
 	 * begun, never its own. */
 	sam.begun = 0;
 	sam.ended_early = 0;
-	/* By the system call: in a new root this is before main, where the
-	 * vDSO's pages are left to the thread (rtrack_open_new). */
-	sam.last_flush_ns = rtrack_clock_ns_syscall(CLOCK_REALTIME);
-	sam.first_due_ns = rtrack_clock_ns_syscall(CLOCK_MONOTONIC) +
+	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
+	sam.first_due_ns = rtrack_clock_ns(CLOCK_MONOTONIC) +
 			   (pre.cfg.interval_ns < FIRST_SAMPLE_NS ?
 				    pre.cfg.interval_ns : FIRST_SAMPLE_NS);
 	if (exec)
