@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -80,6 +81,14 @@ static int descendant_peak(const struct rusage *ru, uint64_t start_kib,
 	return 0;
 }
 
+/* The kernel's clock tick (USER_HZ), which stat's times count. */
+static uint64_t descendant_clk_tck(void)
+{
+	unsigned long t = getauxval(AT_CLKTCK);
+
+	return t ? t : 100;
+}
+
 /* Whether swap is configured: without it no page of the process is in
  * swap (VmSwap 0; swapoff brings every page back before it returns). */
 static int descendant_swap_on(void)
@@ -135,7 +144,10 @@ static int descendant_self(struct dbuf *d, const struct rusage *ru,
 	if (brief) {
 		d->x.pid = (uint32_t)pid;
 		d->x.ppid = (uint32_t)getppid();
-		d->x.starttime_ticks = rtrack_boot_ticks(start_boot_ns);
+		/* stat's clock: boot time in clock ticks (the auxiliary
+		 * vector's, as sysconf has it, without sysconf's pages). */
+		d->x.starttime_ticks = start_boot_ns /
+				       (1000000000u / descendant_clk_tck());
 		d->x.flags |= RT_EXIT_F_BRIEF;
 		/* The peak where getrusage tells it; else it is the image
 		 * before the exec's, a vfork()ing parent's whole peak even:

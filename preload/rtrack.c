@@ -389,7 +389,7 @@ static int rtrack_gpu_found(void)
 static void rtrack_header(struct rt_header *h, uint64_t now_ns)
 {
 	memset(h, 0, sizeof(*h));
-	hostinfo_header(h, now_ns, rtrack_clock_ns(CLOCK_BOOTTIME));
+	hostinfo_header(h, now_ns);
 	h->pid = (uint32_t)pre.pid;
 	h->start_ns = now_ns;
 	h->interval_ns = pre.cfg.interval_ns;
@@ -465,9 +465,9 @@ static int rtrack_open_new(void)
 	if (!scratch || size < at + sizeof(*hp) + RT_LOG_PREAMBLE_LEN)
 		return -ENOMEM;
 	hp = (struct rt_header *)(void *)scratch;
-	/* The vDSO's clock: read by the system call here instead, its pages
-	 * left to the thread, a root ran ~230 us longer (back-to-back roots,
-	 * README: Performance). */
+	/* The vDSO's clock, as the header's boot clock: with both read by
+	 * the system call instead, leaving the vDSO's pages to the thread,
+	 * back-to-back roots ran ~230 us longer (README: Performance). */
 	rtrack_header(hp, rtrack_clock_ns(CLOCK_REALTIME));
 	rc = rtrack_path(hp);
 	if (rc == -EINVAL) {

@@ -8,7 +8,6 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include <sys/auxv.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
@@ -125,17 +124,6 @@ uint64_t rtrack_clock_ns(clockid_t id);
  * Performance).  The sampler, which reads clocks all along, keeps the
  * vDSO. */
 uint64_t rtrack_clock_ns_syscall(clockid_t id);
-
-/* CLOCK_BOOTTIME ns in the kernel's clock ticks (USER_HZ), the unit of
- * stat's start time: the auxiliary vector's, as sysconf has it, without
- * sysconf's pages.  Inline: a descendant's exit calls it, and a text page
- * of rtrack.c's would be one more fault there (README: Performance). */
-static inline uint64_t rtrack_boot_ticks(uint64_t boot_ns)
-{
-	unsigned long t = getauxval(AT_CLKTCK);
-
-	return boot_ns / (1000000000u / (t ? t : 100));
-}
 
 /* A getrusage time in microseconds, as the records carry it. */
 static inline uint64_t tv_us(struct timeval tv)

@@ -186,10 +186,9 @@ def case_no_proc(d):
     # nothing could be sampled, and the sampler could not tell when the
     # host's threads are gone.  The root warns once and stands aside, its
     # child silently, no log is left, the job is as without rtrack.  The
-    # constructor tells by readlink("/proc/self"), no longer by reading
-    # /proc/self/stat (the first /proc read of a process is its costliest:
-    # issue 19); the same command with /proc in place is tracked, so a
-    # check that always said "there" fails the first half.
+    # constructor tells by its /proc/self/stat, which must be readable and
+    # name its own pid; the same command with /proc in place is tracked,
+    # so a check that always said "there" fails the first half.
     if os.geteuid() != 0 or not shutil.which("unshare"):
         raise Skip("needs root and unshare(1)")
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
@@ -286,15 +285,26 @@ def case_proc_denied(d):
     each.done()
 
 
-def proc_denied_check(name, plain, traced, out):
-    check(traced.rc == plain.rc == 0 and traced.out == plain.out and
+def same_host(name, plain, traced, rc):
+    """The host as without rtrack: status rc, its output, its stderr less
+    rtrack's lines."""
+    check(traced.rc == plain.rc == rc and traced.out == plain.out and
           e2e.without_rtrack(traced.err) == plain.err,
           f"{name}: host differs: traced {traced.describe()}, plain "
           f"{plain.describe()}")
+
+
+def stood_aside(lines):
+    """Whether rtrack's one line is the root's /proc warning."""
+    return len(lines) == 1 and "/proc" in lines[0] and \
+        "tracking disabled" in lines[0]
+
+
+def proc_denied_check(name, plain, traced, out):
+    same_host(name, plain, traced, 0)
     lines = e2e.rtrack_lines(traced.err)
     logs = sorted(os.listdir(out))
-    if len(lines) == 1 and "/proc" in lines[0] and \
-            "tracking disabled" in lines[0]:
+    if stood_aside(lines):
         check(logs == [], f"{name}: stood aside, logs left {logs}")
         return
     check(len(lines) == 1 and "log written" in lines[0] and len(logs) == 1,
@@ -350,14 +360,11 @@ def pid_namespace_check(r, out):
 
 
 def no_proc_check(name, plain, traced, logs, gone):
-    check(traced.rc == plain.rc == 3 and traced.out == plain.out == b"out\n"
-          and e2e.without_rtrack(traced.err) == plain.err,
-          f"{name}: host differs: traced {traced.describe()}, plain "
-          f"{plain.describe()}")
+    same_host(name, plain, traced, 3)
+    check(plain.out == b"out\n", f"{name}: plain stdout {plain.out!r}")
     lines = e2e.rtrack_lines(traced.err)
     if gone:
-        check(len(lines) == 1 and "/proc" in lines[0] and
-              "tracking disabled" in lines[0], f"{name}: lines {lines}")
+        check(stood_aside(lines), f"{name}: lines {lines}")
         check(logs == [], f"{name}: logs left {logs}")
     else:
         check(len(logs) == 1 and not any("disabled" in l for l in lines),

@@ -34,7 +34,7 @@ static uint32_t hostinfo_online_cpus(void)
 	return (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
-void hostinfo_header(struct rt_header *h, uint64_t now_ns, uint64_t boot_ns)
+void hostinfo_header(struct rt_header *h, uint64_t now_ns)
 {
 	struct utsname u;
 
@@ -46,5 +46,5 @@ void hostinfo_header(struct rt_header *h, uint64_t now_ns, uint64_t boot_ns)
 	h->ncpus = hostinfo_online_cpus();
 	h->clk_tck = (uint32_t)sysconf(_SC_CLK_TCK);
 	h->page_size = (uint32_t)sysconf(_SC_PAGESIZE);
-	h->boot_time_ns = now_ns - boot_ns;
+	h->boot_time_ns = now_ns - hostinfo_clock_ns(CLOCK_BOOTTIME);
 }

@@ -13,9 +13,8 @@
 uint64_t hostinfo_clock_ns(int clock_id);
 
 /* h's machine fields, h's other fields untouched; now_ns is the wall
- * clock (CLOCK_REALTIME) and boot_ns CLOCK_BOOTTIME read beside it, from
- * which the boot time is derived (stat's starttime counts on the
- * boot-time clock, suspend included).  The caller reads both. */
-void hostinfo_header(struct rt_header *h, uint64_t now_ns, uint64_t boot_ns);
+ * clock (CLOCK_REALTIME), from which the boot time is derived (stat's
+ * starttime counts on the boot-time clock, suspend included). */
+void hostinfo_header(struct rt_header *h, uint64_t now_ns);
 
 #endif

@@ -239,7 +239,7 @@ static void header(const struct attach_cfg *c, struct rt_header *h,
 	ssize_t n;
 
 	memset(h, 0, sizeof(*h));
-	hostinfo_header(h, now, hostinfo_clock_ns(CLOCK_BOOTTIME));
+	hostinfo_header(h, now);
 	h->pid = (uint32_t)c->pid;
 	h->start_ns = now;
 	h->interval_ns = c->rc->interval_ns;
