@@ -680,9 +680,14 @@ EXPORT long syscall(long nr, ...)
 
 /* unshare(CLONE_NEWUSER) and setns into a user or mount namespace fail
  * with EINVAL in a multi-threaded process; glibc's set*id calls signal
- * every thread to change its credentials.  In the root the sampler stops
- * (sweeping and flushing first) for the length of the call and starts
- * again after it; errno is the call's. */
+ * every thread to change its credentials, and abort the process when one
+ * thread's call fails where another's succeeded (setpriv keeps its
+ * capabilities in its own thread only: the sampler's setresgid after its
+ * setresuid was refused).  In the root the sampler stops (sweeping and
+ * flushing first) for the length of the call and starts again after it;
+ * errno is the call's.  A call that makes root another user hands the
+ * log to that user first (rtrack_log_to_user), so that the sampler
+ * started again after it, and what the process starts, can open it. */
 static int step_out(void)
 {
 	int saved = errno, out = 0;
@@ -729,7 +734,11 @@ EXPORT int setns(int fd, int nstype)
 {
 	STEP_OUT_CALL(setns, SYS_setns, fd, nstype);
 }
-EXPORT int setuid(uid_t u) { STEP_OUT_CALL(setuid, SYS_setuid, u); }
+EXPORT int setuid(uid_t u)
+{
+	rtrack_log_to_user(u);
+	STEP_OUT_CALL(setuid, SYS_setuid, u);
+}
 EXPORT int setgid(gid_t g) { STEP_OUT_CALL(setgid, SYS_setgid, g); }
 /* No system call of their own: the fallback is setresuid/setresgid. */
 static int seteuid_next(uid_t u)
@@ -751,6 +760,7 @@ EXPORT int seteuid(uid_t u)
 	int out;
 
 	resolve();
+	rtrack_log_to_user(u);
 	out = step_out();
 	return step_in(out, seteuid_next(u));
 }
@@ -765,6 +775,7 @@ EXPORT int setegid(gid_t g)
 }
 EXPORT int setreuid(uid_t r, uid_t e)
 {
+	rtrack_log_to_user(e);
 	STEP_OUT_CALL(setreuid, SYS_setreuid, r, e);
 }
 EXPORT int setregid(gid_t r, gid_t e)
@@ -773,6 +784,7 @@ EXPORT int setregid(gid_t r, gid_t e)
 }
 EXPORT int setresuid(uid_t r, uid_t e, uid_t s)
 {
+	rtrack_log_to_user(e);
 	STEP_OUT_CALL(setresuid, SYS_setresuid, r, e, s);
 }
 EXPORT int setresgid(gid_t r, gid_t e, gid_t s)

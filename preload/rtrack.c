@@ -174,6 +174,27 @@ int rtrack_filtered(void)
 	return atomic_load(&seen);
 }
 
+void rtrack_log_to_user(uid_t to)
+{
+	int saved = errno, fd;
+
+	/* Only a root (user) can give a file away, and only a log root
+	 * created is accepted under another owner (logwrite.h L1).  Under a
+	 * filter nothing new is called. */
+	if (to == (uid_t)-1 || to == 0 || pre.role == ROLE_NONE ||
+	    !pre.log_path || !pre.log_id.known || pre.log_id.uid != 0 ||
+	    pre.sandboxed || geteuid() != 0 || rtrack_filtered())
+		return;
+	/* By a descriptor that is the log's (never a file put at its path):
+	 * open for the moment of the call, as a descendant's append. */
+	fd = logfile_open(pre.log_path, &pre.log_id);
+	if (fd >= 0) {
+		(void)fchown(fd, to, (gid_t)-1);
+		text_close(fd);
+	}
+	errno = saved;
+}
+
 void rtrack_sandboxed(void)
 {
 	/* A vfork child shares our memory: its flag would silence the parent
@@ -185,9 +206,11 @@ void rtrack_sandboxed(void)
 		return;
 	/* The filter may cover the sampler thread too (TSYNC) and kill the
 	 * host at its next open: it stops for good, its samples flushed (the
-	 * resume does not start it again once sandboxed). */
-	sampler_pause();
-	sampler_resume();
+	 * resume does not start it again once sandboxed).  A pause that
+	 * failed (the sampler did not answer in time) holds nothing to
+	 * resume: the thread stays where it is stuck. */
+	if (sampler_pause() == 0)
+		sampler_resume();
 	sampler_release_finisher();
 }
 

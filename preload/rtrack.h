@@ -88,7 +88,8 @@ struct preload_state {
 	size_t arg_len;            /* 0: not known */
 	size_t arg_max;            /* readable from arg_area: to the end of
 				    * the environment's strings */
-	int write_failed;          /* the sampler stopped writing the log:
+	_Atomic int write_failed;  /* the log could not be written (by the
+				    * sampler, or the exit's own end record):
 				    * said at exit (rtrack.c) */
 	/* The log exit and reap records go to, read only in a role that
 	 * writes them: a root's path below, once the log is there; a
@@ -209,6 +210,12 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru);
 /* FNV-1a of RTRACK_OUTPUT as this process sees it ("" when unset): a
  * descendant whose value differs from its root's is a nested run. */
 uint64_t rtrack_output_hash(void);
+
+/* The process is about to take the effective user id `to` (a set*id call):
+ * a log root created is handed to that user first (fchown, root only), so
+ * that the processes the job starts from then on can still open it and
+ * append their exit records.  errno kept. */
+void rtrack_log_to_user(uid_t to);
 
 /* The process installs a seccomp filter: from now on rtrack makes no
  * system call it can avoid (the root's sampler stops for good). */

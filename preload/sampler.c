@@ -688,8 +688,10 @@ static void sampler_takeover(uint32_t kind, int value)
 	sam.abandoned = 1;
 	logwrite_init(&b, end_mem, sizeof(end_mem));
 	sampler_end_record(&b, kind, value, 0);
-	if (!pre.write_failed)
-		logfile_append(pre.path, &pre.log_id, &b);
+	/* A failed end (the log gone, the host's descriptor table full)
+	 * is said at exit as any other failed write, never "log written". */
+	if (!pre.write_failed && logfile_append(pre.path, &pre.log_id, &b) < 0)
+		pre.write_failed = 1;
 	if (locked)
 		pthread_mutex_unlock(&sam.file_mu);
 }

@@ -359,6 +359,53 @@ def pid_namespace_check(r, out):
           f"meta {j['meta']}, rows {[(p['pid'], p['cmdline']) for p in j['processes']]}")
 
 
+# A uid no process on the machine has (RLIMIT_NPROC counts per uid): the
+# one limits.py uses, never at the same time (RESOURCE_LOCK in trust.cmake).
+ALONE_UID = 54321
+
+
+def case_end_fails(d):
+    # The sampler steps out for a call (a setgroups that fails: not root)
+    # and cannot start again (RLIMIT_NPROC 1 for a uid with no other
+    # process); the exit then writes the end record itself, and cannot
+    # (its descriptor table is full).  The one line must say so: it said
+    # "log written" (sampler_takeover ignored its own append's result).
+    need(HOSTILE, "hostile host")
+    if os.geteuid() != 0:
+        raise Skip("RLIMIT_NPROC binds only a non-root uid: needs root to "
+                   "switch to one")
+    # Everything the uid runs must be reachable by it: copies in a 0755
+    # directory (the build tree may sit under a 0700 one).
+    os.chmod(d, 0o755)
+    bins = mkdir(d, "bin", 0o755)
+    lib = os.path.join(bins, os.path.basename(PRELOAD))
+    host = os.path.join(bins, "hostile")
+    for src, dst in ((PRELOAD, lib), (HOSTILE, host)):
+        shutil.copy(src, dst)
+        os.chmod(dst, 0o755)
+    logs = mkdir(d, "logs", 0o777)
+    run = mkdir(d, "run", 0o777)
+    extra = {"RTRACK_OUTPUT": os.path.join(logs, "r-%p.bin"),
+             "RTRACK_INTERVAL": "0.05"}
+    plain = trust.go([host, "endfails"], run, extra, preload=False,
+                     uid=ALONE_UID)
+    traced = trust.go([host, "endfails"], run, extra, preload=lib,
+                      uid=ALONE_UID)
+    check(plain.rc == 0 and plain.out == b"setgroups: Operation not "
+          b"permitted\ndescriptors: Too many open files\n",
+          f"bare: {plain.describe()}")
+    same_host("end fails", plain, traced, 0)
+    lines = e2e.rtrack_lines(traced.err)
+    check(len(lines) == 1 and "cannot write" in lines[0],
+          f"the end record was not written, yet rtrack says {lines}")
+    # What the sampler wrote before it stepped out is kept.
+    found = os.listdir(logs)
+    check(len(found) == 1, f"logs {found}")
+    j = trust.dump_json(os.path.join(logs, found[0]))
+    check(not j["meta"]["complete"] and j["summary"]["samples"] >= 1,
+          f"meta {j['meta']}, {j['summary']['samples']} samples")
+
+
 def no_proc_check(name, plain, traced, logs, gone):
     same_host(name, plain, traced, 3)
     check(plain.out == b"out\n", f"{name}: plain stdout {plain.out!r}")

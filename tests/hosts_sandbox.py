@@ -225,9 +225,16 @@ def case_unshare(d):
     each.done()
 
 
-def case_setpriv(d):
-    # setpriv changes its credentials, then execs: glibc broadcasts each
-    # set*id call to every thread, the sampler included.
+def case_change_user(d):
+    # A job that turns from root into another user: setpriv (a container's
+    # gosu does the same) changes its credentials, then execs; a daemon
+    # drops root and goes on; a descendant drops while the root stays root.
+    # glibc broadcasts each set*id call to every thread, so the sampler
+    # steps out around it; the log is handed to the new user first.  Each
+    # must end with a complete log, its one "log written" line, and an
+    # exit record from every process: before, the sampler started again
+    # as nobody could not open root's 0600 log ("cannot write ...:
+    # tracking stopped"), and neither could anything the job started.
     if os.geteuid() != 0:
         raise Skip("setpriv --reuid needs root")
     os.chmod(d, 0o755)  # the new uid must still reach its cwd
@@ -236,19 +243,49 @@ def case_setpriv(d):
     lib = os.path.join(d, "librtrack_preload.so")
     shutil.copy(PRELOAD, lib)
     os.chmod(lib, 0o755)
-    cmd = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
-           "--clear-groups"]
+    prog = os.path.join(d, "sandbox")
+    shutil.copy(SANDBOX, prog)
+    os.chmod(prog, 0o755)
+    setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
+               "--clear-groups"]
+    cases = (
+        ("true", setpriv + ["true"], 1, 0),
+        ("id", setpriv + ["sh", "-c", "id -u; id -g; sleep 0.3; /bin/true"],
+         5, 0),
+        ("drop", [prog, "drop", str(NOBODY), "300"], 2, 0.2),
+        ("descendant", ["sh", "-c", " ".join(setpriv) + " sh -c 'id -u; "
+                        "sleep 0.3'; /bin/true; id -u"], 6, 0),
+    )
     each = Each()
-    for name, tail in (("true", ["true"]), ("id", ["sh", "-c", "id -u; id -g"])):
+    for name, cmd, procs, cpu in cases:
         w = sub(d, name)
         os.chmod(w, 0o777)
 
-        def one():
-            r = same_as_plain(cmd + tail, w, out_in(w), preload=lib)
-            if name == "id":
-                check(r.rc == 0 and r.out.decode().split() == [str(NOBODY)] * 2,
-                      f"id: {r.rc} {r.out!r}")
-            contract(dump_json(one_log(w)))
+        def one(cmd=cmd, w=w, procs=procs, cpu=cpu):
+            r = same_as_plain(cmd, w, dict(out_in(w), RTRACK_INTERVAL="0.05"),
+                              preload=lib)
+            lines = rtrack_lines(r.err)
+            check(len(lines) == 1 and "log written" in lines[0],
+                  f"rtrack lines {lines}")
+            if name != "true":
+                check(str(NOBODY) in r.out.decode().split() or
+                      f"uid={NOBODY}" in r.out.decode(), f"ids: {r.out!r}")
+            j = complete_log(w)
+            exact = [p["cmdline"] for p in j["processes"] if p["exact"]]
+            check(j["summary"]["processes_sampled_only"] == 0 and
+                  len(exact) == procs,
+                  f"{len(exact)} of {procs} processes with an exit record: "
+                  f"{[(p['cmdline'], p['exact']) for p in j['processes']]}")
+            if cpu:
+                # The burn after the drop is in the log: the sampler and
+                # the end record went on as the new user.
+                check(j["summary"]["cpu_seconds"] >= cpu and
+                      j["summary"]["samples"] >= 4,
+                      f"after the drop: {j['summary']['cpu_seconds']} s CPU, "
+                      f"{j['summary']['samples']} samples")
+            owner = os.stat(one_log(w)).st_uid
+            check(owner == NOBODY, f"the log belongs to {owner}, not the job's "
+                  f"user {NOBODY}")
         each(name, one)
     each.done()
 

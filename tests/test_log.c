@@ -1378,6 +1378,40 @@ static void test_file_only_the_created_one(void **state)
 	rmdir(dir);
 }
 
+/* logwrite.h L1, the owner: a log root created may have been handed to the
+ * user a process of the job became (rtrack_log_to_user), so any owner is
+ * its; a log another user created must still have that owner. */
+static void test_file_owner(void **state)
+{
+	char dir[] = "/tmp/rtrack-test-XXXXXX", path[64];
+	struct logfile_id id, other;
+	struct logbuf b;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* chown */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	logwrite_init(&b, mem, sizeof(mem));
+	logwrite_preamble(&b);
+	assert_int_equal(logfile_create(path, &b, &id), 0);
+	assert_int_equal(id.uid, 0);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(logfile_append(path, &id, &b), 0);
+	/* As if user 1000 had created it: root's file is not that log, and
+	 * neither is nobody's; user 1000's is. */
+	other = id;
+	other.uid = 1000;
+	assert_int_equal(logfile_append(path, &other, &b), -ESTALE);
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(logfile_append(path, &other, &b), -ESTALE);
+	assert_int_equal(chown(path, 1000, 1000), 0);
+	assert_int_equal(logfile_append(path, &other, &b), 0);
+	assert_int_equal(file_size(path), 3 * RT_LOG_PREAMBLE_LEN);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* logwrite.h L2: under RLIMIT_FSIZE the log is full, and no SIGXFSZ ever
  * reaches the writer (run in a child: the default action kills). */
 static void test_file_size_limit_no_signal(void **state)
@@ -1465,6 +1499,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_check_value),
 		cmocka_unit_test(test_file_only_the_created_one),
+		cmocka_unit_test(test_file_owner),
 		cmocka_unit_test(test_file_size_limit_no_signal),
 		cmocka_unit_test(test_writev_short),
 		cmocka_unit_test(test_varint_roundtrip_and_bounds),

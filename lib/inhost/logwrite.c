@@ -515,7 +515,7 @@ static int logfile_is_ours(int fd, const struct logfile_id *id, off_t *size)
 	if (!id || !id->known)
 		return 1;
 	return (uint64_t)sb.st_dev == id->dev && (uint64_t)sb.st_ino == id->ino &&
-	       (uint32_t)sb.st_uid == id->uid &&
+	       ((uint32_t)sb.st_uid == id->uid || id->uid == 0) &&
 	       pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
 	       memcmp(magic, RT_LOG_MAGIC, sizeof(magic)) == 0;
 }

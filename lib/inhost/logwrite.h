@@ -107,7 +107,9 @@ static inline void logwrite_clear(struct logbuf *b)
  * L1. Only into the file that was created: opened with O_NOFOLLOW and
  *     O_NONBLOCK (a FIFO swapped in never blocks the writer), and written
  *     only when it is a regular file with the created log's device, inode
- *     and owner (struct logfile_id, carried to descendants in RTRACK_ROOT);
+ *     and owner (struct logfile_id, carried to descendants in RTRACK_ROOT;
+ *     a log created by root may have any owner: a process of the job
+ *     that becomes another user hands it on, rtrack_log_to_user);
  *     anything else is -ESTALE and the record is dropped.
  * L2. Never a signal in the writing thread: past RLIMIT_FSIZE the log is
  *     full (-EFBIG), no SIGXFSZ.

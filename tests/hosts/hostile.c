@@ -9,7 +9,11 @@
  *   hostile rawsetns     syscall(SYS_setns, own mnt ns, CLONE_NEWNS)
  *   hostile rawseccomp [tsync]  a filter installed by a raw syscall
  *       instruction that kills on openat; then sleep 0.2 s and exit 0
- *   hostile sigign       print SigIgn of /proc/self/status */
+ *   hostile sigign       print SigIgn of /proc/self/status
+ *   hostile endfails     (as a non-root uid of no other process) RLIMIT_NPROC
+ *       1, a failing setgroups (the sampler steps out and cannot start
+ *       again), then a full descriptor table at exit: rtrack's own end
+ *       record cannot be written */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -25,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +153,25 @@ static int mode_rawseccomp(int tsync, const char *then)
 	return 0;
 }
 
+static int mode_endfails(void)
+{
+	struct rlimit one = { 1, 1 }, few = { 16, 16 };
+	int rc;
+
+	/* This process's two tasks (main and the sampler) stay; no new one
+	 * may start. */
+	if (setrlimit(RLIMIT_NPROC, &one) != 0)
+		return 1;
+	rc = setgroups(0, NULL);
+	printf("setgroups: %s\n", rc == 0 ? "ok" : strerror(errno));
+	if (setrlimit(RLIMIT_NOFILE, &few) != 0)
+		return 1;
+	while (open("/dev/null", O_RDONLY) >= 0)
+		;
+	printf("descriptors: %s\n", strerror(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long r;
@@ -175,6 +200,8 @@ int main(int argc, char **argv)
 				fputs(line, stdout);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "endfails") == 0)
+		return mode_endfails();
 	fprintf(stderr, "usage: see hostile.c\n");
 	return 2;
 }

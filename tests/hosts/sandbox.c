@@ -18,6 +18,10 @@
  *                                  pthread_create, fork and exec /bin/echo
  *   sandbox ids MS                 print real and effective uid and
  *                                  AT_SECURE, sleep MS milliseconds
+ *   sandbox drop UID MS            become UID as a daemon drops root
+ *                                  (setgroups, setgid, setuid), print the
+ *                                  ids, run /bin/true, then burn MS ms of
+ *                                  CPU time: the job goes on after the drop
  *   sandbox userns                 unshare(CLONE_NEWUSER), map uid 0 to the
  *                                  caller's uid, print the map and getuid()
  *   sandbox malloc THREADS ROUNDS KIDS
@@ -29,6 +33,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -250,6 +255,39 @@ static int mode_ids(long ms)
 	return 0;
 }
 
+static int mode_drop(uid_t uid, long ms)
+{
+	struct timespec t0, t;
+	pid_t pid;
+	double spent = 0;
+
+	if (setgroups(0, NULL) != 0 || setgid((gid_t)uid) != 0 ||
+	    setuid(uid) != 0) {
+		printf("drop: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("uid=%d euid=%d gid=%d\n", (int)getuid(), (int)geteuid(),
+	       (int)getgid());
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		execl("/bin/true", "true", (char *)0);
+		_exit(127);
+	}
+	if (report(pid, "true"))
+		return 1;
+	/* CPU time, not wall time: the same burn on a loaded machine. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	while (spent * 1000 < ms) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		spent = (double)(t.tv_sec - t0.tv_sec) +
+			(double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+	}
+	return 0;
+}
+
 static int mode_userns(void)
 {
 	char line[64], buf[256];
@@ -372,6 +410,8 @@ int main(int argc, char **argv)
 		return mode_probe(errno_at_main);
 	if (argc >= 3 && strcmp(argv[1], "ids") == 0)
 		return mode_ids(atol(argv[2]));
+	if (argc >= 4 && strcmp(argv[1], "drop") == 0)
+		return mode_drop((uid_t)atol(argv[2]), atol(argv[3]));
 	if (argc >= 2 && strcmp(argv[1], "userns") == 0)
 		return mode_userns();
 	if (argc >= 5 && strcmp(argv[1], "malloc") == 0)
