@@ -7,6 +7,7 @@
  * sampler, so a request is never lost between two looks and a host thread
  * waits a bounded time, with cancellation off, and never for nothing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "rtrack.h"
+#include "text.h"
 #include "tracker.h"
 
 #define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
@@ -110,6 +112,8 @@ RTRACK_HOT static int mem_dontfork; /* the advice took: a child has no copy */
 /* The log, kept open in the sampler's private descriptor table (which no
  * host call can reach); -1 until the first flush of each thread. */
 static int log_fd = -1;
+/* /proc/self/stat, opened with the log in the private table (sampler_alone). */
+static int stat_fd = -1;
 
 static int sampler_write(void)
 {
@@ -224,13 +228,20 @@ static struct timespec ts_of(uint64_t ns)
 }
 
 /* Whether only the sampler (and the finisher waiting for it) is left: the
- * leader (a zombie after pthread_exit) still counts in num_threads. */
+ * leader (a zombie after pthread_exit) still counts in num_threads.  Read
+ * through the descriptor the thread opened at its start (stat_fd), so
+ * that a host thread that later makes /proc unreachable (unmounted in a
+ * mount namespace of its own, a chroot) does not leave the process alive
+ * for good after its last thread: the sampler would never see it alone. */
 static int sampler_alone(void)
 {
 	struct procfs_stat st;
+	char buf[1024];
+	ssize_t n = stat_fd >= 0 ? pread(stat_fd, buf, sizeof(buf), 0) : -1;
+	int known = n > 0 ? procfs_parse_stat(buf, (size_t)n, &st) == 0
+			  : rtrack_self_stat(&st) == 0;
 
-	return rtrack_self_stat(&st) == 0 &&
-	       st.num_threads <= 2u + (unsigned)sam.finisher_ready;
+	return known && st.num_threads <= 2u + (unsigned)sam.finisher_ready;
 }
 
 /* Runs exit(0) as glibc would have on the last host thread, on a thread of
@@ -304,6 +315,7 @@ static void sampler_private_fds(void)
 
 	fdguard_sampler_thread();
 	log_fd = -1; /* a previous thread's table went with it */
+	stat_fd = -1;
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		pre.private_fds = 0;
 		return;
@@ -317,8 +329,10 @@ static void sampler_private_fds(void)
 	 * then stays the log's while the job runs, even where another file
 	 * takes its name, or the host chroot()s away from its path
 	 * (logwrite.h L1). */
-	if (!rtrack_filtered())
+	if (!rtrack_filtered()) {
 		log_fd = logfile_open(pre.path, &pre.log_id);
+		stat_fd = text_open("/proc/self/stat", O_RDONLY);
+	}
 }
 
 /* A request of kind k not yet answered (mu held). */
@@ -505,6 +519,9 @@ static void sampler_set_up(void)
 static atomic_int began;
 #endif
 
+/* The thread has its descriptor table, with the log and its stat open. */
+static atomic_int table_ready;
+
 static void *sampler_main(void *arg)
 {
 	uint64_t next_ns = rtrack_clock_ns(CLOCK_MONOTONIC);
@@ -517,6 +534,7 @@ static void *sampler_main(void *arg)
 	atomic_store(&began, 1);
 #endif
 	sampler_private_fds();
+	atomic_store(&table_ready, 1);
 	/* Started again after a pause: the pause took a sample just now.
 	 * The first sample waits a moment: a host that is done within it (a
 	 * /bin/true in a loop of a shell script) would otherwise wait at its
@@ -918,9 +936,15 @@ static void sampler_init_sync(void)
 
 
 /* The thread, with every signal blocked (it inherits the mask: no signal
- * is ever delivered to it) and a small stack.  0 or -errno. */
-static int sampler_spawn(void)
+ * is ever delivered to it) and a small stack.  0 or -errno.  With
+ * wait_table, returns once the thread holds the log and its stat open
+ * (bounded by the request wait): started again after a pause, before the
+ * host goes on past the call it stepped out for, so that what the host
+ * does next (a chroot after its setuid, /proc unmounted after its
+ * unshare) cannot come first. */
+static int sampler_spawn(int wait_table)
 {
+	uint64_t deadline;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	int rc;
@@ -937,11 +961,16 @@ static int sampler_spawn(void)
 #ifdef __SANITIZE_ADDRESS__
 	atomic_store(&began, 0);
 #endif
+	atomic_store(&table_ready, 0);
 	rc = pthread_create(&sam.thread, &attr, sampler_main, NULL);
 #ifdef __SANITIZE_ADDRESS__
 	while (rc == 0 && !atomic_load(&began))
 		sched_yield();
 #endif
+	deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	while (rc == 0 && wait_table && !atomic_load(&table_ready) &&
+	       rtrack_clock_ns(CLOCK_MONOTONIC) < deadline)
+		sched_yield();
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
@@ -959,7 +988,7 @@ void sampler_resume(void)
 		/* A thread that cannot start again (out of resources): the
 		 * samples so far stay; the end record is written at exit from
 		 * the host thread. */
-		sampler_spawn();
+		sampler_spawn(1);
 	}
 	pthread_mutex_unlock(&pause_mu);
 	errno = saved;
@@ -994,6 +1023,7 @@ int sampler_daemon(void)
 	sam.exec_holders = 0;
 	/* The old thread's private descriptor table went with it. */
 	log_fd = -1;
+	stat_fd = -1;
 	pre.private_fds = 0;
 	swept = 0;
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
@@ -1040,5 +1070,5 @@ int sampler_start(const struct rt_exec *exec)
 				    pre.cfg.interval_ns : FIRST_SAMPLE_NS);
 	if (exec)
 		logwrite_exec(&sam.batch, exec);
-	return sampler_spawn();
+	return sampler_spawn(0);
 }

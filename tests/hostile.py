@@ -359,6 +359,28 @@ def pid_namespace_check(r, out):
           f"meta {j['meta']}, rows {[(p['pid'], p['cmdline']) for p in j['processes']]}")
 
 
+def case_proc_unmounted(d):
+    # The main thread leaves by pthread_exit (the sampler then ends the
+    # process once it is alone, as glibc would), and the last host thread
+    # unmounts /proc in a mount namespace of its own before it ends: the
+    # sampler, unable to read its stat to see it was alone, kept the
+    # process alive for good (a hang).  It reads it through a descriptor
+    # opened when it started, which a later unmount does not take away.
+    need(HOSTILE, "hostile host")
+    if os.geteuid() != 0:
+        raise Skip("a mount namespace needs root")
+    bare = trust.go([HOSTILE, "procgone"], d, preload=False, timeout=10)
+    if bare.out != b"/proc: gone\n":
+        raise Skip(f"cannot unmount /proc here: {bare.describe()}")
+    pr = Pair(d, "gone", [HOSTILE, "procgone"], {"RTRACK_INTERVAL": "0.05"},
+              timeout=20, lines=(1, 1))
+    check("log written" in pr.lines[0], f"lines {pr.lines}")
+    logs = glob.glob(os.path.join(pr.ldir, "*.bin"))
+    j = trust.dump_json(logs[0])
+    check(len(logs) == 1 and j["meta"]["complete"] and
+          j["meta"]["exit_code"] == 0, f"logs {logs}, meta {j['meta']}")
+
+
 # A uid no process on the machine has (RLIMIT_NPROC counts per uid): the
 # one limits.py uses, never at the same time (RESOURCE_LOCK in trust.cmake).
 ALONE_UID = 54321

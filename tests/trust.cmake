@@ -52,7 +52,7 @@ rtrack_add_py_cases(hostile.py hostile_
     ";RTRACK_HOSTILE=$<TARGET_FILE:hostile>;RTRACK_WRAPPER=$<TARGET_FILE:rtrack_wrapper>"
     env_small_thread raw_namespaces raw_seccomp relative_preload
     wrapper_sigchld killed_children no_proc pid_namespace proc_denied
-    end_fails)
+    end_fails proc_unmounted)
 # Both run as uid 54321 under RLIMIT_NPROC, which counts that uid's every
 # process: never beside each other.
 set_tests_properties(hostile_end_fails limits_nproc PROPERTIES

@@ -13,7 +13,10 @@
  *   hostile endfails     (as a non-root uid of no other process) RLIMIT_NPROC
  *       1, a failing setgroups (the sampler steps out and cannot start
  *       again), then a full descriptor table at exit: rtrack's own end
- *       record cannot be written */
+ *       record cannot be written
+ *   hostile procgone     main leaves by pthread_exit; a worker makes a mount
+ *       namespace of its own (the sampler steps out), unmounts /proc in
+ *       it, prints, and ends: the process ends with it */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -172,6 +176,29 @@ static int mode_endfails(void)
 	return 0;
 }
 
+static void *procgone_worker(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    umount2("/proc", MNT_DETACH) != 0)
+		printf("namespace: %s\n", strerror(errno));
+	else
+		printf("/proc: %s\n", access("/proc/self/stat", R_OK) == 0 ?
+					      "still there" : "gone");
+	fflush(stdout);
+	return NULL;
+}
+
+static int mode_procgone(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, procgone_worker, NULL) != 0)
+		return 1;
+	pthread_exit(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	long r;
@@ -200,6 +227,8 @@ int main(int argc, char **argv)
 				fputs(line, stdout);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "procgone") == 0)
+		return mode_procgone();
 	if (argc == 2 && strcmp(argv[1], "endfails") == 0)
 		return mode_endfails();
 	fprintf(stderr, "usage: see hostile.c\n");
