@@ -783,6 +783,10 @@ void sampler_exit(uint32_t kind, int value)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (pre.running && sampler_exit_early(kind, value, deadline)) {
+		/* Nothing will join it: it may still see the early end and
+		 * return before the process is gone (ThreadSanitizer then
+		 * reported a thread leak, hosts_exitpaths, issue 21). */
+		pthread_detach(sam.thread);
 		pthread_setcancelstate(cancel, NULL);
 		return;
 	}

@@ -1203,7 +1203,9 @@ def case_exit_during_exec(d):
 def case_fexecve(d):
     # fexecve and the execl family by the root: the samples before the exec
     # are flushed, not lost, and the new image finishes the same log.
-    burn = 0.3
+    # Under ThreadSanitizer the first sample may come most of a second
+    # late (below): a longer burn, of which a quarter must be in the rows.
+    burn, part = (1.5, 4) if TSAN else (0.3, 2)
     for how in (["fexec"], ["execl", "l"], ["execl", "p"], ["execl", "e"]):
         sub = os.path.join(d, how[-1])
         os.mkdir(sub)
@@ -1211,7 +1213,7 @@ def case_fexecve(d):
                               {"RTRACK_INTERVAL": "0.02"})
         check(j["meta"]["exit_code"] == 6 and j["meta"]["complete"],
               f"{how}: meta {j['meta']}")
-        # The host burns 0.3 s of CPU before the exec and sleeps after it:
+        # The host burns `burn` s of CPU before the exec, sleeps after it:
         # the rows (the intervals between samples) hold that burn only if
         # the samples taken before the exec reached the log; without them
         # the rows are the new image's, a sleep, and its sampler's own CPU
@@ -1221,11 +1223,15 @@ def case_fexecve(d):
         # its fd (tsan.supp), a tenth of a second of the sampler's CPU, and
         # the sampler's duty bound (a fifth of a core) puts the next sample
         # five times that later, after the exec on a loaded machine, so the
-        # first row is the exec's sweep (issue 21).
+        # first row is the exec's sweep (issue 21).  Which of the
+        # sampler's first opens collides with a host descriptor (the
+        # fexecve's fd 3) decides when it symbolizes: one descriptor more
+        # at its start (sampler.c's kept stat) put the first sample past
+        # a 0.3 s burn in 3 runs of 4.
         ts = [x["timestamp"] for x in j["samples"]]
         cpu = sum(x["process_utime"] + x["process_stime"] for x in j["samples"])
         cpu -= j["summary"]["tracker_cpu_seconds"]
-        check(cpu > burn / 2,
+        check(cpu > burn / part,
               f"{how}: samples before exec lost: rows hold {cpu:.3f} s of "
               f"CPU besides the sampler's, the burn was {burn} s")
         # The new image samples again at once: a gap as long as its
