@@ -1072,7 +1072,15 @@ int sampler_start(const struct rt_exec *exec)
 	sam.first_due_ns = rtrack_clock_ns(CLOCK_MONOTONIC) +
 			   (pre.cfg.interval_ns < FIRST_SAMPLE_NS ?
 				    pre.cfg.interval_ns : FIRST_SAMPLE_NS);
-	if (exec)
+	/* The record of this image at once, not at the first flush (a
+	 * second on): the last word of an image that dies within it would
+	 * otherwise be the leaving record of the exec into it, and the log
+	 * would blame an image rtrack could not enter (FORMAT.md J5) for a
+	 * kill or a crash.  Left to the batch if it cannot be written. */
+	if (exec) {
 		logwrite_exec(&sam.batch, exec);
+		if (logfile_append(pre.path, &pre.log_id, &sam.batch) == 0)
+			logwrite_clear(&sam.batch);
+	}
 	return sampler_spawn(0);
 }

@@ -1303,6 +1303,25 @@ def case_exec_self(d):
     check(max(gaps) < 0.2, f"gap around the exec: {max(gaps):.3f} s")
 
 
+def case_exec_killed(d):
+    # The root execs an image rtrack enters, which is killed at once (an
+    # OOM kill, a crash, `exec timeout -s KILL`): the log ended with the
+    # leaving record of the exec, its next one still in the batch, and
+    # said the root had exec'd a program rtrack cannot enter (FORMAT.md
+    # J5: static, setuid, a scrubbed environment).  The new image's record
+    # is written at its start: "killed or crashed", the image named.
+    r = run(["sh", "-c", "sleep 0.05; exec sh -c 'kill -KILL $$'"], d,
+            {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin")})
+    check(r.rc == -9, f"exit status {r.rc}")
+    j = dump_json(one_log(d))
+    m = j["meta"]
+    check(not m["complete"] and m["ended_by"] is None and
+          m["unseen_image"] is None, f"meta {m}")
+    text = dump(one_log(d), "summary").stdout.decode()
+    check("killed or crashed" in text and "cannot" not in text,
+          f"summary: {text}")
+
+
 def case_pid_later(d):
     # RTRACK_ROOT carries the root's pid, start and PID namespace.  A
     # process given that pid later, with that variable (a descendant the

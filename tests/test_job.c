@@ -504,6 +504,56 @@ static void test_killed_children(void **state)
 	run_free(&run);
 }
 
+/* An orphan the sampler saw under its first parent (101), reparented to a
+ * subreaper root (100) that reaped it after a signal: one row, the
+ * sampled one, with the reap's end and signal (it was two: the sampled
+ * row without an end, and "(a child of 100, never seen)").  A pid reused
+ * by a process that ended with its own record is left alone: the reap of
+ * a later 104 of another parent is a row of its own. */
+static void test_reaped_orphan(void **state)
+{
+	struct rt_proc p = proc_rec(102, 0.2, 0.5, 20, 5, 0, "sh -c sleep");
+	const struct job_proc *q;
+	struct rt_exit x;
+	struct stats_summary s;
+	struct run run;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_proc(101, 0.1, 0.5, 10, 1, 0, "middle");
+	p.ppid = 101;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	p = proc_rec(104, 0.1, 0.3, 10, 1, 0, "first 104");
+	p.ppid = 101;
+	assert_int_equal(logwrite_proc(&b, &p), 0);
+	x = exit_rec(104, 0.1, 0.4, 100000, 0, 0, "first 104");
+	x.ppid = 101;
+	assert_int_equal(logwrite_exit(&b, &x), 0);
+	put_sample(1, 60, 10);
+	put_killed(102, 100, 1.2, 15, 250000, 50000);
+	put_killed(104, 100, 1.3, 9, 10000, 0);
+	put_sample(2, 100, 20);
+	put_proc(100, 0, 2, 60, 20, RT_PROC_ALIVE_AT_END, "reaper");
+	put_end();
+	decode(&run);
+	q = find(&run.job, 102);
+	assert_non_null(q);
+	assert_string_equal(q->cmdline, "sh -c sleep");
+	assert_int_equal(q->exit_kind, RT_EXIT_SIGNAL);
+	assert_int_equal(q->exit_value, 15);
+	assert_int_equal(q->ppid, 100);
+	assert_int_equal(q->end_ns, S(T0 + 1.2));
+	q = find(&run.job, 104);
+	assert_string_equal(q->cmdline, "first 104");
+	assert_int_equal(q->exit_kind, RT_EXIT_CODE);
+	stats_summarize(&run, &s);
+	/* 100, 101, 102, the first 104 and the reaped second one. */
+	assert_int_equal(s.processes_seen, 5);
+	assert_int_equal(run.job.nkilled, 2);
+	run_free(&run);
+}
+
 static void test_fold_and_old_proc(void **state)
 {
 	const struct job_proc *p;
@@ -966,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(test_reaped_sigkill),
 		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
+		cmocka_unit_test(test_reaped_orphan),
 		cmocka_unit_test(test_killed_children),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_own_io),

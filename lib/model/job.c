@@ -663,20 +663,30 @@ static void children_cpu(const struct job_proc *a, size_t n, uint32_t pid,
  * W8 bit 1; 1.5): the row of it, the latest with that pid and parent
  * started before the reap, gets its end, its signal and wait4's CPU less
  * that of its own children's rows; one the sampler never saw gets a row
- * of its own, its start unknown (the reap's time).  A process that wrote
- * its own exit record (its abort()) or was reaped once already keeps
- * what it has. */
+ * of its own, its start unknown (the reap's time).  An orphan the sampler
+ * last saw under its first parent and a subreaper (tini, a job's own
+ * PR_SET_CHILD_SUBREAPER) reaped is that pid's latest row, of another
+ * parent, with no end of its own: that row.  A process that wrote its own
+ * exit record (its abort()) or was reaped once already keeps what it
+ * has. */
 static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
 		       size_t *n)
 {
-	struct job_proc *o = NULL;
+	struct job_proc *o = NULL, *latest = NULL;
 	uint64_t u, s;
 
-	for (size_t i = 0; i < *n; i++)
-		if (a[i].pid == r->pid && (!a[i].ppid || a[i].ppid == r->ppid) &&
-		    a[i].start_ns <= r->time_ns &&
+	for (size_t i = 0; i < *n; i++) {
+		if (a[i].pid != r->pid || a[i].start_ns > r->time_ns)
+			continue;
+		if ((!a[i].ppid || a[i].ppid == r->ppid) &&
 		    (!o || a[i].start_ns >= o->start_ns))
 			o = &a[i];
+		if (!latest || a[i].start_ns >= latest->start_ns)
+			latest = &a[i];
+	}
+	if (!o && latest &&
+	    !(latest->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
+		o = latest;
 	if (o && (o->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
 		return;
 	if (!o) {
