@@ -496,6 +496,25 @@ static void test_summary_complete(void **state)
 	assert_near(s.tracker_cpu_seconds, 0.005);
 }
 
+/* One tick in the 5 ms interval of a last sample taken right after the one
+ * before (an exec's sweep, a pause) reads as 2 cores: the largest usage is
+ * over spans of at least 10 ticks, the short one merged with its
+ * neighbour. */
+static void test_summary_max_short_interval(void **state)
+{
+	struct stats_summary s;
+	struct stats_row r;
+
+	(void)state;
+	fx_samples[2].time_ns = S(T0 + 3.005);
+	fx_samples[2].tree_utime_ticks = 251;
+	row(1, &r);
+	assert_true(r.process_cpu_usage > 1.99); /* the row itself says so */
+	summarize(&s);
+	assert_true(s.cpu_usage_max < 1.01);
+	assert_true(s.cpu_usage_max > 0.99);
+}
+
 static void test_summary_without_end(void **state)
 {
 	struct stats_summary s;
@@ -671,6 +690,7 @@ int main(void)
 		T(test_row_reap_dip_not_counted_twice),
 		T(test_end_ns),
 		T(test_summary_complete),
+		T(test_summary_max_short_interval),
 		T(test_summary_without_end),
 		T(test_summary_peak_from_rusage),
 		T(test_summary_cpu_floor),
