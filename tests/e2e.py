@@ -1320,6 +1320,10 @@ def case_exec_killed(d):
     text = dump(one_log(d), "summary").stdout.decode()
     check("killed or crashed" in text and "cannot" not in text,
           f"summary: {text}")
+    # Its row is the image that was killed, not the first one.
+    root = [p for p in j["processes"] if p["root"]]
+    check(len(root) == 1 and root[0]["cmdline"].startswith("sh -c kill"),
+          f"root row {[(p['cmdline'], p['root']) for p in j['processes']]}")
 
 
 def case_pid_later(d):

@@ -474,12 +474,15 @@ static uint32_t root_pid(const struct rt_log *log)
 }
 
 /* The root's row: the PROC record written when it ended, or one made from
- * the header (a killed root has none). */
+ * the header (a killed root has none), named for the last image rtrack
+ * ran in (its EXEC record, written as it starts: one killed within its
+ * first second is that image, not the first). */
 static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 				 size_t *n)
 {
 	uint32_t pid = root_pid(log);
 	struct job_proc *r = NULL;
+	const char *name = log->hdr.cmdline;
 	size_t i;
 
 	/* Never a brief record's row: the root writes none (X18). */
@@ -494,7 +497,13 @@ static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 	r->pid = pid;
 	r->start_ns = log->hdr.start_ns;
 	r->end_ns = log->hdr.start_ns;
-	memcpy(r->cmdline, log->hdr.cmdline, sizeof(r->cmdline) - 1);
+	for (i = log->nexecs; i-- > 0;)
+		if (log->execs[i].pid == pid &&
+		    !(log->execs[i].flags & RT_EXEC_F_LEAVING)) {
+			name = log->execs[i].cmdline;
+			break;
+		}
+	text_copy(r->cmdline, sizeof(r->cmdline), name);
 	return r;
 }
 
