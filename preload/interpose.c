@@ -685,9 +685,9 @@ EXPORT long syscall(long nr, ...)
  * capabilities in its own thread only: the sampler's setresgid after its
  * setresuid was refused).  In the root the sampler stops (sweeping and
  * flushing first) for the length of the call and starts again after it;
- * errno is the call's.  A call that makes root another user hands the
- * log to that user first (rtrack_log_to_user), so that the sampler
- * started again after it, and what the process starts, can open it. */
+ * errno is the call's.  A call that makes root another user for good
+ * opens the log to that user first (rtrack_log_to_user), so that the
+ * sampler started again after it, and what the process starts, can. */
 static int step_out(void)
 {
 	int saved = errno, out = 0;
@@ -720,6 +720,23 @@ static int step_in(int out, int rc)
 		return step_in(out_, rc_);                                     \
 	} while (0)
 
+/* A set*uid call that makes root another user for good (ids r, e, s
+ * after it; -1: unchanged): the log opened to that user first, taken back
+ * if the call fails. */
+#define SET_UID_CALL(r, e, s, fn, fallback, ...)                              \
+	do {                                                                   \
+		int out_, rc_, granted_;                                       \
+		resolve();                                                     \
+		granted_ = rtrack_log_to_user(r, e, s);                        \
+		out_ = step_out();                                             \
+		rc_ = next.fn ? next.fn(__VA_ARGS__) :                         \
+				(int)syscall(fallback, __VA_ARGS__);           \
+		rc_ = step_in(out_, rc_);                                      \
+		if (rc_ != 0 && granted_)                                      \
+			rtrack_log_ungrant(e);                                 \
+		return rc_;                                                    \
+	} while (0)
+
 EXPORT int unshare(int flags)
 {
 	int out, rc;
@@ -736,8 +753,8 @@ EXPORT int setns(int fd, int nstype)
 }
 EXPORT int setuid(uid_t u)
 {
-	rtrack_log_to_user(u);
-	STEP_OUT_CALL(setuid, SYS_setuid, u);
+	/* By root: all three ids. */
+	SET_UID_CALL(u, u, u, setuid, SYS_setuid, u);
 }
 EXPORT int setgid(gid_t g) { STEP_OUT_CALL(setgid, SYS_setgid, g); }
 /* No system call of their own: the fallback is setresuid/setresgid. */
@@ -759,8 +776,8 @@ EXPORT int seteuid(uid_t u)
 {
 	int out;
 
+	/* Never for good: the saved id stays root's.  No grant. */
 	resolve();
-	rtrack_log_to_user(u);
 	out = step_out();
 	return step_in(out, seteuid_next(u));
 }
@@ -775,8 +792,12 @@ EXPORT int setegid(gid_t g)
 }
 EXPORT int setreuid(uid_t r, uid_t e)
 {
-	rtrack_log_to_user(e);
-	STEP_OUT_CALL(setreuid, SYS_setreuid, r, e);
+	uid_t cr = getuid();
+	/* The saved id becomes the new effective one when the real one is
+	 * set, or the effective one set to other than the real one. */
+	uid_t s = r != (uid_t)-1 || (e != (uid_t)-1 && e != cr) ? e : (uid_t)-1;
+
+	SET_UID_CALL(r, e, s, setreuid, SYS_setreuid, r, e);
 }
 EXPORT int setregid(gid_t r, gid_t e)
 {
@@ -784,8 +805,7 @@ EXPORT int setregid(gid_t r, gid_t e)
 }
 EXPORT int setresuid(uid_t r, uid_t e, uid_t s)
 {
-	rtrack_log_to_user(e);
-	STEP_OUT_CALL(setresuid, SYS_setresuid, r, e, s);
+	SET_UID_CALL(r, e, s, setresuid, SYS_setresuid, r, e, s);
 }
 EXPORT int setresgid(gid_t r, gid_t e, gid_t s)
 {

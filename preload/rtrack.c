@@ -174,24 +174,32 @@ int rtrack_filtered(void)
 	return atomic_load(&seen);
 }
 
-void rtrack_log_to_user(uid_t to)
+int rtrack_log_to_user(uid_t r, uid_t e, uid_t s)
 {
-	int saved = errno, fd;
+	int saved = errno, rc = 0;
+	uid_t cr, ce, cs;
 
-	/* Only a root (user) can give a file away, and only a log root
-	 * created is accepted under another owner (logwrite.h L1).  Under a
-	 * filter nothing new is called. */
-	if (to == (uid_t)-1 || to == 0 || pre.role == ROLE_NONE ||
-	    !pre.log_path || !pre.log_id.known || pre.log_id.uid != 0 ||
-	    pre.sandboxed || geteuid() != 0 || rtrack_filtered())
-		return;
-	/* By a descriptor that is the log's (never a file put at its path):
-	 * open for the moment of the call, as a descendant's append. */
-	fd = logfile_open(pre.log_path, &pre.log_id);
-	if (fd >= 0) {
-		(void)fchown(fd, to, (gid_t)-1);
-		text_close(fd);
-	}
+	/* Only the owner (root here: a log another user created is theirs to
+	 * share) edits the ACL.  Under a filter nothing new is called. */
+	if (pre.role == ROLE_NONE || !pre.log_path || !pre.log_id.known ||
+	    pre.log_id.uid != 0 || pre.sandboxed ||
+	    getresuid(&cr, &ce, &cs) != 0 || ce != 0 || rtrack_filtered())
+		goto out;
+	r = r == (uid_t)-1 ? cr : r;
+	e = e == (uid_t)-1 ? ce : e;
+	s = s == (uid_t)-1 ? cs : s;
+	if (r != 0 && e != 0 && s != 0)
+		rc = logfile_grant(pre.log_path, &pre.log_id, e, 1) > 0;
+out:
+	errno = saved;
+	return rc;
+}
+
+void rtrack_log_ungrant(uid_t e)
+{
+	int saved = errno;
+
+	(void)logfile_grant(pre.log_path, &pre.log_id, e, 0);
 	errno = saved;
 }
 

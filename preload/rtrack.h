@@ -211,11 +211,16 @@ void descendant_reaped(pid_t pid, int status, const struct rusage *ru);
  * descendant whose value differs from its root's is a nested run. */
 uint64_t rtrack_output_hash(void);
 
-/* The process is about to take the effective user id `to` (a set*id call):
- * a log root created is handed to that user first (fchown, root only), so
- * that the processes the job starts from then on can still open it and
- * append their exit records.  errno kept. */
-void rtrack_log_to_user(uid_t to);
+/* The process, root, is about to take the real, effective and saved user
+ * ids r, e, s ((uid_t)-1: unchanged) in a set*uid call.  Where none of
+ * them will be root (a drop for good: setpriv, gosu, su, a daemon; not a
+ * seteuid it can undo), the log is opened to user e first (an entry of
+ * its ACL, logfile_grant), so that the sampler started again after the
+ * call and what the process starts as that user can open it.  1 when it
+ * granted; rtrack_log_ungrant(e) takes it back where the call failed.
+ * errno kept. */
+int rtrack_log_to_user(uid_t r, uid_t e, uid_t s);
+void rtrack_log_ungrant(uid_t e);
 
 /* The process installs a seccomp filter: from now on rtrack makes no
  * system call it can avoid (the root's sampler stops for good). */

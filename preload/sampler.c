@@ -114,6 +114,13 @@ RTRACK_HOT static int mem_dontfork; /* the advice took: a child has no copy */
 static int log_fd = -1;
 /* /proc/self/stat, opened with the log in the private table (sampler_alone). */
 static int stat_fd = -1;
+/* The log, opened by the host thread that asks for a pause, before its
+ * call: the thread started again after the call keeps this number when it
+ * empties its copy of the table, so that what the call changed (the user:
+ * a seteuid, a setuid where the log could not be opened to the new user;
+ * the mount namespace) does not keep it from its log.  The host's copy is
+ * closed once the thread holds its own (sampler_resume). */
+static atomic_int carry_fd = -1;
 
 static int sampler_write(void)
 {
@@ -311,6 +318,7 @@ static unsigned sampler_fd_budget(void)
  * unshare) the guard of fdguard.c does what it can. */
 static void sampler_private_fds(void)
 {
+	int keep = atomic_load(&carry_fd);
 	long fd;
 
 	fdguard_sampler_thread();
@@ -321,16 +329,25 @@ static void sampler_private_fds(void)
 		return;
 	}
 	/* Copies of the host's descriptors would keep its pipes open. */
-	if (syscall(SYS_close_range, 0, ~0u, 0) != 0)
+	if ((keep > 0 && syscall(SYS_close_range, 0, keep - 1, 0) != 0) ||
+	    syscall(SYS_close_range, keep + 1, ~0u, 0) != 0)
 		for (fd = 0; fd < 65536; fd++)
-			syscall(SYS_close, fd);
+			if (fd != keep)
+				syscall(SYS_close, fd);
+	/* Still the log (a host thread may have put another file at that
+	 * number meanwhile): kept; else closed. */
+	if (keep >= 0 && logfile_fd_is(keep, &pre.log_id))
+		log_fd = keep;
+	else if (keep >= 0)
+		syscall(SYS_close, keep);
 	pre.private_fds = 1;
 	/* Held from the start, not from the first flush: the log's inode
 	 * then stays the log's while the job runs, even where another file
 	 * takes its name, or the host chroot()s away from its path
 	 * (logwrite.h L1). */
 	if (!rtrack_filtered()) {
-		log_fd = logfile_open(pre.path, &pre.log_id);
+		if (log_fd < 0)
+			log_fd = logfile_open(pre.path, &pre.log_id);
 		stat_fd = text_open("/proc/self/stat", O_RDONLY);
 	}
 }
@@ -827,6 +844,15 @@ static int paused; /* the first pause stopped the thread */
 
 static int sampler_pause_once(void);
 
+/* The host's copy of the carried log (carry_fd), closed. */
+static void sampler_drop_carry(void)
+{
+	int fd = atomic_exchange(&carry_fd, -1);
+
+	if (fd >= 0)
+		text_close(fd);
+}
+
 int sampler_pause(void)
 {
 	int rc = 0;
@@ -852,9 +878,13 @@ static int sampler_pause_once(void)
 		return 0;
 	if (!rtrack_filtered() && rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
+	if (pre.private_fds && !rtrack_filtered())
+		atomic_store(&carry_fd, logfile_open(pre.path, &pre.log_id));
 	/* Not answered: stuck, or stopped for the exit: leave it be. */
-	if (!sampler_request(REQ_PAUSE, NULL, request_deadline()))
+	if (!sampler_request(REQ_PAUSE, NULL, request_deadline())) {
+		sampler_drop_carry();
 		return -1;
+	}
 	/* It has left its loop: the join waits for its last steps. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_join(sam.thread, NULL);
@@ -971,12 +1001,17 @@ static int sampler_spawn(int wait_table)
 	while (rc == 0 && !atomic_load(&began))
 		sched_yield();
 #endif
-	deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
-	while (rc == 0 && wait_table && !atomic_load(&table_ready) &&
-	       rtrack_clock_ns(CLOCK_MONOTONIC) < deadline)
-		sched_yield();
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Polled every 50 us (the thread's start is 100-300 us here), with
+	 * the host's signal mask back. */
+	deadline = rtrack_clock_ns(CLOCK_MONOTONIC) + REQUEST_WAIT_NS;
+	while (rc == 0 && wait_table && !atomic_load(&table_ready) &&
+	       rtrack_clock_ns(CLOCK_MONOTONIC) < deadline) {
+		struct timespec nap = { 0, 50000 };
+
+		nanosleep(&nap, NULL);
+	}
 	if (rc != 0)
 		pre.running = 0;
 	return -rc;
@@ -994,6 +1029,8 @@ void sampler_resume(void)
 		 * the host thread. */
 		sampler_spawn(1);
 	}
+	if (pause_depth == 0)
+		sampler_drop_carry();
 	pthread_mutex_unlock(&pause_mu);
 	errno = saved;
 }

@@ -15,6 +15,7 @@ import glob
 import os
 import resource
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -225,16 +226,32 @@ def case_unshare(d):
     each.done()
 
 
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+
+
+def acl_users(path):
+    """The uids of path's POSIX ACL's named user entries."""
+    try:
+        raw = os.getxattr(path, "system.posix_acl_access")
+    except OSError:
+        return []
+    ents = [struct.unpack_from("<HHI", raw, o) for o in range(4, len(raw), 8)]
+    return [i for tag, _, i in ents if tag == 2]
+
+
 def case_change_user(d):
     # A job that turns from root into another user: setpriv (a container's
     # gosu does the same) changes its credentials, then execs; a daemon
     # drops root and goes on; a descendant drops while the root stays root.
     # glibc broadcasts each set*id call to every thread, so the sampler
-    # steps out around it; the log is handed to the new user first.  Each
-    # must end with a complete log, its one "log written" line, and an
-    # exit record from every process: before, the sampler started again
-    # as nobody could not open root's 0600 log ("cannot write ...:
-    # tracking stopped"), and neither could anything the job started.
+    # steps out around it; the log is opened to the new user first (an
+    # entry of its ACL; root stays its owner).  Each must end with a
+    # complete log, its one "log written" line, and an exit record from
+    # every process: before, the sampler started again as nobody could not
+    # open root's 0600 log ("cannot write ...: tracking stopped"), and
+    # neither could anything the job started.  A seteuid that root can
+    # undo, and a setuid that fails, open it to nobody (the review of the
+    # first version, which gave the log away on both).
     if os.geteuid() != 0:
         raise Skip("setpriv --reuid needs root")
     os.chmod(d, 0o755)  # the new uid must still reach its cwd
@@ -255,6 +272,14 @@ def case_change_user(d):
         ("drop", [prog, "drop", str(NOBODY), "300"], 2, 0.2),
         ("descendant", ["sh", "-c", " ".join(setpriv) + " sh -c 'id -u; "
                         "sleep 0.3'; /bin/true; id -u"], 6, 0),
+        ("seteuid", [PY, "-c", "import os, subprocess\n"
+                     f"os.seteuid({NOBODY}); print(os.geteuid())\n"
+                     "os.seteuid(0); subprocess.run(['/bin/true'])"], 2, 0),
+        ("refused", ["setpriv", "--bounding-set=-setuid", "--", PY, "-c",
+                     "import os\ntry:\n"
+                     f"    os.setuid({NOBODY})\n"
+                     "except PermissionError:\n    print('refused', "
+                     f"{NOBODY})\n"], 1, 0),
     )
     each = Each()
     for name, cmd, procs, cpu in cases:
@@ -283,9 +308,12 @@ def case_change_user(d):
                       j["summary"]["samples"] >= 4,
                       f"after the drop: {j['summary']['cpu_seconds']} s CPU, "
                       f"{j['summary']['samples']} samples")
-            owner = os.stat(one_log(w)).st_uid
-            check(owner == NOBODY, f"the log belongs to {owner}, not the job's "
-                  f"user {NOBODY}")
+            log = one_log(w)
+            check(os.stat(log).st_uid == 0, f"the log's owner changed: "
+                  f"{os.stat(log).st_uid}")
+            opened = NOBODY in acl_users(log)
+            check(opened == (name not in ("seteuid", "refused")),
+                  f"ACL users {acl_users(log)}")
         each(name, one)
     each.done()
 

@@ -554,6 +554,74 @@ static void test_reaped_orphan(void **state)
 	run_free(&run);
 }
 
+/* A pid reused (the review of the first orphan matching): an earlier 104,
+ * a child of 101 seen only by sampling, is not the 104 that 100 reaped
+ * later, when the sampler saw it exit (a static tool), or when its parent
+ * 101 was still there at the reap: two rows each time. */
+static void test_reaped_pid_reused(void **state)
+{
+	for (int seen_exit = 0; seen_exit < 2; seen_exit++) {
+		struct rt_proc p;
+		const struct job_proc *q;
+		struct stats_summary s;
+		struct run run;
+
+		(void)state;
+		put_header(RT_CFG_CHILDREN);
+		put_sample(0, 0, 0);
+		/* 101 outlives the reap where the tool's exit was not seen. */
+		put_proc(101, 0.1, seen_exit ? 0.5 : 6, 10, 1,
+			 seen_exit ? 0 : RT_PROC_ALIVE_AT_END, "middle");
+		p = proc_rec(104, 0.1, 0.3, 10, 1,
+			     seen_exit ? RT_PROC_EXITED : 0, "static-tool");
+		p.ppid = 101;
+		assert_int_equal(logwrite_proc(&b, &p), 0);
+		put_sample(1, 60, 10);
+		put_killed(104, 100, 5.0, 9, 10000, 0);
+		put_sample(6, 100, 20);
+		put_proc(100, 0, 6, 60, 20, RT_PROC_ALIVE_AT_END, "reaper");
+		put_end();
+		decode(&run);
+		stats_summarize(&run, &s);
+		assert_int_equal(s.processes_seen, 4);
+		q = find(&run.job, 104); /* the first */
+		assert_string_equal(q->cmdline, "static-tool");
+		assert_int_equal(q->ppid, 101);
+		assert_int_not_equal(q->exit_kind, RT_EXIT_SIGNAL);
+		run_free(&run);
+	}
+}
+
+/* A root (100) that ended before its first sample writes no PROC record;
+ * a descendant whose /proc showed it the root's pid (pid 1 of a PID
+ * namespace of its own, the root being pid 1 of a container) writes an
+ * exit record with that pid.  Two rows: the root's made from the header,
+ * the descendant's its own. */
+static void test_root_pid_of_descendant(void **state)
+{
+	const struct job_proc *p;
+	struct run run;
+	size_t roots = 0;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_exit(100, 0.005, 0.01, 1000, 0, 0, "sh -c echo");
+	put_end();
+	decode(&run);
+	assert_int_equal(run.job.nprocs, 2);
+	for (size_t i = 0; i < run.job.nprocs; i++) {
+		p = &run.job.procs[i];
+		if (p->flags & JOB_ROOT) {
+			roots++;
+			assert_string_equal(p->cmdline, "make -j2");
+		} else {
+			assert_string_equal(p->cmdline, "sh -c echo");
+		}
+	}
+	assert_int_equal(roots, 1);
+	run_free(&run);
+}
+
 static void test_fold_and_old_proc(void **state)
 {
 	const struct job_proc *p;
@@ -1017,6 +1085,8 @@ int main(void)
 		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
 		cmocka_unit_test(test_reaped_orphan),
+		cmocka_unit_test(test_reaped_pid_reused),
+		cmocka_unit_test(test_root_pid_of_descendant),
 		cmocka_unit_test(test_killed_children),
 		cmocka_unit_test(test_parents),
 		cmocka_unit_test(test_own_io),

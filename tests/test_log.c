@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1378,36 +1379,61 @@ static void test_file_only_the_created_one(void **state)
 	rmdir(dir);
 }
 
-/* logwrite.h L1, the owner: a log root created may have been handed to the
- * user a process of the job became (rtrack_log_to_user), so any owner is
- * its; a log another user created must still have that owner. */
-static void test_file_owner(void **state)
+/* Whether user 65534 can append to the log (in a child that becomes it). */
+static int nobody_appends(const char *path, const struct logfile_id *id,
+			  struct logbuf *b)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		      setuid(65534) != 0 || logfile_append(path, id, b) != 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* logfile_grant: user 65534 gets an entry of the log's ACL (the owner, the
+ * mode and so L1's identity unchanged: root still appends), and loses it
+ * again; a log given to another owner is not the log (L1). */
+static void test_file_grant(void **state)
 {
 	char dir[] = "/tmp/rtrack-test-XXXXXX", path[64];
-	struct logfile_id id, other;
+	struct logfile_id id;
 	struct logbuf b;
+	struct stat sb;
+	int rc;
 
 	(void)state;
 	if (geteuid() != 0)
-		skip(); /* chown */
+		skip(); /* another user */
 	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
 	snprintf(path, sizeof(path), "%s/log", dir);
 	logwrite_init(&b, mem, sizeof(mem));
 	logwrite_preamble(&b);
 	assert_int_equal(logfile_create(path, &b, &id), 0);
-	assert_int_equal(id.uid, 0);
-	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_false(nobody_appends(path, &id, &b));
+	rc = logfile_grant(path, &id, 65534, 1);
+	if (rc == -EOPNOTSUPP) {
+		unlink(path);
+		rmdir(dir);
+		skip(); /* a filesystem without ACLs */
+	}
+	assert_int_equal(rc, 1);
+	assert_int_equal(logfile_grant(path, &id, 65534, 1), 0); /* there */
+	assert_int_equal(logfile_grant(path, &id, 1000, 1), 1);  /* sorted */
+	assert_true(nobody_appends(path, &id, &b));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 0);
 	assert_int_equal(logfile_append(path, &id, &b), 0);
-	/* As if user 1000 had created it: root's file is not that log, and
-	 * neither is nobody's; user 1000's is. */
-	other = id;
-	other.uid = 1000;
-	assert_int_equal(logfile_append(path, &other, &b), -ESTALE);
-	assert_int_equal(chown(path, 0, 0), 0);
-	assert_int_equal(logfile_append(path, &other, &b), -ESTALE);
-	assert_int_equal(chown(path, 1000, 1000), 0);
-	assert_int_equal(logfile_append(path, &other, &b), 0);
+	assert_int_equal(logfile_grant(path, &id, 65534, 0), 1);
+	assert_int_equal(logfile_grant(path, &id, 65534, 0), 0);
+	assert_false(nobody_appends(path, &id, &b));
 	assert_int_equal(file_size(path), 3 * RT_LOG_PREAMBLE_LEN);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(logfile_append(path, &id, &b), -ESTALE);
 	unlink(path);
 	rmdir(dir);
 }
@@ -1499,7 +1525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_check_value),
 		cmocka_unit_test(test_file_only_the_created_one),
-		cmocka_unit_test(test_file_owner),
+		cmocka_unit_test(test_file_grant),
 		cmocka_unit_test(test_file_size_limit_no_signal),
 		cmocka_unit_test(test_writev_short),
 		cmocka_unit_test(test_varint_roundtrip_and_bounds),

@@ -1,12 +1,14 @@
 /* logwrite.c - the log encoder: records into a batch, batches into the file. */
 #include "logwrite.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -515,7 +517,7 @@ static int logfile_is_ours(int fd, const struct logfile_id *id, off_t *size)
 	if (!id || !id->known)
 		return 1;
 	return (uint64_t)sb.st_dev == id->dev && (uint64_t)sb.st_ino == id->ino &&
-	       ((uint32_t)sb.st_uid == id->uid || id->uid == 0) &&
+	       (uint32_t)sb.st_uid == id->uid &&
 	       pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
 	       memcmp(magic, RT_LOG_MAGIC, sizeof(magic)) == 0;
 }
@@ -593,6 +595,16 @@ int logfile_open(const char *path, const struct logfile_id *id)
 	return fd;
 }
 
+int logfile_fd_is(int fd, const struct logfile_id *id)
+{
+	int saved = errno, ours;
+	off_t size;
+
+	ours = id && id->known && logfile_is_ours(fd, id, &size);
+	errno = saved;
+	return ours;
+}
+
 int logfile_append_fd(int fd, const struct logbuf *b)
 {
 	int saved = errno, rc;
@@ -603,6 +615,139 @@ int logfile_append_fd(int fd, const struct logbuf *b)
 	rc = fstat(fd, &sb) == 0 ?
 		     logfile_write_limited(fd, sb.st_size, b->mem, b->len) :
 		     -errno;
+	errno = saved;
+	return rc;
+}
+
+/* The POSIX ACL as the kernel stores it (linux/posix_acl_xattr.h): a
+ * version, then entries in order of tag, and of id within ACL_USER. */
+#define ACL_XATTR "system.posix_acl_access"
+#define ACL_VERSION 2
+#define ACL_MAX 32
+enum { ACL_USER_OBJ = 0x01, ACL_USER = 0x02, ACL_GROUP_OBJ = 0x04,
+       ACL_GROUP = 0x08, ACL_MASK = 0x10, ACL_OTHER = 0x20 };
+#define ACL_NO_ID 0xffffffffu
+
+struct acl_entry {
+	uint16_t tag, perm;
+	uint32_t id;
+};
+
+static int acl_read(int fd, const struct stat *sb, struct acl_entry *e)
+{
+	uint8_t buf[4 + 8 * ACL_MAX];
+	ssize_t n = fgetxattr(fd, ACL_XATTR, buf, sizeof(buf));
+	uint32_t v;
+	int k = 0;
+
+	if (n < 0 && errno == ENODATA) { /* the mode alone */
+		e[0] = (struct acl_entry){ ACL_USER_OBJ, (sb->st_mode >> 6) & 7,
+					   ACL_NO_ID };
+		e[1] = (struct acl_entry){ ACL_GROUP_OBJ, (sb->st_mode >> 3) & 7,
+					   ACL_NO_ID };
+		e[2] = (struct acl_entry){ ACL_OTHER, sb->st_mode & 7, ACL_NO_ID };
+		return 3;
+	}
+	if (n < 4 || (n - 4) % 8)
+		return n < 0 ? -errno : -EINVAL;
+	memcpy(&v, buf, 4);
+	if (le32toh(v) != ACL_VERSION)
+		return -EINVAL;
+	for (ssize_t o = 4; o < n; o += 8, k++) {
+		uint16_t t, p;
+
+		memcpy(&t, buf + o, 2);
+		memcpy(&p, buf + o + 2, 2);
+		memcpy(&v, buf + o + 4, 4);
+		e[k] = (struct acl_entry){ le16toh(t), le16toh(p), le32toh(v) };
+	}
+	return k;
+}
+
+static int acl_write(int fd, const struct acl_entry *e, int k)
+{
+	uint8_t buf[4 + 8 * (ACL_MAX + 2)];
+	uint32_t v = htole32(ACL_VERSION);
+
+	memcpy(buf, &v, 4);
+	for (int i = 0; i < k; i++) {
+		uint16_t t = htole16(e[i].tag), p = htole16(e[i].perm);
+
+		v = htole32(e[i].id);
+		memcpy(buf + 4 + 8 * i, &t, 2);
+		memcpy(buf + 6 + 8 * i, &p, 2);
+		memcpy(buf + 8 + 8 * i, &v, 4);
+	}
+	return fsetxattr(fd, ACL_XATTR, buf, 4 + 8 * (size_t)k, 0) == 0 ? 0
+									: -errno;
+}
+
+/* Entry uid (read and write) in e's place among the ACL_USER entries, and
+ * the mask (which a named entry needs) widened to let it through; or the
+ * entry taken out.  1 when changed. */
+static int acl_edit(struct acl_entry *e, int *k, uint32_t uid, int add)
+{
+	int at = 0, mask = -1, found = -1;
+
+	for (int i = 0; i < *k; i++) {
+		if (e[i].tag == ACL_USER && e[i].id == uid)
+			found = i;
+		if (e[i].tag < ACL_USER ||
+		    (e[i].tag == ACL_USER && e[i].id < uid))
+			at = i + 1;
+		if (e[i].tag == ACL_MASK)
+			mask = i;
+	}
+	if (!add) {
+		if (found < 0)
+			return 0;
+		memmove(&e[found], &e[found + 1],
+			(size_t)(*k - found - 1) * sizeof(*e));
+		(*k)--;
+		return 1;
+	}
+	if (found >= 0)
+		return 0;
+	if (*k + 2 > ACL_MAX)
+		return -ENOSPC;
+	memmove(&e[at + 1], &e[at], (size_t)(*k - at) * sizeof(*e));
+	e[at] = (struct acl_entry){ ACL_USER, 6, uid };
+	(*k)++;
+	if (mask >= at)
+		mask++;
+	if (mask < 0) { /* before ACL_OTHER, the last */
+		memmove(&e[*k], &e[*k - 1], sizeof(*e));
+		mask = *k - 1;
+		/* The group class as it was: the owning group's bits. */
+		e[mask] = (struct acl_entry){ ACL_MASK, 0, ACL_NO_ID };
+		for (int i = 0; i < *k; i++)
+			if (e[i].tag == ACL_GROUP_OBJ)
+				e[mask].perm = e[i].perm;
+		(*k)++;
+	}
+	e[mask].perm |= 6;
+	return 1;
+}
+
+int logfile_grant(const char *path, const struct logfile_id *id,
+		  uint32_t uid, int add)
+{
+	struct acl_entry e[ACL_MAX + 2];
+	int saved = errno, fd, k, rc;
+	off_t size;
+	struct stat sb;
+
+	fd = logfile_open_ours(path, 0, id, &size);
+	if (fd < 0)
+		return fd;
+	rc = fstat(fd, &sb) == 0 ? 0 : -errno;
+	k = rc < 0 ? rc : acl_read(fd, &sb, e);
+	if (k < 0)
+		rc = k;
+	else if ((rc = acl_edit(e, &k, uid, add)) > 0 &&
+		 (k = acl_write(fd, e, k)) < 0)
+		rc = k;
+	text_close(fd);
 	errno = saved;
 	return rc;
 }

@@ -107,9 +107,7 @@ static inline void logwrite_clear(struct logbuf *b)
  * L1. Only into the file that was created: opened with O_NOFOLLOW and
  *     O_NONBLOCK (a FIFO swapped in never blocks the writer), and written
  *     only when it is a regular file with the created log's device, inode
- *     and owner (struct logfile_id, carried to descendants in RTRACK_ROOT;
- *     a log created by root may have any owner: a process of the job
- *     that becomes another user hands it on, rtrack_log_to_user);
+ *     and owner (struct logfile_id, carried to descendants in RTRACK_ROOT);
  *     anything else is -ESTALE and the record is dropped.
  * L2. Never a signal in the writing thread: past RLIMIT_FSIZE the log is
  *     full (-EFBIG), no SIGXFSZ.
@@ -139,5 +137,17 @@ int logfile_append(const char *path, const struct logfile_id *id,
  * root directory or its user, or the path is replaced. */
 int logfile_open(const char *path, const struct logfile_id *id);
 int logfile_append_fd(int fd, const struct logbuf *b);
+/* Whether fd is the log created (L1), as logfile_open checks it. */
+int logfile_fd_is(int fd, const struct logfile_id *id);
+
+/* Let user uid open the log to read and write (add 1), or take that back
+ * (add 0): an entry of the log's POSIX ACL, the owner and mode as they
+ * were, so the log stays the one created (L1) for every process that
+ * checks it.  For a job that turns from root into another user (its
+ * descendants then open the log as that user).  Only the log's owner (or
+ * root) may; on a filesystem without ACLs, -EOPNOTSUPP.  1 when add put
+ * in an entry that was not there, 0 when nothing changed, -errno. */
+int logfile_grant(const char *path, const struct logfile_id *id,
+		  uint32_t uid, int add);
 
 #endif

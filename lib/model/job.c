@@ -485,9 +485,13 @@ static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 	const char *name = log->hdr.cmdline;
 	size_t i;
 
-	/* Never a brief record's row: the root writes none (X18). */
+	/* Never an exit record's row (brief or not): the root writes none
+	 * (X18), and one with its pid is a descendant's whose /proc showed
+	 * that pid, pid 1 of a PID namespace of its own, where the root,
+	 * ended before its first sample, left no PROC record of its own
+	 * (hostile_pid_namespace: its row was taken for the root's). */
 	for (i = 0; i < *n; i++)
-		if (a[i].pid == pid && !(a[i].flags & JOB_BRIEF) &&
+		if (a[i].pid == pid && !(a[i].flags & (JOB_BRIEF | JOB_EXACT)) &&
 		    (!r || a[i].start_ns < r->start_ns))
 			r = &a[i];
 	if (r)
@@ -668,6 +672,25 @@ static void children_cpu(const struct job_proc *a, size_t n, uint32_t pid,
 		}
 }
 
+/* Whether row x, of another parent than r's, can be the orphan r reaped:
+ * no end of its own (no exit record, no exit the sampler saw), and its
+ * parent gone by the reap (or never seen): else another process had that
+ * pid before (a sampled-only static tool), and r's gets a row of its own
+ * (the review of the first version merged the two). */
+static int orphan_of(const struct job_proc *a, size_t n,
+		     const struct job_proc *x, const struct rt_reaped *r)
+{
+	if ((x->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)) ||
+	    x->exit_kind != RT_EXIT_UNKNOWN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i].pid == x->ppid && a[i].start_ns <= x->start_ns &&
+		    (a[i].flags & JOB_ALIVE_AT_END ||
+		     a[i].end_ns > r->time_ns))
+			return 0;
+	return 1;
+}
+
 /* A child that a process of the job reaped after a signal killed it (W,
  * W8 bit 1; 1.5): the row of it, the latest with that pid and parent
  * started before the reap, gets its end, its signal and wait4's CPU less
@@ -693,8 +716,7 @@ static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
 		if (!latest || a[i].start_ns >= latest->start_ns)
 			latest = &a[i];
 	}
-	if (!o && latest &&
-	    !(latest->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
+	if (!o && latest && orphan_of(a, *n, latest, r))
 		o = latest;
 	if (o && (o->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
 		return;
