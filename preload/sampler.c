@@ -1062,7 +1062,10 @@ int sampler_daemon(void)
 	memset(sam.asked, 0, sizeof(sam.asked));
 	memset(sam.served, 0, sizeof(sam.served));
 	sam.exec_holders = 0;
-	/* The old thread's private descriptor table went with it. */
+	/* The old thread's private descriptor table went with it; the
+	 * daemon() pause's carried log is this copy's own descriptor, a
+	 * host's now: closed (the new thread opens the log by its path). */
+	sampler_drop_carry();
 	log_fd = -1;
 	stat_fd = -1;
 	pre.private_fds = 0;
