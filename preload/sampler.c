@@ -1044,6 +1044,9 @@ void sampler_forget(void)
 		munmap(mem, sizeof(*mem));
 	mem = NULL;
 	mem_dontfork = 0;
+	/* Forked while another thread's pause carried the log: this copy's
+	 * descriptor, not the host's. */
+	sampler_drop_carry();
 }
 
 int sampler_daemon(void)
