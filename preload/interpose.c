@@ -572,7 +572,7 @@ EXPORT __attribute__((noreturn)) void abort(void)
 
 /* ---- daemon(): the job goes on in the child --------------------------- */
 
-static int step_out(void);
+static int step_out(int carry);
 static int step_in(int out, int rc);
 
 /* The unshare calls the sampler steps out for: what unshare refuses
@@ -600,7 +600,7 @@ EXPORT int daemon(int nochdir, int noclose)
 		return -1;
 	}
 	root = is_root();
-	out = step_out();
+	out = step_out(0);
 	rc = next.daemon(nochdir, noclose);
 	if (rc == 0 && root) {
 		saved = errno;
@@ -669,7 +669,7 @@ EXPORT long syscall(long nr, ...)
 	 * sampler's own unshare(CLONE_FILES) passes here too. */
 	if ((nr == SYS_unshare && unshare_needs_alone(a[0])) ||
 	    nr == SYS_setns) {
-		int out = step_out();
+		int out = step_out(1);
 		long rc = next.syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		return step_in(out, rc);
 	}
@@ -687,15 +687,19 @@ EXPORT long syscall(long nr, ...)
  * flushing first) for the length of the call and starts again after it;
  * errno is the call's.  A call that makes root another user for good
  * opens the log to that user first (rtrack_log_to_user), so that the
- * sampler started again after it, and what the process starts, can. */
-static int step_out(void)
+ * sampler started again after it, and what the process starts, can.
+ * carry: the call may keep the thread started again after it from
+ * opening the log by its path (another effective user, another mount
+ * namespace): the log is carried across (sampler.c carry_fd), at the
+ * price of waiting for the thread's start. */
+static int step_out(int carry)
 {
 	int saved = errno, out = 0;
 
 	/* Even when another thread has it stopped: this call waits for that
 	 * one to finish, so the sampler never runs during it. */
 	if (is_root())
-		out = sampler_pause() == 0;
+		out = sampler_pause(carry) == 0;
 	errno = saved;
 	return out;
 }
@@ -710,11 +714,11 @@ static int step_in(int out, int rc)
 	return rc;
 }
 
-#define STEP_OUT_CALL(fn, fallback, ...)                                      \
+#define STEP_OUT_CALL(carry, fn, fallback, ...)                               \
 	do {                                                                   \
 		int out_, rc_;                                                 \
 		resolve();                                                     \
-		out_ = step_out();                                             \
+		out_ = step_out(carry);                                        \
 		rc_ = next.fn ? next.fn(__VA_ARGS__) :                         \
 				(int)syscall(fallback, __VA_ARGS__);           \
 		return step_in(out_, rc_);                                     \
@@ -728,7 +732,7 @@ static int step_in(int out, int rc)
 		int out_, rc_, granted_;                                       \
 		resolve();                                                     \
 		granted_ = rtrack_log_to_user(r, e, s);                        \
-		out_ = step_out();                                             \
+		out_ = step_out((e) != (uid_t)-1 && (e) != geteuid());         \
 		rc_ = next.fn ? next.fn(__VA_ARGS__) :                         \
 				(int)syscall(fallback, __VA_ARGS__);           \
 		rc_ = step_in(out_, rc_);                                      \
@@ -742,21 +746,21 @@ EXPORT int unshare(int flags)
 	int out, rc;
 
 	resolve();
-	out = unshare_needs_alone(flags) && step_out();
+	out = unshare_needs_alone(flags) && step_out(1);
 	rc = next.unshare ? next.unshare(flags)
 			  : (int)syscall(SYS_unshare, flags);
 	return step_in(out, rc);
 }
 EXPORT int setns(int fd, int nstype)
 {
-	STEP_OUT_CALL(setns, SYS_setns, fd, nstype);
+	STEP_OUT_CALL(1, setns, SYS_setns, fd, nstype);
 }
 EXPORT int setuid(uid_t u)
 {
 	/* By root: all three ids. */
 	SET_UID_CALL(u, u, u, setuid, SYS_setuid, u);
 }
-EXPORT int setgid(gid_t g) { STEP_OUT_CALL(setgid, SYS_setgid, g); }
+EXPORT int setgid(gid_t g) { STEP_OUT_CALL(0, setgid, SYS_setgid, g); }
 /* No system call of their own: the fallback is setresuid/setresgid. */
 static int seteuid_next(uid_t u)
 {
@@ -778,7 +782,7 @@ EXPORT int seteuid(uid_t u)
 
 	/* Never for good: the saved id stays root's.  No grant. */
 	resolve();
-	out = step_out();
+	out = step_out(u != (uid_t)-1 && u != geteuid());
 	return step_in(out, seteuid_next(u));
 }
 
@@ -787,7 +791,7 @@ EXPORT int setegid(gid_t g)
 	int out;
 
 	resolve();
-	out = step_out();
+	out = step_out(0);
 	return step_in(out, setegid_next(g));
 }
 EXPORT int setreuid(uid_t r, uid_t e)
@@ -801,7 +805,7 @@ EXPORT int setreuid(uid_t r, uid_t e)
 }
 EXPORT int setregid(gid_t r, gid_t e)
 {
-	STEP_OUT_CALL(setregid, SYS_setregid, r, e);
+	STEP_OUT_CALL(0, setregid, SYS_setregid, r, e);
 }
 EXPORT int setresuid(uid_t r, uid_t e, uid_t s)
 {
@@ -809,11 +813,11 @@ EXPORT int setresuid(uid_t r, uid_t e, uid_t s)
 }
 EXPORT int setresgid(gid_t r, gid_t e, gid_t s)
 {
-	STEP_OUT_CALL(setresgid, SYS_setresgid, r, e, s);
+	STEP_OUT_CALL(0, setresgid, SYS_setresgid, r, e, s);
 }
 EXPORT int setgroups(size_t n, const gid_t *list)
 {
-	STEP_OUT_CALL(setgroups, SYS_setgroups, n, list);
+	STEP_OUT_CALL(0, setgroups, SYS_setgroups, n, list);
 }
 
 /* ---- descriptors the host closes or replaces: fdguard.c ----------------- */

@@ -217,7 +217,7 @@ void rtrack_sandboxed(void)
 	 * resume does not start it again once sandboxed).  A pause that
 	 * failed (the sampler did not answer in time) holds nothing to
 	 * resume: the thread stays where it is stuck. */
-	if (sampler_pause() == 0)
+	if (sampler_pause(0) == 0)
 		sampler_resume();
 	sampler_release_finisher();
 }

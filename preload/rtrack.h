@@ -157,8 +157,10 @@ void sampler_exit(uint32_t kind, int value);
 /* Stop the sampler thread (it sweeps and flushes first) so the process is
  * single-threaded again, and start it again: around calls that fail or
  * misbehave in a multi-threaded process (unshare, setns, the set*id
- * family).  sampler_pause returns 0 when the thread is gone. */
-int sampler_pause(void);
+ * family).  sampler_pause returns 0 when the thread is gone.  carry: the
+ * log opened before the call goes to the thread started after it, and
+ * the resume waits until that thread holds it (sampler.c carry_fd). */
+int sampler_pause(int carry);
 void sampler_resume(void);
 
 /* Around an exec of the root: the sampler sweeps and flushes, then holds

@@ -841,8 +841,9 @@ static void sampler_wait_gone(uint64_t threads_before)
 static pthread_mutex_t pause_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static int pause_depth;
 static int paused; /* the first pause stopped the thread */
+static int pause_carry; /* ... for a call that asked to carry the log */
 
-static int sampler_pause_once(void);
+static int sampler_pause_once(int carry);
 
 /* The host's copy of the carried log (carry_fd), closed. */
 static void sampler_drop_carry(void)
@@ -853,13 +854,13 @@ static void sampler_drop_carry(void)
 		text_close(fd);
 }
 
-int sampler_pause(void)
+int sampler_pause(int carry)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&pause_mu);
 	if (pause_depth++ == 0)
-		rc = sampler_pause_once();
+		rc = sampler_pause_once(carry);
 	if (rc < 0)
 		pause_depth--;
 	else
@@ -868,7 +869,7 @@ int sampler_pause(void)
 	return rc;
 }
 
-static int sampler_pause_once(void)
+static int sampler_pause_once(int carry)
 {
 	struct procfs_stat st;
 	uint64_t threads = 0;
@@ -878,7 +879,8 @@ static int sampler_pause_once(void)
 		return 0;
 	if (!rtrack_filtered() && rtrack_self_stat(&st) == 0)
 		threads = st.num_threads;
-	if (pre.private_fds && !rtrack_filtered())
+	pause_carry = carry;
+	if (carry && pre.private_fds && !rtrack_filtered())
 		atomic_store(&carry_fd, logfile_open(pre.path, &pre.log_id));
 	/* Not answered: stuck, or stopped for the exit: leave it be. */
 	if (!sampler_request(REQ_PAUSE, NULL, request_deadline())) {
@@ -1027,7 +1029,7 @@ void sampler_resume(void)
 		/* A thread that cannot start again (out of resources): the
 		 * samples so far stay; the end record is written at exit from
 		 * the host thread. */
-		sampler_spawn(1);
+		sampler_spawn(pause_carry);
 	}
 	if (pause_depth == 0)
 		sampler_drop_carry();
@@ -1060,6 +1062,7 @@ int sampler_daemon(void)
 	pause_mu = recursive;
 	pause_depth = 0;
 	paused = 0;
+	pause_carry = 0;
 	sam.mu = plain;
 	sam.file_mu = plain;
 	memset(sam.asked, 0, sizeof(sam.asked));
