@@ -95,17 +95,30 @@ static int rtrack_stderr_same(void)
  * SIGPIPE: the line is lost, never the host. */
 void rtrack_say(const char *a, const char *b, const char *c)
 {
-	const char *parts[] = { "rtrack: ", a, b, c, "\n" };
-	struct iovec iov[5];
-	int saved = errno, n = 0;
+	/* Static: the exit may run on a host's small signal stack; the root
+	 * says at most a line or two, never from two threads at once. */
+	static char line[8192];
+	const char *parts[] = { "rtrack: ", a, b, c };
+	int saved = errno;
+	size_t n = 0;
 
 	if (!self.quiet && rtrack_stderr_same()) {
-		/* One writev: the line in one piece, in one system call. */
+		/* One line, whatever a path or a variable's value holds: a
+		 * control character (a newline in RTRACK_OUTPUT) is shown as
+		 * '?', as the outputs show a command line's. */
 		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			if (parts[i] && parts[i][0])
-				iov[n++] = (struct iovec){ (void *)parts[i],
-							   strlen(parts[i]) };
-		(void)text_writev_nosignal(STDERR_FILENO, iov, n, SIGPIPE);
+			for (const char *p = parts[i]; p && *p &&
+						       n < sizeof(line) - 1;
+			     p++)
+				line[n++] = (unsigned char)*p < 0x20 ||
+							    *p == 0x7f ?
+						    '?' :
+						    *p;
+		line[n++] = '\n';
+		/* One write: the line in one piece, in one system call. */
+		(void)text_writev_nosignal(STDERR_FILENO,
+					   &(struct iovec){ line, n }, 1,
+					   SIGPIPE);
 	}
 	errno = saved;
 }
@@ -138,6 +151,11 @@ void rtrack_exiting(uint32_t kind, int value)
 			if (pre.write_failed)
 				rtrack_say("cannot write ", pre.path,
 					   ": tracking stopped");
+			else if (pre.log_moved)
+				rtrack_say("log written, but ", pre.path,
+					   " is no longer it (moved, removed or "
+					   "replaced during the run; records "
+					   "after that may be lost)");
 			else
 				rtrack_say("log written to ", pre.path, NULL);
 			descendant_nested_exit(kind, value);

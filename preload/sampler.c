@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,6 +122,44 @@ static int stat_fd = -1;
  * the mount namespace) does not keep it from its log.  The host's copy is
  * closed once the thread holds its own (sampler_resume). */
 static atomic_int carry_fd = -1;
+/* The log's directory (O_PATH) and name in it: at the end, whether the
+ * name still leads to the log, whatever the host did to its own root
+ * directory (a chroot) meanwhile (sampler_check_path). */
+static int dir_fd = -1;
+static const char *log_name;
+
+/* dir_fd and log_name from the log's absolute path. */
+static void sampler_open_dir(void)
+{
+	char dir[sizeof(pre.path)];
+	const char *slash = strrchr(pre.path, '/');
+	size_t len;
+
+	if (!slash || !slash[1])
+		return;
+	len = slash == pre.path ? 1 : (size_t)(slash - pre.path);
+	memcpy(dir, pre.path, len);
+	dir[len] = '\0';
+	dir_fd = text_open(dir, O_PATH | O_DIRECTORY);
+	log_name = slash + 1;
+}
+
+/* At the end: the log's name, in the directory it was made in, leads to
+ * another file or none (the log deleted, renamed, replaced during the
+ * run).  Its own descriptor kept the sampler writing; what other
+ * processes wrote after that went elsewhere or nowhere, and the user
+ * would look at the path for a log that is not there. */
+static void sampler_check_path(void)
+{
+	struct stat sb;
+
+	if (dir_fd < 0 || !pre.log_id.known || pre.write_failed)
+		return;
+	if (fstatat(dir_fd, log_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (uint64_t)sb.st_dev != pre.log_id.dev ||
+	    (uint64_t)sb.st_ino != pre.log_id.ino)
+		pre.log_moved = 1;
+}
 
 static int sampler_write(void)
 {
@@ -225,6 +264,7 @@ static void sampler_finish(uint32_t kind, int value)
 	sampler_end_record(&sam.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
 	sampler_flush();
+	sampler_check_path();
 }
 
 static struct timespec ts_of(uint64_t ns)
@@ -324,6 +364,7 @@ static void sampler_private_fds(void)
 	fdguard_sampler_thread();
 	log_fd = -1; /* a previous thread's table went with it */
 	stat_fd = -1;
+	dir_fd = -1;
 	if (syscall(SYS_unshare, CLONE_FILES) != 0) {
 		pre.private_fds = 0;
 		return;
@@ -349,6 +390,7 @@ static void sampler_private_fds(void)
 		if (log_fd < 0)
 			log_fd = logfile_open(pre.path, &pre.log_id);
 		stat_fd = text_open("/proc/self/stat", O_RDONLY);
+		sampler_open_dir();
 	}
 }
 
@@ -1074,6 +1116,7 @@ int sampler_daemon(void)
 	sampler_drop_carry();
 	log_fd = -1;
 	stat_fd = -1;
+	dir_fd = -1;
 	pre.private_fds = 0;
 	swept = 0;
 	x.time_ns = rtrack_clock_ns(CLOCK_REALTIME);

@@ -588,6 +588,11 @@ def case_bad_config(d):
     warn_only(d, {"RTRACK_INTERVAL": "fast"}, "RTRACK_INTERVAL")
     warn_only(d, {"RTRACK_MEMORY": "uss"}, "RTRACK_MEMORY")
     warn_only(d, {"RTRACK_OUTPUT": os.path.join(d, "x-%q.bin")}, "RTRACK_OUTPUT")
+    # A newline in a value: still one line, the host's stderr untouched
+    # (same_as_plain), the character shown as '?' (it split the warning
+    # into a line that was not rtrack's: a pass of hostile conditions).
+    line = warn_only(d, {"RTRACK_INTERVAL": "0.5\nx"}, "RTRACK_INTERVAL")
+    check("'0.5?x'" in line, f"newline shown as {line!r}")
     check(logs_in(d) == [], "a log was written despite bad config")
 
 
