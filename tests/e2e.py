@@ -1349,6 +1349,13 @@ def case_pid_later(d):
     check(len(fields) >= 10 and fields[0] == str(j["meta"]["pid"]),
           f"RTRACK_ROOT {env!r}, root pid {j['meta']['pid']}")
     rest = ":".join(fields[1:])
+    # A later process starts in a later clock tick (stat's starttime):
+    # the root and this fake one 5 ms apart on a fast machine shared one
+    # (3 runs of 10), and were the same process by every field (a real
+    # pid comes round again only after pid_max others, never in 10 ms).
+    tick = os.sysconf("SC_CLK_TCK")
+    while time.clock_gettime(time.CLOCK_BOOTTIME) * tick < int(fields[1]) + 1:
+        time.sleep(0.002)
     # A sanitized build's runtime first (ld_preload), as ctest's runs.
     cmd = ["sh", "-c", f'RTRACK_ROOT="$$:{rest}" LD_PRELOAD="{ld_preload()}" '
            'exec sh -c \'echo $$\'']
