@@ -11,9 +11,11 @@ machine hits them alike (scripts/bench):
     with main_time (built beside EMPTY_PRELOAD) in its place, also the
     time from the spawn to main: what the constructor delays, apart from
     the exit (which waits for the sampler's last sample);
- 3. a configure-like script of a few hundred short commands (tests, greps,
+ 3. a root that execs a chain of env images (a wrapper's exec): per
+    exec, over bare, beyond a root's own cost;
+ 4. a configure-like script of a few hundred short commands (tests, greps,
     seds, appends, file churn): the wall-time ratio over bare;
- 4. with fork_time (built beside EMPTY_PRELOAD): a root that forks, each
+ 5. with fork_time (built beside EMPTY_PRELOAD): a root that forks, each
     child _exit()ing at once, as a shell forks once a command: the round
     trip and the page faults of parent and child per fork, also for the
     empty library with one idle thread (empty_preload.c's root floor) and
@@ -99,20 +101,21 @@ if not os.access(main_time, os.X_OK):
     main_time = None
 
 
-def series_root(k):
+def series_root(k, cmd=None):
     """Per root: mean wall and CPU of k runs, and the median of their
     spawn-to-main times (a start delayed by a busy machine is an outlier
-    that a mean would carry)."""
-    cmd = [main_time or "/bin/true"]
+    that a mean would carry); cmd in place of main_time: no such time."""
+    cmd = cmd or [main_time or "/bin/true"]
+    to_main = main_time is not None and cmd[0] == main_time
     w = {v: [] for v, _ in variants}
     c = {v: [] for v, _ in variants}
     m = {v: [] for v, _ in variants}
     for _ in range(rounds):
         for v, env in variants:
-            runs = [timed(cmd, env, main_time is not None) for _ in range(k)]
+            runs = [timed(cmd, env, to_main) for _ in range(k)]
             w[v].append(sum(r[0] for r in runs) / k)
             c[v].append(sum(r[1] for r in runs) / k)
-            if main_time:
+            if to_main:
                 m[v].append(statistics.median(r[2] for r in runs))
         clear()
     return w, c, m
@@ -154,6 +157,21 @@ for v in shown:
     dm = [(m[v][i] - m["bare"][i]) * 1e6 for i in range(len(m[v]))]
     print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}" +
           (f"  to main +{med(dm)}" if dm else ""))
+
+# A root that execs (env, nice, timeout, a shell's exec): a chain of E
+# env images before /bin/true, each a sweep and a new image's start.
+E = 8
+wr, cr = w, c
+w, c, _ = series_root(k, ["env"] * E + [main_time or "/bin/true"])
+print(f"== a root that execs {E} times (env ... env /bin/true), {k} a round, "
+      f"{rounds} rounds: us per exec over bare, beyond a root's own cost, "
+      "median (min..max)")
+for v in shown:
+    dw = [((w[v][i] - w["bare"][i]) - (wr[v][i] - wr["bare"][i])) / E * 1e6
+          for i in range(rounds)]
+    dc = [((c[v][i] - c["bare"][i]) - (cr[v][i] - cr["bare"][i])) / E * 1e6
+          for i in range(rounds)]
+    print(f"{v:7s} wall +{med(dw)}  cpu +{med(dc)}")
 
 w, c = series(["/bin/sh", configure, work])
 print(f"== a configure-like script ({len(lines)} lines, ~{120 * 5} "
