@@ -26,7 +26,8 @@
 #include "text.h"
 #include "tracker.h"
 
-#define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this */
+#define FLUSH_PERIOD_NS 1000000000ull /* a kill loses at most this (one
+					     * interval near the memory's end) */
 #define BATCH_BYTES (64 * 1024)
 #define SAMPLER_STACK (256 * 1024)
 #define FIRST_SAMPLE_NS 20000000ull /* 20 ms, or the interval if shorter */
@@ -205,7 +206,7 @@ static int swept;
 static void sampler_take(void)
 {
 	struct rt_sample s;
-	uint64_t now = rtrack_clock_ns(CLOCK_REALTIME);
+	uint64_t now = rtrack_clock_ns(CLOCK_REALTIME), used, limit;
 	const struct gpu *g;
 
 	swept = 0;
@@ -217,7 +218,8 @@ static void sampler_take(void)
 	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
 	(void)logwrite_sample(&sam.batch, &s);
 	sam.samples++;
-	if (now - sam.last_flush_ns >= FLUSH_PERIOD_NS)
+	if (now - sam.last_flush_ns >= FLUSH_PERIOD_NS ||
+	    sample_near_oom(&s, &used, &limit))
 		sampler_flush();
 }
 

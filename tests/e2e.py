@@ -1331,6 +1331,38 @@ def case_exec_killed(d):
           f"root row {[(p['cmdline'], p['root']) for p in j['processes']]}")
 
 
+def case_root_killed(d):
+    # A root killed from outside (SIGKILL: an OOM kill, a scheduler's
+    # kill at the time limit) writes no END and no PROC record of itself.
+    # Its row showed 0 CPU, 0 peak and 0 duration, and the summary's top
+    # CPU and memory lists left it out: the samples held the tree's sums
+    # only.  Since 1.9 they carry the root's own figures (FORMAT.md S8
+    # 51-55): its row is what the last sample saw of it.
+    code = ("import os, time\n"
+            "x = bytearray(48 << 20)\n"
+            "for i in range(0, len(x), 4096): x[i] = 1\n"
+            "t = time.process_time()\n"
+            "while time.process_time() - t < 1.6: pass\n"
+            "os.kill(os.getpid(), 9)\n")
+    r = run([sys.executable, "-c", code], d,
+            {"RTRACK_OUTPUT": os.path.join(d, "rtrack-%p.bin"),
+             "RTRACK_INTERVAL": "0.05"})
+    check(r.rc == -9, f"exit status {r.rc}")
+    j = dump_json(one_log(d))
+    root = [p for p in j["processes"] if p["root"]]
+    check(len(root) == 1, f"root rows {root}")
+    p = root[0]
+    # What was flushed (every second: a kill loses at most the last one)
+    # has 0.6 s of the 1.6 s burned, and every byte of the 48 MiB touched
+    # before the burn began.
+    check(p["cpu_seconds"] >= 0.4 and p["peak_rss_mib"] >= 48 and
+          p["end"] - p["start"] >= 0.4 and not p["exact"],
+          f"root row {p}")
+    text = dump(one_log(d), "summary").stdout.decode()
+    top = [l for l in text.splitlines() if "top CPU" in l]
+    check(top and "python" in top[0], f"summary: {text}")
+
+
 def case_pid_later(d):
     # RTRACK_ROOT carries the root's pid, start and PID namespace.  A
     # process given that pid later, with that variable (a descendant the

@@ -168,6 +168,34 @@ def case_oom_killed(d):
               f"--format {fmt} does not say out-of-memory with the limit:\n{out}")
 
 
+def case_oom_root(d):
+    # The root itself is killed by the out-of-memory killer: no END, no
+    # REAPED (no wrapper), and under cgroup v1 the kill is counted only
+    # after the last sample.  The log said "killed or crashed" and, for a
+    # kill within the first second, held no sample at all (the first
+    # flush is a second in).  Near the limit every sample is flushed, and
+    # the summary names the likely cause with the figures.
+    cg = Cgroup(memory=100 << 20)
+    grow = ("import time\n"
+            "x = [bytearray(84 << 20)]\n"
+            "while True:\n"
+            "    x.append(bytearray(1 << 20)); time.sleep(0.1)\n")
+    try:
+        rc, err, log = traced_in(d, cg, ["python3", "-c", grow])
+    finally:
+        cg.remove()
+    check(rc == -9, f"the job was not killed: {rc} {err}")
+    j = dump_json(log)
+    check(len(j["samples"]) >= 2, f"{len(j['samples'])} samples in the log")
+    root = [p for p in j["processes"] if p["root"]]
+    check(root and root[0]["peak_rss_mib"] >= 80 and
+          root[0]["oom_killed"] is None, f"root row {root}")
+    out = " ".join(dump(log, "summary").stdout.decode().split())
+    check("killed or crashed" in out and
+          "probably the out-of-memory killer" in out and
+          "100.0 MiB limit" in out, f"summary:\n{out}")
+
+
 def case_throttled(d):
     cg = Cgroup(cpu_quota=0.5)
     try:

@@ -749,9 +749,43 @@ static void test_all_runs(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
+/* The sampler flushes, and the decoder names the out-of-memory killer
+ * for, a sample at 90% of the cgroup's limit or 5% of the machine's
+ * memory available; not below, and not on a figure it lacks. */
+static void test_near_oom(void **state)
+{
+	struct rt_sample s;
+	uint64_t used = 0, limit = 0;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.cg_mem_limit_kib = 100 * 1024;
+	s.tree_rss_kib = 100 * 1024 / 10 * 9 - 1;
+	s.sys_mem_total_kib = 1000000;
+	s.sys_mem_available_kib = 50001;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+	s.tree_rss_kib++;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 1);
+	assert_int_equal(used, s.tree_rss_kib);
+	assert_int_equal(limit, 100 * 1024);
+	sample_set_missing(&s, RT_F_cg_mem_limit_kib);
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+	s.sys_mem_available_kib = 50000;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 2);
+	assert_int_equal(used, 50000);
+	assert_int_equal(limit, 1000000);
+	sample_set_missing(&s, RT_F_sys_mem_available_kib);
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+	/* No limit (0): never near it. */
+	memset(&s, 0, sizeof(s));
+	s.tree_rss_kib = 5;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_near_oom),
 		T(test_cores_one),
 		T(test_cores_two),
 		T(test_model_carry_over),

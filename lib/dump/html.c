@@ -323,7 +323,7 @@ static void row_end(FILE *out)
 static void job_status(FILE *out, const struct run *run,
 		       const struct advice *a)
 {
-	char what[128];
+	char what[256];
 	struct job_end e;
 	const char *cls;
 
@@ -340,7 +340,10 @@ static void job_status(FILE *out, const struct run *run,
 			 "killer");
 		cls = "bad";
 	} else if (e.by == JOB_END_NONE) {
-		snprintf(what, sizeof what, "%s", dump_no_end(&run->log));
+		snprintf(what, sizeof what, "%s%s", dump_no_end(&run->log),
+			 a->oom_near ? "; probably the out-of-memory killer "
+				       "(near its memory's end at the last "
+				       "sample)" : "");
 	}
 	fprintf(out, "<span class=\"badge %s\" id=\"status\">%s: ", cls,
 		strcmp(cls, "ok") == 0 ? "finished" :

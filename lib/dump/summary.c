@@ -153,6 +153,27 @@ static void summary_oom(FILE *out, const struct run *run,
 			      "killer%s", n, n == 1 ? "" : "es", lim);
 }
 
+/* A job that ended with no record of how, near its memory's end at its
+ * last sample: the out-of-memory killer is the likely cause (it leaves no
+ * record; under cgroup v1 its count rises only after the last sample). */
+static void summary_near_oom(FILE *out, const struct advice *a)
+{
+	char used[FMT_HUMAN_MAX], lim[FMT_HUMAN_MAX];
+
+	if (!a->oom_near)
+		return;
+	fmt_bytes(used, a->near_used_kib * 1024);
+	fmt_bytes(lim, a->near_limit_kib * 1024);
+	summary_alert(out, "", "probably the out-of-memory killer: at the last "
+		      "sample");
+	if (a->oom_near == 1)
+		summary_line(out, "", "its processes held %s of the cgroup's "
+			     "%s limit", used, lim);
+	else
+		summary_line(out, "", "the machine had %s of %s available",
+			     used, lim);
+}
+
 static void summary_exit(FILE *out, const struct run *run,
 			 const struct advice *a)
 {
@@ -175,6 +196,7 @@ static void summary_exit(FILE *out, const struct run *run,
 		} else {
 			summary_line(out, "", "no sample recorded");
 		}
+		summary_near_oom(out, a);
 	} else if (e.exit_kind == RT_EXIT_CODE && e.exit_value == 0) {
 		summary_line(out, "exit", "%s", what);
 	} else if (e.exit_kind == RT_EXIT_CODE ||

@@ -68,7 +68,12 @@
 	X(cg_io_pressure_us,  "the job's cgroup's io PSI some total (1.6)")   \
 	X(sys_io_pressure_us, "/proc/pressure/io some total (1.6)")          \
 	X(cg_cpu_periods,     "quota periods the job's cgroup ran in (1.6)")  \
-	X(cg_cpu_periods_throttled, "of those, periods it was throttled in (1.6)")
+	X(cg_cpu_periods_throttled, "of those, periods it was throttled in (1.6)") \
+	X(root_utime_ticks,   "the root's own utime, its sampler's included (1.9)") \
+	X(root_stime_ticks,   "the root's own stime, idem (1.9)")             \
+	X(root_hwm_kib,       "the root's VmHWM, largest seen in this image (1.9)") \
+	X(root_read_bytes,    "the root's /proc/PID/io read_bytes (1.9)")     \
+	X(root_write_bytes,   "the root's /proc/PID/io write_bytes (1.9)")
 
 enum rt_field {
 #define RT_FIELD_ENUM(name, doc) RT_F_##name,
@@ -102,6 +107,33 @@ static inline int sample_has(const struct rt_sample *s, enum rt_field f)
 static inline void sample_set_missing(struct rt_sample *s, enum rt_field f)
 {
 	s->missing |= (uint64_t)1 << f;
+}
+
+/* A sample of a job near the end of its memory: 1 its processes' RSS at
+ * 90% or more of its cgroup's limit (*used_kib of *limit_kib), 2 the
+ * machine's MemAvailable at 5% or less of its memory (*used_kib available
+ * of *limit_kib), else 0.  The sampler flushes every such sample (an
+ * out-of-memory kill then loses one interval, not a second's worth), and
+ * the decoder names the out-of-memory killer as the likely end of a job
+ * whose log ends there with no record of how. */
+static inline int sample_near_oom(const struct rt_sample *s,
+				  uint64_t *used_kib, uint64_t *limit_kib)
+{
+	if (sample_has(s, RT_F_cg_mem_limit_kib) && s->cg_mem_limit_kib &&
+	    sample_has(s, RT_F_tree_rss_kib) &&
+	    s->tree_rss_kib >= s->cg_mem_limit_kib / 10 * 9) {
+		*used_kib = s->tree_rss_kib;
+		*limit_kib = s->cg_mem_limit_kib;
+		return 1;
+	}
+	if (sample_has(s, RT_F_sys_mem_available_kib) &&
+	    sample_has(s, RT_F_sys_mem_total_kib) && s->sys_mem_total_kib &&
+	    s->sys_mem_available_kib <= s->sys_mem_total_kib / 20) {
+		*used_kib = s->sys_mem_available_kib;
+		*limit_kib = s->sys_mem_total_kib;
+		return 2;
+	}
+	return 0;
 }
 
 #endif

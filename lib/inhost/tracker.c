@@ -382,6 +382,28 @@ static void tracker_add(const struct tracker *t, const struct procfs_proc *pp,
 		s->tree_swap_kib += pp->status.vmswap_kib;
 }
 
+/* The root's own figures (S8 51-55): what its row shows when it is
+ * killed and writes no END (the samples' tree figures are sums). */
+static void tracker_root(struct rt_sample *s, const struct tracker_entry *e,
+			 const struct procfs_proc *pp)
+{
+	s->root_utime_ticks = pp->stat.utime;
+	s->root_stime_ticks = pp->stat.stime;
+	if (e)
+		s->root_hwm_kib = e->p.hwm_kib;
+	else if (pp->status.has_vmhwm)
+		s->root_hwm_kib = pp->status.vmhwm_kib;
+	else
+		sample_set_missing(s, RT_F_root_hwm_kib);
+	if (pp->has_io) {
+		s->root_read_bytes = pp->read_bytes;
+		s->root_write_bytes = pp->write_bytes;
+	} else {
+		sample_set_missing(s, RT_F_root_read_bytes);
+		sample_set_missing(s, RT_F_root_write_bytes);
+	}
+}
+
 static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 			 tracker_gone_fn gone, void *ctx)
 {
@@ -435,6 +457,8 @@ static void tracker_walk(struct tracker *t, uint64_t now_ns, struct rt_sample *s
 		} else {
 			t->overflowed++;
 		}
+		if (i == 0)
+			tracker_root(s, e, &pp);
 		tracker_add(t, &pp, s);
 		t->run_delays += pp.has_run_delay;
 		threads = pp.stat.num_threads;
@@ -585,6 +609,11 @@ void tracker_sample(struct tracker *t, uint64_t now_ns, struct rt_sample *s,
 		for (f = RT_F_tree_utime_ticks; f <= RT_F_tree_write_bytes; f++)
 			sample_set_missing(s, (enum rt_field)f);
 		sample_set_missing(s, RT_F_tree_swap_kib);
+	}
+	if (!t->root_seen) {
+		unsigned f;
+		for (f = RT_F_root_utime_ticks; f <= RT_F_root_write_bytes; f++)
+			sample_set_missing(s, (enum rt_field)f);
 	}
 	/* A kernel without sched_info has no schedstat for anyone. */
 	if (t->run_delays == 0)

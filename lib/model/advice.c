@@ -544,6 +544,10 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 		diag_put_u(&a->diag, ADVICE_D_oom_kills, d);
 		a->oom_rose = d > 0;
 	}
+	if (log->nsamples)
+		a->oom_near = sample_near_oom(&log->samples[log->nsamples - 1],
+					      &a->near_used_kib,
+					      &a->near_limit_kib);
 }
 
 /* The share of time some task stalled on io: the cgroup's PSI where the
@@ -891,10 +895,14 @@ void advice_of(const struct run *run, const struct stats_summary *s,
 
 int advice_oom_killed(const struct advice *a, const struct job_proc *p)
 {
+	/* A root that left no record of how it ended: the log cannot say. */
+	if ((p->flags & JOB_ROOT) && p->exit_kind == RT_EXIT_UNKNOWN)
+		return -1;
 	if (p->exit_kind != RT_EXIT_SIGNAL || p->exit_value != 9)
 		return 0;
 	return a->oom_rose;
 }
+
 
 int advice_oom_ended(const struct advice *a, const struct job_end *e)
 {

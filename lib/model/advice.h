@@ -131,6 +131,15 @@ struct advice {
 	/* The cgroup's out-of-memory kills rose during the run: 1; 0 they
 	 * did not; -1 the log cannot say (before 1.6, no cgroup). */
 	int oom_rose;
+	/* The last sample found the job near running out of memory: 1 its
+	 * processes' RSS at 90% or more of the cgroup's limit (near_used_kib
+	 * of near_limit_kib), 2 the machine's MemAvailable at 5% or less of
+	 * its memory (near_used_kib available of near_limit_kib); 0 neither
+	 * or unknown (sample_near_oom).  For a job that ended with no
+	 * record of how: the likely cause (the out-of-memory killer leaves
+	 * none). */
+	int oom_near;
+	uint64_t near_used_kib, near_limit_kib;
 	/* The share of the quota's periods the cgroup was throttled in
 	 * (cpu.stat nr_throttled / nr_periods over the run); < 0 unknown.
 	 * Throttled time undercounts a group that also waits behind other

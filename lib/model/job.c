@@ -473,6 +473,44 @@ static uint32_t root_pid(const struct rt_log *log)
 	return log->hdr.pid;
 }
 
+/* A root row made from the header (no PROC record: the root was killed,
+ * or the log ends before it did) shows what the samples saw of the root
+ * itself (S8 51-55, 1.9): its CPU at its last sample less the sampler's
+ * (from system time first, as apply_end), its largest peak, its I/O, and
+ * its end there.  An END record, when there is one, then makes it exact.
+ * Older logs, and a root never sampled, keep the header's zeros. */
+static void root_sampled(const struct rt_log *log, struct job_proc *r)
+{
+	const struct rt_sample *last = NULL;
+	uint64_t hwm = 0, tracker_us = 0, u, s;
+	size_t i;
+
+	for (i = 0; i < log->nsamples; i++) {
+		const struct rt_sample *x = &log->samples[i];
+
+		if (!sample_has(x, RT_F_root_utime_ticks))
+			continue;
+		last = x;
+		if (sample_has(x, RT_F_root_hwm_kib))
+			hwm = max_u64(hwm, x->root_hwm_kib);
+	}
+	if (!last)
+		return;
+	if (sample_has(last, RT_F_tracker_cpu_ns))
+		tracker_us = last->tracker_cpu_ns / 1000;
+	u = ticks_to_us(log, last->root_utime_ticks);
+	s = ticks_to_us(log, last->root_stime_ticks);
+	r->stime_us = sub_sat(s, tracker_us);
+	r->utime_us = sub_sat(u, sub_sat(tracker_us, s));
+	r->hwm_kib = hwm;
+	if (sample_has(last, RT_F_root_read_bytes)) {
+		r->read_bytes = last->root_read_bytes;
+		r->write_bytes = last->root_write_bytes;
+	}
+	r->end_ns = max_u64(r->end_ns, last->time_ns);
+	r->flags |= JOB_SAMPLED;
+}
+
 /* The root's row: the PROC record written when it ended, or one made from
  * the header (a killed root has none), named for the last image rtrack
  * ran in (its EXEC record, written as it starts: one killed within its
@@ -508,6 +546,7 @@ static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 			break;
 		}
 	text_copy(r->cmdline, sizeof(r->cmdline), name);
+	root_sampled(log, r);
 	return r;
 }
 
