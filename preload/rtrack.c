@@ -117,10 +117,28 @@ void rtrack_say(const char *a, const char *b, const char *c)
 		line[n++] = '\n';
 		/* One write: the line in one piece, in one system call. */
 		(void)text_writev_nosignal(STDERR_FILENO,
-					   &(struct iovec){ line, n }, 1,
-					   SIGPIPE);
+					   &(struct iovec){ line, n }, 1);
 	}
 	errno = saved;
+}
+
+/* ": REASON; what" (": what" for an errno without words), for
+ * rtrack_say's last part: the line says why, as a user would be told by
+ * the shell.  One static buffer: the root says one such line. */
+static const char *rtrack_why(int err, const char *what)
+{
+	static char why[160];
+	const char *says = text_errno_says(err);
+	char *at = why, *end = why + sizeof(why) - 1;
+
+	at = text_append(at, end, ": ", 2);
+	if (says) {
+		at = text_append(at, end, says, strlen(says));
+		at = text_append(at, end, "; ", 2);
+	}
+	at = text_append(at, end, what, strlen(what));
+	*at = '\0';
+	return why;
 }
 
 static void rtrack_note_stderr(void)
@@ -150,7 +168,8 @@ void rtrack_exiting(uint32_t kind, int value)
 			sampler_exit(kind, value);
 			if (pre.write_failed)
 				rtrack_say("cannot write ", pre.path,
-					   ": tracking stopped");
+					   rtrack_why(pre.write_failed,
+						      "tracking stopped"));
 			else if (pre.log_moved)
 				rtrack_say("log written, but ", pre.path,
 					   " is no longer it (moved, removed or "
@@ -538,9 +557,7 @@ static int rtrack_open_new(void)
 		pre.log_path = pre.path;
 	if (rc < 0)
 		rtrack_say("cannot create ", pre.path,
-			   rc == -EEXIST ? ": file exists; tracking disabled" :
-			   rc == -EFBIG ? ": the file size limit (ulimit -f) leaves no room; tracking disabled" :
-			   ": tracking disabled");
+			   rtrack_why(-rc, "tracking disabled"));
 	return rc;
 }
 

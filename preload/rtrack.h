@@ -90,7 +90,7 @@ struct preload_state {
 				    * the environment's strings */
 	_Atomic int write_failed;  /* the log could not be written (by the
 				    * sampler, or the exit's own end record):
-				    * said at exit (rtrack.c) */
+				    * the errno, said at exit (rtrack.c) */
 	_Atomic int log_moved;     /* its path no longer led to the log at
 				    * the end: said at exit (sampler.c) */
 	/* The log exit and reap records go to, read only in a role that

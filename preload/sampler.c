@@ -181,8 +181,8 @@ static void sampler_flush(void)
 	pthread_mutex_unlock(&sam.file_mu);
 	logwrite_clear(&sam.batch);
 	sam.last_flush_ns = rtrack_clock_ns(CLOCK_REALTIME);
-	if (rc < 0)
-		pre.write_failed = 1; /* stop writing; said at exit (rtrack.c) */
+	if (rc < 0) /* stop writing; said at exit, with why (rtrack.c) */
+		pre.write_failed = -rc;
 }
 
 /* The batch's "flush when full" (logwrite_on_full): every record the
@@ -783,14 +783,16 @@ static void sampler_takeover(uint32_t kind, int value)
 	 * the end. */
 	static uint8_t end_mem[256];
 	static struct logbuf b;
+	int rc;
 
 	sam.abandoned = 1;
 	logwrite_init(&b, end_mem, sizeof(end_mem));
 	sampler_end_record(&b, kind, value, 0);
 	/* A failed end (the log gone, the host's descriptor table full)
 	 * is said at exit as any other failed write, never "log written". */
-	if (!pre.write_failed && logfile_append(pre.path, &pre.log_id, &b) < 0)
-		pre.write_failed = 1;
+	if (!pre.write_failed &&
+	    (rc = logfile_append(pre.path, &pre.log_id, &b)) < 0)
+		pre.write_failed = -rc;
 	if (locked)
 		pthread_mutex_unlock(&sam.file_mu);
 }

@@ -610,7 +610,24 @@ def case_existing_output(d):
 
 
 def case_unwritable_dir(d):
-    warn_only(d, {"RTRACK_OUTPUT": "/nonexistent-dir/x.bin"}, "cannot create")
+    # The line says why, as the shell would (it said no reason at all).
+    warn_only(d, {"RTRACK_OUTPUT": "/nonexistent-dir/x.bin"},
+              "cannot create /nonexistent-dir/x.bin: no such file or "
+              "directory; tracking disabled")
+    ro = os.path.join(d, "ro")
+    os.mkdir(ro, 0o500)
+    if os.geteuid() == 0:  # root writes anywhere: a read-only mount then
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k",
+                           "tmpfs", ro], capture_output=True).returncode:
+            return
+    try:
+        warn_only(d, {"RTRACK_OUTPUT": os.path.join(ro, "x.bin")},
+                  "read-only file system; tracking disabled"
+                  if os.geteuid() == 0 else
+                  "permission denied; tracking disabled")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", ro], capture_output=True)
 
 
 def case_descendants_stand_aside(d):

@@ -12,7 +12,7 @@ set_target_properties(trust PROPERTIES
 # compared as a ratio to the same run without the preload; each run has a
 # timeout of its own, so a hang fails the case.
 rtrack_add_py_cases(trust.py trust_ ";RTRACK_TRUST=$<TARGET_FILE:trust>"
-    exec_path exec_threads exec_loop sigxfsz
+    exec_path exec_threads exec_loop sigxfsz disk_full
     log_deleted log_swapped log_renamed log_fifo log_other_user
     warn_once warn_job_files stderr_closed_pipe small_stack spawn_env two_copies
     assert daemon clone_vm image_change footprint)

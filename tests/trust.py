@@ -401,7 +401,57 @@ def case_sigxfsz(d):
                           limits={resource.RLIMIT_FSIZE: limit}, timeout=30)
                 check(pr.traced.rc == 0, pr.traced.describe())
             each(f"{name} at RLIMIT_FSIZE {limit}", one)
+    # stderr a file already at the limit (a batch job's error file under
+    # `ulimit -f`): rtrack's one line, "cannot create" at 0 or "log
+    # written" above, raised SIGXFSZ there and killed /bin/true, which
+    # writes nothing (rc -25, the outside pass's class, found again).
+    for limit in (0, 600):
+        def on_file():
+            rcs = {}
+            for traced in (False, True):
+                err = os.path.join(d, f"err-{limit}-{traced}")
+                with open(err, "wb") as f:
+                    f.write(b"x" * limit)
+                env = e2e.clean_env({"RTRACK_OUTPUT":
+                                     os.path.join(d, f"f-{limit}-%p.bin")})
+                if traced:
+                    env["LD_PRELOAD"] = PRELOAD
+                with open(err, "ab") as f:
+                    rcs[traced] = subprocess.run(
+                        ["/bin/true"], cwd=d, env=env, stderr=f, timeout=30,
+                        preexec_fn=preexec({resource.RLIMIT_FSIZE: limit},
+                                           None, False)).returncode
+            check(rcs[True] == rcs[False] == 0, f"exit status {rcs}")
+        each(f"/bin/true, stderr a file at RLIMIT_FSIZE {limit}", on_file)
     each.done()
+
+
+def case_disk_full(d):
+    # The log's filesystem fills during the run (a small tmpfs, most of it
+    # taken): the host runs as bare, the line says why ("no space left on
+    # device"; it gave no reason), and the log ends with whole records:
+    # the write that failed part way left half a record, which the
+    # decoder reported as damage (a torn tail) and, with no END, as a job
+    # that was killed or crashed.
+    if os.geteuid() != 0:
+        raise e2e.Skip("mounting a small filesystem needs root")
+    small = mkdir(d, "small")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                       small], capture_output=True).returncode:
+        raise e2e.Skip("cannot mount a tmpfs here")
+    try:
+        with open(os.path.join(small, "fill"), "wb") as f:
+            f.write(b"\0" * (56 << 10))
+        script = ("i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); "
+                  "done; echo done")
+        pr = Pair(d, "full", ["sh", "-c", script],
+                  {"RTRACK_INTERVAL": "0.005"}, out_dir=small)
+        lines = rtrack_lines(pr.traced.err)
+        check(len(lines) == 1 and "no space left on device; tracking "
+              "stopped" in lines[0], f"rtrack's lines {lines}")
+        dump_check(pr.log(), "a log that filled its filesystem")
+    finally:
+        subprocess.run(["umount", small], capture_output=True)
 
 
 # ---- 3. the log replaced during the run --------------------------------------

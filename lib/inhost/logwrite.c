@@ -485,6 +485,20 @@ int logwrite_gpu(struct logbuf *b, struct rt_gpu_chain *c,
 	return logwrite_gpu_values(b, c, v, n);
 }
 
+/* A write that failed part way (a full disk) leaves the first done bytes
+ * of its records: taken back when nothing was appended after them (the
+ * descriptor's offset, O_APPEND, is the file's end), so that the log ends
+ * with whole records and a decoder reads it without damage.  After
+ * another process's append they stay, a damaged record in mid-file. */
+static void logfile_take_back(int fd, size_t done)
+{
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	struct stat sb;
+
+	if (end >= (off_t)done && fstat(fd, &sb) == 0 && sb.st_size == end)
+		(void)ftruncate(fd, end - (off_t)done);
+}
+
 /* A write past RLIMIT_FSIZE raises SIGXFSZ in the writing thread, which
  * kills the host by default: the log is full instead (-EFBIG), no signal.
  * size is the file's before the write.  Under a finite limit the write
@@ -494,12 +508,18 @@ static int logfile_write_limited(int fd, off_t size, const uint8_t *buf,
 				 size_t len)
 {
 	struct rlimit rl;
+	size_t done = 0;
+	int rc;
 
 	if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return text_write_all(fd, buf, len);
-	if (size < 0 || (uint64_t)size + len > (uint64_t)rl.rlim_cur)
+		rc = text_write_all(fd, buf, len, &done);
+	else if (size < 0 || (uint64_t)size + len > (uint64_t)rl.rlim_cur)
 		return -EFBIG;
-	return text_write_nosignal(fd, buf, len, SIGXFSZ);
+	else
+		rc = text_write_nosignal(fd, buf, len, &done);
+	if (rc < 0 && done)
+		logfile_take_back(fd, done);
+	return rc;
 }
 
 /* Whether fd is the log that was created (L1 of logwrite.h): a regular

@@ -281,7 +281,8 @@ int text_unescape_octal(const char *s, const char *end, char *dst,
 	return 0;
 }
 
-int text_writev_all(int fd, struct iovec *iov, int n)
+/* text_writev_all, adding to *done (when given) what reached the file. */
+static int text_writev_count(int fd, struct iovec *iov, int n, size_t *done)
 {
 	while (n > 0) {
 		ssize_t w;
@@ -296,6 +297,8 @@ int text_writev_all(int fd, struct iovec *iov, int n)
 			continue;
 		if (w <= 0)
 			return w < 0 ? -errno : -EIO;
+		if (done)
+			*done += (size_t)w;
 		/* A short write: on from where it stopped. */
 		for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
 			w -= (ssize_t)iov->iov_len;
@@ -307,35 +310,93 @@ int text_writev_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-int text_write_all(int fd, const void *buf, size_t len)
+int text_writev_all(int fd, struct iovec *iov, int n)
+{
+	return text_writev_count(fd, iov, n, NULL);
+}
+
+int text_write_all(int fd, const void *buf, size_t len, size_t *done)
 {
 	struct iovec one = { (void *)(uintptr_t)buf, len };
 
-	return len ? text_writev_all(fd, &one, 1) : 0;
+	return len ? text_writev_count(fd, &one, 1, done) : 0;
 }
 
-int text_writev_nosignal(int fd, struct iovec *iov, int n, int sig)
+static int text_writev_nosignal_count(int fd, struct iovec *iov, int n,
+				      size_t *done)
 {
 	struct timespec zero = { 0, 0 };
-	sigset_t one, old, pending;
-	int rc, had;
+	sigset_t both, old, pending, raised;
+	int rc, had_pipe, had_fsize;
 
-	sigemptyset(&one);
-	sigaddset(&one, sig);
-	pthread_sigmask(SIG_BLOCK, &one, &old);
-	had = sigpending(&pending) == 0 && sigismember(&pending, sig);
-	rc = text_writev_all(fd, iov, n);
-	if (!had && rc == (sig == SIGPIPE ? -EPIPE : -EFBIG))
-		sigtimedwait(&one, NULL, &zero);
+	sigemptyset(&both);
+	sigaddset(&both, SIGPIPE);
+	sigaddset(&both, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &both, &old);
+	had_pipe = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	had_fsize = sigismember(&pending, SIGXFSZ);
+	rc = text_writev_count(fd, iov, n, done);
+	sigemptyset(&raised);
+	if (rc == -EPIPE && !had_pipe)
+		sigaddset(&raised, SIGPIPE);
+	if (rc == -EFBIG && !had_fsize)
+		sigaddset(&raised, SIGXFSZ);
+	if (rc == -EPIPE || rc == -EFBIG)
+		sigtimedwait(&raised, NULL, &zero);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 
-int text_write_nosignal(int fd, const void *buf, size_t len, int sig)
+int text_writev_nosignal(int fd, struct iovec *iov, int n)
+{
+	return text_writev_nosignal_count(fd, iov, n, NULL);
+}
+
+int text_write_nosignal(int fd, const void *buf, size_t len, size_t *done)
 {
 	struct iovec one = { (void *)(uintptr_t)buf, len };
 
-	return len ? text_writev_nosignal(fd, &one, 1, sig) : 0;
+	return len ? text_writev_nosignal_count(fd, &one, 1, done) : 0;
+}
+
+const char *text_errno_says(int err)
+{
+	/* The failures creating or appending to a file can meet; strerror
+	 * is not async-signal-safe (its locale), and the exit may run in a
+	 * signal handler. */
+	static const struct {
+		int err;
+		const char *says;
+	} says[] = {
+		{ EACCES, "permission denied" },
+		{ EPERM, "operation not permitted" },
+		{ ENOENT, "no such file or directory" },
+		{ ENOTDIR, "a component of the path is not a directory" },
+		{ EISDIR, "is a directory" },
+		{ EROFS, "read-only file system" },
+		{ ENOSPC, "no space left on device" },
+		{ EDQUOT, "disk quota exceeded" },
+		{ ENAMETOOLONG, "file name too long" },
+		{ ELOOP, "a symbolic link (never followed)" },
+		{ EMFILE, "too many open files (ulimit -n)" },
+		{ ENFILE, "too many open files in the system" },
+		{ EEXIST, "file exists" },
+		{ EFBIG, "the file size limit (ulimit -f) leaves no room" },
+		{ EIO, "input/output error" },
+		{ ENOMEM, "out of memory" },
+		{ ENXIO, "no such device or address" },
+		{ ETXTBSY, "text file busy" },
+		{ ESTALE, "no longer the log rtrack created" },
+		{ EAGAIN, "resource temporarily unavailable" },
+		{ EINVAL, "invalid argument" },
+		{ ENODEV, "no such device" },
+		{ EOVERFLOW, "value too large" },
+	};
+
+	for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+		if (says[i].err == err)
+			return says[i].says;
+	return NULL;
 }
 
 uint64_t text_hash(uint64_t h, const char *s, const char *end)

@@ -28,21 +28,27 @@ const char *text_next_line(const char *s, const char *end);
 int text_key_u64(const char *buf, size_t len, const char *key, uint64_t *out);
 
 /* Write all of buf to fd (a write interrupted by a signal goes on).
- * Returns 0 or -errno (-EIO for a write of nothing). */
-int text_write_all(int fd, const void *buf, size_t len);
+ * Returns 0 or -errno (-EIO for a write of nothing); *done (when given)
+ * grows by what reached the file, a failed write's first part too. */
+int text_write_all(int fd, const void *buf, size_t len, size_t *done);
 
 /* The same for n pieces gathered by writev (iov is advanced past what a
  * short write took): one system call, and a line that fits the pipe's
  * buffer reaches it whole, never torn by the host's own writes. */
 struct iovec;
 int text_writev_all(int fd, struct iovec *iov, int n);
-int text_writev_nosignal(int fd, struct iovec *iov, int n, int sig);
+int text_writev_nosignal(int fd, struct iovec *iov, int n);
 
-/* text_write_all with sig (SIGPIPE or SIGXFSZ) blocked in the calling
- * thread, and a sig that this write raised taken back (one pending before
- * stays): a write of ours into a closed pipe or past RLIMIT_FSIZE returns
- * -EPIPE or -EFBIG instead of killing its host. */
-int text_write_nosignal(int fd, const void *buf, size_t len, int sig);
+/* text_write_all with SIGPIPE and SIGXFSZ blocked in the calling thread,
+ * and the one this write raised taken back (one pending before stays): a
+ * write of ours into a closed pipe or past RLIMIT_FSIZE (the log, or a
+ * warning line on a stderr that is a file: `ulimit -f`) returns -EPIPE
+ * or -EFBIG instead of killing its host. */
+int text_write_nosignal(int fd, const void *buf, size_t len, size_t *done);
+
+/* What errno err means, in a few words, for a warning line ("permission
+ * denied"); NULL for one it does not know.  Async-signal-safe. */
+const char *text_errno_says(int err);
 
 /* open(path, O_RDONLY|O_CLOEXEC|O_NOCTTY|flags, 0600), retried on EINTR.
  * Returns the descriptor or -errno (errno itself is changed on failure).
