@@ -181,6 +181,16 @@ static void test_expand_host_unsafe(void **state)
 	assert_int_equal(config_expand_output("/tmp/r-%h.bin", 1, "a/../b", 0,
 					      dst, sizeof(dst)), 0);
 	assert_string_equal(dst, "/tmp/r-a_.._b.bin");
+	/* A name of dots alone would climb out of the directory. */
+	assert_int_equal(config_expand_output("logs/%h/x.bin", 1, "..", 0, dst,
+					      sizeof(dst)), 0);
+	assert_string_equal(dst, "logs/__/x.bin");
+	assert_int_equal(config_expand_output("logs/%h/x", 1, ".", 0, dst,
+					      sizeof(dst)), 0);
+	assert_string_equal(dst, "logs/_/x");
+	assert_int_equal(config_expand_output("%h", 1, "...a", 0, dst,
+					      sizeof(dst)), 0);
+	assert_string_equal(dst, "...a");
 	assert_int_equal(config_expand_output("%h", 1, "x\ny\x7f", 0, dst,
 					      sizeof(dst)), 0);
 	assert_string_equal(dst, "x_y_");

@@ -130,17 +130,23 @@ static int config_append(char *dst, size_t size, size_t *len, const char *s,
 }
 
 /* The host name as one path component: a '/' (a name set with
- * sethostname can hold one) or a control byte becomes '_', so that %h
- * never adds a directory or a line break to the log's path. */
+ * sethostname can hold one) or a control byte becomes '_', and so does
+ * every dot of a name of dots alone ("." or "..": "logs/%h/x.bin" would
+ * climb out of logs/), so that %h never adds or leaves a directory, or
+ * adds a line break, in the log's path. */
 static int config_append_host(char *dst, size_t size, size_t *len,
 			      const char *host)
 {
+	int dots = *host != '\0' && host[strspn(host, ".")] == '\0';
 	int rc = 0;
 
 	for (; *host && rc == 0; host++) {
 		unsigned char c = (unsigned char)*host;
 		rc = config_append(dst, size, len,
-				   c == '/' || c < 0x20 || c == 0x7f ? "_" : host,
+				   c == '/' || c < 0x20 || c == 0x7f ||
+						   (dots && c == '.') ?
+					   "_" :
+					   host,
 				   1);
 	}
 	return rc;
