@@ -490,7 +490,7 @@ static void test_verdict_waiting(void **state)
 	assert_int_equal(a.verdict, ADVICE_WAITING);
 	assert_string_equal(a.sentence, "The cores it used were busy only 25% "
 			    "of the time (sleep, network, waiting on others): "
-			    "more cores would not make it faster");
+			    "more than 1 core would not make it faster");
 	assert_int_equal(a.rec.cores, 1);
 }
 

@@ -720,8 +720,9 @@ static const char summary_text[] =
 	"             slurm --cpus-per-task=1 --mem=128M --time=0:01:00\n"
 	"  verdict    waiting: the cores it used were busy only 75% of the time "
 	"(sleep,\n"
-	"             network, waiting on others): more cores would not make it "
-	"faster\n";
+	"             network, waiting on others): more than 1 core would not make "
+	"it\n"
+	"             faster\n";
 
 /* Longest line in columns (UTF-8 continuation bytes take none). */
 static size_t max_columns(const char *s)

@@ -816,9 +816,14 @@ static void say_one(char *dst, size_t size, enum advice_verdict v,
 			 a->rec.cores == 1 ? "" : "s");
 		break;
 	default:
+		/* The recommendation's count (a job that waits may still
+		 * have run two processes at once): "more cores" alone read
+		 * as "not even the 2 recommended". */
 		snprintf(dst, size, "the cores it used were busy only %.0f%% of "
 			 "the time (sleep, network, waiting on others): more "
-			 "cores would not make it faster", 100 * a->cpu_busy);
+			 "than %llu core%s would not make it faster",
+			 100 * a->cpu_busy, (unsigned long long)a->rec.cores,
+			 a->rec.cores == 1 ? "" : "s");
 	}
 }
 
