@@ -554,6 +554,31 @@ static void test_reaped_orphan(void **state)
 	run_free(&run);
 }
 
+/* An exit record of a process that started a minute or more after the
+ * job's END (it inherited RTRACK_ROOT from a tmux server the job left
+ * running) is not of the job: ignored and counted; one that started
+ * before the end, or within the minute after it, stays. */
+static void test_started_after_end(void **state)
+{
+	struct run run;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	put_sample(0, 0, 0);
+	put_exit(101, 0.5, 1.0, 1000, 0, 0, "in the job");
+	put_sample(1, 60, 10);
+	put_proc(100, 0, 2, 60, 20, 0, "root");
+	put_end(); /* at T0 + 2 */
+	put_exit(102, 2 + 30, 2 + 31, 1000, 0, 0, "within the minute");
+	put_exit(103, 2 + 61, 2 + 62, 5000000, 0, 0, "a tmux window later");
+	decode(&run);
+	assert_non_null(find(&run.job, 101));
+	assert_non_null(find(&run.job, 102));
+	assert_null(find(&run.job, 103));
+	assert_int_equal(run.job.after_end, 1);
+	run_free(&run);
+}
+
 /* A pid reused (the review of the first orphan matching): an earlier 104,
  * a child of 101 seen only by sampling, is not the 104 that 100 reaped
  * later, when the sampler saw it exit (a static tool), or when its parent
@@ -1085,6 +1110,7 @@ int main(void)
 		cmocka_unit_test(test_reaped_leaving),
 		cmocka_unit_test(test_reaped_with_end),
 		cmocka_unit_test(test_reaped_orphan),
+		cmocka_unit_test(test_started_after_end),
 		cmocka_unit_test(test_reaped_pid_reused),
 		cmocka_unit_test(test_root_pid_of_descendant),
 		cmocka_unit_test(test_killed_children),

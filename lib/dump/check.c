@@ -161,6 +161,10 @@ int dump_check(FILE *out, const struct run *run, const char *name)
 		fprintf(out, "; %zu " DUMP_UNCHAINED, log->unchained);
 	if (dup > 0)
 		fprintf(out, "; %zu duplicate exit records", dup);
+	if (run->job.after_end)
+		fprintf(out, "; %zu exit records of processes started after the "
+			"job ended (an inherited RTRACK_ROOT): ignored",
+			run->job.after_end);
 	if (log->has_end && log->end.samples > log->nsamples)
 		fprintf(out, "; the end record counts %llu samples, %zu read",
 			(unsigned long long)log->end.samples, log->nsamples);

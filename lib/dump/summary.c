@@ -437,6 +437,10 @@ static void summary_counts(FILE *out, const struct run *run)
 		     "sampling",
 		     j->nprocs, j->nexact, killed,
 		     j->nprocs - j->nexact - j->nkilled);
+	if (j->after_end)
+		summary_line(out, "", "%zu exit record%s of processes started "
+			     "after the job ended: ignored", j->after_end,
+			     j->after_end == 1 ? "" : "s");
 }
 
 /* text in lines of at most VALUE_W columns, broken at spaces; the first

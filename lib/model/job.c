@@ -614,6 +614,28 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 	return j->tail_utime_s && j->tail_stime_s ? 0 : -1;
 }
 
+/* A process that started a minute or more after the job ended (an END
+ * record, else the wrapper's REAPED of the root) is not of the job: it
+ * inherited RTRACK_ROOT and LD_PRELOAD from a process that outlived the
+ * job (a tmux or screen server started inside it, a copied environment)
+ * and appended its exit record to a log that was done.  The minute keeps
+ * a clock stepped back or slewed during the run (start times count from
+ * the boot time the header took) from dropping a real one. */
+#define AFTER_END_NS (60 * NS_PER_S)
+
+static int started_after_end(const struct rt_log *log, const struct rt_exit *x)
+{
+	uint64_t end;
+
+	if (log->has_end)
+		end = log->end.time_ns;
+	else if (reaped_root(log))
+		end = log->reaped.time_ns;
+	else
+		return 0;
+	return start_ns_of(log, x->starttime_ticks) > end + AFTER_END_NS;
+}
+
 /* Exit records in key order, file order among equal keys. */
 struct exit_ref {
 	uint32_t pid;
@@ -676,6 +698,10 @@ static int apply_exits(const struct rt_log *log, struct job *j,
 		if (i > 0 && refs[i].pid == refs[i - 1].pid &&
 		    refs[i].starttime == refs[i - 1].starttime) {
 			j->dup_exits++;
+			continue;
+		}
+		if (started_after_end(log, x)) {
+			j->after_end++;
 			continue;
 		}
 		if (!apply)

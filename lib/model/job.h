@@ -73,6 +73,8 @@ struct job {
 	size_t nrows;
 	double cpu_s;            /* own CPU of every process in procs */
 	size_t dup_exits;        /* exit records repeating a process's */
+	size_t after_end;        /* exit records of processes started after
+				  * the job's end, not of the job: ignored */
 };
 
 /* Build j from the decoded records of log, which it does not keep.  0, or
