@@ -498,6 +498,13 @@ static void test_killed_children(void **state)
 	assert_int_equal(p->exit_kind, RT_EXIT_CODE);
 	assert_int_equal(p->utime_us, 300000);
 	assert_int_equal(run.job.nkilled, 2);
+	/* The intervals get what the waits saw past the samples, as an exit
+	 * record's: 102's record in the first; 101's 0.3 + 0.02 s past its
+	 * PROC and all of 103's (never seen) in the second (it had none: a
+	 * killed worker read as 0 cores). */
+	assert_near(run.job.tail_utime_s[0], 0.3);
+	assert_near(run.job.tail_utime_s[1], 0.3 + 0.04);
+	assert_near(run.job.tail_stime_s[1], 0.02 + 0.005);
 	stats_summarize(&run, &s);
 	assert_int_equal(s.processes_sampled_only, 0);
 	assert_int_equal(s.processes_seen, 4);

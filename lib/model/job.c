@@ -584,24 +584,32 @@ static int have_seen_counters(const struct rt_log *log)
  * an end record the PROC records of live processes were never written: an
  * unmatched exit of a process that started before the last sample may
  * have been counted, and is left out rather than counted twice. */
+static void add_tail_cpu(const struct rt_log *log, struct job *j,
+			 uint64_t end_ns, uint64_t u_us, uint64_t s_us)
+{
+	long row = row_of(log, end_ns);
+
+	if (row < 0 || !j->tail_utime_s)
+		return;
+	j->tail_utime_s[row] += (double)u_us / US_PER_S;
+	j->tail_stime_s[row] += (double)s_us / US_PER_S;
+}
+
 static void add_tail(const struct rt_log *log, struct job *j,
 		     const struct rt_exit *x, const struct job_proc *sampled)
 {
 	uint64_t su = 0, ss = 0;
-	long row = row_of(log, x->end_ns);
 
-	if (row < 0 || !j->tail_utime_s)
-		return;
 	if (sampled) {
 		su = sampled->utime_us;
 		ss = sampled->stime_us;
-	} else if (!log->has_end &&
+	} else if (!log->has_end && log->nsamples &&
 		   start_ns_of(log, x->starttime_ticks) <
 			   log->samples[log->nsamples - 1].time_ns) {
 		return;
 	}
-	j->tail_utime_s[row] += (double)sub_sat(x->utime_us, su) / US_PER_S;
-	j->tail_stime_s[row] += (double)sub_sat(x->stime_us, ss) / US_PER_S;
+	add_tail_cpu(log, j, x->end_ns, sub_sat(x->utime_us, su),
+		     sub_sat(x->stime_us, ss));
 }
 
 static int alloc_tails(const struct rt_log *log, struct job *j)
@@ -766,11 +774,12 @@ static int orphan_of(const struct job_proc *a, size_t n,
  * parent, with no end of its own: that row.  A process that wrote its own
  * exit record (its abort()) or was reaped once already keeps what it
  * has. */
-static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
-		       size_t *n)
+static void apply_reap(const struct rt_log *log, struct job *j,
+		       const struct rt_reaped *r, struct job_proc *a, size_t *n)
 {
 	struct job_proc *o = NULL, *latest = NULL;
-	uint64_t u, s;
+	uint64_t u, s, was_u = 0, was_s = 0;
+	int seen;
 
 	for (size_t i = 0; i < *n; i++) {
 		if (a[i].pid != r->pid || a[i].start_ns > r->time_ns)
@@ -785,7 +794,11 @@ static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
 		o = latest;
 	if (o && (o->flags & (JOB_EXACT | JOB_KILLED | JOB_ROOT)))
 		return;
-	if (!o) {
+	seen = o != NULL;
+	if (o) {
+		was_u = o->utime_us;
+		was_s = o->stime_us;
+	} else {
 		o = &a[(*n)++];
 		memset(o, 0, sizeof(*o));
 		o->pid = r->pid;
@@ -803,6 +816,14 @@ static void apply_reap(const struct rt_reaped *r, struct job_proc *a,
 	o->exit_kind = r->exit_kind;
 	o->exit_value = r->exit_value;
 	o->flags = (o->flags & ~JOB_ALIVE_AT_END) | JOB_KILLED;
+	/* What the wait saw past the samples, in the interval of the reap,
+	 * as an exit record's (add_tail): a worker killed by its parent (a
+	 * timeout, Pool.terminate()) read as 0 cores.  One never seen, in a
+	 * log without END, may be in the samples already (no PROC record):
+	 * left out rather than counted twice. */
+	if (seen || log->has_end)
+		add_tail_cpu(log, j, r->time_ns, sub_sat(o->utime_us, was_u),
+			     sub_sat(o->stime_us, was_s));
 }
 
 /* The rows in key order, as indexes into the table, for the parent
@@ -972,7 +993,7 @@ int job_build(const struct rt_log *log, struct job *j)
 	root->flags |= JOB_ROOT;
 	if (log->hdr.flags & RT_CFG_CHILDREN)
 		for (i = 0; i < log->nreaps; i++)
-			apply_reap(&log->reaps[i], a, &n);
+			apply_reap(log, j, &log->reaps[i], a, &n);
 	if (log->has_end)
 		apply_end(log, root);
 	else if (reaped_root(log))
