@@ -41,7 +41,7 @@ static const char csv_header[] =
 static const char csv_row1[] =
 	"1700000002.500,101,3.000000,0.300000,2.2000,3906.250,2332.625,"
 	"10.000,20.000,30.000,40.000,512,1024,1000.00,400.50,599.50,1000,10,"
-	",,,777,3,1.500000,0.030000,1.0200,2.500,4096,123,"
+	",,,777,3,1.500000,0.029000,1.0193,2.500,4096,123,"
 	",,\n";
 static const char csv_row2[] =
 	"1700000003.000,99,0.000000,0.000000,0.0000,4003.906,,"
@@ -371,13 +371,14 @@ static void test_json_summary_values(void **state)
 	const char *json;
 
 	(void)state;
-	/* cpu_usage_mean weighs each interval by its length:
-	 * (1.02 x 1.5 s + 0 x 0.5 s) / 2 s = 0.765; memory_mib_mean each
+	/* cpu_usage_mean weighs each interval by its length, the
+	 * sampler's 1 ms taken off the first (its system time):
+	 * (1.0193 x 1.5 s + 0 x 0.5 s) / 2 s = 0.7645; memory_mib_mean each
 	 * sample by half the span to its neighbours:
 	 * (1 x 0.75 + 2.5 x 1 + 1.5 x 0.25) / 2 s = 1.8125 MiB. */
 	json = capture(F_JSON, &fx);
 	assert_py(json, "list(d[\"summary\"].values())",
-		  "[3.2, 3, 1.528, 0.765, 1.02, 1.813, 2.5, 5.0, 4096, 123, "
+		  "[3.2, 3, 1.528, 0.7645, 1.0193, 1.813, 2.5, 5.0, 4096, 123, "
 		  "1000, 10, null, null, null, 4, 0.002, 1, 3, 8192.0]");
 	/* 1.5 s of CPU in 3.2 s, never above 1.02 cores: one core; the
 	 * tree's sampled peak 5 MiB, all processes' peaks 9.98 MiB. */
@@ -390,11 +391,12 @@ static void test_json_summary_values(void **state)
 		  "\"seconds\": 3.2}, {\"cores\": 8, \"seconds\": 3.2}, "
 		  "{\"cores\": 16, \"seconds\": 3.2}], \"tree_max\", 5.0, "
 		  "9.98]");
-	/* A 1.0 log: none of 1.6's figures; the machine did (3.3 - 1.53)
-	 * CPU seconds of other work in 2 s. */
+	/* A 1.0 log: none of 1.6's figures; the machine did (3.3 - 1.529:
+	 * the job's rows, less the sampler's 1 ms) CPU seconds of other
+	 * work in 2 s. */
 	assert_py(json, "[v for k, v in d[\"diagnosis\"].items() if k not in "
 		  "(\"verdict\", \"sentence\")]",
-		  "[null, 0.88, null, null, null, null, null, null, null]");
+		  "[null, 0.89, null, null, null, null, null, null, null]");
 	assert_py(json, "d[\"diagnosis\"][\"verdict\"]", "\"waiting\"");
 	assert_non_null(strstr(json, "\"cpu_seconds\":1.528000,"));
 	assert_non_null(strstr(json, "\"memory_mib_mean\":1.813,"));
@@ -696,7 +698,7 @@ static const char summary_text[] =
 	"  started    2023-11-14T22:13:20Z\n"
 	"  duration   3.2 s\n"
 	"  exit       exit code 0\n"
-	"  CPU        1.5 s, mean 0.77 cores, max 1.02 cores\n"
+	"  CPU        1.5 s, mean 0.76 cores, max 1.02 cores\n"
 	"             \u2588\u2581\n"
 	"  memory     PSS mean 1.8 MiB, max 2.5 MiB; true peak RSS 5.0 MiB\n"
 	"             \u2588\u2585\n"
@@ -765,7 +767,7 @@ static void test_summary_no_end_damaged_rss(void **state)
 		"mismatch??[2J\n"));
 	assert_non_null(strstr(text, "\n  duration   3.0 s\n"));
 	assert_non_null(strstr(text, "\n  memory     RSS mean 1.8 MiB,"));
-	assert_non_null(strstr(text, "\n  CPU        1.5 s, mean 0.77 cores,"));
+	assert_non_null(strstr(text, "\n  CPU        1.5 s, mean 0.76 cores,"));
 	assert_null(strchr(text, '\x1b'));
 	assert_true(max_columns(text) <= 80);
 	/* A torn tail is where a killed writer stopped: nothing after it. */

@@ -561,6 +561,39 @@ static void test_reaped_orphan(void **state)
 	run_free(&run);
 }
 
+/* The sampler's CPU of every image: its thread clock starts again at an
+ * exec (field 9 goes back), and the earlier images' threads stay in the
+ * process's rusage.  Only the last image's was taken off the root's CPU,
+ * so a `bash -c 'sleep 10; exec /bin/true'` at 100 Hz showed /bin/true
+ * with 265 ms and "tracker 0 ms". */
+static void test_tracker_every_image(void **state)
+{
+	static const uint64_t ms[] = { 0, 5, 9, 1, 3 };
+	const struct job_proc *q;
+	struct rt_sample x;
+	struct run run;
+
+	(void)state;
+	put_header(RT_CFG_CHILDREN);
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		memset(&x, 0, sizeof(x));
+		x.time_ns = S(T0 + 0.5 * (double)i);
+		x.tree_procs = 1;
+		x.tracker_cpu_ns = ms[i] * 1000000;
+		assert_int_equal(logwrite_sample(&b, &x), 0);
+	}
+	put_end(); /* E10 10 ms: the last image's 3 ms, then 7 more */
+	decode(&run);
+	/* 9 ms of the first image, 10 of the second. */
+	assert_int_equal(job_tracker_ns(&run.log), 19000000);
+	q = find(&run.job, 100);
+	assert_non_null(q);
+	/* END's 2.5 s less 19 ms, from system time first. */
+	assert_int_equal(q->stime_us, 500000 - 19000);
+	assert_int_equal(q->utime_us, 2000000);
+	run_free(&run);
+}
+
 /* An exit record of a process that started a minute or more after the
  * job's END (it inherited RTRACK_ROOT from a tmux server the job left
  * running) is not of the job: ignored and counted; one that started
@@ -1118,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_reaped_with_end),
 		cmocka_unit_test(test_reaped_orphan),
 		cmocka_unit_test(test_started_after_end),
+		cmocka_unit_test(test_tracker_every_image),
 		cmocka_unit_test(test_reaped_pid_reused),
 		cmocka_unit_test(test_root_pid_of_descendant),
 		cmocka_unit_test(test_killed_children),

@@ -213,7 +213,7 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 static void apply_end(const struct rt_log *log, struct job_proc *o)
 {
 	const struct rt_end *e = &log->end;
-	uint64_t tracker_us = e->tracker_cpu_ns / 1000;
+	uint64_t tracker_us = job_tracker_ns(log) / 1000;
 
 	o->end_ns = e->time_ns;
 	o->stime_us = sub_sat(e->self_stime_us, tracker_us);
@@ -235,18 +235,35 @@ static void apply_end(const struct rt_log *log, struct job_proc *o)
 	}
 }
 
-/* The sampler thread's CPU in microseconds, which getrusage and wait4 count
- * as the root's: END's (E10), else the last sample's (field 9). */
-static uint64_t tracker_us_of(const struct rt_log *log)
+uint64_t job_tracker_step(uint64_t prev, uint64_t cur)
 {
+	return cur >= prev ? cur - prev : cur;
+}
+
+uint64_t job_tracker_ns(const struct rt_log *log)
+{
+	uint64_t sum = 0, prev = 0;
 	size_t i;
 
+	for (i = 0; i < log->nsamples; i++) {
+		const struct rt_sample *x = &log->samples[i];
+
+		if (!sample_has(x, RT_F_tracker_cpu_ns))
+			continue;
+		sum += job_tracker_step(prev, x->tracker_cpu_ns);
+		prev = x->tracker_cpu_ns;
+	}
 	if (log->has_end)
-		return log->end.tracker_cpu_ns / 1000;
-	for (i = log->nsamples; i-- > 0;)
-		if (sample_has(&log->samples[i], RT_F_tracker_cpu_ns))
-			return log->samples[i].tracker_cpu_ns / 1000;
-	return 0;
+		sum += job_tracker_step(prev, log->end.tracker_cpu_ns);
+	return sum;
+}
+
+/* The sampler threads' CPU in microseconds, which getrusage and wait4
+ * count as the root's (every image's: the time of a thread that ended
+ * at an exec stays the process's). */
+static uint64_t tracker_us_of(const struct rt_log *log)
+{
+	return job_tracker_ns(log) / 1000;
 }
 
 static uint32_t root_pid(const struct rt_log *log);
@@ -496,8 +513,7 @@ static void root_sampled(const struct rt_log *log, struct job_proc *r)
 	}
 	if (!last)
 		return;
-	if (sample_has(last, RT_F_tracker_cpu_ns))
-		tracker_us = last->tracker_cpu_ns / 1000;
+	tracker_us = tracker_us_of(log);
 	u = ticks_to_us(log, last->root_utime_ticks);
 	s = ticks_to_us(log, last->root_stime_ticks);
 	r->stime_us = sub_sat(s, tracker_us);

@@ -119,4 +119,14 @@ const struct rt_exec *job_exec_away(const struct rt_log *log);
  * own; -1 without a REAPED record. */
 double job_reaped_cpu_s(const struct rt_log *log);
 
+/* The sampler's CPU (field 9, E10) from one reading to the next: the
+ * difference, or all of cur where it went back (an exec: the new image's
+ * thread clock starts at 0). */
+uint64_t job_tracker_step(uint64_t prev, uint64_t cur);
+
+/* The sampler threads' CPU in the whole run, every image's, in ns: the
+ * steps of field 9 from 0, then to E10.  getrusage, wait4 and /proc count
+ * it as the root's own; readers take it off. */
+uint64_t job_tracker_ns(const struct rt_log *log);
+
 #endif
