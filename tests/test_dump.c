@@ -748,6 +748,25 @@ static void test_summary_exact(void **state)
 	assert_string_equal(capture(F_SUMMARY, &fx), summary_text);
 }
 
+/* A process seen only by sampling that ended with no record, no reap and
+ * no zombie seen (a static program, `timeout -s KILL`'s victim reaped by
+ * init): its CPU after its last sample is nowhere, and the CPU line says
+ * the total is a lower bound (3 such timeouts read 16 ms of 1.5 s). */
+static void test_summary_cpu_lower_bound(void **state)
+{
+	const char *text;
+
+	(void)state;
+	fx_procs[0].flags = 0; /* "sleep 1": its exit not seen */
+	text = capture(F_SUMMARY, &fx);
+	assert_non_null(strstr(text, "max 1.02 cores\n             at least: "
+				     "1 process ended unseen, counted as last "
+				     "sampled\n"));
+	fx_procs[0].flags = RT_PROC_ALIVE_AT_END; /* still running: no */
+	text = capture(F_SUMMARY, &fx);
+	assert_null(strstr(text, "at least"));
+}
+
 static void test_summary_no_end_damaged_rss(void **state)
 {
 	const char *text;
@@ -1024,6 +1043,7 @@ int main(void)
 		T(test_processes_tree),
 		T(test_processes_child_first),
 		T(test_summary_exact),
+		T(test_summary_cpu_lower_bound),
 		T(test_summary_no_end_damaged_rss),
 		T(test_summary_one_sample),
 		T(test_summary_hostile_and_long),

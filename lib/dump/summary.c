@@ -220,9 +220,11 @@ static void summary_exit(FILE *out, const struct run *run,
 	}
 }
 
-static void summary_cpu(FILE *out, const struct stats_summary *s)
+static void summary_cpu(FILE *out, const struct run *run,
+			const struct stats_summary *s)
 {
 	char cpu[FMT_HUMAN_MAX], mean[FMT_NUM_MAX], max[FMT_NUM_MAX];
+	size_t unseen = 0;
 
 	summary_line(out, "CPU", "%s, mean %s cores, max %s cores",
 		     show_seconds(cpu, HAVE(s, cpu_seconds), s->cpu_seconds),
@@ -230,6 +232,23 @@ static void summary_cpu(FILE *out, const struct stats_summary *s)
 			       2),
 		     show_real(max, HAVE(s, cpu_usage_max), s->cpu_usage_max,
 			       2));
+	/* Processes that ended with no record of their own and no reap by
+	 * a tracked parent (a static program, `timeout -s KILL`'s victim
+	 * reaped by init): their CPU after their last sample is nowhere, and
+	 * may be most of the job's. */
+	for (size_t i = 0; i < run->job.nprocs; i++) {
+		const struct job_proc *p = &run->job.procs[i];
+
+		/* Seen as a zombie: its CPU was final. */
+		unseen += (p->flags & JOB_SAMPLED) &&
+			  p->exit_kind == RT_EXIT_UNKNOWN &&
+			  !(p->flags & (JOB_EXACT | JOB_KILLED | JOB_REAPED |
+					JOB_ALIVE_AT_END | JOB_ROOT));
+	}
+	if (unseen)
+		summary_line(out, "", "at least: %zu process%s ended unseen, "
+			     "counted as last sampled", unseen,
+			     unseen == 1 ? "" : "es");
 }
 
 #define SPARK_W 60 /* sparkline columns */
@@ -600,7 +619,7 @@ static void summary_body(FILE *out, const struct run *run, int full)
 	summary_duration(out, &s);
 	if (full)
 		summary_exit(out, run, &a);
-	summary_cpu(out, &s);
+	summary_cpu(out, run, &s);
 	if (full)
 		summary_spark(out, run, spark_cpu);
 	summary_memory(out, log, &s);
