@@ -218,7 +218,13 @@ static void sampler_take(void)
 	s.missing &= ~((uint64_t)1 << RT_F_tracker_cpu_ns);
 	(void)logwrite_sample(&sam.batch, &s);
 	sam.samples++;
-	if (now - sam.last_flush_ns >= FLUSH_PERIOD_NS ||
+	/* The first sample at once (a job killed within its first second
+	 * kept only its header: no duration, no row), then every second:
+	 * with a tenth of slack, or a sample every second, taken a moment
+	 * less than a second after the last flush, waited for the next one
+	 * (a flush every 2 s, and a kill lost up to two samples). */
+	if (sam.samples == 1 ||
+	    now - sam.last_flush_ns >= FLUSH_PERIOD_NS - FLUSH_PERIOD_NS / 10 ||
 	    sample_near_oom(&s, &used, &limit))
 		sampler_flush();
 }

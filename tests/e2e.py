@@ -1380,6 +1380,33 @@ def case_root_killed(d):
     check(top and "python" in top[0], f"summary: {text}")
 
 
+def case_kill_flushed(d):
+    # What a kill leaves: the first sample at once, then a flush every
+    # second.  A root killed at 0.5 s left its header alone (the first
+    # flush was a second in: no duration, no row), and one sampled every
+    # second flushed every other sample (the flush came a moment short of
+    # a second after the last one): killed at 2.7 s, its log ended at 1 s.
+    for kill_at, last_at_least in ((0.5, 0.0), (2.7, 1.9)):
+        sub = os.path.join(d, f"k{kill_at}")
+        os.mkdir(sub)
+        env = clean_env({"RTRACK_OUTPUT": os.path.join(sub, "rtrack-%p.bin")})
+        env["LD_PRELOAD"] = ld_preload()
+        p = subprocess.Popen(["sleep", "30"], cwd=sub, env=env,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(kill_at)
+        p.kill()
+        p.wait()
+        log = one_log(sub)
+        out = subprocess.run([DUMP, "--check", log], capture_output=True,
+                             text=True, timeout=120).stdout
+        m = re.search(r" (\d+) samples,", out)
+        n = int(m.group(1)) if m else 0
+        meta = dump_json(log)["meta"]
+        last = (meta["end_time"] or 0) - meta["start_time"]
+        check(n >= 1 and last >= last_at_least,
+              f"killed at {kill_at} s: {n} samples, the last at {last} s")
+
+
 def case_pid_later(d):
     # RTRACK_ROOT carries the root's pid, start and PID namespace.  A
     # process given that pid later, with that variable (a descendant the
