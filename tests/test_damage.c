@@ -453,6 +453,54 @@ static void test_tail_after_damage(void **state)
 	free(m);
 }
 
+/* Two logs joined in one file (cat a.bin b.bin): the first is read to
+ * its end and the second is not merged into it (it was: the second
+ * header a damaged stretch, its samples and processes the first job's);
+ * likewise after a first log whose last record was torn. */
+static void test_two_logs_joined(void **state)
+{
+	struct mk *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	uint8_t *both;
+	struct rt_log log;
+	char err[200];
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	mk_init(a);
+	mk_second(a);
+	mk_end(a);
+	mk_init(b);
+	for (int sec = 0; sec < 2; sec++)
+		mk_second(b);
+	mk_end(b);
+	both = malloc(a->len + b->len);
+	assert_non_null(both);
+	for (size_t torn = 0; torn < 2; torn++) {
+		size_t first = a->len - torn * 3;
+
+		memcpy(both, a->buf, first);
+		memcpy(both + first, b->buf, b->len);
+		assert_int_equal(logread_buf(both, first + b->len, &log, err,
+					     sizeof(err)), 0);
+		assert_true(log.damaged);
+		assert_int_equal(log.nsamples, 10);
+		assert_int_equal(log.nexits, 3);
+		assert_int_equal(log.has_end, !torn);
+		assert_int_equal(log.ndamages, 1 + torn);
+		assert_int_equal(log.damages[torn].start, first);
+		assert_int_equal(log.damages[torn].end, first + b->len);
+		assert_string_equal(log.damages[torn].why,
+				    "another log starts here: not read");
+		logread_free(&log);
+	}
+	free(both);
+	free(a->buf);
+	free(b->buf);
+	free(a);
+	free(b);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -912,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_keyframe_bounds_loss),
 		cmocka_unit_test(test_cut_batch),
 		cmocka_unit_test(test_tail_after_damage),
+		cmocka_unit_test(test_two_logs_joined),
 		cmocka_unit_test(test_resync_linear),
 		cmocka_unit_test(test_resync_long_records),
 		cmocka_unit_test(test_fifo),

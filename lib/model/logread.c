@@ -795,8 +795,31 @@ static int logread_resync(struct logread_state *st, const uint8_t *buf,
 	return 0;
 }
 
+/* Where another log's preamble starts in [from, to), or to: two logs
+ * joined into one file (cat a.bin b.bin) were read as one job, the second
+ * header a damaged stretch and its records merged into the first. */
+static size_t logread_second_log(const uint8_t *buf, size_t len,
+				 size_t from, size_t to)
+{
+	const uint8_t *m;
+
+	while (from < to &&
+	       (m = memmem(buf + from, to - from, RT_LOG_MAGIC,
+			   RT_LOG_MAGIC_LEN)) != NULL) {
+		size_t at = (size_t)(m - buf);
+
+		/* The magic, then a HEADER (F1, F2): not those bytes inside
+		 * a damaged command line. */
+		if (at + RT_LOG_PREAMBLE_LEN < len &&
+		    buf[at + RT_LOG_PREAMBLE_LEN] == RT_REC_HEADER)
+			return at;
+		from = at + 1;
+	}
+	return to;
+}
+
 /* The record at *off, or the damage there: *off moves past it; -1 when
- * decoding stops for memory. */
+ * decoding stops for memory, or at a second log. */
 static int logread_next(struct logread_state *st, const uint8_t *buf,
 			size_t len, size_t *off)
 {
@@ -810,8 +833,22 @@ static int logread_next(struct logread_state *st, const uint8_t *buf,
 	int rc;
 
 	if (logread_frame(buf, len, *off, &type, &payload, &plen, &next,
-			  &why) < 0)
+			  &why) < 0) {
+		size_t sync = logsync_next(&st->sync, *off + 1);
+		size_t other = logread_second_log(buf, len, *off, sync);
+
+		if (other < sync) {
+			/* A torn last record of the first, then the second. */
+			if (other > *off &&
+			    logread_skip(st, *off, other, why) < 0)
+				return -1;
+			(void)logread_skip(st, other, len,
+					   "another log starts here: not read");
+			*off = len;
+			return -1;
+		}
 		return logread_resync(st, buf, len, off, next, why);
+	}
 	rc = logread_payload(st, type, payload, plen);
 	/* A record counts whole or not at all: "the N samples before it"
 	 * are exactly those. */
