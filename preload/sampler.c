@@ -203,7 +203,10 @@ static void sampler_gone(const struct rt_proc *p, void *ctx)
  * request is answered at once (a PATH search fails execve after execve). */
 static int swept;
 
-static void sampler_take(void)
+/* One sample into the batch.  ticked: the cadence's (sampler_tick); the
+ * others (an exec's sweep, a pause's, the end's) are flushed right after
+ * by their caller. */
+static void sampler_take(int ticked)
 {
 	struct rt_sample s;
 	uint64_t now = rtrack_clock_ns(CLOCK_REALTIME), used, limit;
@@ -223,9 +226,10 @@ static void sampler_take(void)
 	 * with a tenth of slack, or a sample every second, taken a moment
 	 * less than a second after the last flush, waited for the next one
 	 * (a flush every 2 s, and a kill lost up to two samples). */
-	if (sam.samples == 1 ||
-	    now - sam.last_flush_ns >= FLUSH_PERIOD_NS - FLUSH_PERIOD_NS / 10 ||
-	    sample_near_oom(&s, &used, &limit))
+	if (ticked &&
+	    (sam.samples == 1 ||
+	     now - sam.last_flush_ns >= FLUSH_PERIOD_NS - FLUSH_PERIOD_NS / 10 ||
+	     sample_near_oom(&s, &used, &limit)))
 		sampler_flush();
 }
 
@@ -267,7 +271,7 @@ static void sampler_finish(uint32_t kind, int value)
 	if (rtrack_filtered())
 		return;
 	tracker_status_all(&mem->tree); /* the last look: exact peaks */
-	sampler_take();
+	sampler_take(0);
 	tracker_finish(&mem->tree, sampler_gone, NULL);
 	sampler_end_record(&sam.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
@@ -457,7 +461,7 @@ static void sampler_take_leaving(void)
 		mem->tree.cfg.system = 0;
 		mem->tree.cfg.no_cgroup = 1;
 	}
-	sampler_take();
+	sampler_take(0);
 	/* A failed exec goes on sampling as it was. */
 	mem->tree.cfg.system = system;
 	mem->tree.cfg.no_cgroup = no_cgroup;
@@ -506,7 +510,7 @@ static void sampler_tick(uint64_t *next_ns)
 		static uint64_t cpu_before;
 		uint64_t cost, cpu;
 
-		sampler_take();
+		sampler_take(1);
 		/* The sample's CPU (this thread's clock: it does not run
 		 * while asleep, nor while the job is stopped); a restarted
 		 * thread's clock starts again at 0. */
@@ -542,7 +546,7 @@ static void sampler_do_pause(void)
 	sam.begun = 1;
 	pthread_mutex_unlock(&sam.mu);
 	tracker_status_all(&mem->tree);
-	sampler_take();
+	sampler_take(0);
 	sampler_flush();
 	pthread_mutex_lock(&sam.mu);
 	sam.stopped = 1;

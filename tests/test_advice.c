@@ -760,13 +760,19 @@ static void test_near_oom(void **state)
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	s.cg_mem_limit_kib = 100 * 1024;
-	s.tree_rss_kib = 100 * 1024 / 10 * 9 - 1;
+	/* RSS counts a page shared by forked workers in each: PSS decides. */
+	s.tree_rss_kib = 400 * 1024;
+	s.tree_mem_kib = 100 * 1024 / 10 * 9 - 1;
 	s.sys_mem_total_kib = 1000000;
 	s.sys_mem_available_kib = 50001;
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
-	s.tree_rss_kib++;
+	s.tree_mem_kib++;
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 1);
-	assert_int_equal(used, s.tree_rss_kib);
+	assert_int_equal(used, s.tree_mem_kib);
+	/* No PSS in the log: RSS. */
+	sample_set_missing(&s, RT_F_tree_mem_kib);
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 1);
+	assert_int_equal(used, 400 * 1024);
 	assert_int_equal(limit, 100 * 1024);
 	sample_set_missing(&s, RT_F_cg_mem_limit_kib);
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
@@ -778,7 +784,7 @@ static void test_near_oom(void **state)
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
 	/* No limit (0): never near it. */
 	memset(&s, 0, sizeof(s));
-	s.tree_rss_kib = 5;
+	s.tree_mem_kib = 5;
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
 }
 

@@ -585,13 +585,40 @@ static void test_tracker_every_image(void **state)
 	put_end(); /* E10 10 ms: the last image's 3 ms, then 7 more */
 	decode(&run);
 	/* 9 ms of the first image, 10 of the second. */
-	assert_int_equal(job_tracker_ns(&run.log), 19000000);
+	assert_int_equal(job_tracker_ns(&run.log, NULL), 19000000);
 	q = find(&run.job, 100);
 	assert_non_null(q);
 	/* END's 2.5 s less 19 ms, from system time first. */
 	assert_int_equal(q->stime_us, 500000 - 19000);
 	assert_int_equal(q->utime_us, 2000000);
 	run_free(&run);
+	/* The new image's first reading past the last of the image before
+	 * (a short wrapper's 9 ms, then 12): its EXEC record says so. */
+	{
+		static const uint64_t ms2[] = { 0, 5, 9, 12, 14 };
+		struct rt_exec j = { .pid = 100, .cmdline = "python3 x.py" };
+		double rows[4] = { 0 };
+
+		put_header(RT_CFG_CHILDREN);
+		for (size_t i = 0; i < 5; i++) {
+			if (i == 3) {
+				j.time_ns = S(T0 + 0.5 * 2 + 0.25);
+				assert_int_equal(logwrite_exec(&b, &j), 0);
+			}
+			memset(&x, 0, sizeof(x));
+			x.time_ns = S(T0 + 0.5 * (double)i);
+			x.tree_procs = 1;
+			x.tracker_cpu_ns = ms2[i] * 1000000;
+			assert_int_equal(logwrite_sample(&b, &x), 0);
+		}
+		put_end(); /* 10 ms: under the 14: a step of all of it */
+		decode(&run);
+		assert_int_equal(job_tracker_ns(&run.log, rows),
+				 (9 + 14 + 10) * 1000000ull);
+		assert_near(rows[2], 0.012);
+		assert_near(rows[3], 0.002);
+		run_free(&run);
+	}
 }
 
 /* An exit record of a process that started a minute or more after the

@@ -109,8 +109,10 @@ static inline void sample_set_missing(struct rt_sample *s, enum rt_field f)
 	s->missing |= (uint64_t)1 << f;
 }
 
-/* A sample of a job near the end of its memory: 1 its processes' RSS at
- * 90% or more of its cgroup's limit (*used_kib of *limit_kib), 2 the
+/* A sample of a job near the end of its memory: 1 its processes' memory
+ * (PSS, which counts a page shared by forked workers once; RSS where the
+ * log has no PSS) at 90% or more of its cgroup's limit (*used_kib of
+ * *limit_kib), 2 the
  * machine's MemAvailable at 5% or less of its memory (*used_kib available
  * of *limit_kib), else 0.  The sampler flushes every such sample (an
  * out-of-memory kill then loses one interval, not a second's worth), and
@@ -119,10 +121,14 @@ static inline void sample_set_missing(struct rt_sample *s, enum rt_field f)
 static inline int sample_near_oom(const struct rt_sample *s,
 				  uint64_t *used_kib, uint64_t *limit_kib)
 {
+	enum rt_field mem = sample_has(s, RT_F_tree_mem_kib) ?
+				    RT_F_tree_mem_kib :
+				    RT_F_tree_rss_kib;
+
 	if (sample_has(s, RT_F_cg_mem_limit_kib) && s->cg_mem_limit_kib &&
-	    sample_has(s, RT_F_tree_rss_kib) &&
-	    s->tree_rss_kib >= s->cg_mem_limit_kib / 10 * 9) {
-		*used_kib = s->tree_rss_kib;
+	    sample_has(s, mem) &&
+	    s->v[mem] >= s->cg_mem_limit_kib / 10 * 9) {
+		*used_kib = s->v[mem];
 		*limit_kib = s->cg_mem_limit_kib;
 		return 1;
 	}

@@ -489,7 +489,10 @@ int logwrite_gpu(struct logbuf *b, struct rt_gpu_chain *c,
  * of its records: taken back when nothing was appended after them (the
  * descriptor's offset, O_APPEND, is the file's end), so that the log ends
  * with whole records and a decoder reads it without damage.  After
- * another process's append they stay, a damaged record in mid-file. */
+ * another process's append they stay, a damaged record in mid-file.  An
+ * append between the fstat and the ftruncate would be cut: only for a
+ * full disk, where the other writers' appends fail too (unless space is
+ * freed in that moment). */
 static void logfile_take_back(int fd, size_t done)
 {
 	off_t end = lseek(fd, 0, SEEK_CUR);
@@ -517,7 +520,9 @@ static int logfile_write_limited(int fd, off_t size, const uint8_t *buf,
 		return -EFBIG;
 	else
 		rc = text_write_nosignal(fd, buf, len, &done);
-	if (rc < 0 && done)
+	/* A full disk or quota fails every writer alike; a file size limit
+	 * is the process's own, and another writer may append meanwhile. */
+	if ((rc == -ENOSPC || rc == -EDQUOT) && done)
 		logfile_take_back(fd, done);
 	return rc;
 }

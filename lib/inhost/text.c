@@ -81,6 +81,8 @@ int text_openat(int dirfd, const char *name, int flags)
 {
 	int fd, err;
 
+	if (text_fd_hooks.may_open && !text_fd_hooks.may_open())
+		return -EPERM;
 	if (text_fd_hooks.enter)
 		text_fd_hooks.enter();
 	do
@@ -333,6 +335,7 @@ static int text_writev_nosignal_count(int fd, struct iovec *iov, int n,
 	sigaddset(&both, SIGPIPE);
 	sigaddset(&both, SIGXFSZ);
 	pthread_sigmask(SIG_BLOCK, &both, &old);
+	sigemptyset(&pending);
 	had_pipe = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 	had_fsize = sigismember(&pending, SIGXFSZ);
 	rc = text_writev_count(fd, iov, n, done);
@@ -377,7 +380,7 @@ const char *text_errno_says(int err)
 		{ ENOSPC, "no space left on device" },
 		{ EDQUOT, "disk quota exceeded" },
 		{ ENAMETOOLONG, "file name too long" },
-		{ ELOOP, "a symbolic link (never followed)" },
+		{ ELOOP, "a symbolic link (never followed), or too many" },
 		{ EMFILE, "too many open files (ulimit -n)" },
 		{ ENFILE, "too many open files in the system" },
 		{ EEXIST, "file exists" },

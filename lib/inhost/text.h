@@ -64,6 +64,11 @@ void text_close(int fd);
 struct text_fd_hooks {
 	void (*enter)(void);
 	void (*leave)(void);
+	/* Whether a descriptor may be opened now: 0 makes text_openat
+	 * fail with -EPERM, making no call (a seccomp filter added since
+	 * the last look may kill the process at an openat: preload/
+	 * fdguard.c). */
+	int (*may_open)(void);
 };
 extern struct text_fd_hooks text_fd_hooks;
 

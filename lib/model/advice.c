@@ -544,7 +544,10 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 		diag_put_u(&a->diag, ADVICE_D_oom_kills, d);
 		a->oom_rose = d > 0;
 	}
-	if (log->nsamples)
+	/* Only where the log ends as a kill would end it: not damage that
+	 * may hide an end, not an exec into an image rtrack cannot enter. */
+	if (log->nsamples && !log->damage_memory &&
+	    (!log->damaged || log->damage_tail) && !job_exec_away(log))
 		a->oom_near = sample_near_oom(&log->samples[log->nsamples - 1],
 					      &a->near_used_kib,
 					      &a->near_limit_kib);
@@ -907,7 +910,6 @@ int advice_oom_killed(const struct advice *a, const struct job_proc *p)
 		return 0;
 	return a->oom_rose;
 }
-
 
 int advice_oom_ended(const struct advice *a, const struct job_end *e)
 {

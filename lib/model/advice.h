@@ -156,7 +156,8 @@ void advice_of(const struct run *run, const struct stats_summary *s,
 /* Whether process p was killed by the out-of-memory killer: it died of
  * SIGKILL while the cgroup's oom_kills rose (a->oom_rose).  1 yes; 0 no
  * (not SIGKILLed, or no kill in the cgroup); -1 SIGKILLed and the log
- * cannot say (before 1.6, no cgroup). */
+ * cannot say (before 1.6, no cgroup), or p is a root that left no record
+ * of how it ended. */
 int advice_oom_killed(const struct advice *a, const struct job_proc *p);
 
 /* Whether the job's end (job_end_get) was a kill by the out-of-memory

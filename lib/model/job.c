@@ -213,7 +213,7 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 static void apply_end(const struct rt_log *log, struct job_proc *o)
 {
 	const struct rt_end *e = &log->end;
-	uint64_t tracker_us = job_tracker_ns(log) / 1000;
+	uint64_t tracker_us = job_tracker_ns(log, NULL) / 1000;
 
 	o->end_ns = e->time_ns;
 	o->stime_us = sub_sat(e->self_stime_us, tracker_us);
@@ -240,21 +240,45 @@ uint64_t job_tracker_step(uint64_t prev, uint64_t cur)
 	return cur >= prev ? cur - prev : cur;
 }
 
-uint64_t job_tracker_ns(const struct rt_log *log)
+/* Whether an image began (its EXEC record, not a leaving one: J4) in
+ * (from, to]; *k walks the records in file order with the samples, so a
+ * log's whole walk is linear. */
+static int image_began(const struct rt_log *log, size_t *k, uint64_t to)
 {
-	uint64_t sum = 0, prev = 0;
-	size_t i;
+	int began = 0;
+
+	for (; *k < log->nexecs && log->execs[*k].time_ns <= to; (*k)++)
+		began |= !(log->execs[*k].flags & RT_EXEC_F_LEAVING);
+	return began;
+}
+
+uint64_t job_tracker_ns(const struct rt_log *log, double *rows)
+{
+	uint64_t sum = 0, prev = 0, step;
+	size_t i, k = 0;
+	int any = 0;
 
 	for (i = 0; i < log->nsamples; i++) {
 		const struct rt_sample *x = &log->samples[i];
 
 		if (!sample_has(x, RT_F_tracker_cpu_ns))
 			continue;
-		sum += job_tracker_step(prev, x->tracker_cpu_ns);
+		/* A new image's reading starts from 0, even where it is
+		 * already past the last one of the image before. */
+		if (image_began(log, &k, x->time_ns))
+			prev = 0;
+		step = job_tracker_step(prev, x->tracker_cpu_ns);
+		sum += step;
+		if (rows && any && i > 0)
+			rows[i - 1] += (double)step / NS_PER_S;
 		prev = x->tracker_cpu_ns;
+		any = 1;
 	}
-	if (log->has_end)
+	if (log->has_end) {
+		if (image_began(log, &k, log->end.time_ns))
+			prev = 0;
 		sum += job_tracker_step(prev, log->end.tracker_cpu_ns);
+	}
 	return sum;
 }
 
@@ -263,7 +287,7 @@ uint64_t job_tracker_ns(const struct rt_log *log)
  * at an exec stays the process's). */
 static uint64_t tracker_us_of(const struct rt_log *log)
 {
-	return job_tracker_ns(log) / 1000;
+	return job_tracker_ns(log, NULL) / 1000;
 }
 
 static uint32_t root_pid(const struct rt_log *log);
@@ -635,7 +659,11 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 	j->nrows = log->nsamples - 1;
 	j->tail_utime_s = calloc(j->nrows, sizeof(double));
 	j->tail_stime_s = calloc(j->nrows, sizeof(double));
-	return j->tail_utime_s && j->tail_stime_s ? 0 : -1;
+	j->tracker_s = calloc(j->nrows, sizeof(double));
+	if (!j->tail_utime_s || !j->tail_stime_s || !j->tracker_s)
+		return -1;
+	(void)job_tracker_ns(log, j->tracker_s);
+	return 0;
 }
 
 /* A process that started a minute or more after the job ended (an END
@@ -657,7 +685,9 @@ static int started_after_end(const struct rt_log *log, const struct rt_exit *x)
 		end = log->reaped.time_ns;
 	else
 		return 0;
-	return start_ns_of(log, x->starttime_ticks) > end + AFTER_END_NS;
+	uint64_t start = start_ns_of(log, x->starttime_ticks);
+
+	return start > end && start - end > AFTER_END_NS;
 }
 
 /* Exit records in key order, file order among equal keys. */
@@ -1036,5 +1066,6 @@ void job_free(struct job *j)
 	free(j->procs);
 	free(j->tail_utime_s);
 	free(j->tail_stime_s);
+	free(j->tracker_s);
 	memset(j, 0, sizeof(*j));
 }

@@ -70,6 +70,7 @@ struct job {
 	 * records past what the samples saw.  NULL when the log has no
 	 * rows or its samples lack the seen_* counters (format 1.0). */
 	double *tail_utime_s, *tail_stime_s;
+	double *tracker_s;       /* per row, the sampler's own CPU seconds */
 	size_t nrows;
 	double cpu_s;            /* own CPU of every process in procs */
 	size_t dup_exits;        /* exit records repeating a process's */
@@ -125,8 +126,10 @@ double job_reaped_cpu_s(const struct rt_log *log);
 uint64_t job_tracker_step(uint64_t prev, uint64_t cur);
 
 /* The sampler threads' CPU in the whole run, every image's, in ns: the
- * steps of field 9 from 0, then to E10.  getrusage, wait4 and /proc count
- * it as the root's own; readers take it off. */
-uint64_t job_tracker_ns(const struct rt_log *log);
+ * steps of field 9 from 0 (again from 0 after each image's EXEC record),
+ * then to E10.  getrusage, wait4 and /proc count it as the root's own;
+ * readers take it off.  rows (nsamples - 1 of them, or NULL): each
+ * interval's share added, in seconds. */
+uint64_t job_tracker_ns(const struct rt_log *log, double *rows);
 
 #endif

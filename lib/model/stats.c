@@ -273,10 +273,8 @@ static void row_tree_cpu(struct interval *iv, const struct job *j, size_t i)
 	/* The sampler's own CPU (the root's own counts it), off system time
 	 * first, as the total's: at 100 Hz a sleeping job read 0.03 cores
 	 * of rtrack's reads.  Ticks are 10 ms: a row may go under 0. */
-	if (both_have(iv, RT_F_tracker_cpu_ns)) {
-		double t = (double)job_tracker_step(iv->prev->tracker_cpu_ns,
-						    iv->cur->tracker_cpu_ns) /
-			   NS_PER_S;
+	if (j->tracker_s) {
+		double t = j->tracker_s[i];
 
 		u -= fmax(0, t - s);
 		s = fmax(0, s - t);
@@ -376,7 +374,7 @@ static void sum_cpu_seconds(const struct run *run, struct stats_summary *s)
 		uint64_t us = sat_add(self, sat_add(e->children_utime_us,
 						    e->children_stime_us));
 		double ru = (double)us / US_PER_S -
-			    (double)job_tracker_ns(log) / NS_PER_S;
+			    (double)job_tracker_ns(log, NULL) / NS_PER_S;
 		cpu = fmax(cpu, ru);
 		have = 1;
 	} else if (last && sample_has(last, RT_F_seen_utime_ticks) &&
@@ -410,7 +408,7 @@ static void sum_tracker(const struct rt_log *log, struct stats_summary *s)
 
 	if (log->has_end || (last && sample_has(last, RT_F_tracker_cpu_ns)))
 		sum_put_d(s, STATS_S_tracker_cpu_seconds,
-			  (double)job_tracker_ns(log) / NS_PER_S);
+			  (double)job_tracker_ns(log, NULL) / NS_PER_S);
 }
 
 /* Row columns whose per-interval counts add up to a summary total. */
