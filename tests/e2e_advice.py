@@ -196,6 +196,39 @@ def case_oom_root(d):
           "100.0 MiB limit" in out, f"summary:\n{out}")
 
 
+def case_oom_root_wrapper(d):
+    # The same under the rtrack wrapper: its REAPED record said "killed by
+    # signal 9" (the samples end before the kill, and cgroup v1 counts it
+    # after); the wrapper counts the cgroup's out-of-memory kills around
+    # the run (W8 bit 2), and the row's peak is the wait's, not the last
+    # sample's.
+    wrapper = os.environ.get("RTRACK_WRAPPER")
+    if not wrapper:
+        raise Skip("RTRACK_WRAPPER not set")
+    cg = Cgroup(memory=100 << 20)
+    grow = ("import time\n"
+            "x = []\n"
+            "while True:\n"
+            "    x.append(bytearray(8 << 20)); time.sleep(0.05)\n")
+    env = clean_env({})
+    moves = " ".join(f"&& echo $$ > '{p}'" for p in cg.procs)
+    script = f"true {moves} && exec \"$@\""
+    try:
+        p = subprocess.run(["sh", "-c", script, "sh", wrapper, "-q", "-o",
+                            os.path.join(d, "w.bin"), "--", "python3", "-c",
+                            grow], cwd=d, env=env, capture_output=True,
+                           timeout=120)
+    finally:
+        cg.remove()
+    check(p.returncode == 137, f"wrapper status {p.returncode} {p.stderr}")
+    log = os.path.join(d, "w.bin")
+    out = " ".join(dump(log, "summary").stdout.decode().split())
+    check("killed by the out-of-memory killer" in out, f"summary:\n{out}")
+    root = [q for q in dump_json(log)["processes"] if q["root"]]
+    check(root and root[0]["oom_killed"] is True and
+          root[0]["peak_rss_mib"] >= 80, f"root row {root}")
+
+
 def case_throttled(d):
     cg = Cgroup(cpu_quota=0.5)
     try:

@@ -236,6 +236,9 @@ struct rt_reaped {
 
 #define RT_REAPED_F_CORE 1u  /* killed by a signal that dumped core */
 #define RT_REAPED_F_CHILD 2u /* a child reaped by a process of the job */
+#define RT_REAPED_F_OOM 4u   /* 1.9: the job's cgroup counted an
+			      * out-of-memory kill while the wrapper
+			      * waited for the root */
 
 /* The fields of the fixed-layout records in payload order, one list per
  * record, from which logwrite.c's encoders and logread.c's decoders are

@@ -544,6 +544,13 @@ static void diag_cgroup(struct advice *a, const struct rt_log *log)
 		diag_put_u(&a->diag, ADVICE_D_oom_kills, d);
 		a->oom_rose = d > 0;
 	}
+	/* The wrapper's count around the whole run (W8 bit 2): a kill of
+	 * the root comes after its last sample. */
+	if (log->has_reaped && (log->reaped.flags & RT_REAPED_F_OOM)) {
+		a->oom_rose = 1;
+		if (!KNOWN(a, oom_kills) || a->diag.oom_kills == 0)
+			diag_put_u(&a->diag, ADVICE_D_oom_kills, 1);
+	}
 	/* Only where the log ends as a kill would end it: not damage that
 	 * may hide an end, not an exec into an image rtrack cannot enter. */
 	if (log->nsamples && !log->damage_memory &&

@@ -339,6 +339,11 @@ static void apply_reaped(const struct rt_log *log, struct job_proc *a,
 	reaped_cpu(log, &u, &s);
 	root->utime_us = max_u64(root->utime_us, sub_sat(u, others_u));
 	root->stime_us = max_u64(root->stime_us, sub_sat(s, others_s));
+	/* W7 is the largest of the root's and its waited-for descendants'
+	 * peaks: the root's own where no other row has CPU (a killed root's
+	 * last sample missed the growth that killed it). */
+	if (!others_u && !others_s)
+		root->hwm_kib = max_u64(root->hwm_kib, r->maxrss_kib);
 	root->end_ns = max_u64(root->end_ns, r->time_ns);
 	root->exit_kind = r->exit_kind;
 	root->exit_value = r->exit_value;

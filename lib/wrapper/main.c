@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cgroup.h"
 #include "command.h"
 #include "config.h"
 #include "joblog.h"
@@ -387,9 +388,36 @@ static uint64_t wrap_us(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
 }
 
-/* FORMAT.md W: what the wait saw, appended to the log. */
+static int wrap_in_job_none(const void *ctx, int32_t pid)
+{
+	(void)ctx;
+	(void)pid;
+	return 0;
+}
+
+/* The out-of-memory kills counted in this process's cgroup (the job's:
+ * the command is its child), through the sampler's own cgroup reader;
+ * -1 where the kernel offers no count.  Read before the command runs and
+ * after it is reaped: the job's samples end before a kill of the root,
+ * and cgroup v1 counts the kill only after it. */
+static int64_t wrap_oom_kills(void)
+{
+	static struct cgroup_job cg;
+	struct rt_sample s;
+
+	memset(&s, 0, sizeof s);
+	cgroup_init(&cg, 0);
+	if (cgroup_find(&cg, "/proc", "/sys", (int32_t)getpid()) < 0)
+		return -1;
+	cgroup_sample(&cg, "/proc", 0, wrap_in_job_none, NULL, &s);
+	cgroup_close(&cg);
+	return sample_has(&s, RT_F_cg_oom_kills) ? (int64_t)s.cg_oom_kills : -1;
+}
+
+/* FORMAT.md W: what the wait saw, appended to the log; oom: the job's
+ * cgroup counted an out-of-memory kill meanwhile. */
 static void wrap_reaped(const char *log, const struct stat *st,
-			const struct spawn_result *r)
+			const struct spawn_result *r, int oom)
 {
 	struct rt_reaped rec;
 	int rc;
@@ -403,9 +431,10 @@ static void wrap_reaped(const char *log, const struct stat *st,
 	rec.utime_us = wrap_us(&r->ru.ru_utime);
 	rec.stime_us = wrap_us(&r->ru.ru_stime);
 	rec.maxrss_kib = (uint64_t)r->ru.ru_maxrss;
-	rec.flags = WIFSIGNALED(r->status) && WCOREDUMP(r->status) ?
-			    RT_REAPED_F_CORE :
-			    0;
+	rec.flags = (WIFSIGNALED(r->status) && WCOREDUMP(r->status) ?
+			     RT_REAPED_F_CORE :
+			     0) |
+		    (oom ? RT_REAPED_F_OOM : 0);
 	memcpy(rec.comm, r->comm, sizeof rec.comm);
 	/* A log past RLIMIT_FSIZE is full, not a reason to die. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -611,6 +640,7 @@ int main(int argc, char **argv)
 	struct wrap_opts o;
 	struct utsname u;
 	struct stat st;
+	int64_t oom_before, oom_after;
 	char **env;
 	int rc;
 
@@ -642,10 +672,12 @@ int main(int argc, char **argv)
 	if (!(env = spawn_job_env(&job)))
 		die("out of memory");
 	relay_setup();
+	oom_before = wrap_oom_kills();
 	where.start_s = wrap_now_s();
 	if ((rc = spawn_job_run(o.argv, env, &res)) < 0)
 		die("cannot run %s: %s", o.argv[0], strerror(-rc));
 	where.end_s = wrap_now_s();
+	oom_after = oom_before < 0 ? -1 : wrap_oom_kills();
 	spawn_env_free(env);
 	if (res.exec_errno)
 		fprintf(stderr, "rtrack: %s: cannot execute: %s\n", o.argv[0],
@@ -655,7 +687,7 @@ int main(int argc, char **argv)
 	env = spawn_helper_env(parts.lib);
 	if (!res.exec_errno &&
 	    joblog_find(&where, log, sizeof log, &st) == 0) {
-		wrap_reaped(log, &st, &res);
+		wrap_reaped(log, &st, &res, oom_after > oom_before);
 		if (env)
 			wrap_outputs(&o, &parts, log, env);
 	} else {
