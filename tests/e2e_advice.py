@@ -176,10 +176,13 @@ def case_oom_root(d):
     # flush is a second in).  Near the limit every sample is flushed, and
     # the summary names the likely cause with the figures.
     cg = Cgroup(memory=100 << 20)
+    # Slow near the end, so that samples 0.2 s apart land there: under
+    # ASan (its runtime and shadow in the job) a start at 84 MiB was
+    # killed before any.
     grow = ("import time\n"
-            "x = [bytearray(84 << 20)]\n"
+            "x = [bytearray(56 << 20)]\n"
             "while True:\n"
-            "    x.append(bytearray(1 << 20)); time.sleep(0.1)\n")
+            "    x.append(bytearray(2 << 20)); time.sleep(0.1)\n")
     try:
         rc, err, log = traced_in(d, cg, ["python3", "-c", grow])
     finally:

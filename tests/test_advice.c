@@ -766,7 +766,15 @@ static void test_near_oom(void **state)
 	s.sys_mem_total_kib = 1000000;
 	s.sys_mem_available_kib = 50001;
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
-	s.tree_mem_kib++;
+	/* 75% with the cgroup's use at 95%: near; at 94%, not. */
+	s.cg_mem_usage_kib = 100 * 1024 / 20 * 19 - 1;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+	s.cg_mem_usage_kib++;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 1);
+	s.tree_mem_kib = 100 * 1024 / 4 * 3 - 1;
+	assert_int_equal(sample_near_oom(&s, &used, &limit), 0);
+	s.tree_mem_kib = 100 * 1024 / 10 * 9;
+	sample_set_missing(&s, RT_F_cg_mem_usage_kib);
 	assert_int_equal(sample_near_oom(&s, &used, &limit), 1);
 	assert_int_equal(used, s.tree_mem_kib);
 	/* No PSS in the log: RSS. */
