@@ -265,13 +265,35 @@ static void sampler_end_record(struct logbuf *b, uint32_t kind, int value,
 	(void)logwrite_end(b, &e);
 }
 
+/* The last sample of an image: its sweep before an exec, or its end.  An
+ * image that has not sampled yet (a wrapper such as env, nice, timeout or
+ * a shell's exec, replaced within its first 20 ms; a job of a millisecond
+ * or two) samples the tree alone: system and cgroup counters read once
+ * give no interval (the next image reads them again), and finding the
+ * job's cgroup and reading the system files were most of such an exec's
+ * cost (~50 opens and reads, +0.9 ms an exec) and of the time a short
+ * job's exit waits for. */
+static void sampler_take_last(void)
+{
+	int system = mem->tree.cfg.system, no_cgroup = mem->tree.cfg.no_cgroup;
+
+	if (sam.samples == 0) {
+		mem->tree.cfg.system = 0;
+		mem->tree.cfg.no_cgroup = 1;
+	}
+	sampler_take(0);
+	/* A failed exec goes on sampling as it was. */
+	mem->tree.cfg.system = system;
+	mem->tree.cfg.no_cgroup = no_cgroup;
+}
+
 /* The last sample, every process still in the tree, the end record. */
 static void sampler_finish(uint32_t kind, int value)
 {
 	if (rtrack_filtered())
 		return;
 	tracker_status_all(&mem->tree); /* the last look: exact peaks */
-	sampler_take(0);
+	sampler_take_last();
 	tracker_finish(&mem->tree, sampler_gone, NULL);
 	sampler_end_record(&sam.batch, kind, value,
 			   rtrack_clock_ns(CLOCK_THREAD_CPUTIME_ID));
@@ -447,26 +469,6 @@ static void sampler_sleep_until(uint64_t next_ns)
  * as a leaving EXEC record (FORMAT.md J5), the sampler's. */
 static struct rt_exec exec_next, exec_written;
 
-/* The sweep before an exec.  An image that has not sampled yet (a wrapper
- * such as env, nice, timeout or a shell's exec, replaced within its first
- * 20 ms) samples the tree alone, as a job that ends that early does: system
- * and cgroup counters read once give no interval, the next image reads them
- * again, and finding the job's cgroup and reading the system files were
- * most of such an exec's cost (~50 opens and reads, +0.9 ms an exec). */
-static void sampler_take_leaving(void)
-{
-	int system = mem->tree.cfg.system, no_cgroup = mem->tree.cfg.no_cgroup;
-
-	if (sam.samples == 0) {
-		mem->tree.cfg.system = 0;
-		mem->tree.cfg.no_cgroup = 1;
-	}
-	sampler_take(0);
-	/* A failed exec goes on sampling as it was. */
-	mem->tree.cfg.system = system;
-	mem->tree.cfg.no_cgroup = no_cgroup;
-}
-
 /* exec: sweep, the leaving record, flush (only the record when nothing was
  * sampled since the last sweep, nothing when it is the same call again: a
  * PATH search), answer, then hold still while any host thread is inside
@@ -483,7 +485,7 @@ static void sampler_do_exec(void)
 		pthread_mutex_unlock(&sam.mu);
 		if (!swept) {
 			tracker_status_all(&mem->tree); /* the image leaving: its peak */
-			sampler_take_leaving();
+			sampler_take_last();
 		}
 		exec_written.time_ns = rtrack_clock_ns(CLOCK_REALTIME);
 		(void)logwrite_exec(&sam.batch, &exec_written);
@@ -682,14 +684,6 @@ static void *sampler_main(void *arg)
 	pthread_mutex_unlock(&sam.mu);
 	if (!set_up)
 		sampler_set_up();
-	/* The job ended before the first sample (a run of a millisecond or
-	 * two): its one sample is of the tree alone.  System and cgroup
-	 * counters read once give no interval, and reading them would be
-	 * most of the time the job's exit waits for. */
-	if (sam.samples == 0) {
-		mem->tree.cfg.system = 0;
-		mem->tree.cfg.no_cgroup = 1;
-	}
 	sampler_finish(sam.exit_kind, sam.exit_value);
 	pthread_mutex_lock(&sam.mu);
 	sam.stopped = 1;

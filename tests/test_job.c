@@ -352,7 +352,7 @@ static void test_reaped_root(void **state)
 	assert_int_equal(root->stime_us, 100000);
 	assert_int_equal(root->end_ns, S(T0 + 5));
 	assert_near(run.job.cpu_s, 3.9);
-	assert_near(job_reaped_cpu_s(&run.log), 3.9);
+	assert_near(job_reaped_cpu_s(&run.log, &run.job), 3.9);
 	stats_summarize(&run, &s);
 	assert_near(s.cpu_seconds, 3.9);
 	assert_near(s.duration_s, 5.0);
@@ -561,6 +561,29 @@ static void test_reaped_orphan(void **state)
 	run_free(&run);
 }
 
+/* Five samples 0.5 s apart whose field 9 reads ms[i] milliseconds, the
+ * root's image exec'd (its EXEC record) just before sample exec_at (none
+ * past the fifth), then put_end()'s E10 of 10 ms. */
+static void put_tracker_run(const uint64_t ms[5], size_t exec_at)
+{
+	struct rt_exec j = { .pid = 100, .cmdline = "python3 x.py" };
+	struct rt_sample x;
+
+	put_header(RT_CFG_CHILDREN);
+	for (size_t i = 0; i < 5; i++) {
+		if (i == exec_at) {
+			j.time_ns = S(T0 + 0.5 * (double)i - 0.25);
+			assert_int_equal(logwrite_exec(&b, &j), 0);
+		}
+		memset(&x, 0, sizeof(x));
+		x.time_ns = S(T0 + 0.5 * (double)i);
+		x.tree_procs = 1;
+		x.tracker_cpu_ns = ms[i] * 1000000;
+		assert_int_equal(logwrite_sample(&b, &x), 0);
+	}
+	put_end();
+}
+
 /* The sampler's CPU of every image: its thread clock starts again at an
  * exec (field 9 goes back), and the earlier images' threads stay in the
  * process's rusage.  Only the last image's was taken off the root's CPU,
@@ -569,20 +592,15 @@ static void test_reaped_orphan(void **state)
 static void test_tracker_every_image(void **state)
 {
 	static const uint64_t ms[] = { 0, 5, 9, 1, 3 };
+	/* The new image's first reading past the last of the image before
+	 * (a short wrapper's 9 ms, then 12): its EXEC record says so. */
+	static const uint64_t ms2[] = { 0, 5, 9, 12, 14 };
 	const struct job_proc *q;
-	struct rt_sample x;
+	double rows[4] = { 0 };
 	struct run run;
 
 	(void)state;
-	put_header(RT_CFG_CHILDREN);
-	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
-		memset(&x, 0, sizeof(x));
-		x.time_ns = S(T0 + 0.5 * (double)i);
-		x.tree_procs = 1;
-		x.tracker_cpu_ns = ms[i] * 1000000;
-		assert_int_equal(logwrite_sample(&b, &x), 0);
-	}
-	put_end(); /* E10 10 ms: the last image's 3 ms, then 7 more */
+	put_tracker_run(ms, 5); /* E10: the last image's 3 ms, then 7 more */
 	decode(&run);
 	/* 9 ms of the first image, 10 of the second. */
 	assert_int_equal(job_tracker_ns(&run.log, NULL), 19000000);
@@ -592,33 +610,13 @@ static void test_tracker_every_image(void **state)
 	assert_int_equal(q->stime_us, 500000 - 19000);
 	assert_int_equal(q->utime_us, 2000000);
 	run_free(&run);
-	/* The new image's first reading past the last of the image before
-	 * (a short wrapper's 9 ms, then 12): its EXEC record says so. */
-	{
-		static const uint64_t ms2[] = { 0, 5, 9, 12, 14 };
-		struct rt_exec j = { .pid = 100, .cmdline = "python3 x.py" };
-		double rows[4] = { 0 };
-
-		put_header(RT_CFG_CHILDREN);
-		for (size_t i = 0; i < 5; i++) {
-			if (i == 3) {
-				j.time_ns = S(T0 + 0.5 * 2 + 0.25);
-				assert_int_equal(logwrite_exec(&b, &j), 0);
-			}
-			memset(&x, 0, sizeof(x));
-			x.time_ns = S(T0 + 0.5 * (double)i);
-			x.tree_procs = 1;
-			x.tracker_cpu_ns = ms2[i] * 1000000;
-			assert_int_equal(logwrite_sample(&b, &x), 0);
-		}
-		put_end(); /* 10 ms: under the 14: a step of all of it */
-		decode(&run);
-		assert_int_equal(job_tracker_ns(&run.log, rows),
-				 (9 + 14 + 10) * 1000000ull);
-		assert_near(rows[2], 0.012);
-		assert_near(rows[3], 0.002);
-		run_free(&run);
-	}
+	put_tracker_run(ms2, 3); /* E10 under the 14: a step of all of it */
+	decode(&run);
+	assert_int_equal(job_tracker_ns(&run.log, rows),
+			 (9 + 14 + 10) * 1000000ull);
+	assert_near(rows[2], 0.012);
+	assert_near(rows[3], 0.002);
+	run_free(&run);
 }
 
 /* An exit record of a process that started a minute or more after the

@@ -207,18 +207,29 @@ static void apply_exit(const struct rt_log *log, const struct rt_exit *x,
 		copy_cmdline(o->cmdline, x->cmdline);
 }
 
+/* *u and *s (µs) less the sampler threads' CPU, tracker_us, from system
+ * time first (it is mostly reads of /proc): getrusage, wait4 and /proc
+ * count it as the root's own. */
+static void less_tracker(uint64_t *u, uint64_t *s, uint64_t tracker_us)
+{
+	uint64_t from_u = sub_sat(tracker_us, *s);
+
+	*s = sub_sat(*s, tracker_us);
+	*u = sub_sat(*u, from_u);
+}
+
 /* The root: its END record (getrusage SELF: every thread and every image
- * of the pid) is exact; the sampler thread's own CPU is not the job's and
- * is taken off, from system time first (it is mostly reads of /proc). */
-static void apply_end(const struct rt_log *log, struct job_proc *o)
+ * of the pid) is exact; the sampler threads' CPU is not the job's and is
+ * taken off. */
+static void apply_end(const struct rt_log *log, struct job_proc *o,
+		      uint64_t tracker_us)
 {
 	const struct rt_end *e = &log->end;
-	uint64_t tracker_us = job_tracker_ns(log, NULL) / 1000;
 
 	o->end_ns = e->time_ns;
-	o->stime_us = sub_sat(e->self_stime_us, tracker_us);
-	o->utime_us = sub_sat(e->self_utime_us,
-			      sub_sat(tracker_us, e->self_stime_us));
+	o->utime_us = e->self_utime_us;
+	o->stime_us = e->self_stime_us;
+	less_tracker(&o->utime_us, &o->stime_us, tracker_us);
 	o->hwm_kib = max_u64(o->hwm_kib, e->self_maxrss_kib);
 	o->exit_kind = e->exit_kind;
 	o->exit_value = e->exit_value;
@@ -235,7 +246,10 @@ static void apply_end(const struct rt_log *log, struct job_proc *o)
 	}
 }
 
-uint64_t job_tracker_step(uint64_t prev, uint64_t cur)
+/* The sampler's CPU (field 9, E10) from one reading to the next: the
+ * difference, or all of cur where it went back (an exec: the new image's
+ * thread clock starts at 0). */
+static uint64_t tracker_step(uint64_t prev, uint64_t cur)
 {
 	return cur >= prev ? cur - prev : cur;
 }
@@ -267,7 +281,7 @@ uint64_t job_tracker_ns(const struct rt_log *log, double *rows)
 		 * already past the last one of the image before. */
 		if (image_began(log, &k, x->time_ns))
 			prev = 0;
-		step = job_tracker_step(prev, x->tracker_cpu_ns);
+		step = tracker_step(prev, x->tracker_cpu_ns);
 		sum += step;
 		if (rows && any && i > 0)
 			rows[i - 1] += (double)step / NS_PER_S;
@@ -277,17 +291,9 @@ uint64_t job_tracker_ns(const struct rt_log *log, double *rows)
 	if (log->has_end) {
 		if (image_began(log, &k, log->end.time_ns))
 			prev = 0;
-		sum += job_tracker_step(prev, log->end.tracker_cpu_ns);
+		sum += tracker_step(prev, log->end.tracker_cpu_ns);
 	}
 	return sum;
-}
-
-/* The sampler threads' CPU in microseconds, which getrusage and wait4
- * count as the root's (every image's: the time of a thread that ended
- * at an exec stays the process's). */
-static uint64_t tracker_us_of(const struct rt_log *log)
-{
-	return job_tracker_ns(log, NULL) / 1000;
 }
 
 static uint32_t root_pid(const struct rt_log *log);
@@ -299,23 +305,22 @@ static int reaped_root(const struct rt_log *log)
 	return log->has_reaped && log->reaped.pid == root_pid(log);
 }
 
-/* W5, W6 less the sampler's CPU, from system time first (as apply_end). */
-static void reaped_cpu(const struct rt_log *log, uint64_t *u, uint64_t *s)
+/* W5, W6 less the sampler's CPU. */
+static void reaped_cpu(const struct rt_log *log, uint64_t tracker_us,
+		       uint64_t *u, uint64_t *s)
 {
-	const struct rt_reaped *r = &log->reaped;
-	uint64_t tracker_us = tracker_us_of(log);
-
-	*s = sub_sat(r->stime_us, tracker_us);
-	*u = sub_sat(r->utime_us, sub_sat(tracker_us, r->stime_us));
+	*u = log->reaped.utime_us;
+	*s = log->reaped.stime_us;
+	less_tracker(u, s, tracker_us);
 }
 
-double job_reaped_cpu_s(const struct rt_log *log)
+double job_reaped_cpu_s(const struct rt_log *log, const struct job *j)
 {
 	uint64_t u, s;
 
 	if (!reaped_root(log))
 		return -1;
-	reaped_cpu(log, &u, &s);
+	reaped_cpu(log, j->tracker_ns / 1000, &u, &s);
 	return (double)(u + s) / US_PER_S;
 }
 
@@ -324,7 +329,7 @@ double job_reaped_cpu_s(const struct rt_log *log)
  * time of an image rtrack never ran in, which no sample or exit record
  * saw, is the root's own.  The sum of the rows is then at least W5 + W6. */
 static void apply_reaped(const struct rt_log *log, struct job_proc *a,
-			 size_t n, struct job_proc *root)
+			 size_t n, struct job_proc *root, uint64_t tracker_us)
 {
 	const struct rt_reaped *r = &log->reaped;
 	uint64_t u, s, others_u = 0, others_s = 0;
@@ -336,7 +341,7 @@ static void apply_reaped(const struct rt_log *log, struct job_proc *a,
 		others_u += a[i].utime_us;
 		others_s += a[i].stime_us;
 	}
-	reaped_cpu(log, &u, &s);
+	reaped_cpu(log, tracker_us, &u, &s);
 	root->utime_us = max_u64(root->utime_us, sub_sat(u, others_u));
 	root->stime_us = max_u64(root->stime_us, sub_sat(s, others_s));
 	/* W7 is the largest of the root's and its waited-for descendants'
@@ -521,14 +526,15 @@ static uint32_t root_pid(const struct rt_log *log)
 
 /* A root row made from the header (no PROC record: the root was killed,
  * or the log ends before it did) shows what the samples saw of the root
- * itself (S8 51-55, 1.9): its CPU at its last sample less the sampler's
- * (from system time first, as apply_end), its largest peak, its I/O, and
- * its end there.  An END record, when there is one, then makes it exact.
- * Older logs, and a root never sampled, keep the header's zeros. */
-static void root_sampled(const struct rt_log *log, struct job_proc *r)
+ * itself (S8 51-55, 1.9): its CPU at its last sample less the sampler's,
+ * its largest peak, its I/O, and its end there.  An END record, when
+ * there is one, then makes it exact.  Older logs, and a root never
+ * sampled, keep the header's zeros. */
+static void root_sampled(const struct rt_log *log, struct job_proc *r,
+			 uint64_t tracker_us)
 {
 	const struct rt_sample *last = NULL;
-	uint64_t hwm = 0, tracker_us = 0, u, s;
+	uint64_t hwm = 0;
 	size_t i;
 
 	for (i = 0; i < log->nsamples; i++) {
@@ -542,11 +548,9 @@ static void root_sampled(const struct rt_log *log, struct job_proc *r)
 	}
 	if (!last)
 		return;
-	tracker_us = tracker_us_of(log);
-	u = ticks_to_us(log, last->root_utime_ticks);
-	s = ticks_to_us(log, last->root_stime_ticks);
-	r->stime_us = sub_sat(s, tracker_us);
-	r->utime_us = sub_sat(u, sub_sat(tracker_us, s));
+	r->utime_us = ticks_to_us(log, last->root_utime_ticks);
+	r->stime_us = ticks_to_us(log, last->root_stime_ticks);
+	less_tracker(&r->utime_us, &r->stime_us, tracker_us);
 	r->hwm_kib = hwm;
 	if (sample_has(last, RT_F_root_read_bytes)) {
 		r->read_bytes = last->root_read_bytes;
@@ -561,7 +565,7 @@ static void root_sampled(const struct rt_log *log, struct job_proc *r)
  * ran in (its EXEC record, written as it starts: one killed within its
  * first second is that image, not the first). */
 static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
-				 size_t *n)
+				 size_t *n, uint64_t tracker_us)
 {
 	uint32_t pid = root_pid(log);
 	struct job_proc *r = NULL;
@@ -591,7 +595,7 @@ static struct job_proc *root_row(const struct rt_log *log, struct job_proc *a,
 			break;
 		}
 	text_copy(r->cmdline, sizeof(r->cmdline), name);
-	root_sampled(log, r);
+	root_sampled(log, r, tracker_us);
 	return r;
 }
 
@@ -665,10 +669,7 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 	j->tail_utime_s = calloc(j->nrows, sizeof(double));
 	j->tail_stime_s = calloc(j->nrows, sizeof(double));
 	j->tracker_s = calloc(j->nrows, sizeof(double));
-	if (!j->tail_utime_s || !j->tail_stime_s || !j->tracker_s)
-		return -1;
-	(void)job_tracker_ns(log, j->tracker_s);
-	return 0;
+	return j->tail_utime_s && j->tail_stime_s && j->tracker_s ? 0 : -1;
 }
 
 /* A process that started a minute or more after the job ended (an END
@@ -682,7 +683,7 @@ static int alloc_tails(const struct rt_log *log, struct job *j)
 
 static int started_after_end(const struct rt_log *log, const struct rt_exit *x)
 {
-	uint64_t end;
+	uint64_t start = start_ns_of(log, x->starttime_ticks), end;
 
 	if (log->has_end)
 		end = log->end.time_ns;
@@ -690,8 +691,6 @@ static int started_after_end(const struct rt_log *log, const struct rt_exit *x)
 		end = log->reaped.time_ns;
 	else
 		return 0;
-	uint64_t start = start_ns_of(log, x->starttime_ticks);
-
 	return start > end && start - end > AFTER_END_NS;
 }
 
@@ -1029,6 +1028,9 @@ int job_build(const struct rt_log *log, struct job *j)
 		job_free(j);
 		return -1;
 	}
+	/* Once, with each row's share: the root's row, the summary's total
+	 * and the rows all take it off. */
+	j->tracker_ns = job_tracker_ns(log, j->tracker_s);
 	for (i = 0; i < log->nprocs; i++)
 		from_proc(log, &log->procs[i], &a[n++]);
 	n = fold(a, n);
@@ -1040,15 +1042,15 @@ int job_build(const struct rt_log *log, struct job *j)
 		job_free(j);
 		return -1;
 	}
-	root = root_row(log, a, &n);
+	root = root_row(log, a, &n, j->tracker_ns / 1000);
 	root->flags |= JOB_ROOT;
 	if (log->hdr.flags & RT_CFG_CHILDREN)
 		for (i = 0; i < log->nreaps; i++)
 			apply_reap(log, j, &log->reaps[i], a, &n);
 	if (log->has_end)
-		apply_end(log, root);
+		apply_end(log, root, j->tracker_ns / 1000);
 	else if (reaped_root(log))
-		apply_reaped(log, a, n, root);
+		apply_reaped(log, a, n, root, j->tracker_ns / 1000);
 	qsort(a, n, sizeof(*a), by_start);
 	j->procs = a;
 	j->nprocs = n;

@@ -71,6 +71,7 @@ struct job {
 	 * rows or its samples lack the seen_* counters (format 1.0). */
 	double *tail_utime_s, *tail_stime_s;
 	double *tracker_s;       /* per row, the sampler's own CPU seconds */
+	uint64_t tracker_ns;     /* the sampler's CPU, every image's (job_tracker_ns) */
 	size_t nrows;
 	double cpu_s;            /* own CPU of every process in procs */
 	size_t dup_exits;        /* exit records repeating a process's */
@@ -118,12 +119,7 @@ const struct rt_exec *job_exec_away(const struct rt_log *log);
 /* The CPU seconds the wrapper's wait saw (FORMAT.md W5 + W6: the root,
  * every image, and the descendants it waited for) less the sampler's
  * own; -1 without a REAPED record. */
-double job_reaped_cpu_s(const struct rt_log *log);
-
-/* The sampler's CPU (field 9, E10) from one reading to the next: the
- * difference, or all of cur where it went back (an exec: the new image's
- * thread clock starts at 0). */
-uint64_t job_tracker_step(uint64_t prev, uint64_t cur);
+double job_reaped_cpu_s(const struct rt_log *log, const struct job *j);
 
 /* The sampler threads' CPU in the whole run, every image's, in ns: the
  * steps of field 9 from 0 (again from 0 after each image's EXEC record),

@@ -367,14 +367,14 @@ static void sum_cpu_seconds(const struct run *run, struct stats_summary *s)
 	double cpu = run->job.cpu_s;
 	int have = run->job.nprocs > 0 && (log->has_end || log->nprocs ||
 					   log->nexits);
-	double reaped = job_reaped_cpu_s(log);
+	double reaped = job_reaped_cpu_s(log, &run->job);
 
 	if (log->has_end) {
 		uint64_t self = sat_add(e->self_utime_us, e->self_stime_us);
 		uint64_t us = sat_add(self, sat_add(e->children_utime_us,
 						    e->children_stime_us));
 		double ru = (double)us / US_PER_S -
-			    (double)job_tracker_ns(log, NULL) / NS_PER_S;
+			    (double)run->job.tracker_ns / NS_PER_S;
 		cpu = fmax(cpu, ru);
 		have = 1;
 	} else if (last && sample_has(last, RT_F_seen_utime_ticks) &&
@@ -402,13 +402,14 @@ static void sum_cpu_seconds(const struct run *run, struct stats_summary *s)
 		sum_put_d(s, STATS_S_cpu_seconds, cpu > 0 ? cpu : 0.0);
 }
 
-static void sum_tracker(const struct rt_log *log, struct stats_summary *s)
+static void sum_tracker(const struct run *run, struct stats_summary *s)
 {
+	const struct rt_log *log = &run->log;
 	const struct rt_sample *last = log_last(log);
 
 	if (log->has_end || (last && sample_has(last, RT_F_tracker_cpu_ns)))
 		sum_put_d(s, STATS_S_tracker_cpu_seconds,
-			  (double)job_tracker_ns(log, NULL) / NS_PER_S);
+			  (double)run->job.tracker_ns / NS_PER_S);
 }
 
 /* Row columns whose per-interval counts add up to a summary total. */
@@ -685,7 +686,7 @@ void stats_summarize(const struct run *run, struct stats_summary *s)
 	sum_put_u(s, STATS_S_processes_sampled_only,
 		  run->job.nprocs - run->job.nexact - run->job.nkilled);
 	sum_mem_total(log, s);
-	sum_tracker(log, s);
+	sum_tracker(run, s);
 }
 
 /* ---- GPU devices ---- */
